@@ -1,0 +1,180 @@
+//! How an audit runs. Defaults are defined here once; the CLI's help cites these constants.
+
+use crate::error::{Error, Result};
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+/// Most requests in flight at once, over all origins.
+pub const DEFAULT_CONCURRENCY: usize = 64;
+/// Most requests in flight at once to one origin: what a browser allows over HTTP/1.1.
+pub const DEFAULT_PER_ORIGIN: usize = 6;
+/// Per-request timeout, from issuing the request to its last byte.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Timeout for setting up one connection (DNS, TCP, TLS).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Time limit for the whole audit; what has not finished by then is reported as aborted.
+pub const DEFAULT_MAX_TIME: Duration = Duration::from_secs(300);
+/// Largest response body read (as received, encoded). Past it the request is `too_large`.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 200 * 1024 * 1024;
+/// Largest decoded body (a gzip bomb stops here with `too_large`).
+pub const DEFAULT_MAX_DECODED_BYTES: u64 = 100 * 1024 * 1024;
+/// Most of an HTML or CSS body kept for parsing; the rest is counted but not parsed.
+pub const DEFAULT_MAX_PARSE_BYTES: usize = 16 * 1024 * 1024;
+/// Redirect hops followed before a chain is an error (browsers stop at 20 too).
+pub const DEFAULT_MAX_REDIRECTS: u32 = 20;
+/// Deepest iframe nesting loaded (the page is depth 0).
+pub const DEFAULT_MAX_FRAME_DEPTH: u32 = 3;
+/// Most references taken from one document or stylesheet; the rest are counted as skipped.
+pub const DEFAULT_MAX_REFS_PER_DOC: usize = 10_000;
+/// Most nested `@import` levels followed.
+pub const DEFAULT_MAX_IMPORT_DEPTH: u32 = 8;
+/// The User-Agent sent by default: a current desktop Chrome, so servers answer as they
+/// would to a browser, with the tool named at the end.
+pub const DEFAULT_USER_AGENT: &str = concat!(
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) ",
+    "Chrome/156.0.0.0 Safari/537.36 pagecost/",
+    env!("CARGO_PKG_VERSION")
+);
+
+/// A host name pinned to an address, as curl's `--resolve HOST:PORT:ADDR`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolveOverride {
+    /// Host name as it appears in URLs (lowercase).
+    pub host: String,
+    /// Port the override is meant for (informative: the URL's own port is used to connect).
+    pub port: u16,
+    /// Address to connect to.
+    pub addr: IpAddr,
+}
+
+impl ResolveOverride {
+    /// Parses `HOST:PORT:ADDR` (ADDR may be an IPv6 address, with or without brackets).
+    pub fn parse(s: &str) -> Result<Self> {
+        let bad = |reason: &str| Error::InvalidSetting {
+            setting: format!("--resolve {s}"),
+            reason: reason.to_string(),
+        };
+        let mut parts = s.splitn(3, ':');
+        let host = parts.next().filter(|h| !h.is_empty());
+        let port = parts.next();
+        let addr = parts.next();
+        let (Some(host), Some(port), Some(addr)) = (host, port, addr) else {
+            return Err(bad("expected HOST:PORT:ADDR"));
+        };
+        let port: u16 = port.parse().map_err(|_| bad("PORT is not a number 0-65535"))?;
+        let addr = addr.trim_start_matches('[').trim_end_matches(']');
+        let addr: IpAddr = addr.parse().map_err(|_| bad("ADDR is not an IP address"))?;
+        Ok(ResolveOverride {
+            host: host.to_ascii_lowercase(),
+            port,
+            addr,
+        })
+    }
+
+    /// The socket address to hand to the HTTP client.
+    pub fn socket_addr(&self) -> SocketAddr {
+        SocketAddr::new(self.addr, self.port)
+    }
+}
+
+/// Everything that shapes an audit. Build with [`AuditConfig::default`] and adjust.
+#[derive(Debug, Clone)]
+pub struct AuditConfig {
+    /// Most requests in flight at once.
+    pub concurrency: usize,
+    /// Most requests in flight at once to one origin.
+    pub per_origin: usize,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Connection set-up timeout.
+    pub connect_timeout: Duration,
+    /// Time limit for the whole audit.
+    pub max_time: Duration,
+    /// User-Agent header.
+    pub user_agent: String,
+    /// Extra request headers (name, value), sent with every request.
+    pub headers: Vec<(String, String)>,
+    /// Accept invalid TLS certificates (self-signed staging servers).
+    pub insecure: bool,
+    /// Host names pinned to addresses.
+    pub resolve: Vec<ResolveOverride>,
+    /// Largest body read, encoded.
+    pub max_body_bytes: u64,
+    /// Largest body after decoding.
+    pub max_decoded_bytes: u64,
+    /// Most of an HTML or CSS body kept for parsing.
+    pub max_parse_bytes: usize,
+    /// Redirect hops followed.
+    pub max_redirects: u32,
+    /// Deepest iframe nesting loaded.
+    pub max_frame_depth: u32,
+    /// Most references taken from one document or stylesheet.
+    pub max_refs_per_doc: usize,
+    /// Most nested `@import` levels.
+    pub max_import_depth: u32,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig {
+            concurrency: DEFAULT_CONCURRENCY,
+            per_origin: DEFAULT_PER_ORIGIN,
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            max_time: DEFAULT_MAX_TIME,
+            user_agent: DEFAULT_USER_AGENT.to_string(),
+            headers: Vec::new(),
+            insecure: false,
+            resolve: Vec::new(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_decoded_bytes: DEFAULT_MAX_DECODED_BYTES,
+            max_parse_bytes: DEFAULT_MAX_PARSE_BYTES,
+            max_redirects: DEFAULT_MAX_REDIRECTS,
+            max_frame_depth: DEFAULT_MAX_FRAME_DEPTH,
+            max_refs_per_doc: DEFAULT_MAX_REFS_PER_DOC,
+            max_import_depth: DEFAULT_MAX_IMPORT_DEPTH,
+        }
+    }
+}
+
+impl AuditConfig {
+    /// Checks the settings that can be wrong (zero limits).
+    pub fn validate(&self) -> Result<()> {
+        let zero = |name: &str| Error::InvalidSetting {
+            setting: name.to_string(),
+            reason: "must be at least 1".to_string(),
+        };
+        if self.concurrency == 0 {
+            return Err(zero("--concurrency"));
+        }
+        if self.per_origin == 0 {
+            return Err(zero("--per-origin"));
+        }
+        if self.timeout.is_zero() {
+            return Err(zero("--timeout"));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolve_override_parses_curl_syntax() {
+        let r = ResolveOverride::parse("Ads.Example.com:8080:127.0.0.1").unwrap();
+        assert_eq!(r.host, "ads.example.com");
+        assert_eq!(r.socket_addr(), "127.0.0.1:8080".parse().unwrap());
+        let r6 = ResolveOverride::parse("x.test:443:[::1]").unwrap();
+        assert_eq!(r6.addr, "::1".parse::<IpAddr>().unwrap());
+    }
+
+    #[test]
+    fn resolve_override_rejects_garbage_with_the_reason() {
+        let e = ResolveOverride::parse("host:notaport:127.0.0.1").unwrap_err();
+        assert!(e.to_string().contains("PORT"), "{e}");
+        assert!(ResolveOverride::parse("host:80").is_err());
+        assert!(ResolveOverride::parse("host:80:nope").is_err());
+    }
+}

@@ -1,0 +1,663 @@
+//! Documents to references: every subresource a browser requests while parsing an HTML
+//! document, with the element, attribute, line and column that caused it.
+//!
+//! Browser rules followed here (each has a test named after it): `<base href>` resolves
+//! relative URLs; `<noscript>` and `<template>` content is inert; `nomodule` and non-JS
+//! `<script type>`s are not fetched; disabled and alternate stylesheets are not fetched;
+//! `srcset`/`sizes` and `<picture>` yield one chosen candidate; media elements fetch the
+//! first playable source unless `preload=none`; `loading=lazy` is recorded.
+
+use super::{
+    count_skip, initiator, media, resolve, srcset, Reference, SourceLocator,
+    Viewport,
+};
+use crate::model::{InitiatorKind, ResourceType, Skipped};
+use ego_tree::iter::Edge;
+use scraper::{ElementRef, Html};
+use url::Url;
+
+/// CSS that lives inside a document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InlineCss {
+    /// A `<style>` block; `line` is the line its content starts on.
+    Block {
+        /// The CSS text.
+        css: String,
+        /// Line of the block in the document (1-based).
+        line: u32,
+        /// The `media` attribute of the `<style>` element.
+        media: String,
+    },
+    /// A `style` attribute: its declarations apply to its own element.
+    Attribute {
+        /// The declarations.
+        css: String,
+        /// The element name.
+        element: String,
+        /// Line of the attribute (1-based), where found.
+        line: Option<u32>,
+    },
+}
+
+/// What a document references.
+#[derive(Debug, Default)]
+pub struct DocumentRefs {
+    /// Subresources named by elements, in document order (stylesheets, scripts, images ...).
+    pub refs: Vec<Reference>,
+    /// CSS inside the document, to be parsed and matched against it.
+    pub inline_css: Vec<InlineCss>,
+    /// `<iframe srcdoc>` documents (loaded without a request).
+    pub srcdoc_frames: Vec<String>,
+    /// References that are not fetchable, counted.
+    pub skipped: Skipped,
+    /// The base URL for relative references (the document URL or its `<base href>`).
+    pub base: Option<Url>,
+}
+
+/// MIME types of classic scripts (the HTML standard's JavaScript MIME type essences).
+const JS_TYPES: &[&str] = &[
+    "application/ecmascript",
+    "application/javascript",
+    "application/x-ecmascript",
+    "application/x-javascript",
+    "text/ecmascript",
+    "text/javascript",
+    "text/javascript1.0",
+    "text/javascript1.1",
+    "text/javascript1.2",
+    "text/javascript1.3",
+    "text/javascript1.4",
+    "text/javascript1.5",
+    "text/jscript",
+    "text/livescript",
+    "text/x-ecmascript",
+    "text/x-javascript",
+];
+
+/// Parses a document (HTML5 parsing rules, scripting enabled as in a browser).
+pub fn parse_document(text: &str) -> Html {
+    Html::parse_document(text)
+}
+
+/// The document's base URL: its first `<base href>`, resolved against the document URL.
+pub fn base_url(doc: &Html, doc_url: &Url) -> Url {
+    doc.tree
+        .root()
+        .descendants()
+        .filter_map(ElementRef::wrap)
+        .find(|e| e.value().name() == "base" && e.value().attr("href").is_some())
+        .and_then(|e| doc_url.join(e.value().attr("href")?.trim()).ok())
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .unwrap_or_else(|| doc_url.clone())
+}
+
+/// Every subresource the document's elements make a browser request.
+pub fn extract(doc: &Html, text: &str, doc_url: &Url, vp: &Viewport, max_refs: usize) -> DocumentRefs {
+    let base = base_url(doc, doc_url);
+    let mut x = Extractor {
+        out: DocumentRefs {
+            base: Some(base.clone()),
+            ..DocumentRefs::default()
+        },
+        base,
+        doc_url: doc_url.clone(),
+        loc: SourceLocator::new(text),
+        vp: *vp,
+        max_refs,
+    };
+    let mut inert = 0usize; // depth inside <template>/<noscript>
+    for edge in doc.tree.root().traverse() {
+        match edge {
+            Edge::Open(node) => {
+                let Some(el) = ElementRef::wrap(node) else { continue };
+                let name = el.value().name();
+                if matches!(name, "template" | "noscript") {
+                    inert += 1;
+                    continue;
+                }
+                if inert == 0 {
+                    x.element(el);
+                }
+            }
+            Edge::Close(node) => {
+                if let Some(el) = ElementRef::wrap(node) {
+                    if matches!(el.value().name(), "template" | "noscript") {
+                        inert = inert.saturating_sub(1);
+                    }
+                }
+            }
+        }
+    }
+    x.out
+}
+
+struct Extractor<'t> {
+    out: DocumentRefs,
+    base: Url,
+    doc_url: Url,
+    loc: SourceLocator<'t>,
+    vp: Viewport,
+    max_refs: usize,
+}
+
+impl Extractor<'_> {
+    fn push(&mut self, raw: &str, rt: ResourceType, kind: InitiatorKind, el: &ElementRef<'_>, attr: &str, lazy: bool) {
+        let pos = self.loc.find(raw.trim());
+        match resolve(raw, &self.base) {
+            Ok(url) => {
+                if self.out.refs.len() >= self.max_refs {
+                    self.out.skipped.over_limit += 1;
+                    return;
+                }
+                let init = initiator(kind, &self.doc_url, el.value().name(), Some(attr), pos);
+                self.out.refs.push(Reference { url, resource_type: rt, initiator: init, lazy });
+            }
+            Err(why) => count_skip(&mut self.out.skipped, why),
+        }
+    }
+
+    fn skip_raw(&mut self, raw: &str) {
+        if let Err(why) = resolve(raw, &self.base) {
+            count_skip(&mut self.out.skipped, why);
+        }
+    }
+
+    fn element(&mut self, el: ElementRef<'_>) {
+        let e = el.value();
+        if let Some(style) = e.attr("style") {
+            if style.to_ascii_lowercase().contains("url(") || style.contains("font") {
+                let line = self.loc.find(style).map(|p| p.0);
+                self.out.inline_css.push(InlineCss::Attribute {
+                    css: style.to_string(),
+                    element: e.name().to_string(),
+                    line,
+                });
+            }
+        }
+        let lazy = e.attr("loading").is_some_and(|l| l.trim().eq_ignore_ascii_case("lazy"));
+        match e.name() {
+            "link" => self.link(el),
+            "script" => self.script(el),
+            "img" => self.img(el, lazy),
+            "input" => {
+                if e.attr("type").is_some_and(|t| t.trim().eq_ignore_ascii_case("image")) {
+                    if let Some(src) = e.attr("src") {
+                        self.push(src, ResourceType::Image, InitiatorKind::Parser, &el, "src", lazy);
+                    }
+                }
+            }
+            "iframe" | "frame" => {
+                if let Some(doc) = e.attr("srcdoc").filter(|_| e.name() == "iframe") {
+                    self.out.srcdoc_frames.push(doc.to_string());
+                } else if let Some(src) = e.attr("src") {
+                    self.push(src, ResourceType::Iframe, InitiatorKind::Parser, &el, "src", lazy);
+                }
+            }
+            "video" | "audio" => self.media_element(el),
+            "track" => {
+                // Text tracks load when shown; `default` shows one at load.
+                if e.attr("default").is_some() {
+                    if let Some(src) = e.attr("src") {
+                        self.push(src, ResourceType::Other, InitiatorKind::Parser, &el, "src", false);
+                    }
+                }
+            }
+            "object" => {
+                if let Some(data) = e.attr("data") {
+                    let rt = type_from_mime(e.attr("type")).unwrap_or(ResourceType::Other);
+                    self.push(data, rt, InitiatorKind::Parser, &el, "data", false);
+                }
+            }
+            "embed" => {
+                if let Some(src) = e.attr("src") {
+                    let rt = type_from_mime(e.attr("type")).unwrap_or(ResourceType::Other);
+                    self.push(src, rt, InitiatorKind::Parser, &el, "src", false);
+                }
+            }
+            "body" | "table" | "td" | "th" => {
+                if let Some(bg) = e.attr("background") {
+                    self.push(bg, ResourceType::Image, InitiatorKind::Parser, &el, "background", false);
+                }
+            }
+            "style" => {
+                let css: String = el.text().collect();
+                let line = if css.trim().is_empty() {
+                    None
+                } else {
+                    self.loc.find(css.trim_start()).map(|p| p.0)
+                };
+                let media = e.attr("media").unwrap_or("").to_string();
+                let type_ok = e.attr("type").is_none_or(|t| {
+                    let t = t.trim();
+                    t.is_empty() || t.eq_ignore_ascii_case("text/css")
+                });
+                if type_ok {
+                    self.out.inline_css.push(InlineCss::Block { css, line: line.unwrap_or(1), media });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn link(&mut self, el: ElementRef<'_>) {
+        let e = el.value();
+        let Some(href) = e.attr("href") else { return };
+        let rel: Vec<String> = e
+            .attr("rel")
+            .unwrap_or("")
+            .split_ascii_whitespace()
+            .map(|r| r.to_ascii_lowercase())
+            .collect();
+        let has = |r: &str| rel.iter().any(|x| x == r);
+        if has("stylesheet") {
+            // Chromium skips alternate and disabled sheets and those of a non-CSS type; it still
+            // fetches sheets whose media does not match (at the lowest priority).
+            let type_ok = e.attr("type").is_none_or(|t| {
+                let t = t.trim();
+                t.is_empty() || t.eq_ignore_ascii_case("text/css")
+            });
+            if has("alternate") || e.attr("disabled").is_some() || !type_ok {
+                self.skip_raw(href);
+                return;
+            }
+            self.push(href, ResourceType::Stylesheet, InitiatorKind::Parser, &el, "href", false);
+        } else if has("icon") {
+            // Favicons: Chromium fetches every <link rel=icon> of the page (its network panel
+            // calls them "other").
+            self.push(href, ResourceType::Other, InitiatorKind::Parser, &el, "href", false);
+        } else if has("modulepreload") {
+            self.push(href, ResourceType::Script, InitiatorKind::Preload, &el, "href", false);
+        } else if has("preload") {
+            let as_ = e.attr("as").unwrap_or("").trim().to_ascii_lowercase();
+            let rt = match as_.as_str() {
+                "style" => ResourceType::Stylesheet,
+                "script" | "worker" | "sharedworker" | "serviceworker" => ResourceType::Script,
+                "font" => ResourceType::Font,
+                "image" => ResourceType::Image,
+                "audio" | "video" | "track" => ResourceType::Media,
+                "fetch" | "json" => ResourceType::Other,
+                "document" => ResourceType::Iframe,
+                _ => return, // a preload without a valid `as` is ignored by browsers
+            };
+            if rt == ResourceType::Image {
+                if let Some(set) = e.attr("imagesrcset") {
+                    let cands = srcset::parse_srcset(set);
+                    let chosen = srcset::choose(&cands, Some(href), e.attr("imagesizes"), &self.vp)
+                        .map(str::to_string);
+                    if let Some(u) = chosen {
+                        self.push(&u, rt, InitiatorKind::Preload, &el, "imagesrcset", false);
+                    }
+                    return;
+                }
+            }
+            if let Some(m) = e.attr("media") {
+                if !media::matches(m, &self.vp) {
+                    return; // a preload whose media does not match is not fetched
+                }
+            }
+            self.push(href, rt, InitiatorKind::Preload, &el, "href", false);
+        }
+    }
+
+    fn script(&mut self, el: ElementRef<'_>) {
+        let e = el.value();
+        let Some(src) = e.attr("src") else { return };
+        // A modern browser skips `nomodule` scripts, and fetches only JavaScript or modules.
+        if e.attr("nomodule").is_some() {
+            return;
+        }
+        let t = e.attr("type").map(|t| t.trim().to_ascii_lowercase()).unwrap_or_default();
+        let t = t.split(';').next().unwrap_or("").trim().to_string();
+        if !(t.is_empty() || t == "module" || JS_TYPES.contains(&t.as_str())) {
+            return;
+        }
+        self.push(src, ResourceType::Script, InitiatorKind::Parser, &el, "src", false);
+    }
+
+    fn img(&mut self, el: ElementRef<'_>, lazy: bool) {
+        let e = el.value();
+        // <picture>: the first <source> whose media and type match supplies the srcset.
+        if let Some(parent) = el.parent().and_then(ElementRef::wrap) {
+            if parent.value().name() == "picture" {
+                for s in parent.children().filter_map(ElementRef::wrap) {
+                    if s.id() == el.id() {
+                        break;
+                    }
+                    let sv = s.value();
+                    if sv.name() != "source" {
+                        continue;
+                    }
+                    let Some(set) = sv.attr("srcset") else { continue };
+                    if let Some(m) = sv.attr("media") {
+                        if !media::matches(m, &self.vp) {
+                            continue;
+                        }
+                    }
+                    if let Some(t) = sv.attr("type") {
+                        if !image_type_supported(t) {
+                            continue;
+                        }
+                    }
+                    let cands = srcset::parse_srcset(set);
+                    let sizes = sv.attr("sizes");
+                    if let Some(u) = srcset::choose(&cands, None, sizes, &self.vp).map(str::to_string) {
+                        self.push(&u, ResourceType::Image, InitiatorKind::Parser, &s, "srcset", lazy);
+                        return;
+                    }
+                }
+            }
+        }
+        let src = e.attr("src");
+        match e.attr("srcset") {
+            Some(set) => {
+                let cands = srcset::parse_srcset(set);
+                let chosen = srcset::choose(&cands, src, e.attr("sizes"), &self.vp).map(str::to_string);
+                if let Some(u) = chosen {
+                    let attr = if Some(u.as_str()) == src { "src" } else { "srcset" };
+                    self.push(&u, ResourceType::Image, InitiatorKind::Parser, &el, attr, lazy);
+                }
+            }
+            None => {
+                if let Some(src) = src {
+                    self.push(src, ResourceType::Image, InitiatorKind::Parser, &el, "src", lazy);
+                }
+            }
+        }
+    }
+
+    fn media_element(&mut self, el: ElementRef<'_>) {
+        let e = el.value();
+        if let Some(poster) = e.attr("poster").filter(|_| e.name() == "video") {
+            self.push(poster, ResourceType::Image, InitiatorKind::Parser, &el, "poster", false);
+        }
+        // `preload=none` defers the media until played; any other value fetches (at least
+        // the metadata, with range requests).
+        let preload_none = e.attr("preload").is_some_and(|p| p.trim().eq_ignore_ascii_case("none"))
+            && e.attr("autoplay").is_none();
+        if preload_none {
+            return;
+        }
+        if let Some(src) = e.attr("src") {
+            self.push(src, ResourceType::Media, InitiatorKind::Parser, &el, "src", false);
+            return;
+        }
+        for s in el.children().filter_map(ElementRef::wrap) {
+            let sv = s.value();
+            if sv.name() != "source" {
+                continue;
+            }
+            let Some(src) = sv.attr("src") else { continue };
+            if sv.attr("type").is_some_and(|t| !media_type_playable(t)) {
+                continue;
+            }
+            if sv.attr("media").is_some_and(|m| !media::matches(m, &self.vp)) {
+                continue;
+            }
+            self.push(src, ResourceType::Media, InitiatorKind::Parser, &s, "src", false);
+            return;
+        }
+    }
+}
+
+/// Image MIME types Chromium decodes (for `<picture><source type>`).
+fn image_type_supported(t: &str) -> bool {
+    let t = t.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    matches!(
+        t.as_str(),
+        "image/png" | "image/jpeg" | "image/jpg" | "image/pjpeg" | "image/gif" | "image/webp"
+            | "image/avif" | "image/svg+xml" | "image/bmp" | "image/x-icon"
+            | "image/vnd.microsoft.icon" | "image/apng"
+    )
+}
+
+/// Media MIME types Chromium plays (for `<source type>` in video and audio).
+fn media_type_playable(t: &str) -> bool {
+    let t = t.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    matches!(
+        t.as_str(),
+        "video/mp4" | "video/webm" | "video/ogg" | "audio/mp4" | "audio/mpeg" | "audio/mp3"
+            | "audio/ogg" | "audio/webm" | "audio/wav" | "audio/wave" | "audio/x-wav"
+            | "audio/flac" | "audio/aac" | "audio/x-m4a" | "application/ogg"
+    )
+}
+
+fn type_from_mime(t: Option<&str>) -> Option<ResourceType> {
+    let t = t?.trim().to_ascii_lowercase();
+    Some(if t.starts_with("image/") {
+        ResourceType::Image
+    } else if t.starts_with("video/") || t.starts_with("audio/") {
+        ResourceType::Media
+    } else if t == "text/html" {
+        ResourceType::Iframe
+    } else {
+        ResourceType::Other
+    })
+}
+
+/// Whether a selector list matches some element of the document at load time.
+///
+/// Pseudo-elements (`::before`, `:after` ...) are stripped, so the rule applies to its
+/// originating element; dynamic pseudo-classes (`:hover`, `:focus` ...) never match at load;
+/// a selector list that does not parse matches nothing (a browser drops the whole rule).
+pub fn selector_matches(doc: &Html, selectors: &str) -> bool {
+    let stripped = strip_pseudo_elements(selectors);
+    let parts: Vec<&str> = split_selector_list(&stripped);
+    // A list with an empty member (e.g. only `::selection`) cannot select at load.
+    for part in parts {
+        let part = part.trim();
+        if part.is_empty() {
+            continue;
+        }
+        if let Ok(sel) = scraper::Selector::parse(part) {
+            if doc.select(&sel).next().is_some() {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+fn split_selector_list(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut start, mut quote) = (0i32, 0usize, None::<char>);
+    for (i, c) in s.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '(' | '[') => depth += 1,
+            (None, ')' | ']') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                out.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&s[start..]);
+    out
+}
+
+/// Removes `::name(...)` pseudo-elements and the legacy one-colon `:before`, `:after`,
+/// `:first-line`, `:first-letter`, outside strings and attribute selectors.
+fn strip_pseudo_elements(s: &str) -> String {
+    const LEGACY: [&str; 4] = ["before", "after", "first-line", "first-letter"];
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    let mut bracket = 0;
+    let mut quote: Option<u8> = None;
+    let ident_end = |mut j: usize| {
+        while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'-' || b[j] == b'_') {
+            j += 1;
+        }
+        j
+    };
+    while i < b.len() {
+        let c = b[i];
+        if let Some(q) = quote {
+            if c == q {
+                quote = None;
+            }
+        } else if c == b'"' || c == b'\'' {
+            quote = Some(c);
+        } else if c == b'[' {
+            bracket += 1;
+        } else if c == b']' {
+            bracket -= 1;
+        } else if c == b':' && bracket == 0 {
+            let double = b.get(i + 1) == Some(&b':');
+            let name_start = if double { i + 2 } else { i + 1 };
+            let end = ident_end(name_start);
+            let name = s[name_start..end].to_ascii_lowercase();
+            if double || LEGACY.contains(&name.as_str()) {
+                let mut j = end;
+                if b.get(j) == Some(&b'(') {
+                    let mut depth = 0;
+                    while j < b.len() {
+                        match b[j] {
+                            b'(' => depth += 1,
+                            b')' => {
+                                depth -= 1;
+                                if depth == 0 {
+                                    j += 1;
+                                    break;
+                                }
+                            }
+                            _ => {}
+                        }
+                        j += 1;
+                    }
+                }
+                i = j;
+                continue;
+            }
+        }
+        // Copy one UTF-8 character.
+        let len = utf8_len(c);
+        out.push_str(&s[i..(i + len).min(s.len())]);
+        i += len;
+    }
+    out
+}
+
+fn utf8_len(first: u8) -> usize {
+    match first {
+        0x00..=0x7f => 1,
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        _ => 4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refs(html: &str) -> DocumentRefs {
+        let url = Url::parse("http://site.test/dir/page.html").unwrap();
+        let doc = parse_document(html);
+        extract(&doc, html, &url, &Viewport::default(), 10_000)
+    }
+
+    fn urls(r: &DocumentRefs) -> Vec<String> {
+        r.refs.iter().map(|r| r.url.to_string()).collect()
+    }
+
+    #[test]
+    fn base_href_resolves_relative_references() {
+        let r = refs("<base href='https://cdn.test/assets/'><img src='a.png'><script src='/x.js'></script>");
+        assert_eq!(urls(&r), ["https://cdn.test/assets/a.png", "https://cdn.test/x.js"]);
+    }
+
+    #[test]
+    fn every_element_kind_is_found_with_its_type_and_position() {
+        let html = "<html><head>\n<link rel=stylesheet href=s.css>\n<link rel=icon href=f.ico>\n<link rel=preload as=font href=f.woff2 crossorigin>\n<link rel=modulepreload href=m.js>\n<script src=a.js async></script><script type=module src=b.js></script>\n</head><body background=bg.png>\n<img src=i.png><input type=image src=btn.png>\n<iframe src=frame.html></iframe>\n<video poster=p.jpg preload=auto><source src=v.webm type=video/webm><source src=v.mp4></video>\n<audio src=a.mp3></audio><track src=t.vtt default>\n<object data=o.swf></object><embed src=e.pdf></body></html>";
+        let r = refs(html);
+        let got: Vec<(String, ResourceType)> = r
+            .refs
+            .iter()
+            .map(|r| (r.url.path().trim_start_matches("/dir/").to_string(), r.resource_type))
+            .collect();
+        use ResourceType::*;
+        let want = [
+            ("s.css", Stylesheet), ("f.ico", Other), ("f.woff2", Font), ("m.js", Script),
+            ("a.js", Script), ("b.js", Script), ("bg.png", Image), ("i.png", Image),
+            ("btn.png", Image), ("frame.html", Iframe), ("p.jpg", Image), ("v.webm", Media),
+            ("a.mp3", Media), ("t.vtt", Other), ("o.swf", Other), ("e.pdf", Other),
+        ];
+        let want: Vec<(String, ResourceType)> = want.iter().map(|(u, t)| (u.to_string(), *t)).collect();
+        assert_eq!(got, want);
+        let css = &r.refs[0].initiator;
+        assert_eq!((css.element.as_deref(), css.attribute.as_deref()), (Some("link"), Some("href")));
+        assert_eq!((css.line, css.column), (Some(2), Some(27)));
+        assert_eq!(r.refs[2].initiator.kind, InitiatorKind::Preload);
+    }
+
+    #[test]
+    fn noscript_and_template_content_is_not_loaded() {
+        let r = refs("<noscript><img src=n.png><link rel=stylesheet href=n.css></noscript><template><img src=t.png></template><img src=ok.png>");
+        assert_eq!(urls(&r), ["http://site.test/dir/ok.png"]);
+    }
+
+    #[test]
+    fn nomodule_and_non_javascript_scripts_are_not_fetched() {
+        let r = refs("<script nomodule src=legacy.js></script><script type=text/template src=t.js></script><script type='text/javascript' src=ok.js></script>");
+        assert_eq!(urls(&r), ["http://site.test/dir/ok.js"]);
+    }
+
+    #[test]
+    fn alternate_and_disabled_stylesheets_are_skipped_but_other_media_is_fetched() {
+        let r = refs("<link rel='alternate stylesheet' href=alt.css><link rel=stylesheet disabled href=d.css><link rel=stylesheet media=print href=print.css>");
+        assert_eq!(urls(&r), ["http://site.test/dir/print.css"]);
+    }
+
+    #[test]
+    fn picture_uses_the_first_source_whose_media_and_type_match() {
+        let r = refs("<picture><source media='(max-width: 600px)' srcset=small.jpg><source type=image/jxl srcset=x.jxl><source type=image/webp srcset=big.webp><img src=fallback.jpg></picture>");
+        assert_eq!(urls(&r), ["http://site.test/dir/big.webp"]);
+        assert_eq!(r.refs[0].initiator.element.as_deref(), Some("source"));
+    }
+
+    #[test]
+    fn srcset_yields_only_the_chosen_candidate() {
+        let r = refs("<img src=s.jpg srcset='s.jpg 320w, l.jpg 1600w' sizes='50vw' loading=lazy>");
+        assert_eq!(urls(&r), ["http://site.test/dir/l.jpg"]);
+        assert!(r.refs[0].lazy);
+    }
+
+    #[test]
+    fn media_elements_fetch_the_first_playable_source_unless_preload_none() {
+        let r = refs("<audio><source src=a.flv type=video/x-flv><source src=a.ogg type=audio/ogg><source src=a.mp3></audio><video src=v.mp4 preload=none poster=p.png></video>");
+        assert_eq!(urls(&r), ["http://site.test/dir/a.ogg", "http://site.test/dir/p.png"]);
+    }
+
+    #[test]
+    fn unfetchable_urls_are_counted_not_requested() {
+        let r = refs("<img src='data:image/png;base64,AA'><script src='javascript:void 0'></script><iframe src='about:blank'></iframe><img src='http://[::1'><img src=''>");
+        assert!(r.refs.is_empty());
+        assert_eq!((r.skipped.data, r.skipped.javascript, r.skipped.other_scheme, r.skipped.invalid), (1, 1, 1, 1));
+    }
+
+    #[test]
+    fn inline_styles_and_style_blocks_are_collected() {
+        let r = refs("<style media=screen>\n.a{background:url(a.png)}</style><div style=\"background:url('b.png')\"></div>");
+        assert_eq!(r.inline_css.len(), 2);
+        assert!(matches!(&r.inline_css[0], InlineCss::Block { media, line: 2, .. } if media == "screen"));
+        assert!(matches!(&r.inline_css[1], InlineCss::Attribute { element, .. } if element == "div"));
+    }
+
+    #[test]
+    fn selectors_match_like_a_browser_at_load_time() {
+        let doc = parse_document("<div class=hero><p id=x>t</p></div><a href=#>l</a>");
+        assert!(selector_matches(&doc, ".hero"));
+        assert!(selector_matches(&doc, ".nope, .hero p"));
+        assert!(selector_matches(&doc, ".hero::before"));
+        assert!(selector_matches(&doc, "#x:after"));
+        assert!(!selector_matches(&doc, "a:hover"));
+        assert!(!selector_matches(&doc, ".missing"));
+        assert!(!selector_matches(&doc, "::selection"));
+        assert!(!selector_matches(&doc, "[[[invalid"));
+        assert!(selector_matches(&doc, "a[href=\"#\"]"));
+    }
+}

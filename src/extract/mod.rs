@@ -1,0 +1,194 @@
+//! Pure functions from text to references: what a document or stylesheet would make a
+//! browser request, each with its initiator. No I/O here; everything is tested from literals.
+
+pub mod css;
+pub mod html;
+pub mod media;
+pub mod srcset;
+
+use crate::model::{Initiator, InitiatorKind, ResourceType, Skipped};
+use url::Url;
+
+/// The screen a page is loaded for: it decides media queries, `sizes` and `srcset`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Viewport {
+    /// Width in CSS px.
+    pub width: f64,
+    /// Height in CSS px.
+    pub height: f64,
+    /// Device pixel ratio.
+    pub dpr: f64,
+    /// A touch device without hover (mobile preset).
+    pub mobile: bool,
+}
+
+/// Default viewport: Chromium's headless desktop window as the corpus was recorded.
+pub const DEFAULT_VIEWPORT: Viewport = Viewport {
+    width: 1350.0,
+    height: 940.0,
+    dpr: 1.0,
+    mobile: false,
+};
+
+impl Default for Viewport {
+    fn default() -> Self {
+        DEFAULT_VIEWPORT
+    }
+}
+
+/// A URL a document or stylesheet makes the browser request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reference {
+    /// Absolute URL, fragment removed.
+    pub url: Url,
+    /// What it is loaded as.
+    pub resource_type: ResourceType,
+    /// Where it was referenced.
+    pub initiator: Initiator,
+    /// `loading=lazy`.
+    pub lazy: bool,
+}
+
+/// Why a referenced URL is not requested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotFetchable {
+    /// Empty attribute: no request.
+    Empty,
+    /// `data:`.
+    Data,
+    /// `javascript:`.
+    Javascript,
+    /// Another scheme (`mailto:`, `about:`, `blob:` ...).
+    OtherScheme,
+    /// Not a URL.
+    Invalid,
+}
+
+/// Resolves a raw reference against a base, as a browser would before fetching it.
+pub fn resolve(raw: &str, base: &Url) -> Result<Url, NotFetchable> {
+    let t = raw.trim_matches(|c: char| c.is_ascii_whitespace());
+    if t.is_empty() {
+        return Err(NotFetchable::Empty);
+    }
+    let lower_prefix: String = t.chars().take(11).collect::<String>().to_ascii_lowercase();
+    if lower_prefix.starts_with("data:") {
+        return Err(NotFetchable::Data);
+    }
+    if lower_prefix.starts_with("javascript:") {
+        return Err(NotFetchable::Javascript);
+    }
+    let mut u = base.join(t).map_err(|_| NotFetchable::Invalid)?;
+    match u.scheme() {
+        "http" | "https" => {
+            u.set_fragment(None);
+            Ok(u)
+        }
+        "data" => Err(NotFetchable::Data),
+        _ => Err(NotFetchable::OtherScheme),
+    }
+}
+
+/// Counts a not-fetchable reference in the load's `skipped` tally.
+pub fn count_skip(skipped: &mut Skipped, why: NotFetchable) {
+    match why {
+        NotFetchable::Empty => {}
+        NotFetchable::Data => skipped.data += 1,
+        NotFetchable::Javascript => skipped.javascript += 1,
+        NotFetchable::OtherScheme => skipped.other_scheme += 1,
+        NotFetchable::Invalid => skipped.invalid += 1,
+    }
+}
+
+/// An initiator inside a document or stylesheet.
+pub(crate) fn initiator(
+    kind: InitiatorKind,
+    source: &Url,
+    element: &str,
+    attribute: Option<&str>,
+    pos: Option<(u32, u32)>,
+) -> Initiator {
+    Initiator {
+        kind,
+        url: Some(source.to_string()),
+        element: Some(element.to_string()),
+        attribute: attribute.map(str::to_string),
+        line: pos.map(|p| p.0),
+        column: pos.map(|p| p.1),
+    }
+}
+
+/// Finds where attribute values appear in a source text, scanning forward in document
+/// order, so that each reference can name its line and column.
+pub(crate) struct SourceLocator<'a> {
+    text: &'a str,
+    line_starts: Vec<usize>,
+    cursor: usize,
+}
+
+impl<'a> SourceLocator<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        SourceLocator {
+            text,
+            line_starts,
+            cursor: 0,
+        }
+    }
+
+    /// 1-based (line, column) of a byte offset.
+    pub(crate) fn position(&self, offset: usize) -> (u32, u32) {
+        let line = self.line_starts.partition_point(|s| *s <= offset);
+        let start = self.line_starts[line - 1];
+        let col = self.text[start..offset.min(self.text.len())].chars().count() + 1;
+        (line as u32, col as u32)
+    }
+
+    /// Position of the next occurrence of `needle` (as written, or with `&` as `&amp;`)
+    /// from the cursor; falls back to the first occurrence anywhere.
+    pub(crate) fn find(&mut self, needle: &str) -> Option<(u32, u32)> {
+        if needle.is_empty() {
+            return None;
+        }
+        let amp = needle.replace('&', "&amp;");
+        let found = self.text[self.cursor..]
+            .find(needle)
+            .map(|i| (i + self.cursor, needle.len()))
+            .or_else(|| {
+                self.text[self.cursor..]
+                    .find(&amp)
+                    .map(|i| (i + self.cursor, amp.len()))
+            })
+            .or_else(|| self.text.find(needle).map(|i| (i, needle.len())));
+        let (at, len) = found?;
+        self.cursor = self.cursor.max(at + len);
+        Some(self.position(at))
+    }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolve_classifies_what_is_not_fetched() {
+        let base = Url::parse("https://example.org/a/b.html").unwrap();
+        assert_eq!(resolve("c.png#frag", &base).unwrap().as_str(), "https://example.org/a/c.png");
+        assert_eq!(resolve("//cdn.test/x.js", &base).unwrap().as_str(), "https://cdn.test/x.js");
+        assert_eq!(resolve("  ", &base), Err(NotFetchable::Empty));
+        assert_eq!(resolve("data:image/png;base64,AAAA", &base), Err(NotFetchable::Data));
+        assert_eq!(resolve("JavaScript:void(0)", &base), Err(NotFetchable::Javascript));
+        assert_eq!(resolve("mailto:a@b.c", &base), Err(NotFetchable::OtherScheme));
+        assert_eq!(resolve("http://[bad", &base), Err(NotFetchable::Invalid));
+    }
+
+    #[test]
+    fn locator_reports_lines_and_columns_in_document_order() {
+        let text = "<a>\n  <img src=\"x.png\">\n<img src=\"x.png\">";
+        let mut loc = SourceLocator::new(text);
+        assert_eq!(loc.find("x.png"), Some((2, 13)));
+        assert_eq!(loc.find("x.png"), Some((3, 11)));
+        assert_eq!(loc.find("missing"), None);
+    }
+}

@@ -1,0 +1,369 @@
+//! `srcset` and `sizes` as the WHATWG HTML standard parses them, and the choice of one
+//! candidate for a viewport and device pixel ratio, as Chromium makes it.
+
+use super::{media, Viewport};
+
+/// One image candidate of a `srcset`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// The URL as written (not yet resolved).
+    pub url: String,
+    /// Width descriptor (`480w`).
+    pub width: Option<f64>,
+    /// Pixel density descriptor (`2x`).
+    pub density: Option<f64>,
+}
+
+/// Parses a `srcset` attribute (WHATWG "parse a srcset attribute"). Candidates with invalid
+/// descriptors are dropped, as the standard says.
+pub fn parse_srcset(input: &str) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    let s = input.as_bytes();
+    let mut i = 0;
+    let is_ws = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c');
+    loop {
+        while i < s.len() && (is_ws(s[i]) || s[i] == b',') {
+            i += 1;
+        }
+        if i >= s.len() {
+            break;
+        }
+        let start = i;
+        while i < s.len() && !is_ws(s[i]) {
+            i += 1;
+        }
+        let mut url = &input[start..i];
+        let mut descriptors = Vec::new();
+        if url.ends_with(',') {
+            url = url.trim_end_matches(',');
+        } else {
+            // Descriptors run to the next comma outside parentheses.
+            let mut in_parens = false;
+            let mut cur = String::new();
+            while i < s.len() {
+                let c = s[i];
+                match c {
+                    b'(' => {
+                        in_parens = true;
+                        cur.push('(');
+                    }
+                    b')' => {
+                        in_parens = false;
+                        cur.push(')');
+                    }
+                    b',' if !in_parens => {
+                        i += 1;
+                        break;
+                    }
+                    c if is_ws(c) && !in_parens => {
+                        if !cur.is_empty() {
+                            descriptors.push(std::mem::take(&mut cur));
+                        }
+                    }
+                    _ => cur.push(c as char),
+                }
+                i += 1;
+            }
+            if !cur.is_empty() {
+                descriptors.push(cur);
+            }
+        }
+        if url.is_empty() {
+            continue;
+        }
+        if let Some(c) = candidate(url, &descriptors) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn candidate(url: &str, descriptors: &[String]) -> Option<Candidate> {
+    let mut c = Candidate {
+        url: url.to_string(),
+        width: None,
+        density: None,
+    };
+    let mut height = false;
+    for d in descriptors {
+        let (num, unit) = d.split_at(d.len().saturating_sub(1));
+        match unit {
+            "w" | "W" if c.width.is_none() && c.density.is_none() => {
+                let w: u64 = num.parse().ok()?;
+                if w == 0 {
+                    return None;
+                }
+                c.width = Some(w as f64);
+            }
+            "x" | "X" if c.width.is_none() && c.density.is_none() && !height => {
+                let x: f64 = num.parse().ok()?;
+                if !(x >= 0.0) {
+                    return None;
+                }
+                c.density = Some(x);
+            }
+            "h" | "H" if !height && c.density.is_none() => {
+                num.parse::<u64>().ok().filter(|h| *h > 0)?;
+                height = true;
+            }
+            _ => return None,
+        }
+    }
+    if height && c.width.is_none() {
+        return None;
+    }
+    Some(c)
+}
+
+/// The source size in CSS px from a `sizes` attribute: the length of the first entry whose
+/// media condition matches, else `100vw` (also for `auto`, where layout would decide).
+pub fn source_size(sizes: Option<&str>, vp: &Viewport) -> f64 {
+    let default = vp.width;
+    let Some(sizes) = sizes else { return default };
+    for entry in split_top_level_commas(sizes) {
+        let entry = entry.trim();
+        if entry.is_empty() {
+            continue;
+        }
+        // The length is the last component; a condition may precede it.
+        let (cond, len) = match last_component(entry) {
+            Some(split) => split,
+            None => continue,
+        };
+        if len.eq_ignore_ascii_case("auto") {
+            if cond.trim().is_empty() || media::matches(cond, vp) {
+                return default;
+            }
+            continue;
+        }
+        let Some(px) = length_px(len, vp) else {
+            continue;
+        };
+        if cond.trim().is_empty() || media::matches(cond, vp) {
+            return px.max(0.0);
+        }
+    }
+    default
+}
+
+fn split_top_level_commas(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&s[start..]);
+    out
+}
+
+/// Splits `"(max-width: 600px) calc(100vw - 2em)"` into the condition and the length.
+fn last_component(entry: &str) -> Option<(&str, &str)> {
+    let bytes = entry.as_bytes();
+    let mut depth = 0i32;
+    let mut i = bytes.len();
+    while i > 0 {
+        i -= 1;
+        match bytes[i] {
+            b')' => depth += 1,
+            b'(' => depth -= 1,
+            c if c.is_ascii_whitespace() && depth == 0 => {
+                return Some((&entry[..i], entry[i + 1..].trim()));
+            }
+            _ => {}
+        }
+    }
+    Some(("", entry))
+}
+
+/// A CSS length in px: px, em, rem, vw, vh, vmin, vmax and `calc()` of them.
+pub fn length_px(s: &str, vp: &Viewport) -> Option<f64> {
+    let s = s.trim();
+    let lower = s.to_ascii_lowercase();
+    if let Some(inner) = lower
+        .strip_prefix("calc(")
+        .or_else(|| lower.strip_prefix("min("))
+        .or_else(|| lower.strip_prefix("max("))
+    {
+        let inner = inner.strip_suffix(')')?;
+        if lower.starts_with("calc(") {
+            return calc(inner, vp);
+        }
+        let vals: Option<Vec<f64>> = split_top_level_commas(inner)
+            .into_iter()
+            .map(|p| length_px(p, vp))
+            .collect();
+        let vals = vals?;
+        return if lower.starts_with("min(") {
+            vals.into_iter().reduce(f64::min)
+        } else {
+            vals.into_iter().reduce(f64::max)
+        };
+    }
+    if lower == "0" {
+        return Some(0.0);
+    }
+    let split = lower
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
+        .unwrap_or(lower.len());
+    let (num, unit) = lower.split_at(split);
+    let v: f64 = num.parse().ok()?;
+    Some(match unit {
+        "px" => v,
+        "em" | "rem" => v * 16.0,
+        "vw" => v * vp.width / 100.0,
+        "vh" => v * vp.height / 100.0,
+        "vmin" => v * vp.width.min(vp.height) / 100.0,
+        "vmax" => v * vp.width.max(vp.height) / 100.0,
+        "" if v == 0.0 => 0.0,
+        _ => return None,
+    })
+}
+
+/// `calc()` with + - * / over lengths and numbers (left to right within precedence).
+fn calc(expr: &str, vp: &Viewport) -> Option<f64> {
+    // Sums of products; operators + and - need surrounding spaces per the CSS syntax.
+    let mut total = 0.0;
+    let mut sign = 1.0;
+    let tokens: Vec<&str> = expr.split_whitespace().collect();
+    let mut i = 0;
+    while i < tokens.len() {
+        let mut term = calc_factor(tokens[i], vp)?;
+        i += 1;
+        while i + 1 < tokens.len() && (tokens[i] == "*" || tokens[i] == "/") {
+            let rhs = calc_factor(tokens[i + 1], vp)?;
+            term = if tokens[i] == "*" { term * rhs } else { term / rhs };
+            i += 2;
+        }
+        total += sign * term;
+        if i < tokens.len() {
+            sign = match tokens[i] {
+                "+" => 1.0,
+                "-" => -1.0,
+                _ => return None,
+            };
+            i += 1;
+        }
+    }
+    Some(total)
+}
+
+fn calc_factor(tok: &str, vp: &Viewport) -> Option<f64> {
+    tok.parse::<f64>().ok().or_else(|| length_px(tok, vp))
+}
+
+/// Chooses the candidate a browser requests: densities come from `x` descriptors, or from
+/// `w` descriptors divided by the source size; the smallest density at least the device
+/// pixel ratio wins, else the largest. `src` joins as the 1x candidate when `srcset` has
+/// neither a 1x nor a width descriptor (WHATWG "update the source set").
+pub fn choose<'a>(
+    srcset: &'a [Candidate],
+    src: Option<&'a str>,
+    sizes: Option<&str>,
+    vp: &Viewport,
+) -> Option<&'a str> {
+    let size = source_size(sizes, vp);
+    let mut dens: Vec<(f64, &str)> = Vec::new();
+    let has_w = srcset.iter().any(|c| c.width.is_some());
+    for c in srcset {
+        let d = match (c.width, c.density) {
+            (Some(w), _) if size > 0.0 => w / size,
+            (Some(_), _) => f64::INFINITY,
+            (None, Some(x)) => x,
+            (None, None) => 1.0,
+        };
+        if !dens.iter().any(|(e, _)| (*e - d).abs() < 1e-9) {
+            dens.push((d, c.url.as_str()));
+        }
+    }
+    if let Some(src) = src.filter(|s| !s.trim().is_empty()) {
+        let has_1x = dens.iter().any(|(d, _)| (*d - 1.0).abs() < 1e-9) && !has_w;
+        if !has_w && !has_1x {
+            dens.push((1.0, src));
+        }
+    }
+    if dens.is_empty() {
+        return None;
+    }
+    dens.sort_by(|a, b| a.0.total_cmp(&b.0));
+    dens.iter()
+        .find(|(d, _)| *d >= vp.dpr - 1e-9)
+        .or(dens.last())
+        .map(|(_, u)| *u)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vp(width: f64, dpr: f64) -> Viewport {
+        Viewport {
+            width,
+            dpr,
+            ..Viewport::default()
+        }
+    }
+
+    #[test]
+    fn srcset_parses_descriptors_and_commas_inside_urls() {
+        let c = parse_srcset("a.jpg 480w, b.jpg 2x,c.jpg, d,e.jpg 1.5x");
+        assert_eq!(c.len(), 4);
+        assert_eq!(c[0].width, Some(480.0));
+        assert_eq!(c[1].density, Some(2.0));
+        assert_eq!(c[2].url, "c.jpg");
+        assert_eq!(c[3].url, "d,e.jpg");
+        assert_eq!(c[3].density, Some(1.5));
+    }
+
+    #[test]
+    fn srcset_drops_candidates_with_invalid_descriptors() {
+        let c = parse_srcset("a.jpg 480w 2x, b.jpg 0w, c.jpg foo, d.jpg 100h, e.jpg 10w 20h");
+        let urls: Vec<_> = c.iter().map(|c| c.url.as_str()).collect();
+        assert_eq!(urls, ["e.jpg"]);
+    }
+
+    #[test]
+    fn sizes_takes_the_first_matching_condition() {
+        let v = vp(1350.0, 1.0);
+        assert_eq!(source_size(Some("(max-width: 600px) 480px, 800px"), &v), 800.0);
+        assert_eq!(source_size(Some("(min-width: 1000px) 50vw, 100vw"), &v), 675.0);
+        assert_eq!(source_size(Some("calc(100vw - 50px)"), &v), 1300.0);
+        assert_eq!(source_size(None, &v), 1350.0);
+        assert_eq!(source_size(Some("garbage!"), &v), 1350.0);
+    }
+
+    #[test]
+    fn width_descriptors_choose_the_smallest_sufficient_image() {
+        let set = parse_srcset("s.jpg 320w, m.jpg 640w, l.jpg 1024w, xl.jpg 2048w");
+        // 1350 px wide at DPR 1: 1024/1350 < 1, so 2048w is the first with density >= 1.
+        assert_eq!(choose(&set, None, None, &vp(1350.0, 1.0)), Some("xl.jpg"));
+        assert_eq!(
+            choose(&set, None, Some("(min-width: 800px) 600px, 100vw"), &vp(1350.0, 1.0)),
+            Some("m.jpg")
+        );
+        assert_eq!(choose(&set, None, Some("300px"), &vp(1350.0, 2.0)), Some("m.jpg"));
+    }
+
+    #[test]
+    fn density_descriptors_follow_the_device_pixel_ratio_and_src_is_the_1x() {
+        let set = parse_srcset("hi.jpg 2x");
+        assert_eq!(choose(&set, Some("lo.jpg"), None, &vp(1350.0, 1.0)), Some("lo.jpg"));
+        assert_eq!(choose(&set, Some("lo.jpg"), None, &vp(1350.0, 2.0)), Some("hi.jpg"));
+        assert_eq!(choose(&set, Some("lo.jpg"), None, &vp(1350.0, 3.0)), Some("hi.jpg"));
+        assert_eq!(choose(&[], Some("only.jpg"), None, &vp(1.0, 1.0)), Some("only.jpg"));
+    }
+
+    #[test]
+    fn src_is_ignored_when_srcset_has_width_descriptors() {
+        let set = parse_srcset("w.jpg 100w");
+        assert_eq!(choose(&set, Some("src.jpg"), Some("50px"), &vp(1350.0, 1.0)), Some("w.jpg"));
+    }
+}

@@ -1,0 +1,307 @@
+//! One request of a page load.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// What a request is for, as a browser's network panel classifies it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceType {
+    /// The page's main document.
+    Document,
+    /// The document of an iframe (a browser's "subdocument").
+    Iframe,
+    /// A CSS stylesheet (`<link rel=stylesheet>`, `@import`).
+    Stylesheet,
+    /// A script.
+    Script,
+    /// An image (`<img>`, CSS `url()` backgrounds, icons, posters).
+    Image,
+    /// A web font.
+    Font,
+    /// Audio or video.
+    Media,
+    /// Anything else (`<object>`, `<track>`, preloads of other kinds ...).
+    Other,
+}
+
+impl ResourceType {
+    /// Every type, in display order.
+    pub const ALL: [ResourceType; 8] = [
+        ResourceType::Document,
+        ResourceType::Iframe,
+        ResourceType::Stylesheet,
+        ResourceType::Script,
+        ResourceType::Image,
+        ResourceType::Font,
+        ResourceType::Media,
+        ResourceType::Other,
+    ];
+
+    /// The lowercase name used in JSON and tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceType::Document => "document",
+            ResourceType::Iframe => "iframe",
+            ResourceType::Stylesheet => "stylesheet",
+            ResourceType::Script => "script",
+            ResourceType::Image => "image",
+            ResourceType::Font => "font",
+            ResourceType::Media => "media",
+            ResourceType::Other => "other",
+        }
+    }
+
+    /// Whether a response of this type is expected to have a body (an empty one is a defect).
+    pub fn expects_content(self) -> bool {
+        !matches!(self, ResourceType::Other)
+    }
+}
+
+impl fmt::Display for ResourceType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a request came to be made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InitiatorKind {
+    /// The page itself, named by the user.
+    Navigation,
+    /// An element or attribute of an HTML document.
+    Parser,
+    /// A `url()` in a stylesheet (or a `<style>` block or `style` attribute).
+    Css,
+    /// An `@import` rule.
+    Import,
+    /// The `Location` of a redirect response.
+    Redirect,
+    /// A `<link rel=preload|modulepreload>`.
+    Preload,
+}
+
+/// Who caused a request: the document or stylesheet, and where in it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Initiator {
+    /// How the request was caused.
+    pub kind: InitiatorKind,
+    /// The document, stylesheet or redirecting response that referenced this URL.
+    pub url: Option<String>,
+    /// The element (`img`, `link` ...) or CSS construct (`url`, `@import`, `@font-face`).
+    pub element: Option<String>,
+    /// The attribute that held the URL (`src`, `srcset`, `href` ...).
+    pub attribute: Option<String>,
+    /// 1-based line in the initiator's source, where known.
+    pub line: Option<u32>,
+    /// 1-based column in the initiator's source, where known.
+    pub column: Option<u32>,
+}
+
+impl Initiator {
+    /// The initiator of the page's own document.
+    pub fn navigation() -> Self {
+        Initiator {
+            kind: InitiatorKind::Navigation,
+            url: None,
+            element: None,
+            attribute: None,
+            line: None,
+            column: None,
+        }
+    }
+
+    /// `url:line:column`, or as much of it as is known.
+    pub fn location(&self) -> String {
+        let mut s = self.url.clone().unwrap_or_default();
+        if let Some(line) = self.line {
+            s.push_str(&format!(":{line}"));
+            if let Some(col) = self.column {
+                s.push_str(&format!(":{col}"));
+            }
+        }
+        s
+    }
+}
+
+/// Why a request failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The host name did not resolve.
+    Dns,
+    /// The TCP connection could not be made (refused, unreachable).
+    Connect,
+    /// The TLS handshake failed (bad certificate, protocol error).
+    Tls,
+    /// The request took longer than the timeout.
+    Timeout,
+    /// The connection was reset or closed before the response was complete.
+    Reset,
+    /// The body was larger than the limit (encoded or decoded).
+    TooLarge,
+    /// The body could not be decoded with the encoding the response claimed.
+    Decode,
+    /// A redirect led back to a URL of its own chain.
+    RedirectLoop,
+    /// More redirect hops than the limit.
+    TooManyRedirects,
+    /// A redirect without a usable `Location`.
+    BadRedirect,
+    /// The server spoke broken HTTP.
+    Protocol,
+    /// The URL's scheme is not http or https.
+    UnsupportedScheme,
+    /// The request was not made because a limit or the total time ran out.
+    Aborted,
+    /// Anything else.
+    Other,
+}
+
+impl ErrorKind {
+    /// The snake_case name used in JSON and tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Dns => "dns",
+            ErrorKind::Connect => "connect",
+            ErrorKind::Tls => "tls",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Reset => "reset",
+            ErrorKind::TooLarge => "too_large",
+            ErrorKind::Decode => "decode",
+            ErrorKind::RedirectLoop => "redirect_loop",
+            ErrorKind::TooManyRedirects => "too_many_redirects",
+            ErrorKind::BadRedirect => "bad_redirect",
+            ErrorKind::Protocol => "protocol",
+            ErrorKind::UnsupportedScheme => "unsupported_scheme",
+            ErrorKind::Aborted => "aborted",
+            ErrorKind::Other => "other",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A failed request: the kind of failure and a human-readable cause.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntryError {
+    /// Class of failure.
+    pub kind: ErrorKind,
+    /// What went wrong, in words.
+    pub message: String,
+}
+
+/// The phases of one request, in milliseconds, as HAR defines them.
+///
+/// `None` (JSON `null`) means the phase was not measured separately: the static engine
+/// cannot yet split connection set-up (dns, connect, ssl) and sending out of `wait`, so
+/// those are `null` and their time is inside `wait_ms`. A phase is never estimated.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Timings {
+    /// Waiting for a free connection slot (the per-origin and global limits).
+    pub blocked_ms: Option<f64>,
+    /// Name resolution.
+    pub dns_ms: Option<f64>,
+    /// TCP connection set-up, TLS included.
+    pub connect_ms: Option<f64>,
+    /// TLS handshake (also counted in `connect_ms`).
+    pub ssl_ms: Option<f64>,
+    /// Sending the request.
+    pub send_ms: Option<f64>,
+    /// From sending the request to the first byte of the response (TTFB).
+    pub wait_ms: Option<f64>,
+    /// From the first byte to the last byte of the response.
+    pub receive_ms: Option<f64>,
+}
+
+/// One request of the load (a redirect hop is a request of its own).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The requested URL.
+    pub url: String,
+    /// HTTP method.
+    pub method: String,
+    /// Response status, when a response arrived.
+    pub status: Option<u16>,
+    /// Why the request failed, when it did (a response with a 4xx/5xx status is not an error
+    /// here: it is a response; see [`Entry::failed`]).
+    pub error: Option<EntryError>,
+    /// What the request is for.
+    pub resource_type: ResourceType,
+    /// MIME type from `Content-Type`, without parameters.
+    pub mime_type: Option<String>,
+    /// What caused this request.
+    pub initiator: Initiator,
+    /// When the request was issued (entered the queue), from load start.
+    pub started_ms: f64,
+    /// Total time from `started_ms` to the last byte (or the failure).
+    pub duration_ms: f64,
+    /// Phases.
+    pub timings_ms: Timings,
+    /// Bytes on the wire: response headers plus the body as it was sent (encoded).
+    pub transfer_bytes: u64,
+    /// Size of the response headers (status line included), when known; `null` over HTTP/2,
+    /// whose compressed header size the client cannot see.
+    pub header_bytes: Option<u64>,
+    /// The body as received, before content decoding.
+    pub body_bytes: u64,
+    /// The body after content decoding (gzip, br, deflate, zstd).
+    pub decoded_bytes: u64,
+    /// `Content-Encoding` of the response.
+    pub content_encoding: Option<String>,
+    /// HTTP version of the response (`HTTP/1.1`, `HTTP/2`).
+    pub http_version: Option<String>,
+    /// Address of the server that answered.
+    pub remote_addr: Option<String>,
+    /// For a redirect, the absolute URL it pointed to.
+    pub redirect_url: Option<String>,
+    /// A `loading=lazy` image or iframe (a browser loads it only near the viewport).
+    pub lazy: bool,
+    /// Frame depth: 0 for the page, 1 inside an iframe of the page, and so on.
+    pub frame_depth: u32,
+}
+
+impl Entry {
+    /// Whether the request failed: no response, or a 4xx/5xx status.
+    pub fn failed(&self) -> bool {
+        self.error.is_some() || self.status.is_some_and(|s| s >= 400)
+    }
+
+    /// Whether the response was a success whose body is empty although content was expected
+    /// (the 0-byte stylesheet that ships unnoticed).
+    pub fn empty(&self) -> bool {
+        self.error.is_none()
+            && self.status.is_some_and(|s| (200..300).contains(&s) && s != 204)
+            && self.decoded_bytes == 0
+            && self.resource_type.expects_content()
+    }
+
+    /// Whether this is a redirect hop.
+    pub fn is_redirect(&self) -> bool {
+        self.redirect_url.is_some()
+    }
+
+    /// The host of the URL (with port when not the default).
+    pub fn host(&self) -> String {
+        url::Url::parse(&self.url)
+            .ok()
+            .and_then(|u| {
+                u.host_str().map(|h| match u.port() {
+                    Some(p) => format!("{h}:{p}"),
+                    None => h.to_string(),
+                })
+            })
+            .unwrap_or_else(|| "(none)".to_string())
+    }
+
+    /// End of the request, from load start.
+    pub fn ended_ms(&self) -> f64 {
+        self.started_ms + self.duration_ms
+    }
+}

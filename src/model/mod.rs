@@ -1,0 +1,77 @@
+//! The data model: what a page load is made of.
+//!
+//! Everything downstream of a source (the static engine today, HAR import later) sees only
+//! [`Load`]. These types are the JSON contract of `--format json`: units are in field names
+//! (`_ms`, `_bytes`), and a figure that could not be measured is `null`, never a guess.
+
+mod entry;
+mod totals;
+
+pub use entry::{Entry, EntryError, ErrorKind, Initiator, InitiatorKind, ResourceType, Timings};
+pub use totals::{Bucket, Totals};
+
+use serde::{Deserialize, Serialize};
+
+/// One load of one page: every request it made, in the order they started.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Load {
+    /// Name and version of the tool that made this load.
+    pub tool: String,
+    /// The page as the user named it (a URL; for a local file, the loopback URL it was served at).
+    pub url: String,
+    /// Where the page's document came from after redirects.
+    pub final_url: String,
+    /// Wall-clock start of the load, in milliseconds since the Unix epoch.
+    pub started_unix_ms: u64,
+    /// Settings that shaped this load.
+    pub settings: LoadSettings,
+    /// Time to the first byte of the final (non-redirect) document response, from load start.
+    pub document_ttfb_ms: Option<f64>,
+    /// Time from load start to the last byte of the last request.
+    pub fully_loaded_ms: f64,
+    /// One entry per request, each redirect hop its own, ordered by start.
+    pub entries: Vec<Entry>,
+    /// Sums over `entries`.
+    pub totals: Totals,
+    /// References that were found but are not fetchable (`data:`, `javascript:` ...).
+    pub skipped: Skipped,
+    /// Remarks about the load a reader should know (non-HTML document, limits hit ...).
+    pub notes: Vec<String>,
+    /// True when the load was cut short (total time limit, interrupted) and is incomplete.
+    pub partial: bool,
+}
+
+/// The settings a load ran with, recorded so that a saved load explains itself.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct LoadSettings {
+    /// User-Agent header sent with every request.
+    pub user_agent: String,
+    /// Most requests in flight at once, over all origins.
+    pub concurrency: usize,
+    /// Most requests in flight at once to one origin (a browser allows 6 over HTTP/1.1).
+    pub per_origin: usize,
+    /// Per-request timeout.
+    pub timeout_ms: u64,
+}
+
+/// Counts of references that were not requested because their URL cannot be fetched.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Skipped {
+    /// `data:` URLs (inline content, no request).
+    pub data: u64,
+    /// `javascript:` URLs.
+    pub javascript: u64,
+    /// `mailto:`, `tel:`, `about:` and other schemes a page load does not fetch.
+    pub other_scheme: u64,
+    /// Values that are not URLs at all (unparseable).
+    pub invalid: u64,
+    /// References beyond a limit (iframe depth, references per page).
+    pub over_limit: u64,
+}
+
+impl Load {
+    /// The entry of the page's main document (the first request).
+    pub fn document(&self) -> Option<&Entry> {
+        self.entries.first()
+    }
+}

@@ -1,0 +1,100 @@
+//! Sums over the entries of a load. Totals merge (`+=`) so that batches and runs add up.
+
+use super::{Entry, ResourceType};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::ops::AddAssign;
+
+/// Requests and bytes of a group of entries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bucket {
+    /// Number of requests.
+    pub requests: u64,
+    /// Bytes on the wire.
+    pub transfer_bytes: u64,
+    /// Bytes after content decoding.
+    pub decoded_bytes: u64,
+}
+
+impl Bucket {
+    fn add_entry(&mut self, e: &Entry) {
+        self.requests += 1;
+        self.transfer_bytes += e.transfer_bytes;
+        self.decoded_bytes += e.decoded_bytes;
+    }
+}
+
+impl AddAssign for Bucket {
+    fn add_assign(&mut self, o: Bucket) {
+        self.requests += o.requests;
+        self.transfer_bytes += o.transfer_bytes;
+        self.decoded_bytes += o.decoded_bytes;
+    }
+}
+
+/// Totals of a load: overall, per resource type and per host.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Number of requests (redirect hops included).
+    pub requests: u64,
+    /// Bytes on the wire.
+    pub transfer_bytes: u64,
+    /// Bytes after content decoding.
+    pub decoded_bytes: u64,
+    /// Requests that failed (no response, or 4xx/5xx).
+    pub failed: u64,
+    /// Successful responses with an empty body where content was expected.
+    pub empty: u64,
+    /// Redirect hops.
+    pub redirects: u64,
+    /// `loading=lazy` requests (a browser may defer them).
+    pub lazy: u64,
+    /// Per resource type.
+    pub by_type: BTreeMap<ResourceType, Bucket>,
+    /// Per host (with port when not the default).
+    pub by_host: BTreeMap<String, Bucket>,
+}
+
+impl Totals {
+    /// Sums a list of entries.
+    pub fn from_entries(entries: &[Entry]) -> Totals {
+        let mut t = Totals::default();
+        for e in entries {
+            t.add_entry(e);
+        }
+        t
+    }
+
+    fn add_entry(&mut self, e: &Entry) {
+        self.requests += 1;
+        self.transfer_bytes += e.transfer_bytes;
+        self.decoded_bytes += e.decoded_bytes;
+        self.failed += u64::from(e.failed());
+        self.empty += u64::from(e.empty());
+        self.redirects += u64::from(e.is_redirect());
+        self.lazy += u64::from(e.lazy);
+        self.by_type
+            .entry(e.resource_type)
+            .or_default()
+            .add_entry(e);
+        self.by_host.entry(e.host()).or_default().add_entry(e);
+    }
+}
+
+impl AddAssign<&Totals> for Totals {
+    fn add_assign(&mut self, o: &Totals) {
+        self.requests += o.requests;
+        self.transfer_bytes += o.transfer_bytes;
+        self.decoded_bytes += o.decoded_bytes;
+        self.failed += o.failed;
+        self.empty += o.empty;
+        self.redirects += o.redirects;
+        self.lazy += o.lazy;
+        for (k, v) in &o.by_type {
+            *self.by_type.entry(*k).or_default() += *v;
+        }
+        for (k, v) in &o.by_host {
+            *self.by_host.entry(k.clone()).or_default() += *v;
+        }
+    }
+}
