@@ -5,6 +5,7 @@ pub mod css;
 pub mod html;
 pub mod media;
 pub mod srcset;
+pub mod styles;
 
 use crate::model::{Initiator, InitiatorKind, ResourceType, Skipped};
 use url::Url;
@@ -163,7 +164,6 @@ impl<'a> SourceLocator<'a> {
         let (at, len) = found?;
         self.cursor = self.cursor.max(at + len);
         Some(self.position(at))
-    }
     }
 }
 
