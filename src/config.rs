@@ -61,7 +61,9 @@ impl ResolveOverride {
         let (Some(host), Some(port), Some(addr)) = (host, port, addr) else {
             return Err(bad("expected HOST:PORT:ADDR"));
         };
-        let port: u16 = port.parse().map_err(|_| bad("PORT is not a number 0-65535"))?;
+        let port: u16 = port
+            .parse()
+            .map_err(|_| bad("PORT is not a number 0-65535"))?;
         let addr = addr.trim_start_matches('[').trim_end_matches(']');
         let addr: IpAddr = addr.parse().map_err(|_| bad("ADDR is not an IP address"))?;
         Ok(ResolveOverride {

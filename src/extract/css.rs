@@ -86,8 +86,7 @@ pub fn parse(css: &str, dpr: f64) -> Sheet {
 pub fn parse_declarations(css: &str, dpr: f64) -> StyleRule {
     let mut p = Parser::new(css);
     let mut rule = StyleRule::default();
-    let mut sheet = Sheet::default();
-    walk_declarations(&mut p, &mut rule, &mut sheet, &mut Vec::new(), 0, dpr);
+    walk_declarations(&mut p, &mut rule, 0, dpr);
     rule
 }
 
@@ -112,7 +111,9 @@ fn walk_rules<'i>(
             Err(_) => return,
         };
         match tok {
-            Token::AtKeyword(name) => at_rule(p, &name.to_ascii_lowercase(), sheet, media, depth, dpr),
+            Token::AtKeyword(name) => {
+                at_rule(p, &name.to_ascii_lowercase(), sheet, media, depth, dpr)
+            }
             Token::CDO | Token::CDC | Token::Semicolon => {}
             Token::CurlyBracketBlock => {} // a block without a prelude: nothing to apply
             _ => {
@@ -126,7 +127,11 @@ fn walk_rules<'i>(
                     }
                 }
                 let prelude = p.slice_from(start);
-                let selectors = prelude.strip_suffix('{').unwrap_or(prelude).trim().to_string();
+                let selectors = prelude
+                    .strip_suffix('{')
+                    .unwrap_or(prelude)
+                    .trim()
+                    .to_string();
                 let mut rule = StyleRule {
                     selectors,
                     media: media.clone(),
@@ -134,7 +139,7 @@ fn walk_rules<'i>(
                 };
                 if depth < MAX_NESTING {
                     let _ = p.parse_nested_block(|p| -> PResult {
-                        walk_declarations(p, &mut rule, sheet, media, depth + 1, dpr);
+                        walk_declarations(p, &mut rule, depth + 1, dpr);
                         Ok(())
                     });
                 }
@@ -169,7 +174,11 @@ fn at_rule<'i>(
             }
             Ok(Token::UnquotedUrl(u)) | Ok(Token::QuotedString(u)) if first_url.is_none() => {
                 let (line, column) = loc(l);
-                first_url = Some(CssUrl { url: u.to_string(), line, column });
+                first_url = Some(CssUrl {
+                    url: u.to_string(),
+                    line,
+                    column,
+                });
                 url_end = Some(p.position());
             }
             Ok(Token::Function(f)) if f.eq_ignore_ascii_case("url") && first_url.is_none() => {
@@ -179,7 +188,11 @@ fn at_rule<'i>(
                         Ok(p.expect_string().map(|s| s.to_string()).unwrap_or_default())
                     })
                     .unwrap_or_default();
-                first_url = Some(CssUrl { url: u, line, column });
+                first_url = Some(CssUrl {
+                    url: u,
+                    line,
+                    column,
+                });
                 url_end = Some(p.position());
             }
             Ok(_) => {}
@@ -200,12 +213,18 @@ fn at_rule<'i>(
                     .unwrap_or("")
                     .trim_end_matches(';')
                     .trim();
-                sheet.imports.push(Import { url, media: import_media(rest) });
+                sheet.imports.push(Import {
+                    url,
+                    media: import_media(rest),
+                });
             }
         }
         "font-face" if has_block && depth < MAX_NESTING => {
             let mut rule = StyleRule::default();
-            let mut face = FontFace { media: media.clone(), ..FontFace::default() };
+            let mut face = FontFace {
+                media: media.clone(),
+                ..FontFace::default()
+            };
             let _ = p.parse_nested_block(|p| -> PResult {
                 font_face(p, &mut face, &mut rule);
                 Ok(())
@@ -266,14 +285,7 @@ fn import_media(rest: &str) -> String {
     s.to_string()
 }
 
-fn walk_declarations<'i>(
-    p: &mut Parser<'i>,
-    rule: &mut StyleRule,
-    sheet: &mut Sheet,
-    media: &mut Vec<String>,
-    depth: usize,
-    dpr: f64,
-) {
+fn walk_declarations<'i>(p: &mut Parser<'i>, rule: &mut StyleRule, depth: usize, dpr: f64) {
     let mut property: Option<String> = None;
     let mut expect_colon = false;
     let mut value_tokens: Vec<Token<'i>> = Vec::new();
@@ -299,7 +311,7 @@ fn walk_declarations<'i>(
                 // CSS nesting: a nested rule applies to descendants of what the parent matches;
                 // treat its references as the parent's.
                 let _ = p.parse_nested_block(|p| -> PResult {
-                    walk_declarations(p, rule, sheet, media, depth + 1, dpr);
+                    walk_declarations(p, rule, depth + 1, dpr);
                     Ok(())
                 });
                 property = None;
@@ -308,18 +320,29 @@ fn walk_declarations<'i>(
             }
             Token::UnquotedUrl(ref u) => {
                 let (line, column) = loc(l);
-                rule.urls.push(CssUrl { url: u.to_string(), line, column });
+                rule.urls.push(CssUrl {
+                    url: u.to_string(),
+                    line,
+                    column,
+                });
             }
             Token::Function(ref f) if f.eq_ignore_ascii_case("url") => {
                 let (line, column) = loc(l);
-                if let Ok(u) = p.parse_nested_block(|p| -> Result<String, cssparser::ParseError<()>> {
-                    Ok(p.expect_string()?.to_string())
-                }) {
-                    rule.urls.push(CssUrl { url: u, line, column });
+                if let Ok(u) =
+                    p.parse_nested_block(|p| -> Result<String, cssparser::ParseError<()>> {
+                        Ok(p.expect_string()?.to_string())
+                    })
+                {
+                    rule.urls.push(CssUrl {
+                        url: u,
+                        line,
+                        column,
+                    });
                 }
             }
             Token::Function(ref f)
-                if f.eq_ignore_ascii_case("image-set") || f.eq_ignore_ascii_case("-webkit-image-set") =>
+                if f.eq_ignore_ascii_case("image-set")
+                    || f.eq_ignore_ascii_case("-webkit-image-set") =>
             {
                 let _ = p.parse_nested_block(|p| -> PResult {
                     if let Some(u) = image_set(p, dpr) {
@@ -331,7 +354,7 @@ fn walk_declarations<'i>(
             Token::Function(_) | Token::ParenthesisBlock | Token::SquareBracketBlock => {
                 // Look inside nested functions (var() fallbacks, gradients with url() ...).
                 let _ = p.parse_nested_block(|p| -> PResult {
-                    walk_declarations(p, rule, sheet, media, depth + 1, dpr);
+                    walk_declarations(p, rule, depth + 1, dpr);
                     Ok(())
                 });
                 value_tokens.push(tok);
@@ -360,7 +383,8 @@ fn finish_declaration(property: &Option<String>, value: &[Token<'_>], rule: &mut
                 if matches!(value.get(j), Some(Token::Delim('/'))) {
                     j += 2;
                 }
-                rule.families.extend(families(value.get(j..).unwrap_or(&[])));
+                rule.families
+                    .extend(families(value.get(j..).unwrap_or(&[])));
             }
         }
         _ => {}
@@ -370,8 +394,16 @@ fn finish_declaration(property: &Option<String>, value: &[Token<'_>], rule: &mut
 fn is_size_keyword(s: &str) -> bool {
     matches!(
         s.to_ascii_lowercase().as_str(),
-        "xx-small" | "x-small" | "small" | "medium" | "large" | "x-large" | "xx-large"
-            | "xxx-large" | "smaller" | "larger"
+        "xx-small"
+            | "x-small"
+            | "small"
+            | "medium"
+            | "large"
+            | "x-large"
+            | "xx-large"
+            | "xxx-large"
+            | "smaller"
+            | "larger"
     )
 }
 
@@ -423,7 +455,11 @@ fn image_set<'i>(p: &mut Parser<'i>, dpr: f64) -> Option<CssUrl> {
         let (line, column) = loc(l);
         match tok {
             Token::QuotedString(s) | Token::UnquotedUrl(s) => {
-                cur = Some(CssUrl { url: s.to_string(), line, column })
+                cur = Some(CssUrl {
+                    url: s.to_string(),
+                    line,
+                    column,
+                })
             }
             Token::Function(f) if f.eq_ignore_ascii_case("url") => {
                 let u = p
@@ -450,14 +486,20 @@ fn image_set<'i>(p: &mut Parser<'i>, dpr: f64) -> Option<CssUrl> {
     }
     push(&mut cur, &mut res, &mut cands);
     cands.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let idx = cands.iter().position(|(r, _)| *r >= dpr - 1e-9).unwrap_or(cands.len().checked_sub(1)?);
+    let idx = cands
+        .iter()
+        .position(|(r, _)| *r >= dpr - 1e-9)
+        .unwrap_or(cands.len().checked_sub(1)?);
     Some(cands.swap_remove(idx).1)
 }
 
 fn font_face<'i>(p: &mut Parser<'i>, face: &mut FontFace, _rule: &mut StyleRule) {
     let mut property: Option<String> = None;
     let mut value: Vec<Token<'i>> = Vec::new();
-    let mut cur = FontSrc { url: None, format: None };
+    let mut cur = FontSrc {
+        url: None,
+        format: None,
+    };
     let mut cur_set = false;
     loop {
         let l = p.current_source_location();
@@ -472,7 +514,13 @@ fn font_face<'i>(p: &mut Parser<'i>, face: &mut FontFace, _rule: &mut StyleRule)
                     face.family = families(&value).into_iter().next().unwrap_or_default();
                 }
                 if cur_set {
-                    face.srcs.push(std::mem::replace(&mut cur, FontSrc { url: None, format: None }));
+                    face.srcs.push(std::mem::replace(
+                        &mut cur,
+                        FontSrc {
+                            url: None,
+                            format: None,
+                        },
+                    ));
                     cur_set = false;
                 }
                 property = None;
@@ -481,7 +529,11 @@ fn font_face<'i>(p: &mut Parser<'i>, face: &mut FontFace, _rule: &mut StyleRule)
             (Some(prop), tok) if prop == "src" => match tok {
                 Token::UnquotedUrl(u) => {
                     let (line, column) = loc(l);
-                    cur.url = Some(CssUrl { url: u.to_string(), line, column });
+                    cur.url = Some(CssUrl {
+                        url: u.to_string(),
+                        line,
+                        column,
+                    });
                     cur_set = true;
                 }
                 Token::Function(f) => {
@@ -498,7 +550,11 @@ fn font_face<'i>(p: &mut Parser<'i>, face: &mut FontFace, _rule: &mut StyleRule)
                     match f.as_str() {
                         "url" => {
                             let (line, column) = loc(l);
-                            cur.url = Some(CssUrl { url: arg, line, column });
+                            cur.url = Some(CssUrl {
+                                url: arg,
+                                line,
+                                column,
+                            });
                             cur_set = true;
                         }
                         "local" => {
@@ -509,11 +565,15 @@ fn font_face<'i>(p: &mut Parser<'i>, face: &mut FontFace, _rule: &mut StyleRule)
                         _ => {}
                     }
                 }
-                Token::Comma => {
-                    if cur_set {
-                        face.srcs.push(std::mem::replace(&mut cur, FontSrc { url: None, format: None }));
-                        cur_set = false;
-                    }
+                Token::Comma if cur_set => {
+                    face.srcs.push(std::mem::replace(
+                        &mut cur,
+                        FontSrc {
+                            url: None,
+                            format: None,
+                        },
+                    ));
+                    cur_set = false;
                 }
                 _ => {}
             },
@@ -574,7 +634,10 @@ mod tests {
         assert_eq!(s.rules.len(), 2);
         assert_eq!(s.rules[0].selectors, ".hero");
         assert_eq!(s.rules[0].urls[0].url, "hero.jpg");
-        assert_eq!((s.rules[0].urls[0].line, s.rules[0].urls[0].column), (1, 20));
+        assert_eq!(
+            (s.rules[0].urls[0].line, s.rules[0].urls[0].column),
+            (1, 20)
+        );
         assert_eq!(s.rules[1].selectors, ".a, .b::before");
         assert_eq!(s.rules[1].media, ["(max-width: 600px)"]);
         assert_eq!(s.rules[1].urls[0].url, "small.png");

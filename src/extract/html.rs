@@ -7,10 +7,7 @@
 //! `srcset`/`sizes` and `<picture>` yield one chosen candidate; media elements fetch the
 //! first playable source unless `preload=none`; `loading=lazy` is recorded.
 
-use super::{
-    count_skip, initiator, media, resolve, srcset, Reference, SourceLocator,
-    Viewport,
-};
+use super::{count_skip, initiator, media, resolve, srcset, Reference, SourceLocator, Viewport};
 use crate::model::{InitiatorKind, ResourceType, Skipped};
 use ego_tree::iter::Edge;
 use scraper::{ElementRef, Html};
@@ -92,7 +89,13 @@ pub fn base_url(doc: &Html, doc_url: &Url) -> Url {
 }
 
 /// Every subresource the document's elements make a browser request.
-pub fn extract(doc: &Html, text: &str, doc_url: &Url, vp: &Viewport, max_refs: usize) -> DocumentRefs {
+pub fn extract(
+    doc: &Html,
+    text: &str,
+    doc_url: &Url,
+    vp: &Viewport,
+    max_refs: usize,
+) -> DocumentRefs {
     let base = base_url(doc, doc_url);
     let mut x = Extractor {
         out: DocumentRefs {
@@ -109,7 +112,9 @@ pub fn extract(doc: &Html, text: &str, doc_url: &Url, vp: &Viewport, max_refs: u
     for edge in doc.tree.root().traverse() {
         match edge {
             Edge::Open(node) => {
-                let Some(el) = ElementRef::wrap(node) else { continue };
+                let Some(el) = ElementRef::wrap(node) else {
+                    continue;
+                };
                 let name = el.value().name();
                 if matches!(name, "template" | "noscript") {
                     inert += 1;
@@ -141,7 +146,15 @@ struct Extractor<'t> {
 }
 
 impl Extractor<'_> {
-    fn push(&mut self, raw: &str, rt: ResourceType, kind: InitiatorKind, el: &ElementRef<'_>, attr: &str, lazy: bool) {
+    fn push(
+        &mut self,
+        raw: &str,
+        rt: ResourceType,
+        kind: InitiatorKind,
+        el: &ElementRef<'_>,
+        attr: &str,
+        lazy: bool,
+    ) {
         let pos = self.loc.find(raw.trim());
         match resolve(raw, &self.base) {
             Ok(url) => {
@@ -150,7 +163,12 @@ impl Extractor<'_> {
                     return;
                 }
                 let init = initiator(kind, &self.doc_url, el.value().name(), Some(attr), pos);
-                self.out.refs.push(Reference { url, resource_type: rt, initiator: init, lazy });
+                self.out.refs.push(Reference {
+                    url,
+                    resource_type: rt,
+                    initiator: init,
+                    lazy,
+                });
             }
             Err(why) => count_skip(&mut self.out.skipped, why),
         }
@@ -174,32 +192,54 @@ impl Extractor<'_> {
                 });
             }
         }
-        let lazy = e.attr("loading").is_some_and(|l| l.trim().eq_ignore_ascii_case("lazy"));
+        let lazy = e
+            .attr("loading")
+            .is_some_and(|l| l.trim().eq_ignore_ascii_case("lazy"));
         match e.name() {
             "link" => self.link(el),
             "script" => self.script(el),
             "img" => self.img(el, lazy),
-            "input" => {
-                if e.attr("type").is_some_and(|t| t.trim().eq_ignore_ascii_case("image")) {
-                    if let Some(src) = e.attr("src") {
-                        self.push(src, ResourceType::Image, InitiatorKind::Parser, &el, "src", lazy);
-                    }
+            "input"
+                if e.attr("type")
+                    .is_some_and(|t| t.trim().eq_ignore_ascii_case("image")) =>
+            {
+                if let Some(src) = e.attr("src") {
+                    self.push(
+                        src,
+                        ResourceType::Image,
+                        InitiatorKind::Parser,
+                        &el,
+                        "src",
+                        lazy,
+                    );
                 }
             }
             "iframe" | "frame" => {
                 if let Some(doc) = e.attr("srcdoc").filter(|_| e.name() == "iframe") {
                     self.out.srcdoc_frames.push(doc.to_string());
                 } else if let Some(src) = e.attr("src") {
-                    self.push(src, ResourceType::Iframe, InitiatorKind::Parser, &el, "src", lazy);
+                    self.push(
+                        src,
+                        ResourceType::Iframe,
+                        InitiatorKind::Parser,
+                        &el,
+                        "src",
+                        lazy,
+                    );
                 }
             }
             "video" | "audio" => self.media_element(el),
-            "track" => {
-                // Text tracks load when shown; `default` shows one at load.
-                if e.attr("default").is_some() {
-                    if let Some(src) = e.attr("src") {
-                        self.push(src, ResourceType::Other, InitiatorKind::Parser, &el, "src", false);
-                    }
+            // Text tracks load when shown; `default` shows one at load.
+            "track" if e.attr("default").is_some() => {
+                if let Some(src) = e.attr("src") {
+                    self.push(
+                        src,
+                        ResourceType::Other,
+                        InitiatorKind::Parser,
+                        &el,
+                        "src",
+                        false,
+                    );
                 }
             }
             "object" => {
@@ -216,7 +256,14 @@ impl Extractor<'_> {
             }
             "body" | "table" | "td" | "th" => {
                 if let Some(bg) = e.attr("background") {
-                    self.push(bg, ResourceType::Image, InitiatorKind::Parser, &el, "background", false);
+                    self.push(
+                        bg,
+                        ResourceType::Image,
+                        InitiatorKind::Parser,
+                        &el,
+                        "background",
+                        false,
+                    );
                 }
             }
             "style" => {
@@ -232,7 +279,11 @@ impl Extractor<'_> {
                     t.is_empty() || t.eq_ignore_ascii_case("text/css")
                 });
                 if type_ok {
-                    self.out.inline_css.push(InlineCss::Block { css, line: line.unwrap_or(1), media });
+                    self.out.inline_css.push(InlineCss::Block {
+                        css,
+                        line: line.unwrap_or(1),
+                        media,
+                    });
                 }
             }
             _ => {}
@@ -260,13 +311,34 @@ impl Extractor<'_> {
                 self.skip_raw(href);
                 return;
             }
-            self.push(href, ResourceType::Stylesheet, InitiatorKind::Parser, &el, "href", false);
+            self.push(
+                href,
+                ResourceType::Stylesheet,
+                InitiatorKind::Parser,
+                &el,
+                "href",
+                false,
+            );
         } else if has("icon") {
             // Favicons: Chromium fetches every <link rel=icon> of the page (its network panel
             // calls them "other").
-            self.push(href, ResourceType::Other, InitiatorKind::Parser, &el, "href", false);
+            self.push(
+                href,
+                ResourceType::Other,
+                InitiatorKind::Parser,
+                &el,
+                "href",
+                false,
+            );
         } else if has("modulepreload") {
-            self.push(href, ResourceType::Script, InitiatorKind::Preload, &el, "href", false);
+            self.push(
+                href,
+                ResourceType::Script,
+                InitiatorKind::Preload,
+                &el,
+                "href",
+                false,
+            );
         } else if has("preload") {
             let as_ = e.attr("as").unwrap_or("").trim().to_ascii_lowercase();
             let rt = match as_.as_str() {
@@ -306,12 +378,22 @@ impl Extractor<'_> {
         if e.attr("nomodule").is_some() {
             return;
         }
-        let t = e.attr("type").map(|t| t.trim().to_ascii_lowercase()).unwrap_or_default();
+        let t = e
+            .attr("type")
+            .map(|t| t.trim().to_ascii_lowercase())
+            .unwrap_or_default();
         let t = t.split(';').next().unwrap_or("").trim().to_string();
         if !(t.is_empty() || t == "module" || JS_TYPES.contains(&t.as_str())) {
             return;
         }
-        self.push(src, ResourceType::Script, InitiatorKind::Parser, &el, "src", false);
+        self.push(
+            src,
+            ResourceType::Script,
+            InitiatorKind::Parser,
+            &el,
+            "src",
+            false,
+        );
     }
 
     fn img(&mut self, el: ElementRef<'_>, lazy: bool) {
@@ -327,7 +409,9 @@ impl Extractor<'_> {
                     if sv.name() != "source" {
                         continue;
                     }
-                    let Some(set) = sv.attr("srcset") else { continue };
+                    let Some(set) = sv.attr("srcset") else {
+                        continue;
+                    };
                     if let Some(m) = sv.attr("media") {
                         if !media::matches(m, &self.vp) {
                             continue;
@@ -340,8 +424,17 @@ impl Extractor<'_> {
                     }
                     let cands = srcset::parse_srcset(set);
                     let sizes = sv.attr("sizes");
-                    if let Some(u) = srcset::choose(&cands, None, sizes, &self.vp).map(str::to_string) {
-                        self.push(&u, ResourceType::Image, InitiatorKind::Parser, &s, "srcset", lazy);
+                    if let Some(u) =
+                        srcset::choose(&cands, None, sizes, &self.vp).map(str::to_string)
+                    {
+                        self.push(
+                            &u,
+                            ResourceType::Image,
+                            InitiatorKind::Parser,
+                            &s,
+                            "srcset",
+                            lazy,
+                        );
                         return;
                     }
                 }
@@ -351,15 +444,34 @@ impl Extractor<'_> {
         match e.attr("srcset") {
             Some(set) => {
                 let cands = srcset::parse_srcset(set);
-                let chosen = srcset::choose(&cands, src, e.attr("sizes"), &self.vp).map(str::to_string);
+                let chosen =
+                    srcset::choose(&cands, src, e.attr("sizes"), &self.vp).map(str::to_string);
                 if let Some(u) = chosen {
-                    let attr = if Some(u.as_str()) == src { "src" } else { "srcset" };
-                    self.push(&u, ResourceType::Image, InitiatorKind::Parser, &el, attr, lazy);
+                    let attr = if Some(u.as_str()) == src {
+                        "src"
+                    } else {
+                        "srcset"
+                    };
+                    self.push(
+                        &u,
+                        ResourceType::Image,
+                        InitiatorKind::Parser,
+                        &el,
+                        attr,
+                        lazy,
+                    );
                 }
             }
             None => {
                 if let Some(src) = src {
-                    self.push(src, ResourceType::Image, InitiatorKind::Parser, &el, "src", lazy);
+                    self.push(
+                        src,
+                        ResourceType::Image,
+                        InitiatorKind::Parser,
+                        &el,
+                        "src",
+                        lazy,
+                    );
                 }
             }
         }
@@ -368,17 +480,33 @@ impl Extractor<'_> {
     fn media_element(&mut self, el: ElementRef<'_>) {
         let e = el.value();
         if let Some(poster) = e.attr("poster").filter(|_| e.name() == "video") {
-            self.push(poster, ResourceType::Image, InitiatorKind::Parser, &el, "poster", false);
+            self.push(
+                poster,
+                ResourceType::Image,
+                InitiatorKind::Parser,
+                &el,
+                "poster",
+                false,
+            );
         }
         // `preload=none` defers the media until played; any other value fetches (at least
         // the metadata, with range requests).
-        let preload_none = e.attr("preload").is_some_and(|p| p.trim().eq_ignore_ascii_case("none"))
+        let preload_none = e
+            .attr("preload")
+            .is_some_and(|p| p.trim().eq_ignore_ascii_case("none"))
             && e.attr("autoplay").is_none();
         if preload_none {
             return;
         }
         if let Some(src) = e.attr("src") {
-            self.push(src, ResourceType::Media, InitiatorKind::Parser, &el, "src", false);
+            self.push(
+                src,
+                ResourceType::Media,
+                InitiatorKind::Parser,
+                &el,
+                "src",
+                false,
+            );
             return;
         }
         for s in el.children().filter_map(ElementRef::wrap) {
@@ -390,10 +518,20 @@ impl Extractor<'_> {
             if sv.attr("type").is_some_and(|t| !media_type_playable(t)) {
                 continue;
             }
-            if sv.attr("media").is_some_and(|m| !media::matches(m, &self.vp)) {
+            if sv
+                .attr("media")
+                .is_some_and(|m| !media::matches(m, &self.vp))
+            {
                 continue;
             }
-            self.push(src, ResourceType::Media, InitiatorKind::Parser, &s, "src", false);
+            self.push(
+                src,
+                ResourceType::Media,
+                InitiatorKind::Parser,
+                &s,
+                "src",
+                false,
+            );
             return;
         }
     }
@@ -401,23 +539,54 @@ impl Extractor<'_> {
 
 /// Image MIME types Chromium decodes (for `<picture><source type>`).
 fn image_type_supported(t: &str) -> bool {
-    let t = t.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let t = t
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     matches!(
         t.as_str(),
-        "image/png" | "image/jpeg" | "image/jpg" | "image/pjpeg" | "image/gif" | "image/webp"
-            | "image/avif" | "image/svg+xml" | "image/bmp" | "image/x-icon"
-            | "image/vnd.microsoft.icon" | "image/apng"
+        "image/png"
+            | "image/jpeg"
+            | "image/jpg"
+            | "image/pjpeg"
+            | "image/gif"
+            | "image/webp"
+            | "image/avif"
+            | "image/svg+xml"
+            | "image/bmp"
+            | "image/x-icon"
+            | "image/vnd.microsoft.icon"
+            | "image/apng"
     )
 }
 
 /// Media MIME types Chromium plays (for `<source type>` in video and audio).
 fn media_type_playable(t: &str) -> bool {
-    let t = t.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let t = t
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     matches!(
         t.as_str(),
-        "video/mp4" | "video/webm" | "video/ogg" | "audio/mp4" | "audio/mpeg" | "audio/mp3"
-            | "audio/ogg" | "audio/webm" | "audio/wav" | "audio/wave" | "audio/x-wav"
-            | "audio/flac" | "audio/aac" | "audio/x-m4a" | "application/ogg"
+        "video/mp4"
+            | "video/webm"
+            | "video/ogg"
+            | "audio/mp4"
+            | "audio/mpeg"
+            | "audio/mp3"
+            | "audio/ogg"
+            | "audio/webm"
+            | "audio/wav"
+            | "audio/wave"
+            | "audio/x-wav"
+            | "audio/flac"
+            | "audio/aac"
+            | "audio/x-m4a"
+            | "application/ogg"
     )
 }
 
@@ -566,8 +735,13 @@ mod tests {
 
     #[test]
     fn base_href_resolves_relative_references() {
-        let r = refs("<base href='https://cdn.test/assets/'><img src='a.png'><script src='/x.js'></script>");
-        assert_eq!(urls(&r), ["https://cdn.test/assets/a.png", "https://cdn.test/x.js"]);
+        let r = refs(
+            "<base href='https://cdn.test/assets/'><img src='a.png'><script src='/x.js'></script>",
+        );
+        assert_eq!(
+            urls(&r),
+            ["https://cdn.test/assets/a.png", "https://cdn.test/x.js"]
+        );
     }
 
     #[test]
@@ -577,19 +751,40 @@ mod tests {
         let got: Vec<(String, ResourceType)> = r
             .refs
             .iter()
-            .map(|r| (r.url.path().trim_start_matches("/dir/").to_string(), r.resource_type))
+            .map(|r| {
+                (
+                    r.url.path().trim_start_matches("/dir/").to_string(),
+                    r.resource_type,
+                )
+            })
             .collect();
         use ResourceType::*;
         let want = [
-            ("s.css", Stylesheet), ("f.ico", Other), ("f.woff2", Font), ("m.js", Script),
-            ("a.js", Script), ("b.js", Script), ("bg.png", Image), ("i.png", Image),
-            ("btn.png", Image), ("frame.html", Iframe), ("p.jpg", Image), ("v.webm", Media),
-            ("a.mp3", Media), ("t.vtt", Other), ("o.swf", Other), ("e.pdf", Other),
+            ("s.css", Stylesheet),
+            ("f.ico", Other),
+            ("f.woff2", Font),
+            ("m.js", Script),
+            ("a.js", Script),
+            ("b.js", Script),
+            ("bg.png", Image),
+            ("i.png", Image),
+            ("btn.png", Image),
+            ("frame.html", Iframe),
+            ("p.jpg", Image),
+            ("v.webm", Media),
+            ("a.mp3", Media),
+            ("t.vtt", Other),
+            ("o.swf", Other),
+            ("e.pdf", Other),
         ];
-        let want: Vec<(String, ResourceType)> = want.iter().map(|(u, t)| (u.to_string(), *t)).collect();
+        let want: Vec<(String, ResourceType)> =
+            want.iter().map(|(u, t)| (u.to_string(), *t)).collect();
         assert_eq!(got, want);
         let css = &r.refs[0].initiator;
-        assert_eq!((css.element.as_deref(), css.attribute.as_deref()), (Some("link"), Some("href")));
+        assert_eq!(
+            (css.element.as_deref(), css.attribute.as_deref()),
+            (Some("link"), Some("href"))
+        );
         assert_eq!((css.line, css.column), (Some(2), Some(27)));
         assert_eq!(r.refs[2].initiator.kind, InitiatorKind::Preload);
     }
@@ -629,22 +824,37 @@ mod tests {
     #[test]
     fn media_elements_fetch_the_first_playable_source_unless_preload_none() {
         let r = refs("<audio><source src=a.flv type=video/x-flv><source src=a.ogg type=audio/ogg><source src=a.mp3></audio><video src=v.mp4 preload=none poster=p.png></video>");
-        assert_eq!(urls(&r), ["http://site.test/dir/a.ogg", "http://site.test/dir/p.png"]);
+        assert_eq!(
+            urls(&r),
+            ["http://site.test/dir/a.ogg", "http://site.test/dir/p.png"]
+        );
     }
 
     #[test]
     fn unfetchable_urls_are_counted_not_requested() {
         let r = refs("<img src='data:image/png;base64,AA'><script src='javascript:void 0'></script><iframe src='about:blank'></iframe><img src='http://[::1'><img src=''>");
         assert!(r.refs.is_empty());
-        assert_eq!((r.skipped.data, r.skipped.javascript, r.skipped.other_scheme, r.skipped.invalid), (1, 1, 1, 1));
+        assert_eq!(
+            (
+                r.skipped.data,
+                r.skipped.javascript,
+                r.skipped.other_scheme,
+                r.skipped.invalid
+            ),
+            (1, 1, 1, 1)
+        );
     }
 
     #[test]
     fn inline_styles_and_style_blocks_are_collected() {
         let r = refs("<style media=screen>\n.a{background:url(a.png)}</style><div style=\"background:url('b.png')\"></div>");
         assert_eq!(r.inline_css.len(), 2);
-        assert!(matches!(&r.inline_css[0], InlineCss::Block { media, line: 2, .. } if media == "screen"));
-        assert!(matches!(&r.inline_css[1], InlineCss::Attribute { element, .. } if element == "div"));
+        assert!(
+            matches!(&r.inline_css[0], InlineCss::Block { media, line: 2, .. } if media == "screen")
+        );
+        assert!(
+            matches!(&r.inline_css[1], InlineCss::Attribute { element, .. } if element == "div")
+        );
     }
 
     #[test]

@@ -52,8 +52,17 @@ fn eval_query(p: &mut Parser<'_>, vp: &Viewport) -> bool {
         let type_ok = matches!(media_type.as_str(), "all" | "screen");
         let known = matches!(
             media_type.as_str(),
-            "all" | "screen" | "print" | "speech" | "tv" | "handheld" | "projection" | "braille"
-                | "embossed" | "aural" | "tty"
+            "all"
+                | "screen"
+                | "print"
+                | "speech"
+                | "tv"
+                | "handheld"
+                | "projection"
+                | "braille"
+                | "embossed"
+                | "aural"
+                | "tty"
         );
         let rest_ok = match p.next().cloned() {
             Ok(Token::Ident(and)) if and.eq_ignore_ascii_case("and") => eval_condition(p, vp),
@@ -173,7 +182,13 @@ fn plain_feature(name: &str, value: &[Token<'_>], vp: &Viewport) -> Option<bool>
         _ => return None,
     };
     Some(match (base, ident.as_str()) {
-        ("orientation", v) => v == if vp.width >= vp.height { "landscape" } else { "portrait" },
+        ("orientation", v) => {
+            v == if vp.width >= vp.height {
+                "landscape"
+            } else {
+                "portrait"
+            }
+        }
         ("prefers-color-scheme", v) => v == "light",
         ("prefers-reduced-motion", v) => v == "no-preference",
         ("prefers-contrast", v) => v == "no-preference",
@@ -225,10 +240,7 @@ fn range_feature(toks: &[Token<'_>], vp: &Viewport) -> Option<bool> {
         }
         ([a, b, c], [op1, op2]) => {
             let actual = name_of(b)?;
-            Some(
-                compare(to_number(a, vp)?, op1, actual)
-                    && compare(actual, op2, to_number(c, vp)?),
-            )
+            Some(compare(to_number(a, vp)?, op1, actual) && compare(actual, op2, to_number(c, vp)?))
         }
         _ => None,
     }
@@ -300,7 +312,10 @@ mod tests {
         assert!(matches("(min-width: 1000px)", &vp));
         assert!(!matches("(max-width: 600px)", &vp));
         assert!(matches("screen and (min-width: 40em)", &vp));
-        assert!(!matches("screen and (min-width: 40em) and (max-width: 60em)", &vp));
+        assert!(!matches(
+            "screen and (min-width: 40em) and (max-width: 60em)",
+            &vp
+        ));
         assert!(matches("(width >= 600px)", &vp));
         assert!(!matches("(width < 600px)", &vp));
         assert!(matches("(1000px <= width <= 1400px)", &vp));

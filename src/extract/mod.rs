@@ -141,7 +141,10 @@ impl<'a> SourceLocator<'a> {
     pub(crate) fn position(&self, offset: usize) -> (u32, u32) {
         let line = self.line_starts.partition_point(|s| *s <= offset);
         let start = self.line_starts[line - 1];
-        let col = self.text[start..offset.min(self.text.len())].chars().count() + 1;
+        let col = self.text[start..offset.min(self.text.len())]
+            .chars()
+            .count()
+            + 1;
         (line as u32, col as u32)
     }
 
@@ -174,12 +177,27 @@ mod tests {
     #[test]
     fn resolve_classifies_what_is_not_fetched() {
         let base = Url::parse("https://example.org/a/b.html").unwrap();
-        assert_eq!(resolve("c.png#frag", &base).unwrap().as_str(), "https://example.org/a/c.png");
-        assert_eq!(resolve("//cdn.test/x.js", &base).unwrap().as_str(), "https://cdn.test/x.js");
+        assert_eq!(
+            resolve("c.png#frag", &base).unwrap().as_str(),
+            "https://example.org/a/c.png"
+        );
+        assert_eq!(
+            resolve("//cdn.test/x.js", &base).unwrap().as_str(),
+            "https://cdn.test/x.js"
+        );
         assert_eq!(resolve("  ", &base), Err(NotFetchable::Empty));
-        assert_eq!(resolve("data:image/png;base64,AAAA", &base), Err(NotFetchable::Data));
-        assert_eq!(resolve("JavaScript:void(0)", &base), Err(NotFetchable::Javascript));
-        assert_eq!(resolve("mailto:a@b.c", &base), Err(NotFetchable::OtherScheme));
+        assert_eq!(
+            resolve("data:image/png;base64,AAAA", &base),
+            Err(NotFetchable::Data)
+        );
+        assert_eq!(
+            resolve("JavaScript:void(0)", &base),
+            Err(NotFetchable::Javascript)
+        );
+        assert_eq!(
+            resolve("mailto:a@b.c", &base),
+            Err(NotFetchable::OtherScheme)
+        );
         assert_eq!(resolve("http://[bad", &base), Err(NotFetchable::Invalid));
     }
 

@@ -97,7 +97,7 @@ fn candidate(url: &str, descriptors: &[String]) -> Option<Candidate> {
             }
             "x" | "X" if c.width.is_none() && c.density.is_none() && !height => {
                 let x: f64 = num.parse().ok()?;
-                if !(x >= 0.0) {
+                if x.is_nan() || x < 0.0 {
                     return None;
                 }
                 c.density = Some(x);
@@ -240,7 +240,11 @@ fn calc(expr: &str, vp: &Viewport) -> Option<f64> {
         i += 1;
         while i + 1 < tokens.len() && (tokens[i] == "*" || tokens[i] == "/") {
             let rhs = calc_factor(tokens[i + 1], vp)?;
-            term = if tokens[i] == "*" { term * rhs } else { term / rhs };
+            term = if tokens[i] == "*" {
+                term * rhs
+            } else {
+                term / rhs
+            };
             i += 2;
         }
         total += sign * term;
@@ -333,8 +337,14 @@ mod tests {
     #[test]
     fn sizes_takes_the_first_matching_condition() {
         let v = vp(1350.0, 1.0);
-        assert_eq!(source_size(Some("(max-width: 600px) 480px, 800px"), &v), 800.0);
-        assert_eq!(source_size(Some("(min-width: 1000px) 50vw, 100vw"), &v), 675.0);
+        assert_eq!(
+            source_size(Some("(max-width: 600px) 480px, 800px"), &v),
+            800.0
+        );
+        assert_eq!(
+            source_size(Some("(min-width: 1000px) 50vw, 100vw"), &v),
+            675.0
+        );
         assert_eq!(source_size(Some("calc(100vw - 50px)"), &v), 1300.0);
         assert_eq!(source_size(None, &v), 1350.0);
         assert_eq!(source_size(Some("garbage!"), &v), 1350.0);
@@ -346,24 +356,47 @@ mod tests {
         // 1350 px wide at DPR 1: 1024/1350 < 1, so 2048w is the first with density >= 1.
         assert_eq!(choose(&set, None, None, &vp(1350.0, 1.0)), Some("xl.jpg"));
         assert_eq!(
-            choose(&set, None, Some("(min-width: 800px) 600px, 100vw"), &vp(1350.0, 1.0)),
+            choose(
+                &set,
+                None,
+                Some("(min-width: 800px) 600px, 100vw"),
+                &vp(1350.0, 1.0)
+            ),
             Some("m.jpg")
         );
-        assert_eq!(choose(&set, None, Some("300px"), &vp(1350.0, 2.0)), Some("m.jpg"));
+        assert_eq!(
+            choose(&set, None, Some("300px"), &vp(1350.0, 2.0)),
+            Some("m.jpg")
+        );
     }
 
     #[test]
     fn density_descriptors_follow_the_device_pixel_ratio_and_src_is_the_1x() {
         let set = parse_srcset("hi.jpg 2x");
-        assert_eq!(choose(&set, Some("lo.jpg"), None, &vp(1350.0, 1.0)), Some("lo.jpg"));
-        assert_eq!(choose(&set, Some("lo.jpg"), None, &vp(1350.0, 2.0)), Some("hi.jpg"));
-        assert_eq!(choose(&set, Some("lo.jpg"), None, &vp(1350.0, 3.0)), Some("hi.jpg"));
-        assert_eq!(choose(&[], Some("only.jpg"), None, &vp(1.0, 1.0)), Some("only.jpg"));
+        assert_eq!(
+            choose(&set, Some("lo.jpg"), None, &vp(1350.0, 1.0)),
+            Some("lo.jpg")
+        );
+        assert_eq!(
+            choose(&set, Some("lo.jpg"), None, &vp(1350.0, 2.0)),
+            Some("hi.jpg")
+        );
+        assert_eq!(
+            choose(&set, Some("lo.jpg"), None, &vp(1350.0, 3.0)),
+            Some("hi.jpg")
+        );
+        assert_eq!(
+            choose(&[], Some("only.jpg"), None, &vp(1.0, 1.0)),
+            Some("only.jpg")
+        );
     }
 
     #[test]
     fn src_is_ignored_when_srcset_has_width_descriptors() {
         let set = parse_srcset("w.jpg 100w");
-        assert_eq!(choose(&set, Some("src.jpg"), Some("50px"), &vp(1350.0, 1.0)), Some("w.jpg"));
+        assert_eq!(
+            choose(&set, Some("src.jpg"), Some("50px"), &vp(1350.0, 1.0)),
+            Some("w.jpg")
+        );
     }
 }

@@ -73,18 +73,37 @@ impl DocumentStyles {
         hit
     }
 
-    /// Adds a stylesheet (external, imported or a `<style>` block). `source` is its URL (the
-    /// document's for a block), `line_offset` is added to its line numbers (a block's line in
-    /// the document, minus one) and `media_ok` says whether the sheet applies at all.
-    pub fn add_sheet(&mut self, sheet: &Sheet, source: &Url, line_offset: u32, media_ok: bool) -> SheetRefs {
+    /// Adds a stylesheet (external, imported or a `<style>` block). `source` names it in
+    /// initiators (the document's URL for a block), `base` resolves its URLs (the sheet's own
+    /// URL, or the document's base), `line_offset` is added to its line numbers (a block's
+    /// line in the document, minus one) and `media_ok` says whether the sheet applies at all.
+    pub fn add_sheet(
+        &mut self,
+        sheet: &Sheet,
+        source: &Url,
+        base: &Url,
+        line_offset: u32,
+        media_ok: bool,
+    ) -> SheetRefs {
         let mut out = SheetRefs::default();
         let at = |line: u32, column: u32| Some((line + line_offset, column));
         for imp in &sheet.imports {
-            match resolve(&imp.url.url, source) {
+            match resolve(&imp.url.url, base) {
                 Ok(url) => {
-                    let init = initiator(InitiatorKind::Import, source, "@import", None, at(imp.url.line, imp.url.column));
+                    let init = initiator(
+                        InitiatorKind::Import,
+                        source,
+                        "@import",
+                        None,
+                        at(imp.url.line, imp.url.column),
+                    );
                     out.imports.push(ImportRef {
-                        reference: Reference { url, resource_type: ResourceType::Stylesheet, initiator: init, lazy: false },
+                        reference: Reference {
+                            url,
+                            resource_type: ResourceType::Stylesheet,
+                            initiator: init,
+                            lazy: false,
+                        },
                         media_ok: media_ok && media::matches(&imp.media, &self.vp),
                     });
                 }
@@ -98,11 +117,24 @@ impl DocumentStyles {
             if !face.media.iter().all(|m| media::matches(m, &self.vp)) {
                 continue;
             }
-            let Some(src) = face.chosen_src() else { continue };
-            match resolve(&src.url, source) {
+            let Some(src) = face.chosen_src() else {
+                continue;
+            };
+            match resolve(&src.url, base) {
                 Ok(url) => {
-                    let init = initiator(InitiatorKind::Css, source, "@font-face", Some("src"), at(src.line, src.column));
-                    let r = Reference { url, resource_type: ResourceType::Font, initiator: init, lazy: false };
+                    let init = initiator(
+                        InitiatorKind::Css,
+                        source,
+                        "@font-face",
+                        Some("src"),
+                        at(src.line, src.column),
+                    );
+                    let r = Reference {
+                        url,
+                        resource_type: ResourceType::Font,
+                        initiator: init,
+                        lazy: false,
+                    };
                     self.waiting_faces.push((face.family.clone(), r));
                 }
                 Err(why) => count_skip(&mut out.skipped, why),
@@ -114,10 +146,21 @@ impl DocumentStyles {
             }
             self.used_families.extend(rule.families.iter().cloned());
             for u in &rule.urls {
-                match resolve(&u.url, source) {
+                match resolve(&u.url, base) {
                     Ok(url) => {
-                        let init = initiator(InitiatorKind::Css, source, "url", None, at(u.line, u.column));
-                        out.refs.push(Reference { url, resource_type: ResourceType::Image, initiator: init, lazy: false });
+                        let init = initiator(
+                            InitiatorKind::Css,
+                            source,
+                            "url",
+                            None,
+                            at(u.line, u.column),
+                        );
+                        out.refs.push(Reference {
+                            url,
+                            resource_type: ResourceType::Image,
+                            initiator: init,
+                            lazy: false,
+                        });
                     }
                     Err(why) => count_skip(&mut out.skipped, why),
                 }
@@ -128,16 +171,33 @@ impl DocumentStyles {
     }
 
     /// Adds the declarations of a `style` attribute (they apply to their element).
-    pub fn add_inline(&mut self, rule: &StyleRule, source: &Url, element: &str, line: Option<u32>) -> SheetRefs {
+    pub fn add_inline(
+        &mut self,
+        rule: &StyleRule,
+        source: &Url,
+        base: &Url,
+        element: &str,
+        line: Option<u32>,
+    ) -> SheetRefs {
         let mut out = SheetRefs::default();
         self.used_families.extend(rule.families.iter().cloned());
         for u in &rule.urls {
-            match resolve(&u.url, source) {
+            match resolve(&u.url, base) {
                 Ok(url) => {
-                    let init = initiator(InitiatorKind::Css, source, element, Some("style"), line.map(|l| (l, 0)));
-                    let mut init = init;
+                    let mut init = initiator(
+                        InitiatorKind::Css,
+                        source,
+                        element,
+                        Some("style"),
+                        line.map(|l| (l, 0)),
+                    );
                     init.column = None;
-                    out.refs.push(Reference { url, resource_type: ResourceType::Image, initiator: init, lazy: false });
+                    out.refs.push(Reference {
+                        url,
+                        resource_type: ResourceType::Image,
+                        initiator: init,
+                        lazy: false,
+                    });
                 }
                 Err(why) => count_skip(&mut out.skipped, why),
             }
@@ -179,14 +239,22 @@ mod tests {
     }
 
     fn names(refs: &[Reference]) -> Vec<&str> {
-        refs.iter().map(|r| r.url.path().rsplit('/').next().unwrap()).collect()
+        refs.iter()
+            .map(|r| r.url.path().rsplit('/').next().unwrap())
+            .collect()
     }
 
     #[test]
     fn css_background_loads_only_where_the_selector_matches_an_element() {
         let mut s = styles("<div class=hero></div>");
         let sheet = css::parse(".hero{background:url(a.png)} .absent{background:url(b.png)} .hero:hover{background:url(c.png)}", 1.0);
-        let out = s.add_sheet(&sheet, &Url::parse("http://t.test/s.css").unwrap(), 0, true);
+        let out = s.add_sheet(
+            &sheet,
+            &Url::parse("http://t.test/s.css").unwrap(),
+            &Url::parse("http://t.test/s.css").unwrap(),
+            0,
+            true,
+        );
         assert_eq!(names(&out.refs), ["a.png"]);
         assert_eq!(out.refs[0].initiator.line, Some(1));
     }
@@ -195,7 +263,13 @@ mod tests {
     fn css_images_inside_non_matching_media_are_not_loaded() {
         let mut s = styles("<div class=hero></div>");
         let sheet = css::parse("@media (max-width: 600px) { .hero{background:url(m.png)} } @media (min-width: 900px) { .hero{background:url(d.png)} }", 1.0);
-        let out = s.add_sheet(&sheet, &Url::parse("http://t.test/s.css").unwrap(), 0, true);
+        let out = s.add_sheet(
+            &sheet,
+            &Url::parse("http://t.test/s.css").unwrap(),
+            &Url::parse("http://t.test/s.css").unwrap(),
+            0,
+            true,
+        );
         assert_eq!(names(&out.refs), ["d.png"]);
     }
 
@@ -204,29 +278,44 @@ mod tests {
         let mut s = styles("<p class=x>t</p>");
         let base = Url::parse("http://t.test/f.css").unwrap();
         let faces = css::parse("@font-face{font-family:Used;src:url(u.woff2) format('woff2'),url(u.woff) format('woff')} @font-face{font-family:Unused;src:url(n.woff2)}", 1.0);
-        assert!(s.add_sheet(&faces, &base, 0, true).refs.is_empty());
+        assert!(s.add_sheet(&faces, &base, &base, 0, true).refs.is_empty());
         let rules = css::parse("p.x { font-family: 'Used', sans-serif }", 1.0);
-        let out = s.add_sheet(&rules, &base, 0, true);
+        let out = s.add_sheet(&rules, &base, &base, 0, true);
         assert_eq!(names(&out.refs), ["u.woff2"]);
         // A second use does not request the face again.
-        assert!(s.add_sheet(&rules, &base, 0, true).refs.is_empty());
+        assert!(s.add_sheet(&rules, &base, &base, 0, true).refs.is_empty());
     }
 
     #[test]
     fn imports_are_requested_whatever_their_media_but_only_matching_ones_apply() {
         let mut s = styles("<p>t</p>");
         let sheet = css::parse("@import url(a.css); @import url(p.css) print;", 1.0);
-        let out = s.add_sheet(&sheet, &Url::parse("http://t.test/s.css").unwrap(), 0, true);
+        let out = s.add_sheet(
+            &sheet,
+            &Url::parse("http://t.test/s.css").unwrap(),
+            &Url::parse("http://t.test/s.css").unwrap(),
+            0,
+            true,
+        );
         let ok: Vec<bool> = out.imports.iter().map(|i| i.media_ok).collect();
         assert_eq!(ok, [true, false]);
-        assert_eq!(out.imports[0].reference.initiator.kind, InitiatorKind::Import);
+        assert_eq!(
+            out.imports[0].reference.initiator.kind,
+            InitiatorKind::Import
+        );
     }
 
     #[test]
     fn a_sheet_whose_media_does_not_match_contributes_nothing() {
         let mut s = styles("<p class=x>t</p>");
         let sheet = css::parse(".x{background:url(a.png)}", 1.0);
-        let out = s.add_sheet(&sheet, &Url::parse("http://t.test/print.css").unwrap(), 0, false);
+        let out = s.add_sheet(
+            &sheet,
+            &Url::parse("http://t.test/print.css").unwrap(),
+            &Url::parse("http://t.test/print.css").unwrap(),
+            0,
+            false,
+        );
         assert!(out.refs.is_empty());
     }
 }

@@ -277,7 +277,9 @@ impl Entry {
     /// (the 0-byte stylesheet that ships unnoticed).
     pub fn empty(&self) -> bool {
         self.error.is_none()
-            && self.status.is_some_and(|s| (200..300).contains(&s) && s != 204)
+            && self
+                .status
+                .is_some_and(|s| (200..300).contains(&s) && s != 204)
             && self.decoded_bytes == 0
             && self.resource_type.expects_content()
     }

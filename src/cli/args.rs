@@ -1,0 +1,279 @@
+//! Command-line arguments: the only place clap lives. Converted once into library settings.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use pagecost::config::{self, AuditConfig, ResolveOverride};
+use pagecost::Viewport;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "pagecost",
+    version,
+    about = "What a web page costs to load: every request, its time and bytes."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Load a page (URL, local HTML file or folder) and report every request it makes.
+    Audit(AuditArgs),
+}
+
+/// Report formats of `audit`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Summary, totals per type and host, problems and an ASCII waterfall.
+    Table,
+    /// The full load model as JSON.
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    /// The page: an http(s) URL, a local .html file, or a folder with an index.html.
+    pub target: String,
+
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Write the report to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// No progress bar and no hints on stderr (errors are still printed).
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct NetArgs {
+    /// Per-request timeout, e.g. 30s, 500ms [default: 30s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+
+    /// Connection set-up timeout [default: 10s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub connect_timeout: Option<Duration>,
+
+    /// Time limit for the whole audit; unfinished requests are reported as aborted [default: 5m].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_time: Option<Duration>,
+
+    /// Most requests in flight at once [default: 64].
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+
+    /// Most requests in flight at once per origin, like a browser over HTTP/1.1 [default: 6].
+    #[arg(long, value_name = "N")]
+    pub per_origin: Option<usize>,
+
+    /// User-Agent header [default: a desktop Chrome with "pagecost/VERSION" appended].
+    #[arg(long, value_name = "STRING")]
+    pub user_agent: Option<String>,
+
+    /// Extra request header, "Name: value" (repeatable).
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    pub headers: Vec<String>,
+
+    /// Accept invalid TLS certificates (self-signed staging servers).
+    #[arg(short = 'k', long)]
+    pub insecure: bool,
+
+    /// Connect to ADDR for HOST, as curl's --resolve HOST:PORT:ADDR (repeatable).
+    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    pub resolve: Vec<String>,
+
+    /// Most redirect hops followed [default: 20].
+    #[arg(long, value_name = "N")]
+    pub max_redirects: Option<u32>,
+
+    /// Deepest iframe nesting loaded [default: 3].
+    #[arg(long, value_name = "N")]
+    pub max_frame_depth: Option<u32>,
+
+    /// Largest response body read, e.g. 200MB [default: 200MiB].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_body: Option<u64>,
+
+    /// Viewport the page is laid out for, WIDTHxHEIGHT [default: 1350x940].
+    #[arg(long, value_name = "WxH", value_parser = parse_viewport)]
+    pub viewport: Option<(f64, f64)>,
+
+    /// Device pixel ratio [default: 1].
+    #[arg(long, value_name = "N")]
+    pub dpr: Option<f64>,
+
+    /// Mobile preset: 412x823 viewport at DPR 1.75, touch, no hover (Lighthouse's mobile).
+    #[arg(long)]
+    pub mobile: bool,
+}
+
+impl NetArgs {
+    /// The one validating conversion from flags to library settings.
+    pub fn to_config(&self) -> Result<(AuditConfig, Viewport), pagecost::Error> {
+        let mut c = AuditConfig::default();
+        if let Some(v) = self.timeout {
+            c.timeout = v;
+        }
+        if let Some(v) = self.connect_timeout {
+            c.connect_timeout = v;
+        }
+        if let Some(v) = self.max_time {
+            c.max_time = v;
+        }
+        if let Some(v) = self.concurrency {
+            c.concurrency = v;
+        }
+        if let Some(v) = self.per_origin {
+            c.per_origin = v;
+        }
+        if let Some(v) = &self.user_agent {
+            c.user_agent = v.clone();
+        }
+        for h in &self.headers {
+            let (name, value) =
+                h.split_once(':')
+                    .ok_or_else(|| pagecost::Error::InvalidSetting {
+                        setting: format!("--header {h}"),
+                        reason: "expected \"Name: value\"".into(),
+                    })?;
+            c.headers
+                .push((name.trim().to_string(), value.trim().to_string()));
+        }
+        c.insecure = self.insecure;
+        for r in &self.resolve {
+            c.resolve.push(ResolveOverride::parse(r)?);
+        }
+        if let Some(v) = self.max_redirects {
+            c.max_redirects = v;
+        }
+        if let Some(v) = self.max_frame_depth {
+            c.max_frame_depth = v;
+        }
+        if let Some(v) = self.max_body {
+            c.max_body_bytes = v;
+        }
+        c.validate()?;
+        let mut vp = if self.mobile {
+            Viewport {
+                width: 412.0,
+                height: 823.0,
+                dpr: 1.75,
+                mobile: true,
+            }
+        } else {
+            Viewport::default()
+        };
+        if let Some((w, h)) = self.viewport {
+            vp.width = w;
+            vp.height = h;
+        }
+        if let Some(d) = self.dpr {
+            if !(d > 0.0 && d <= 10.0) {
+                return Err(pagecost::Error::InvalidSetting {
+                    setting: format!("--dpr {d}"),
+                    reason: "must be between 0 and 10".into(),
+                });
+            }
+            vp.dpr = d;
+        }
+        let _ = config::DEFAULT_TIMEOUT; // the defaults shown in --help are these constants
+        Ok((c, vp))
+    }
+}
+
+/// `30`, `30s`, `500ms`, `2m`, `1.5s`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(
+        s.find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(s.len()),
+    );
+    let v: f64 = num
+        .parse()
+        .map_err(|_| format!("'{s}' is not a duration (e.g. 30s, 500ms, 2m)"))?;
+    let secs = match unit.trim() {
+        "" | "s" => v,
+        "ms" => v / 1000.0,
+        "m" | "min" => v * 60.0,
+        "h" => v * 3600.0,
+        u => return Err(format!("unknown unit '{u}' in '{s}' (use ms, s, m or h)")),
+    };
+    if !(secs > 0.0 && secs.is_finite()) {
+        return Err(format!("'{s}' must be more than zero"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// `500000`, `500KB`, `500kB`, `2MB`, `1MiB`, `1GB`.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, unit) = t.split_at(
+        t.find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(t.len()),
+    );
+    let v: f64 = num
+        .parse()
+        .map_err(|_| format!("'{s}' is not a size (e.g. 500KB, 2MB)"))?;
+    let mult = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "kb" | "k" => 1e3,
+        "mb" | "m" => 1e6,
+        "gb" | "g" => 1e9,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        u => {
+            return Err(format!(
+                "unknown unit '{u}' in '{s}' (use B, KB, MB, GB, KiB, MiB, GiB)"
+            ))
+        }
+    };
+    Ok((v * mult).round() as u64)
+}
+
+/// `1350x940`.
+pub fn parse_viewport(s: &str) -> Result<(f64, f64), String> {
+    let (w, h) = s
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("'{s}' is not WIDTHxHEIGHT"))?;
+    let w: f64 = w
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad width in '{s}'"))?;
+    let h: f64 = h
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad height in '{s}'"))?;
+    if !(w >= 1.0 && h >= 1.0) {
+        return Err(format!("'{s}': width and height must be at least 1"));
+    }
+    Ok((w, h))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_sizes_and_viewports_parse_with_units() {
+        assert_eq!(parse_duration("30").unwrap(), Duration::from_secs(30));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert!(parse_duration("0").is_err());
+        assert!(parse_duration("5 parsecs").is_err());
+        assert_eq!(parse_size("500KB").unwrap(), 500_000);
+        assert_eq!(parse_size("1MiB").unwrap(), 1_048_576);
+        assert!(parse_size("lots").is_err());
+        assert_eq!(parse_viewport("412x823").unwrap(), (412.0, 823.0));
+        assert!(parse_viewport("412").is_err());
+    }
+}

@@ -1,0 +1,63 @@
+//! The command-line front end: args -> config -> library -> renderer -> exit code.
+
+pub mod args;
+mod audit;
+mod progress;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+/// How a command ended.
+pub enum Outcome {
+    /// Everything passed.
+    Pass,
+    /// A budget, regression gate or link check failed (exit 1). Unused until budgets land.
+    #[allow(dead_code)]
+    Fail,
+}
+
+/// Exit codes: 0 pass, 1 a check failed, 2 the command could not run.
+pub fn exit_code(r: anyhow::Result<Outcome>) -> ExitCode {
+    match r {
+        Ok(Outcome::Pass) => ExitCode::SUCCESS,
+        Ok(Outcome::Fail) => ExitCode::from(1),
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            // One line naming the input and the cause.
+            let msg = format!("{e:#}").replace('\n', " ");
+            let _ = writeln!(std::io::stderr(), "pagecost: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: args::Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        args::Command::Audit(a) => audit::run(a),
+    }
+}
+
+/// Writes the report to the output file or stdout.
+pub fn emit(report: &str, output: Option<&std::path::Path>) -> anyhow::Result<()> {
+    use anyhow::Context;
+    match output {
+        Some(path) => std::fs::write(path, report)
+            .with_context(|| format!("{}: cannot write report", path.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(report.as_bytes())?;
+            out.flush()?;
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! Progress events. The library never prints: it reports what happens to an [`EventSink`],
+//! and the CLI decides whether to draw a progress bar (only on a terminal).
+
+/// Something that happened during an audit.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Event {
+    /// A request was queued; `queued` counts all requests queued so far.
+    Queued {
+        /// Requests queued so far.
+        queued: usize,
+    },
+    /// A request finished (with a response or an error).
+    Finished {
+        /// The URL.
+        url: String,
+        /// Whether it failed.
+        failed: bool,
+        /// Requests finished so far.
+        done: usize,
+    },
+}
+
+/// Receives progress events. Must be cheap: it is called on the engine's path.
+pub trait EventSink: Send + Sync {
+    /// Called for each event.
+    fn event(&self, event: Event);
+}
+
+/// Discards every event.
+pub struct NoEvents;
+
+impl EventSink for NoEvents {
+    fn event(&self, _: Event) {}
+}

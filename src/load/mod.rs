@@ -1,0 +1,585 @@
+//! The static engine: loads a page as a browser would, without running scripts.
+//!
+//! A scheduler issues one request per distinct URL, at most `per_origin` at a time per
+//! origin and `concurrency` overall; as each document or stylesheet arrives, its references
+//! are extracted and queued at once with that resource as initiator. Redirects are followed
+//! hop by hop (each hop an entry). Failures are entries; only an unreachable main document
+//! is an `Err`.
+
+mod fetch;
+
+use crate::config::AuditConfig;
+use crate::error::{Error, Result};
+use crate::events::{Event, EventSink};
+use crate::extract::html::{self, InlineCss};
+use crate::extract::styles::{DocumentStyles, SheetRefs};
+use crate::extract::{css, Reference, Viewport};
+use crate::model::{
+    Entry, EntryError, ErrorKind, Initiator, InitiatorKind, Load, LoadSettings, ResourceType,
+    Skipped, Totals,
+};
+use fetch::{FetchJob, FetchResult, Slots};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use tokio::task::JoinSet;
+use url::Url;
+
+/// Loads `url` and everything it references; see the module docs.
+pub async fn load(
+    url: &Url,
+    cfg: &AuditConfig,
+    vp: &Viewport,
+    events: &dyn EventSink,
+) -> Result<Load> {
+    cfg.validate()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::UnsupportedScheme {
+            target: url.to_string(),
+            scheme: url.scheme().to_string(),
+        });
+    }
+    let client = crate::net::client::build(cfg)?;
+    let mut engine = Engine::new(client, cfg, *vp, events);
+    engine.queue(Job::navigation(url.clone()));
+    engine.run().await;
+    engine.finish(url)
+}
+
+/// Where a request's references go when it arrives.
+#[derive(Debug, Clone)]
+struct Job {
+    url: Url,
+    resource_type: ResourceType,
+    initiator: Initiator,
+    lazy: bool,
+    frame_depth: u32,
+    /// For stylesheets: the document whose elements their rules match, and whether the
+    /// sheet's media applies.
+    doc: Option<usize>,
+    media_ok: bool,
+    import_depth: u32,
+    /// URLs of the redirect chain so far (loop detection).
+    chain: Vec<Url>,
+    /// For an imported sheet: the sheets that imported it, outermost first (cycle detection).
+    importers: Vec<Url>,
+    main: bool,
+    queued_at: Instant,
+}
+
+impl Job {
+    fn navigation(url: Url) -> Job {
+        Job {
+            url,
+            resource_type: ResourceType::Document,
+            initiator: Initiator::navigation(),
+            lazy: false,
+            frame_depth: 0,
+            doc: None,
+            media_ok: true,
+            import_depth: 0,
+            chain: Vec::new(),
+            importers: Vec::new(),
+            main: true,
+            queued_at: Instant::now(),
+        }
+    }
+}
+
+struct Engine<'a> {
+    client: reqwest::Client,
+    cfg: &'a AuditConfig,
+    vp: Viewport,
+    events: &'a dyn EventSink,
+    t0: Instant,
+    started_unix_ms: u64,
+    slots: Arc<Slots>,
+    tasks: JoinSet<FetchResult>,
+    pending: HashMap<tokio::task::Id, Job>,
+    seen: HashSet<Url>,
+    entries: Vec<Entry>,
+    docs: Vec<DocumentStyles>,
+    skipped: Skipped,
+    notes: Vec<String>,
+    main_error: Option<EntryError>,
+    final_url: Option<Url>,
+    document_ttfb_ms: Option<f64>,
+    partial: bool,
+    queued: usize,
+}
+
+impl<'a> Engine<'a> {
+    fn new(
+        client: reqwest::Client,
+        cfg: &'a AuditConfig,
+        vp: Viewport,
+        events: &'a dyn EventSink,
+    ) -> Self {
+        Engine {
+            client,
+            cfg,
+            vp,
+            events,
+            t0: Instant::now(),
+            started_unix_ms: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64),
+            slots: Arc::new(Slots::new(cfg.concurrency, cfg.per_origin)),
+            tasks: JoinSet::new(),
+            pending: HashMap::new(),
+            seen: HashSet::new(),
+            entries: Vec::new(),
+            docs: Vec::new(),
+            skipped: Skipped::default(),
+            notes: Vec::new(),
+            main_error: None,
+            final_url: None,
+            document_ttfb_ms: None,
+            partial: false,
+            queued: 0,
+        }
+    }
+
+    fn ms(&self, t: Instant) -> f64 {
+        t.saturating_duration_since(self.t0).as_secs_f64() * 1000.0
+    }
+
+    /// Queues a request unless its URL was requested already (one request per URL).
+    fn queue(&mut self, mut job: Job) {
+        if job.initiator.kind != InitiatorKind::Redirect && !self.seen.insert(job.url.clone()) {
+            return;
+        }
+        self.seen.insert(job.url.clone());
+        job.queued_at = Instant::now();
+        let keep = matches!(
+            job.resource_type,
+            ResourceType::Document | ResourceType::Iframe | ResourceType::Stylesheet
+        );
+        let fj = FetchJob {
+            url: job.url.clone(),
+            resource_type: job.resource_type,
+            keep: if keep { self.cfg.max_parse_bytes } else { 0 },
+            max_body: self.cfg.max_body_bytes,
+            max_decoded: self.cfg.max_decoded_bytes,
+        };
+        let handle = self
+            .tasks
+            .spawn(fetch::run(self.client.clone(), Arc::clone(&self.slots), fj));
+        self.pending.insert(handle.id(), job);
+        self.queued += 1;
+        self.events.event(Event::Queued {
+            queued: self.queued,
+        });
+    }
+
+    fn queue_ref(
+        &mut self,
+        r: Reference,
+        parent: &Job,
+        doc: Option<usize>,
+        media_ok: bool,
+        importers: Vec<Url>,
+    ) {
+        let frame_depth = parent.frame_depth + u32::from(r.resource_type == ResourceType::Iframe);
+        if r.resource_type == ResourceType::Iframe && frame_depth > self.cfg.max_frame_depth {
+            self.skipped.over_limit += 1;
+            return;
+        }
+        self.queue(Job {
+            url: r.url,
+            resource_type: r.resource_type,
+            initiator: r.initiator,
+            lazy: r.lazy,
+            frame_depth,
+            doc,
+            media_ok,
+            import_depth: importers.len() as u32,
+            chain: Vec::new(),
+            importers,
+            main: false,
+            queued_at: Instant::now(),
+        });
+    }
+
+    async fn run(&mut self) {
+        let deadline = tokio::time::Instant::from_std(self.t0 + self.cfg.max_time);
+        loop {
+            match tokio::time::timeout_at(deadline, self.tasks.join_next_with_id()).await {
+                Ok(Some(Ok((id, result)))) => {
+                    if let Some(job) = self.pending.remove(&id) {
+                        self.arrived(job, result);
+                    }
+                }
+                Ok(Some(Err(e))) => {
+                    // A fetch task panicked or was cancelled: keep its request as an entry.
+                    if let Some(job) = self.pending.remove(&e.id()) {
+                        let err = EntryError {
+                            kind: ErrorKind::Other,
+                            message: format!("internal error: {e}"),
+                        };
+                        self.push_failed(&job, err);
+                    }
+                }
+                Ok(None) => break,
+                Err(_) => {
+                    self.abort_pending(format!(
+                        "total time limit of {:?} reached",
+                        self.cfg.max_time
+                    ));
+                    break;
+                }
+            }
+        }
+    }
+
+    fn abort_pending(&mut self, why: String) {
+        self.tasks.abort_all();
+        let jobs: Vec<Job> = self.pending.drain().map(|(_, j)| j).collect();
+        for job in jobs {
+            self.push_failed(
+                &job,
+                EntryError {
+                    kind: ErrorKind::Aborted,
+                    message: why.clone(),
+                },
+            );
+        }
+        self.partial = true;
+        self.notes.push(format!("incomplete: {why}"));
+    }
+
+    fn push_failed(&mut self, job: &Job, err: EntryError) {
+        let now = self.ms(Instant::now());
+        let started = self.ms(job.queued_at);
+        if job.main && self.main_error.is_none() {
+            self.main_error = Some(err.clone());
+        }
+        let mut e = self.base_entry(job, started);
+        e.duration_ms = now - started;
+        e.error = Some(err);
+        self.entries.push(e);
+    }
+
+    fn base_entry(&self, job: &Job, started_ms: f64) -> Entry {
+        Entry {
+            url: job.url.to_string(),
+            method: "GET".into(),
+            status: None,
+            error: None,
+            resource_type: job.resource_type,
+            mime_type: None,
+            initiator: job.initiator.clone(),
+            started_ms,
+            duration_ms: 0.0,
+            timings_ms: Default::default(),
+            transfer_bytes: 0,
+            header_bytes: None,
+            body_bytes: 0,
+            decoded_bytes: 0,
+            content_encoding: None,
+            http_version: None,
+            remote_addr: None,
+            redirect_url: None,
+            lazy: job.lazy,
+            frame_depth: job.frame_depth,
+        }
+    }
+
+    fn arrived(&mut self, job: Job, r: FetchResult) {
+        let started = self.ms(job.queued_at);
+        let mut e = self.base_entry(&job, started);
+        let f = r.fetched;
+        let sent = self.ms(r.sent_at);
+        e.timings_ms.blocked_ms = Some(sent - started);
+        if let Some(h) = f.headers_at {
+            let h = self.ms(h);
+            e.timings_ms.wait_ms = Some(h - sent);
+            e.timings_ms.receive_ms = f.done_at.map(|d| self.ms(d) - h);
+        }
+        e.duration_ms = f.done_at.map_or(sent, |d| self.ms(d)) - started;
+        e.status = f.status;
+        e.error = f.error;
+        e.mime_type = f.mime_type;
+        e.content_encoding = f.content_encoding;
+        e.http_version = f.http_version;
+        e.remote_addr = f.remote_addr;
+        e.header_bytes = f.header_bytes;
+        e.body_bytes = f.body_bytes;
+        e.decoded_bytes = f.decoded_bytes;
+        e.transfer_bytes = f.body_bytes + f.header_bytes.unwrap_or(0);
+        let failed = e.failed();
+        self.events.event(Event::Finished {
+            url: e.url.clone(),
+            failed,
+            done: self.entries.len() + 1,
+        });
+
+        // Redirect: the next hop is a request of its own.
+        let is_redirect = matches!(e.status, Some(301 | 302 | 303 | 307 | 308));
+        if is_redirect && e.error.is_none() {
+            match f.location.as_deref().map(|l| job.url.join(l.trim())) {
+                Some(Ok(mut next)) => {
+                    next.set_fragment(None);
+                    e.redirect_url = Some(next.to_string());
+                    let idx = self.entries.len();
+                    self.entries.push(e);
+                    self.follow_redirect(job, next, idx);
+                }
+                Some(Err(err)) => {
+                    e.error = Some(EntryError {
+                        kind: ErrorKind::BadRedirect,
+                        message: format!("unparseable Location: {err}"),
+                    });
+                    self.note_main_failure(&job, &e);
+                    self.entries.push(e);
+                }
+                None => {
+                    e.error = Some(EntryError {
+                        kind: ErrorKind::BadRedirect,
+                        message: "redirect without a Location header".into(),
+                    });
+                    self.note_main_failure(&job, &e);
+                    self.entries.push(e);
+                }
+            }
+            return;
+        }
+        self.note_main_failure(&job, &e);
+        if job.main {
+            self.final_url = Some(job.url.clone());
+            if e.error.is_none() {
+                self.document_ttfb_ms = e.timings_ms.wait_ms.map(|w| sent + w);
+            }
+        }
+        let mime = e.mime_type.clone().unwrap_or_default();
+        let ok = e.error.is_none();
+        self.entries.push(e);
+        let Some(body) = f.body.filter(|_| ok) else {
+            return;
+        };
+        match job.resource_type {
+            ResourceType::Document | ResourceType::Iframe => {
+                if is_html(&mime, &body) {
+                    let text = String::from_utf8_lossy(&body).into_owned();
+                    self.document(&job, &text);
+                } else if job.main {
+                    self.notes.push(format!(
+                        "the document is {}, not HTML: audited as a single request",
+                        if mime.is_empty() {
+                            "of unknown type"
+                        } else {
+                            &mime
+                        }
+                    ));
+                }
+            }
+            ResourceType::Stylesheet => {
+                let text = String::from_utf8_lossy(&body).into_owned();
+                let sheet = css::parse(&text, self.vp.dpr);
+                if let Some(doc) = job.doc {
+                    let out = self.docs[doc].add_sheet(&sheet, &job.url, &job.url, 0, job.media_ok);
+                    self.queue_sheet_refs(out, &job, doc);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn note_main_failure(&mut self, job: &Job, e: &Entry) {
+        if job.main && self.main_error.is_none() {
+            if let Some(err) = &e.error {
+                self.main_error = Some(err.clone());
+            }
+        }
+    }
+
+    fn follow_redirect(&mut self, job: Job, next: Url, from_idx: usize) {
+        let mut chain = job.chain.clone();
+        chain.push(job.url.clone());
+        let mut hop = job.clone();
+        hop.initiator = Initiator {
+            kind: InitiatorKind::Redirect,
+            url: Some(job.url.to_string()),
+            element: None,
+            attribute: None,
+            line: None,
+            column: None,
+        };
+        hop.url = next.clone();
+        hop.chain = chain;
+        if !matches!(next.scheme(), "http" | "https") {
+            let err = EntryError {
+                kind: ErrorKind::UnsupportedScheme,
+                message: format!("redirect to a {} URL is not followed", next.scheme()),
+            };
+            self.push_failed(&hop, err);
+            return;
+        }
+        if hop.chain.contains(&next) {
+            let err = EntryError {
+                kind: ErrorKind::RedirectLoop,
+                message: format!("redirect loop back to {next}"),
+            };
+            self.entries[from_idx].error = Some(err.clone());
+            if job.main {
+                self.main_error = Some(err);
+            }
+            return;
+        }
+        if hop.chain.len() as u32 > self.cfg.max_redirects {
+            let err = EntryError {
+                kind: ErrorKind::TooManyRedirects,
+                message: format!("more than {} redirects", self.cfg.max_redirects),
+            };
+            self.entries[from_idx].error = Some(err.clone());
+            if job.main {
+                self.main_error = Some(err);
+            }
+            return;
+        }
+        // A redirect to a URL already loaded by the page is still a request (a browser makes
+        // it, then may answer from its cache); we request it again only if it is new.
+        if self.seen.contains(&next) {
+            return;
+        }
+        self.queue(hop);
+    }
+
+    fn document(&mut self, job: &Job, text: &str) {
+        let doc = html::parse_document(text);
+        let refs = html::extract(&doc, text, &job.url, &self.vp, self.cfg.max_refs_per_doc);
+        add_skipped(&mut self.skipped, &refs.skipped);
+        let idx = self.docs.len();
+        self.docs.push(DocumentStyles::new(doc, self.vp));
+        let base = refs.base.clone().unwrap_or_else(|| job.url.clone());
+        // Inline CSS first: `<style>` blocks apply as the document is parsed.
+        for inline in &refs.inline_css {
+            let out = match inline {
+                InlineCss::Block {
+                    css: text,
+                    line,
+                    media,
+                } => {
+                    let sheet = css::parse(text, self.vp.dpr);
+                    let ok = crate::extract::media::matches(media, &self.vp);
+                    self.docs[idx].add_sheet(&sheet, &job.url, &base, line.saturating_sub(1), ok)
+                }
+                InlineCss::Attribute {
+                    css: text,
+                    element,
+                    line,
+                } => {
+                    let rule = css::parse_declarations(text, self.vp.dpr);
+                    self.docs[idx].add_inline(&rule, &job.url, &base, element, *line)
+                }
+            };
+            self.queue_sheet_refs(out, job, idx);
+        }
+        for r in refs.refs {
+            let is_sheet = r.resource_type == ResourceType::Stylesheet;
+            let doc = is_sheet.then_some(idx);
+            self.queue_ref(r, job, doc, true, Vec::new());
+        }
+        for frame in refs.srcdoc_frames {
+            if job.frame_depth < self.cfg.max_frame_depth {
+                let mut child = job.clone();
+                child.frame_depth += 1;
+                self.document(&child, &frame);
+            } else {
+                self.skipped.over_limit += 1;
+            }
+        }
+    }
+
+    fn queue_sheet_refs(&mut self, out: SheetRefs, parent: &Job, doc: usize) {
+        add_skipped(&mut self.skipped, &out.skipped);
+        for imp in out.imports {
+            if parent.import_depth + 1 > self.cfg.max_import_depth {
+                self.skipped.over_limit += 1;
+                continue;
+            }
+            let target = &imp.reference.url;
+            if *target == parent.url || parent.importers.contains(target) {
+                self.notes.push(format!(
+                    "@import cycle: {} imports {target}, which imports it",
+                    parent.url
+                ));
+                continue;
+            }
+            let mut importers = parent.importers.clone();
+            importers.push(parent.url.clone());
+            self.queue_ref(imp.reference, parent, Some(doc), imp.media_ok, importers);
+        }
+        for r in out.refs {
+            self.queue_ref(r, parent, None, true, Vec::new());
+        }
+    }
+
+    fn finish(mut self, url: &Url) -> Result<Load> {
+        if let Some(err) = self.main_error.take() {
+            let doc_ok = self.entries.iter().any(|e| {
+                e.resource_type == ResourceType::Document && e.status.is_some() && !e.is_redirect()
+            });
+            if !doc_ok {
+                let failing = self
+                    .entries
+                    .iter()
+                    .rev()
+                    .find(|e| e.resource_type == ResourceType::Document && e.error.is_some())
+                    .map_or_else(|| url.to_string(), |e| e.url.clone());
+                return Err(Error::MainDocument {
+                    url: failing,
+                    kind: err.kind,
+                    message: err.message,
+                });
+            }
+        }
+        self.entries
+            .sort_by(|a, b| a.started_ms.total_cmp(&b.started_ms));
+        let fully_loaded_ms = self.entries.iter().map(Entry::ended_ms).fold(0.0, f64::max);
+        let totals = Totals::from_entries(&self.entries);
+        Ok(Load {
+            tool: concat!("pagecost ", env!("CARGO_PKG_VERSION")).to_string(),
+            url: url.to_string(),
+            final_url: self.final_url.as_ref().unwrap_or(url).to_string(),
+            started_unix_ms: self.started_unix_ms,
+            settings: LoadSettings {
+                user_agent: self.cfg.user_agent.clone(),
+                concurrency: self.cfg.concurrency,
+                per_origin: self.cfg.per_origin,
+                timeout_ms: self.cfg.timeout.as_millis() as u64,
+            },
+            document_ttfb_ms: self.document_ttfb_ms,
+            fully_loaded_ms,
+            entries: self.entries,
+            totals,
+            skipped: self.skipped,
+            notes: self.notes,
+            partial: self.partial,
+        })
+    }
+}
+
+fn add_skipped(into: &mut Skipped, s: &Skipped) {
+    into.data += s.data;
+    into.javascript += s.javascript;
+    into.other_scheme += s.other_scheme;
+    into.invalid += s.invalid;
+    into.over_limit += s.over_limit;
+}
+
+/// Whether a document response is HTML: by MIME type, or sniffed when the type is missing.
+fn is_html(mime: &str, body: &[u8]) -> bool {
+    match mime {
+        "text/html" | "application/xhtml+xml" => true,
+        "" | "text/plain" | "application/octet-stream" => {
+            let head = String::from_utf8_lossy(&body[..body.len().min(512)]).to_ascii_lowercase();
+            let head = head.trim_start();
+            mime.is_empty()
+                && (head.starts_with("<!doctype html")
+                    || head.starts_with("<html")
+                    || head.starts_with("<head"))
+        }
+        _ => false,
+    }
+}

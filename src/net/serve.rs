@@ -1,0 +1,231 @@
+//! Serves a local folder read-only on an ephemeral loopback port, so that a page on disk is
+//! loaded with HTTP semantics (relative URLs, content types, status codes) like a site.
+//!
+//! Confined to its folder: `..` segments (also percent-encoded) are refused, and a path that
+//! resolves (through symlinks) outside the folder is a 403.
+
+use crate::error::{Error, Result};
+use bytes::Bytes;
+use http_body::{Body, Frame};
+use hyper::{Method, Request, Response, StatusCode};
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use tokio::io::{AsyncRead, ReadBuf};
+use tokio::net::TcpListener;
+
+/// A running folder server; stops when dropped.
+pub struct LocalServer {
+    addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl LocalServer {
+    /// The loopback address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+impl Drop for LocalServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Starts serving `root` on 127.0.0.1 at a port the OS picks.
+pub async fn serve_dir(root: &Path) -> Result<LocalServer> {
+    let io = |source| Error::Io {
+        path: root.to_path_buf(),
+        source,
+    };
+    let root = Arc::new(tokio::fs::canonicalize(root).await.map_err(io)?);
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await.map_err(io)?;
+    let addr = listener.local_addr().map_err(io)?;
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            let root = Arc::clone(&root);
+            tokio::spawn(async move {
+                let svc = hyper::service::service_fn(move |req| {
+                    let root = Arc::clone(&root);
+                    async move { Ok::<_, Infallible>(handle(req, &root).await) }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                    .await;
+            });
+        }
+    });
+    Ok(LocalServer { addr, task })
+}
+
+type Resp = Response<FileBody>;
+
+fn status(code: StatusCode, msg: &'static str) -> Resp {
+    let mut r = Response::new(FileBody::text(msg));
+    *r.status_mut() = code;
+    r.headers_mut()
+        .insert("content-type", "text/plain; charset=utf-8".parse().unwrap());
+    r
+}
+
+async fn handle(req: Request<hyper::body::Incoming>, root: &Path) -> Resp {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return status(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+    }
+    let Some(path) = confined_path(root, req.uri().path()) else {
+        return status(StatusCode::FORBIDDEN, "forbidden\n");
+    };
+    let mut path = path;
+    if tokio::fs::metadata(&path).await.is_ok_and(|m| m.is_dir()) {
+        path.push("index.html");
+    }
+    // Symlinks must not lead out of the folder.
+    let Ok(real) = tokio::fs::canonicalize(&path).await else {
+        return status(StatusCode::NOT_FOUND, "not found\n");
+    };
+    if !real.starts_with(root) {
+        return status(StatusCode::FORBIDDEN, "forbidden\n");
+    }
+    let Ok(file) = tokio::fs::File::open(&real).await else {
+        return status(StatusCode::NOT_FOUND, "not found\n");
+    };
+    let Ok(meta) = file.metadata().await else {
+        return status(StatusCode::NOT_FOUND, "not found\n");
+    };
+    if !meta.is_file() {
+        return status(StatusCode::NOT_FOUND, "not found\n");
+    }
+    let mime = mime_guess::from_path(&real).first_or_octet_stream();
+    let mut ctype = mime.essence_str().to_string();
+    if mime.type_() == "text" || ctype == "application/javascript" || ctype == "image/svg+xml" {
+        ctype.push_str("; charset=utf-8");
+    }
+    let len = meta.len();
+    let body = if req.method() == Method::HEAD {
+        FileBody::text("")
+    } else {
+        FileBody::file(file, len)
+    };
+    let mut r = Response::new(body);
+    r.headers_mut()
+        .insert("content-type", ctype.parse().unwrap());
+    r.headers_mut().insert("content-length", len.into());
+    r
+}
+
+/// Maps a URL path to a path under `root`, refusing `..`, NUL and backslashes (decoded).
+pub(crate) fn confined_path(root: &Path, url_path: &str) -> Option<PathBuf> {
+    let decoded = percent_encoding::percent_decode_str(url_path)
+        .decode_utf8()
+        .ok()?;
+    let mut out = root.to_path_buf();
+    for seg in decoded.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => return None,
+            s if s.contains('\0') || s.contains('\\') => return None,
+            s => out.push(s),
+        }
+    }
+    Some(out)
+}
+
+/// A response body streamed from a file in 64 KiB reads (memory does not grow with size).
+pub(crate) struct FileBody {
+    file: Option<tokio::fs::File>,
+    remaining: u64,
+    text: Option<Bytes>,
+}
+
+impl FileBody {
+    fn file(file: tokio::fs::File, len: u64) -> Self {
+        FileBody {
+            file: Some(file),
+            remaining: len,
+            text: None,
+        }
+    }
+    fn text(t: &'static str) -> Self {
+        FileBody {
+            file: None,
+            remaining: 0,
+            text: Some(Bytes::from_static(t.as_bytes())),
+        }
+    }
+}
+
+impl Body for FileBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        if let Some(t) = self.text.take() {
+            return Poll::Ready((!t.is_empty()).then(|| Ok(Frame::data(t))));
+        }
+        if self.remaining == 0 {
+            return Poll::Ready(None);
+        }
+        let want = self.remaining.min(64 * 1024) as usize;
+        let mut buf = vec![0u8; want];
+        let this = &mut *self;
+        let Some(file) = this.file.as_mut() else {
+            return Poll::Ready(None);
+        };
+        let mut rb = ReadBuf::new(&mut buf);
+        match Pin::new(file).poll_read(cx, &mut rb) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Err(e)) => Poll::Ready(Some(Err(e))),
+            Poll::Ready(Ok(())) => {
+                let n = rb.filled().len();
+                if n == 0 {
+                    // The file shrank while being served: end the body here.
+                    this.remaining = 0;
+                    return Poll::Ready(Some(Err(std::io::Error::other(
+                        "file shrank while serving",
+                    ))));
+                }
+                this.remaining -= n as u64;
+                buf.truncate(n);
+                Poll::Ready(Some(Ok(Frame::data(Bytes::from(buf)))))
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.text.is_none() && self.remaining == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confined_paths_refuse_dot_dot_also_when_encoded() {
+        let root = Path::new("/srv/site");
+        assert_eq!(
+            confined_path(root, "/a/b.css"),
+            Some(PathBuf::from("/srv/site/a/b.css"))
+        );
+        assert_eq!(
+            confined_path(root, "/a%20b.css"),
+            Some(PathBuf::from("/srv/site/a b.css"))
+        );
+        assert_eq!(confined_path(root, "/../etc/passwd"), None);
+        assert_eq!(confined_path(root, "/%2e%2e/etc/passwd"), None);
+        assert_eq!(confined_path(root, "/a/%2E%2E/%2E%2E/x"), None);
+        assert_eq!(confined_path(root, "/a%5c..%5cx"), None);
+        assert_eq!(confined_path(root, "/a%00b"), None);
+    }
+}

@@ -1,0 +1,54 @@
+//! Renderers: a [`Load`](crate::Load) to text. One format per file, one dispatch point.
+
+pub mod json;
+pub mod table;
+
+/// Human-readable bytes, decimal units as in a browser's network panel (1 kB = 1000 B).
+pub fn human_bytes(n: u64) -> String {
+    let n = n as f64;
+    if n < 1000.0 {
+        format!("{n} B")
+    } else if n < 1_000_000.0 {
+        format!("{:.1} kB", n / 1000.0)
+    } else if n < 1_000_000_000.0 {
+        format!("{:.2} MB", n / 1_000_000.0)
+    } else {
+        format!("{:.2} GB", n / 1_000_000_000.0)
+    }
+}
+
+/// Human-readable milliseconds: `850 ms`, `2.31 s`.
+pub fn human_ms(ms: f64) -> String {
+    if ms < 1000.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{:.2} s", ms / 1000.0)
+    }
+}
+
+/// Removes control characters (escape sequences included) from text that came from a page,
+/// so a hostile title or URL cannot rewrite the terminal.
+pub fn sanitize(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_times_read_like_a_network_panel() {
+        assert_eq!(human_bytes(999), "999 B");
+        assert_eq!(human_bytes(211_000), "211.0 kB");
+        assert_eq!(human_bytes(1_000_000), "1.00 MB");
+        assert_eq!(human_ms(2.4), "2 ms");
+        assert_eq!(human_ms(14_300.0), "14.30 s");
+    }
+
+    #[test]
+    fn control_characters_from_pages_are_neutralized() {
+        assert_eq!(sanitize("a\u{1b}[2Jb\n"), "a\u{fffd}[2Jb\u{fffd}");
+    }
+}

@@ -1,0 +1,321 @@
+//! The terminal report: summary, totals per type and host, failures, and the waterfall.
+
+use super::{human_bytes, human_ms, sanitize};
+use crate::model::{Bucket, Entry, Load};
+use comfy_table::{Attribute, Cell, CellAlignment, ContentArrangement, Table};
+use std::fmt::Write as _;
+
+/// Lines above and below, a double line under the header, no lines between rows.
+const TABLE_STYLE: &str = "  ── ══      ──    ";
+/// Width of the waterfall bars in characters.
+const BAR_WIDTH: usize = 32;
+/// Longest URL shown in the waterfall (longer ones keep their start and end).
+const URL_WIDTH: usize = 60;
+
+/// Options for the table report.
+#[derive(Debug, Clone, Copy)]
+pub struct TableOptions {
+    /// Terminal width, when known (tables fit it).
+    pub width: Option<u16>,
+}
+
+/// Renders the whole terminal report.
+pub fn render(load: &Load, opts: TableOptions) -> String {
+    let mut out = String::new();
+    summary(&mut out, load);
+    out.push('\n');
+    out.push_str(&by_type(load, opts));
+    out.push('\n');
+    out.push_str(&by_host(load, opts));
+    out.push('\n');
+    let problems = problems(load, opts);
+    if !problems.is_empty() {
+        out.push_str(&problems);
+        out.push('\n');
+    }
+    out.push_str(&waterfall(load, opts));
+    out
+}
+
+fn summary(out: &mut String, load: &Load) {
+    let t = &load.totals;
+    let _ = writeln!(out, "{}  {}", load.tool, sanitize(&load.url));
+    if load.final_url != load.url {
+        let _ = writeln!(out, "  final URL      {}", sanitize(&load.final_url));
+    }
+    let mut extra = Vec::new();
+    if t.failed > 0 {
+        extra.push(format!("{} failed", t.failed));
+    }
+    if t.empty > 0 {
+        extra.push(format!("{} empty", t.empty));
+    }
+    if t.redirects > 0 {
+        extra.push(format!("{} redirects", t.redirects));
+    }
+    if t.lazy > 0 {
+        extra.push(format!("{} lazy", t.lazy));
+    }
+    let extra = if extra.is_empty() {
+        String::new()
+    } else {
+        format!("  ({})", extra.join(", "))
+    };
+    let _ = writeln!(out, "  requests       {}{}", t.requests, extra);
+    let _ = writeln!(
+        out,
+        "  transferred    {}  (decoded {})",
+        human_bytes(t.transfer_bytes),
+        human_bytes(t.decoded_bytes)
+    );
+    let ttfb = load
+        .document_ttfb_ms
+        .map_or_else(|| "unknown".to_string(), human_ms);
+    let _ = writeln!(out, "  document TTFB  {ttfb}");
+    let _ = writeln!(out, "  fully loaded   {}", human_ms(load.fully_loaded_ms));
+    let s = &load.skipped;
+    let not_fetched = s.data + s.javascript + s.other_scheme + s.invalid + s.over_limit;
+    if not_fetched > 0 {
+        let mut parts = Vec::new();
+        for (n, what) in [
+            (s.data, "data:"),
+            (s.javascript, "javascript:"),
+            (s.other_scheme, "other scheme"),
+            (s.invalid, "invalid"),
+            (s.over_limit, "over a limit"),
+        ] {
+            if n > 0 {
+                parts.push(format!("{n} {what}"));
+            }
+        }
+        let _ = writeln!(
+            out,
+            "  not requested  {} ({})",
+            not_fetched,
+            parts.join(", ")
+        );
+    }
+    if load.partial {
+        let _ = writeln!(out, "  PARTIAL        the load did not complete");
+    }
+    for n in &load.notes {
+        let _ = writeln!(out, "  note: {}", sanitize(n));
+    }
+}
+
+fn new_table(opts: TableOptions) -> Table {
+    let mut t = Table::new();
+    t.load_preset(TABLE_STYLE);
+    t.set_content_arrangement(ContentArrangement::Dynamic);
+    if let Some(w) = opts.width {
+        t.set_width(w);
+    }
+    t
+}
+
+fn right(s: impl ToString) -> Cell {
+    Cell::new(s).set_alignment(CellAlignment::Right)
+}
+
+/// A share bar: `####......` of `width` characters.
+fn share_bar(part: u64, whole: u64, width: usize) -> String {
+    let filled = if whole == 0 {
+        0
+    } else {
+        ((part as f64 / whole as f64) * width as f64).round() as usize
+    };
+    let filled = filled.min(width);
+    format!("{}{}", "#".repeat(filled), ".".repeat(width - filled))
+}
+
+fn bucket_table(
+    title: &str,
+    rows: Vec<(String, Bucket)>,
+    total: u64,
+    opts: TableOptions,
+) -> String {
+    let mut t = new_table(opts);
+    t.set_header(vec![
+        Cell::new(title).add_attribute(Attribute::Bold),
+        right("requests"),
+        right("transferred"),
+        right("decoded"),
+        Cell::new("share of bytes"),
+    ]);
+    for (name, b) in rows {
+        t.add_row(vec![
+            Cell::new(sanitize(&name)),
+            right(b.requests),
+            right(human_bytes(b.transfer_bytes)),
+            right(human_bytes(b.decoded_bytes)),
+            Cell::new(share_bar(b.transfer_bytes, total, 20)),
+        ]);
+    }
+    format!("{t}\n")
+}
+
+fn by_type(load: &Load, opts: TableOptions) -> String {
+    let mut rows: Vec<(String, Bucket)> = load
+        .totals
+        .by_type
+        .iter()
+        .map(|(k, v)| (k.to_string(), *v))
+        .collect();
+    rows.sort_by(|a, b| {
+        b.1.transfer_bytes
+            .cmp(&a.1.transfer_bytes)
+            .then(a.0.cmp(&b.0))
+    });
+    bucket_table("type", rows, load.totals.transfer_bytes, opts)
+}
+
+fn by_host(load: &Load, opts: TableOptions) -> String {
+    let mut rows: Vec<(String, Bucket)> = load
+        .totals
+        .by_host
+        .iter()
+        .map(|(k, v)| (k.clone(), *v))
+        .collect();
+    rows.sort_by(|a, b| {
+        b.1.transfer_bytes
+            .cmp(&a.1.transfer_bytes)
+            .then(a.0.cmp(&b.0))
+    });
+    bucket_table("host", rows, load.totals.transfer_bytes, opts)
+}
+
+/// Failed and empty requests, each with where it is referenced (the line to fix).
+fn problems(load: &Load, opts: TableOptions) -> String {
+    let bad: Vec<&Entry> = load
+        .entries
+        .iter()
+        .filter(|e| e.failed() || e.empty())
+        .collect();
+    if bad.is_empty() {
+        return String::new();
+    }
+    let mut t = new_table(opts);
+    t.set_header(vec![
+        Cell::new("problem").add_attribute(Attribute::Bold),
+        Cell::new("url"),
+        Cell::new("referenced at"),
+    ]);
+    for e in bad {
+        let what = match (&e.error, e.status) {
+            (Some(err), _) => format!("{}: {}", err.kind, shorten(&err.message, 60)),
+            (None, Some(s)) if s >= 400 => format!("HTTP {s}"),
+            _ => format!("empty {} (0 bytes)", e.resource_type),
+        };
+        t.add_row(vec![
+            Cell::new(sanitize(&what)),
+            Cell::new(sanitize(&shorten(&e.url, URL_WIDTH))),
+            Cell::new(sanitize(&referenced_at(e))),
+        ]);
+    }
+    format!("{t}\n")
+}
+
+fn referenced_at(e: &Entry) -> String {
+    let i = &e.initiator;
+    let mut s = i.location();
+    if let Some(el) = &i.element {
+        s.push_str(&format!(" ({el}"));
+        if let Some(a) = &i.attribute {
+            s.push_str(&format!(" {a}"));
+        }
+        s.push(')');
+    }
+    if s.is_empty() {
+        s = "(the page)".into();
+    }
+    s
+}
+
+/// `http://host/very/long...end.css`: keeps the start and the end.
+fn shorten(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        return s.to_string();
+    }
+    let head: String = s.chars().take(max * 2 / 3).collect();
+    let tail: String = s.chars().skip(n - (max - max * 2 / 3 - 1)).collect();
+    format!("{head}…{tail}")
+}
+
+/// One bar on the page timeline: `.` blocked, `-` waiting for the first byte, `#` receiving.
+fn bar(e: &Entry, scale_ms: f64, width: usize) -> String {
+    if scale_ms <= 0.0 {
+        return " ".repeat(width);
+    }
+    let col = |ms: f64| {
+        ((ms / scale_ms) * width as f64)
+            .floor()
+            .clamp(0.0, width as f64) as usize
+    };
+    let start = col(e.started_ms);
+    let blocked_end = col(e.started_ms + e.timings_ms.blocked_ms.unwrap_or(0.0));
+    let wait_end = col(e.started_ms
+        + e.timings_ms.blocked_ms.unwrap_or(0.0)
+        + e.timings_ms.wait_ms.unwrap_or(e.duration_ms));
+    let end = col(e.ended_ms()).max(start + 1).min(width);
+    let mut s = String::with_capacity(width);
+    for i in 0..width {
+        let c = if i < start || i >= end {
+            ' '
+        } else if i < blocked_end {
+            '.'
+        } else if i < wait_end.max(start + 1) && e.timings_ms.receive_ms.is_some() {
+            '-'
+        } else if e.error.is_some() && e.timings_ms.receive_ms.is_none() {
+            'x'
+        } else {
+            '#'
+        };
+        s.push(c);
+    }
+    s
+}
+
+fn waterfall(load: &Load, opts: TableOptions) -> String {
+    let mut t = new_table(opts);
+    t.set_header(vec![
+        right("#"),
+        right("start"),
+        Cell::new("status"),
+        Cell::new("type"),
+        right("size"),
+        right("time"),
+        Cell::new("url"),
+        Cell::new(format!(
+            "0{:>w$}",
+            human_ms(load.fully_loaded_ms),
+            w = BAR_WIDTH - 1
+        )),
+    ]);
+    for (i, e) in load.entries.iter().enumerate() {
+        let status = match (&e.error, e.status) {
+            (Some(err), Some(s)) => format!("{s} {}", err.kind),
+            (Some(err), None) => err.kind.to_string(),
+            (None, Some(s)) => s.to_string(),
+            (None, None) => "-".into(),
+        };
+        let mut url = shorten(&e.url, URL_WIDTH);
+        if e.frame_depth > 0 {
+            url = format!("{}{url}", "  ".repeat(e.frame_depth as usize));
+        }
+        t.add_row(vec![
+            right(i + 1),
+            right(human_ms(e.started_ms)),
+            Cell::new(status),
+            Cell::new(e.resource_type.as_str()),
+            right(human_bytes(e.transfer_bytes)),
+            right(human_ms(e.duration_ms)),
+            Cell::new(sanitize(&url)),
+            Cell::new(bar(e, load.fully_loaded_ms, BAR_WIDTH)),
+        ]);
+    }
+    format!(
+        "{t}\nwaterfall: . blocked  - waiting (TTFB)  # receiving  x failed\n\
+         Static engine: requests made by JavaScript at run time are not seen (audit a HAR export for those).\n"
+    )
+}

@@ -1,0 +1,173 @@
+//! What the user points the tool at: a URL, a local HTML file, or a folder.
+
+use crate::config::AuditConfig;
+use crate::error::{Error, Result};
+use crate::events::EventSink;
+use crate::extract::Viewport;
+use crate::model::Load;
+use std::path::{Path, PathBuf};
+use url::Url;
+
+/// An audit target.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// An http or https URL.
+    Url(Url),
+    /// A local file (its folder is served on a loopback port, the file is the page).
+    File {
+        /// The folder served.
+        root: PathBuf,
+        /// The page, relative to `root`.
+        page: String,
+    },
+    /// A local folder (its `index.html` is the page).
+    Dir(PathBuf),
+}
+
+impl Target {
+    /// Reads a target as given on the command line.
+    pub fn parse(s: &str) -> Result<Target> {
+        let invalid = |reason: &str| Error::InvalidTarget {
+            target: s.to_string(),
+            reason: reason.to_string(),
+        };
+        if s.trim().is_empty() {
+            return Err(invalid("empty target"));
+        }
+        if let Some(path) = s.strip_prefix("file://") {
+            return Target::from_path(s, Path::new(path));
+        }
+        if s.contains("://") {
+            let url = Url::parse(s).map_err(|e| invalid(&format!("not a valid URL: {e}")))?;
+            if !matches!(url.scheme(), "http" | "https") {
+                return Err(Error::UnsupportedScheme {
+                    target: s.to_string(),
+                    scheme: url.scheme().to_string(),
+                });
+            }
+            if url.host_str().is_none_or(str::is_empty) {
+                return Err(invalid("URL has no host"));
+            }
+            return Ok(Target::Url(url));
+        }
+        let path = Path::new(s);
+        if path.exists() {
+            return Target::from_path(s, path);
+        }
+        let first = s.split('/').next().unwrap_or("");
+        let page_like = [".html", ".htm", ".har"]
+            .iter()
+            .any(|ext| first.ends_with(ext));
+        if !s.starts_with(['.', '/']) && first.contains('.') && !page_like {
+            return Err(invalid(&format!(
+                "no such file or folder; for a web page write the URL, e.g. https://{s}"
+            )));
+        }
+        Err(invalid("no such file or folder"))
+    }
+
+    fn from_path(target: &str, path: &Path) -> Result<Target> {
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let meta = std::fs::metadata(path).map_err(io)?;
+        if meta.is_dir() {
+            let index = path.join("index.html");
+            if !index.is_file() {
+                return Err(Error::InvalidTarget {
+                    target: target.to_string(),
+                    reason: "folder has no index.html".to_string(),
+                });
+            }
+            return Ok(Target::Dir(path.to_path_buf()));
+        }
+        // Readable? Fail now with the file named, not later with a 404.
+        std::fs::File::open(path).map_err(io)?;
+        let root = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        let page = path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(Target::File { root, page })
+    }
+}
+
+/// Audits a target: serves local files on loopback for the duration, then loads the page.
+pub async fn audit(
+    target: &Target,
+    cfg: &AuditConfig,
+    vp: &Viewport,
+    events: &dyn EventSink,
+) -> Result<Load> {
+    match target {
+        Target::Url(url) => crate::load::load(url, cfg, vp, events).await,
+        Target::File { root, page } => serve_and_load(root, page, cfg, vp, events).await,
+        Target::Dir(root) => serve_and_load(root, "", cfg, vp, events).await,
+    }
+}
+
+async fn serve_and_load(
+    root: &Path,
+    page: &str,
+    cfg: &AuditConfig,
+    vp: &Viewport,
+    events: &dyn EventSink,
+) -> Result<Load> {
+    let server = crate::net::serve::serve_dir(root).await?;
+    let mut url = Url::parse(&format!("http://{}/", server.addr())).expect("loopback URL is valid");
+    url.path_segments_mut()
+        .expect("http URL has a path")
+        .pop_if_empty()
+        .push(page);
+    let mut load = crate::load::load(&url, cfg, vp, events).await?;
+    load.notes
+        .insert(0, format!("served from {} at {}", root.display(), url));
+    Ok(load)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_and_paths_are_told_apart_with_clear_errors() {
+        assert!(matches!(
+            Target::parse("https://example.org/"),
+            Ok(Target::Url(_))
+        ));
+        let e = Target::parse("ftp://example.org/").unwrap_err().to_string();
+        assert!(e.contains("unsupported scheme 'ftp'"), "{e}");
+        let e = Target::parse("http://exa mple.org/")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not a valid URL"), "{e}");
+        let e = Target::parse("example.org").unwrap_err().to_string();
+        assert!(e.contains("https://example.org"), "{e}");
+        let e = Target::parse("no/such/page.html").unwrap_err().to_string();
+        assert!(e.contains("no such file"), "{e}");
+    }
+
+    #[test]
+    fn a_folder_needs_an_index() {
+        let d = tempfile::tempdir().unwrap();
+        let e = Target::parse(d.path().to_str().unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no index.html"), "{e}");
+        std::fs::write(d.path().join("index.html"), "<p>hi").unwrap();
+        assert!(matches!(
+            Target::parse(d.path().to_str().unwrap()),
+            Ok(Target::Dir(_))
+        ));
+        let f = d.path().join("index.html");
+        assert!(matches!(
+            Target::parse(f.to_str().unwrap()),
+            Ok(Target::File { .. })
+        ));
+    }
+}

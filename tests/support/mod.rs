@@ -1,0 +1,269 @@
+//! In-process HTTP/1.1 test server on 127.0.0.1 port 0, with faults on demand: delays,
+//! resets before headers or mid-body, hangs, redirects. Thread per connection, keep-alive.
+//! It records every request (path and headers) and the most requests it had in flight.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What the server does for a route.
+#[derive(Clone, Debug)]
+pub enum Action {
+    /// Send the response.
+    Respond,
+    /// Close the connection with a TCP reset before sending anything.
+    ResetBeforeHeaders,
+    /// Send the headers and half the body, then reset.
+    ResetMidBody,
+    /// Accept and never answer.
+    Hang,
+}
+
+/// One canned response.
+#[derive(Clone, Debug)]
+pub struct Route {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub delay: Duration,
+    pub action: Action,
+}
+
+impl Route {
+    pub fn ok(content_type: &str, body: impl Into<Vec<u8>>) -> Route {
+        Route {
+            status: 200,
+            headers: vec![("Content-Type".into(), content_type.into())],
+            body: body.into(),
+            delay: Duration::ZERO,
+            action: Action::Respond,
+        }
+    }
+    pub fn html(body: &str) -> Route {
+        Route::ok("text/html; charset=utf-8", body)
+    }
+    pub fn css(body: &str) -> Route {
+        Route::ok("text/css", body)
+    }
+    pub fn status(status: u16) -> Route {
+        Route {
+            status,
+            ..Route::ok("text/plain", format!("status {status}\n"))
+        }
+    }
+    pub fn redirect(status: u16, location: &str) -> Route {
+        let mut r = Route::status(status);
+        r.headers.push(("Location".into(), location.into()));
+        r
+    }
+    pub fn delayed(mut self, d: Duration) -> Route {
+        self.delay = d;
+        self
+    }
+    pub fn action(mut self, a: Action) -> Route {
+        self.action = a;
+        self
+    }
+    pub fn header(mut self, name: &str, value: &str) -> Route {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+}
+
+/// A request as the server saw it.
+#[derive(Clone, Debug)]
+pub struct Seen {
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+}
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    max_in_flight: Arc<AtomicUsize>,
+}
+
+impl TestServer {
+    pub fn start(routes: Vec<(&str, Route)>) -> TestServer {
+        let routes: Arc<HashMap<String, Route>> = Arc::new(
+            routes
+                .into_iter()
+                .map(|(p, r)| (p.to_string(), r))
+                .collect(),
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let addr = listener.local_addr().unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let max_in_flight = Arc::new(AtomicUsize::new(0));
+        let (s, i, m) = (
+            Arc::clone(&seen),
+            Arc::clone(&in_flight),
+            Arc::clone(&max_in_flight),
+        );
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (routes, s, i, m) = (
+                    Arc::clone(&routes),
+                    Arc::clone(&s),
+                    Arc::clone(&i),
+                    Arc::clone(&m),
+                );
+                std::thread::spawn(move || serve(stream, &routes, &s, &i, &m));
+            }
+        });
+        TestServer {
+            addr,
+            seen,
+            max_in_flight,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn paths(&self) -> Vec<String> {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|s| s.path.clone())
+            .collect()
+    }
+
+    pub fn requests(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    pub fn max_in_flight(&self) -> usize {
+        self.max_in_flight.load(Ordering::SeqCst)
+    }
+}
+
+fn serve(
+    stream: TcpStream,
+    routes: &HashMap<String, Route>,
+    seen: &Mutex<Vec<Seen>>,
+    in_flight: &AtomicUsize,
+    max: &AtomicUsize,
+) {
+    let _ = stream.set_nodelay(true);
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut stream = stream;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+        let mut headers = Vec::new();
+        loop {
+            let mut h = String::new();
+            if reader.read_line(&mut h).unwrap_or(0) == 0 {
+                return;
+            }
+            let h = h.trim_end();
+            if h.is_empty() {
+                break;
+            }
+            if let Some((n, v)) = h.split_once(':') {
+                headers.push((n.trim().to_ascii_lowercase(), v.trim().to_string()));
+            }
+        }
+        let n = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        max.fetch_max(n, Ordering::SeqCst);
+        seen.lock().unwrap().push(Seen {
+            path: path.clone(),
+            headers,
+        });
+        let route = routes
+            .get(&path)
+            .cloned()
+            .unwrap_or_else(|| Route::status(404));
+        std::thread::sleep(route.delay);
+        let keep = match route.action {
+            Action::Hang => {
+                std::thread::sleep(Duration::from_secs(3600));
+                false
+            }
+            Action::ResetBeforeHeaders => {
+                reset(&stream);
+                false
+            }
+            Action::Respond | Action::ResetMidBody => {
+                let mut head = format!("HTTP/1.1 {} X\r\n", route.status);
+                for (n, v) in &route.headers {
+                    head.push_str(&format!("{n}: {v}\r\n"));
+                }
+                head.push_str(&format!("Content-Length: {}\r\n\r\n", route.body.len()));
+                let _ = stream.write_all(head.as_bytes());
+                if matches!(route.action, Action::ResetMidBody) {
+                    let _ = stream.write_all(&route.body[..route.body.len() / 2]);
+                    let _ = stream.flush();
+                    std::thread::sleep(Duration::from_millis(50));
+                    reset(&stream);
+                    false
+                } else {
+                    let _ = stream.write_all(&route.body);
+                    true
+                }
+            }
+        };
+        in_flight.fetch_sub(1, Ordering::SeqCst);
+        if !keep {
+            return;
+        }
+    }
+}
+
+fn reset(stream: &TcpStream) {
+    let sock = socket2::SockRef::from(stream);
+    let _ = sock.set_linger(Some(Duration::ZERO));
+    let _ = stream.shutdown(std::net::Shutdown::Both);
+}
+
+/// Runs the pagecost binary with a blank environment and returns (status, stdout, stderr).
+pub fn pagecost(args: &[&str]) -> (i32, String, String) {
+    let out = assert_cmd::Command::cargo_bin("pagecost")
+        .unwrap()
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .args(args)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Runs `pagecost audit ... --format json` and parses the load.
+pub fn audit_json(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["audit"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json"]);
+    let (code, out, err) = pagecost(&all);
+    assert_eq!(code, 0, "pagecost {all:?} failed: {err}");
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("invalid JSON ({e}): {out}"))
+}
+
+/// The entries of a load as (path, field) pairs for compact assertions.
+pub fn entries(load: &serde_json::Value) -> &Vec<serde_json::Value> {
+    load["entries"].as_array().expect("entries")
+}
+
+/// The entry whose URL ends with `suffix`.
+pub fn entry<'a>(load: &'a serde_json::Value, suffix: &str) -> &'a serde_json::Value {
+    entries(load)
+        .iter()
+        .find(|e| e["url"].as_str().unwrap().ends_with(suffix))
+        .unwrap_or_else(|| panic!("no entry ending with {suffix}"))
+}
