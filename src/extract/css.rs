@@ -507,6 +507,10 @@ fn font_face<'i>(p: &mut Parser<'i>, face: &mut FontFace, _rule: &mut StyleRule)
         match (&property, tok) {
             (None, Token::Ident(name)) => {
                 property = Some(name.to_ascii_lowercase());
+                if property.as_deref() == Some("src") {
+                    // A later `src` declaration replaces an earlier one.
+                    face.srcs.clear();
+                }
                 let _ = p.expect_colon();
             }
             (_, Token::Semicolon) => {
@@ -648,8 +652,11 @@ mod tests {
         let s = parse("@font-face { font-family: 'My Font'; src: url(a.eot); src: local('X'), url(a.woff2) format('woff2'), url(a.woff) format(\"woff\"); }", 1.0);
         let f = &s.font_faces[0];
         assert_eq!(f.family, "my font");
-        assert_eq!(f.srcs.len(), 4);
-        assert_eq!(f.chosen_src().unwrap().url, "a.eot"); // first src declaration: no hint
+        // The second `src` declaration replaces the first, as in any declaration block.
+        assert_eq!(f.srcs.len(), 3);
+        assert_eq!(f.chosen_src().unwrap().url, "a.woff2");
+        let s = parse("@font-face { font-family: Y; src: url(y.ttf); }", 1.0);
+        assert_eq!(s.font_faces[0].chosen_src().unwrap().url, "y.ttf"); // no hint: tried
         let s = parse("@font-face { font-family: X; src: url(a.eot?#iefix) format('embedded-opentype'), url(a.woff2) format('woff2'); }", 1.0);
         assert_eq!(s.font_faces[0].chosen_src().unwrap().url, "a.woff2");
     }
