@@ -1,7 +1,7 @@
 //! Command-line arguments: the only place clap lives. Converted once into library settings.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use pagecost::config::{self, AuditConfig, ResolveOverride};
+use pagecost::config::{AuditConfig, ResolveOverride};
 use pagecost::Viewport;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -185,7 +185,6 @@ impl NetArgs {
             }
             vp.dpr = d;
         }
-        let _ = config::DEFAULT_TIMEOUT; // the defaults shown in --help are these constants
         Ok((c, vp))
     }
 }
