@@ -498,7 +498,7 @@ fn the_bundled_demo_loads_offline_with_its_failures_reported() {
         .iter()
         .map(|e| e["url"].as_str().unwrap())
         .collect();
-    assert_eq!(t["requests"], 19, "{urls:#?}");
+    assert_eq!(t["requests"], 18, "{urls:#?}");
     assert_eq!(t["failed"], 1);
     assert_eq!(t["empty"], 1);
     assert_eq!(entry(&load, "/css/theme.css")["decoded_bytes"], 0);
@@ -524,5 +524,5 @@ fn the_bundled_demo_loads_offline_with_its_failures_reported() {
     assert!(urls.iter().any(|u| u.ends_with("/img/hero-960.png")));
     let file = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo/index.html");
     let load: Value = audit_json(&[file]);
-    assert_eq!(load["totals"]["requests"], 19);
+    assert_eq!(load["totals"]["requests"], 18);
 }

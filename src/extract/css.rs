@@ -38,7 +38,7 @@ pub struct FontSrc {
 }
 
 /// An `@font-face` rule.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FontFace {
     /// The family it declares (unquoted, lowercase).
     pub family: String,
@@ -46,6 +46,22 @@ pub struct FontFace {
     pub srcs: Vec<FontSrc>,
     /// `@media` conditions around the rule.
     pub media: Vec<String>,
+    /// `font-weight` range it covers (a single weight is `(w, w)`); 400 when absent.
+    pub weight: (u16, u16),
+    /// `font-style: italic` or `oblique`.
+    pub italic: bool,
+}
+
+impl Default for FontFace {
+    fn default() -> Self {
+        FontFace {
+            family: String::new(),
+            srcs: Vec::new(),
+            media: Vec::new(),
+            weight: (400, 400),
+            italic: false,
+        }
+    }
 }
 
 /// A style rule that references URLs or font families.
@@ -59,6 +75,26 @@ pub struct StyleRule {
     pub urls: Vec<CssUrl>,
     /// Font families named by `font-family` or `font`, lowercase, in order.
     pub families: Vec<String>,
+    /// Custom properties named in `font-family: var(--x)`, resolved against `custom_props`.
+    pub family_vars: Vec<String>,
+    /// Custom properties it declares, with their value read as a family list.
+    pub custom_props: Vec<(String, Vec<String>)>,
+    /// `font-weight` (or the weight in `font`) it sets.
+    pub weight: Option<u16>,
+    /// Whether it sets an italic or oblique `font-style`.
+    pub italic: Option<bool>,
+}
+
+impl StyleRule {
+    /// Whether the rule says anything that decides what a load fetches.
+    pub fn matters(&self) -> bool {
+        !(self.urls.is_empty()
+            && self.families.is_empty()
+            && self.family_vars.is_empty()
+            && self.custom_props.is_empty()
+            && self.weight.is_none()
+            && self.italic.is_none())
+    }
 }
 
 /// What a stylesheet references.
@@ -143,7 +179,7 @@ fn walk_rules<'i>(
                         Ok(())
                     });
                 }
-                if !rule.urls.is_empty() || !rule.families.is_empty() {
+                if rule.matters() {
                     sheet.rules.push(rule);
                 }
             }
@@ -351,6 +387,19 @@ fn walk_declarations<'i>(p: &mut Parser<'i>, rule: &mut StyleRule, depth: usize,
                     Ok(())
                 });
             }
+            Token::Function(ref f)
+                if f.eq_ignore_ascii_case("var")
+                    && matches!(property.as_deref(), Some("font-family" | "font")) =>
+            {
+                let name = p
+                    .parse_nested_block(|p| -> Result<String, cssparser::ParseError<()>> {
+                        Ok(p.expect_ident()?.to_string())
+                    })
+                    .unwrap_or_default();
+                if !name.is_empty() {
+                    rule.family_vars.push(name);
+                }
+            }
             Token::Function(_) | Token::ParenthesisBlock | Token::SquareBracketBlock => {
                 // Look inside nested functions (var() fallbacks, gradients with url() ...).
                 let _ = p.parse_nested_block(|p| -> PResult {
@@ -372,7 +421,29 @@ fn walk_declarations<'i>(p: &mut Parser<'i>, rule: &mut StyleRule, depth: usize,
 fn finish_declaration(property: &Option<String>, value: &[Token<'_>], rule: &mut StyleRule) {
     match property.as_deref() {
         Some("font-family") => rule.families.extend(families(value)),
+        Some("font-weight") => rule.weight = value.first().and_then(weight_of),
+        Some("font-style") => rule.italic = value.first().map(is_italic),
+        Some(custom) if custom.starts_with("--") => {
+            let fams = families(value);
+            if !fams.is_empty() {
+                rule.custom_props.push((custom.to_string(), fams));
+            }
+        }
         Some("font") => {
+            for t in value {
+                if let Some(w) = weight_of(t)
+                    .filter(|_| !matches!(t, Token::Ident(i) if i.eq_ignore_ascii_case("normal")))
+                {
+                    rule.weight = Some(w);
+                }
+                if matches!(t, Token::Ident(i) if i.eq_ignore_ascii_case("italic") || i.eq_ignore_ascii_case("oblique"))
+                {
+                    rule.italic = Some(true);
+                }
+                if matches!(t, Token::Dimension { .. } | Token::Percentage { .. }) {
+                    break;
+                }
+            }
             // The family list follows the size (and optional /line-height).
             let size_at = value.iter().position(|t| {
                 matches!(t, Token::Dimension { .. } | Token::Percentage { .. })
@@ -389,6 +460,25 @@ fn finish_declaration(property: &Option<String>, value: &[Token<'_>], rule: &mut
         }
         _ => {}
     }
+}
+
+/// A `font-weight` value: a number, `normal`, `bold`, or `bolder`/`lighter` (taken as 700/300:
+/// the parent's weight is not known here).
+fn weight_of(t: &Token<'_>) -> Option<u16> {
+    match t {
+        Token::Number { value, .. } if (1.0..=1000.0).contains(value) => Some(*value as u16),
+        Token::Ident(i) => match i.to_ascii_lowercase().as_str() {
+            "normal" => Some(400),
+            "bold" | "bolder" => Some(700),
+            "lighter" => Some(300),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn is_italic(t: &Token<'_>) -> bool {
+    matches!(t, Token::Ident(i) if i.eq_ignore_ascii_case("italic") || i.eq_ignore_ascii_case("oblique"))
 }
 
 fn is_size_keyword(s: &str) -> bool {
@@ -514,9 +604,7 @@ fn font_face<'i>(p: &mut Parser<'i>, face: &mut FontFace, _rule: &mut StyleRule)
                 let _ = p.expect_colon();
             }
             (_, Token::Semicolon) => {
-                if property.as_deref() == Some("font-family") {
-                    face.family = families(&value).into_iter().next().unwrap_or_default();
-                }
+                face_descriptor(&property, &value, face);
                 if cur_set {
                     face.srcs.push(std::mem::replace(
                         &mut cur,
@@ -585,11 +673,23 @@ fn font_face<'i>(p: &mut Parser<'i>, face: &mut FontFace, _rule: &mut StyleRule)
             _ => {}
         }
     }
-    if property.as_deref() == Some("font-family") {
-        face.family = families(&value).into_iter().next().unwrap_or_default();
-    }
+    face_descriptor(&property, &value, face);
     if cur_set {
         face.srcs.push(cur);
+    }
+}
+
+fn face_descriptor(property: &Option<String>, value: &[Token<'_>], face: &mut FontFace) {
+    match property.as_deref() {
+        Some("font-family") => face.family = families(value).into_iter().next().unwrap_or_default(),
+        Some("font-weight") => {
+            let ws: Vec<u16> = value.iter().filter_map(weight_of).collect();
+            if let (Some(a), b) = (ws.first(), ws.get(1)) {
+                face.weight = (*a, *b.unwrap_or(a));
+            }
+        }
+        Some("font-style") => face.italic = value.first().is_some_and(is_italic),
+        _ => {}
     }
 }
 
@@ -666,6 +766,28 @@ mod tests {
         let s = parse("body { font: italic bold 12px/30px Georgia, \"Open Sans\", serif } h1 { font-family: Sonsie One, cursive !important }", 1.0);
         assert_eq!(s.rules[0].families, ["georgia", "open sans", "serif"]);
         assert_eq!(s.rules[1].families, ["sonsie one", "cursive"]);
+    }
+
+    #[test]
+    fn weights_styles_and_custom_property_families_are_read() {
+        let s = parse(":root { --mono: 'Source Code Pro', monospace } code { font-family: var(--mono); font-weight: 500 } em { font: italic bold 1em serif } @font-face { font-family: X; font-weight: 100 900; font-style: italic; src: url(x.woff2) }", 1.0);
+        assert_eq!(
+            s.rules[0].custom_props,
+            [(
+                "--mono".to_string(),
+                vec!["source code pro".to_string(), "monospace".to_string()]
+            )]
+        );
+        assert_eq!(s.rules[1].family_vars, ["--mono"]);
+        assert_eq!(s.rules[1].weight, Some(500));
+        assert_eq!(
+            (s.rules[2].weight, s.rules[2].italic),
+            (Some(700), Some(true))
+        );
+        assert_eq!(
+            (s.font_faces[0].weight, s.font_faces[0].italic),
+            ((100, 900), true)
+        );
     }
 
     #[test]

@@ -9,17 +9,34 @@ use super::css::{Sheet, StyleRule};
 use super::{count_skip, html, initiator, media, resolve, Reference, Viewport};
 use crate::model::{InitiatorKind, ResourceType, Skipped};
 use scraper::Html;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use url::Url;
 
+/// A declared `@font-face` whose `src` was resolved.
+struct Face {
+    family: String,
+    weight: (u16, u16),
+    italic: bool,
+    reference: Reference,
+}
+
 /// The CSS state of one document: what it uses and which fonts are still waiting for a use.
+///
+/// Font use is approximated without a full cascade: the families named by applying rules
+/// (directly or through `var(--x)`), combined with every weight and style the page uses
+/// anywhere (applying rules, and the UA stylesheet's bold `b, strong, h1-h6, th` and italic
+/// `em, i, cite, var, dfn, address`). Each (family, weight, style) picks one face by the CSS
+/// font matching rules, so unused weights and italics are not fetched.
 pub struct DocumentStyles {
     doc: Html,
     vp: Viewport,
     used_families: HashSet<String>,
-    /// Faces declared but not yet used: family -> (url, initiator).
-    waiting_faces: Vec<(String, Reference)>,
-    requested_faces: HashSet<String>,
+    family_vars: HashSet<String>,
+    custom_props: HashMap<String, Vec<String>>,
+    weights: BTreeSet<u16>,
+    italic_used: bool,
+    faces: Vec<Face>,
+    requested_faces: HashSet<Url>,
     selector_cache: HashMap<String, bool>,
 }
 
@@ -46,13 +63,40 @@ pub struct SheetRefs {
 impl DocumentStyles {
     /// State for a parsed document.
     pub fn new(doc: Html, vp: Viewport) -> Self {
+        let has = |sel: &str| html::selector_matches(&doc, sel);
+        let mut weights = BTreeSet::from([400]);
+        if has("b, strong, h1, h2, h3, h4, h5, h6, th") {
+            weights.insert(700);
+        }
+        let italic_used = has("em, i, cite, var, dfn, address");
         DocumentStyles {
             doc,
             vp,
             used_families: HashSet::new(),
-            waiting_faces: Vec::new(),
+            family_vars: HashSet::new(),
+            custom_props: HashMap::new(),
+            weights,
+            italic_used,
+            faces: Vec::new(),
             requested_faces: HashSet::new(),
             selector_cache: HashMap::new(),
+        }
+    }
+
+    fn use_rule(&mut self, rule: &StyleRule) {
+        self.used_families.extend(rule.families.iter().cloned());
+        self.family_vars.extend(rule.family_vars.iter().cloned());
+        for (name, fams) in &rule.custom_props {
+            self.custom_props
+                .entry(name.clone())
+                .or_default()
+                .extend(fams.iter().cloned());
+        }
+        if let Some(w) = rule.weight {
+            self.weights.insert(w);
+        }
+        if rule.italic == Some(true) {
+            self.italic_used = true;
         }
     }
 
@@ -129,13 +173,18 @@ impl DocumentStyles {
                         Some("src"),
                         at(src.line, src.column),
                     );
-                    let r = Reference {
+                    let reference = Reference {
                         url,
                         resource_type: ResourceType::Font,
                         initiator: init,
                         lazy: false,
                     };
-                    self.waiting_faces.push((face.family.clone(), r));
+                    self.faces.push(Face {
+                        family: face.family.clone(),
+                        weight: face.weight,
+                        italic: face.italic,
+                        reference,
+                    });
                 }
                 Err(why) => count_skip(&mut out.skipped, why),
             }
@@ -144,7 +193,7 @@ impl DocumentStyles {
             if !self.rule_applies(rule) {
                 continue;
             }
-            self.used_families.extend(rule.families.iter().cloned());
+            self.use_rule(rule);
             for u in &rule.urls {
                 match resolve(&u.url, base) {
                     Ok(url) => {
@@ -180,7 +229,7 @@ impl DocumentStyles {
         line: Option<u32>,
     ) -> SheetRefs {
         let mut out = SheetRefs::default();
-        self.used_families.extend(rule.families.iter().cloned());
+        self.use_rule(rule);
         for u in &rule.urls {
             match resolve(&u.url, base) {
                 Ok(url) => {
@@ -206,27 +255,94 @@ impl DocumentStyles {
         out
     }
 
-    /// Faces whose family is now used, each family's faces once.
+    /// Faces now needed by a used (family, weight, style) and not requested yet.
     fn take_used_faces(&mut self) -> Vec<Reference> {
-        let mut ready = Vec::new();
-        let used = &self.used_families;
-        self.waiting_faces.retain(|(family, r)| {
-            if used.contains(family) {
-                ready.push((family.clone(), r.clone()));
-                false
-            } else {
-                true
+        let mut families: BTreeSet<&str> = self.used_families.iter().map(String::as_str).collect();
+        for v in &self.family_vars {
+            if let Some(f) = self.custom_props.get(v) {
+                families.extend(f.iter().map(String::as_str));
             }
-        });
+        }
+        let styles: &[bool] = if self.italic_used {
+            &[false, true]
+        } else {
+            &[false]
+        };
+        let mut chosen: Vec<usize> = Vec::new();
+        for family in families {
+            let faces: Vec<usize> = (0..self.faces.len())
+                .filter(|i| self.faces[*i].family == family)
+                .collect();
+            if faces.is_empty() {
+                continue;
+            }
+            for &italic in styles {
+                for &w in &self.weights {
+                    if let Some(i) = match_face(&self.faces, &faces, w, italic) {
+                        if !chosen.contains(&i) {
+                            chosen.push(i);
+                        }
+                    }
+                }
+            }
+        }
         let mut out = Vec::new();
-        for (family, r) in ready {
-            let key = format!("{family}\u{0}{}", r.url);
-            if self.requested_faces.insert(key) {
-                out.push(r);
+        for i in chosen {
+            let r = &self.faces[i].reference;
+            if self.requested_faces.insert(r.url.clone()) {
+                out.push(r.clone());
             }
         }
         out
     }
+}
+
+/// CSS Fonts font matching, simplified to weight and style: prefer the wanted style, then the
+/// weight inside a face's range, else the nearest weight in the direction the spec gives
+/// (for 400-500: up to 500, then down, then up; below 400: down then up; above 500: up then
+/// down).
+fn match_face(all: &[Face], candidates: &[usize], want: u16, italic: bool) -> Option<usize> {
+    let styled: Vec<usize> = candidates
+        .iter()
+        .copied()
+        .filter(|i| all[*i].italic == italic)
+        .collect();
+    let pool = if styled.is_empty() {
+        candidates.to_vec()
+    } else {
+        styled
+    };
+    if let Some(i) = pool
+        .iter()
+        .find(|i| (all[**i].weight.0..=all[**i].weight.1).contains(&want))
+    {
+        return Some(*i);
+    }
+    // Rank by (tier, distance): lower wins.
+    let rank = |i: usize| {
+        let (lo, hi) = all[i].weight;
+        let (tier, dist) = if (400..=500).contains(&want) {
+            if lo > want && lo <= 500 {
+                (0, lo - want)
+            } else if hi < want {
+                (1, want - hi)
+            } else {
+                (2, lo.saturating_sub(want))
+            }
+        } else if want < 400 {
+            if hi < want {
+                (0, want - hi)
+            } else {
+                (1, lo.saturating_sub(want))
+            }
+        } else if lo > want {
+            (0, lo - want)
+        } else {
+            (1, want.saturating_sub(hi))
+        };
+        (tier, dist)
+    };
+    pool.iter().copied().min_by_key(|i| rank(*i))
 }
 
 #[cfg(test)]
@@ -284,6 +400,44 @@ mod tests {
         assert_eq!(names(&out.refs), ["u.woff2"]);
         // A second use does not request the face again.
         assert!(s.add_sheet(&rules, &base, &base, 0, true).refs.is_empty());
+    }
+
+    #[test]
+    fn only_the_weights_and_styles_a_page_uses_load_their_faces() {
+        // Regular text and a <strong>: the 400 and 700 faces, not 300, 800 or the italics.
+        let mut s = styles("<p>text <strong>bold</strong></p>");
+        let base = Url::parse("http://t.test/f.css").unwrap();
+        let mut css_text = String::from("body { font-family: Open }");
+        for (w, style, name) in [
+            (300, "normal", "300"),
+            (400, "normal", "400"),
+            (700, "normal", "700"),
+            (800, "normal", "800"),
+            (400, "italic", "400i"),
+            (700, "italic", "700i"),
+        ] {
+            css_text.push_str(&format!("@font-face {{ font-family: Open; font-weight: {w}; font-style: {style}; src: url({name}.woff2) format('woff2') }}"));
+        }
+        let out = s.add_sheet(&css::parse(&css_text, 1.0), &base, &base, 0, true);
+        let mut got = names(&out.refs);
+        got.sort();
+        assert_eq!(got, ["400.woff2", "700.woff2"]);
+        // An <em> on the page makes the italics needed too.
+        let mut s = styles("<p>text <em>it</em></p>");
+        let out = s.add_sheet(&css::parse(&css_text, 1.0), &base, &base, 0, true);
+        let mut got = names(&out.refs);
+        got.sort();
+        assert_eq!(got, ["400.woff2", "400i.woff2"]);
+    }
+
+    #[test]
+    fn a_missing_weight_falls_back_to_the_nearest_face_as_css_font_matching_says() {
+        let mut s = styles("<code>x</code>");
+        let base = Url::parse("http://t.test/f.css").unwrap();
+        let css_text = ":root { --mono: Mono, monospace } code { font-family: var(--mono); font-weight: 500 } @font-face { font-family: Mono; font-weight: 300; src: url(m300.woff2) } @font-face { font-family: Mono; font-weight: 700; src: url(m700.woff2) }";
+        let out = s.add_sheet(&css::parse(css_text, 1.0), &base, &base, 0, true);
+        // 400 (no 400-500 face above, so down: 300) and 500 (same: 300).
+        assert_eq!(names(&out.refs), ["m300.woff2"]);
     }
 
     #[test]

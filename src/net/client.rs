@@ -283,7 +283,12 @@ fn error_chain(e: &reqwest::Error) -> String {
         src = s.source();
     }
     // Drop the client's generic wrappers when a more specific cause follows.
-    let generic = |p: &str| p.starts_with("error sending request") || p.starts_with("client error (") || p == "request or response body error" || p == "error decoding response body";
+    let generic = |p: &str| {
+        p.starts_with("error sending request")
+            || p.starts_with("client error (")
+            || p == "request or response body error"
+            || p == "error decoding response body"
+    };
     if parts.len() > 1 {
         parts.retain(|p| !generic(p));
     }
