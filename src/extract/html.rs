@@ -168,6 +168,7 @@ impl Extractor<'_> {
                     resource_type: rt,
                     initiator: init,
                     lazy,
+                    media: None,
                 });
             }
             Err(why) => count_skip(&mut self.out.skipped, why),
@@ -301,16 +302,23 @@ impl Extractor<'_> {
             .collect();
         let has = |r: &str| rel.iter().any(|x| x == r);
         if has("stylesheet") {
-            // Chromium skips alternate and disabled sheets and those of a non-CSS type; it still
-            // fetches sheets whose media does not match (at the lowest priority).
+            // Chromium skips disabled sheets and those of a non-CSS type. It fetches alternate
+            // sheets and sheets whose media does not match (at the lowest priority), but
+            // their rules do not apply.
             let type_ok = e.attr("type").is_none_or(|t| {
                 let t = t.trim();
                 t.is_empty() || t.eq_ignore_ascii_case("text/css")
             });
-            if has("alternate") || e.attr("disabled").is_some() || !type_ok {
+            if e.attr("disabled").is_some() || !type_ok {
                 self.skip_raw(href);
                 return;
             }
+            let media = if has("alternate") {
+                Some("not all".to_string())
+            } else {
+                e.attr("media").map(str::to_string)
+            };
+            let before = self.out.refs.len();
             self.push(
                 href,
                 ResourceType::Stylesheet,
@@ -319,6 +327,9 @@ impl Extractor<'_> {
                 "href",
                 false,
             );
+            if let Some(r) = self.out.refs.get_mut(before) {
+                r.media = media;
+            }
         } else if has("icon") {
             // Favicons: Chromium fetches every <link rel=icon> of the page (its network panel
             // calls them "other").
@@ -802,9 +813,18 @@ mod tests {
     }
 
     #[test]
-    fn alternate_and_disabled_stylesheets_are_skipped_but_other_media_is_fetched() {
-        let r = refs("<link rel='alternate stylesheet' href=alt.css><link rel=stylesheet disabled href=d.css><link rel=stylesheet media=print href=print.css>");
-        assert_eq!(urls(&r), ["http://site.test/dir/print.css"]);
+    fn alternate_and_other_media_stylesheets_are_fetched_not_applied_and_disabled_ones_skipped() {
+        let r = refs("<link rel='alternate stylesheet' href=alt.css><link rel=stylesheet disabled href=d.css><link rel=stylesheet media=print href=print.css><link rel=stylesheet href=all.css>");
+        assert_eq!(
+            urls(&r),
+            [
+                "http://site.test/dir/alt.css",
+                "http://site.test/dir/print.css",
+                "http://site.test/dir/all.css"
+            ]
+        );
+        let media: Vec<Option<&str>> = r.refs.iter().map(|r| r.media.as_deref()).collect();
+        assert_eq!(media, [Some("not all"), Some("print"), None]);
     }
 
     #[test]

@@ -48,6 +48,9 @@ pub struct Reference {
     pub initiator: Initiator,
     /// `loading=lazy`.
     pub lazy: bool,
+    /// For a stylesheet: the media it applies to (`media` attribute; `not all` for an
+    /// alternate sheet, which is fetched but not applied). `None` applies everywhere.
+    pub media: Option<String>,
 }
 
 /// Why a referenced URL is not requested.

@@ -147,6 +147,7 @@ impl DocumentStyles {
                             resource_type: ResourceType::Stylesheet,
                             initiator: init,
                             lazy: false,
+                            media: None,
                         },
                         media_ok: media_ok && media::matches(&imp.media, &self.vp),
                     });
@@ -178,6 +179,7 @@ impl DocumentStyles {
                         resource_type: ResourceType::Font,
                         initiator: init,
                         lazy: false,
+                        media: None,
                     };
                     self.faces.push(Face {
                         family: face.family.clone(),
@@ -209,6 +211,7 @@ impl DocumentStyles {
                             resource_type: ResourceType::Image,
                             initiator: init,
                             lazy: false,
+                            media: None,
                         });
                     }
                     Err(why) => count_skip(&mut out.skipped, why),
@@ -246,6 +249,7 @@ impl DocumentStyles {
                         resource_type: ResourceType::Image,
                         initiator: init,
                         lazy: false,
+                        media: None,
                     });
                 }
                 Err(why) => count_skip(&mut out.skipped, why),

@@ -478,7 +478,11 @@ impl<'a> Engine<'a> {
         for r in refs.refs {
             let is_sheet = r.resource_type == ResourceType::Stylesheet;
             let doc = is_sheet.then_some(idx);
-            self.queue_ref(r, job, doc, true, Vec::new());
+            let applies = r
+                .media
+                .as_deref()
+                .is_none_or(|m| crate::extract::media::matches(m, &self.vp));
+            self.queue_ref(r, job, doc, applies, Vec::new());
         }
         for frame in refs.srcdoc_frames {
             if job.frame_depth < self.cfg.max_frame_depth {

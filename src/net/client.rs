@@ -89,10 +89,14 @@ pub(crate) async fn fetch(
     limits: BodyLimits,
 ) -> Fetched {
     let mut out = Fetched::default();
-    let req = client
+    let mut req = client
         .get(url.as_str())
         .header(reqwest::header::ACCEPT, accept(rt))
         .header(reqwest::header::ACCEPT_ENCODING, "gzip, deflate, br, zstd");
+    if rt == ResourceType::Media {
+        // Media elements ask for ranges, as Chromium does (`bytes=0-`: the whole file).
+        req = req.header(reqwest::header::RANGE, "bytes=0-");
+    }
     let mut resp = match req.send().await {
         Ok(r) => r,
         Err(e) => {
