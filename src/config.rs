@@ -114,6 +114,8 @@ pub struct AuditConfig {
     pub max_refs_per_doc: usize,
     /// Most nested `@import` levels.
     pub max_import_depth: u32,
+    /// Network profile applied while loading.
+    pub throttle: Option<crate::net::throttle::Profile>,
 }
 
 impl Default for AuditConfig {
@@ -135,6 +137,7 @@ impl Default for AuditConfig {
             max_frame_depth: DEFAULT_MAX_FRAME_DEPTH,
             max_refs_per_doc: DEFAULT_MAX_REFS_PER_DOC,
             max_import_depth: DEFAULT_MAX_IMPORT_DEPTH,
+            throttle: None,
         }
     }
 }

@@ -15,13 +15,15 @@ use crate::extract::html::{self, InlineCss};
 use crate::extract::styles::{DocumentStyles, SheetRefs};
 use crate::extract::{css, Reference, Viewport};
 use crate::model::{
-    Entry, EntryError, ErrorKind, Initiator, InitiatorKind, Load, LoadSettings, ResourceType,
-    Skipped, Totals,
+    Connection, Entry, EntryError, ErrorKind, Header, Initiator, InitiatorKind, Load, LoadSettings,
+    ResourceType, Skipped, Timings, Totals,
 };
-use fetch::{FetchJob, FetchResult, Slots};
+use crate::net::client::{Fetched, Http};
+use fetch::FetchJob;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use url::Url;
 
@@ -39,8 +41,8 @@ pub async fn load(
             scheme: url.scheme().to_string(),
         });
     }
-    let client = crate::net::client::build(cfg)?;
-    let mut engine = Engine::new(client, cfg, *vp, events);
+    let http = Arc::new(Http::new(cfg, cfg.throttle.as_ref())?);
+    let mut engine = Engine::new(http, cfg, *vp, events);
     engine.queue(Job::navigation(url.clone()));
     engine.run().await;
     engine.finish(url)
@@ -87,14 +89,14 @@ impl Job {
 }
 
 struct Engine<'a> {
-    client: reqwest::Client,
+    http: Arc<Http>,
     cfg: &'a AuditConfig,
     vp: Viewport,
     events: &'a dyn EventSink,
     t0: Instant,
     started_unix_ms: u64,
-    slots: Arc<Slots>,
-    tasks: JoinSet<FetchResult>,
+    global: Arc<Semaphore>,
+    tasks: JoinSet<Fetched>,
     pending: HashMap<tokio::task::Id, Job>,
     seen: HashSet<Url>,
     entries: Vec<Entry>,
@@ -109,14 +111,9 @@ struct Engine<'a> {
 }
 
 impl<'a> Engine<'a> {
-    fn new(
-        client: reqwest::Client,
-        cfg: &'a AuditConfig,
-        vp: Viewport,
-        events: &'a dyn EventSink,
-    ) -> Self {
+    fn new(http: Arc<Http>, cfg: &'a AuditConfig, vp: Viewport, events: &'a dyn EventSink) -> Self {
         Engine {
-            client,
+            http,
             cfg,
             vp,
             events,
@@ -124,7 +121,7 @@ impl<'a> Engine<'a> {
             started_unix_ms: SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_millis() as u64),
-            slots: Arc::new(Slots::new(cfg.concurrency, cfg.per_origin)),
+            global: Arc::new(Semaphore::new(cfg.concurrency)),
             tasks: JoinSet::new(),
             pending: HashMap::new(),
             seen: HashSet::new(),
@@ -140,8 +137,10 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// Milliseconds from load start, to the microsecond.
     fn ms(&self, t: Instant) -> f64 {
-        t.saturating_duration_since(self.t0).as_secs_f64() * 1000.0
+        let ms = t.saturating_duration_since(self.t0).as_secs_f64() * 1000.0;
+        (ms * 1000.0).round() / 1000.0
     }
 
     /// Queues a request unless its URL was requested already (one request per URL).
@@ -162,9 +161,11 @@ impl<'a> Engine<'a> {
             max_body: self.cfg.max_body_bytes,
             max_decoded: self.cfg.max_decoded_bytes,
         };
-        let handle = self
-            .tasks
-            .spawn(fetch::run(self.client.clone(), Arc::clone(&self.slots), fj));
+        let handle = self.tasks.spawn(fetch::run(
+            Arc::clone(&self.http),
+            Arc::clone(&self.global),
+            fj,
+        ));
         self.pending.insert(handle.id(), job);
         self.queued += 1;
         self.events.event(Event::Queued {
@@ -282,21 +283,19 @@ impl<'a> Engine<'a> {
             redirect_url: None,
             lazy: job.lazy,
             frame_depth: job.frame_depth,
+            connection_id: None,
+            connection_reused: None,
+            request_headers: Vec::new(),
+            response_headers: Vec::new(),
         }
     }
 
-    fn arrived(&mut self, job: Job, r: FetchResult) {
+    fn arrived(&mut self, job: Job, f: Fetched) {
         let started = self.ms(job.queued_at);
         let mut e = self.base_entry(&job, started);
-        let f = r.fetched;
-        let sent = self.ms(r.sent_at);
-        e.timings_ms.blocked_ms = Some(sent - started);
-        if let Some(h) = f.headers_at {
-            let h = self.ms(h);
-            e.timings_ms.wait_ms = Some(h - sent);
-            e.timings_ms.receive_ms = f.done_at.map(|d| self.ms(d) - h);
-        }
-        e.duration_ms = f.done_at.map_or(sent, |d| self.ms(d)) - started;
+        let end = f.done_at.map_or(started, |d| self.ms(d));
+        e.duration_ms = end - started;
+        e.timings_ms = self.phases(started, end, &f);
         e.status = f.status;
         e.error = f.error;
         e.mime_type = f.mime_type;
@@ -306,7 +305,12 @@ impl<'a> Engine<'a> {
         e.header_bytes = f.header_bytes;
         e.body_bytes = f.body_bytes;
         e.decoded_bytes = f.decoded_bytes;
-        e.transfer_bytes = f.body_bytes + f.header_bytes.unwrap_or(0);
+        e.transfer_bytes = f.transfer_bytes;
+        e.connection_id = f.connection_id;
+        e.connection_reused = f.connection_reused;
+        e.request_headers = f.request_headers.into_iter().map(Header::from).collect();
+        e.response_headers = f.response_headers.into_iter().map(Header::from).collect();
+        let first_byte_ms = f.first_byte_at.map(|t| self.ms(t));
         let failed = e.failed();
         self.events.event(Event::Finished {
             url: e.url.clone(),
@@ -348,7 +352,7 @@ impl<'a> Engine<'a> {
         if job.main {
             self.final_url = Some(job.url.clone());
             if e.error.is_none() {
-                self.document_ttfb_ms = e.timings_ms.wait_ms.map(|w| sent + w);
+                self.document_ttfb_ms = first_byte_ms;
             }
         }
         let mime = e.mime_type.clone().unwrap_or_default();
@@ -383,6 +387,37 @@ impl<'a> Engine<'a> {
             }
             _ => {}
         }
+    }
+
+    /// HAR phases from the moments a request passed: blocked until a connection was ready (or
+    /// began to open), the connection's own dns/connect/ssl when it was opened for this
+    /// request, send until the request's last byte left, wait until the first response byte,
+    /// receive until the last. They add up to the entry's duration; a phase that did not
+    /// happen (a reused connection's dns and connect) is `None`.
+    fn phases(&self, started: f64, end: f64, f: &Fetched) -> Timings {
+        let Some(ready) = f.ready_at.map(|t| self.ms(t)) else {
+            return Timings::default(); // failed before a connection: no phase to tell apart
+        };
+        let mut t = Timings {
+            blocked_ms: Some(ready - started),
+            ..Timings::default()
+        };
+        let mut cursor = ready;
+        if let Some(o) = f.open {
+            t.dns_ms = o.dns_ms;
+            t.connect_ms = Some(o.connect_ms);
+            t.ssl_ms = o.ssl_ms;
+            cursor += o.dns_ms.unwrap_or(0.0) + o.connect_ms;
+        }
+        if let (Some(sent), Some(first)) = (
+            f.sent_at.map(|x| self.ms(x)),
+            f.first_byte_at.map(|x| self.ms(x)),
+        ) {
+            t.send_ms = Some((sent - cursor).max(0.0));
+            t.wait_ms = Some(first - sent.max(cursor));
+            t.receive_ms = Some(end - first);
+        }
+        t
     }
 
     fn note_main_failure(&mut self, job: &Job, e: &Entry) {
@@ -542,6 +577,27 @@ impl<'a> Engine<'a> {
             .sort_by(|a, b| a.started_ms.total_cmp(&b.started_ms));
         let fully_loaded_ms = self.entries.iter().map(Entry::ended_ms).fold(0.0, f64::max);
         let totals = Totals::from_entries(&self.entries);
+        let connections = self
+            .http
+            .pool
+            .records()
+            .into_iter()
+            .map(|r| Connection {
+                id: r.id,
+                origin: r.origin,
+                protocol: if r.h2 {
+                    "HTTP/2".into()
+                } else {
+                    "HTTP/1.1".into()
+                },
+                remote_addr: r.remote.to_string(),
+                opened_ms: self.ms(r.opened_at),
+                dns_ms: r.timings.dns_ms,
+                connect_ms: r.timings.connect_ms,
+                ssl_ms: r.timings.ssl_ms,
+                requests: r.requests.load(std::sync::atomic::Ordering::Relaxed),
+            })
+            .collect();
         Ok(Load {
             tool: concat!("pagecost ", env!("CARGO_PKG_VERSION")).to_string(),
             url: url.to_string(),
@@ -552,10 +608,14 @@ impl<'a> Engine<'a> {
                 concurrency: self.cfg.concurrency,
                 per_origin: self.cfg.per_origin,
                 timeout_ms: self.cfg.timeout.as_millis() as u64,
+                viewport: format!("{}x{}", self.vp.width, self.vp.height),
+                dpr: self.vp.dpr,
+                throttle: self.cfg.throttle.clone(),
             },
             document_ttfb_ms: self.document_ttfb_ms,
             fully_loaded_ms,
             entries: self.entries,
+            connections,
             totals,
             skipped: self.skipped,
             notes: self.notes,

@@ -197,11 +197,15 @@ pub struct EntryError {
     pub message: String,
 }
 
-/// The phases of one request, in milliseconds, as HAR defines them.
+/// The phases of one request, in milliseconds, as HAR defines them: they add up to the
+/// entry's duration (`ssl` is part of `connect`).
 ///
-/// `None` (JSON `null`) means the phase was not measured separately: the static engine
-/// cannot yet split connection set-up (dns, connect, ssl) and sending out of `wait`, so
-/// those are `null` and their time is inside `wait_ms`. A phase is never estimated.
+/// `None` (JSON `null`, HAR -1) means the phase did not happen: a reused connection has no
+/// dns, connect or ssl; plain HTTP has no ssl; an IP address or `--resolve` entry has no dns.
+/// A request that failed before it had a connection has no phases at all. Every figure is
+/// measured at the socket (the last request byte written, the first response byte read);
+/// over HTTP/2, where streams share the socket, `send` is 0 and `wait` runs to the response
+/// head.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct Timings {
     /// Waiting for a free connection slot (the per-origin and global limits).
@@ -246,8 +250,8 @@ pub struct Entry {
     pub timings_ms: Timings,
     /// Bytes on the wire: response headers plus the body as it was sent (encoded).
     pub transfer_bytes: u64,
-    /// Size of the response headers (status line included), when known; `null` over HTTP/2,
-    /// whose compressed header size the client cannot see.
+    /// Bytes on the wire that are not body: status line, headers and chunked framing, as read
+    /// from the socket; `null` over HTTP/2, whose per-stream header bytes are not visible.
     pub header_bytes: Option<u64>,
     /// The body as received, before content decoding.
     pub body_bytes: u64,
@@ -265,6 +269,33 @@ pub struct Entry {
     pub lazy: bool,
     /// Frame depth: 0 for the page, 1 inside an iframe of the page, and so on.
     pub frame_depth: u32,
+    /// The connection that carried the request (see [`crate::model::Connection`]).
+    #[serde(default)]
+    pub connection_id: Option<u64>,
+    /// Whether that connection had served an earlier request.
+    #[serde(default)]
+    pub connection_reused: Option<bool>,
+    /// Request headers as sent.
+    #[serde(default)]
+    pub request_headers: Vec<Header>,
+    /// Response headers as received.
+    #[serde(default)]
+    pub response_headers: Vec<Header>,
+}
+
+/// One HTTP header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    /// Name, lowercase.
+    pub name: String,
+    /// Value.
+    pub value: String,
+}
+
+impl From<(String, String)> for Header {
+    fn from((name, value): (String, String)) -> Self {
+        Header { name, value }
+    }
 }
 
 impl Entry {

@@ -7,7 +7,9 @@
 mod entry;
 mod totals;
 
-pub use entry::{Entry, EntryError, ErrorKind, Initiator, InitiatorKind, ResourceType, Timings};
+pub use entry::{
+    Entry, EntryError, ErrorKind, Header, Initiator, InitiatorKind, ResourceType, Timings,
+};
 pub use totals::{Bucket, Totals};
 
 use serde::{Deserialize, Serialize};
@@ -31,6 +33,9 @@ pub struct Load {
     pub fully_loaded_ms: f64,
     /// One entry per request, each redirect hop its own, ordered by start.
     pub entries: Vec<Entry>,
+    /// Every connection the load opened.
+    #[serde(default)]
+    pub connections: Vec<Connection>,
     /// Sums over `entries`.
     pub totals: Totals,
     /// References that were found but are not fetchable (`data:`, `javascript:` ...).
@@ -52,6 +57,38 @@ pub struct LoadSettings {
     pub per_origin: usize,
     /// Per-request timeout.
     pub timeout_ms: u64,
+    /// Viewport the page was laid out for, `WxH`.
+    #[serde(default)]
+    pub viewport: String,
+    /// Device pixel ratio.
+    #[serde(default)]
+    pub dpr: f64,
+    /// Network profile applied while loading, if any.
+    #[serde(default)]
+    pub throttle: Option<crate::net::throttle::Profile>,
+}
+
+/// One connection the load opened.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Connection {
+    /// Connection id, as in [`Entry::connection_id`].
+    pub id: u64,
+    /// `scheme://host:port`.
+    pub origin: String,
+    /// `HTTP/1.1` or `HTTP/2` (negotiated by ALPN).
+    pub protocol: String,
+    /// The server address.
+    pub remote_addr: String,
+    /// When it began to open, from load start.
+    pub opened_ms: f64,
+    /// Name resolution (`null`: no lookup, an IP address or a `--resolve` entry).
+    pub dns_ms: Option<f64>,
+    /// TCP and TLS set-up.
+    pub connect_ms: f64,
+    /// TLS handshake (inside `connect_ms`); `null` for plain HTTP.
+    pub ssl_ms: Option<f64>,
+    /// Requests it served.
+    pub requests: u64,
 }
 
 /// Counts of references that were not requested because their URL cannot be fetched.

@@ -1,42 +1,79 @@
-//! The HTTP client and one measured request: the only code that sends requests.
+//! One measured request: headers as a browser sends them, the response streamed, counted and
+//! decoded as it arrives, every phase timed. Used by the static engine through a [`Pool`].
 
+use super::conn::{tls_config, Connector, OpenTimings};
 use super::decode::{DecodeError, Decoder};
+use super::pool::{hyper_err, Pool};
+use super::throttle::{Profile, Throttle};
 use crate::config::AuditConfig;
 use crate::error::{Error, Result};
 use crate::model::{EntryError, ErrorKind, ResourceType};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use http::header::{HeaderMap, HeaderName, HeaderValue};
+use http_body_util::BodyExt;
+use std::sync::Arc;
 use std::time::Instant;
 use url::Url;
 
-/// Builds the client: no automatic redirects (each hop is an entry), no automatic
-/// decompression (we count wire and decoded bytes), HTTP/2 by ALPN, keep-alive pools.
-pub(crate) fn build(cfg: &AuditConfig) -> Result<reqwest::Client> {
-    // One process-wide crypto provider; a second install is a harmless no-op error.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut headers = HeaderMap::new();
-    for (name, value) in &cfg.headers {
-        let bad = |reason: String| Error::InvalidSetting {
-            setting: format!("--header {name}: {value}"),
-            reason,
+/// Everything a load needs to make requests.
+pub(crate) struct Http {
+    pub pool: Pool,
+    headers: HeaderMap,
+    timeout: std::time::Duration,
+}
+
+impl Http {
+    /// Builds the connection pool and the default headers. The TLS configuration (system
+    /// roots, crypto tables) is built here, before any timed request: the first handshake of
+    /// a process must not pay for start-up.
+    pub(crate) fn new(cfg: &AuditConfig, throttle: Option<&Profile>) -> Result<Http> {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            http::header::USER_AGENT,
+            HeaderValue::from_str(&cfg.user_agent).map_err(|e| Error::InvalidSetting {
+                setting: format!("--user-agent {}", cfg.user_agent),
+                reason: e.to_string(),
+            })?,
+        );
+        headers.insert(
+            http::header::ACCEPT_ENCODING,
+            HeaderValue::from_static("gzip, deflate, br, zstd"),
+        );
+        for (name, value) in &cfg.headers {
+            let bad = |reason: String| Error::InvalidSetting {
+                setting: format!("--header {name}: {value}"),
+                reason,
+            };
+            let n = HeaderName::from_bytes(name.as_bytes()).map_err(|e| bad(e.to_string()))?;
+            let v = HeaderValue::from_str(value).map_err(|e| bad(e.to_string()))?;
+            headers.append(n, v);
+        }
+        let tls = tls_config(cfg.insecure);
+        warm_up(&tls);
+        let connector = Connector {
+            tls,
+            overrides: cfg
+                .resolve
+                .iter()
+                .map(|r| (r.host.clone(), r.addr))
+                .collect(),
+            connect_timeout: cfg.connect_timeout,
+            throttle: throttle.map(|p| Arc::new(Throttle::new(p))),
+            dns_cache: Default::default(),
         };
-        let n = HeaderName::from_bytes(name.as_bytes()).map_err(|e| bad(e.to_string()))?;
-        let v = HeaderValue::from_str(value).map_err(|e| bad(e.to_string()))?;
-        headers.append(n, v);
+        Ok(Http {
+            pool: Pool::new(connector, cfg.per_origin.max(1)),
+            headers,
+            timeout: cfg.timeout,
+        })
     }
-    let mut b = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(cfg.user_agent.clone())
-        .default_headers(headers)
-        .timeout(cfg.timeout)
-        .connect_timeout(cfg.connect_timeout)
-        .pool_max_idle_per_host(cfg.per_origin.max(1))
-        .tcp_nodelay(true)
-        .danger_accept_invalid_certs(cfg.insecure)
-        .no_proxy();
-    for r in &cfg.resolve {
-        b = b.resolve(&r.host, r.socket_addr());
+}
+
+/// Starts a TLS client session once, so the crypto provider's tables and the key exchange
+/// code are initialised before the first timed handshake.
+fn warm_up(tls: &Arc<rustls::ClientConfig>) {
+    if let Ok(name) = rustls::pki_types::ServerName::try_from("warm-up.invalid") {
+        let _ = rustls::ClientConnection::new(Arc::clone(tls), name);
     }
-    b.build().map_err(|e| Error::Client(e.to_string()))
 }
 
 /// The `Accept` header a browser sends for each kind of request.
@@ -51,7 +88,7 @@ fn accept(rt: ResourceType) -> &'static str {
     }
 }
 
-/// What one request measured.
+/// What one request measured. Instants are turned into offsets by the engine.
 #[derive(Debug, Default)]
 pub(crate) struct Fetched {
     pub status: Option<u16>,
@@ -62,13 +99,21 @@ pub(crate) struct Fetched {
     pub http_version: Option<String>,
     pub remote_addr: Option<String>,
     pub header_bytes: Option<u64>,
+    pub transfer_bytes: u64,
     pub body_bytes: u64,
     pub decoded_bytes: u64,
     /// Decoded body prefix, kept only when asked (HTML and CSS, for parsing).
     pub body: Option<Vec<u8>>,
-    /// Response headers arrived.
-    pub headers_at: Option<Instant>,
-    /// Last byte (or failure).
+    pub request_headers: Vec<(String, String)>,
+    pub response_headers: Vec<(String, String)>,
+    pub connection_id: Option<u64>,
+    pub connection_reused: Option<bool>,
+    /// A connection was ready, or began to be opened, for this request.
+    pub ready_at: Option<Instant>,
+    /// Phases of the connection opened for this request.
+    pub open: Option<OpenTimings>,
+    pub sent_at: Option<Instant>,
+    pub first_byte_at: Option<Instant>,
     pub done_at: Option<Instant>,
 }
 
@@ -81,38 +126,61 @@ pub(crate) struct BodyLimits {
     pub keep: usize,
 }
 
+fn timeout_error(t: std::time::Duration) -> EntryError {
+    EntryError {
+        kind: ErrorKind::Timeout,
+        message: format!("no complete response within {t:?}"),
+    }
+}
+
 /// Sends one GET and reads its body to the end, counting and decoding as it streams.
-pub(crate) async fn fetch(
-    client: &reqwest::Client,
-    url: &Url,
-    rt: ResourceType,
-    limits: BodyLimits,
-) -> Fetched {
+pub(crate) async fn fetch(http: &Http, url: &Url, rt: ResourceType, limits: BodyLimits) -> Fetched {
     let mut out = Fetched::default();
-    let mut req = client
-        .get(url.as_str())
-        .header(reqwest::header::ACCEPT, accept(rt))
-        .header(reqwest::header::ACCEPT_ENCODING, "gzip, deflate, br, zstd");
+    let deadline = tokio::time::Instant::now() + http.timeout;
+    let mut headers = http.headers.clone();
+    headers.insert(http::header::ACCEPT, HeaderValue::from_static(accept(rt)));
     if rt == ResourceType::Media {
         // Media elements ask for ranges, as Chromium does (`bytes=0-`: the whole file).
-        req = req.header(reqwest::header::RANGE, "bytes=0-");
+        headers.insert(http::header::RANGE, HeaderValue::from_static("bytes=0-"));
     }
-    let mut resp = match req.send().await {
-        Ok(r) => r,
-        Err(e) => {
-            out.error = Some(classify(&e));
+    out.request_headers = header_list(&headers);
+    let sent = match tokio::time::timeout_at(deadline, http.pool.send(url, &headers)).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => {
+            out.error = Some(e.error);
+            out.open = e.open;
+            out.done_at = Some(Instant::now());
+            return out;
+        }
+        Err(_) => {
+            out.error = Some(timeout_error(http.timeout));
             out.done_at = Some(Instant::now());
             return out;
         }
     };
-    out.headers_at = Some(Instant::now());
-    out.status = Some(resp.status().as_u16());
-    out.http_version = Some(format!("{:?}", resp.version()));
-    out.remote_addr = resp.remote_addr().map(|a| a.to_string());
-    let h = resp.headers();
-    let text =
-        |n: reqwest::header::HeaderName| h.get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
-    out.mime_type = text(reqwest::header::CONTENT_TYPE)
+    out.connection_id = Some(sent.conn_id);
+    out.connection_reused = Some(sent.reused);
+    out.remote_addr = Some(sent.remote.to_string());
+    out.ready_at = Some(sent.ready_at);
+    out.open = sent.open;
+    out.sent_at = Some(sent.sent_at);
+    out.first_byte_at = Some(sent.first_byte_at);
+    out.http_version = Some(if sent.h2 {
+        "HTTP/2".into()
+    } else {
+        format!("{:?}", sent.response.version())
+    });
+    let (parts, mut body) = sent.response.into_parts();
+    out.status = Some(parts.status.as_u16());
+    out.response_headers = header_list(&parts.headers);
+    let text = |n: http::header::HeaderName| {
+        parts
+            .headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    out.mime_type = text(http::header::CONTENT_TYPE)
         .map(|t| {
             t.split(';')
                 .next()
@@ -121,9 +189,9 @@ pub(crate) async fn fetch(
                 .to_ascii_lowercase()
         })
         .filter(|t| !t.is_empty());
-    out.content_encoding = text(reqwest::header::CONTENT_ENCODING);
-    out.location = text(reqwest::header::LOCATION);
-    out.header_bytes = header_bytes(&resp);
+    out.content_encoding = text(http::header::CONTENT_ENCODING);
+    out.location = text(http::header::LOCATION);
+    let closes = text(http::header::CONNECTION).is_some_and(|c| c.eq_ignore_ascii_case("close"));
 
     let mut decoder = match Decoder::new(
         out.content_encoding.as_deref(),
@@ -136,50 +204,55 @@ pub(crate) async fn fetch(
             None
         }
     };
+    let mut complete = false;
     loop {
-        match resp.chunk().await {
-            Ok(Some(chunk)) => {
-                out.body_bytes += chunk.len() as u64;
-                if out.body_bytes > limits.max_body {
-                    out.error = Some(EntryError {
-                        kind: ErrorKind::TooLarge,
-                        message: format!(
-                            "body larger than {} bytes; stopped reading",
-                            limits.max_body
-                        ),
-                    });
-                    out.decoded_bytes = decoder.as_ref().map_or(0, Decoder::decoded);
-                    out.done_at = Some(Instant::now());
-                    return out;
-                }
-                if let Some(d) = decoder.as_mut() {
-                    if let Err(e) = d.write(&chunk) {
-                        out.decoded_bytes = d.decoded();
-                        out.error = Some(decode_error(e));
-                        decoder = None;
-                        if out
-                            .error
-                            .as_ref()
-                            .is_some_and(|e| e.kind == ErrorKind::TooLarge)
-                        {
-                            out.done_at = Some(Instant::now());
-                            return out;
-                        }
-                    }
-                }
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) => {
+                out.error = Some(timeout_error(http.timeout));
+                break;
             }
-            Ok(None) => break,
-            Err(e) => {
-                out.error = Some(classify(&e));
-                out.decoded_bytes = decoder.as_ref().map_or(0, Decoder::decoded);
-                out.done_at = Some(Instant::now());
-                return out;
+            Ok(None) => {
+                complete = true;
+                break;
+            }
+            Ok(Some(Err(e))) => {
+                out.error = Some(hyper_err(&e, None).error);
+                break;
+            }
+            Ok(Some(Ok(f))) => f,
+        };
+        let Ok(chunk) = frame.into_data() else {
+            continue;
+        }; // trailers
+        out.body_bytes += chunk.len() as u64;
+        if out.body_bytes > limits.max_body {
+            out.error = Some(EntryError {
+                kind: ErrorKind::TooLarge,
+                message: format!(
+                    "body larger than {} bytes; stopped reading",
+                    limits.max_body
+                ),
+            });
+            break;
+        }
+        if let Some(d) = decoder.as_mut() {
+            if let Err(e) = d.write(&chunk) {
+                out.decoded_bytes = d.decoded();
+                out.error = Some(decode_error(e));
+                decoder = None;
+                if out
+                    .error
+                    .as_ref()
+                    .is_some_and(|e| e.kind == ErrorKind::TooLarge)
+                {
+                    break;
+                }
             }
         }
     }
     out.done_at = Some(Instant::now());
-    if let Some(d) = decoder {
-        match d.finish() {
+    match (decoder, complete && out.error.is_none()) {
+        (Some(d), true) => match d.finish() {
             Ok((n, kept)) => {
                 out.decoded_bytes = n;
                 if limits.keep > 0 {
@@ -187,9 +260,32 @@ pub(crate) async fn fetch(
                 }
             }
             Err(e) => out.error = Some(decode_error(e)),
-        }
+        },
+        (Some(d), false) => out.decoded_bytes = d.decoded(),
+        (None, _) => {}
     }
+    match &sent.read_mark {
+        Some((stats, mark)) => {
+            let read = stats.read_bytes.load(std::sync::atomic::Ordering::Relaxed) - mark;
+            out.transfer_bytes = read.max(out.body_bytes);
+            out.header_bytes = Some(read.saturating_sub(out.body_bytes));
+        }
+        None => out.transfer_bytes = out.body_bytes,
+    }
+    sent.lease
+        .release(complete && out.error.is_none() && !closes);
     out
+}
+
+fn header_list(h: &HeaderMap) -> Vec<(String, String)> {
+    h.iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
 }
 
 fn decode_error(e: DecodeError) -> EntryError {
@@ -207,94 +303,4 @@ fn decode_error(e: DecodeError) -> EntryError {
             message: format!("invalid encoded body: {msg}"),
         },
     }
-}
-
-/// Size of the status line and headers as an HTTP/1.x server sends them (`name: value\r\n`);
-/// `None` over HTTP/2 and later, where headers travel compressed and their size is unseen.
-fn header_bytes(resp: &reqwest::Response) -> Option<u64> {
-    let v = resp.version();
-    if v != reqwest::Version::HTTP_11 && v != reqwest::Version::HTTP_10 {
-        return None;
-    }
-    let status = resp.status();
-    let reason = status.canonical_reason().unwrap_or("");
-    let mut n = "HTTP/1.1 ".len() + 3 + 1 + reason.len() + 2;
-    for (name, value) in resp.headers() {
-        n += name.as_str().len() + 2 + value.len() + 2;
-    }
-    Some((n + 2) as u64)
-}
-
-/// Classifies a client error by walking its cause chain.
-pub(crate) fn classify(e: &reqwest::Error) -> EntryError {
-    let chain = error_chain(e);
-    let lower = chain.to_ascii_lowercase();
-    let mut kind = if e.is_timeout() || lower.contains("timed out") || lower.contains("deadline") {
-        ErrorKind::Timeout
-    } else if lower.contains("dns error")
-        || lower.contains("failed to lookup")
-        || lower.contains("name or service not known")
-    {
-        ErrorKind::Dns
-    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
-    {
-        ErrorKind::Tls
-    } else if lower.contains("connection refused") || lower.contains("unreachable") {
-        ErrorKind::Connect
-    } else if lower.contains("reset")
-        || lower.contains("closed before")
-        || lower.contains("incomplete")
-        || lower.contains("broken pipe")
-        || lower.contains("unexpected eof")
-        || lower.contains("end of file")
-    {
-        ErrorKind::Reset
-    } else if e.is_connect() {
-        ErrorKind::Connect
-    } else if lower.contains("invalid")
-        || lower.contains("parse")
-        || lower.contains("chunk")
-        || e.is_decode()
-    {
-        ErrorKind::Protocol
-    } else {
-        ErrorKind::Other
-    };
-    if e.is_builder() {
-        kind = ErrorKind::Other;
-    }
-    EntryError {
-        kind,
-        message: chain,
-    }
-}
-
-/// `outer: inner: innermost`, without the URL reqwest prefixes (the entry names it).
-fn error_chain(e: &reqwest::Error) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
-    let top = e.to_string();
-    let top = match top.find(" for url (") {
-        Some(i) => top[..i].to_string(),
-        None => top,
-    };
-    parts.push(top);
-    while let Some(s) = src {
-        let m = s.to_string();
-        if !parts.iter().any(|p| p.contains(&m)) {
-            parts.push(m);
-        }
-        src = s.source();
-    }
-    // Drop the client's generic wrappers when a more specific cause follows.
-    let generic = |p: &str| {
-        p.starts_with("error sending request")
-            || p.starts_with("client error (")
-            || p == "request or response body error"
-            || p == "error decoding response body"
-    };
-    if parts.len() > 1 {
-        parts.retain(|p| !generic(p));
-    }
-    parts.join(": ")
 }

@@ -1,0 +1,323 @@
+//! Network profiles applied while loading: latency on every packet and a download (and
+//! upload) bandwidth shared by all connections of the page.
+//!
+//! Latency is applied the way a network applies it: half the round-trip time on each byte
+//! going out and half on each byte coming in, plus one round trip for the TCP handshake. So a
+//! TLS 1.3 handshake costs one more round trip, and every request one more, by construction
+//! and not by formula. Bandwidth is a token bucket in virtual time: each chunk received is
+//! released no earlier than the bucket allows.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::Sleep;
+
+/// A network profile: round-trip time and bandwidths.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Profile {
+    /// Name (`lte`, `slow-4g` ... or `custom`).
+    pub name: String,
+    /// Round-trip time added to every exchange.
+    pub rtt_ms: f64,
+    /// Download bandwidth in kbit/s (1 kbit = 1000 bits); 0 = unlimited.
+    pub down_kbps: f64,
+    /// Upload bandwidth in kbit/s; 0 = unlimited.
+    pub up_kbps: f64,
+}
+
+/// The named profiles, with their published numbers.
+pub const PROFILES: &[(&str, &str, f64, f64, f64)] = &[
+    (
+        "lighthouse-mobile",
+        "Lighthouse mobile (simulated slow 4G)",
+        150.0,
+        1638.4,
+        750.0,
+    ),
+    ("slow-4g", "Chrome DevTools Slow 4G", 562.5, 1440.0, 675.0),
+    ("fast-4g", "Chrome DevTools Fast 4G", 165.0, 8100.0, 1350.0),
+    ("3g", "Chrome DevTools 3G", 2000.0, 400.0, 400.0),
+    ("lte", "WebPageTest LTE", 70.0, 12000.0, 12000.0),
+    ("cable", "WebPageTest Cable", 28.0, 5000.0, 1000.0),
+];
+
+impl Profile {
+    /// A named profile or `custom:RTT_MS,DOWN_KBPS,UP_KBPS`.
+    pub fn parse(s: &str) -> Result<Profile, String> {
+        let lower = s.trim().to_ascii_lowercase();
+        if let Some(spec) = lower.strip_prefix("custom:") {
+            let nums: Result<Vec<f64>, _> =
+                spec.split(',').map(|n| n.trim().parse::<f64>()).collect();
+            return match nums.as_deref() {
+                Ok([rtt, down, up]) if *rtt >= 0.0 && *down >= 0.0 && *up >= 0.0 => Ok(Profile {
+                    name: format!("custom:{rtt},{down},{up}"),
+                    rtt_ms: *rtt,
+                    down_kbps: *down,
+                    up_kbps: *up,
+                }),
+                _ => Err(format!(
+                    "'{s}': expected custom:RTT_MS,DOWN_KBPS,UP_KBPS with numbers >= 0"
+                )),
+            };
+        }
+        PROFILES
+            .iter()
+            .find(|p| p.0 == lower)
+            .map(|p| Profile {
+                name: p.0.to_string(),
+                rtt_ms: p.2,
+                down_kbps: p.3,
+                up_kbps: p.4,
+            })
+            .ok_or_else(|| {
+                let names: Vec<&str> = PROFILES.iter().map(|p| p.0).collect();
+                format!(
+                    "unknown profile '{s}' (known: {}, or custom:RTT_MS,DOWN_KBPS,UP_KBPS)",
+                    names.join(", ")
+                )
+            })
+    }
+
+    /// Download bandwidth in bytes per second (`None`: unlimited).
+    pub fn down_bytes_per_sec(&self) -> Option<f64> {
+        (self.down_kbps > 0.0).then(|| self.down_kbps * 1000.0 / 8.0)
+    }
+
+    /// Upload bandwidth in bytes per second (`None`: unlimited).
+    pub fn up_bytes_per_sec(&self) -> Option<f64> {
+        (self.up_kbps > 0.0).then(|| self.up_kbps * 1000.0 / 8.0)
+    }
+}
+
+/// A shared bandwidth budget in virtual time.
+#[derive(Debug)]
+struct Bucket {
+    bytes_per_sec: f64,
+    next_free: Instant,
+}
+
+impl Bucket {
+    /// When `n` bytes that could go at `earliest` have passed the link.
+    fn reserve(&mut self, n: usize, earliest: Instant) -> Instant {
+        let start = earliest.max(self.next_free);
+        self.next_free = start + Duration::from_secs_f64(n as f64 / self.bytes_per_sec);
+        self.next_free
+    }
+}
+
+/// A profile in force for one load: shared by all its connections.
+#[derive(Debug)]
+pub(crate) struct Throttle {
+    half_rtt: Duration,
+    down: Option<Mutex<Bucket>>,
+    up: Option<Mutex<Bucket>>,
+}
+
+impl Throttle {
+    pub(crate) fn new(p: &Profile) -> Self {
+        let now = Instant::now();
+        let bucket = |bps: Option<f64>| {
+            bps.map(|b| {
+                Mutex::new(Bucket {
+                    bytes_per_sec: b,
+                    next_free: now,
+                })
+            })
+        };
+        Throttle {
+            half_rtt: Duration::from_secs_f64(p.rtt_ms / 2000.0),
+            down: bucket(p.down_bytes_per_sec()),
+            up: bucket(p.up_bytes_per_sec()),
+        }
+    }
+
+    pub(crate) fn rtt(&self) -> Duration {
+        self.half_rtt * 2
+    }
+
+    fn release(&self, bucket: &Option<Mutex<Bucket>>, n: usize) -> Instant {
+        let earliest = Instant::now() + self.half_rtt;
+        match bucket {
+            Some(b) => b
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .reserve(n, earliest),
+            None => earliest,
+        }
+    }
+}
+
+/// Largest chunk held at once: bounds burstiness and memory.
+const CHUNK: usize = 16 * 1024;
+
+struct Held {
+    data: Vec<u8>,
+    pos: usize,
+    sleep: Pin<Box<Sleep>>,
+}
+
+/// An I/O stream under a profile; a plain pass-through without one.
+pub(crate) struct Throttled<T> {
+    inner: T,
+    throttle: Option<Arc<Throttle>>,
+    read_held: Option<Held>,
+    write_held: Option<Held>,
+}
+
+impl<T> Throttled<T> {
+    pub(crate) fn new(inner: T, throttle: Option<Arc<Throttle>>) -> Self {
+        Throttled {
+            inner,
+            throttle,
+            read_held: None,
+            write_held: None,
+        }
+    }
+}
+
+impl<T: AsyncWrite + Unpin> Throttled<T> {
+    /// Writes the held chunk once its time has come.
+    fn poll_push(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while let Some(h) = self.write_held.as_mut() {
+            if h.sleep.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            let n = match Pin::new(&mut self.inner).poll_write(cx, &h.data[h.pos..]) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(n)) => n,
+            };
+            h.pos += n;
+            if h.pos >= h.data.len() {
+                self.write_held = None;
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+use std::future::Future;
+
+impl<T: AsyncRead + Unpin> AsyncRead for Throttled<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        let Some(t) = this.throttle.clone() else {
+            return Pin::new(&mut this.inner).poll_read(cx, buf);
+        };
+        loop {
+            if let Some(h) = this.read_held.as_mut() {
+                if h.sleep.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                let n = (h.data.len() - h.pos).min(buf.remaining());
+                buf.put_slice(&h.data[h.pos..h.pos + n]);
+                h.pos += n;
+                if h.pos >= h.data.len() {
+                    this.read_held = None;
+                }
+                return Poll::Ready(Ok(()));
+            }
+            let mut tmp = vec![0u8; CHUNK];
+            let mut rb = ReadBuf::new(&mut tmp);
+            match Pin::new(&mut this.inner).poll_read(cx, &mut rb) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Ready(Ok(())) => {
+                    let n = rb.filled().len();
+                    if n == 0 {
+                        return Poll::Ready(Ok(())); // end of stream
+                    }
+                    tmp.truncate(n);
+                    let at = t.release(&t.down, n);
+                    this.read_held = Some(Held {
+                        data: tmp,
+                        pos: 0,
+                        sleep: Box::pin(tokio::time::sleep_until(at.into())),
+                    });
+                }
+            }
+        }
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Throttled<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        let Some(t) = this.throttle.clone() else {
+            return Pin::new(&mut this.inner).poll_write(cx, data);
+        };
+        match this.poll_push(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+            Poll::Ready(Ok(())) => {}
+        }
+        let n = data.len().min(CHUNK);
+        let at = t.release(&t.up, n);
+        this.write_held = Some(Held {
+            data: data[..n].to_vec(),
+            pos: 0,
+            sleep: Box::pin(tokio::time::sleep_until(at.into())),
+        });
+        // Try to make progress now so the timer is registered with this task.
+        let _ = this.poll_push(cx);
+        Poll::Ready(Ok(n))
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        match this.poll_push(cx) {
+            Poll::Ready(Ok(())) => Pin::new(&mut this.inner).poll_flush(cx),
+            other => other,
+        }
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        match this.poll_push(cx) {
+            Poll::Ready(Ok(())) => Pin::new(&mut this.inner).poll_shutdown(cx),
+            other => other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn named_and_custom_profiles_parse_with_the_published_numbers() {
+        let p = Profile::parse("LTE").unwrap();
+        assert_eq!((p.rtt_ms, p.down_kbps, p.up_kbps), (70.0, 12000.0, 12000.0));
+        assert_eq!(p.down_bytes_per_sec(), Some(1_500_000.0));
+        let c = Profile::parse("custom:200,1000,500").unwrap();
+        assert_eq!((c.rtt_ms, c.down_kbps, c.up_kbps), (200.0, 1000.0, 500.0));
+        let e = Profile::parse("5g").unwrap_err();
+        assert!(e.contains("lighthouse-mobile"), "{e}");
+        assert!(Profile::parse("custom:1,2").is_err());
+    }
+
+    #[test]
+    fn the_bucket_spaces_chunks_by_bandwidth() {
+        let now = Instant::now();
+        let mut b = Bucket {
+            bytes_per_sec: 1000.0,
+            next_free: now,
+        };
+        let a = b.reserve(500, now);
+        let c = b.reserve(500, now);
+        assert_eq!(a - now, Duration::from_millis(500));
+        assert_eq!(c - now, Duration::from_millis(1000));
+    }
+}
