@@ -19,12 +19,15 @@
 
 pub mod config;
 pub mod error;
+pub mod estimate;
 pub mod events;
 pub mod extract;
 pub mod load;
 pub mod model;
 pub mod net;
 pub mod report;
+pub mod runs;
+pub mod stats;
 pub mod target;
 
 pub use config::AuditConfig;
@@ -32,4 +35,5 @@ pub use error::{Error, Result};
 pub use events::{Event, EventSink, NoEvents};
 pub use extract::Viewport;
 pub use model::{Entry, Load, ResourceType, Totals};
-pub use target::{audit, Target};
+pub use runs::Runs;
+pub use target::{audit, audit_runs, prepare, Target};

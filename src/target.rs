@@ -97,37 +97,99 @@ impl Target {
     }
 }
 
-/// Audits a target: serves local files on loopback for the duration, then loads the page.
-pub async fn audit(
-    target: &Target,
-    cfg: &AuditConfig,
-    vp: &Viewport,
-    events: &dyn EventSink,
-) -> Result<Load> {
-    match target {
-        Target::Url(url) => crate::load::load(url, cfg, vp, events).await,
-        Target::File { root, page } => serve_and_load(root, page, cfg, vp, events).await,
-        Target::Dir(root) => serve_and_load(root, "", cfg, vp, events).await,
+/// A target ready to load: its URL, and for local files the loopback server behind it.
+pub struct Prepared {
+    /// The URL to load.
+    pub url: Url,
+    _server: Option<crate::net::serve::LocalServer>,
+    note: Option<String>,
+}
+
+impl Prepared {
+    /// Loads the page once.
+    pub async fn load(
+        &self,
+        cfg: &AuditConfig,
+        vp: &Viewport,
+        events: &dyn EventSink,
+    ) -> Result<Load> {
+        let mut load = crate::load::load(&self.url, cfg, vp, events).await?;
+        if let Some(n) = &self.note {
+            load.notes.insert(0, n.clone());
+        }
+        Ok(load)
     }
 }
 
-async fn serve_and_load(
-    root: &Path,
-    page: &str,
-    cfg: &AuditConfig,
-    vp: &Viewport,
-    events: &dyn EventSink,
-) -> Result<Load> {
+/// Makes a target loadable: a local file or folder is served on a loopback port for as long
+/// as the returned value lives.
+pub async fn prepare(target: &Target) -> Result<Prepared> {
+    let (root, page) = match target {
+        Target::Url(url) => {
+            return Ok(Prepared {
+                url: url.clone(),
+                _server: None,
+                note: None,
+            })
+        }
+        Target::File { root, page } => (root, page.as_str()),
+        Target::Dir(root) => (root, ""),
+    };
     let server = crate::net::serve::serve_dir(root).await?;
     let mut url = Url::parse(&format!("http://{}/", server.addr())).expect("loopback URL is valid");
     url.path_segments_mut()
         .expect("http URL has a path")
         .pop_if_empty()
         .push(page);
-    let mut load = crate::load::load(&url, cfg, vp, events).await?;
-    load.notes
-        .insert(0, format!("served from {} at {}", root.display(), url));
-    Ok(load)
+    let note = Some(format!("served from {} at {}", root.display(), url));
+    Ok(Prepared {
+        url,
+        _server: Some(server),
+        note,
+    })
+}
+
+/// Audits a target once.
+pub async fn audit(
+    target: &Target,
+    cfg: &AuditConfig,
+    vp: &Viewport,
+    events: &dyn EventSink,
+) -> Result<Load> {
+    prepare(target).await?.load(cfg, vp, events).await
+}
+
+/// Loads a target `n` times with fresh connections each time, after one uncounted warm-up
+/// load when `warmup`. Runs that fail are kept as failures; an error only when all fail.
+pub async fn audit_runs(
+    target: &Target,
+    cfg: &AuditConfig,
+    vp: &Viewport,
+    n: usize,
+    warmup: bool,
+    events: &dyn EventSink,
+) -> Result<crate::runs::Runs> {
+    let prepared = prepare(target).await?;
+    if warmup {
+        let _ = prepared.load(cfg, vp, &crate::events::NoEvents).await;
+    }
+    let mut loads = Vec::new();
+    let mut failed = Vec::new();
+    let mut last_err = None;
+    for run in 0..n.max(1) {
+        match prepared.load(cfg, vp, events).await {
+            Ok(l) => loads.push(l),
+            Err(e) => {
+                failed.push(crate::runs::FailedRun {
+                    run,
+                    error: e.to_string(),
+                });
+                last_err = Some(e);
+            }
+        }
+    }
+    crate::runs::Runs::new(prepared.url.to_string(), warmup, loads, failed)
+        .ok_or_else(|| last_err.expect("no run succeeded, so one failed"))
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use pagecost::config::{AuditConfig, ResolveOverride};
+use pagecost::net::throttle::Profile;
 use pagecost::Viewport;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -48,6 +49,24 @@ pub struct AuditArgs {
     /// No progress bar and no hints on stderr (errors are still printed).
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Load the page N times (fresh connections, no cache) and report statistics; the
+    /// waterfall shown is the median run's.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub runs: u32,
+
+    /// With --runs: no uncounted warm-up load first.
+    #[arg(long)]
+    pub no_warmup: bool,
+
+    /// Also estimate the load on a network profile from the recorded one, without loading
+    /// again (NAME as for --throttle).
+    #[arg(long, value_name = "NAME", value_parser = parse_profile)]
+    pub estimate: Option<Profile>,
+
+    /// Show one row per connection (origin, protocol, when opened, dns/connect/ssl, requests).
+    #[arg(long)]
+    pub connections: bool,
 
     #[command(flatten)]
     pub net: NetArgs,
@@ -114,6 +133,16 @@ pub struct NetArgs {
     /// Mobile preset: 412x823 viewport at DPR 1.75, touch, no hover (Lighthouse's mobile).
     #[arg(long)]
     pub mobile: bool,
+
+    /// Apply a network profile while loading: lighthouse-mobile, slow-4g, fast-4g, 3g, lte,
+    /// cable, or custom:RTT_MS,DOWN_KBPS,UP_KBPS.
+    #[arg(long, value_name = "NAME", value_parser = parse_profile)]
+    pub throttle: Option<Profile>,
+}
+
+/// A network profile by name, or `custom:RTT_MS,DOWN_KBPS,UP_KBPS`.
+pub fn parse_profile(s: &str) -> Result<Profile, String> {
+    Profile::parse(s)
 }
 
 impl NetArgs {
@@ -161,6 +190,7 @@ impl NetArgs {
         if let Some(v) = self.max_body {
             c.max_body_bytes = v;
         }
+        c.throttle = self.throttle.clone();
         c.validate()?;
         let mut vp = if self.mobile {
             Viewport {

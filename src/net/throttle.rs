@@ -150,21 +150,80 @@ impl Throttle {
     }
 }
 
-/// Largest chunk held at once: bounds burstiness and memory.
+/// Largest chunk read or written at once.
 const CHUNK: usize = 16 * 1024;
+/// Most bytes in flight in one direction of one connection (a receive window): bounds memory.
+const WINDOW: usize = 256 * 1024;
 
-struct Held {
+/// Data on its way through the simulated link, due at `release`.
+struct Packet {
+    release: Instant,
     data: Vec<u8>,
     pos: usize,
-    sleep: Pin<Box<Sleep>>,
+}
+
+/// One direction of a throttled connection: a queue of packets in flight and a timer for the
+/// first one. Every packet is delayed from when it entered the link, so latency is paid once
+/// per packet in parallel, not once per packet in turn.
+#[derive(Default)]
+struct Lane {
+    queue: std::collections::VecDeque<Packet>,
+    bytes: usize,
+    timer: Option<Pin<Box<Sleep>>>,
+}
+
+impl Lane {
+    fn push(&mut self, release: Instant, data: Vec<u8>) {
+        self.bytes += data.len();
+        self.queue.push_back(Packet {
+            release,
+            data,
+            pos: 0,
+        });
+    }
+
+    /// Whether the first packet is due; if not, arms the timer to wake the task when it is.
+    fn front_due(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(front) = self.queue.front() else {
+            return false;
+        };
+        if front.release <= Instant::now() {
+            self.timer = None;
+            return true;
+        }
+        let deadline = tokio::time::Instant::from_std(front.release);
+        let timer = self
+            .timer
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        if timer.deadline() != deadline {
+            timer.as_mut().reset(deadline);
+        }
+        if timer.as_mut().poll(cx).is_ready() {
+            self.timer = None;
+            return true;
+        }
+        false
+    }
+
+    fn consume(&mut self, n: usize) {
+        if let Some(front) = self.queue.front_mut() {
+            front.pos += n;
+            self.bytes -= n;
+            if front.pos >= front.data.len() {
+                self.queue.pop_front();
+            }
+        }
+    }
 }
 
 /// An I/O stream under a profile; a plain pass-through without one.
 pub(crate) struct Throttled<T> {
     inner: T,
     throttle: Option<Arc<Throttle>>,
-    read_held: Option<Held>,
-    write_held: Option<Held>,
+    down: Lane,
+    up: Lane,
+    eof: bool,
+    read_error: Option<io::Error>,
 }
 
 impl<T> Throttled<T> {
@@ -172,29 +231,29 @@ impl<T> Throttled<T> {
         Throttled {
             inner,
             throttle,
-            read_held: None,
-            write_held: None,
+            down: Lane::default(),
+            up: Lane::default(),
+            eof: false,
+            read_error: None,
         }
     }
 }
 
 impl<T: AsyncWrite + Unpin> Throttled<T> {
-    /// Writes the held chunk once its time has come.
+    /// Writes the packets that are due; `Pending` while some are still in flight.
     fn poll_push(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        while let Some(h) = self.write_held.as_mut() {
-            if h.sleep.as_mut().poll(cx).is_pending() {
+        while !self.up.queue.is_empty() {
+            if !self.up.front_due(cx) {
                 return Poll::Pending;
             }
-            let n = match Pin::new(&mut self.inner).poll_write(cx, &h.data[h.pos..]) {
+            let front = self.up.queue.front().expect("not empty");
+            let n = match Pin::new(&mut self.inner).poll_write(cx, &front.data[front.pos..]) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
                 Poll::Ready(Ok(n)) => n,
             };
-            h.pos += n;
-            if h.pos >= h.data.len() {
-                self.write_held = None;
-            }
+            self.up.consume(n);
         }
         Poll::Ready(Ok(()))
     }
@@ -212,39 +271,41 @@ impl<T: AsyncRead + Unpin> AsyncRead for Throttled<T> {
         let Some(t) = this.throttle.clone() else {
             return Pin::new(&mut this.inner).poll_read(cx, buf);
         };
-        loop {
-            if let Some(h) = this.read_held.as_mut() {
-                if h.sleep.as_mut().poll(cx).is_pending() {
-                    return Poll::Pending;
-                }
-                let n = (h.data.len() - h.pos).min(buf.remaining());
-                buf.put_slice(&h.data[h.pos..h.pos + n]);
-                h.pos += n;
-                if h.pos >= h.data.len() {
-                    this.read_held = None;
-                }
-                return Poll::Ready(Ok(()));
-            }
+        // Take in whatever has arrived, stamping each chunk with when it may come out.
+        while !this.eof && this.read_error.is_none() && this.down.bytes < WINDOW {
             let mut tmp = vec![0u8; CHUNK];
             let mut rb = ReadBuf::new(&mut tmp);
             match Pin::new(&mut this.inner).poll_read(cx, &mut rb) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => break,
+                Poll::Ready(Err(e)) => this.read_error = Some(e),
                 Poll::Ready(Ok(())) => {
                     let n = rb.filled().len();
                     if n == 0 {
-                        return Poll::Ready(Ok(())); // end of stream
+                        this.eof = true;
+                    } else {
+                        tmp.truncate(n);
+                        let at = t.release(&t.down, n);
+                        this.down.push(at, tmp);
                     }
-                    tmp.truncate(n);
-                    let at = t.release(&t.down, n);
-                    this.read_held = Some(Held {
-                        data: tmp,
-                        pos: 0,
-                        sleep: Box::pin(tokio::time::sleep_until(at.into())),
-                    });
                 }
             }
         }
+        if this.down.front_due(cx) {
+            let front = this.down.queue.front().expect("due implies present");
+            let n = (front.data.len() - front.pos).min(buf.remaining());
+            buf.put_slice(&front.data[front.pos..front.pos + n]);
+            this.down.consume(n);
+            return Poll::Ready(Ok(()));
+        }
+        if this.down.queue.is_empty() {
+            if let Some(e) = this.read_error.take() {
+                return Poll::Ready(Err(e));
+            }
+            if this.eof {
+                return Poll::Ready(Ok(()));
+            }
+        }
+        Poll::Pending
     }
 }
 
@@ -258,20 +319,19 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Throttled<T> {
         let Some(t) = this.throttle.clone() else {
             return Pin::new(&mut this.inner).poll_write(cx, data);
         };
-        match this.poll_push(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-            Poll::Ready(Ok(())) => {}
+        if let Poll::Ready(Err(e)) = this.poll_push(cx) {
+            return Poll::Ready(Err(e));
+        }
+        if this.up.bytes >= WINDOW {
+            return Poll::Pending; // woken by the first packet's timer or the socket
         }
         let n = data.len().min(CHUNK);
         let at = t.release(&t.up, n);
-        this.write_held = Some(Held {
-            data: data[..n].to_vec(),
-            pos: 0,
-            sleep: Box::pin(tokio::time::sleep_until(at.into())),
-        });
-        // Try to make progress now so the timer is registered with this task.
-        let _ = this.poll_push(cx);
+        this.up.push(at, data[..n].to_vec());
+        // Arm the timer for this task now.
+        if let Poll::Ready(Err(e)) = this.poll_push(cx) {
+            return Poll::Ready(Err(e));
+        }
         Poll::Ready(Ok(n))
     }
 

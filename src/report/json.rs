@@ -8,3 +8,10 @@ pub fn render(load: &Load) -> String {
     s.push('\n');
     s
 }
+
+/// Pretty-printed JSON of any value, with a trailing newline.
+pub fn render_value<T: serde::Serialize>(v: &T) -> String {
+    let mut s = serde_json::to_string_pretty(v).expect("report values always serialize");
+    s.push('\n');
+    s
+}

@@ -13,10 +13,12 @@ const BAR_WIDTH: usize = 32;
 const URL_WIDTH: usize = 60;
 
 /// Options for the table report.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct TableOptions {
     /// Terminal width, when known (tables fit it).
     pub width: Option<u16>,
+    /// Add the connection view.
+    pub connections: bool,
 }
 
 /// Renders the whole terminal report.
@@ -33,8 +35,130 @@ pub fn render(load: &Load, opts: TableOptions) -> String {
         out.push_str(&problems);
         out.push('\n');
     }
+    if opts.connections {
+        out.push_str(&connections(load, opts));
+        out.push('\n');
+    }
     out.push_str(&waterfall(load, opts));
     out
+}
+
+/// The connection view: one row per connection.
+fn connections(load: &Load, opts: TableOptions) -> String {
+    let mut t = new_table(opts);
+    t.set_header(vec![
+        right("conn"),
+        Cell::new("origin").add_attribute(Attribute::Bold),
+        Cell::new("protocol"),
+        right("opened"),
+        right("dns"),
+        right("connect"),
+        right("ssl"),
+        right("requests"),
+    ]);
+    let opt = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |ms| format!("{ms:.1} ms"));
+    for c in &load.connections {
+        t.add_row(vec![
+            right(c.id),
+            Cell::new(sanitize(&c.origin)),
+            Cell::new(&c.protocol),
+            right(human_ms(c.opened_ms)),
+            right(opt(c.dns_ms)),
+            right(format!("{:.1} ms", c.connect_ms)),
+            right(opt(c.ssl_ms)),
+            right(c.requests),
+        ]);
+    }
+    format!("{t}\n")
+}
+
+fn metric_value(unit: &str, v: f64) -> String {
+    match unit {
+        "ms" => human_ms(v),
+        "bytes" => human_bytes(v.round() as u64),
+        _ => format!("{v:.0}"),
+    }
+}
+
+/// Repeated runs: the statistics of each metric, then the median run's full report.
+pub fn render_runs(runs: &crate::runs::Runs, opts: TableOptions) -> String {
+    let mut t = new_table(opts);
+    t.set_header(vec![
+        Cell::new(format!("{} runs", runs.runs.len())).add_attribute(Attribute::Bold),
+        right("median"),
+        right("mean"),
+        right("± stddev"),
+        right("min"),
+        right("max"),
+        Cell::new("outliers (run #)"),
+    ]);
+    for m in &runs.metrics {
+        let s = &m.summary;
+        let outliers: Vec<String> = s.outliers.iter().map(|i| (i + 1).to_string()).collect();
+        t.add_row(vec![
+            Cell::new(&m.name),
+            right(metric_value(&m.unit, s.median)),
+            right(metric_value(&m.unit, s.mean)),
+            right(metric_value(&m.unit, s.stddev)),
+            right(metric_value(&m.unit, s.min)),
+            right(metric_value(&m.unit, s.max)),
+            Cell::new(if outliers.is_empty() {
+                "-".to_string()
+            } else {
+                outliers.join(", ")
+            }),
+        ]);
+    }
+    let mut out = format!("{t}\n");
+    if runs.warmup {
+        out.push_str("after one uncounted warm-up run; ");
+    }
+    for f in &runs.failed_runs {
+        out.push_str(&format!(
+            "run {} failed: {}; ",
+            f.run + 1,
+            sanitize(&f.error)
+        ));
+    }
+    out.push_str(&format!(
+        "median run: #{} (by fully-loaded time)\n\n",
+        runs.median_run + 1
+    ));
+    out.push_str(&render(runs.median(), opts));
+    out
+}
+
+/// A load estimated on a profile, next to the measured one.
+pub fn render_estimate(measured: &Load, est: &Load, opts: TableOptions) -> String {
+    let name = est
+        .settings
+        .throttle
+        .as_ref()
+        .map_or("?", |p| p.name.as_str());
+    let mut t = new_table(opts);
+    t.set_header(vec![
+        Cell::new(format!("estimate on {name}")).add_attribute(Attribute::Bold),
+        right("measured"),
+        right("estimated"),
+    ]);
+    let ttfb = |l: &Load| {
+        l.document_ttfb_ms
+            .map_or_else(|| "unknown".into(), human_ms)
+    };
+    t.add_row(vec![
+        Cell::new("document TTFB"),
+        right(ttfb(measured)),
+        right(ttfb(est)),
+    ]);
+    t.add_row(vec![
+        Cell::new("fully loaded"),
+        right(human_ms(measured.fully_loaded_ms)),
+        right(human_ms(est.fully_loaded_ms)),
+    ]);
+    format!(
+        "\n{t}\nestimated waterfall (replayed from the measured load, not measured):\n{}",
+        waterfall(est, opts)
+    )
 }
 
 fn summary(out: &mut String, load: &Load) {

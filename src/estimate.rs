@@ -1,0 +1,254 @@
+//! `--estimate`: the same page's load on a network profile, computed from one recorded load
+//! without loading again, by replaying its dependency graph under the profile.
+//!
+//! The replay keeps what the recorded load tells: which request caused which (initiators),
+//! each origin's protocol (HTTP/2 multiplexes on one connection, HTTP/1.1 uses up to the
+//! per-origin limit, one request per connection at a time), TLS or not, DNS time, each
+//! server's think time (the recorded wait) and the bytes on the wire. It adds what the
+//! profile changes: one round trip for TCP, one for TLS, one per request, and a download
+//! bandwidth shared fairly by all transfers in flight. The connection pool is simulated the
+//! way the engine runs it, so connection reuse follows the profile's timing.
+//! Time advances in steps of 0.25 ms.
+
+use crate::model::{Entry, Load, Timings};
+use crate::net::throttle::Profile;
+use std::collections::HashMap;
+
+const STEP_MS: f64 = 0.25;
+/// Simulated time after which the replay gives up (a safety net, never reached in practice).
+const MAX_MS: f64 = 3_600_000.0;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Phase {
+    Waiting,
+    Connecting { until: f64, conn: usize },
+    Requesting { until: f64, conn: usize },
+    Transferring { left: f64, conn: usize },
+    Done,
+}
+
+struct Node {
+    dep: Option<usize>,
+    origin: String,
+    server_ms: f64,
+    bytes: f64,
+    /// Requests that never had a connection keep their recorded duration.
+    no_conn: bool,
+    fallback_ms: f64,
+    phase: Phase,
+    ready: Option<f64>,
+    conn_start: Option<f64>,
+    req_start: Option<f64>,
+    first_byte: Option<f64>,
+    end: Option<f64>,
+}
+
+/// What the recorded load says about an origin.
+struct OriginFacts {
+    h2: bool,
+    tls: bool,
+    dns_ms: f64,
+}
+
+struct SimConn {
+    origin: String,
+    ready_at: Option<f64>,
+    busy: bool,
+}
+
+/// Replays `load` under `profile` and returns the estimated load (same entries, new times).
+pub fn estimate(load: &Load, profile: &Profile) -> Load {
+    let rtt = profile.rtt_ms;
+    let bw = profile.down_bytes_per_sec().map(|b| b / 1000.0); // bytes per ms
+    let per_origin = load.settings.per_origin.max(1);
+    let by_url: HashMap<&str, usize> = load
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.url.as_str(), i))
+        .collect();
+    let mut facts: HashMap<String, OriginFacts> = HashMap::new();
+    for c in &load.connections {
+        facts.entry(c.origin.clone()).or_insert(OriginFacts {
+            h2: c.protocol == "HTTP/2",
+            tls: c.ssl_ms.is_some(),
+            dns_ms: c.dns_ms.unwrap_or(0.0),
+        });
+    }
+    let mut nodes: Vec<Node> = load
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| Node {
+            dep: e
+                .initiator
+                .url
+                .as_deref()
+                .and_then(|u| by_url.get(u).copied())
+                .filter(|d| *d != i),
+            origin: url::Url::parse(&e.url)
+                .map(|u| u.origin().ascii_serialization())
+                .unwrap_or_default(),
+            server_ms: e.timings_ms.wait_ms.unwrap_or(0.0),
+            bytes: e.transfer_bytes as f64,
+            no_conn: e.connection_id.is_none(),
+            fallback_ms: e.duration_ms,
+            phase: Phase::Waiting,
+            ready: None,
+            conn_start: None,
+            req_start: None,
+            first_byte: None,
+            end: None,
+        })
+        .collect();
+    let mut conns: Vec<SimConn> = Vec::new();
+    let mut dns_paid: HashMap<String, bool> = HashMap::new();
+
+    let mut t = 0.0;
+    while nodes.iter().any(|n| n.phase != Phase::Done) && t < MAX_MS {
+        // Start what can start, in recorded order (the order a browser discovered them).
+        for i in 0..nodes.len() {
+            if nodes[i].phase != Phase::Waiting {
+                continue;
+            }
+            if let Some(d) = nodes[i].dep {
+                if !nodes[d].end.is_some_and(|e| e <= t) {
+                    continue;
+                }
+            }
+            nodes[i].ready.get_or_insert(t);
+            let Some(f) = facts.get(&nodes[i].origin).filter(|_| !nodes[i].no_conn) else {
+                nodes[i].phase = Phase::Done;
+                nodes[i].end = Some(t + nodes[i].fallback_ms);
+                continue;
+            };
+            let origin = nodes[i].origin.clone();
+            let mine: Vec<usize> = (0..conns.len())
+                .filter(|c| conns[*c].origin == origin)
+                .collect();
+            let usable = mine
+                .iter()
+                .copied()
+                .find(|c| conns[*c].ready_at.is_some_and(|r| r <= t) && (f.h2 || !conns[*c].busy));
+            if let Some(c) = usable {
+                if !f.h2 {
+                    conns[c].busy = true;
+                }
+                nodes[i].req_start = Some(t);
+                nodes[i].phase = Phase::Requesting {
+                    until: t + rtt + nodes[i].server_ms,
+                    conn: c,
+                };
+                continue;
+            }
+            let limit = if f.h2 { 1 } else { per_origin };
+            if mine.len() >= limit {
+                continue; // wait for a free connection (or the HTTP/2 one to open)
+            }
+            let dns = if dns_paid.insert(origin.clone(), true).is_none() {
+                f.dns_ms
+            } else {
+                0.0
+            };
+            let setup = dns + rtt + if f.tls { rtt } else { 0.0 };
+            conns.push(SimConn {
+                origin,
+                ready_at: None,
+                busy: !f.h2,
+            });
+            nodes[i].conn_start = Some(t);
+            nodes[i].phase = Phase::Connecting {
+                until: t + setup,
+                conn: conns.len() - 1,
+            };
+        }
+        // Advance timers and share the bandwidth.
+        let active = nodes
+            .iter()
+            .filter(|n| matches!(n.phase, Phase::Transferring { .. }))
+            .count();
+        let share = bw.map(|b| b * STEP_MS / active.max(1) as f64);
+        for n in nodes.iter_mut() {
+            match n.phase {
+                Phase::Connecting { until, conn } if until <= t => {
+                    conns[conn].ready_at = Some(until);
+                    n.req_start = Some(until);
+                    n.phase = Phase::Requesting {
+                        until: until + rtt + n.server_ms,
+                        conn,
+                    };
+                }
+                Phase::Requesting { until, conn } if until <= t => {
+                    n.first_byte = Some(until);
+                    n.phase = Phase::Transferring {
+                        left: n.bytes,
+                        conn,
+                    };
+                }
+                Phase::Transferring { left, conn } => {
+                    let left = share.map_or(0.0, |s| left - s);
+                    if left <= 0.0 {
+                        n.phase = Phase::Done;
+                        n.end = Some(t + STEP_MS);
+                        conns[conn].busy = false;
+                    } else {
+                        n.phase = Phase::Transferring { left, conn };
+                    }
+                }
+                _ => {}
+            }
+        }
+        t += STEP_MS;
+    }
+    rebuild(load, &nodes, profile)
+}
+
+fn rebuild(load: &Load, nodes: &[Node], profile: &Profile) -> Load {
+    let mut out = load.clone();
+    for (e, n) in out.entries.iter_mut().zip(nodes) {
+        let ready = n.ready.unwrap_or(0.0);
+        let end = n.end.unwrap_or(ready);
+        e.started_ms = round(ready);
+        e.duration_ms = round(end - ready);
+        e.timings_ms = phases(e, n, ready, end, profile);
+    }
+    out.entries
+        .sort_by(|a, b| a.started_ms.total_cmp(&b.started_ms));
+    out.fully_loaded_ms = round(out.entries.iter().map(Entry::ended_ms).fold(0.0, f64::max));
+    out.document_ttfb_ms = nodes
+        .iter()
+        .zip(&load.entries)
+        .rfind(|(_, e)| e.resource_type == crate::model::ResourceType::Document && !e.is_redirect())
+        .and_then(|(n, _)| n.first_byte.map(round));
+    out.settings.throttle = Some(profile.clone());
+    out.notes.push(format!(
+        "estimated for {} ({} ms RTT, {} kbit/s down) from a recorded load, not measured",
+        profile.name, profile.rtt_ms, profile.down_kbps
+    ));
+    out
+}
+
+fn phases(e: &Entry, n: &Node, ready: f64, end: f64, profile: &Profile) -> Timings {
+    let (Some(req), Some(fb)) = (n.req_start, n.first_byte) else {
+        return Timings::default();
+    };
+    let start = n.conn_start.unwrap_or(req);
+    let mut t = Timings {
+        blocked_ms: Some(round(start - ready)),
+        ..Timings::default()
+    };
+    if n.conn_start.is_some() {
+        let dns = e.timings_ms.dns_ms;
+        t.dns_ms = dns;
+        t.connect_ms = Some(round(req - start - dns.unwrap_or(0.0)));
+        t.ssl_ms = e.timings_ms.ssl_ms.map(|_| profile.rtt_ms);
+    }
+    t.send_ms = Some(0.0);
+    t.wait_ms = Some(round(fb - req));
+    t.receive_ms = Some(round(end - fb));
+    t
+}
+
+fn round(ms: f64) -> f64 {
+    (ms * 1000.0).round() / 1000.0
+}

@@ -1,0 +1,141 @@
+//! Repeated runs of one target: every load kept, each metric summarised, the median run
+//! chosen (by fully-loaded time, the lower middle for an even count, as WebPageTest does).
+
+use crate::model::Load;
+use crate::stats::{median_index, Summary};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A metric of a load, with its unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metric {
+    /// `document_ttfb_ms`, `fully_loaded_ms`, `requests`, `transfer_bytes`, `decoded_bytes`.
+    pub name: String,
+    /// `ms`, `count` or `bytes`.
+    pub unit: String,
+    /// One value per successful run, in run order.
+    pub values: Vec<f64>,
+    /// Their summary.
+    pub summary: Summary,
+}
+
+/// A run that could not load the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailedRun {
+    /// 0-based run number.
+    pub run: usize,
+    /// Why it failed.
+    pub error: String,
+}
+
+/// Per-request waiting time (TTFB) over the runs, for URLs requested in every run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestWait {
+    /// The URL.
+    pub url: String,
+    /// Its `wait_ms` over the runs.
+    pub summary: Summary,
+}
+
+/// N loads of one target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Runs {
+    /// The target.
+    pub target: String,
+    /// Whether an uncounted warm-up run came first.
+    pub warmup: bool,
+    /// Successful runs, in order.
+    pub runs: Vec<Load>,
+    /// Runs that failed.
+    pub failed_runs: Vec<FailedRun>,
+    /// Index into `runs` of the median run.
+    pub median_run: usize,
+    /// Page metrics over the runs.
+    pub metrics: Vec<Metric>,
+    /// Per-request wait over the runs.
+    pub request_wait: Vec<RequestWait>,
+}
+
+/// The page metrics of one load: (name, unit, value).
+pub fn metrics_of(load: &Load) -> Vec<(&'static str, &'static str, Option<f64>)> {
+    vec![
+        ("document_ttfb_ms", "ms", load.document_ttfb_ms),
+        ("fully_loaded_ms", "ms", Some(load.fully_loaded_ms)),
+        ("requests", "count", Some(load.totals.requests as f64)),
+        (
+            "transfer_bytes",
+            "bytes",
+            Some(load.totals.transfer_bytes as f64),
+        ),
+        (
+            "decoded_bytes",
+            "bytes",
+            Some(load.totals.decoded_bytes as f64),
+        ),
+    ]
+}
+
+impl Runs {
+    /// Summarises loads; `None` when none succeeded.
+    pub fn new(
+        target: String,
+        warmup: bool,
+        runs: Vec<Load>,
+        failed_runs: Vec<FailedRun>,
+    ) -> Option<Runs> {
+        if runs.is_empty() {
+            return None;
+        }
+        let mut metrics = Vec::new();
+        for (i, (name, unit, _)) in metrics_of(&runs[0]).into_iter().enumerate() {
+            let values: Vec<f64> = runs.iter().filter_map(|l| metrics_of(l)[i].2).collect();
+            if let Some(summary) = Summary::of(&values) {
+                metrics.push(Metric {
+                    name: name.into(),
+                    unit: unit.into(),
+                    values,
+                    summary,
+                });
+            }
+        }
+        let fully: Vec<f64> = runs.iter().map(|l| l.fully_loaded_ms).collect();
+        let median_run = median_index(&fully).unwrap_or(0);
+        let mut waits: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+        for l in &runs {
+            for e in &l.entries {
+                if let Some(w) = e.timings_ms.wait_ms {
+                    waits.entry(e.url.as_str()).or_default().push(w);
+                }
+            }
+        }
+        let request_wait = waits
+            .into_iter()
+            .filter(|(_, v)| v.len() == runs.len())
+            .filter_map(|(u, v)| {
+                Summary::of(&v).map(|summary| RequestWait {
+                    url: u.to_string(),
+                    summary,
+                })
+            })
+            .collect();
+        Some(Runs {
+            target,
+            warmup,
+            runs,
+            failed_runs,
+            median_run,
+            metrics,
+            request_wait,
+        })
+    }
+
+    /// The median run's load.
+    pub fn median(&self) -> &Load {
+        &self.runs[self.median_run]
+    }
+
+    /// A metric by name.
+    pub fn metric(&self, name: &str) -> Option<&Metric> {
+        self.metrics.iter().find(|m| m.name == name)
+    }
+}

@@ -1,0 +1,341 @@
+//! Statistics for repeated runs and comparisons: summaries with outliers by median absolute
+//! deviation, the Mann-Whitney U test, Cliff's delta and a bootstrap confidence interval of
+//! the difference of medians. Pure functions over slices; randomness is seeded.
+
+use serde::{Deserialize, Serialize};
+
+/// Median; the mean of the two middle values for an even count. `None` for no values.
+pub fn median(xs: &[f64]) -> Option<f64> {
+    if xs.is_empty() {
+        return None;
+    }
+    let mut v = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
+}
+
+/// Index of the median element (the lower middle for an even count, as WebPageTest picks
+/// its median run).
+pub fn median_index(xs: &[f64]) -> Option<usize> {
+    if xs.is_empty() {
+        return None;
+    }
+    let mut idx: Vec<usize> = (0..xs.len()).collect();
+    idx.sort_by(|a, b| xs[*a].total_cmp(&xs[*b]).then(a.cmp(b)));
+    Some(idx[(xs.len() - 1) / 2])
+}
+
+/// A summary of repeated measurements of one metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Number of values.
+    pub n: usize,
+    /// Median.
+    pub median: f64,
+    /// Arithmetic mean.
+    pub mean: f64,
+    /// Sample standard deviation (0 for one value).
+    pub stddev: f64,
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+    /// Indices of outliers: modified z-score `0.6745 |x - median| / MAD` above 3.5
+    /// (Iglewicz and Hoaglin), none when the MAD is 0.
+    pub outliers: Vec<usize>,
+}
+
+impl Summary {
+    /// Summarises values; `None` when there are none.
+    pub fn of(xs: &[f64]) -> Option<Summary> {
+        let med = median(xs)?;
+        let n = xs.len();
+        let mean = xs.iter().sum::<f64>() / n as f64;
+        let var = if n > 1 {
+            xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64
+        } else {
+            0.0
+        };
+        let deviations: Vec<f64> = xs.iter().map(|x| (x - med).abs()).collect();
+        let mad = median(&deviations).unwrap_or(0.0);
+        let outliers = if mad > 0.0 {
+            (0..n)
+                .filter(|i| 0.6745 * deviations[*i] / mad > 3.5)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Some(Summary {
+            n,
+            median: med,
+            mean,
+            stddev: var.sqrt(),
+            min: xs.iter().copied().fold(f64::INFINITY, f64::min),
+            max: xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            outliers,
+        })
+    }
+}
+
+/// Result of a two-sided Mann-Whitney U test.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MannWhitney {
+    /// U of the first sample (the number of pairs where it is larger, ties counting half).
+    pub u: f64,
+    /// Two-sided p-value: exact for small samples without ties, else the normal
+    /// approximation with tie and continuity corrections.
+    pub p: f64,
+    /// Whether `p` is exact.
+    pub exact: bool,
+}
+
+/// Two-sided Mann-Whitney U test of `a` against `b`.
+pub fn mann_whitney(a: &[f64], b: &[f64]) -> Option<MannWhitney> {
+    let (n1, n2) = (a.len(), b.len());
+    if n1 == 0 || n2 == 0 {
+        return None;
+    }
+    let mut u = 0.0;
+    for x in a {
+        for y in b {
+            if x > y {
+                u += 1.0;
+            } else if x == y {
+                u += 0.5;
+            }
+        }
+    }
+    let mut all: Vec<f64> = a.iter().chain(b).copied().collect();
+    all.sort_by(f64::total_cmp);
+    let mut tie_term = 0.0;
+    let mut ties = false;
+    let mut i = 0;
+    while i < all.len() {
+        let mut j = i;
+        while j + 1 < all.len() && all[j + 1] == all[i] {
+            j += 1;
+        }
+        let t = (j - i + 1) as f64;
+        if t > 1.0 {
+            ties = true;
+            tie_term += t * t * t - t;
+        }
+        i = j + 1;
+    }
+    let mean = (n1 * n2) as f64 / 2.0;
+    if !ties && n1 + n2 <= 40 {
+        let p = exact_p(n1, n2, u);
+        return Some(MannWhitney { u, p, exact: true });
+    }
+    let n = (n1 + n2) as f64;
+    let var = (n1 * n2) as f64 / 12.0 * ((n + 1.0) - tie_term / (n * (n - 1.0)));
+    if var <= 0.0 {
+        return Some(MannWhitney {
+            u,
+            p: 1.0,
+            exact: false,
+        });
+    }
+    let z = ((u - mean).abs() - 0.5).max(0.0) / var.sqrt();
+    let p = (2.0 * (1.0 - normal_cdf(z))).min(1.0);
+    Some(MannWhitney { u, p, exact: false })
+}
+
+/// Exact two-sided p-value of U by counting arrangements (dynamic programming over the
+/// number of ways to reach each U with i values of the first sample among the smallest).
+fn exact_p(n1: usize, n2: usize, u: f64) -> f64 {
+    let max_u = n1 * n2;
+    // counts[i][j][k]: ways that i of sample 1 and j of sample 2 give U = k. Rolled over j.
+    let mut prev: Vec<Vec<f64>> = vec![vec![0.0; max_u + 1]; n1 + 1];
+    prev[0][0] = 1.0;
+    for i in 1..=n1 {
+        prev[i][0] = 1.0; // i values of sample 1, no sample 2 values: U = 0
+    }
+    for j in 1..=n2 {
+        let mut cur: Vec<Vec<f64>> = vec![vec![0.0; max_u + 1]; n1 + 1];
+        cur[0][0] = 1.0;
+        for i in 1..=n1 {
+            for k in 0..=max_u {
+                // The largest value is from sample 1 (it beats all j of sample 2) or sample 2.
+                let from1 = if k >= j { cur[i - 1][k - j] } else { 0.0 };
+                cur[i][k] = from1 + prev[i][k];
+            }
+        }
+        prev = cur;
+    }
+    let dist = &prev[n1];
+    let total: f64 = dist.iter().sum();
+    let mean = max_u as f64 / 2.0;
+    let d = (u - mean).abs();
+    let tail: f64 = dist
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| (*k as f64 - mean).abs() >= d - 1e-9)
+        .map(|(_, c)| c)
+        .sum();
+    (tail / total).min(1.0)
+}
+
+/// Standard normal CDF (Abramowitz and Stegun 7.1.26 through erf; error below 1.5e-7).
+pub fn normal_cdf(z: f64) -> f64 {
+    let x = z / std::f64::consts::SQRT_2;
+    let t = 1.0 / (1.0 + 0.327_591_1 * x.abs());
+    let y = 1.0
+        - (((((1.061_405_429 * t - 1.453_152_027) * t) + 1.421_413_741) * t - 0.284_496_736) * t
+            + 0.254_829_592)
+            * t
+            * (-x * x).exp();
+    let erf = if x >= 0.0 { y } else { -y };
+    0.5 * (1.0 + erf)
+}
+
+/// Cliff's delta of `a` against `b`: P(a > b) - P(a < b), from -1 to 1.
+pub fn cliffs_delta(a: &[f64], b: &[f64]) -> Option<f64> {
+    if a.is_empty() || b.is_empty() {
+        return None;
+    }
+    let mut s = 0i64;
+    for x in a {
+        for y in b {
+            s += i64::from(x > y) - i64::from(x < y);
+        }
+    }
+    Some(s as f64 / (a.len() * b.len()) as f64)
+}
+
+/// Magnitude words for Cliff's delta (Romano et al.: 0.147, 0.33, 0.474).
+pub fn cliffs_magnitude(d: f64) -> &'static str {
+    let d = d.abs();
+    if d < 0.147 {
+        "negligible"
+    } else if d < 0.33 {
+        "small"
+    } else if d < 0.474 {
+        "medium"
+    } else {
+        "large"
+    }
+}
+
+/// A small, seeded generator (SplitMix64): reproducible bootstrap resamples.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Percentile bootstrap 95 % confidence interval of `median(b) - median(a)`, with `rounds`
+/// resamples and a fixed seed (the same data always gives the same interval).
+pub fn bootstrap_median_diff_ci(a: &[f64], b: &[f64], rounds: usize) -> Option<(f64, f64)> {
+    if a.is_empty() || b.is_empty() || rounds == 0 {
+        return None;
+    }
+    let mut rng = SplitMix(0x5EED_0F_C0_57);
+    let mut diffs = Vec::with_capacity(rounds);
+    let mut ra = vec![0.0; a.len()];
+    let mut rb = vec![0.0; b.len()];
+    for _ in 0..rounds {
+        for x in ra.iter_mut() {
+            *x = a[rng.below(a.len())];
+        }
+        for x in rb.iter_mut() {
+            *x = b[rng.below(b.len())];
+        }
+        diffs.push(median(&rb)? - median(&ra)?);
+    }
+    diffs.sort_by(f64::total_cmp);
+    let at = |q: f64| diffs[((q * (rounds - 1) as f64).round() as usize).min(rounds - 1)];
+    Some((at(0.025), at(0.975)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_and_the_median_run_follow_webpagetest() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
+        // 10, 20, 30, 40: the lower middle is 20, at index 3.
+        assert_eq!(median_index(&[40.0, 10.0, 30.0, 20.0]), Some(3));
+        assert_eq!(median_index(&[5.0, 9.0, 7.0]), Some(2));
+        assert_eq!(median(&[]), None);
+    }
+
+    #[test]
+    fn summary_flags_outliers_by_median_absolute_deviation() {
+        let s = Summary::of(&[100.0, 102.0, 98.0, 101.0, 99.0, 400.0]).unwrap();
+        assert_eq!(s.outliers, vec![5]);
+        assert_eq!((s.min, s.max, s.n), (98.0, 400.0, 6));
+        assert!((s.mean - 150.0).abs() < 1e-9);
+        let flat = Summary::of(&[5.0, 5.0, 5.0]).unwrap();
+        assert!(flat.outliers.is_empty());
+        assert_eq!(flat.stddev, 0.0);
+    }
+
+    #[test]
+    fn mann_whitney_matches_a_reference_computation() {
+        // a = 1..5, b = 6..10: U = 0, all 252 arrangements, two extreme ones: p = 2/252.
+        let a = [1.0, 2.0, 3.0, 4.0, 5.0];
+        let b = [6.0, 7.0, 8.0, 9.0, 10.0];
+        let r = mann_whitney(&a, &b).unwrap();
+        assert_eq!(r.u, 0.0);
+        assert!(r.exact);
+        assert!((r.p - 2.0 / 252.0).abs() < 1e-12, "{}", r.p);
+        // n1 = n2 = 4, U = 1: P(U <= 1) = 2/70 (U = 0 and U = 1 each once); two-sided 4/70.
+        let r = mann_whitney(&[1.0, 2.0, 3.0, 5.0], &[4.0, 6.0, 7.0, 8.0]).unwrap();
+        assert_eq!(r.u, 1.0);
+        assert!((r.p - 4.0 / 70.0).abs() < 1e-12, "{}", r.p);
+        // U = 4 for n1 = n2 = 5: arrangements with U <= 4 are 1 + 1 + 2 + 3 + 5 = 12 of 252,
+        // two-sided 24/252; above the published critical U of 2 for alpha 0.05.
+        let r = mann_whitney(&[1.0, 2.0, 3.0, 7.0, 8.0], &[4.0, 5.0, 9.0, 10.0, 11.0]).unwrap();
+        assert_eq!(r.u, 4.0);
+        assert!((r.p - 24.0 / 252.0).abs() < 1e-12, "{}", r.p);
+        assert!(r.p > 0.05);
+    }
+
+    #[test]
+    fn mann_whitney_with_ties_uses_the_corrected_normal_approximation() {
+        let a = [1.0, 1.0, 2.0, 2.0, 3.0, 3.0];
+        let r = mann_whitney(&a, &a).unwrap();
+        assert!(!r.exact);
+        assert_eq!(r.u, 18.0);
+        assert!((r.p - 1.0).abs() < 1e-6);
+        assert!((normal_cdf(1.959_964) - 0.975).abs() < 1e-6);
+    }
+
+    #[test]
+    fn identical_samples_show_no_effect_and_separated_ones_a_large_one() {
+        let a = [10.0, 11.0, 12.0, 13.0, 14.0];
+        assert_eq!(cliffs_delta(&a, &a), Some(0.0));
+        assert_eq!(cliffs_magnitude(0.0), "negligible");
+        let b = [20.0, 21.0, 22.0, 23.0, 24.0];
+        assert_eq!(cliffs_delta(&a, &b), Some(-1.0));
+        assert_eq!(cliffs_magnitude(-1.0), "large");
+        let (lo, hi) = bootstrap_median_diff_ci(&a, &b, 2000).unwrap();
+        assert!(
+            lo > 0.0 && hi <= 14.0 && lo <= 10.0 && hi >= 10.0,
+            "({lo}, {hi})"
+        );
+        let (lo, hi) = bootstrap_median_diff_ci(&a, &a, 2000).unwrap();
+        assert!(lo <= 0.0 && hi >= 0.0);
+        assert_eq!(
+            bootstrap_median_diff_ci(&a, &b, 500),
+            bootstrap_median_diff_ci(&a, &b, 500)
+        );
+    }
+}
