@@ -153,8 +153,8 @@ fn exact_p(n1: usize, n2: usize, u: f64) -> f64 {
     // counts[i][j][k]: ways that i of sample 1 and j of sample 2 give U = k. Rolled over j.
     let mut prev: Vec<Vec<f64>> = vec![vec![0.0; max_u + 1]; n1 + 1];
     prev[0][0] = 1.0;
-    for i in 1..=n1 {
-        prev[i][0] = 1.0; // i values of sample 1, no sample 2 values: U = 0
+    for row in prev.iter_mut().skip(1) {
+        row[0] = 1.0; // i values of sample 1, no sample 2 values: U = 0
     }
     for j in 1..=n2 {
         let mut cur: Vec<Vec<f64>> = vec![vec![0.0; max_u + 1]; n1 + 1];
@@ -244,7 +244,7 @@ pub fn bootstrap_median_diff_ci(a: &[f64], b: &[f64], rounds: usize) -> Option<(
     if a.is_empty() || b.is_empty() || rounds == 0 {
         return None;
     }
-    let mut rng = SplitMix(0x5EED_0F_C0_57);
+    let mut rng = SplitMix(0x5EED_0FC0_57AB);
     let mut diffs = Vec::with_capacity(rounds);
     let mut ra = vec![0.0; a.len()];
     let mut rb = vec![0.0; b.len()];
