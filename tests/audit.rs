@@ -530,3 +530,43 @@ fn the_bundled_demo_loads_offline_with_its_failures_reported() {
     let load: Value = audit_json(&[file]);
     assert_eq!(load["totals"]["requests"], 19);
 }
+
+#[test]
+fn viewport_dpr_and_the_mobile_preset_change_which_image_a_page_loads() {
+    let s = TestServer::start(vec![
+        (
+            "/",
+            Route::html("<img srcset='/s.png 400w, /m.png 800w, /l.png 1600w' sizes='100vw'><link rel=stylesheet href=/w.css><div class=x></div>"),
+        ),
+        ("/w.css", Route::css("@media (max-width: 600px) { .x { background: url(/narrow.png) } }")),
+    ]);
+    let pick = |args: &[&str]| -> Vec<String> {
+        let mut all = vec![s.url("/")];
+        all.extend(args.iter().map(|a| a.to_string()));
+        let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+        let load = audit_json(&refs);
+        entries(&load)
+            .iter()
+            .map(|e| {
+                e["url"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+            .filter(|u| u.ends_with(".png"))
+            .collect()
+    };
+    assert_eq!(pick(&[]), ["l.png"]); // 1350 px at DPR 1 needs 1350 w: the 1600w candidate
+    assert_eq!(pick(&["--viewport", "700x900"]), ["m.png"]);
+    assert_eq!(pick(&["--viewport", "700x900", "--dpr", "2"]), ["l.png"]);
+    // 412 px at DPR 1.75 needs 721 w: the 800w candidate; and (max-width: 600px) matches.
+    let mut mobile = pick(&["--mobile"]);
+    mobile.sort();
+    assert_eq!(mobile, ["m.png", "narrow.png"]);
+    let mut narrow = pick(&["--viewport", "375x800"]);
+    narrow.sort();
+    assert_eq!(narrow, ["narrow.png", "s.png"]);
+}

@@ -47,8 +47,9 @@ pub struct Totals {
     pub empty: u64,
     /// Redirect hops.
     pub redirects: u64,
-    /// `loading=lazy` requests (a browser may defer them).
-    pub lazy: u64,
+    /// `loading=lazy` requests (a browser loads them only near the viewport), kept apart so
+    /// a total without them is one subtraction away.
+    pub lazy: Bucket,
     /// Per resource type.
     pub by_type: BTreeMap<ResourceType, Bucket>,
     /// Per host (with port when not the default).
@@ -72,7 +73,9 @@ impl Totals {
         self.failed += u64::from(e.failed());
         self.empty += u64::from(e.empty());
         self.redirects += u64::from(e.is_redirect());
-        self.lazy += u64::from(e.lazy);
+        if e.lazy {
+            self.lazy.add_entry(e);
+        }
         self.by_type
             .entry(e.resource_type)
             .or_default()

@@ -177,8 +177,12 @@ fn summary(out: &mut String, load: &Load) {
     if t.redirects > 0 {
         extra.push(format!("{} redirects", t.redirects));
     }
-    if t.lazy > 0 {
-        extra.push(format!("{} lazy", t.lazy));
+    if t.lazy.requests > 0 {
+        extra.push(format!(
+            "{} lazy, {}",
+            t.lazy.requests,
+            human_bytes(t.lazy.transfer_bytes)
+        ));
     }
     let extra = if extra.is_empty() {
         String::new()
