@@ -17,9 +17,11 @@ pub fn human_bytes(n: u64) -> String {
     }
 }
 
-/// Human-readable milliseconds: `850 ms`, `2.31 s`.
+/// Human-readable milliseconds: `3.4 ms`, `850 ms`, `2.31 s`.
 pub fn human_ms(ms: f64) -> String {
-    if ms < 1000.0 {
+    if ms < 10.0 {
+        format!("{ms:.1} ms")
+    } else if ms < 1000.0 {
         format!("{ms:.0} ms")
     } else {
         format!("{:.2} s", ms / 1000.0)
@@ -43,7 +45,8 @@ mod tests {
         assert_eq!(human_bytes(999), "999 B");
         assert_eq!(human_bytes(211_000), "211.0 kB");
         assert_eq!(human_bytes(1_000_000), "1.00 MB");
-        assert_eq!(human_ms(2.4), "2 ms");
+        assert_eq!(human_ms(2.44), "2.4 ms");
+        assert_eq!(human_ms(850.2), "850 ms");
         assert_eq!(human_ms(14_300.0), "14.30 s");
     }
 
