@@ -22,6 +22,102 @@ pub struct Cli {
 pub enum Command {
     /// Load a page (URL, local HTML file or folder) and report every request it makes.
     Audit(AuditArgs),
+    /// List a page's links, filtered by URL, text, site or scheme; optionally check them.
+    Links(LinksArgs),
+}
+
+/// Output formats of `links`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LinksFormat {
+    /// One URL per line.
+    Lines,
+    /// An array of link records.
+    Json,
+    /// CSV with a header row.
+    Csv,
+    /// A Markdown list.
+    Markdown,
+}
+
+#[derive(Args, Debug)]
+pub struct LinksArgs {
+    /// The page: a URL, a local .html file, a folder with an index.html, or - for HTML on stdin.
+    pub target: String,
+
+    /// Base URL for relative links (needed with - ; for local files the default is file://).
+    #[arg(long, value_name = "URL")]
+    pub base: Option<String>,
+
+    /// Also the links of the page's iframes.
+    #[arg(long)]
+    pub all: bool,
+
+    /// Which elements count: a, area, link, form, resource (comma-separated or repeated).
+    #[arg(long, value_name = "KIND", value_delimiter = ',', default_values_t = vec!["a".to_string(), "area".to_string()])]
+    pub kind: Vec<String>,
+
+    /// Keep links whose URL matches this regular expression.
+    #[arg(long = "match", value_name = "RE")]
+    pub match_url: Option<String>,
+
+    /// Keep links whose text (or image alt, or title, when there is no text) matches.
+    #[arg(long, value_name = "RE")]
+    pub text: Option<String>,
+
+    /// Drop links whose URL matches.
+    #[arg(long, value_name = "RE")]
+    pub exclude: Option<String>,
+
+    /// Case-insensitive regular expressions.
+    #[arg(short, long)]
+    pub ignore_case: bool,
+
+    /// Only links to the page's own site (same registrable domain).
+    #[arg(long, conflicts_with = "external")]
+    pub internal: bool,
+
+    /// Only links to other sites.
+    #[arg(long)]
+    pub external: bool,
+
+    /// Only links with these schemes (comma-separated or repeated), e.g. https,mailto.
+    #[arg(long, value_name = "SCHEME", value_delimiter = ',')]
+    pub scheme: Vec<String>,
+
+    /// Keep repeated URLs.
+    #[arg(long)]
+    pub keep_duplicates: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = LinksFormat::Lines)]
+    pub format: LinksFormat,
+
+    /// With --format lines: the link text after a tab.
+    #[arg(long)]
+    pub with_text: bool,
+
+    /// Request each link (HEAD, then GET if refused) and report status; exit 1 if one is broken.
+    #[arg(long)]
+    pub check: bool,
+
+    /// With --check: retries for connection errors and 429/500/502/503/504 [default: 2].
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
+
+    /// With --check: base delay; the n-th retry waits BACKOFF x 2^(n-1), or Retry-After [default: 1s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub backoff: Option<Duration>,
+
+    /// Write the output to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// No summary on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    #[command(flatten)]
+    pub net: NetArgs,
 }
 
 /// Report formats of `audit`.

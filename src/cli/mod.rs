@@ -2,6 +2,7 @@
 
 pub mod args;
 mod audit;
+mod links;
 mod progress;
 
 use std::io::Write;
@@ -11,8 +12,7 @@ use std::process::ExitCode;
 pub enum Outcome {
     /// Everything passed.
     Pass,
-    /// A budget, regression gate or link check failed (exit 1). Unused until budgets land.
-    #[allow(dead_code)]
+    /// A budget, regression gate or link check failed (exit 1).
     Fail,
 }
 
@@ -26,7 +26,10 @@ pub fn exit_code(r: anyhow::Result<Outcome>) -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             // One line naming the input and the cause.
-            let msg = format!("{e:#}").replace('\n', " ");
+            let msg = format!("{e:#}")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
             let _ = writeln!(std::io::stderr(), "pagecost: {msg}");
             ExitCode::from(2)
         }
@@ -44,6 +47,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 pub fn run(cli: args::Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         args::Command::Audit(a) => audit::run(a),
+        args::Command::Links(a) => links::run(a),
     }
 }
 

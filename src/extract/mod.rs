@@ -83,7 +83,9 @@ pub fn resolve(raw: &str, base: &Url) -> Result<Url, NotFetchable> {
     }
     let mut u = base.join(t).map_err(|_| NotFetchable::Invalid)?;
     match u.scheme() {
-        "http" | "https" => {
+        // A local document's (file://) subresources are local files (`links --kind resource`);
+        // pages loaded over HTTP never resolve to file URLs.
+        "http" | "https" | "file" if u.scheme() != "file" || base.scheme() == "file" => {
             u.set_fragment(None);
             Ok(u)
         }

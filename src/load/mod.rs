@@ -647,3 +647,50 @@ fn is_html(mime: &str, body: &[u8]) -> bool {
         _ => false,
     }
 }
+
+/// Fetches one HTML document (following redirects), without its subresources: for commands
+/// that read a page's markup (`links`). A non-HTML response is an error naming its type.
+pub async fn fetch_html(url: &Url, cfg: &AuditConfig) -> Result<(Url, String)> {
+    let http = Http::new(cfg, None)?;
+    let mut url = url.clone();
+    let limits = crate::net::client::BodyLimits {
+        max_body: cfg.max_body_bytes,
+        max_decoded: cfg.max_decoded_bytes,
+        keep: cfg.max_parse_bytes,
+    };
+    for _ in 0..=cfg.max_redirects {
+        let f = crate::net::client::fetch(&http, &url, ResourceType::Document, limits).await;
+        if let Some(err) = f.error {
+            return Err(Error::MainDocument {
+                url: url.to_string(),
+                kind: err.kind,
+                message: err.message,
+            });
+        }
+        if let (Some(301 | 302 | 303 | 307 | 308), Some(loc)) = (f.status, f.location.as_deref()) {
+            url = url.join(loc.trim()).map_err(|e| Error::MainDocument {
+                url: url.to_string(),
+                kind: ErrorKind::BadRedirect,
+                message: format!("unparseable Location: {e}"),
+            })?;
+            continue;
+        }
+        let body = f.body.unwrap_or_default();
+        let mime = f.mime_type.unwrap_or_default();
+        if !is_html(&mime, &body) {
+            return Err(Error::InvalidTarget {
+                target: url.to_string(),
+                reason: format!(
+                    "not an HTML page (content-type {})",
+                    if mime.is_empty() { "unknown" } else { &mime }
+                ),
+            });
+        }
+        return Ok((url, String::from_utf8_lossy(&body).into_owned()));
+    }
+    Err(Error::MainDocument {
+        url: url.to_string(),
+        kind: ErrorKind::TooManyRedirects,
+        message: format!("more than {} redirects", cfg.max_redirects),
+    })
+}

@@ -81,7 +81,9 @@ impl Route {
 #[derive(Clone, Debug)]
 pub struct Seen {
     pub path: String,
+    pub method: String,
     pub headers: Vec<(String, String)>,
+    pub at: std::time::Instant,
 }
 
 pub struct TestServer {
@@ -92,7 +94,13 @@ pub struct TestServer {
 
 impl TestServer {
     pub fn start(routes: Vec<(&str, Route)>) -> TestServer {
-        let routes: Arc<HashMap<String, Route>> = Arc::new(
+        TestServer::start_seq(routes.into_iter().map(|(p, r)| (p, vec![r])).collect())
+    }
+
+    /// Each path answers its routes in turn: the n-th request gets the n-th route (the last
+    /// one repeats), e.g. a 503 then a 200.
+    pub fn start_seq(routes: Vec<(&str, Vec<Route>)>) -> TestServer {
+        let routes: Arc<HashMap<String, Vec<Route>>> = Arc::new(
             routes
                 .into_iter()
                 .map(|(p, r)| (p.to_string(), r))
@@ -150,7 +158,7 @@ impl TestServer {
 
 fn serve(
     stream: TcpStream,
-    routes: &HashMap<String, Route>,
+    routes: &HashMap<String, Vec<Route>>,
     seen: &Mutex<Vec<Seen>>,
     in_flight: &AtomicUsize,
     max: &AtomicUsize,
@@ -163,6 +171,7 @@ fn serve(
         if reader.read_line(&mut line).unwrap_or(0) == 0 {
             return;
         }
+        let method = line.split_whitespace().next().unwrap_or("GET").to_string();
         let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
         let mut headers = Vec::new();
         loop {
@@ -180,13 +189,20 @@ fn serve(
         }
         let n = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         max.fetch_max(n, Ordering::SeqCst);
-        seen.lock().unwrap().push(Seen {
-            path: path.clone(),
-            headers,
-        });
+        let nth = {
+            let mut seen = seen.lock().unwrap();
+            let nth = seen.iter().filter(|s| s.path == path).count();
+            seen.push(Seen {
+                path: path.clone(),
+                method: method.clone(),
+                headers,
+                at: std::time::Instant::now(),
+            });
+            nth
+        };
         let route = routes
             .get(&path)
-            .cloned()
+            .map(|rs| rs[nth.min(rs.len() - 1)].clone())
             .unwrap_or_else(|| Route::status(404));
         std::thread::sleep(route.delay);
         let keep = match route.action {
@@ -205,7 +221,9 @@ fn serve(
                 }
                 head.push_str(&format!("Content-Length: {}\r\n\r\n", route.body.len()));
                 let _ = stream.write_all(head.as_bytes());
-                if matches!(route.action, Action::ResetMidBody) {
+                if method == "HEAD" {
+                    true
+                } else if matches!(route.action, Action::ResetMidBody) {
                     let _ = stream.write_all(&route.body[..route.body.len() / 2]);
                     let _ = stream.flush();
                     std::thread::sleep(Duration::from_millis(50));

@@ -1,0 +1,311 @@
+//! `pagecost links` end to end: extraction, every filter and format, stdin, and `--check`
+//! against loopback servers.
+
+mod support;
+
+use std::time::Duration;
+use support::{pagecost, Route, TestServer};
+
+const PAGE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/links/page.html");
+const BASE: &str = "https://reading.example/list";
+
+fn lines(args: &[&str]) -> Vec<String> {
+    let mut all = vec!["links", PAGE, "--base", BASE];
+    all.extend_from_slice(args);
+    let (code, out, err) = pagecost(&all);
+    assert_eq!(code, 0, "{all:?}: {err}");
+    out.lines().map(str::to_string).collect()
+}
+
+#[test]
+fn links_resolve_relative_protocol_relative_and_entity_hrefs_in_order_without_duplicates() {
+    assert_eq!(
+        lines(&[]),
+        [
+            "https://reading.example/",
+            "https://reading.example/about.html",
+            "https://react.dev/learn",
+            "https://cdn.reading.example/guides/react-patterns.pdf",
+            "https://vuejs.org/guide/",
+            "https://reading.example/search?q=react&sort=new",
+            "https://reading.example/list#react",
+            "https://github.com/facebook/react",
+            "mailto:editor@reading.example",
+            "invalid: http://[::1",
+            "https://maps.example/area",
+        ]
+    );
+    assert_eq!(lines(&["--keep-duplicates"]).len(), 12);
+}
+
+#[test]
+fn text_filters_see_nested_markup_and_image_alt() {
+    assert_eq!(
+        lines(&["--text", "^Learn React, the library$"]),
+        ["https://react.dev/learn"]
+    );
+    assert_eq!(lines(&["--text", "github"]), Vec::<String>::new());
+    assert_eq!(
+        lines(&["--text", "github", "-i"]),
+        ["https://github.com/facebook/react"]
+    );
+    assert_eq!(
+        lines(&["--text", "Vue guide"]),
+        ["https://vuejs.org/guide/"]
+    );
+}
+
+#[test]
+fn url_exclude_site_and_scheme_filters_combine() {
+    assert_eq!(
+        lines(&["--match", "react", "--exclude", "github|\\.dev"]),
+        [
+            "https://cdn.reading.example/guides/react-patterns.pdf",
+            "https://reading.example/search?q=react&sort=new",
+            "https://reading.example/list#react",
+        ]
+    );
+    assert_eq!(
+        lines(&["--internal"]),
+        [
+            "https://reading.example/",
+            "https://reading.example/about.html",
+            "https://cdn.reading.example/guides/react-patterns.pdf",
+            "https://reading.example/search?q=react&sort=new",
+            "https://reading.example/list#react",
+        ]
+    );
+    assert_eq!(
+        lines(&["--external", "--match", "react"]),
+        [
+            "https://react.dev/learn",
+            "https://github.com/facebook/react"
+        ]
+    );
+    assert_eq!(
+        lines(&["--scheme", "mailto"]),
+        ["mailto:editor@reading.example"]
+    );
+    assert_eq!(
+        lines(&["--with-text", "--match", "about"]),
+        ["https://reading.example/about.html\tAbout"]
+    );
+}
+
+#[test]
+fn kinds_add_link_elements_forms_and_resources() {
+    let all = lines(&[
+        "--kind",
+        "link,form,resource",
+        "--match",
+        "css|subscribe|canonical|reading.example/list$|gh.png",
+    ]);
+    assert_eq!(
+        all,
+        [
+            "https://reading.example/style.css",
+            "https://reading.example/list",
+            "https://reading.example/subscribe",
+            "https://reading.example/gh.png",
+        ]
+    );
+}
+
+#[test]
+fn every_format_parses() {
+    let (code, out, _) = pagecost(&["links", PAGE, "--base", BASE, "--format", "json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let arr = v.as_array().unwrap();
+    assert_eq!(arr.len(), 11);
+    assert_eq!(arr[2]["text"], "Learn React, the library");
+    assert_eq!(arr[7]["alt"], "React on GitHub");
+    assert_eq!(arr[9]["url"], serde_json::Value::Null);
+    assert_eq!(arr[9]["raw"], "http://[::1");
+    assert_eq!(arr[1]["title"], "Who writes this");
+    assert!(arr[1]["line"].as_u64().unwrap() > 1);
+
+    let (_, out, _) = pagecost(&["links", PAGE, "--base", BASE, "--format", "csv"]);
+    let mut r = csv::Reader::from_reader(out.as_bytes());
+    let headers = r.headers().unwrap().clone();
+    assert_eq!(&headers[0], "url");
+    let recs: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    assert_eq!(recs.len(), 11);
+    assert_eq!(&recs[2][1], "Learn React, the library");
+    assert_eq!(&recs[9][9], "false");
+
+    let (_, out, _) = pagecost(&["links", PAGE, "--base", BASE, "--format", "markdown"]);
+    assert!(
+        out.contains("- [Learn React, the library](<https://react.dev/learn>)"),
+        "{out}"
+    );
+    assert!(out.contains("invalid URL: `http://[::1`"), "{out}");
+}
+
+#[test]
+fn html_on_stdin_resolves_against_base() {
+    let out = assert_cmd::Command::cargo_bin("pagecost")
+        .unwrap()
+        .args(["links", "-", "--base", "https://x.test/dir/"])
+        .write_stdin("<p><a href='a.html'>A</a> <a href='../b'>B</a></p>")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "https://x.test/dir/a.html\nhttps://x.test/b\n"
+    );
+}
+
+#[test]
+fn bad_regex_and_non_html_fail_with_exit_2() {
+    let (code, _, err) = pagecost(&["links", PAGE, "--match", "(unclosed"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--match") && err.contains("regex"), "{err}");
+    let png = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo/img/author.png");
+    let (code, _, err) = pagecost(&["links", png]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not an HTML page"), "{err}");
+    let s = TestServer::start(vec![("/data.json", Route::ok("application/json", "{}"))]);
+    let (code, _, err) = pagecost(&["links", &s.url("/data.json")]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("not an HTML page") && err.contains("application/json"),
+        "{err}"
+    );
+}
+
+fn check_server() -> TestServer {
+    let page = "<a href=/flaky>flaky</a><a href=/gone>gone</a><a href=/old>old</a><a href=/hang>hang</a><a href=/ok>ok</a><a href=/nohead>nohead</a><a href=mailto:a@b.c>mail</a>";
+    TestServer::start_seq(vec![
+        ("/", vec![Route::html(page)]),
+        (
+            "/flaky",
+            vec![
+                Route::status(503),
+                Route::status(503),
+                Route::ok("text/plain", "fine"),
+            ],
+        ),
+        ("/gone", vec![Route::status(404)]),
+        ("/old", vec![Route::redirect(301, "/older")]),
+        ("/older", vec![Route::redirect(302, "/ok")]),
+        ("/ok", vec![Route::ok("text/plain", "ok")]),
+        (
+            "/hang",
+            vec![Route::ok("text/plain", "x").action(support::Action::Hang)],
+        ),
+        (
+            "/nohead",
+            vec![Route::status(405), Route::ok("text/plain", "got it")],
+        ),
+    ])
+}
+
+#[test]
+fn check_retries_with_backoff_follows_redirects_and_reports_broken_links() {
+    let s = check_server();
+    let (code, out, err) = pagecost(&[
+        "links",
+        &s.url("/"),
+        "--check",
+        "--retries",
+        "3",
+        "--backoff",
+        "200ms",
+        "--timeout",
+        "700ms",
+    ]);
+    assert_eq!(code, 1, "a broken link fails the check: {out}{err}");
+    let line = |p: &str| {
+        out.lines()
+            .find(|l| {
+                l.contains(&format!("{}{p} ", s.addr)) || l.ends_with(&format!("{}{p}", s.addr))
+            })
+            .unwrap_or_else(|| panic!("no {p} in {out}"))
+            .to_string()
+    };
+    assert!(line("/flaky").starts_with("200 ok"), "{}", line("/flaky"));
+    assert!(line("/gone").starts_with("404 broken"), "{}", line("/gone"));
+    assert!(
+        line("/old").starts_with("200 redirected")
+            && line("/old").contains("-> ")
+            && line("/old").contains("/ok")
+    );
+    assert!(
+        line("/hang").contains("broken") && line("/hang").contains("timeout"),
+        "{}",
+        line("/hang")
+    );
+    assert!(
+        line("/nohead").starts_with("200 ok"),
+        "HEAD refused, GET used: {}",
+        line("/nohead")
+    );
+    assert!(
+        err.contains("7 links: 3 ok, 1 redirected, 2 broken, 1 skipped"),
+        "{err}"
+    );
+    // The flaky link was tried three times, 200 ms then 400 ms apart.
+    let times: Vec<std::time::Instant> = s
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/flaky")
+        .map(|r| r.at)
+        .collect();
+    assert_eq!(times.len(), 3);
+    let (d1, d2) = (times[1] - times[0], times[2] - times[1]);
+    assert!(
+        d1 >= Duration::from_millis(195) && d1 < Duration::from_millis(390),
+        "{d1:?}"
+    );
+    assert!(
+        d2 >= Duration::from_millis(395) && d2 < Duration::from_millis(790),
+        "{d2:?}"
+    );
+    let methods: Vec<String> = s
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/nohead")
+        .map(|r| r.method.clone())
+        .collect();
+    assert_eq!(methods, ["HEAD", "GET"]);
+}
+
+#[test]
+fn retry_after_is_honoured() {
+    let s = TestServer::start_seq(vec![
+        ("/", vec![Route::html("<a href=/busy>busy</a>")]),
+        (
+            "/busy",
+            vec![
+                Route::status(429).header("Retry-After", "1"),
+                Route::ok("text/plain", "ok"),
+            ],
+        ),
+    ]);
+    let (code, out, _) = pagecost(&[
+        "links",
+        &s.url("/"),
+        "--check",
+        "--backoff",
+        "10ms",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[0]["check"]["status"], 200);
+    assert_eq!(v[0]["check"]["attempts"], 2);
+    let times: Vec<std::time::Instant> = s
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/busy")
+        .map(|r| r.at)
+        .collect();
+    assert!(
+        times[1] - times[0] >= Duration::from_millis(990),
+        "{:?}",
+        times[1] - times[0]
+    );
+}
