@@ -116,6 +116,8 @@ pub struct AuditConfig {
     pub max_import_depth: u32,
     /// Network profile applied while loading.
     pub throttle: Option<crate::net::throttle::Profile>,
+    /// Hosts that count as first party besides the page's own site (`*.cdn.example`).
+    pub first_party: Vec<String>,
 }
 
 impl Default for AuditConfig {
@@ -138,6 +140,7 @@ impl Default for AuditConfig {
             max_refs_per_doc: DEFAULT_MAX_REFS_PER_DOC,
             max_import_depth: DEFAULT_MAX_IMPORT_DEPTH,
             throttle: None,
+            first_party: Vec::new(),
         }
     }
 }

@@ -230,6 +230,10 @@ pub struct NetArgs {
     #[arg(long)]
     pub mobile: bool,
 
+    /// Hosts that count as first party besides the page's site, e.g. *.cdn.example (repeatable).
+    #[arg(long, value_name = "HOST")]
+    pub first_party: Vec<String>,
+
     /// Apply a network profile while loading: lighthouse-mobile, slow-4g, fast-4g, 3g, lte,
     /// cable, or custom:RTT_MS,DOWN_KBPS,UP_KBPS.
     #[arg(long, value_name = "NAME", value_parser = parse_profile)]
@@ -287,6 +291,7 @@ impl NetArgs {
             c.max_body_bytes = v;
         }
         c.throttle = self.throttle.clone();
+        c.first_party = self.first_party.clone();
         c.validate()?;
         let mut vp = if self.mobile {
             Viewport {

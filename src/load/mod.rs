@@ -287,6 +287,7 @@ impl<'a> Engine<'a> {
             connection_reused: None,
             request_headers: Vec::new(),
             response_headers: Vec::new(),
+            party: None,
         }
     }
 

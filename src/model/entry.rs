@@ -281,6 +281,22 @@ pub struct Entry {
     /// Response headers as received.
     #[serde(default)]
     pub response_headers: Vec<Header>,
+    /// First or third party, entity and category.
+    #[serde(default)]
+    pub party: Option<Party>,
+}
+
+/// Who a request goes to, relative to the page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Party {
+    /// The page's own site (same registrable domain, or a `--first-party` host).
+    pub first_party: bool,
+    /// Registrable domain of the host (ICANN public suffixes).
+    pub registrable_domain: Option<String>,
+    /// Entity from the third-party-web dataset, e.g. "Google/Doubleclick Ads".
+    pub entity: Option<String>,
+    /// Its category, e.g. "ad".
+    pub category: Option<String>,
 }
 
 /// One HTTP header.

@@ -8,7 +8,7 @@ mod entry;
 mod totals;
 
 pub use entry::{
-    Entry, EntryError, ErrorKind, Header, Initiator, InitiatorKind, ResourceType, Timings,
+    Entry, EntryError, ErrorKind, Header, Initiator, InitiatorKind, Party, ResourceType, Timings,
 };
 pub use totals::{Bucket, Totals};
 

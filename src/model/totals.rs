@@ -54,6 +54,18 @@ pub struct Totals {
     pub by_type: BTreeMap<ResourceType, Bucket>,
     /// Per host (with port when not the default).
     pub by_host: BTreeMap<String, Bucket>,
+    /// First-party requests.
+    #[serde(default)]
+    pub first_party: Bucket,
+    /// Third-party requests.
+    #[serde(default)]
+    pub third_party: Bucket,
+    /// Per third-party-web entity (requests to hosts the dataset knows).
+    #[serde(default)]
+    pub by_entity: BTreeMap<String, Bucket>,
+    /// Per entity category (`ad`, `analytics` ...).
+    #[serde(default)]
+    pub by_category: BTreeMap<String, Bucket>,
 }
 
 impl Totals {
@@ -81,6 +93,19 @@ impl Totals {
             .or_default()
             .add_entry(e);
         self.by_host.entry(e.host()).or_default().add_entry(e);
+        if let Some(p) = &e.party {
+            if p.first_party {
+                self.first_party.add_entry(e);
+            } else {
+                self.third_party.add_entry(e);
+            }
+            if let Some(ent) = &p.entity {
+                self.by_entity.entry(ent.clone()).or_default().add_entry(e);
+            }
+            if let Some(c) = &p.category {
+                self.by_category.entry(c.clone()).or_default().add_entry(e);
+            }
+        }
     }
 }
 
@@ -98,6 +123,14 @@ impl AddAssign<&Totals> for Totals {
         }
         for (k, v) in &o.by_host {
             *self.by_host.entry(k.clone()).or_default() += *v;
+        }
+        self.first_party += o.first_party;
+        self.third_party += o.third_party;
+        for (k, v) in &o.by_entity {
+            *self.by_entity.entry(k.clone()).or_default() += *v;
+        }
+        for (k, v) in &o.by_category {
+            *self.by_category.entry(k.clone()).or_default() += *v;
         }
     }
 }

@@ -30,6 +30,10 @@ pub fn render(load: &Load, opts: TableOptions) -> String {
     out.push('\n');
     out.push_str(&by_host(load, opts));
     out.push('\n');
+    if load.totals.third_party.requests > 0 {
+        out.push_str(&by_party(load, opts));
+        out.push('\n');
+    }
     let problems = problems(load, opts);
     if !problems.is_empty() {
         out.push_str(&problems);
@@ -310,6 +314,38 @@ fn by_host(load: &Load, opts: TableOptions) -> String {
             .then(a.0.cmp(&b.0))
     });
     bucket_table("host", rows, load.totals.transfer_bytes, opts)
+}
+
+/// First party against third parties, then each entity and category the dataset names.
+fn by_party(load: &Load, opts: TableOptions) -> String {
+    let t = &load.totals;
+    let mut rows = vec![
+        ("first party".to_string(), t.first_party),
+        ("third parties".to_string(), t.third_party),
+    ];
+    let mut ents: Vec<(String, Bucket)> = t
+        .by_entity
+        .iter()
+        .map(|(k, v)| (format!("  {k}"), *v))
+        .collect();
+    ents.sort_by(|a, b| {
+        b.1.transfer_bytes
+            .cmp(&a.1.transfer_bytes)
+            .then(a.0.cmp(&b.0))
+    });
+    rows.extend(ents);
+    let mut cats: Vec<(String, Bucket)> = t
+        .by_category
+        .iter()
+        .map(|(k, v)| (format!("category {k}"), *v))
+        .collect();
+    cats.sort_by(|a, b| {
+        b.1.transfer_bytes
+            .cmp(&a.1.transfer_bytes)
+            .then(a.0.cmp(&b.0))
+    });
+    rows.extend(cats);
+    bucket_table("party / entity", rows, t.transfer_bytes, opts)
 }
 
 /// Failed and empty requests, each with where it is referenced (the line to fix).
