@@ -17,6 +17,7 @@
 //! The library never prints and never exits: failures of subresources are data in the
 //! `Load`; an [`Error`] means the audit itself could not run.
 
+pub mod budget;
 pub mod config;
 pub mod error;
 pub mod estimate;

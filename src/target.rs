@@ -103,6 +103,7 @@ pub struct Prepared {
     pub url: Url,
     _server: Option<crate::net::serve::LocalServer>,
     note: Option<String>,
+    local: Option<crate::model::LocalSource>,
 }
 
 impl Prepared {
@@ -117,6 +118,7 @@ impl Prepared {
         if let Some(n) = &self.note {
             load.notes.insert(0, n.clone());
         }
+        load.local = self.local.clone();
         Ok(load)
     }
 }
@@ -130,7 +132,8 @@ pub async fn prepare(target: &Target) -> Result<Prepared> {
                 url: url.clone(),
                 _server: None,
                 note: None,
-            })
+                local: None,
+            });
         }
         Target::File { root, page } => (root, page.as_str()),
         Target::Dir(root) => (root, ""),
@@ -142,10 +145,15 @@ pub async fn prepare(target: &Target) -> Result<Prepared> {
         .pop_if_empty()
         .push(page);
     let note = Some(format!("served from {} at {}", root.display(), url));
+    let local = Some(crate::model::LocalSource {
+        origin: format!("http://{}", server.addr()),
+        root: root.display().to_string(),
+    });
     Ok(Prepared {
         url,
         _server: Some(server),
         note,
+        local,
     })
 }
 

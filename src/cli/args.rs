@@ -24,6 +24,32 @@ pub enum Command {
     Audit(AuditArgs),
     /// List a page's links, filtered by URL, text, site or scheme; optionally check them.
     Links(LinksArgs),
+    /// Performance budgets: `budget init TARGET` writes a starting budget.json from a load.
+    #[command(subcommand)]
+    Budget(BudgetCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BudgetCommand {
+    /// Load a page and write a budget.json with its current figures plus a margin.
+    Init(BudgetInitArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BudgetInitArgs {
+    /// The page: URL, local .html file or folder.
+    pub target: String,
+
+    /// Headroom over the current figures, in percent.
+    #[arg(long, value_name = "PERCENT", default_value_t = 10.0)]
+    pub margin: f64,
+
+    /// Write to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub net: NetArgs,
 }
 
 /// Output formats of `links`.
@@ -127,6 +153,10 @@ pub enum Format {
     Table,
     /// The full load model as JSON.
     Json,
+    /// Markdown for a pull-request comment.
+    Markdown,
+    /// JUnit XML of the budget lines (needs --budget or a --max-* limit).
+    Junit,
 }
 
 #[derive(Args, Debug)]
@@ -165,7 +195,68 @@ pub struct AuditArgs {
     pub connections: bool,
 
     #[command(flatten)]
+    pub budget: BudgetArgs,
+
+    #[command(flatten)]
     pub net: NetArgs,
+}
+
+/// Budgets: a file, or quick limits.
+#[derive(Args, Debug)]
+pub struct BudgetArgs {
+    /// Judge the load against a budget file (Lighthouse CI's budget.json, with pagecost's
+    /// extensions); exit 1 when over.
+    #[arg(long, value_name = "FILE")]
+    pub budget: Option<PathBuf>,
+
+    /// Budget: most bytes transferred, e.g. 500KB.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_bytes: Option<u64>,
+
+    /// Budget: most requests.
+    #[arg(long, value_name = "N")]
+    pub max_requests: Option<u64>,
+
+    /// Budget: longest fully-loaded time, e.g. 3s.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_time: Option<Duration>,
+
+    /// Budget: no broken (4xx, 5xx, failed) or empty subresource.
+    #[arg(long)]
+    pub no_broken: bool,
+}
+
+impl BudgetArgs {
+    /// The budgets to judge against, and the name to show for them.
+    pub fn load(&self) -> Result<Option<(Vec<pagecost::budget::Budget>, String)>, pagecost::Error> {
+        let mut budgets = Vec::new();
+        let mut names = Vec::new();
+        if let Some(path) = &self.budget {
+            budgets = pagecost::budget::read(path)?;
+            names.push(path.display().to_string());
+        }
+        let quick = pagecost::budget::quick(
+            self.max_bytes,
+            self.max_requests,
+            self.max_time.map(|d| d.as_secs_f64() * 1000.0),
+            self.no_broken,
+        );
+        if let Some(q) = quick {
+            // Quick limits apply to every page, after (so over) a file's budgets.
+            if budgets.is_empty() {
+                budgets.push(q);
+            } else {
+                for b in &mut budgets {
+                    b.sizes.extend(q.sizes.clone());
+                    b.counts.extend(q.counts.clone());
+                    b.timings.extend(q.timings.clone());
+                    b.broken = q.broken.or(b.broken);
+                }
+            }
+            names.push("command-line limits".into());
+        }
+        Ok((!budgets.is_empty()).then(|| (budgets, names.join(" + "))))
+    }
 }
 
 #[derive(Args, Debug)]
@@ -180,7 +271,7 @@ pub struct NetArgs {
 
     /// Time limit for the whole audit; unfinished requests are reported as aborted [default: 5m].
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub max_time: Option<Duration>,
+    pub audit_timeout: Option<Duration>,
 
     /// Most requests in flight at once [default: 64].
     #[arg(long, value_name = "N")]
@@ -255,7 +346,7 @@ impl NetArgs {
         if let Some(v) = self.connect_timeout {
             c.connect_timeout = v;
         }
-        if let Some(v) = self.max_time {
+        if let Some(v) = self.audit_timeout {
             c.max_time = v;
         }
         if let Some(v) = self.concurrency {

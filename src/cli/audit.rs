@@ -1,14 +1,19 @@
-//! `pagecost audit`: load one page (or N times) and report it.
+//! `pagecost audit`: load one page (or N times), report it, judge budgets.
 
 use super::args::{AuditArgs, Format};
 use super::progress::Progress;
 use super::{emit, Outcome};
-use pagecost::report::{json, table};
-use pagecost::{estimate::estimate, Target};
+use pagecost::budget::{self, Verdict};
+use pagecost::report::{budget as budget_report, json, markdown, table};
+use pagecost::{estimate::estimate, Load, Target};
 
 pub fn run(a: AuditArgs) -> anyhow::Result<Outcome> {
     let target = Target::parse(&a.target)?;
     let (cfg, vp) = a.net.to_config()?;
+    let budgets = a.budget.load()?;
+    if a.format == Format::Junit && budgets.is_none() {
+        anyhow::bail!("--format junit reports budgets: give --budget FILE or a --max-* limit");
+    }
     let progress = Progress::new(a.quiet);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -17,8 +22,8 @@ pub fn run(a: AuditArgs) -> anyhow::Result<Outcome> {
         width: None,
         connections: a.connections,
     };
-    let report = if a.runs > 1 {
-        let runs = rt.block_on(pagecost::audit_runs(
+    let (runs, load) = if a.runs > 1 {
+        let r = rt.block_on(pagecost::audit_runs(
             &target,
             &cfg,
             &vp,
@@ -27,38 +32,79 @@ pub fn run(a: AuditArgs) -> anyhow::Result<Outcome> {
             &progress,
         ));
         progress.finish();
-        let runs = runs?;
-        let est = a.estimate.as_ref().map(|p| estimate(runs.median(), p));
-        match a.format {
-            Format::Table => {
-                let mut s = table::render_runs(&runs, opts);
-                if let Some(e) = &est {
-                    s.push_str(&table::render_estimate(runs.median(), e, opts));
-                }
-                s
+        (Some(r?), None)
+    } else {
+        let l = rt.block_on(pagecost::audit(&target, &cfg, &vp, &progress));
+        progress.finish();
+        (None, Some(l?))
+    };
+    let shown: &Load = runs
+        .as_ref()
+        .map_or_else(|| load.as_ref().expect("one of them"), |r| r.median());
+    let all: Vec<&Load> = match &runs {
+        Some(r) => r.runs.iter().collect(),
+        None => vec![shown],
+    };
+    let verdict: Option<(Verdict, String)> =
+        budgets.map(|(b, name)| (budget::evaluate(&b, &all), name));
+    let est = a.estimate.as_ref().map(|p| estimate(shown, p));
+    let report = match a.format {
+        Format::Table => {
+            let mut s = match &runs {
+                Some(r) => table::render_runs(r, opts),
+                None => table::render(shown, opts),
+            };
+            if let Some(e) = &est {
+                s.push_str(&table::render_estimate(shown, e, opts));
             }
-            Format::Json => {
-                json::render_value(&serde_json::json!({ "runs": runs, "estimate": est }))
+            if let Some((v, name)) = &verdict {
+                s.push_str(&budget_report::table(v, name));
+            }
+            s
+        }
+        Format::Json => {
+            let plain = est.is_none() && verdict.is_none() && runs.is_none();
+            if plain {
+                json::render(shown)
+            } else {
+                let mut obj = serde_json::Map::new();
+                match &runs {
+                    Some(r) => obj.insert("runs".into(), serde_json::to_value(r)?),
+                    None => obj.insert("load".into(), serde_json::to_value(shown)?),
+                };
+                if let Some(e) = &est {
+                    obj.insert("estimate".into(), serde_json::to_value(e)?);
+                }
+                if let Some((v, _)) = &verdict {
+                    obj.insert("budget".into(), serde_json::to_value(v)?);
+                }
+                json::render_value(&obj)
             }
         }
-    } else {
-        let load = rt.block_on(pagecost::audit(&target, &cfg, &vp, &progress));
-        progress.finish();
-        let load = load?;
-        let est = a.estimate.as_ref().map(|p| estimate(&load, p));
-        match (a.format, est) {
-            (Format::Table, None) => table::render(&load, opts),
-            (Format::Table, Some(e)) => {
-                let mut s = table::render(&load, opts);
-                s.push_str(&table::render_estimate(&load, &e, opts));
-                s
+        Format::Markdown => {
+            let mut s = markdown::load(shown);
+            if let Some((v, _)) = &verdict {
+                s.push('\n');
+                s.push_str(&budget_report::markdown(v, &shown.url));
             }
-            (Format::Json, None) => json::render(&load),
-            (Format::Json, Some(e)) => {
-                json::render_value(&serde_json::json!({ "load": load, "estimate": e }))
-            }
+            s
+        }
+        Format::Junit => {
+            budget_report::junit(&verdict.as_ref().expect("checked above").0, &shown.url)
         }
     };
     emit(&report, a.output.as_deref())?;
-    Ok(Outcome::Pass)
+    let Some((v, _)) = verdict else {
+        return Ok(Outcome::Pass);
+    };
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|x| x == "true") {
+        for line in budget_report::github_annotations(&v) {
+            eprintln!("{line}");
+        }
+    }
+    Ok(if v.failed() {
+        Outcome::Fail
+    } else {
+        Outcome::Pass
+    })
 }

@@ -2,6 +2,7 @@
 
 pub mod args;
 mod audit;
+mod budget;
 mod links;
 mod progress;
 
@@ -48,6 +49,7 @@ pub fn run(cli: args::Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         args::Command::Audit(a) => audit::run(a),
         args::Command::Links(a) => links::run(a),
+        args::Command::Budget(args::BudgetCommand::Init(a)) => budget::init(a),
     }
 }
 

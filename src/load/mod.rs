@@ -576,6 +576,25 @@ impl<'a> Engine<'a> {
         }
         self.entries
             .sort_by(|a, b| a.started_ms.total_cmp(&b.started_ms));
+        let page_host = self
+            .final_url
+            .as_ref()
+            .unwrap_or(url)
+            .host_str()
+            .unwrap_or_default()
+            .to_string();
+        for e in &mut self.entries {
+            if let Some(host) = Url::parse(&e.url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+            {
+                e.party = Some(crate::party::classify(
+                    &host,
+                    &page_host,
+                    &self.cfg.first_party,
+                ));
+            }
+        }
         let fully_loaded_ms = self.entries.iter().map(Entry::ended_ms).fold(0.0, f64::max);
         let totals = Totals::from_entries(&self.entries);
         let connections = self
@@ -621,6 +640,7 @@ impl<'a> Engine<'a> {
             skipped: self.skipped,
             notes: self.notes,
             partial: self.partial,
+            local: None,
         })
     }
 }

@@ -44,6 +44,19 @@ pub struct Load {
     pub notes: Vec<String>,
     /// True when the load was cut short (total time limit, interrupted) and is incomplete.
     pub partial: bool,
+    /// For a local file or folder: the loopback origin it was served at and the folder, so
+    /// locations can name files (`site/index.html:10:32`) instead of loopback URLs.
+    #[serde(default)]
+    pub local: Option<LocalSource>,
+}
+
+/// A local folder served on loopback for a load.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LocalSource {
+    /// `http://127.0.0.1:PORT`.
+    pub origin: String,
+    /// The folder, as the user named it.
+    pub root: String,
 }
 
 /// The settings a load ran with, recorded so that a saved load explains itself.
@@ -110,5 +123,36 @@ impl Load {
     /// The entry of the page's main document (the first request).
     pub fn document(&self) -> Option<&Entry> {
         self.entries.first()
+    }
+
+    /// Where an entry is referenced, as a person would look for it: `file:line:column`, with
+    /// a local folder's files named by path (the document itself is its `index.html`).
+    pub fn referenced_at(&self, e: &Entry) -> String {
+        let mut loc = e.initiator.location();
+        if let Some(l) = &self.local {
+            if let Some(rest) = loc.strip_prefix(&l.origin) {
+                let (path, pos) = match rest.find(':') {
+                    Some(i) => rest.split_at(i),
+                    None => (rest, ""),
+                };
+                let path = if path.ends_with('/') {
+                    format!("{path}index.html")
+                } else {
+                    path.to_string()
+                };
+                let root = l.root.trim_end_matches('/');
+                loc = format!("{root}{path}{pos}");
+            }
+        }
+        let what = match (&e.initiator.element, &e.initiator.attribute) {
+            (Some(el), Some(a)) => format!(" ({el} {a})"),
+            (Some(el), None) => format!(" ({el})"),
+            _ => String::new(),
+        };
+        if loc.is_empty() {
+            "(the page)".into()
+        } else {
+            format!("{loc}{what}")
+        }
     }
 }

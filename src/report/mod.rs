@@ -1,7 +1,9 @@
 //! Renderers: a [`Load`](crate::Load) to text. One format per file, one dispatch point.
 
+pub mod budget;
 pub mod json;
 pub mod links;
+pub mod markdown;
 pub mod table;
 
 /// Human-readable bytes, decimal units as in a browser's network panel (1 kB = 1000 B).

@@ -373,26 +373,10 @@ fn problems(load: &Load, opts: TableOptions) -> String {
         t.add_row(vec![
             Cell::new(sanitize(&what)),
             Cell::new(sanitize(&shorten(&e.url, URL_WIDTH))),
-            Cell::new(sanitize(&referenced_at(e))),
+            Cell::new(sanitize(&load.referenced_at(e))),
         ]);
     }
     format!("{t}\n")
-}
-
-fn referenced_at(e: &Entry) -> String {
-    let i = &e.initiator;
-    let mut s = i.location();
-    if let Some(el) = &i.element {
-        s.push_str(&format!(" ({el}"));
-        if let Some(a) = &i.attribute {
-            s.push_str(&format!(" {a}"));
-        }
-        s.push(')');
-    }
-    if s.is_empty() {
-        s = "(the page)".into();
-    }
-    s
 }
 
 /// `http://host/very/long...end.css`: keeps the start and the end.

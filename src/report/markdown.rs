@@ -1,0 +1,68 @@
+//! `--format markdown` for a load: the summary and the totals as tables, for a PR comment.
+
+use super::{human_bytes, human_ms};
+use crate::model::Load;
+
+/// A Markdown summary of a load.
+pub fn load(l: &Load) -> String {
+    let t = &l.totals;
+    let mut o = format!("### pagecost: `{}`\n\n", l.url.replace('`', "'"));
+    o.push_str("| metric | value |\n|---|---:|\n");
+    o.push_str(&format!("| requests | {} |\n", t.requests));
+    o.push_str(&format!(
+        "| transferred | {} |\n",
+        human_bytes(t.transfer_bytes)
+    ));
+    o.push_str(&format!("| decoded | {} |\n", human_bytes(t.decoded_bytes)));
+    o.push_str(&format!(
+        "| document TTFB | {} |\n",
+        l.document_ttfb_ms
+            .map_or_else(|| "unknown".into(), human_ms)
+    ));
+    o.push_str(&format!(
+        "| fully loaded | {} |\n",
+        human_ms(l.fully_loaded_ms)
+    ));
+    o.push_str(&format!(
+        "| failed | {} |\n| empty | {} |\n",
+        t.failed, t.empty
+    ));
+    if t.third_party.requests > 0 {
+        o.push_str(&format!(
+            "| third parties | {} requests, {} |\n",
+            t.third_party.requests,
+            human_bytes(t.third_party.transfer_bytes)
+        ));
+    }
+    o.push_str("\n| type | requests | transferred |\n|---|---:|---:|\n");
+    for (k, b) in &t.by_type {
+        o.push_str(&format!(
+            "| {k} | {} | {} |\n",
+            b.requests,
+            human_bytes(b.transfer_bytes)
+        ));
+    }
+    let bad: Vec<String> = l
+        .entries
+        .iter()
+        .filter(|e| e.failed() || e.empty())
+        .map(|e| {
+            let what = match (&e.error, e.status) {
+                (Some(err), _) => err.kind.to_string(),
+                (None, Some(s)) if s >= 400 => format!("HTTP {s}"),
+                _ => "empty (0 bytes)".into(),
+            };
+            format!(
+                "- {what}: `{}` (referenced at `{}`)",
+                e.url.replace('`', "'"),
+                l.referenced_at(e).replace('`', "'")
+            )
+        })
+        .collect();
+    if !bad.is_empty() {
+        o.push_str("\n**Problems**\n\n");
+        o.push_str(&bad.join("\n"));
+        o.push('\n');
+    }
+    o
+}
