@@ -23,6 +23,7 @@ pub mod error;
 pub mod estimate;
 pub mod events;
 pub mod extract;
+pub mod har;
 pub mod links;
 pub mod load;
 pub mod model;

@@ -22,6 +22,13 @@ pub enum Target {
     },
     /// A local folder (its `index.html` is the page).
     Dir(PathBuf),
+    /// A browser's HAR export: a load recorded elsewhere.
+    Har {
+        /// The file.
+        path: PathBuf,
+        /// Which page of the HAR (1-based); `None` for the first.
+        page: Option<usize>,
+    },
 }
 
 impl Target {
@@ -84,6 +91,15 @@ impl Target {
         }
         // Readable? Fail now with the file named, not later with a 404.
         std::fs::File::open(path).map_err(io)?;
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("har"))
+        {
+            return Ok(Target::Har {
+                path: path.to_path_buf(),
+                page: None,
+            });
+        }
         let root = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -137,6 +153,12 @@ pub async fn prepare(target: &Target) -> Result<Prepared> {
         }
         Target::File { root, page } => (root, page.as_str()),
         Target::Dir(root) => (root, ""),
+        Target::Har { path, .. } => {
+            return Err(Error::InvalidTarget {
+                target: path.display().to_string(),
+                reason: "a HAR is a recorded load; it cannot be loaded again".into(),
+            })
+        }
     };
     let server = crate::net::serve::serve_dir(root).await?;
     let mut url = Url::parse(&format!("http://{}/", server.addr())).expect("loopback URL is valid");
@@ -157,13 +179,16 @@ pub async fn prepare(target: &Target) -> Result<Prepared> {
     })
 }
 
-/// Audits a target once.
+/// Audits a target once (a HAR is imported, not loaded).
 pub async fn audit(
     target: &Target,
     cfg: &AuditConfig,
     vp: &Viewport,
     events: &dyn EventSink,
 ) -> Result<Load> {
+    if let Target::Har { path, page } = target {
+        return crate::har::read(path, *page);
+    }
     prepare(target).await?.load(cfg, vp, events).await
 }
 
@@ -177,6 +202,16 @@ pub async fn audit_runs(
     warmup: bool,
     events: &dyn EventSink,
 ) -> Result<crate::runs::Runs> {
+    if let Target::Har { path, page } = target {
+        let load = crate::har::read(path, *page)?;
+        return Ok(crate::runs::Runs::new(
+            path.display().to_string(),
+            false,
+            vec![load],
+            Vec::new(),
+        )
+        .expect("one load"));
+    }
     let prepared = prepare(target).await?;
     if warmup {
         let _ = prepared.load(cfg, vp, &crate::events::NoEvents).await;

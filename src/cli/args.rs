@@ -157,6 +157,8 @@ pub enum Format {
     Markdown,
     /// JUnit XML of the budget lines (needs --budget or a --max-* limit).
     Junit,
+    /// HAR 1.2, for browsers' network panels and HAR viewers (sensitive headers redacted).
+    Har,
 }
 
 #[derive(Args, Debug)]
@@ -193,6 +195,14 @@ pub struct AuditArgs {
     /// Show one row per connection (origin, protocol, when opened, dns/connect/ssl, requests).
     #[arg(long)]
     pub connections: bool,
+
+    /// With --format har: keep Cookie, Set-Cookie, Authorization and -H header values.
+    #[arg(long)]
+    pub include_sensitive: bool,
+
+    /// For a HAR target holding several pages: which one (1-based).
+    #[arg(long, value_name = "N")]
+    pub page: Option<usize>,
 
     #[command(flatten)]
     pub budget: BudgetArgs,

@@ -8,7 +8,12 @@ use pagecost::report::{budget as budget_report, json, markdown, table};
 use pagecost::{estimate::estimate, Load, Target};
 
 pub fn run(a: AuditArgs) -> anyhow::Result<Outcome> {
-    let target = Target::parse(&a.target)?;
+    let mut target = Target::parse(&a.target)?;
+    if let Target::Har { page, .. } = &mut target {
+        *page = a.page;
+    } else if a.page.is_some() {
+        anyhow::bail!("--page: only a HAR target has pages");
+    }
     let (cfg, vp) = a.net.to_config()?;
     let budgets = a.budget.load()?;
     if a.format == Format::Junit && budgets.is_none() {
@@ -91,6 +96,13 @@ pub fn run(a: AuditArgs) -> anyhow::Result<Outcome> {
         }
         Format::Junit => {
             budget_report::junit(&verdict.as_ref().expect("checked above").0, &shown.url)
+        }
+        Format::Har => {
+            let opts = pagecost::har::ExportOptions {
+                include_sensitive: a.include_sensitive,
+                extra_sensitive: cfg.headers.iter().map(|(n, _)| n.clone()).collect(),
+            };
+            json::render_value(&pagecost::har::export(shown, &opts))
         }
     };
     emit(&report, a.output.as_deref())?;

@@ -142,6 +142,10 @@ async fn documents(
                 (base.cloned().unwrap_or(final_url), html)
             }
             Target::File { root, page } => read_local(&root.join(page), base)?,
+            Target::Har { path, page } => {
+                let (u, html) = pagecost::har::document_html(&path, page)?;
+                (base.cloned().unwrap_or(u), html)
+            }
             Target::Dir(root) => read_local(&root.join("index.html"), base)?,
         }
     };

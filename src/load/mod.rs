@@ -295,7 +295,7 @@ impl<'a> Engine<'a> {
         let started = self.ms(job.queued_at);
         let mut e = self.base_entry(&job, started);
         let end = f.done_at.map_or(started, |d| self.ms(d));
-        e.duration_ms = end - started;
+        e.duration_ms = ((end - started) * 1000.0).round() / 1000.0;
         e.timings_ms = self.phases(started, end, &f);
         e.status = f.status;
         e.error = f.error;

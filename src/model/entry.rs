@@ -80,6 +80,10 @@ pub enum InitiatorKind {
     Redirect,
     /// A `<link rel=preload|modulepreload>`.
     Preload,
+    /// A script at run time (only in loads imported from a browser's HAR).
+    Script,
+    /// Anything else a HAR names.
+    Other,
 }
 
 /// Who caused a request: the document or stylesheet, and where in it.

@@ -31,6 +31,19 @@ pub fn human_ms(ms: f64) -> String {
     }
 }
 
+/// A URL without credentials (`https://user:pass@host/` becomes `https://host/`), for
+/// reports: a password in a page's URL must not end up in a CI log or a shared HAR.
+pub fn redact_url(u: &str) -> String {
+    match url::Url::parse(u) {
+        Ok(mut p) if !p.username().is_empty() || p.password().is_some() => {
+            let _ = p.set_username("");
+            let _ = p.set_password(None);
+            p.to_string()
+        }
+        _ => u.to_string(),
+    }
+}
+
 /// Removes control characters (escape sequences included) from text that came from a page,
 /// so a hostile title or URL cannot rewrite the terminal.
 pub fn sanitize(s: &str) -> String {

@@ -1,0 +1,755 @@
+//! HAR 1.2 out and in.
+//!
+//! Export follows HAR's rules (send/wait/receive never negative, -1 for phases that did not
+//! happen, `ssl` included in `connect`, `time` the sum of the non-negative phases) and adds
+//! Chrome's custom fields (`_resourceType`, `_initiator`, `_transferSize`) plus pagecost's own
+//! (`_pagecost`) so that a HAR written here imports back to the same load. Sensitive header
+//! values are redacted unless asked, as Chrome DevTools does since version 130.
+//!
+//! Import accepts the HARs of Chrome/Chromium, Firefox, WebPageTest and Playwright, with their
+//! quirks: sizes missing or -1, `_transferSize` or `bodySize`, several pages in one file,
+//! entries after onLoad.
+
+use crate::error::{Error, Result};
+use crate::model::{
+    Entry, EntryError, ErrorKind, Header, Initiator, InitiatorKind, Load, LoadSettings,
+    ResourceType, Skipped, Timings, Totals,
+};
+use serde_json::{json, Value};
+
+/// Header names whose values are redacted by default.
+pub const SENSITIVE_HEADERS: [&str; 4] = [
+    "cookie",
+    "set-cookie",
+    "authorization",
+    "proxy-authorization",
+];
+const REDACTED: &str = "[redacted]";
+
+/// What to keep when exporting.
+#[derive(Debug, Clone, Default)]
+pub struct ExportOptions {
+    /// Keep sensitive header values.
+    pub include_sensitive: bool,
+    /// More header names to redact (those given with `-H`).
+    pub extra_sensitive: Vec<String>,
+}
+
+fn iso8601(unix_ms: f64) -> String {
+    let total_ms = unix_ms.max(0.0).round() as i64;
+    let (secs, ms) = (total_ms.div_euclid(1000), total_ms.rem_euclid(1000));
+    let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil from days (Howard Hinnant).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z",
+        sod / 3600,
+        sod % 3600 / 60,
+        sod % 60
+    )
+}
+
+/// Milliseconds since the Unix epoch of an ISO 8601 date-time (`Z` or `+hh:mm` offsets).
+pub fn parse_iso8601(s: &str) -> Option<f64> {
+    let s = s.trim();
+    let (date, time) = s.split_once('T')?;
+    let mut dp = date.split('-');
+    let (y, m, d): (i64, i64, i64) = (
+        dp.next()?.parse().ok()?,
+        dp.next()?.parse().ok()?,
+        dp.next()?.parse().ok()?,
+    );
+    let (clock, offset_min) = if let Some(c) = time.strip_suffix('Z') {
+        (c, 0i64)
+    } else if let Some(i) = time.rfind(['+', '-']) {
+        let (c, off) = time.split_at(i);
+        let sign = if off.starts_with('-') { -1 } else { 1 };
+        let off = off[1..].replace(':', "");
+        let (hh, mm) = off.split_at(2.min(off.len()));
+        (
+            c,
+            sign * (hh.parse::<i64>().ok()? * 60 + mm.parse::<i64>().unwrap_or(0)),
+        )
+    } else {
+        (time, 0)
+    };
+    let mut cp = clock.split(':');
+    let (hh, mi): (i64, i64) = (cp.next()?.parse().ok()?, cp.next()?.parse().ok()?);
+    let sec: f64 = cp.next().unwrap_or("0").parse().ok()?;
+    let (y2, m2) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let doy = (153 * m2 + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + hh * 3600 + mi * 60 - offset_min * 60;
+    Some(secs as f64 * 1000.0 + sec * 1000.0)
+}
+
+fn ms(v: Option<f64>) -> Value {
+    match v {
+        Some(x) if x >= 0.0 => json!((x * 1000.0).round() / 1000.0),
+        _ => json!(-1),
+    }
+}
+
+fn chrome_type(rt: ResourceType) -> &'static str {
+    match rt {
+        ResourceType::Iframe => "document",
+        other => other.as_str(),
+    }
+}
+
+fn headers(h: &[Header], opts: &ExportOptions) -> Value {
+    Value::Array(
+        h.iter()
+            .map(|x| {
+                let sensitive = SENSITIVE_HEADERS.contains(&x.name.to_ascii_lowercase().as_str())
+                    || opts
+                        .extra_sensitive
+                        .iter()
+                        .any(|n| n.eq_ignore_ascii_case(&x.name));
+                let value = if sensitive && !opts.include_sensitive {
+                    REDACTED
+                } else {
+                    x.value.as_str()
+                };
+                json!({ "name": x.name, "value": value })
+            })
+            .collect(),
+    )
+}
+
+/// Writes a load as HAR 1.2.
+pub fn export(load: &Load, opts: &ExportOptions) -> Value {
+    let page_start = load.started_unix_ms as f64;
+    let entries: Vec<Value> = load
+        .entries
+        .iter()
+        .map(|e| export_entry(load, e, page_start, opts))
+        .collect();
+    json!({
+        "log": {
+            "version": "1.2",
+            "creator": { "name": "pagecost", "version": env!("CARGO_PKG_VERSION") },
+            "pages": [{
+                "startedDateTime": iso8601(page_start),
+                "id": "page_1",
+                "title": crate::report::redact_url(&load.url),
+                "pageTimings": { "onContentLoad": -1, "onLoad": -1 },
+                "_fullyLoaded": load.fully_loaded_ms,
+                "_documentTtfb": load.document_ttfb_ms,
+                "_pagecost": {
+                    "final_url": crate::report::redact_url(&load.final_url),
+                    "settings": load.settings,
+                    "skipped": load.skipped,
+                    "notes": load.notes,
+                    "partial": load.partial,
+                    "connections": load.connections,
+                }
+            }],
+            "entries": entries,
+        }
+    })
+}
+
+fn export_entry(load: &Load, e: &Entry, page_start: f64, opts: &ExportOptions) -> Value {
+    let t = &e.timings_ms;
+    let phases = [
+        t.blocked_ms,
+        t.dns_ms,
+        t.connect_ms,
+        t.send_ms,
+        t.wait_ms,
+        t.receive_ms,
+    ];
+    let time: f64 = phases.iter().flatten().filter(|x| **x >= 0.0).sum();
+    let url = crate::report::redact_url(&e.url);
+    let query: Vec<Value> = url::Url::parse(&e.url)
+        .map(|u| {
+            u.query_pairs()
+                .map(|(k, v)| json!({ "name": k, "value": v }))
+                .collect()
+        })
+        .unwrap_or_default();
+    let http_version = e.http_version.clone().unwrap_or_default();
+    let mut entry = json!({
+        "pageref": "page_1",
+        "startedDateTime": iso8601(page_start + e.started_ms),
+        "time": (time * 1000.0).round() / 1000.0,
+        "request": {
+            "method": e.method,
+            "url": url,
+            "httpVersion": http_version,
+            "cookies": [],
+            "headers": headers(&e.request_headers, opts),
+            "queryString": query,
+            "headersSize": -1,
+            "bodySize": 0,
+        },
+        "response": {
+            "status": e.status.unwrap_or(0),
+            "statusText": e.status.and_then(|s| http::StatusCode::from_u16(s).ok()).and_then(|s| s.canonical_reason()).unwrap_or(""),
+            "httpVersion": http_version,
+            "cookies": [],
+            "headers": headers(&e.response_headers, opts),
+            "content": {
+                "size": e.decoded_bytes,
+                "compression": e.decoded_bytes as i64 - e.body_bytes as i64,
+                "mimeType": e.mime_type.clone().unwrap_or_else(|| "x-unknown".into()),
+            },
+            "redirectURL": e.redirect_url.as_deref().map(crate::report::redact_url).unwrap_or_default(),
+            "headersSize": e.header_bytes.map_or(-1, |h| h as i64),
+            "bodySize": if e.status.is_some() { e.body_bytes as i64 } else { -1 },
+            "_transferSize": e.transfer_bytes,
+        },
+        "cache": {},
+        "timings": {
+            "blocked": ms(t.blocked_ms),
+            "dns": ms(t.dns_ms),
+            "connect": ms(t.connect_ms),
+            "ssl": ms(t.ssl_ms),
+            "send": t.send_ms.map_or(json!(0), |x| ms(Some(x))),
+            "wait": t.wait_ms.map_or(json!(0), |x| ms(Some(x))),
+            "receive": t.receive_ms.map_or(json!(0), |x| ms(Some(x))),
+        },
+        "_resourceType": chrome_type(e.resource_type),
+        "_transferSize": e.transfer_bytes,
+        "_initiator": {
+            "type": match e.initiator.kind {
+                InitiatorKind::Navigation => "other",
+                InitiatorKind::Redirect => "redirect",
+                InitiatorKind::Script => "script",
+                InitiatorKind::Other => "other",
+                _ => "parser",
+            },
+            "url": e.initiator.url.as_deref().map(crate::report::redact_url),
+            "lineNumber": e.initiator.line.map(|l| l.saturating_sub(1)),
+        },
+        "_pagecost": {
+            "resource_type": e.resource_type,
+            "initiator": e.initiator,
+            "duration_ms": e.duration_ms,
+            "started_ms": e.started_ms,
+            "timings_ms": e.timings_ms,
+            "decoded_bytes": e.decoded_bytes,
+            "content_encoding": e.content_encoding,
+            "lazy": e.lazy,
+            "frame_depth": e.frame_depth,
+            "connection_reused": e.connection_reused,
+            "party": e.party,
+            "error": e.error,
+        },
+    });
+    let o = entry.as_object_mut().expect("an object");
+    if let Some(ip) = &e.remote_addr {
+        let ip = ip
+            .rsplit_once(':')
+            .map_or(ip.as_str(), |(h, _)| h)
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        o.insert("serverIPAddress".into(), json!(ip));
+        if let Some(port) = e
+            .remote_addr
+            .as_deref()
+            .and_then(|a| a.parse::<std::net::SocketAddr>().ok())
+            .map(|a| a.port())
+        {
+            o.insert("_serverPort".into(), json!(port));
+        }
+    }
+    if let Some(c) = e.connection_id {
+        o.insert("connection".into(), json!(c.to_string()));
+    }
+    if let Some(err) = &e.error {
+        o.insert(
+            "_error".into(),
+            json!(format!("{}: {}", err.kind, err.message)),
+        );
+    }
+    let _ = load;
+    entry
+}
+
+fn bad(path: &str, reason: impl Into<String>) -> Error {
+    Error::InvalidTarget {
+        target: path.to_string(),
+        reason: reason.into(),
+    }
+}
+
+fn num(v: Option<&Value>) -> Option<f64> {
+    v.and_then(Value::as_f64).filter(|x| *x >= 0.0)
+}
+
+fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+/// Reads a HAR file; `page` is 1-based (`None`: the first page).
+pub fn import(text: &str, path: &str, page: Option<usize>) -> Result<Load> {
+    let root: Value = serde_json::from_str(text)
+        .map_err(|e| bad(path, format!("not a HAR: invalid JSON: {e}")))?;
+    let log = root
+        .get("log")
+        .filter(|l| l.is_object())
+        .ok_or_else(|| bad(path, "not a HAR: no \"log\" object"))?;
+    let entries = log
+        .get("entries")
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad(path, "not a HAR: log.entries is missing or not an array"))?;
+    let pages: &[Value] = log
+        .get("pages")
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice);
+    let mut notes = Vec::new();
+    let (page_obj, page_id) = if pages.is_empty() {
+        if page.is_some_and(|p| p > 1) {
+            return Err(bad(path, "the HAR has no pages; --page cannot pick one"));
+        }
+        (None, None)
+    } else {
+        let n = page.unwrap_or(1);
+        if n == 0 || n > pages.len() {
+            return Err(bad(
+                path,
+                format!("--page {n}: the HAR has {} page(s)", pages.len()),
+            ));
+        }
+        if pages.len() > 1 && page.is_none() {
+            notes.push(format!(
+                "the HAR holds {} pages; this is page 1 (choose with --page N)",
+                pages.len()
+            ));
+        }
+        let p = &pages[n - 1];
+        (Some(p), str_of(p, "id"))
+    };
+    let mine: Vec<&Value> = entries
+        .iter()
+        .filter(|e| match page_id {
+            Some(id) => str_of(e, "pageref").is_none_or(|r| r == id),
+            None => true,
+        })
+        .collect();
+    if mine.is_empty() {
+        return Err(bad(path, "the HAR has no entries for this page"));
+    }
+    let starts: Vec<f64> = mine
+        .iter()
+        .filter_map(|e| str_of(e, "startedDateTime").and_then(parse_iso8601))
+        .collect();
+    let page_start = page_obj
+        .and_then(|p| str_of(p, "startedDateTime"))
+        .and_then(parse_iso8601)
+        .into_iter()
+        .chain(starts.iter().copied())
+        .fold(f64::INFINITY, f64::min);
+    if !page_start.is_finite() {
+        return Err(bad(path, "no entry has a valid startedDateTime"));
+    }
+    let mut unknown_size = 0;
+    let mut out: Vec<Entry> = Vec::new();
+    for (i, e) in mine.iter().enumerate() {
+        let (entry, sized) = import_entry(e, page_start, i == 0)
+            .map_err(|r| bad(path, format!("entries[{i}]: {r}")))?;
+        unknown_size += usize::from(!sized);
+        out.push(entry);
+    }
+    if unknown_size > 0 {
+        notes.push(format!(
+            "{unknown_size} entries have no size in the HAR (counted as 0 bytes)"
+        ));
+    }
+    let on_load = page_obj
+        .and_then(|p| p.get("pageTimings"))
+        .and_then(|t| num(t.get("onLoad")));
+    if let Some(ol) = on_load {
+        let after = out.iter().filter(|e| e.started_ms > ol).count();
+        if after > 0 {
+            notes.push(format!(
+                "{after} requests started after onLoad ({ol:.0} ms); they are included"
+            ));
+        }
+    }
+    let pc = page_obj.and_then(|p| p.get("_pagecost"));
+    out.sort_by(|a, b| a.started_ms.total_cmp(&b.started_ms));
+    let url = out[0].url.clone();
+    let final_url = pc
+        .and_then(|x| str_of(x, "final_url"))
+        .map(str::to_string)
+        .or_else(|| {
+            out.iter()
+                .find(|e| e.resource_type == ResourceType::Document && !e.is_redirect())
+                .map(|e| e.url.clone())
+        })
+        .unwrap_or_else(|| url.clone());
+    if pc.is_none() {
+        let page_host = url::Url::parse(&final_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_default();
+        for e in &mut out {
+            if let Some(h) = url::Url::parse(&e.url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+            {
+                e.party = Some(crate::party::classify(&h, &page_host, &[]));
+            }
+        }
+    }
+    let document_ttfb_ms = match pc.and_then(|_| page_obj?.get("_documentTtfb")) {
+        Some(v) => v.as_f64(),
+        None => out
+            .iter()
+            .find(|e| e.resource_type == ResourceType::Document && !e.is_redirect())
+            .and_then(|d| {
+                let t = &d.timings_ms;
+                let pre: f64 = [t.blocked_ms, t.dns_ms, t.connect_ms, t.send_ms, t.wait_ms]
+                    .iter()
+                    .flatten()
+                    .sum();
+                t.wait_ms.map(|_| d.started_ms + pre)
+            }),
+    };
+    let fully_loaded_ms = out.iter().map(Entry::ended_ms).fold(0.0, f64::max);
+    notes.insert(0, format!("imported from {path}"));
+    let creator = log
+        .get("creator")
+        .and_then(|c| str_of(c, "name"))
+        .unwrap_or("unknown");
+    let mut load = Load {
+        tool: format!("{creator} (HAR)"),
+        url,
+        final_url,
+        started_unix_ms: page_start.max(0.0) as u64,
+        settings: pc
+            .and_then(|x| serde_json::from_value::<LoadSettings>(x.get("settings")?.clone()).ok())
+            .unwrap_or_default(),
+        document_ttfb_ms,
+        fully_loaded_ms,
+        totals: Totals::from_entries(&out),
+        entries: out,
+        connections: pc
+            .and_then(|x| serde_json::from_value(x.get("connections")?.clone()).ok())
+            .unwrap_or_default(),
+        skipped: pc
+            .and_then(|x| serde_json::from_value::<Skipped>(x.get("skipped")?.clone()).ok())
+            .unwrap_or_default(),
+        notes,
+        partial: pc
+            .and_then(|x| x.get("partial")?.as_bool())
+            .unwrap_or(false),
+        local: None,
+    };
+    if let Some(orig) = pc
+        .and_then(|x| x.get("notes"))
+        .and_then(|n| serde_json::from_value::<Vec<String>>(n.clone()).ok())
+    {
+        load.notes = orig;
+    }
+    Ok(load)
+}
+
+fn resource_type_of(e: &Value, first: bool, mime: &str) -> ResourceType {
+    let chrome = str_of(e, "_resourceType")
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match chrome.as_str() {
+        "document" if !first => ResourceType::Iframe,
+        "document" => ResourceType::Document,
+        "stylesheet" => ResourceType::Stylesheet,
+        "script" => ResourceType::Script,
+        "image" => ResourceType::Image,
+        "font" => ResourceType::Font,
+        "media" => ResourceType::Media,
+        "" => {
+            // Firefox and WebPageTest: from the MIME type.
+            if first && (mime.contains("html") || mime.is_empty()) {
+                ResourceType::Document
+            } else if mime.contains("html") {
+                ResourceType::Iframe
+            } else if mime.contains("css") {
+                ResourceType::Stylesheet
+            } else if mime.contains("javascript") || mime.contains("ecmascript") {
+                ResourceType::Script
+            } else if mime.starts_with("image/") {
+                ResourceType::Image
+            } else if mime.starts_with("font/")
+                || mime.contains("woff")
+                || mime.contains("opentype")
+            {
+                ResourceType::Font
+            } else if mime.starts_with("video/") || mime.starts_with("audio/") {
+                ResourceType::Media
+            } else {
+                ResourceType::Other
+            }
+        }
+        _ => ResourceType::Other,
+    }
+}
+
+fn import_entry(
+    e: &Value,
+    page_start: f64,
+    first: bool,
+) -> std::result::Result<(Entry, bool), String> {
+    let req = e.get("request").ok_or("no request")?;
+    let resp = e.get("response").cloned().unwrap_or(Value::Null);
+    let url = str_of(req, "url").ok_or("request.url missing")?.to_string();
+    let started = str_of(e, "startedDateTime")
+        .and_then(parse_iso8601)
+        .ok_or("startedDateTime missing or invalid")?;
+    let pc = e.get("_pagecost");
+    let content = resp.get("content").cloned().unwrap_or(Value::Null);
+    let mime = str_of(&content, "mimeType")
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let status = resp
+        .get("status")
+        .and_then(Value::as_u64)
+        .filter(|s| *s > 0)
+        .map(|s| s as u16);
+    let t = e.get("timings").cloned().unwrap_or(Value::Null);
+    let phase = |k: &str| num(t.get(k));
+    let timings = match pc
+        .and_then(|p| serde_json::from_value::<Timings>(p.get("timings_ms")?.clone()).ok())
+    {
+        Some(t) => t,
+        None => Timings {
+            blocked_ms: phase("blocked"),
+            dns_ms: phase("dns"),
+            connect_ms: phase("connect"),
+            ssl_ms: phase("ssl"),
+            send_ms: phase("send"),
+            wait_ms: phase("wait"),
+            receive_ms: phase("receive"),
+        },
+    };
+    let header_bytes = num(resp.get("headersSize")).map(|x| x as u64);
+    let body = num(resp.get("bodySize")).map(|x| x as u64);
+    let transfer = num(e.get("_transferSize"))
+        .or_else(|| num(resp.get("_transferSize")))
+        .map(|x| x as u64)
+        .or_else(|| Some(header_bytes? + body?))
+        .or(body);
+    let decoded = pc
+        .and_then(|p| p.get("decoded_bytes")?.as_u64())
+        .or_else(|| num(content.get("size")).map(|x| x as u64))
+        .or(body);
+    let error = match pc
+        .and_then(|p| serde_json::from_value::<Option<EntryError>>(p.get("error")?.clone()).ok())
+    {
+        Some(err) => err,
+        None => {
+            let msg = str_of(e, "_error")
+                .or_else(|| str_of(&resp, "_error"))
+                .map(str::to_string);
+            match (status, msg) {
+                (_, Some(m)) => Some(EntryError {
+                    kind: browser_error_kind(&m),
+                    message: m,
+                }),
+                (None, None) => Some(EntryError {
+                    kind: ErrorKind::Other,
+                    message: "no response recorded".into(),
+                }),
+                _ => None,
+            }
+        }
+    };
+    let resource_type = pc
+        .and_then(|p| serde_json::from_value::<ResourceType>(p.get("resource_type")?.clone()).ok())
+        .unwrap_or_else(|| resource_type_of(e, first, &mime));
+    let initiator = pc
+        .and_then(|p| serde_json::from_value::<Initiator>(p.get("initiator")?.clone()).ok())
+        .unwrap_or_else(|| {
+            let i = e.get("_initiator").cloned().unwrap_or(Value::Null);
+            Initiator {
+                kind: match str_of(&i, "type") {
+                    Some("parser") => InitiatorKind::Parser,
+                    Some("script") => InitiatorKind::Script,
+                    Some("redirect") => InitiatorKind::Redirect,
+                    _ if first => InitiatorKind::Navigation,
+                    _ => InitiatorKind::Other,
+                },
+                url: str_of(&i, "url").map(str::to_string),
+                element: None,
+                attribute: None,
+                line: i
+                    .get("lineNumber")
+                    .and_then(Value::as_u64)
+                    .map(|l| l as u32 + 1),
+                column: None,
+            }
+        });
+    let hdrs = |v: Option<&Value>| -> Vec<Header> {
+        v.and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|h| {
+                        Some(Header {
+                            name: str_of(h, "name")?.to_string(),
+                            value: str_of(h, "value").unwrap_or("").to_string(),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let redirect = str_of(&resp, "redirectURL")
+        .filter(|r| !r.is_empty() && status.is_some_and(|s| (300..400).contains(&s)));
+    let redirect_url = redirect.map(|r| {
+        url::Url::parse(&url)
+            .and_then(|b| b.join(r))
+            .map_or_else(|_| r.to_string(), |u| u.to_string())
+    });
+    let started_ms = pc
+        .and_then(|p| p.get("started_ms")?.as_f64())
+        .unwrap_or(started - page_start);
+    let duration_ms = pc
+        .and_then(|p| p.get("duration_ms")?.as_f64())
+        .or_else(|| num(e.get("time")))
+        .unwrap_or(0.0);
+    let server =
+        str_of(e, "serverIPAddress").map(|ip| match e.get("_serverPort").and_then(Value::as_u64) {
+            Some(port) if ip.contains(':') => format!("[{ip}]:{port}"),
+            Some(port) => format!("{ip}:{port}"),
+            None => ip.to_string(),
+        });
+    let entry = Entry {
+        url,
+        method: str_of(req, "method").unwrap_or("GET").to_string(),
+        status,
+        error,
+        resource_type,
+        mime_type: (!mime.is_empty() && mime != "x-unknown").then_some(mime),
+        initiator,
+        started_ms: (started_ms * 1000.0).round() / 1000.0,
+        duration_ms,
+        timings_ms: timings,
+        transfer_bytes: transfer.unwrap_or(0),
+        header_bytes,
+        body_bytes: body.unwrap_or(0),
+        decoded_bytes: decoded.unwrap_or(0),
+        content_encoding: pc.and_then(|p| p.get("content_encoding")?.as_str().map(str::to_string)),
+        http_version: str_of(&resp, "httpVersion")
+            .filter(|v| !v.is_empty())
+            .map(str::to_string),
+        remote_addr: server,
+        redirect_url,
+        lazy: pc.and_then(|p| p.get("lazy")?.as_bool()).unwrap_or(false),
+        frame_depth: pc.and_then(|p| p.get("frame_depth")?.as_u64()).unwrap_or(0) as u32,
+        connection_id: str_of(e, "connection").and_then(|c| c.parse().ok()),
+        connection_reused: pc.and_then(|p| p.get("connection_reused")?.as_bool()),
+        request_headers: hdrs(req.get("headers")),
+        response_headers: hdrs(resp.get("headers")),
+        party: pc.and_then(|p| serde_json::from_value(p.get("party")?.clone()).ok()),
+    };
+    Ok((entry, transfer.is_some()))
+}
+
+/// The kind of a browser's network error (`net::ERR_NAME_NOT_RESOLVED` ...).
+fn browser_error_kind(m: &str) -> ErrorKind {
+    let u = m.to_ascii_uppercase();
+    if u.contains("NAME_NOT_RESOLVED") || u.contains("DNS") {
+        ErrorKind::Dns
+    } else if u.contains("TIMED_OUT") || u.contains("TIMEOUT") {
+        ErrorKind::Timeout
+    } else if u.contains("CERT") || u.contains("SSL") || u.contains("TLS") {
+        ErrorKind::Tls
+    } else if u.contains("REFUSED") || u.contains("UNREACHABLE") || u.contains("CONNECTION_FAILED")
+    {
+        ErrorKind::Connect
+    } else if u.contains("RESET")
+        || u.contains("CLOSED")
+        || u.contains("ABORTED")
+        || u.contains("EMPTY_RESPONSE")
+    {
+        ErrorKind::Reset
+    } else if u.contains("BLOCKED") {
+        ErrorKind::Aborted
+    } else {
+        ErrorKind::Other
+    }
+}
+
+/// Reads a HAR file from disk.
+pub fn read(path: &std::path::Path, page: Option<usize>) -> Result<Load> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    import(&text, &path.display().to_string(), page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_round_trip_through_iso8601() {
+        let t = 1_764_320_000_123.0;
+        let s = iso8601(t);
+        assert_eq!(s, "2025-11-28T08:53:20.123Z");
+        assert_eq!(parse_iso8601(&s), Some(t));
+        assert_eq!(parse_iso8601("2025-11-28T09:53:20.123+01:00"), Some(t));
+        assert_eq!(parse_iso8601("2025-11-28T03:23:20.123-05:30"), Some(t));
+        assert_eq!(parse_iso8601("garbage"), None);
+    }
+}
+
+/// The HTML of a HAR's page document, when the HAR recorded response bodies (for `links`).
+pub fn document_html(path: &std::path::Path, page: Option<usize>) -> Result<(url::Url, String)> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let load = import(&text, &name, page)?;
+    let root: Value = serde_json::from_str(&text).map_err(|e| bad(&name, e.to_string()))?;
+    let entries = root["log"]["entries"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let doc = load
+        .entries
+        .iter()
+        .find(|e| e.resource_type == ResourceType::Document && !e.is_redirect())
+        .ok_or_else(|| bad(&name, "no document entry"))?;
+    let raw = entries
+        .iter()
+        .find(|e| str_of(&e["request"], "url") == Some(doc.url.as_str()))
+        .and_then(|e| e["response"].get("content").cloned())
+        .ok_or_else(|| bad(&name, "the document entry has no response content"))?;
+    let body = str_of(&raw, "text").ok_or_else(|| {
+        bad(
+            &name,
+            "the HAR does not hold the page's HTML (recorded without content)",
+        )
+    })?;
+    let html = if str_of(&raw, "encoding") == Some("base64") {
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(body.trim())
+            .map_err(|e| bad(&name, format!("the page's HTML is not valid base64: {e}")))?;
+        String::from_utf8_lossy(&bytes).into_owned()
+    } else {
+        body.to_string()
+    };
+    let url = url::Url::parse(&doc.url).map_err(|e| bad(&name, format!("document URL: {e}")))?;
+    Ok((url, html))
+}

@@ -1,0 +1,364 @@
+//! HAR out and in: schema-valid export, round trip, redaction, and HARs from Chrome, Firefox,
+//! WebPageTest and Playwright (fixtures written for the project, plus the corpus's Chromium
+//! HARs where ../shared/corpus is present).
+
+mod support;
+
+use serde_json::Value;
+use std::path::Path;
+use support::{audit_json, pagecost, Route, TestServer};
+
+const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/har");
+
+fn har_of(args: &[&str]) -> Value {
+    let mut all = vec!["audit"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "har", "-q"]);
+    let (code, out, err) = pagecost(&all);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+fn write(dir: &Path, name: &str, v: &Value) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, serde_json::to_string(v).unwrap()).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+/// Runs the npm har-validator when .ci/run installed it (PAGECOST_HAR_VALIDATOR points to
+/// its node_modules); elsewhere says it skipped.
+fn validate(files: &[String]) {
+    let Ok(node_path) = std::env::var("PAGECOST_HAR_VALIDATOR") else {
+        eprintln!("har-validator not installed (set PAGECOST_HAR_VALIDATOR): schema check skipped");
+        return;
+    };
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/validate-har.js");
+    let out = std::process::Command::new("node")
+        .arg(script)
+        .args(files)
+        .env("NODE_PATH", node_path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn exported_hars_follow_har_rules_and_validate_against_the_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = har_of(&[concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo/")]);
+    let s = TestServer::start(vec![
+        (
+            "/",
+            Route::html("<img src=/reset.png><img src=/r><img src=/ok.png>"),
+        ),
+        (
+            "/reset.png",
+            Route::ok("image/png", "x").action(support::Action::ResetBeforeHeaders),
+        ),
+        ("/r", Route::redirect(302, "/ok.png")),
+        ("/ok.png", Route::ok("image/png", "png")),
+    ]);
+    let faults = har_of(&[&s.url("/")]);
+    for h in [&demo, &faults] {
+        let entries = h["log"]["entries"].as_array().unwrap();
+        for e in entries {
+            let t = &e["timings"];
+            for k in ["send", "wait", "receive"] {
+                assert!(t[k].as_f64().unwrap() >= 0.0, "{k} never negative");
+            }
+            let sum: f64 = ["blocked", "dns", "connect", "send", "wait", "receive"]
+                .iter()
+                .map(|k| t[*k].as_f64().unwrap())
+                .filter(|x| *x >= 0.0)
+                .sum();
+            assert!(
+                (sum - e["time"].as_f64().unwrap()).abs() < 0.01,
+                "time is the sum of the phases"
+            );
+            if t["ssl"].as_f64().unwrap() >= 0.0 {
+                assert!(
+                    t["connect"].as_f64().unwrap() >= t["ssl"].as_f64().unwrap(),
+                    "ssl inside connect"
+                );
+            }
+            assert!(
+                e["_resourceType"].is_string()
+                    && e["_transferSize"].is_u64()
+                    && e["_initiator"].is_object()
+            );
+        }
+    }
+    let reset = faults["log"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| {
+            e["request"]["url"]
+                .as_str()
+                .unwrap()
+                .ends_with("/reset.png")
+        })
+        .unwrap();
+    assert_eq!(reset["response"]["status"], 0);
+    assert!(reset["_error"].as_str().unwrap().starts_with("reset"));
+    let redirect = faults["log"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["response"]["status"] == 302)
+        .unwrap();
+    assert!(redirect["response"]["redirectURL"]
+        .as_str()
+        .unwrap()
+        .ends_with("/ok.png"));
+    validate(&[
+        write(dir.path(), "demo.har", &demo),
+        write(dir.path(), "faults.har", &faults),
+    ]);
+}
+
+#[test]
+fn a_har_written_by_pagecost_imports_back_to_the_same_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo/");
+    let (code, out, _) = pagecost(&["audit", demo, "--format", "json", "-q"]);
+    assert_eq!(code, 0);
+    let load: Value = serde_json::from_str(&out).unwrap();
+    let (_, har, _) = pagecost(&[
+        "audit",
+        demo,
+        "--format",
+        "har",
+        "-q",
+        "--include-sensitive",
+    ]);
+    // Export the very load we compare with: import the JSON's HAR twin made from the same run.
+    let har_path = dir.path().join("demo.har");
+    std::fs::write(&har_path, har).unwrap();
+    let back = audit_json(&[har_path.to_str().unwrap()]);
+    // Same shape: same URLs, types, statuses, initiators and bytes (times differ between runs).
+    let key = |v: &Value| -> Vec<(String, String, String, String, String, String)> {
+        v["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["url"]
+                        .as_str()
+                        .unwrap()
+                        .rsplit('/')
+                        .next()
+                        .unwrap()
+                        .to_string(),
+                    e["resource_type"].as_str().unwrap().to_string(),
+                    e["status"].to_string(),
+                    e["initiator"]["line"].to_string(),
+                    e["body_bytes"].to_string(),
+                    e["decoded_bytes"].to_string(),
+                )
+            })
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    };
+    assert_eq!(key(&load), key(&back));
+    // And exactly the same load, field by field, when it is the same run.
+    let (_, har2, _) = pagecost(&[
+        "audit",
+        har_path.to_str().unwrap(),
+        "--format",
+        "har",
+        "-q",
+        "--include-sensitive",
+    ]);
+    std::fs::write(dir.path().join("again.har"), har2).unwrap();
+    let again = audit_json(&[dir.path().join("again.har").to_str().unwrap()]);
+    for (a, b) in back["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(again["entries"].as_array().unwrap())
+    {
+        assert_eq!(a, b);
+    }
+    assert_eq!(back["totals"], again["totals"]);
+    assert_eq!(back["fully_loaded_ms"], again["fully_loaded_ms"]);
+    assert_eq!(back["connections"], again["connections"]);
+}
+
+#[test]
+fn sensitive_headers_are_redacted_unless_asked() {
+    let s = TestServer::start(vec![(
+        "/",
+        Route::html("hi")
+            .header("Set-Cookie", "session=abc123")
+            .header("X-Plain", "visible"),
+    )]);
+    let h = har_of(&[
+        &s.url("/"),
+        "-H",
+        "Authorization: Bearer secret-token",
+        "-H",
+        "X-Api-Key: k-42",
+    ]);
+    let text = h.to_string();
+    assert!(
+        !text.contains("secret-token") && !text.contains("abc123") && !text.contains("k-42"),
+        "{text}"
+    );
+    assert!(text.contains("visible"));
+    assert!(text.contains("[redacted]"));
+    let h = har_of(&[
+        &s.url("/"),
+        "-H",
+        "Authorization: Bearer secret-token",
+        "--include-sensitive",
+    ]);
+    assert!(h.to_string().contains("secret-token") && h.to_string().contains("abc123"));
+}
+
+#[test]
+fn hars_from_each_browser_import_with_their_quirks() {
+    let chrome = audit_json(&[&format!("{FIX}/chrome.har")]);
+    assert_eq!(chrome["totals"]["requests"], 4);
+    assert_eq!(chrome["totals"]["transfer_bytes"], 4300 + 2750 + 5200);
+    let failed = &chrome["entries"][2];
+    assert_eq!(failed["error"]["kind"], "dns");
+    assert_eq!(
+        chrome["entries"][1]["initiator"]["line"], 5,
+        "0-based lineNumber becomes 1-based"
+    );
+    assert_eq!(chrome["entries"][3]["initiator"]["kind"], "script");
+    assert!(chrome["notes"].to_string().contains("after onLoad"));
+    assert_eq!(chrome["entries"][2]["party"]["first_party"], false);
+
+    let firefox = audit_json(&[&format!("{FIX}/firefox.har")]);
+    assert_eq!(
+        firefox["entries"][1]["resource_type"], "script",
+        "typed from the MIME type"
+    );
+    assert_eq!(
+        firefox["entries"][0]["transfer_bytes"], 4320,
+        "headersSize + bodySize"
+    );
+    assert!(firefox["notes"].to_string().contains("no size"));
+    assert_eq!(firefox["entries"][2]["decoded_bytes"], 40000);
+
+    let wpt = audit_json(&[&format!("{FIX}/webpagetest.har")]);
+    assert_eq!(wpt["totals"]["requests"], 3);
+    assert!(wpt["notes"].to_string().contains("2 pages"));
+    let repeat = audit_json(&[&format!("{FIX}/webpagetest.har"), "--page", "2"]);
+    assert_eq!(repeat["totals"]["requests"], 1);
+    assert_eq!(repeat["entries"][0]["status"], 304);
+    let (code, _, err) = pagecost(&["audit", &format!("{FIX}/webpagetest.har"), "--page", "3"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("2 page(s)"), "{err}");
+
+    let pw = audit_json(&[&format!("{FIX}/playwright.har")]);
+    assert_eq!(
+        pw["totals"]["transfer_bytes"],
+        9250 + 30250,
+        "_transferSize on the response"
+    );
+    let (code, out, _) = pagecost(&["links", &format!("{FIX}/playwright.har")]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "http://127.0.0.1:8102/guide/intro.html\nhttps://github.com/x/y\n"
+    );
+}
+
+#[test]
+fn malformed_hars_fail_with_one_line_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text, want) in [
+        ("broken.har", "{ not json", "invalid JSON"),
+        ("nolog.har", "{\"entries\": []}", "no \"log\" object"),
+        ("noentries.har", "{\"log\": {\"version\": \"1.2\"}}", "log.entries"),
+        ("baddate.har", "{\"log\": {\"entries\": [{\"request\": {\"url\": \"https://x/\"}, \"startedDateTime\": \"yesterday\"}]}}", "startedDateTime"),
+    ] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        let (code, _, err) = pagecost(&["audit", p.to_str().unwrap()]);
+        assert_eq!(code, 2, "{name}");
+        assert_eq!(err.trim().lines().count(), 1);
+        assert!(err.contains(name) && err.contains(want), "{name}: {err}");
+    }
+}
+
+#[test]
+fn the_corpus_chromium_hars_import_and_audit_without_errors() {
+    let dir = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/corpus/browser"
+    ));
+    let Ok(list) = std::fs::read_dir(dir) else {
+        eprintln!("../shared/corpus absent: skipped");
+        return;
+    };
+    let results = std::fs::read_to_string(dir.join("results.tsv")).unwrap();
+    let mut n = 0;
+    for f in list
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "har"))
+    {
+        let id = f.file_stem().unwrap().to_str().unwrap().to_string();
+        let load = audit_json(&[f.to_str().unwrap()]);
+        let row: Vec<&str> = results
+            .lines()
+            .find(|l| l.starts_with(&format!("{id}\t")))
+            .unwrap()
+            .split('\t')
+            .collect();
+        assert_eq!(
+            load["totals"]["requests"].as_u64().unwrap().to_string(),
+            row[1],
+            "{id} requests"
+        );
+        assert_eq!(
+            load["totals"]["transfer_bytes"]
+                .as_u64()
+                .unwrap()
+                .to_string(),
+            row[4],
+            "{id} bytes"
+        );
+        n += 1;
+    }
+    assert_eq!(n, 11);
+}
+
+#[test]
+fn one_load_exported_and_imported_is_the_same_load() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let target =
+        pagecost::Target::parse(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo/")).unwrap();
+    let mut load = rt
+        .block_on(pagecost::audit(
+            &target,
+            &pagecost::AuditConfig::default(),
+            &pagecost::Viewport::default(),
+            &pagecost::NoEvents,
+        ))
+        .unwrap();
+    let opts = pagecost::har::ExportOptions {
+        include_sensitive: true,
+        extra_sensitive: vec![],
+    };
+    let har = pagecost::har::export(&load, &opts);
+    let mut back = pagecost::har::import(&har.to_string(), "demo.har", None).unwrap();
+    // What a HAR cannot carry: the tool that made the load, and the local folder mapping.
+    back.tool = load.tool.clone();
+    load.local = None;
+    assert_eq!(back.entries.len(), load.entries.len());
+    for (a, b) in load.entries.iter().zip(&back.entries) {
+        assert_eq!(a, b, "entry {}", a.url);
+    }
+    assert_eq!(back, load);
+}
