@@ -696,22 +696,6 @@ pub fn read(path: &std::path::Path, page: Option<usize>) -> Result<Load> {
     import(&text, &path.display().to_string(), page)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_round_trip_through_iso8601() {
-        let t = 1_764_320_000_123.0;
-        let s = iso8601(t);
-        assert_eq!(s, "2025-11-28T08:53:20.123Z");
-        assert_eq!(parse_iso8601(&s), Some(t));
-        assert_eq!(parse_iso8601("2025-11-28T09:53:20.123+01:00"), Some(t));
-        assert_eq!(parse_iso8601("2025-11-28T03:23:20.123-05:30"), Some(t));
-        assert_eq!(parse_iso8601("garbage"), None);
-    }
-}
-
 /// The HTML of a HAR's page document, when the HAR recorded response bodies (for `links`).
 pub fn document_html(path: &std::path::Path, page: Option<usize>) -> Result<(url::Url, String)> {
     let name = path.display().to_string();
@@ -752,4 +736,20 @@ pub fn document_html(path: &std::path::Path, page: Option<usize>) -> Result<(url
     };
     let url = url::Url::parse(&doc.url).map_err(|e| bad(&name, format!("document URL: {e}")))?;
     Ok((url, html))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_round_trip_through_iso8601() {
+        let t = 1_764_320_000_123.0;
+        let s = iso8601(t);
+        assert_eq!(s, "2025-11-28T08:53:20.123Z");
+        assert_eq!(parse_iso8601(&s), Some(t));
+        assert_eq!(parse_iso8601("2025-11-28T09:53:20.123+01:00"), Some(t));
+        assert_eq!(parse_iso8601("2025-11-28T03:23:20.123-05:30"), Some(t));
+        assert_eq!(parse_iso8601("garbage"), None);
+    }
 }
