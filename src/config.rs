@@ -118,6 +118,62 @@ pub struct AuditConfig {
     pub throttle: Option<crate::net::throttle::Profile>,
     /// Hosts that count as first party besides the page's own site (`*.cdn.example`).
     pub first_party: Vec<String>,
+    /// Requests to a (host, port) sent to another address, as curl's `--connect-to`.
+    pub connect_to: Vec<ConnectTo>,
+    /// Requests not made (their references are listed as blocked entries).
+    pub block: Vec<crate::party::BlockRule>,
+    /// Block every third-party request.
+    pub block_third_parties: bool,
+}
+
+/// curl's `--connect-to HOST:PORT:ADDR:PORT2`: requests for HOST:PORT go to ADDR:PORT2 (the
+/// URL, Host header and TLS name stay HOST).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectTo {
+    /// Host name as in URLs (lowercase).
+    pub host: String,
+    /// Port as in URLs (the scheme's default when the URL has none).
+    pub port: u16,
+    /// Where to connect instead.
+    pub to: SocketAddr,
+}
+
+impl ConnectTo {
+    /// Parses `HOST:PORT:ADDR:PORT2` (ADDR may be a bracketed IPv6 address).
+    pub fn parse(s: &str) -> Result<Self> {
+        let bad = |reason: &str| Error::InvalidSetting {
+            setting: format!("--connect-to {s}"),
+            reason: reason.to_string(),
+        };
+        let (host, rest) = s
+            .split_once(':')
+            .ok_or_else(|| bad("expected HOST:PORT:ADDR:PORT2"))?;
+        let (port, rest) = rest
+            .split_once(':')
+            .ok_or_else(|| bad("expected HOST:PORT:ADDR:PORT2"))?;
+        let (addr, port2) = rest
+            .rsplit_once(':')
+            .ok_or_else(|| bad("expected HOST:PORT:ADDR:PORT2"))?;
+        let port: u16 = port
+            .parse()
+            .map_err(|_| bad("PORT is not a number 0-65535"))?;
+        let port2: u16 = port2
+            .parse()
+            .map_err(|_| bad("PORT2 is not a number 0-65535"))?;
+        let ip: IpAddr = addr
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse()
+            .map_err(|_| bad("ADDR is not an IP address"))?;
+        if host.is_empty() {
+            return Err(bad("HOST is empty"));
+        }
+        Ok(ConnectTo {
+            host: host.to_ascii_lowercase(),
+            port,
+            to: SocketAddr::new(ip, port2),
+        })
+    }
 }
 
 impl Default for AuditConfig {
@@ -141,6 +197,9 @@ impl Default for AuditConfig {
             max_import_depth: DEFAULT_MAX_IMPORT_DEPTH,
             throttle: None,
             first_party: Vec::new(),
+            connect_to: Vec::new(),
+            block: Vec::new(),
+            block_third_parties: false,
         }
     }
 }

@@ -43,6 +43,7 @@ pub async fn load(
     }
     let http = Arc::new(Http::new(cfg, cfg.throttle.as_ref())?);
     let mut engine = Engine::new(http, cfg, *vp, events);
+    engine.page_host = url.host_str().unwrap_or_default().to_string();
     engine.queue(Job::navigation(url.clone()));
     engine.run().await;
     engine.finish(url)
@@ -108,6 +109,8 @@ struct Engine<'a> {
     document_ttfb_ms: Option<f64>,
     partial: bool,
     queued: usize,
+    /// Host of the page as requested, for first/third-party decisions while loading.
+    page_host: String,
 }
 
 impl<'a> Engine<'a> {
@@ -134,6 +137,7 @@ impl<'a> Engine<'a> {
             document_ttfb_ms: None,
             partial: false,
             queued: 0,
+            page_host: String::new(),
         }
     }
 
@@ -150,6 +154,16 @@ impl<'a> Engine<'a> {
         }
         self.seen.insert(job.url.clone());
         job.queued_at = Instant::now();
+        if !job.main {
+            if let Some(why) = self.blocked_by(&job.url) {
+                let err = EntryError {
+                    kind: ErrorKind::Blocked,
+                    message: format!("blocked by {why}"),
+                };
+                self.push_failed(&job, err);
+                return;
+            }
+        }
         let keep = matches!(
             job.resource_type,
             ResourceType::Document | ResourceType::Iframe | ResourceType::Stylesheet
@@ -171,6 +185,23 @@ impl<'a> Engine<'a> {
         self.events.event(Event::Queued {
             queued: self.queued,
         });
+    }
+
+    /// The `--block` pattern that stops a request, if any.
+    fn blocked_by(&self, url: &Url) -> Option<String> {
+        if self.cfg.block.is_empty() && !self.cfg.block_third_parties {
+            return None;
+        }
+        let host = url.host_str()?;
+        let party = crate::party::classify(host, &self.page_host, &self.cfg.first_party);
+        if self.cfg.block_third_parties && !party.first_party {
+            return Some("--block-third-parties".into());
+        }
+        self.cfg
+            .block
+            .iter()
+            .find(|r| r.matches(url, &party))
+            .map(|r| format!("--block {}", r.describe()))
     }
 
     fn queue_ref(

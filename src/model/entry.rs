@@ -160,6 +160,8 @@ pub enum ErrorKind {
     UnsupportedScheme,
     /// The request was not made because a limit or the total time ran out.
     Aborted,
+    /// The request was not made: a `--block` pattern matched it.
+    Blocked,
     /// Anything else.
     Other,
 }
@@ -181,6 +183,7 @@ impl ErrorKind {
             ErrorKind::Protocol => "protocol",
             ErrorKind::UnsupportedScheme => "unsupported_scheme",
             ErrorKind::Aborted => "aborted",
+            ErrorKind::Blocked => "blocked",
             ErrorKind::Other => "other",
         }
     }
@@ -321,7 +324,14 @@ impl From<(String, String)> for Header {
 impl Entry {
     /// Whether the request failed: no response, or a 4xx/5xx status.
     pub fn failed(&self) -> bool {
-        self.error.is_some() || self.status.is_some_and(|s| s >= 400)
+        (self.error.is_some() && !self.blocked()) || self.status.is_some_and(|s| s >= 400)
+    }
+
+    /// Whether the request was not made because a `--block` pattern matched it.
+    pub fn blocked(&self) -> bool {
+        self.error
+            .as_ref()
+            .is_some_and(|e| e.kind == ErrorKind::Blocked)
     }
 
     /// Whether the response was a success whose body is empty although content was expected

@@ -60,6 +60,9 @@ pub struct Totals {
     /// Third-party requests.
     #[serde(default)]
     pub third_party: Bucket,
+    /// References not requested because a `--block` pattern matched (not in any other total).
+    #[serde(default)]
+    pub blocked: u64,
     /// Per third-party-web entity (requests to hosts the dataset knows).
     #[serde(default)]
     pub by_entity: BTreeMap<String, Bucket>,
@@ -79,6 +82,10 @@ impl Totals {
     }
 
     fn add_entry(&mut self, e: &Entry) {
+        if e.blocked() {
+            self.blocked += 1;
+            return;
+        }
         self.requests += 1;
         self.transfer_bytes += e.transfer_bytes;
         self.decoded_bytes += e.decoded_bytes;
@@ -124,6 +131,7 @@ impl AddAssign<&Totals> for Totals {
         for (k, v) in &o.by_host {
             *self.by_host.entry(k.clone()).or_default() += *v;
         }
+        self.blocked += o.blocked;
         self.first_party += o.first_party;
         self.third_party += o.third_party;
         for (k, v) in &o.by_entity {

@@ -56,6 +56,11 @@ impl Http {
                 .iter()
                 .map(|r| (r.host.clone(), r.addr))
                 .collect(),
+            connect_to: cfg
+                .connect_to
+                .iter()
+                .map(|c| (c.host.clone(), c.port, c.to))
+                .collect(),
             connect_timeout: cfg.connect_timeout,
             throttle: throttle.map(|p| Arc::new(Throttle::new(p))),
             dns_cache: Default::default(),

@@ -168,6 +168,8 @@ pub(crate) struct Opened {
 pub(crate) struct Connector {
     pub tls: Arc<rustls::ClientConfig>,
     pub overrides: Vec<(String, IpAddr)>,
+    /// `--connect-to`: (host, port) served by another address and port.
+    pub connect_to: Vec<(String, u16, SocketAddr)>,
     pub connect_timeout: Duration,
     pub throttle: Option<Arc<Throttle>>,
     /// Host -> addresses, so later connections to a host do not pay DNS again (a browser's
@@ -229,12 +231,30 @@ impl Connector {
         port: u16,
         tls: bool,
     ) -> Result<Opened, EntryError> {
-        let (ips, dns_ms) = self.resolve(host, port).await?;
+        let lower = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
+        let (addrs, dns_ms) = match self
+            .connect_to
+            .iter()
+            .find(|(h, p, _)| *h == lower && *p == port)
+        {
+            Some((_, _, to)) => (vec![*to], None),
+            None => {
+                let (ips, dns) = self.resolve(host, port).await?;
+                (
+                    ips.into_iter()
+                        .map(|ip| SocketAddr::new(ip, port))
+                        .collect(),
+                    dns,
+                )
+            }
+        };
         let t_connect = Instant::now();
         let mut last_err = None;
         let mut tcp = None;
-        for ip in ips {
-            let addr = SocketAddr::new(ip, port);
+        for addr in addrs {
             match tokio::time::timeout(self.connect_timeout, TcpStream::connect(addr)).await {
                 Ok(Ok(s)) => {
                     tcp = Some((s, addr));
