@@ -18,6 +18,7 @@
 //! `Load`; an [`Error`] means the audit itself could not run.
 
 pub mod budget;
+pub mod compare;
 pub mod config;
 pub mod error;
 pub mod estimate;

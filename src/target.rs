@@ -120,6 +120,8 @@ pub struct Prepared {
     _server: Option<crate::net::serve::LocalServer>,
     note: Option<String>,
     local: Option<crate::model::LocalSource>,
+    /// Folders served as other hosts (`--serve-also`), and where requests to them go.
+    also: Vec<(crate::net::serve::LocalServer, crate::config::ConnectTo)>,
 }
 
 impl Prepared {
@@ -130,7 +132,10 @@ impl Prepared {
         vp: &Viewport,
         events: &dyn EventSink,
     ) -> Result<Load> {
-        let mut load = crate::load::load(&self.url, cfg, vp, events).await?;
+        let mut cfg = cfg.clone();
+        cfg.connect_to
+            .extend(self.also.iter().map(|(_, c)| c.clone()));
+        let mut load = crate::load::load(&self.url, &cfg, vp, events).await?;
         if let Some(n) = &self.note {
             load.notes.insert(0, n.clone());
         }
@@ -149,6 +154,7 @@ pub async fn prepare(target: &Target) -> Result<Prepared> {
                 _server: None,
                 note: None,
                 local: None,
+                also: Vec::new(),
             });
         }
         Target::File { root, page } => (root, page.as_str()),
@@ -176,7 +182,107 @@ pub async fn prepare(target: &Target) -> Result<Prepared> {
         _server: Some(server),
         note,
         local,
+        also: Vec::new(),
     })
+}
+
+/// Serves more folders as other hosts for a prepared target: requests to `http://HOST/` go
+/// to a loopback server of DIR (`--serve-also HOST=DIR`), e.g. a page's ads on the ad
+/// network's own host name, all on this machine.
+pub async fn serve_also(p: &mut Prepared, also: &[(String, PathBuf)]) -> Result<()> {
+    for (host, dir) in also {
+        let server = crate::net::serve::serve_dir(dir).await?;
+        let to = crate::config::ConnectTo {
+            host: host.to_ascii_lowercase(),
+            port: 80,
+            to: server.addr(),
+        };
+        let before = p.note.clone().map(|n| format!("{n}; ")).unwrap_or_default();
+        p.note = Some(format!(
+            "{before}{} served as http://{host}/",
+            dir.display()
+        ));
+        p.also.push((server, to));
+    }
+    Ok(())
+}
+
+/// Loads two targets interleaved, A B A B ..., after one uncounted warm-up load of each
+/// (unless `warmup` is false). A HAR target is its one recorded load. Runs that fail are kept
+/// as failures; an error only when every run of a side failed.
+pub async fn compare_runs(
+    a: (&Target, &AuditConfig),
+    b: (&Target, &AuditConfig),
+    also: &[(String, PathBuf)],
+    vp: &Viewport,
+    n: usize,
+    warmup: bool,
+    events: &dyn EventSink,
+) -> Result<(crate::runs::Runs, crate::runs::Runs)> {
+    let har = |t: &Target| -> Option<Result<Load>> {
+        match t {
+            Target::Har { path, page } => Some(crate::har::read(path, *page)),
+            _ => None,
+        }
+    };
+    let (har_a, har_b) = (har(a.0), har(b.0));
+    let mut pa = if har_a.is_none() {
+        Some(prepare(a.0).await?)
+    } else {
+        None
+    };
+    let mut pb = if har_b.is_none() {
+        Some(prepare(b.0).await?)
+    } else {
+        None
+    };
+    for p in [pa.as_mut(), pb.as_mut()].into_iter().flatten() {
+        serve_also(p, also).await?;
+    }
+    if warmup {
+        for (p, cfg) in [(&pa, a.1), (&pb, b.1)] {
+            if let Some(p) = p {
+                let _ = p.load(cfg, vp, &crate::events::NoEvents).await;
+            }
+        }
+    }
+    let mut loads: [Vec<Load>; 2] = [Vec::new(), Vec::new()];
+    let mut failed: [Vec<crate::runs::FailedRun>; 2] = [Vec::new(), Vec::new()];
+    let mut last_err: [Option<Error>; 2] = [None, None];
+    for (i, h) in [har_a, har_b].into_iter().enumerate() {
+        if let Some(h) = h {
+            loads[i].push(h?);
+        }
+    }
+    for run in 0..n.max(1) {
+        for (i, (p, cfg)) in [(&pa, a.1), (&pb, b.1)].into_iter().enumerate() {
+            let Some(p) = p else { continue };
+            match p.load(cfg, vp, events).await {
+                Ok(l) => loads[i].push(l),
+                Err(e) => {
+                    failed[i].push(crate::runs::FailedRun {
+                        run,
+                        error: e.to_string(),
+                    });
+                    last_err[i] = Some(e);
+                }
+            }
+        }
+    }
+    let [la, lb] = loads;
+    let [fa, fb] = failed;
+    let [ea, eb] = last_err;
+    let name = |t: &Target, p: &Option<Prepared>| match (t, p) {
+        (Target::Har { path, .. }, _) => path.display().to_string(),
+        (_, Some(p)) => p.url.to_string(),
+        _ => String::new(),
+    };
+    let (na, nb) = (name(a.0, &pa), name(b.0, &pb));
+    let ra = crate::runs::Runs::new(na, warmup, la, fa)
+        .ok_or_else(|| ea.expect("a side without loads has an error"))?;
+    let rb = crate::runs::Runs::new(nb, warmup, lb, fb)
+        .ok_or_else(|| eb.expect("a side without loads has an error"))?;
+    Ok((ra, rb))
 }
 
 /// Audits a target once (a HAR is imported, not loaded).

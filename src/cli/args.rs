@@ -24,6 +24,8 @@ pub enum Command {
     Audit(AuditArgs),
     /// List a page's links, filtered by URL, text, site or scheme; optionally check them.
     Links(LinksArgs),
+    /// Compare two variants of a page (A B), or a page with and without --block patterns.
+    Compare(CompareArgs),
     /// Performance budgets: `budget init TARGET` writes a starting budget.json from a load.
     #[command(subcommand)]
     Budget(BudgetCommand),
@@ -47,6 +49,72 @@ pub struct BudgetInitArgs {
     /// Write to FILE instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+}
+
+/// Output formats of `compare`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CompareFormat {
+    /// Tables and bar charts.
+    Table,
+    /// The comparison and every run as JSON.
+    Json,
+    /// Markdown for a pull-request comment.
+    Markdown,
+}
+
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    /// Variant A: URL, local file or folder, or HAR.
+    pub a: String,
+
+    /// Variant B; without it, B is A with the --block patterns applied.
+    pub b: Option<String>,
+
+    /// Loads per variant, interleaved A B A B (default 5; a HAR is its one recorded load).
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub runs: u32,
+
+    /// No uncounted warm-up load of each variant first.
+    #[arg(long)]
+    pub no_warmup: bool,
+
+    /// In B, do not request what matches: a host (and its subdomains), a URL glob (*://*/ads/*),
+    /// re:REGEX, entity:"NAME" or category:NAME (third-party-web dataset). Repeatable.
+    #[arg(long, value_name = "PATTERN")]
+    pub block: Vec<String>,
+
+    /// In B, do not request anything third party.
+    #[arg(long)]
+    pub block_third_parties: bool,
+
+    /// Exit 1 when B is significantly worse than A by more than a threshold, e.g.
+    /// 'bytes>+10%', 'fully_loaded>+200ms', 'requests>+5' (repeatable).
+    #[arg(long, value_name = "GATE")]
+    pub fail_if: Vec<String>,
+
+    /// Also compare the loads estimated on a network profile (see audit --estimate).
+    #[arg(long, value_name = "NAME", value_parser = parse_profile)]
+    pub estimate: Option<Profile>,
+
+    /// Serve a folder as another host for both variants: HOST=DIR (requests to http://HOST/
+    /// go to it), e.g. an ad network's files on its own host name. Repeatable.
+    #[arg(long, value_name = "HOST=DIR")]
+    pub serve_also: Vec<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
+    pub format: CompareFormat,
+
+    /// Write the report to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// No progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
 
     #[command(flatten)]
     pub net: NetArgs,
@@ -331,6 +399,10 @@ pub struct NetArgs {
     #[arg(long)]
     pub mobile: bool,
 
+    /// Send requests for HOST:PORT to ADDR:PORT2, as curl's --connect-to (repeatable).
+    #[arg(long, value_name = "HOST:PORT:ADDR:PORT2")]
+    pub connect_to: Vec<String>,
+
     /// Hosts that count as first party besides the page's site, e.g. *.cdn.example (repeatable).
     #[arg(long, value_name = "HOST")]
     pub first_party: Vec<String>,
@@ -393,6 +465,9 @@ impl NetArgs {
         }
         c.throttle = self.throttle.clone();
         c.first_party = self.first_party.clone();
+        for s in &self.connect_to {
+            c.connect_to.push(pagecost::config::ConnectTo::parse(s)?);
+        }
         c.validate()?;
         let mut vp = if self.mobile {
             Viewport {

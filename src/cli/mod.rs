@@ -3,6 +3,7 @@
 pub mod args;
 mod audit;
 mod budget;
+mod compare;
 mod links;
 mod progress;
 
@@ -49,6 +50,7 @@ pub fn run(cli: args::Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         args::Command::Audit(a) => audit::run(a),
         args::Command::Links(a) => links::run(a),
+        args::Command::Compare(a) => compare::run(a),
         args::Command::Budget(args::BudgetCommand::Init(a)) => budget::init(a),
     }
 }

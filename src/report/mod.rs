@@ -1,6 +1,7 @@
 //! Renderers: a [`Load`](crate::Load) to text. One format per file, one dispatch point.
 
 pub mod budget;
+pub mod compare;
 pub mod json;
 pub mod links;
 pub mod markdown;

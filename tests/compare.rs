@@ -1,0 +1,288 @@
+//! `pagecost compare` end to end: the fixture pair (a page and its with-ads twin on the ad
+//! network's own host names), blocking by category, identical variants, gates, failures.
+
+mod support;
+
+use serde_json::Value;
+use std::path::Path;
+use support::{pagecost, Route, TestServer};
+
+const BLOG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/compare/blog");
+const ADNET: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/compare/adnet");
+
+fn serve_ads() -> Vec<String> {
+    vec![
+        "--serve-also".into(),
+        format!("securepubads.g.doubleclick.net={ADNET}"),
+        "--serve-also".into(),
+        format!("tpc.googlesyndication.com={ADNET}"),
+    ]
+}
+
+fn compare_json(args: &[String]) -> (i32, Value, String) {
+    let mut all: Vec<&str> = vec!["compare"];
+    all.extend(args.iter().map(String::as_str));
+    all.extend(["--format", "json", "-q"]);
+    let (code, out, err) = pagecost(&all);
+    assert!(code == 0 || code == 1, "{all:?}: {err}");
+    (
+        code,
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}")),
+        err,
+    )
+}
+
+fn size(rel: &str) -> u64 {
+    std::fs::metadata(Path::new(ADNET).join(rel)).unwrap().len()
+}
+
+fn metric<'a>(c: &'a Value, name: &str) -> &'a Value {
+    c["comparison"]["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == name)
+        .unwrap()
+}
+
+#[test]
+fn the_with_ads_twin_costs_exactly_the_ad_files() {
+    let mut args = vec![
+        format!("{BLOG}/index.html"),
+        format!("{BLOG}/with-ads.html"),
+        "--runs".into(),
+        "3".into(),
+    ];
+    args.extend(serve_ads());
+    let (_, c, _) = compare_json(&args);
+    let cmp = &c["comparison"];
+    let only_b = cmp["only_in_b"].as_array().unwrap();
+    assert_eq!(only_b.len(), 10, "{only_b:#?}");
+    assert!(cmp["only_in_a"].as_array().unwrap().is_empty());
+    assert!(only_b
+        .iter()
+        .all(|r| r["entity"] == "Google/Doubleclick Ads"));
+    // The ad entity's decoded bytes are the ad files, each as often as it is requested.
+    let files = size("tag/js/gpt.js")
+        + size("pagead/pubads_impl.js")
+        + 3 * size("pagead/pixel.gif")
+        + size("safeframe/ad.css") // both iframes use it: one request
+        + size("safeframe/leaderboard.html")
+        + size("safeframe/rectangle.html")
+        + size("creative-728x90.png")
+        + size("creative-300x250.png");
+    let ent = cmp["by_entity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "Google/Doubleclick Ads")
+        .unwrap();
+    assert_eq!(ent["a"]["requests"], 0);
+    assert_eq!(ent["b"]["requests"], 10);
+    assert_eq!(ent["b"]["decoded_bytes"].as_u64().unwrap(), files);
+    let b_median = &c["b"]["runs"][c["b"]["median_run"].as_u64().unwrap() as usize];
+    let body: u64 = b_median["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["party"]["entity"] == "Google/Doubleclick Ads")
+        .map(|e| e["body_bytes"].as_u64().unwrap())
+        .sum();
+    assert_eq!(body, files);
+    assert_eq!(metric(&c, "requests")["diff"], 10.0);
+    assert_eq!(metric(&c, "requests")["significant"], true);
+    let bytes = metric(&c, "transfer_bytes");
+    assert_eq!(
+        bytes["diff"].as_f64().unwrap() as u64,
+        ent["b"]["transfer_bytes"].as_u64().unwrap() + 492,
+        "ads plus the twin's longer HTML"
+    );
+}
+
+#[test]
+fn blocking_the_ad_category_removes_exactly_the_ad_requests() {
+    let mut args = vec![
+        format!("{BLOG}/with-ads.html"),
+        "--block".into(),
+        "category:ad".into(),
+        "--runs".into(),
+        "2".into(),
+    ];
+    args.extend(serve_ads());
+    let (_, c, _) = compare_json(&args);
+    let cmp = &c["comparison"];
+    let only_a = cmp["only_in_a"].as_array().unwrap();
+    // The two ad iframes are blocked, so their own requests are never discovered in B.
+    assert_eq!(only_a.len(), 10);
+    assert!(only_a
+        .iter()
+        .all(|r| r["entity"] == "Google/Doubleclick Ads"));
+    assert!(cmp["only_in_b"].as_array().unwrap().is_empty());
+    let b_run = &c["b"]["runs"][0];
+    assert_eq!(
+        b_run["totals"]["blocked"], 5,
+        "2 scripts, 2 iframes and a pixel referenced by the page"
+    );
+    assert_eq!(b_run["totals"]["requests"], 3);
+    let blocked: Vec<&Value> = b_run["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["error"]["kind"] == "blocked")
+        .collect();
+    assert!(blocked[0]["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("--block category:ad"));
+    assert_eq!(
+        metric(&c, "requests")["verdict"],
+        "B makes 10 fewer requests (4.3x), the same in every run"
+    );
+}
+
+#[test]
+fn a_dataset_host_mapped_to_loopback_is_blocked_by_category() {
+    let ads = TestServer::start(vec![(
+        "/tag.js",
+        Route::ok("text/javascript", vec![b'a'; 5000]),
+    )]);
+    let port = ads.addr.port();
+    let page = TestServer::start(vec![(
+        "/",
+        Route::html(&format!(
+            "<script src=http://securepubads.g.doubleclick.net:{port}/tag.js></script><p>hi"
+        )),
+    )]);
+    let args = vec![
+        page.url("/"),
+        "--block".into(),
+        "category:ad".into(),
+        "--runs".into(),
+        "2".into(),
+        "--resolve".into(),
+        format!("securepubads.g.doubleclick.net:{port}:127.0.0.1"),
+    ];
+    let (_, c, _) = compare_json(&args);
+    let only_a = c["comparison"]["only_in_a"].as_array().unwrap();
+    assert_eq!(only_a.len(), 1);
+    assert!(only_a[0]["key"].as_str().unwrap().ends_with("/tag.js"));
+    assert_eq!(
+        ads.paths().len(),
+        3,
+        "warm-up and two runs of A; B never asked"
+    );
+}
+
+#[test]
+fn identical_variants_show_no_significant_difference() {
+    let page = format!("{BLOG}/index.html");
+    let (code, c, _) = compare_json(&[
+        page.clone(),
+        page,
+        "--runs".into(),
+        "5".into(),
+        "--fail-if".into(),
+        "fully_loaded>+1ms".into(),
+    ]);
+    assert_eq!(code, 0);
+    for m in c["comparison"]["metrics"].as_array().unwrap() {
+        if m["unit"] != "ms" {
+            assert_eq!(m["significant"], false, "{m}");
+            assert_eq!(m["diff"], 0.0);
+        }
+    }
+    assert!(c["comparison"]["only_in_a"].as_array().unwrap().is_empty());
+    assert!(c["comparison"]["changed"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn gates_fail_only_on_significant_regressions() {
+    let mut args = vec![
+        format!("{BLOG}/index.html"),
+        format!("{BLOG}/with-ads.html"),
+        "--runs".into(),
+        "3".into(),
+    ];
+    args.extend(serve_ads());
+    let mut tripped = args.clone();
+    tripped.extend(["--fail-if".into(), "bytes>+10%".into()]);
+    let (code, _, err) = compare_json(&tripped);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("bytes>+10%: tripped"), "{err}");
+    let mut within = args;
+    within.extend(["--fail-if".into(), "requests>+20".into()]);
+    let (code, _, _) = compare_json(&within);
+    assert_eq!(code, 0);
+    let (code, _, err) = pagecost(&["compare", BLOG, BLOG, "--fail-if", "speed>+1"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown metric"), "{err}");
+}
+
+#[test]
+fn bad_block_patterns_and_missing_variants_are_usage_errors() {
+    let (code, _, err) = pagecost(&["compare", BLOG, "--block", "category:ads"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("unknown category 'ads'") && err.contains("did you mean: ad"),
+        "{err}"
+    );
+    let (code, _, err) = pagecost(&["compare", BLOG]);
+    assert_eq!(code, 2);
+    assert!(err.contains("needs a variant B"), "{err}");
+}
+
+#[test]
+fn runs_that_fail_are_left_out_and_all_failing_is_an_error() {
+    // B's server answers the first two loads (warm-up and run 1) and then resets.
+    let flaky = TestServer::start_seq(vec![(
+        "/",
+        vec![
+            Route::html("ok"),
+            Route::html("ok"),
+            Route::html("x").action(support::Action::ResetBeforeHeaders),
+        ],
+    )]);
+    let a = format!("{BLOG}/index.html");
+    let (code, c, _) = compare_json(&[a.clone(), flaky.url("/"), "--runs".into(), "3".into()]);
+    assert_eq!(code, 0);
+    assert_eq!(c["comparison"]["runs"], serde_json::json!([3, 1]));
+    assert_eq!(
+        c["comparison"]["failed_runs"][1].as_array().unwrap().len(),
+        2
+    );
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let (code, _, err) = pagecost(&["compare", &a, &format!("http://{closed}/"), "--runs", "2"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("connect"), "{err}");
+}
+
+#[test]
+fn markdown_is_made_for_a_pull_request_comment() {
+    let mut args: Vec<String> = vec![
+        "compare".into(),
+        format!("{BLOG}/index.html"),
+        format!("{BLOG}/with-ads.html"),
+        "--runs".into(),
+        "2".into(),
+        "--format".into(),
+        "markdown".into(),
+        "-q".into(),
+    ];
+    args.extend(serve_ads());
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, _) = pagecost(&refs);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("### pagecost compare"));
+    assert!(out.contains("| requests | 3 | 13 | +10 |"), "{out}");
+    assert!(
+        out.contains("<details><summary>Only in B: 10 requests"),
+        "{out}"
+    );
+    assert!(
+        out.contains("| Google/Doubleclick Ads | 0 req, 0 B | 10 req,"),
+        "{out}"
+    );
+}
