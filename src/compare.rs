@@ -348,9 +348,11 @@ impl Gate {
             "requests" => "requests",
             "ttfb" | "document_ttfb" | "document_ttfb_ms" => "document_ttfb_ms",
             "fully_loaded" | "fully_loaded_ms" | "load" => "fully_loaded_ms",
-            other => return Err(format!(
+            other => {
+                return Err(format!(
                 "{s}: unknown metric '{other}' (use bytes, decoded, requests, ttfb, fully_loaded)"
-            )),
+            ))
+            }
         };
         if let Some(p) = limit.strip_suffix('%') {
             let p: f64 = p

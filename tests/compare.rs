@@ -286,3 +286,20 @@ fn markdown_is_made_for_a_pull_request_comment() {
         "{out}"
     );
 }
+
+#[test]
+fn a_budget_is_judged_on_variant_b() {
+    let mut args = vec![
+        format!("{BLOG}/index.html"),
+        format!("{BLOG}/with-ads.html"),
+        "--runs".into(),
+        "2".into(),
+        "--max-bytes".into(),
+        "100KB".into(),
+    ];
+    args.extend(serve_ads());
+    let (code, c, _) = compare_json(&args);
+    assert_eq!(code, 1, "B is over 100 KB");
+    assert_eq!(c["budget_b"]["lines"][0]["status"], "fail");
+    assert_eq!(c["budget_b"]["lines"][0]["runs"], 2);
+}

@@ -108,6 +108,10 @@ pub struct CompareArgs {
     #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
     pub format: CompareFormat,
 
+    /// Budgets judged on variant B's runs (exit 1 when over).
+    #[command(flatten)]
+    pub budget: BudgetArgs,
+
     /// Write the report to FILE instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,

@@ -18,6 +18,7 @@ pub fn run(a: CompareArgs) -> anyhow::Result<Outcome> {
         .map(|g| Gate::parse(g).map_err(|e| anyhow::anyhow!("--fail-if {e}")))
         .collect::<Result<_, _>>()?;
     let (cfg, vp) = a.net.to_config()?;
+    let budgets = a.budget.load()?;
     let mut cfg_b = cfg.clone();
     for p in &a.block {
         cfg_b.block.push(BlockRule::parse(p)?);
@@ -80,13 +81,29 @@ pub fn run(a: CompareArgs) -> anyhow::Result<Outcome> {
             cmp.metrics.push(m);
         }
     }
-    let report = match a.format {
+    let verdict = budgets
+        .as_ref()
+        .map(|(b, _)| pagecost::budget::evaluate(b, &rb.runs.iter().collect::<Vec<_>>()));
+    let mut report = match a.format {
         CompareFormat::Table => render::render(&cmp),
         CompareFormat::Markdown => render::markdown(&cmp),
-        CompareFormat::Json => {
-            json::render_value(&serde_json::json!({ "comparison": cmp, "a": ra, "b": rb }))
-        }
+        CompareFormat::Json => json::render_value(
+            &serde_json::json!({ "comparison": cmp, "a": ra, "b": rb, "budget_b": verdict }),
+        ),
     };
+    if let (Some(v), Some((_, name))) = (&verdict, &budgets) {
+        match a.format {
+            CompareFormat::Table => report.push_str(&pagecost::report::budget::table(
+                v,
+                &format!("{name} (variant B)"),
+            )),
+            CompareFormat::Markdown => {
+                report.push('\n');
+                report.push_str(&pagecost::report::budget::markdown(v, &rb.target));
+            }
+            CompareFormat::Json => {}
+        }
+    }
     emit(&report, a.output.as_deref())?;
     let mut tripped = false;
     for g in &gates {
@@ -94,6 +111,14 @@ pub fn run(a: CompareArgs) -> anyhow::Result<Outcome> {
         tripped |= t;
         if !a.quiet || t {
             eprintln!("pagecost: --fail-if {why}");
+        }
+    }
+    if let Some(v) = &verdict {
+        tripped |= v.failed();
+        if std::env::var("GITHUB_ACTIONS").is_ok_and(|x| x == "true") {
+            for line in pagecost::report::budget::github_annotations(v) {
+                eprintln!("{line}");
+            }
         }
     }
     Ok(if tripped {
