@@ -63,6 +63,8 @@ pub enum CompareFormat {
     Json,
     /// Markdown for a pull-request comment.
     Markdown,
+    /// One self-contained HTML report: verdicts, difference charts, both waterfalls.
+    Html,
 }
 
 #[derive(Args, Debug)]
@@ -231,6 +233,8 @@ pub enum Format {
     Junit,
     /// HAR 1.2, for browsers' network panels and HAR viewers (sensitive headers redacted).
     Har,
+    /// One self-contained HTML report with an SVG waterfall.
+    Html,
 }
 
 #[derive(Args, Debug)]

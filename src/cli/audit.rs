@@ -97,6 +97,7 @@ pub fn run(a: AuditArgs) -> anyhow::Result<Outcome> {
         Format::Junit => {
             budget_report::junit(&verdict.as_ref().expect("checked above").0, &shown.url)
         }
+        Format::Html => pagecost::report::html::render(shown),
         Format::Har => {
             let opts = pagecost::har::ExportOptions {
                 include_sensitive: a.include_sensitive,

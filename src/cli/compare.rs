@@ -87,6 +87,9 @@ pub fn run(a: CompareArgs) -> anyhow::Result<Outcome> {
     let mut report = match a.format {
         CompareFormat::Table => render::render(&cmp),
         CompareFormat::Markdown => render::markdown(&cmp),
+        CompareFormat::Html => {
+            pagecost::report::html::render_compare(&cmp, ra.median(), rb.median())
+        }
         CompareFormat::Json => json::render_value(
             &serde_json::json!({ "comparison": cmp, "a": ra, "b": rb, "budget_b": verdict }),
         ),
@@ -101,7 +104,7 @@ pub fn run(a: CompareArgs) -> anyhow::Result<Outcome> {
                 report.push('\n');
                 report.push_str(&pagecost::report::budget::markdown(v, &rb.target));
             }
-            CompareFormat::Json => {}
+            CompareFormat::Json | CompareFormat::Html => {}
         }
     }
     emit(&report, a.output.as_deref())?;

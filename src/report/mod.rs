@@ -2,6 +2,7 @@
 
 pub mod budget;
 pub mod compare;
+pub mod html;
 pub mod json;
 pub mod links;
 pub mod markdown;

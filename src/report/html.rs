@@ -1,0 +1,515 @@
+//! `--format html`: one self-contained file (no network, no external assets) with the
+//! summary, totals per type, host and third party, problems, and an SVG waterfall coloured
+//! per phase and per resource type, with tooltips and a filter box. For `compare`, both
+//! waterfalls on one time scale and the difference charts.
+
+use super::{human_bytes, human_ms, redact_url};
+use crate::compare::Comparison;
+use crate::model::{Bucket, Entry, Load, ResourceType};
+use std::fmt::Write as _;
+
+/// Phase names and colours, in the order they happen.
+const PHASES: [(&str, &str); 7] = [
+    ("blocked", "#c9ccd1"),
+    ("dns", "#1aa39a"),
+    ("connect", "#f0a030"),
+    ("ssl", "#a45ee5"),
+    ("send", "#4a90e2"),
+    ("wait", "#62c370"),
+    ("receive", "#1f5fbf"),
+];
+
+fn type_colour(t: ResourceType) -> &'static str {
+    match t {
+        ResourceType::Document => "#3366cc",
+        ResourceType::Iframe => "#8d6e63",
+        ResourceType::Stylesheet => "#9c27b0",
+        ResourceType::Script => "#e6a700",
+        ResourceType::Image => "#0f9d58",
+        ResourceType::Font => "#e91e63",
+        ResourceType::Media => "#00acc1",
+        ResourceType::Other => "#8a8f98",
+    }
+}
+
+/// Escapes text for HTML and SVG.
+pub fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c if c.is_control() => o.push(' '),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+const CSS: &str = r#"
+:root { --fg:#1d2330; --muted:#5f6b7a; --line:#e3e7ed; --bg:#f6f8fa; --card:#fff; --bad:#c62828; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); }
+header { background: #1d2330; color: #fff; padding: 18px 28px; }
+header h1 { margin: 0 0 4px; font-size: 20px; font-weight: 600; }
+header .url { color: #b8c4d6; word-break: break-all; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 13px; }
+main { padding: 20px 28px 40px; max-width: 1400px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(160px, 1fr)); gap: 12px; margin-bottom: 22px; }
+.card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; }
+.card .k { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
+.card .v { font-size: 22px; font-weight: 600; margin-top: 2px; }
+.card.bad .v { color: var(--bad); }
+h2 { font-size: 16px; margin: 26px 0 10px; }
+.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(400px, 1fr)); gap: 16px; align-items: start; }
+table { border-collapse: collapse; width: 100%; background: var(--card); border: 1px solid var(--line); border-radius: 8px; overflow: hidden; }
+th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--line); font-variant-numeric: tabular-nums; }
+th { background: #eef1f5; font-weight: 600; font-size: 12px; color: var(--muted); }
+td.n, th.n { text-align: right; white-space: nowrap; }
+td:first-child { overflow-wrap: anywhere; min-width: 96px; }
+.share { display: inline-block; height: 8px; background: #4a90e2; border-radius: 2px; vertical-align: middle; }
+.problems li { margin: 4px 0; }
+.problems code, td code { font-size: 12px; }
+.bad { color: var(--bad); }
+.legend { display: flex; flex-wrap: wrap; gap: 14px; margin: 6px 0 10px; color: var(--muted); font-size: 12px; }
+.legend span { display: inline-flex; align-items: center; gap: 5px; }
+.legend i { display: inline-block; width: 12px; height: 12px; border-radius: 2px; }
+.filter { margin: 4px 0 10px; }
+.filter input { width: 360px; max-width: 100%; padding: 7px 10px; border: 1px solid #c5ccd6; border-radius: 6px; font: inherit; }
+.wf { background: var(--card); border: 1px solid var(--line); border-radius: 8px; overflow-x: auto; }
+svg text { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; fill: #1d2330; }
+svg .axis text { fill: #5f6b7a; font-family: system-ui, sans-serif; font-size: 11px; }
+svg g.row:hover rect.hl { fill: #eef4ff; }
+footer { color: var(--muted); font-size: 12px; margin-top: 24px; }
+"#;
+
+const JS: &str = r#"
+function pcFilter(box) {
+  const q = box.value.toLowerCase();
+  const svg = document.getElementById(box.dataset.target);
+  const rows = svg.querySelectorAll('g.row');
+  const top = Number(svg.dataset.top), h = Number(svg.dataset.rowh);
+  let y = 0;
+  rows.forEach(r => {
+    const hit = !q || r.dataset.text.includes(q);
+    r.style.display = hit ? '' : 'none';
+    if (hit) { r.setAttribute('transform', 'translate(0,' + (top + y * h) + ')'); y++; }
+  });
+  svg.setAttribute('height', top + y * h + 8);
+  svg.querySelectorAll('.grid-line').forEach(l => l.setAttribute('y2', top + y * h));
+}
+"#;
+
+fn page(title: &str, subtitle: &str, body: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{}</title><style>{CSS}</style><script>{JS}</script></head>\
+         <body><header><h1>{}</h1><div class=\"url\">{}</div></header><main>{body}\
+         <footer>Made by pagecost {} — a static load (no JavaScript run); requests made by scripts at run time are not in it.</footer>\
+         </main></body></html>\n",
+        esc(title),
+        esc(title),
+        esc(subtitle),
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+fn card(k: &str, v: &str, bad: bool) -> String {
+    format!(
+        "<div class=\"card{}\"><div class=\"k\">{}</div><div class=\"v\">{}</div></div>",
+        if bad { " bad" } else { "" },
+        esc(k),
+        esc(v)
+    )
+}
+
+fn cards(l: &Load) -> String {
+    let t = &l.totals;
+    let mut o = String::from("<div class=\"cards\">");
+    o.push_str(&card("requests", &t.requests.to_string(), false));
+    o.push_str(&card("transferred", &human_bytes(t.transfer_bytes), false));
+    o.push_str(&card("decoded", &human_bytes(t.decoded_bytes), false));
+    o.push_str(&card(
+        "document TTFB",
+        &l.document_ttfb_ms
+            .map_or_else(|| "unknown".into(), human_ms),
+        false,
+    ));
+    o.push_str(&card("fully loaded", &human_ms(l.fully_loaded_ms), false));
+    o.push_str(&card("failed", &t.failed.to_string(), t.failed > 0));
+    o.push_str(&card("empty", &t.empty.to_string(), t.empty > 0));
+    o.push_str(&card(
+        "third parties",
+        &format!(
+            "{} · {}",
+            t.third_party.requests,
+            human_bytes(t.third_party.transfer_bytes)
+        ),
+        false,
+    ));
+    o.push_str("</div>");
+    o
+}
+
+fn bucket_table(title: &str, rows: &[(String, Bucket)], total: u64) -> String {
+    let mut o = format!(
+        "<table><tr><th>{}</th><th class=\"n\">requests</th><th class=\"n\">transferred</th><th class=\"n\">decoded</th><th>share</th></tr>",
+        esc(title)
+    );
+    for (name, b) in rows {
+        let w = if total > 0 {
+            (b.transfer_bytes as f64 / total as f64 * 80.0).round()
+        } else {
+            0.0
+        };
+        let _ = write!(
+            o,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td><span class=\"share\" style=\"width:{w}px\"></span></td></tr>",
+            esc(name),
+            b.requests,
+            human_bytes(b.transfer_bytes),
+            human_bytes(b.decoded_bytes)
+        );
+    }
+    o.push_str("</table>");
+    o
+}
+
+fn totals(l: &Load) -> String {
+    let t = &l.totals;
+    let mut by_type: Vec<(String, Bucket)> =
+        t.by_type.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    by_type.sort_by(|a, b| b.1.transfer_bytes.cmp(&a.1.transfer_bytes));
+    let mut by_host: Vec<(String, Bucket)> =
+        t.by_host.iter().map(|(k, v)| (k.clone(), *v)).collect();
+    by_host.sort_by(|a, b| b.1.transfer_bytes.cmp(&a.1.transfer_bytes));
+    let mut parties = vec![
+        ("first party".to_string(), t.first_party),
+        ("third parties".to_string(), t.third_party),
+    ];
+    parties.extend(t.by_entity.iter().map(|(k, v)| (format!("· {k}"), *v)));
+    parties.extend(
+        t.by_category
+            .iter()
+            .map(|(k, v)| (format!("category: {k}"), *v)),
+    );
+    format!(
+        "<h2>Where the bytes go</h2><div class=\"grid\">{}{}{}</div>",
+        bucket_table("type", &by_type, t.transfer_bytes),
+        bucket_table("host", &by_host, t.transfer_bytes),
+        bucket_table("party / entity", &parties, t.transfer_bytes)
+    )
+}
+
+fn problems(l: &Load) -> String {
+    let bad: Vec<&Entry> = l
+        .entries
+        .iter()
+        .filter(|e| e.failed() || e.empty())
+        .collect();
+    if bad.is_empty() {
+        return String::new();
+    }
+    let mut o = String::from("<h2 class=\"bad\">Problems</h2><ul class=\"problems\">");
+    for e in bad {
+        let what = match (&e.error, e.status) {
+            (Some(err), _) => format!("{}: {}", err.kind, err.message),
+            (None, Some(s)) if s >= 400 => format!("HTTP {s}"),
+            _ => format!("empty {} (0 bytes)", e.resource_type),
+        };
+        let _ = write!(
+            o,
+            "<li><b>{}</b> <code>{}</code> — referenced at <code>{}</code></li>",
+            esc(&what),
+            esc(&redact_url(&e.url)),
+            esc(&l.referenced_at(e))
+        );
+    }
+    o.push_str("</ul>");
+    o
+}
+
+fn legend() -> String {
+    let mut o = String::from("<div class=\"legend\">");
+    for (name, c) in PHASES {
+        let _ = write!(o, "<span><i style=\"background:{c}\"></i>{name}</span>");
+    }
+    o.push_str("<span style=\"margin-left:12px\">type:</span>");
+    for t in ResourceType::ALL {
+        let _ = write!(
+            o,
+            "<span><i style=\"background:{}\"></i>{}</span>",
+            type_colour(t),
+            t
+        );
+    }
+    o.push_str("</div>");
+    o
+}
+
+fn short(u: &str, max: usize) -> String {
+    let n = u.chars().count();
+    if n <= max {
+        return u.to_string();
+    }
+    let head: String = u.chars().take(max * 2 / 3).collect();
+    let tail: String = u.chars().skip(n - (max - max * 2 / 3 - 1)).collect();
+    format!("{head}…{tail}")
+}
+
+/// The waterfall of one load as an SVG, on a time scale of `scale_ms`.
+fn waterfall(l: &Load, id: &str, scale_ms: f64) -> String {
+    const ROW: f64 = 20.0;
+    const TOP: f64 = 28.0;
+    const LABEL: f64 = 610.0;
+    const BARW: f64 = 600.0;
+    let width = LABEL + BARW + 20.0;
+    let scale = if scale_ms > 0.0 { BARW / scale_ms } else { 0.0 };
+    let height = TOP + ROW * l.entries.len() as f64 + 8.0;
+    let mut o = format!(
+        "<div class=\"filter\"><input type=\"search\" placeholder=\"Filter requests (URL, type, status, host)…\" data-target=\"{id}\" oninput=\"pcFilter(this)\"></div>\
+         <div class=\"wf\"><svg id=\"{id}\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" data-top=\"{TOP}\" data-rowh=\"{ROW}\">"
+    );
+    // Time axis with grid lines.
+    let step = nice_step(scale_ms / 8.0);
+    o.push_str("<g class=\"axis\">");
+    let mut t = 0.0;
+    while t <= scale_ms + 1e-9 && step > 0.0 {
+        let x = LABEL + t * scale;
+        let _ = write!(
+            o,
+            "<line class=\"grid-line\" x1=\"{x:.1}\" y1=\"{}\" x2=\"{x:.1}\" y2=\"{}\" stroke=\"#e3e7ed\"/><text x=\"{x:.1}\" y=\"16\" text-anchor=\"middle\">{}</text>",
+            TOP - 6.0,
+            height - 8.0,
+            esc(&human_ms(t))
+        );
+        t += step;
+    }
+    o.push_str("</g>");
+    for (i, e) in l.entries.iter().enumerate() {
+        let y = TOP + i as f64 * ROW;
+        let status = match (&e.error, e.status) {
+            (Some(err), Some(s)) => format!("{s} {}", err.kind),
+            (Some(err), None) => err.kind.to_string(),
+            (None, Some(s)) => s.to_string(),
+            (None, None) => "-".into(),
+        };
+        let url = redact_url(&e.url);
+        let tip = tooltip(l, e, &status);
+        let text = format!("{} {} {} {}", url, e.resource_type, status, e.host()).to_lowercase();
+        let bad = e.failed() || e.empty();
+        let _ = write!(
+            o,
+            "<g class=\"row\" transform=\"translate(0,{y})\" data-text=\"{}\"><title>{}</title>\
+             <rect class=\"hl\" x=\"0\" y=\"0\" width=\"{width}\" height=\"{ROW}\" fill=\"{}\"/>\
+             <rect x=\"6\" y=\"5\" width=\"8\" height=\"10\" rx=\"2\" fill=\"{}\"/>\
+             <text x=\"20\" y=\"14\">{:>3}</text><text x=\"52\" y=\"14\"{}>{}</text><text x=\"120\" y=\"14\" fill=\"#5f6b7a\">{}</text>\
+             <text x=\"200\" y=\"14\">{}</text><text x=\"{}\" y=\"14\" text-anchor=\"end\">{}</text>",
+            esc(&text),
+            esc(&tip),
+            if i % 2 == 0 { "#ffffff" } else { "#fafbfc" },
+            type_colour(e.resource_type),
+            i + 1,
+            if bad { " fill=\"#c62828\"" } else { "" },
+            esc(&status),
+            e.resource_type,
+            esc(&short(&url, 44)),
+            LABEL - 10.0,
+            esc(&human_bytes(e.transfer_bytes))
+        );
+        let mut x = LABEL + e.started_ms * scale;
+        let t = &e.timings_ms;
+        let phases = [
+            t.blocked_ms,
+            t.dns_ms,
+            t.connect_ms.map(|c| c - t.ssl_ms.unwrap_or(0.0)),
+            t.ssl_ms,
+            t.send_ms,
+            t.wait_ms,
+            t.receive_ms,
+        ];
+        let mut drew = false;
+        for ((name, colour), v) in PHASES.iter().zip(phases) {
+            let Some(ms) = v.filter(|m| *m > 0.0) else {
+                continue;
+            };
+            let w = (ms * scale).max(0.5);
+            let _ = write!(o, "<rect x=\"{x:.2}\" y=\"4\" width=\"{w:.2}\" height=\"12\" fill=\"{colour}\"><title>{name}: {}</title></rect>", esc(&format_ms(ms)));
+            x += ms * scale;
+            drew = true;
+        }
+        if !drew {
+            let w = (e.duration_ms * scale).max(2.0);
+            let fill = if bad { "#c62828" } else { "#8a8f98" };
+            let _ = write!(o, "<rect x=\"{:.2}\" y=\"4\" width=\"{w:.2}\" height=\"12\" fill=\"{fill}\" opacity=\"0.7\"/>", LABEL + e.started_ms * scale);
+        }
+        // The duration after the bar, or before it when the bar ends near the right edge.
+        let label = esc(&human_ms(e.duration_ms));
+        if x + 64.0 < width {
+            let _ = write!(
+                o,
+                "<text x=\"{:.1}\" y=\"14\" fill=\"#5f6b7a\">{label}</text></g>",
+                x + 4.0
+            );
+        } else {
+            let start = LABEL + e.started_ms * scale;
+            let _ = write!(o, "<text x=\"{:.1}\" y=\"14\" fill=\"#5f6b7a\" text-anchor=\"end\">{label}</text></g>", start - 4.0);
+        }
+    }
+    o.push_str("</svg></div>");
+    o
+}
+
+fn format_ms(ms: f64) -> String {
+    if ms < 10.0 {
+        format!("{ms:.2} ms")
+    } else {
+        human_ms(ms)
+    }
+}
+
+fn tooltip(l: &Load, e: &Entry, status: &str) -> String {
+    let t = &e.timings_ms;
+    let p = |n: &str, v: Option<f64>| {
+        v.map(|x| format!("\n  {n}: {}", format_ms(x)))
+            .unwrap_or_default()
+    };
+    format!(
+        "{}\n{} · {} · {}\nstarted {} · took {}{}{}{}{}{}{}{}\ntransferred {} · decoded {}{}\nreferenced at {}{}",
+        redact_url(&e.url),
+        status,
+        e.resource_type,
+        e.mime_type.as_deref().unwrap_or("?"),
+        format_ms(e.started_ms),
+        format_ms(e.duration_ms),
+        p("blocked", t.blocked_ms),
+        p("dns", t.dns_ms),
+        p("connect", t.connect_ms),
+        p("ssl", t.ssl_ms),
+        p("send", t.send_ms),
+        p("wait", t.wait_ms),
+        p("receive", t.receive_ms),
+        human_bytes(e.transfer_bytes),
+        human_bytes(e.decoded_bytes),
+        e.http_version.as_deref().map(|v| format!(" · {v}")).unwrap_or_default(),
+        l.referenced_at(e),
+        e.party
+            .as_ref()
+            .and_then(|p| p.entity.clone())
+            .map(|x| format!("\nthird party: {x}"))
+            .unwrap_or_default()
+    )
+}
+
+/// A readable axis step near `raw` milliseconds: 1, 2 or 5 times a power of ten.
+fn nice_step(raw: f64) -> f64 {
+    if raw <= 0.0 || !raw.is_finite() {
+        return 0.0;
+    }
+    let p = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * p)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * p)
+}
+
+/// The HTML report of one load.
+pub fn render(l: &Load) -> String {
+    let mut body = cards(l);
+    body.push_str(&problems(l));
+    body.push_str(&totals(l));
+    body.push_str("<h2>Waterfall</h2>");
+    body.push_str(&legend());
+    body.push_str(&waterfall(l, "wf-a", l.fully_loaded_ms));
+    if !l.notes.is_empty() {
+        body.push_str("<h2>Notes</h2><ul>");
+        for n in &l.notes {
+            let _ = write!(body, "<li>{}</li>", esc(n));
+        }
+        body.push_str("</ul>");
+    }
+    page("pagecost report", &redact_url(&l.url), &body)
+}
+
+/// The HTML report of a comparison: the verdicts, difference charts, and both median runs'
+/// waterfalls on one time scale.
+pub fn render_compare(c: &Comparison, a: &Load, b: &Load) -> String {
+    let mut body = String::from("<h2>Verdict</h2><table><tr><th>metric</th><th class=\"n\">A</th><th class=\"n\">B</th><th>verdict</th></tr>");
+    let fmt = |unit: &str, v: f64| match unit {
+        "ms" => human_ms(v),
+        "bytes" => human_bytes(v.max(0.0) as u64),
+        _ => format!("{v:.0}"),
+    };
+    for m in &c.metrics {
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}{}{}</td></tr>",
+            esc(&m.name.replace('_', " ")),
+            fmt(&m.unit, m.a.median),
+            fmt(&m.unit, m.b.median),
+            if m.significant { "<b>" } else { "" },
+            esc(&m.verdict),
+            if m.significant { "</b>" } else { "" }
+        );
+    }
+    body.push_str("</table><h2>Shorter is better</h2>");
+    for m in c.metrics.iter().filter(|m| {
+        matches!(
+            m.name.as_str(),
+            "transfer_bytes" | "requests" | "fully_loaded_ms"
+        )
+    }) {
+        let max = m.a.median.max(m.b.median).max(1e-9);
+        let _ = write!(
+            body,
+            "<div style=\"margin:8px 0\"><b>{}</b>",
+            esc(&m.name.replace('_', " "))
+        );
+        for (side, v, colour) in [("A", m.a.median, "#4a90e2"), ("B", m.b.median, "#e8710a")] {
+            let w = (v / max * 600.0).round();
+            let _ = write!(
+                body,
+                "<div style=\"display:flex;align-items:center;gap:8px;margin:3px 0\"><span style=\"width:14px\">{side}</span><span style=\"display:inline-block;height:14px;width:{w}px;background:{colour};border-radius:2px\"></span><span>{}</span></div>",
+                fmt(&m.unit, v)
+            );
+        }
+        body.push_str("</div>");
+    }
+    let scale = a.fully_loaded_ms.max(b.fully_loaded_ms);
+    body.push_str("<h2>Waterfalls on one time scale</h2>");
+    body.push_str(&legend());
+    let _ = write!(body, "<h2>A: <code>{}</code></h2>", esc(&redact_url(&c.a)));
+    body.push_str(&waterfall(a, "wf-a", scale));
+    let _ = write!(body, "<h2>B: <code>{}</code></h2>", esc(&redact_url(&c.b)));
+    body.push_str(&waterfall(b, "wf-b", scale));
+    page(
+        "pagecost compare",
+        &format!("A {} · B {}", redact_url(&c.a), redact_url(&c.b)),
+        &body,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_steps_are_round_numbers() {
+        assert_eq!(nice_step(0.7), 1.0);
+        assert_eq!(nice_step(130.0), 200.0);
+        assert_eq!(nice_step(4.1), 5.0);
+        assert_eq!(nice_step(0.0), 0.0);
+    }
+
+    #[test]
+    fn page_text_is_escaped() {
+        assert_eq!(
+            esc("<script>\"x\" & 'y'</script>"),
+            "&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/script&gt;"
+        );
+    }
+}
