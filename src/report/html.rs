@@ -182,10 +182,10 @@ fn totals(l: &Load) -> String {
     let t = &l.totals;
     let mut by_type: Vec<(String, Bucket)> =
         t.by_type.iter().map(|(k, v)| (k.to_string(), *v)).collect();
-    by_type.sort_by(|a, b| b.1.transfer_bytes.cmp(&a.1.transfer_bytes));
+    by_type.sort_by_key(|b| std::cmp::Reverse(b.1.transfer_bytes));
     let mut by_host: Vec<(String, Bucket)> =
         t.by_host.iter().map(|(k, v)| (k.clone(), *v)).collect();
-    by_host.sort_by(|a, b| b.1.transfer_bytes.cmp(&a.1.transfer_bytes));
+    by_host.sort_by_key(|b| std::cmp::Reverse(b.1.transfer_bytes));
     let mut parties = vec![
         ("first party".to_string(), t.first_party),
         ("third parties".to_string(), t.third_party),
