@@ -26,6 +26,7 @@ pub fn run(a: AuditArgs) -> anyhow::Result<Outcome> {
     let opts = table::TableOptions {
         width: None,
         connections: a.connections,
+        color: a.output.is_none() && super::color_stdout(),
     };
     let (runs, load) = if a.runs > 1 {
         let r = rt.block_on(pagecost::audit_runs(

@@ -55,6 +55,14 @@ pub fn run(cli: args::Cli) -> anyhow::Result<Outcome> {
     }
 }
 
+/// Whether stdout takes colours: a terminal, and neither NO_COLOR nor TERM=dumb set.
+pub fn color_stdout() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var("TERM").map_or(true, |t| t != "dumb")
+}
+
 /// Writes the report to the output file or stdout.
 pub fn emit(report: &str, output: Option<&std::path::Path>) -> anyhow::Result<()> {
     use anyhow::Context;

@@ -19,6 +19,8 @@ pub struct TableOptions {
     pub width: Option<u16>,
     /// Add the connection view.
     pub connections: bool,
+    /// Colour the waterfall's phases (a terminal without NO_COLOR).
+    pub color: bool,
 }
 
 /// Renders the whole terminal report.
@@ -391,7 +393,19 @@ fn shorten(s: &str, max: usize) -> String {
 }
 
 /// One bar on the page timeline: `.` blocked, `-` waiting for the first byte, `#` receiving.
-fn bar(e: &Entry, scale_ms: f64, width: usize) -> String {
+/// Waterfall characters and ANSI colours per phase, in order.
+const PHASE_MARKS: [(char, &str); 7] = [
+    ('.', "90"), // blocked
+    (':', "36"), // dns
+    ('=', "33"), // connect (TCP)
+    ('%', "35"), // ssl
+    ('>', "34"), // send
+    ('-', "32"), // wait
+    ('#', "94"), // receive
+];
+
+/// One bar on the page timeline, a character (and colour) per phase.
+fn bar(e: &Entry, scale_ms: f64, width: usize, color: bool) -> String {
     if scale_ms <= 0.0 {
         return " ".repeat(width);
     }
@@ -400,32 +414,81 @@ fn bar(e: &Entry, scale_ms: f64, width: usize) -> String {
             .floor()
             .clamp(0.0, width as f64) as usize
     };
+    let t = &e.timings_ms;
+    let tcp = t.connect_ms.map(|c| c - t.ssl_ms.unwrap_or(0.0));
+    let phases = [
+        t.blocked_ms,
+        t.dns_ms,
+        tcp,
+        t.ssl_ms,
+        t.send_ms,
+        t.wait_ms,
+        t.receive_ms,
+    ];
     let start = col(e.started_ms);
-    let blocked_end = col(e.started_ms + e.timings_ms.blocked_ms.unwrap_or(0.0));
-    let wait_end = col(e.started_ms
-        + e.timings_ms.blocked_ms.unwrap_or(0.0)
-        + e.timings_ms.wait_ms.unwrap_or(e.duration_ms));
     let end = col(e.ended_ms()).max(start + 1).min(width);
-    let mut s = String::with_capacity(width);
+    // Column boundaries of each phase.
+    let mut bounds = Vec::with_capacity(7);
+    let mut at = e.started_ms;
+    for p in phases {
+        at += p.unwrap_or(0.0).max(0.0);
+        bounds.push(col(at));
+    }
+    let no_phases = phases.iter().all(|p| p.is_none());
+    let mut s = String::with_capacity(width * if color { 6 } else { 1 });
+    let mut current: Option<&str> = None;
     for i in 0..width {
-        let c = if i < start || i >= end {
-            ' '
-        } else if i < blocked_end {
-            '.'
-        } else if i < wait_end.max(start + 1) && e.timings_ms.receive_ms.is_some() {
-            '-'
-        } else if e.error.is_some() && e.timings_ms.receive_ms.is_none() {
-            'x'
+        let (c, code) = if i < start || i >= end {
+            (' ', None)
+        } else if no_phases || (e.error.is_some() && t.receive_ms.is_none()) {
+            ('x', Some("31"))
         } else {
-            '#'
+            let k = bounds.iter().position(|b| i < *b).unwrap_or(6);
+            (PHASE_MARKS[k].0, Some(PHASE_MARKS[k].1))
         };
+        if color && code != current {
+            match code {
+                Some(code) => s.push_str(&format!("\x1b[{code}m")),
+                None => s.push_str("\x1b[0m"),
+            }
+            current = code;
+        }
         s.push(c);
+    }
+    if color && current.is_some() {
+        s.push_str("\x1b[0m");
     }
     s
 }
 
+/// A URL as the waterfall shows it: the page's own origin left out, as a network panel does.
+fn display_url(load: &Load, u: &str) -> String {
+    let page = url::Url::parse(&load.final_url).ok();
+    match (url::Url::parse(u), page) {
+        (Ok(x), Some(p)) if x.origin() == p.origin() => {
+            let mut s = x.path().to_string();
+            if let Some(q) = x.query() {
+                s.push('?');
+                s.push_str(q);
+            }
+            s
+        }
+        _ => crate::report::redact_url(u),
+    }
+}
+
 fn waterfall(load: &Load, opts: TableOptions) -> String {
     let mut t = new_table(opts);
+    // Fit a terminal: the URL column takes what the other columns leave, the bar shrinks on
+    // narrow screens. Off a terminal, both keep their full widths.
+    let (url_width, bar_width) = match opts.width.or_else(|| t.width()) {
+        Some(w) => {
+            let rest = (w as usize).saturating_sub(72);
+            let bar = BAR_WIDTH.min((rest / 2).max(12));
+            (URL_WIDTH.min(rest.saturating_sub(bar)).max(16), bar)
+        }
+        None => (URL_WIDTH, BAR_WIDTH),
+    };
     t.set_header(vec![
         right("#"),
         right("start"),
@@ -437,7 +500,7 @@ fn waterfall(load: &Load, opts: TableOptions) -> String {
         Cell::new(format!(
             "0{:>w$}",
             human_ms(load.fully_loaded_ms),
-            w = BAR_WIDTH - 1
+            w = bar_width.saturating_sub(1)
         )),
     ]);
     for (i, e) in load.entries.iter().enumerate() {
@@ -447,10 +510,14 @@ fn waterfall(load: &Load, opts: TableOptions) -> String {
             (None, Some(s)) => s.to_string(),
             (None, None) => "-".into(),
         };
-        let mut url = shorten(&e.url, URL_WIDTH);
-        if e.frame_depth > 0 {
-            url = format!("{}{url}", "  ".repeat(e.frame_depth as usize));
-        }
+        let indent = "  ".repeat(e.frame_depth as usize);
+        let url = format!(
+            "{indent}{}",
+            shorten(
+                &display_url(load, &e.url),
+                url_width.saturating_sub(indent.len())
+            )
+        );
         t.add_row(vec![
             right(i + 1),
             right(human_ms(e.started_ms)),
@@ -459,11 +526,11 @@ fn waterfall(load: &Load, opts: TableOptions) -> String {
             right(human_bytes(e.transfer_bytes)),
             right(human_ms(e.duration_ms)),
             Cell::new(sanitize(&url)),
-            Cell::new(bar(e, load.fully_loaded_ms, BAR_WIDTH)),
+            Cell::new(bar(e, load.fully_loaded_ms, bar_width, opts.color)),
         ]);
     }
     format!(
-        "{t}\nwaterfall: . blocked  - waiting (TTFB)  # receiving  x failed\n\
+        "{t}\nwaterfall: . blocked  : dns  = connect  % tls  > send  - wait (TTFB)  # receive  x failed\n\
          Static engine: requests made by JavaScript at run time are not seen (audit a HAR export for those).\n"
     )
 }
