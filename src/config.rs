@@ -124,6 +124,41 @@ pub struct AuditConfig {
     pub block: Vec<crate::party::BlockRule>,
     /// Block every third-party request.
     pub block_third_parties: bool,
+    /// Stops a load early (Ctrl-C): what finished is kept, the rest is `aborted`, the load is
+    /// marked partial.
+    pub cancel: Option<Cancel>,
+}
+
+/// A cancellation signal shared by the CLI and the engine.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel {
+    inner: std::sync::Arc<(std::sync::atomic::AtomicBool, tokio::sync::Notify)>,
+}
+
+impl Cancel {
+    /// Signals every load using this to stop.
+    pub fn cancel(&self) {
+        self.inner
+            .0
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.inner.1.notify_waiters();
+    }
+
+    /// Whether it was signalled.
+    pub fn is_cancelled(&self) -> bool {
+        self.inner.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Resolves once signalled.
+    pub async fn cancelled(&self) {
+        loop {
+            let notified = self.inner.1.notified();
+            if self.is_cancelled() {
+                return;
+            }
+            notified.await;
+        }
+    }
 }
 
 /// curl's `--connect-to HOST:PORT:ADDR:PORT2`: requests for HOST:PORT go to ADDR:PORT2 (the
@@ -200,6 +235,7 @@ impl Default for AuditConfig {
             connect_to: Vec::new(),
             block: Vec::new(),
             block_third_parties: false,
+            cancel: None,
         }
     }
 }

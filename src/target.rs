@@ -326,6 +326,9 @@ pub async fn audit_runs(
     let mut failed = Vec::new();
     let mut last_err = None;
     for run in 0..n.max(1) {
+        if cfg.cancel.as_ref().is_some_and(|c| c.is_cancelled()) {
+            break;
+        }
         match prepared.load(cfg, vp, events).await {
             Ok(l) => loads.push(l),
             Err(e) => {

@@ -395,6 +395,14 @@ pub struct NetArgs {
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_body: Option<u64>,
 
+    /// Largest body after decoding (a gzip bomb stops here) [default: 100MiB].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_decoded: Option<u64>,
+
+    /// Most references taken from one document or stylesheet [default: 10000].
+    #[arg(long, value_name = "N")]
+    pub max_refs: Option<usize>,
+
     /// Viewport the page is laid out for, WIDTHxHEIGHT [default: 1350x940].
     #[arg(long, value_name = "WxH", value_parser = parse_viewport)]
     pub viewport: Option<(f64, f64)>,
@@ -470,6 +478,12 @@ impl NetArgs {
         }
         if let Some(v) = self.max_body {
             c.max_body_bytes = v;
+        }
+        if let Some(v) = self.max_decoded {
+            c.max_decoded_bytes = v;
+        }
+        if let Some(v) = self.max_refs {
+            c.max_refs_per_doc = v;
         }
         c.throttle = self.throttle.clone();
         c.first_party = self.first_party.clone();

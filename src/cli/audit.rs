@@ -14,7 +14,9 @@ pub fn run(a: AuditArgs) -> anyhow::Result<Outcome> {
     } else if a.page.is_some() {
         anyhow::bail!("--page: only a HAR target has pages");
     }
-    let (cfg, vp) = a.net.to_config()?;
+    let (mut cfg, vp) = a.net.to_config()?;
+    let cancel = pagecost::config::Cancel::default();
+    cfg.cancel = Some(cancel.clone());
     let budgets = a.budget.load()?;
     if a.format == Format::Junit && budgets.is_none() {
         anyhow::bail!("--format junit reports budgets: give --budget FILE or a --max-* limit");
@@ -23,6 +25,13 @@ pub fn run(a: AuditArgs) -> anyhow::Result<Outcome> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    // Ctrl-C stops the load; what finished is reported (marked partial) and the exit is 130.
+    let on_signal = cancel.clone();
+    rt.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_signal.cancel();
+        }
+    });
     let opts = table::TableOptions {
         width: None,
         connections: a.connections,
@@ -38,11 +47,11 @@ pub fn run(a: AuditArgs) -> anyhow::Result<Outcome> {
             &progress,
         ));
         progress.finish();
-        (Some(r?), None)
+        (Some(interrupted(r, &cancel)?), None)
     } else {
         let l = rt.block_on(pagecost::audit(&target, &cfg, &vp, &progress));
         progress.finish();
-        (None, Some(l?))
+        (None, Some(interrupted(l, &cancel)?))
     };
     let shown: &Load = runs
         .as_ref()
@@ -108,6 +117,10 @@ pub fn run(a: AuditArgs) -> anyhow::Result<Outcome> {
         }
     };
     emit(&report, a.output.as_deref())?;
+    if cancel.is_cancelled() {
+        eprintln!("pagecost: interrupted; the report above is partial");
+        return Ok(Outcome::Interrupted);
+    }
     let Some((v, _)) = verdict else {
         return Ok(Outcome::Pass);
     };
@@ -121,4 +134,12 @@ pub fn run(a: AuditArgs) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Pass
     })
+}
+
+/// An audit error after Ctrl-C is the interruption, not a failure of the target.
+fn interrupted<T>(r: pagecost::Result<T>, cancel: &pagecost::config::Cancel) -> anyhow::Result<T> {
+    match r {
+        Err(e) if cancel.is_cancelled() => Err(anyhow::Error::new(e).context(super::Interrupted)),
+        other => Ok(other?),
+    }
 }

@@ -16,16 +16,35 @@ pub enum Outcome {
     Pass,
     /// A budget, regression gate or link check failed (exit 1).
     Fail,
+    /// Interrupted by Ctrl-C; the partial report was written (exit 130).
+    Interrupted,
 }
+
+/// Marks an error caused by Ctrl-C (exit 130).
+#[derive(Debug)]
+pub struct Interrupted;
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("interrupted")
+    }
+}
+
+impl std::error::Error for Interrupted {}
 
 /// Exit codes: 0 pass, 1 a check failed, 2 the command could not run.
 pub fn exit_code(r: anyhow::Result<Outcome>) -> ExitCode {
     match r {
         Ok(Outcome::Pass) => ExitCode::SUCCESS,
         Ok(Outcome::Fail) => ExitCode::from(1),
+        Ok(Outcome::Interrupted) => ExitCode::from(130),
         Err(e) => {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
+            }
+            if e.downcast_ref::<Interrupted>().is_some() {
+                let _ = writeln!(std::io::stderr(), "pagecost: interrupted");
+                return ExitCode::from(130);
             }
             // One line naming the input and the cause.
             let msg = format!("{e:#}")

@@ -235,8 +235,20 @@ impl<'a> Engine<'a> {
 
     async fn run(&mut self) {
         let deadline = tokio::time::Instant::from_std(self.t0 + self.cfg.max_time);
+        let cancel = self.cfg.cancel.clone();
         loop {
-            match tokio::time::timeout_at(deadline, self.tasks.join_next_with_id()).await {
+            let next = tokio::time::timeout_at(deadline, self.tasks.join_next_with_id());
+            let next = match &cancel {
+                Some(c) => tokio::select! {
+                    r = next => r,
+                    () = c.cancelled() => {
+                        self.abort_pending("interrupted".into());
+                        break;
+                    }
+                },
+                None => next.await,
+            };
+            match next {
                 Ok(Some(Ok((id, result)))) => {
                     if let Some(job) = self.pending.remove(&id) {
                         self.arrived(job, result);
@@ -513,7 +525,17 @@ impl<'a> Engine<'a> {
     }
 
     fn document(&mut self, job: &Job, text: &str) {
-        let doc = html::parse_document(text);
+        let depth = html::nesting_depth(text);
+        let doc = if depth > html::MAX_TREE_DEPTH {
+            self.notes.push(format!(
+                "{} nests about {depth} elements deep (over {}): its references were read from a flattened copy (no deep tree), so CSS selectors matched only the elements that reference something",
+                job.url,
+                html::MAX_TREE_DEPTH
+            ));
+            html::parse_document(&html::flatten(text))
+        } else {
+            html::parse_document(text)
+        };
         let refs = html::extract(&doc, text, &job.url, &self.vp, self.cfg.max_refs_per_doc);
         add_skipped(&mut self.skipped, &refs.skipped);
         let idx = self.docs.len();
@@ -626,6 +648,13 @@ impl<'a> Engine<'a> {
                 ));
             }
         }
+        // Credentials in URLs (user:pass@) never reach a report.
+        let redact = crate::report::redact_url;
+        for e in &mut self.entries {
+            e.url = redact(&e.url);
+            e.redirect_url = e.redirect_url.as_deref().map(redact);
+            e.initiator.url = e.initiator.url.as_deref().map(redact);
+        }
         let fully_loaded_ms = self.entries.iter().map(Entry::ended_ms).fold(0.0, f64::max);
         let totals = Totals::from_entries(&self.entries);
         let connections = self
@@ -651,8 +680,8 @@ impl<'a> Engine<'a> {
             .collect();
         Ok(Load {
             tool: concat!("pagecost ", env!("CARGO_PKG_VERSION")).to_string(),
-            url: url.to_string(),
-            final_url: self.final_url.as_ref().unwrap_or(url).to_string(),
+            url: redact(url.as_str()),
+            final_url: redact(self.final_url.as_ref().unwrap_or(url).as_str()),
             started_unix_ms: self.started_unix_ms,
             settings: LoadSettings {
                 user_agent: self.cfg.user_agent.clone(),

@@ -40,6 +40,9 @@ struct Origin {
     slots: Arc<Semaphore>,
     idle: Mutex<Vec<H1Conn>>,
     h2: Mutex<Option<H2Conn>>,
+    /// Whether the slots were opened up for HTTP/2 (done once: a later connection after a
+    /// GOAWAY must not add permits again).
+    unlimited: std::sync::atomic::AtomicBool,
     /// Held while the first TLS connection is opened; `true` once the protocol is known.
     first: tokio::sync::Mutex<bool>,
 }
@@ -152,6 +155,7 @@ impl Pool {
                 slots: Arc::new(Semaphore::new(self.per_origin)),
                 idle: Mutex::new(Vec::new()),
                 h2: Mutex::new(None),
+                unlimited: std::sync::atomic::AtomicBool::new(false),
                 first: tokio::sync::Mutex::new(false),
             })
         }))
@@ -279,7 +283,9 @@ impl Pool {
             };
             *origin.h2.lock().unwrap_or_else(|p| p.into_inner()) = Some(h2.clone());
             // HTTP/2 multiplexes: requests to this origin no longer wait for a slot.
-            origin.slots.add_permits(Semaphore::MAX_PERMITS / 2);
+            if !origin.unlimited.swap(true, Ordering::SeqCst) {
+                origin.slots.add_permits(Semaphore::MAX_PERMITS / 2);
+            }
             if let Some(mut g) = first_guard {
                 *g = true;
             }
@@ -448,6 +454,7 @@ fn authority(url: &Url) -> String {
 /// Classifies a hyper error.
 pub(crate) fn hyper_err(e: &hyper::Error, open: Option<OpenTimings>) -> SendError {
     let msg = chain(e);
+    let lower = msg.to_ascii_lowercase();
     let kind = if e.is_timeout() {
         ErrorKind::Timeout
     } else if e.is_incomplete_message()
@@ -461,12 +468,12 @@ pub(crate) fn hyper_err(e: &hyper::Error, open: Option<OpenTimings>) -> SendErro
             "incomplete",
         ]
         .iter()
-        .any(|m| msg.contains(m))
+        .any(|m| lower.contains(m))
     {
         ErrorKind::Reset
-    } else if e.is_parse() || e.is_parse_status() || e.is_user() {
+    } else if e.is_parse() || e.is_parse_status() || e.is_user() || lower.contains("invalid") {
         ErrorKind::Protocol
-    } else if msg.contains("GOAWAY") || msg.contains("go away") {
+    } else if lower.contains("goaway") || lower.contains("go away") {
         ErrorKind::Reset
     } else {
         ErrorKind::Other

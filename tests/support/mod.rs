@@ -24,6 +24,12 @@ pub enum Action {
     ResetMidBody,
     /// Accept and never answer.
     Hang,
+    /// Send these bytes as the whole response (status line included), then close.
+    Raw(Vec<u8>),
+    /// Send the headers, then the body one byte per interval.
+    Trickle(Duration),
+    /// Declare this Content-Length and send zeros until the client goes away.
+    Endless(u64),
 }
 
 /// One canned response.
@@ -212,6 +218,36 @@ fn serve(
             }
             Action::ResetBeforeHeaders => {
                 reset(&stream);
+                false
+            }
+            Action::Raw(bytes) => {
+                let _ = stream.write_all(&bytes);
+                let _ = stream.flush();
+                std::thread::sleep(Duration::from_millis(20));
+                false
+            }
+            Action::Trickle(every) => {
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n",
+                    route.body.len()
+                );
+                let _ = stream.write_all(head.as_bytes());
+                for b in &route.body {
+                    if stream.write_all(&[*b]).is_err() {
+                        break;
+                    }
+                    std::thread::sleep(every);
+                }
+                false
+            }
+            Action::Endless(len) => {
+                let head = format!("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {len}\r\n\r\n");
+                let _ = stream.write_all(head.as_bytes());
+                let chunk = vec![0u8; 64 * 1024];
+                let mut sent = 0u64;
+                while sent < len && stream.write_all(&chunk).is_ok() {
+                    sent += chunk.len() as u64;
+                }
                 false
             }
             Action::Respond | Action::ResetMidBody => {

@@ -27,6 +27,17 @@ impl TlsServer {
 /// Starts the server. `h2`: offer HTTP/2 by ALPN (else HTTP/1.1 only). `expired`: serve a
 /// certificate that expired in 2001.
 pub fn start(routes: Vec<(&str, Route)>, h2: bool, expired: bool) -> TlsServer {
+    start_with(routes, h2, expired, None)
+}
+
+/// Like [`start`]; with `goaway_after`, each HTTP/2 connection is shut down gracefully (a
+/// GOAWAY frame) once it has served that many requests.
+pub fn start_with(
+    routes: Vec<(&str, Route)>,
+    h2: bool,
+    expired: bool,
+    goaway_after: Option<usize>,
+) -> TlsServer {
     let routes: Arc<HashMap<String, Route>> = Arc::new(
         routes
             .into_iter()
@@ -83,9 +94,16 @@ pub fn start(routes: Vec<(&str, Route)>, h2: bool, expired: bool) -> TlsServer {
                     };
                     let is_h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
                     let io = hyper_util::rt::TokioIo::new(tls);
+                    let served = Arc::new(AtomicUsize::new(0));
+                    let enough = Arc::new(tokio::sync::Notify::new());
+                    let (served2, enough2) = (Arc::clone(&served), Arc::clone(&enough));
                     let svc = hyper::service::service_fn(
                         move |req: hyper::Request<hyper::body::Incoming>| {
                             let routes = Arc::clone(&routes);
+                            let n = served2.fetch_add(1, Ordering::SeqCst) + 1;
+                            if goaway_after.is_some_and(|g| n >= g) {
+                                enough2.notify_one();
+                            }
                             async move {
                                 let path = req
                                     .uri()
@@ -114,11 +132,18 @@ pub fn start(routes: Vec<(&str, Route)>, h2: bool, expired: bool) -> TlsServer {
                         },
                     );
                     if is_h2 {
-                        let _ = hyper::server::conn::http2::Builder::new(
+                        let conn = hyper::server::conn::http2::Builder::new(
                             hyper_util::rt::TokioExecutor::new(),
                         )
-                        .serve_connection(io, svc)
-                        .await;
+                        .serve_connection(io, svc);
+                        tokio::pin!(conn);
+                        tokio::select! {
+                            _ = conn.as_mut() => {}
+                            () = enough.notified() => {
+                                conn.as_mut().graceful_shutdown();
+                                let _ = conn.await;
+                            }
+                        }
                     } else {
                         let _ = hyper::server::conn::http1::Builder::new()
                             .serve_connection(io, svc)

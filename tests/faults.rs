@@ -1,0 +1,390 @@
+//! Hostile servers and bad input: for each fault the audit finishes within its limits, the
+//! faulty request is an entry with a clear error kind, every other entry is intact, and the
+//! exit code is right. (The closing note of issue 9 carries the measured time and memory.)
+
+mod support;
+
+use serde_json::Value;
+use std::io::Write as _;
+use std::time::{Duration, Instant};
+use support::{audit_json, entries, entry, pagecost, tls, Action, Route, TestServer};
+
+const OK: &[u8] = b"fine and complete";
+
+/// A page that references `/fault` and `/ok.png`, served with the fault on `/fault`.
+fn with_fault(tag: &str, fault: Route) -> TestServer {
+    TestServer::start(vec![
+        ("/", Route::html(&format!("{tag}<img src=/ok.png>"))),
+        ("/fault", fault),
+        ("/ok.png", Route::ok("image/png", OK)),
+    ])
+}
+
+fn audit_fault(s: &TestServer, extra: &[&str], within: Duration) -> Value {
+    let t = Instant::now();
+    let mut args = vec![s.url("/")];
+    args.extend(extra.iter().map(|x| x.to_string()));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let load = audit_json(&refs);
+    assert!(t.elapsed() < within, "took {:?}", t.elapsed());
+    let ok = entry(&load, "/ok.png");
+    assert_eq!(ok["status"], 200, "the rest is intact");
+    assert_eq!(ok["body_bytes"], OK.len());
+    load
+}
+
+fn kind(load: &Value, suffix: &str) -> String {
+    entry(load, suffix)["error"]["kind"]
+        .as_str()
+        .unwrap_or("none")
+        .to_string()
+}
+
+#[test]
+fn a_refused_connection_is_a_connect_entry() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let s = TestServer::start(vec![
+        (
+            "/",
+            Route::html(&format!("<img src=http://{closed}/x.png><img src=/ok.png>")),
+        ),
+        ("/ok.png", Route::ok("image/png", OK)),
+    ]);
+    let load = audit_fault(&s, &[], Duration::from_secs(10));
+    assert_eq!(kind(&load, "/x.png"), "connect");
+}
+
+#[test]
+fn slowloris_and_trickling_servers_hit_the_timeout() {
+    let s = with_fault(
+        "<img src=/fault>",
+        Route::ok("text/plain", "x").action(Action::Hang),
+    );
+    let load = audit_fault(&s, &["--timeout", "800ms"], Duration::from_secs(5));
+    assert_eq!(kind(&load, "/fault"), "timeout");
+    let s = with_fault(
+        "<img src=/fault>",
+        Route::ok("text/plain", vec![b'a'; 100])
+            .action(Action::Trickle(Duration::from_millis(1000))),
+    );
+    let load = audit_fault(&s, &["--timeout", "2500ms"], Duration::from_secs(8));
+    let f = entry(&load, "/fault");
+    assert_eq!(f["error"]["kind"], "timeout");
+    assert_eq!(f["status"], 200);
+    let got = f["body_bytes"].as_u64().unwrap();
+    assert!(
+        (1..10).contains(&got),
+        "the bytes that came are counted: {got}"
+    );
+}
+
+#[test]
+fn resets_before_headers_and_mid_body_are_reset_entries() {
+    let s = with_fault(
+        "<img src=/fault>",
+        Route::ok("text/plain", "x").action(Action::ResetBeforeHeaders),
+    );
+    assert_eq!(
+        kind(&audit_fault(&s, &[], Duration::from_secs(10)), "/fault"),
+        "reset"
+    );
+    let s = with_fault(
+        "<img src=/fault>",
+        Route::ok("image/png", vec![7u8; 200_000]).action(Action::ResetMidBody),
+    );
+    let load = audit_fault(&s, &[], Duration::from_secs(10));
+    assert_eq!(kind(&load, "/fault"), "reset");
+    assert!(entry(&load, "/fault")["body_bytes"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn wrong_content_lengths_are_contained() {
+    // Longer than what is sent: the body ends early.
+    let raw =
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\nonly ten b"
+            .to_vec();
+    let s = with_fault(
+        "<img src=/fault>",
+        Route::status(200).action(Action::Raw(raw)),
+    );
+    let load = audit_fault(&s, &[], Duration::from_secs(10));
+    assert_eq!(kind(&load, "/fault"), "reset");
+    assert_eq!(entry(&load, "/fault")["body_bytes"], 10);
+    // Shorter than what is sent: the declared length is the body; the rest is discarded.
+    let raw = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello and garbage after".to_vec();
+    let s = with_fault(
+        "<img src=/fault>",
+        Route::status(200).action(Action::Raw(raw)),
+    );
+    let load = audit_fault(&s, &[], Duration::from_secs(10));
+    assert_eq!(entry(&load, "/fault")["body_bytes"], 5);
+    assert!(entry(&load, "/fault")["error"].is_null());
+}
+
+#[test]
+fn invalid_chunked_encoding_and_garbage_responses_are_errors() {
+    let raw =
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\nnot a chunk\r\n".to_vec();
+    let s = with_fault(
+        "<script src=/fault></script>",
+        Route::status(200).action(Action::Raw(raw)),
+    );
+    let k = kind(&audit_fault(&s, &[], Duration::from_secs(10)), "/fault");
+    assert!(k == "protocol" || k == "reset", "{k}");
+    let s = with_fault(
+        "<script src=/fault></script>",
+        Route::status(200).action(Action::Raw(b"SSH-2.0-OpenSSH_9.6\r\n".to_vec())),
+    );
+    let k = kind(&audit_fault(&s, &[], Duration::from_secs(10)), "/fault");
+    assert!(k == "protocol" || k == "reset", "{k}");
+}
+
+#[test]
+fn a_malformed_location_is_a_bad_redirect() {
+    let s = with_fault("<img src=/fault>", Route::redirect(302, "http://[::1"));
+    let load = audit_fault(&s, &[], Duration::from_secs(10));
+    assert_eq!(kind(&load, "/fault"), "bad_redirect");
+}
+
+#[test]
+fn a_gzip_bomb_stops_at_the_decoded_limit() {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..64 {
+        gz.write_all(&zeros).unwrap();
+    }
+    let bomb = gz.finish().unwrap();
+    assert!(
+        bomb.len() < 200_000,
+        "{} bytes inflate to 64 MiB",
+        bomb.len()
+    );
+    let s = with_fault(
+        "<link rel=stylesheet href=/fault>",
+        Route::ok("text/css", bomb).header("Content-Encoding", "gzip"),
+    );
+    let load = audit_fault(&s, &["--max-decoded", "8MiB"], Duration::from_secs(10));
+    let f = entry(&load, "/fault");
+    assert_eq!(f["error"]["kind"], "too_large");
+    assert!(f["decoded_bytes"].as_u64().unwrap() <= 8 * 1024 * 1024 + 64 * 1024);
+}
+
+#[test]
+fn a_2gb_body_stops_at_the_body_limit() {
+    let s = with_fault(
+        "<img src=/fault>",
+        Route::status(200).action(Action::Endless(2 * 1024 * 1024 * 1024)),
+    );
+    let load = audit_fault(&s, &["--max-body", "16MiB"], Duration::from_secs(15));
+    let f = entry(&load, "/fault");
+    assert_eq!(f["error"]["kind"], "too_large");
+    assert!(f["body_bytes"].as_u64().unwrap() <= 17 * 1024 * 1024);
+}
+
+#[test]
+fn invalid_utf8_and_a_wrong_charset_still_yield_the_references() {
+    let mut page =
+        b"<html><head><meta charset=utf-8><title>\xff\xfe bad \xc3\x28</title></head><body>"
+            .to_vec();
+    page.extend_from_slice(b"<img src=/ok.png><p>caf\xe9</p></body></html>");
+    let s = TestServer::start(vec![
+        ("/", Route::ok("text/html; charset=iso-8859-1", page)),
+        ("/ok.png", Route::ok("image/png", OK)),
+    ]);
+    audit_fault(&s, &[], Duration::from_secs(10));
+}
+
+#[test]
+fn html_nested_100000_deep_does_not_crash() {
+    let mut page = "<div>".repeat(100_000);
+    page.push_str("<img src=/ok.png>");
+    page.push_str(&"</div>".repeat(100_000));
+    let s = TestServer::start(vec![
+        ("/", Route::html(&page)),
+        ("/ok.png", Route::ok("image/png", OK)),
+    ]);
+    audit_fault(&s, &[], Duration::from_secs(20));
+}
+
+#[test]
+fn iframes_that_embed_each_other_load_once_each() {
+    let s = TestServer::start(vec![
+        (
+            "/",
+            Route::html("<iframe src=/a.html></iframe><img src=/ok.png>"),
+        ),
+        ("/a.html", Route::html("<iframe src=/b.html></iframe>")),
+        (
+            "/b.html",
+            Route::html("<iframe src=/a.html></iframe><iframe src=/>"),
+        ),
+        ("/ok.png", Route::ok("image/png", OK)),
+    ]);
+    let load = audit_fault(&s, &[], Duration::from_secs(10));
+    assert_eq!(load["totals"]["requests"], 4);
+    let mut paths = s.paths();
+    paths.sort();
+    assert_eq!(paths, ["/", "/a.html", "/b.html", "/ok.png"]);
+}
+
+#[test]
+fn fifty_thousand_references_are_capped_and_counted() {
+    let mut page = String::from("<img src=/ok.png>");
+    for i in 0..50_000 {
+        page.push_str(&format!("<img src=/i{i}.png>"));
+    }
+    let s = TestServer::start(vec![
+        ("/", Route::html(&page)),
+        ("/ok.png", Route::ok("image/png", OK)),
+    ]);
+    let load = audit_fault(&s, &["--max-refs", "300"], Duration::from_secs(30));
+    assert_eq!(load["skipped"]["over_limit"], 50_001 - 300);
+    assert_eq!(load["totals"]["requests"], 301);
+}
+
+#[test]
+fn self_signed_and_expired_certificates_are_tls_errors() {
+    let expired = tls::start(vec![("/x.png", Route::ok("image/png", OK))], true, true);
+    let s = TestServer::start(vec![
+        (
+            "/",
+            Route::html(&format!(
+                "<img src={}><img src=/ok.png>",
+                expired.url("/x.png")
+            )),
+        ),
+        ("/ok.png", Route::ok("image/png", OK)),
+    ]);
+    let load = audit_fault(&s, &[], Duration::from_secs(10));
+    assert_eq!(kind(&load, "/x.png"), "tls");
+    let self_signed = tls::start(vec![("/", Route::html("hi"))], false, false);
+    let (code, _, err) = pagecost(&["audit", &self_signed.url("/")]);
+    assert_eq!(code, 2);
+    assert!(err.contains("tls"), "{err}");
+}
+
+#[test]
+fn an_http2_goaway_mid_page_does_not_lose_the_rest() {
+    // The server says GOAWAY after 3 requests; the stylesheet then asks for 6 more images,
+    // which must go on a new connection.
+    let mut html = String::from("<link rel=stylesheet href=/s.css><img src=/a.png>");
+    let mut css = String::new();
+    for i in 0..6 {
+        html.push_str(&format!("<div class=d{i}></div>"));
+        css.push_str(&format!(".d{i} {{ background: url(/bg{i}.png) }}\n"));
+    }
+    let names: Vec<String> = (0..6).map(|i| format!("/bg{i}.png")).collect();
+    let mut all: Vec<(&str, Route)> = vec![
+        ("/", Route::html(&html)),
+        (
+            "/s.css",
+            Route::css(&css).delayed(Duration::from_millis(100)),
+        ),
+        ("/a.png", Route::ok("image/png", OK)),
+    ];
+    all.extend(
+        names
+            .iter()
+            .map(|n| (n.as_str(), Route::ok("image/png", OK))),
+    );
+    let s = tls::start_with(all, true, false, Some(3));
+    let t = Instant::now();
+    let load = audit_json(&[&s.url("/"), "--insecure"]);
+    assert!(t.elapsed() < Duration::from_secs(10));
+    let es = entries(&load);
+    assert_eq!(es.len(), 9, "every request is an entry");
+    let failed: Vec<&Value> = es.iter().filter(|e| !e["error"].is_null()).collect();
+    assert!(
+        failed.is_empty(),
+        "requests after the GOAWAY succeed on a new connection: {failed:?}"
+    );
+    assert!(s.connections() >= 2);
+    assert!(load["connections"].as_array().unwrap().len() >= 2);
+}
+
+#[test]
+fn file_urls_from_a_web_page_are_never_read() {
+    let s = TestServer::start(vec![
+        ("/", Route::html("<img src=file:///etc/passwd><link rel=stylesheet href=file:///etc/hostname><img src=/ok.png>")),
+        ("/ok.png", Route::ok("image/png", OK)),
+    ]);
+    let load = audit_fault(&s, &[], Duration::from_secs(10));
+    assert_eq!(load["totals"]["requests"], 2);
+    assert_eq!(load["skipped"]["other_scheme"], 2);
+}
+
+#[test]
+fn a_local_folder_cannot_be_escaped_by_dot_dot_or_symlinks() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    std::fs::create_dir(&site).unwrap();
+    std::fs::write(dir.path().join("secret.txt"), "secret").unwrap();
+    std::os::unix::fs::symlink(dir.path().join("secret.txt"), site.join("link.txt")).unwrap();
+    std::fs::write(
+        site.join("index.html"),
+        "<img src='../secret.txt'><img src='%2e%2e/secret.txt'><img src='link.txt'>",
+    )
+    .unwrap();
+    let load = audit_json(&[site.to_str().unwrap()]);
+    for e in entries(&load).iter().skip(1) {
+        assert!(e["status"] == 403 || e["status"] == 404, "{e}");
+        assert_ne!(e["decoded_bytes"], 6);
+    }
+}
+
+#[test]
+fn credentials_in_urls_and_control_characters_from_pages_stay_out_of_reports() {
+    let s = TestServer::start(vec![
+        (
+            "/",
+            Route::html("<img src='/ok.png'><img src='/x.png?\u{1b}[2J\u{1b}]0;pwned\u{7}'>"),
+        ),
+        ("/ok.png", Route::ok("image/png", OK)),
+    ]);
+    let url = format!("http://user:hunter2@{}/", s.addr);
+    let (code, table, _) = pagecost(&["audit", &url]);
+    assert_eq!(code, 0);
+    assert!(!table.contains("hunter2"), "{table}");
+    assert!(
+        !table.contains('\u{1b}'),
+        "no escape sequence from the page reaches the terminal"
+    );
+    let (_, json, _) = pagecost(&["audit", &url, "--format", "json"]);
+    assert!(!json.contains("hunter2"));
+    let (_, har, _) = pagecost(&["audit", &url, "--format", "har"]);
+    assert!(!har.contains("hunter2"));
+}
+
+#[test]
+fn ctrl_c_prints_the_partial_report_and_exits_130() {
+    let s = with_fault(
+        "<img src=/fault>",
+        Route::ok("text/plain", "x").action(Action::Hang),
+    );
+    let bin = assert_cmd::cargo::cargo_bin("pagecost");
+    let child = std::process::Command::new(bin)
+        .args(["audit", &s.url("/"), "--format", "json", "-q"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the page and the image have been answered and the hang is in flight.
+    let t = Instant::now();
+    while s.paths().len() < 3 && t.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    let load: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(load["partial"], true);
+    assert_eq!(entry(&load, "/ok.png")["status"], 200);
+    assert_eq!(entry(&load, "/fault")["error"]["kind"], "aborted");
+}
