@@ -192,7 +192,7 @@ impl Pool {
             return self
                 .send_h2(url, headers, h2, true, Instant::now(), None)
                 .await
-                .map_err(|e| (e, false));
+                .map_err(|e| self.h2_failed(origin, e));
         }
         let permit = Arc::clone(&origin.slots)
             .acquire_owned()
@@ -203,7 +203,7 @@ impl Pool {
             return self
                 .send_h2(url, headers, h2, true, Instant::now(), None)
                 .await
-                .map_err(|e| (e, false));
+                .map_err(|e| self.h2_failed(origin, e));
         }
         if !fresh {
             let idle = origin.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
@@ -227,7 +227,7 @@ impl Pool {
                 return self
                     .send_h2(url, headers, h2, true, Instant::now(), None)
                     .await
-                    .map_err(|e| (e, false));
+                    .map_err(|e| self.h2_failed(origin, e));
             }
         }
         let ready_at = Instant::now();
@@ -318,6 +318,18 @@ impl Pool {
         self.send_h1(url, headers, conn, origin, permit, false, ready_at, open)
             .await
             .map_err(|e| (e, false))
+    }
+
+    /// A request on a shared HTTP/2 connection failed: when the connection went away (GOAWAY,
+    /// closed, refused stream) the request was not processed, so it may be retried once on a
+    /// new connection, as a browser does.
+    fn h2_failed(&self, origin: &Origin, e: SendError) -> (SendError, bool) {
+        let gone = e.error.kind == ErrorKind::Reset
+            || e.error.message.to_ascii_lowercase().contains("refused");
+        if gone {
+            *origin.h2.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        }
+        (e, gone)
     }
 
     fn live_h2(&self, origin: &Origin) -> Option<H2Conn> {
