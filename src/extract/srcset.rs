@@ -37,36 +37,36 @@ pub fn parse_srcset(input: &str) -> Vec<Candidate> {
         if url.ends_with(',') {
             url = url.trim_end_matches(',');
         } else {
-            // Descriptors run to the next comma outside parentheses.
+            // Descriptors run to the next comma outside parentheses. Delimiters are ASCII, so
+            // byte positions at them are character boundaries.
             let mut in_parens = false;
-            let mut cur = String::new();
+            let mut cur_start: Option<usize> = None;
+            let mut push = |from: &mut Option<usize>, to: usize, out: &mut Vec<String>| {
+                if let Some(f) = from.take() {
+                    out.push(input[f..to].to_string());
+                }
+            };
             while i < s.len() {
                 let c = s[i];
                 match c {
-                    b'(' => {
-                        in_parens = true;
-                        cur.push('(');
-                    }
-                    b')' => {
-                        in_parens = false;
-                        cur.push(')');
-                    }
                     b',' if !in_parens => {
+                        push(&mut cur_start, i, &mut descriptors);
                         i += 1;
                         break;
                     }
-                    c if is_ws(c) && !in_parens => {
-                        if !cur.is_empty() {
-                            descriptors.push(std::mem::take(&mut cur));
+                    c if is_ws(c) && !in_parens => push(&mut cur_start, i, &mut descriptors),
+                    _ => {
+                        if c == b'(' {
+                            in_parens = true;
+                        } else if c == b')' {
+                            in_parens = false;
                         }
+                        cur_start.get_or_insert(i);
                     }
-                    _ => cur.push(c as char),
                 }
                 i += 1;
             }
-            if !cur.is_empty() {
-                descriptors.push(cur);
-            }
+            push(&mut cur_start, i.min(s.len()), &mut descriptors);
         }
         if url.is_empty() {
             continue;
@@ -86,7 +86,8 @@ fn candidate(url: &str, descriptors: &[String]) -> Option<Candidate> {
     };
     let mut height = false;
     for d in descriptors {
-        let (num, unit) = d.split_at(d.len().saturating_sub(1));
+        let last = d.char_indices().last().map_or(0, |(i, _)| i);
+        let (num, unit) = d.split_at(last);
         match unit {
             "w" | "W" if c.width.is_none() && c.density.is_none() => {
                 let w: u64 = num.parse().ok()?;
@@ -325,6 +326,16 @@ mod tests {
         assert_eq!(c[2].url, "c.jpg");
         assert_eq!(c[3].url, "d,e.jpg");
         assert_eq!(c[3].density, Some(1.5));
+    }
+
+    #[test]
+    fn non_ascii_descriptors_are_dropped_not_a_panic() {
+        // Found by the srcset fuzz target: a multi-byte last character in a descriptor.
+        let c = parse_srcset("\u{1a}\n\u{fffd}\n\n\u{fffd}");
+        assert!(c.len() <= 2);
+        assert!(parse_srcset("a.jpg 2\u{e9}, b.jpg 1x")
+            .iter()
+            .all(|c| c.url != "a.jpg"));
     }
 
     #[test]
