@@ -41,7 +41,7 @@ pub fn parse_srcset(input: &str) -> Vec<Candidate> {
             // byte positions at them are character boundaries.
             let mut in_parens = false;
             let mut cur_start: Option<usize> = None;
-            let mut push = |from: &mut Option<usize>, to: usize, out: &mut Vec<String>| {
+            let push = |from: &mut Option<usize>, to: usize, out: &mut Vec<String>| {
                 if let Some(f) = from.take() {
                     out.push(input[f..to].to_string());
                 }
