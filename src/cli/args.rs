@@ -26,9 +26,22 @@ pub enum Command {
     Links(LinksArgs),
     /// Compare two variants of a page (A B), or a page with and without --block patterns.
     Compare(CompareArgs),
+    /// Serve a folder read-only on loopback (the server audits of local folders use), until
+    /// Ctrl-C: for trying a build by hand, or benchmarks against other clients.
+    Serve(ServeArgs),
     /// Performance budgets: `budget init TARGET` writes a starting budget.json from a load.
     #[command(subcommand)]
     Budget(BudgetCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// The folder.
+    pub dir: PathBuf,
+
+    /// Port on 127.0.0.1 (0: one the system picks).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
 }
 
 #[derive(Subcommand, Debug)]

@@ -70,6 +70,7 @@ pub fn run(cli: args::Cli) -> anyhow::Result<Outcome> {
         args::Command::Audit(a) => audit::run(a),
         args::Command::Links(a) => links::run(a),
         args::Command::Compare(a) => compare::run(a),
+        args::Command::Serve(a) => serve(a),
         args::Command::Budget(args::BudgetCommand::Init(a)) => budget::init(a),
     }
 }
@@ -95,4 +96,23 @@ pub fn emit(report: &str, output: Option<&std::path::Path>) -> anyhow::Result<()
             Ok(())
         }
     }
+}
+
+/// `pagecost serve DIR`: the loopback folder server in the foreground.
+fn serve(a: args::ServeArgs) -> anyhow::Result<Outcome> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let server = pagecost::net::serve::serve_dir_on(&a.dir, a.port).await?;
+        println!(
+            "serving {} at http://{}/ (Ctrl-C to stop)",
+            a.dir.display(),
+            server.addr()
+        );
+        use std::io::Write as _;
+        let _ = std::io::stdout().flush();
+        let _ = tokio::signal::ctrl_c().await;
+        Ok::<_, anyhow::Error>(Outcome::Pass)
+    })
 }

@@ -1032,3 +1032,67 @@ mod deep_tests {
         );
     }
 }
+
+/// The document without its comments, for parsing: a comment cannot reference anything a
+/// browser loads, and the HTML tokenizer walks comments one character at a time, so a page
+/// padded with large comments would cost far more than its markup. `<script>`, `<style>`,
+/// `<textarea>` and `<title>` content is raw text and kept as it is (an old-style
+/// `<style><!-- ... --></style>` keeps its CSS). References are located in the original text.
+pub fn strip_comments(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("<!--") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    const RAW: [&str; 4] = ["script", "style", "textarea", "title"];
+    let b = text.as_bytes();
+    let lower_at = |i: usize, s: &str| {
+        b.len() >= i + s.len() && b[i..i + s.len()].eq_ignore_ascii_case(s.as_bytes())
+    };
+    let mut out = String::with_capacity(text.len());
+    let (mut i, mut copied) = (0usize, 0usize);
+    while i < b.len() {
+        if b[i] != b'<' {
+            i += 1;
+            continue;
+        }
+        if lower_at(i, "<!--") {
+            out.push_str(&text[copied..i]);
+            let end = text[i + 4..].find("-->").map_or(b.len(), |p| i + 4 + p + 3);
+            i = end;
+            copied = end;
+            continue;
+        }
+        if let Some(name) = RAW.iter().find(|n| lower_at(i + 1, n)) {
+            let after = i + 1 + name.len();
+            if b.get(after)
+                .is_some_and(|c| c.is_ascii_whitespace() || *c == b'>' || *c == b'/')
+            {
+                // Skip to the matching end tag: its content is not markup.
+                let close = format!("</{name}");
+                let rest = &text[after..];
+                let lower_rest = rest.to_ascii_lowercase();
+                i = lower_rest
+                    .find(&close)
+                    .map_or(b.len(), |p| after + p + close.len());
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out.push_str(&text[copied.min(text.len())..]);
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod comment_tests {
+    use super::*;
+
+    #[test]
+    fn comments_are_dropped_but_raw_text_is_kept() {
+        let s = strip_comments("<p>a<!-- <img src=x.png> -->b</p><style><!-- .a{background:url(k.png)} --></style><script>if(a<!--b)x()</script><!-- unterminated");
+        assert_eq!(s, "<p>ab</p><style><!-- .a{background:url(k.png)} --></style><script>if(a<!--b)x()</script>");
+        assert!(matches!(
+            strip_comments("<p>no comments</p>"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
+}

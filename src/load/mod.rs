@@ -534,7 +534,7 @@ impl<'a> Engine<'a> {
             ));
             html::parse_document(&html::flatten(text))
         } else {
-            html::parse_document(text)
+            html::parse_document(&html::strip_comments(text))
         };
         let refs = html::extract(&doc, text, &job.url, &self.vp, self.cfg.max_refs_per_doc);
         add_skipped(&mut self.skipped, &refs.skipped);

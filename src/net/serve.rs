@@ -38,12 +38,17 @@ impl Drop for LocalServer {
 
 /// Starts serving `root` on 127.0.0.1 at a port the OS picks.
 pub async fn serve_dir(root: &Path) -> Result<LocalServer> {
+    serve_dir_on(root, 0).await
+}
+
+/// Starts serving `root` on 127.0.0.1:`port` (0: the OS picks).
+pub async fn serve_dir_on(root: &Path, port: u16) -> Result<LocalServer> {
     let io = |source| Error::Io {
         path: root.to_path_buf(),
         source,
     };
     let root = Arc::new(tokio::fs::canonicalize(root).await.map_err(io)?);
-    let listener = TcpListener::bind(("127.0.0.1", 0)).await.map_err(io)?;
+    let listener = TcpListener::bind(("127.0.0.1", port)).await.map_err(io)?;
     let addr = listener.local_addr().map_err(io)?;
     let task = tokio::spawn(async move {
         loop {
