@@ -73,7 +73,11 @@ impl Decoder {
             .map(|e| e.trim().to_ascii_lowercase())
             .unwrap_or_default();
         Ok(match enc.as_str() {
-            "" | "identity" => Decoder::Identity(sink),
+            "" | "identity" => Decoder::Identity(Sink {
+                // Nothing inflates: the body limit is the only limit that applies.
+                limit: u64::MAX,
+                ..sink
+            }),
             "gzip" | "x-gzip" => Decoder::Gzip(Box::new(flate2::write::MultiGzDecoder::new(sink))),
             "deflate" => Decoder::DeflatePending(sink, Vec::new()),
             "br" => Decoder::Brotli(Box::new(brotli_decompressor::DecompressorWriter::new(
