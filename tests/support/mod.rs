@@ -9,6 +9,7 @@ pub mod tls;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -286,18 +287,47 @@ fn reset(stream: &TcpStream) {
 
 /// Runs the pagecost binary with a blank environment and returns (status, stdout, stderr).
 pub fn pagecost(args: &[&str]) -> (i32, String, String) {
-    let out = assert_cmd::Command::cargo_bin("pagecost")
-        .unwrap()
+    let bin = assert_cmd::cargo::cargo_bin("pagecost");
+    // PAGECOST_MEASURE=1: run under GNU time and report wall time and peak RSS on stderr
+    // (for the fault table of the closing note; tests assert the same either way).
+    let measure =
+        std::env::var_os("PAGECOST_MEASURE").is_some() && Path::new("/usr/bin/time").exists();
+    let mut cmd = if measure {
+        let mut c = assert_cmd::Command::new("/usr/bin/time");
+        c.arg("-f").arg("MEASURE %e s %M KB").arg(&bin);
+        c
+    } else {
+        assert_cmd::Command::new(&bin)
+    };
+    let out = cmd
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .args(args)
         .timeout(Duration::from_secs(60))
         .output()
         .unwrap();
+    let mut err = String::from_utf8_lossy(&out.stderr).into_owned();
+    if measure {
+        if let Some(line) = err
+            .lines()
+            .find(|l| l.starts_with("MEASURE "))
+            .map(str::to_string)
+        {
+            eprintln!(
+                "{line} pagecost {}",
+                args.join(" ").chars().take(120).collect::<String>()
+            );
+            err = err
+                .lines()
+                .filter(|l| !l.starts_with("MEASURE "))
+                .map(|l| format!("{l}\n"))
+                .collect();
+        }
+    }
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+        err,
     )
 }
 
