@@ -17,6 +17,7 @@
 //! The library never prints and never exits: failures of subresources are data in the
 //! `Load`; an [`Error`] means the audit itself could not run.
 
+pub mod batch;
 pub mod budget;
 pub mod compare;
 pub mod config;

@@ -29,9 +29,31 @@ pub enum Command {
     /// Serve a folder read-only on loopback (the server audits of local folders use), until
     /// Ctrl-C: for trying a build by hand, or benchmarks against other clients.
     Serve(ServeArgs),
+    /// Join JSON-lines outputs of sharded batch audits into one summary (or one JSON-lines file).
+    Merge(MergeArgs),
     /// Performance budgets: `budget init TARGET` writes a starting budget.json from a load.
     #[command(subcommand)]
     Budget(BudgetCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// JSON-lines files written by `audit --format jsonl`.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+
+    /// Output: a summary table, or the pages as one JSON-lines stream.
+    #[arg(long, value_enum, default_value_t = MergeFormat::Table)]
+    pub format: MergeFormat,
+}
+
+/// Output formats of `merge`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MergeFormat {
+    /// A summary table of every page.
+    Table,
+    /// One JSON line per page.
+    Jsonl,
 }
 
 #[derive(Args, Debug)]
@@ -246,14 +268,31 @@ pub enum Format {
     Junit,
     /// HAR 1.2, for browsers' network panels and HAR viewers (sensitive headers redacted).
     Har,
+    /// One JSON line per page (many pages).
+    Jsonl,
     /// One self-contained HTML report with an SVG waterfall.
     Html,
 }
 
 #[derive(Args, Debug)]
 pub struct AuditArgs {
-    /// The page: an http(s) URL, a local .html file, or a folder with an index.html.
-    pub target: String,
+    /// The page: an http(s) URL, a local .html file, a folder with an index.html, or a HAR.
+    /// Several targets (or --input-file) audit many pages: one result per page.
+    #[arg(required_unless_present = "input_file")]
+    pub targets: Vec<String>,
+
+    /// Read more targets from FILE, one per line (# comments); - for stdin.
+    #[arg(long, value_name = "FILE")]
+    pub input_file: Option<PathBuf>,
+
+    /// With many pages: how many to audit at once.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub jobs: usize,
+
+    /// With many pages: take the K-th of N deterministic slices of the list (1-based), for a
+    /// CI matrix or an indexed job; join the outputs with `pagecost merge`.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(usize, usize)>,
 
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -529,6 +568,21 @@ impl NetArgs {
         }
         Ok((c, vp))
     }
+}
+
+/// `K/N` with 1 <= K <= N.
+pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let (k, n) = s
+        .split_once('/')
+        .ok_or_else(|| format!("'{s}' is not K/N"))?;
+    let (k, n): (usize, usize) = (
+        k.trim().parse().map_err(|_| format!("bad K in '{s}'"))?,
+        n.trim().parse().map_err(|_| format!("bad N in '{s}'"))?,
+    );
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("'{s}': need 1 <= K <= N"));
+    }
+    Ok((k, n))
 }
 
 /// `30`, `30s`, `500ms`, `2m`, `1.5s`.

@@ -3,12 +3,35 @@
 use super::args::{AuditArgs, Format};
 use super::progress::Progress;
 use super::{emit, Outcome};
+use anyhow::Context;
 use pagecost::budget::{self, Verdict};
 use pagecost::report::{budget as budget_report, json, markdown, table};
 use pagecost::{estimate::estimate, Load, Target};
 
 pub fn run(a: AuditArgs) -> anyhow::Result<Outcome> {
-    let mut target = Target::parse(&a.target)?;
+    let mut targets = a.targets.clone();
+    if let Some(f) = &a.input_file {
+        let text = if f.as_os_str() == "-" {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+                .context("stdin: cannot read the list")?;
+            s
+        } else {
+            std::fs::read_to_string(f).with_context(|| format!("{}: cannot read", f.display()))?
+        };
+        targets.extend(pagecost::batch::read_list(&text));
+    }
+    if let Some((k, n)) = a.shard {
+        targets = pagecost::batch::shard(&targets, k, n);
+    }
+    if targets.len() != 1
+        || a.input_file.is_some()
+        || a.shard.is_some()
+        || a.format == Format::Jsonl
+    {
+        return super::batch::run(&a, targets);
+    }
+    let mut target = Target::parse(&targets[0])?;
     if let Target::Har { page, .. } = &mut target {
         *page = a.page;
     } else if a.page.is_some() {
@@ -107,6 +130,7 @@ pub fn run(a: AuditArgs) -> anyhow::Result<Outcome> {
         Format::Junit => {
             budget_report::junit(&verdict.as_ref().expect("checked above").0, &shown.url)
         }
+        Format::Jsonl => unreachable!("many-page formats go to batch::run"),
         Format::Html => pagecost::report::html::render(shown),
         Format::Har => {
             let opts = pagecost::har::ExportOptions {

@@ -2,6 +2,7 @@
 
 pub mod args;
 mod audit;
+mod batch;
 mod budget;
 mod compare;
 mod links;
@@ -18,6 +19,8 @@ pub enum Outcome {
     Fail,
     /// Interrupted by Ctrl-C; the partial report was written (exit 130).
     Interrupted,
+    /// The report was written but some inputs could not be processed (exit 2).
+    Error,
 }
 
 /// Marks an error caused by Ctrl-C (exit 130).
@@ -38,6 +41,7 @@ pub fn exit_code(r: anyhow::Result<Outcome>) -> ExitCode {
         Ok(Outcome::Pass) => ExitCode::SUCCESS,
         Ok(Outcome::Fail) => ExitCode::from(1),
         Ok(Outcome::Interrupted) => ExitCode::from(130),
+        Ok(Outcome::Error) => ExitCode::from(2),
         Err(e) => {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
@@ -71,6 +75,7 @@ pub fn run(cli: args::Cli) -> anyhow::Result<Outcome> {
         args::Command::Links(a) => links::run(a),
         args::Command::Compare(a) => compare::run(a),
         args::Command::Serve(a) => serve(a),
+        args::Command::Merge(a) => batch::merge(a),
         args::Command::Budget(args::BudgetCommand::Init(a)) => budget::init(a),
     }
 }

@@ -1,0 +1,105 @@
+//! Many pages in one run: JSON lines, shards that partition the list, merge, failures kept.
+
+mod support;
+
+use support::{pagecost, Route, TestServer};
+
+#[test]
+fn a_batch_writes_one_line_per_page_and_shards_partition_it() {
+    let servers: Vec<TestServer> = (0..5)
+        .map(|i| {
+            TestServer::start(vec![
+                ("/", Route::html(&format!("<img src=/a.png>{i}"))),
+                ("/a.png", Route::ok("image/png", vec![1u8; 100 * (i + 1)])),
+            ])
+        })
+        .collect();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("urls.txt");
+    let mut text = String::from("# the site's pages\n");
+    for s in &servers {
+        text.push_str(&format!("{}\n", s.url("/")));
+    }
+    text.push_str(&format!("http://{closed}/\n"));
+    std::fs::write(&list, text).unwrap();
+    let list = list.to_str().unwrap();
+
+    let (code, out, err) = pagecost(&[
+        "audit",
+        "--input-file",
+        list,
+        "--format",
+        "jsonl",
+        "--jobs",
+        "3",
+    ]);
+    assert_eq!(
+        code, 2,
+        "a page that cannot be audited makes the exit 2, after the report"
+    );
+    assert!(err.contains("1 of 6 pages could not be audited"), "{err}");
+    assert!(
+        !err.contains("pages done"),
+        "no progress bar off a terminal"
+    );
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 6);
+    for (i, l) in lines.iter().take(5).enumerate() {
+        assert_eq!(l["load"]["totals"]["requests"], 2);
+        assert_eq!(l["target"], servers[i].url("/"), "in the list's order");
+    }
+    assert!(lines[5]["error"].as_str().unwrap().contains("connect"));
+
+    let mut parts = vec![];
+    for k in 1..=3 {
+        let f = dir.path().join(format!("shard{k}.jsonl"));
+        let (_, out, _) = pagecost(&[
+            "audit",
+            "--input-file",
+            list,
+            "--format",
+            "jsonl",
+            "--shard",
+            &format!("{k}/3"),
+        ]);
+        std::fs::write(&f, &out).unwrap();
+        parts.push(f.to_str().unwrap().to_string());
+    }
+    let mut args = vec!["merge", "--format", "jsonl"];
+    args.extend(parts.iter().map(String::as_str));
+    let (code, merged, _) = pagecost(&args);
+    assert_eq!(code, 0);
+    let mut targets: Vec<String> = merged
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["target"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    targets.sort();
+    let mut want: Vec<String> = lines
+        .iter()
+        .map(|l| l["target"].as_str().unwrap().to_string())
+        .collect();
+    want.sort();
+    assert_eq!(
+        targets, want,
+        "the shards together are the whole list, each page once"
+    );
+    let mut table_args = vec!["merge"];
+    table_args.extend(parts.iter().map(String::as_str));
+    let (_, table, _) = pagecost(&table_args);
+    assert!(
+        table.contains("6 pages (5 audited): 10 requests"),
+        "{table}"
+    );
+}
