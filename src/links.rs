@@ -3,7 +3,6 @@
 //! (internal/external by registrable domain), scheme. Pure: tested from literals.
 
 use crate::extract::{html, SourceLocator, Viewport};
-use ego_tree::iter::Edge;
 use regex::Regex;
 use scraper::{ElementRef, Html};
 use serde::{Deserialize, Serialize};
@@ -98,69 +97,47 @@ pub fn extract_links(text: &str, doc_url: &Url, kinds: &[LinkKind]) -> Vec<Link>
     };
     let mut loc = SourceLocator::new(text);
     let mut out = Vec::new();
-    let mut inert = 0usize;
-    for edge in doc.tree.root().traverse() {
-        match edge {
-            Edge::Open(node) => {
-                let Some(el) = ElementRef::wrap(node) else {
-                    continue;
-                };
-                let name = el.value().name();
-                if matches!(name, "template" | "noscript") {
-                    inert += 1;
-                    continue;
-                }
-                if inert > 0 {
-                    continue;
-                }
-                let (kind, attr) = match name {
-                    "a" => (LinkKind::A, "href"),
-                    "area" => (LinkKind::Area, "href"),
-                    "link" => (LinkKind::Link, "href"),
-                    "form" => (LinkKind::Form, "action"),
-                    _ => continue,
-                };
-                if !kinds.contains(&kind) {
-                    continue;
-                }
-                let raw = match el.value().attr(attr) {
-                    Some(v) => v.to_string(),
-                    None if kind == LinkKind::Form => String::new(),
-                    None => continue,
-                };
-                let line = if raw.trim().is_empty() {
-                    None
-                } else {
-                    loc.find(raw.trim()).map(|p| p.0)
-                };
-                let alt = el
-                    .descendants()
-                    .filter_map(ElementRef::wrap)
-                    .find(|e| e.value().name() == "img")
-                    .and_then(|img| img.value().attr("alt"))
-                    .map(normalize_ws);
-                let url = resolve_link(&raw, &base, kind);
-                out.push(Link {
-                    url,
-                    raw,
-                    text: normalize_ws(&el.text().collect::<String>()),
-                    title: el.value().attr("title").map(normalize_ws),
-                    rel: el.value().attr("rel").map(normalize_ws),
-                    alt,
-                    element: name.to_string(),
-                    kind,
-                    line,
-                    document: doc_url.to_string(),
-                });
-            }
-            Edge::Close(node) => {
-                if let Some(el) = ElementRef::wrap(node) {
-                    if matches!(el.value().name(), "template" | "noscript") {
-                        inert = inert.saturating_sub(1);
-                    }
-                }
-            }
+    for el in html::live_elements(&doc) {
+        let name = el.value().name();
+        let (kind, attr) = match name {
+            "a" => (LinkKind::A, "href"),
+            "area" => (LinkKind::Area, "href"),
+            "link" => (LinkKind::Link, "href"),
+            "form" => (LinkKind::Form, "action"),
+            _ => continue,
+        };
+        if !kinds.contains(&kind) {
+            continue;
         }
+        let raw = match el.value().attr(attr) {
+            Some(v) => v.to_string(),
+            None if kind == LinkKind::Form => String::new(),
+            None => continue,
+        };
+        let line = if raw.trim().is_empty() {
+            None
+        } else {
+            loc.find(raw.trim()).map(|p| p.0)
+        };
+        let alt = el
+            .descendants()
+            .filter_map(ElementRef::wrap)
+            .find(|e| e.value().name() == "img")
+            .and_then(|img| img.value().attr("alt"))
+            .map(normalize_ws);
+        let url = resolve_link(&raw, &base, kind);
+        out.push(Link {
+            url,
+            raw,
+            text: normalize_ws(&el.text().collect::<String>()),
+            title: el.value().attr("title").map(normalize_ws),
+            rel: el.value().attr("rel").map(normalize_ws),
+            alt,
+            element: name.to_string(),
+            kind,
+            line,
+            document: doc_url.to_string(),
+        });
     }
     if kinds.contains(&LinkKind::Resource) {
         let refs = html::extract(&doc, text, doc_url, &Viewport::default(), usize::MAX);

@@ -88,6 +88,32 @@ pub fn base_url(doc: &Html, doc_url: &Url) -> Url {
         .unwrap_or_else(|| doc_url.clone())
 }
 
+/// The document's elements in order, without `<template>` and `<noscript>` content (inert
+/// in a browser with scripting on). Iterative: any nesting depth is safe.
+pub fn live_elements(doc: &Html) -> impl Iterator<Item = ElementRef<'_>> {
+    let mut inert = 0usize;
+    doc.tree
+        .root()
+        .traverse()
+        .filter_map(move |edge| match edge {
+            Edge::Open(node) => {
+                let el = ElementRef::wrap(node)?;
+                if matches!(el.value().name(), "template" | "noscript") {
+                    inert += 1;
+                    return None;
+                }
+                (inert == 0).then_some(el)
+            }
+            Edge::Close(node) => {
+                let el = ElementRef::wrap(node)?;
+                if matches!(el.value().name(), "template" | "noscript") {
+                    inert = inert.saturating_sub(1);
+                }
+                None
+            }
+        })
+}
+
 /// Every subresource the document's elements make a browser request.
 pub fn extract(
     doc: &Html,
@@ -108,30 +134,8 @@ pub fn extract(
         vp: *vp,
         max_refs,
     };
-    let mut inert = 0usize; // depth inside <template>/<noscript>
-    for edge in doc.tree.root().traverse() {
-        match edge {
-            Edge::Open(node) => {
-                let Some(el) = ElementRef::wrap(node) else {
-                    continue;
-                };
-                let name = el.value().name();
-                if matches!(name, "template" | "noscript") {
-                    inert += 1;
-                    continue;
-                }
-                if inert == 0 {
-                    x.element(el);
-                }
-            }
-            Edge::Close(node) => {
-                if let Some(el) = ElementRef::wrap(node) {
-                    if matches!(el.value().name(), "template" | "noscript") {
-                        inert = inert.saturating_sub(1);
-                    }
-                }
-            }
-        }
+    for el in live_elements(doc) {
+        x.element(el);
     }
     x.out
 }

@@ -345,6 +345,16 @@ impl Entry {
             && self.resource_type.expects_content()
     }
 
+    /// `200`, `404`, `timeout`, `200 reset` (a response cut short): for waterfalls.
+    pub fn status_label(&self) -> String {
+        match (&self.error, self.status) {
+            (Some(err), Some(s)) => format!("{s} {}", err.kind),
+            (Some(err), None) => err.kind.to_string(),
+            (None, Some(s)) => s.to_string(),
+            (None, None) => "-".into(),
+        }
+    }
+
     /// Whether this is a redirect hop.
     pub fn is_redirect(&self) -> bool {
         self.redirect_url.is_some()

@@ -291,12 +291,7 @@ fn waterfall(l: &Load, id: &str, scale_ms: f64) -> String {
     o.push_str("</g>");
     for (i, e) in l.entries.iter().enumerate() {
         let y = TOP + i as f64 * ROW;
-        let status = match (&e.error, e.status) {
-            (Some(err), Some(s)) => format!("{s} {}", err.kind),
-            (Some(err), None) => err.kind.to_string(),
-            (None, Some(s)) => s.to_string(),
-            (None, None) => "-".into(),
-        };
+        let status = e.status_label();
         let url = redact_url(&e.url);
         let tip = tooltip(l, e, &status);
         let text = format!("{} {} {} {}", url, e.resource_type, status, e.host()).to_lowercase();

@@ -504,12 +504,7 @@ fn waterfall(load: &Load, opts: TableOptions) -> String {
         )),
     ]);
     for (i, e) in load.entries.iter().enumerate() {
-        let status = match (&e.error, e.status) {
-            (Some(err), Some(s)) => format!("{s} {}", err.kind),
-            (Some(err), None) => err.kind.to_string(),
-            (None, Some(s)) => s.to_string(),
-            (None, None) => "-".into(),
-        };
+        let status = e.status_label();
         let indent = "  ".repeat(e.frame_depth as usize);
         let url = format!(
             "{indent}{}",
