@@ -197,25 +197,14 @@ impl DocumentStyles {
             }
             self.use_rule(rule);
             for u in &rule.urls {
-                match resolve(&u.url, base) {
-                    Ok(url) => {
-                        let init = initiator(
-                            InitiatorKind::Css,
-                            source,
-                            "url",
-                            None,
-                            at(u.line, u.column),
-                        );
-                        out.refs.push(Reference {
-                            url,
-                            resource_type: ResourceType::Image,
-                            initiator: init,
-                            lazy: false,
-                            media: None,
-                        });
-                    }
-                    Err(why) => count_skip(&mut out.skipped, why),
-                }
+                let init = initiator(
+                    InitiatorKind::Css,
+                    source,
+                    "url",
+                    None,
+                    at(u.line, u.column),
+                );
+                push_image(&mut out, &u.url, base, init);
             }
         }
         out.refs.extend(self.take_used_faces());
@@ -234,26 +223,15 @@ impl DocumentStyles {
         let mut out = SheetRefs::default();
         self.use_rule(rule);
         for u in &rule.urls {
-            match resolve(&u.url, base) {
-                Ok(url) => {
-                    let mut init = initiator(
-                        InitiatorKind::Css,
-                        source,
-                        element,
-                        Some("style"),
-                        line.map(|l| (l, 0)),
-                    );
-                    init.column = None;
-                    out.refs.push(Reference {
-                        url,
-                        resource_type: ResourceType::Image,
-                        initiator: init,
-                        lazy: false,
-                        media: None,
-                    });
-                }
-                Err(why) => count_skip(&mut out.skipped, why),
-            }
+            let mut init = initiator(
+                InitiatorKind::Css,
+                source,
+                element,
+                Some("style"),
+                line.map(|l| (l, 0)),
+            );
+            init.column = None;
+            push_image(&mut out, &u.url, base, init);
         }
         out.refs.extend(self.take_used_faces());
         out
@@ -298,6 +276,20 @@ impl DocumentStyles {
             }
         }
         out
+    }
+}
+
+/// A CSS `url()` as an image reference, or counted as not fetchable.
+fn push_image(out: &mut SheetRefs, raw: &str, base: &Url, initiator: crate::model::Initiator) {
+    match resolve(raw, base) {
+        Ok(url) => out.refs.push(Reference {
+            url,
+            resource_type: ResourceType::Image,
+            initiator,
+            lazy: false,
+            media: None,
+        }),
+        Err(why) => count_skip(&mut out.skipped, why),
     }
 }
 
