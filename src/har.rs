@@ -73,6 +73,9 @@ pub fn parse_iso8601(s: &str) -> Option<f64> {
         let (c, off) = time.split_at(i);
         let sign = if off.starts_with('-') { -1 } else { 1 };
         let off = off[1..].replace(':', "");
+        if off.is_empty() || off.len() > 4 || !off.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
         let (hh, mm) = off.split_at(2.min(off.len()));
         (
             c,
@@ -751,5 +754,10 @@ mod tests {
         assert_eq!(parse_iso8601("2025-11-28T09:53:20.123+01:00"), Some(t));
         assert_eq!(parse_iso8601("2025-11-28T03:23:20.123-05:30"), Some(t));
         assert_eq!(parse_iso8601("garbage"), None);
+        // Found by the har_import fuzz target: a non-ASCII offset must not split a character.
+        assert_eq!(
+            parse_iso8601("2026-01-10T11:00:00.000+\u{fffd}\u{fffd}01:00"),
+            None
+        );
     }
 }
