@@ -82,19 +82,7 @@ pub fn table(v: &Verdict, budget_file: &str) -> String {
 }
 
 fn xml(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&apos;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => o.push('\u{fffd}'),
-            c => o.push(c),
-        }
-    }
-    o
+    super::escape_markup(s, true)
 }
 
 /// JUnit XML: one `<testcase>` per budget line; failures carry the message and details;

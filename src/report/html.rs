@@ -34,19 +34,7 @@ fn type_colour(t: ResourceType) -> &'static str {
 
 /// Escapes text for HTML and SVG.
 pub fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c if c.is_control() => o.push(' '),
-            c => o.push(c),
-        }
-    }
-    o
+    super::escape_markup(s, false)
 }
 
 const CSS: &str = r#"
@@ -250,16 +238,6 @@ fn legend() -> String {
     o
 }
 
-fn short(u: &str, max: usize) -> String {
-    let n = u.chars().count();
-    if n <= max {
-        return u.to_string();
-    }
-    let head: String = u.chars().take(max * 2 / 3).collect();
-    let tail: String = u.chars().skip(n - (max - max * 2 / 3 - 1)).collect();
-    format!("{head}…{tail}")
-}
-
 /// The waterfall of one load as an SVG, on a time scale of `scale_ms`.
 fn waterfall(l: &Load, id: &str, scale_ms: f64) -> String {
     const ROW: f64 = 20.0;
@@ -311,7 +289,7 @@ fn waterfall(l: &Load, id: &str, scale_ms: f64) -> String {
             if bad { " fill=\"#c62828\"" } else { "" },
             esc(&status),
             e.resource_type,
-            esc(&short(&url, 44)),
+            esc(&super::shorten(&url, 44)),
             LABEL - 10.0,
             esc(&human_bytes(e.transfer_bytes))
         );

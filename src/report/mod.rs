@@ -46,6 +46,36 @@ pub fn redact_url(u: &str) -> String {
     }
 }
 
+/// `http://host/very/long…end.css`: keeps the start and the end within `max` characters.
+pub(crate) fn shorten(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        return s.to_string();
+    }
+    let head: String = s.chars().take(max * 2 / 3).collect();
+    let tail: String = s.chars().skip(n - (max - max * 2 / 3 - 1)).collect();
+    format!("{head}…{tail}")
+}
+
+/// Escapes text for HTML or XML (`&apos;` is valid in both). Control characters become a
+/// space, or, with `keep_whitespace`, are kept when they are new lines and tabs.
+pub(crate) fn escape_markup(s: &str, keep_whitespace: bool) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            '\n' | '\t' | '\r' if keep_whitespace => o.push(c),
+            c if c.is_control() => o.push(' '),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
 /// Removes control characters (escape sequences included) from text that came from a page,
 /// so a hostile title or URL cannot rewrite the terminal.
 pub fn sanitize(s: &str) -> String {

@@ -1,6 +1,6 @@
 //! The terminal report: summary, totals per type and host, failures, and the waterfall.
 
-use super::{human_bytes, human_ms, sanitize};
+use super::{human_bytes, human_ms, sanitize, shorten};
 use crate::model::{Bucket, Entry, Load};
 use comfy_table::{Attribute, Cell, CellAlignment, ContentArrangement, Table};
 use std::fmt::Write as _;
@@ -381,18 +381,6 @@ fn problems(load: &Load, opts: TableOptions) -> String {
     format!("{t}\n")
 }
 
-/// `http://host/very/long...end.css`: keeps the start and the end.
-fn shorten(s: &str, max: usize) -> String {
-    let n = s.chars().count();
-    if n <= max {
-        return s.to_string();
-    }
-    let head: String = s.chars().take(max * 2 / 3).collect();
-    let tail: String = s.chars().skip(n - (max - max * 2 / 3 - 1)).collect();
-    format!("{head}…{tail}")
-}
-
-/// One bar on the page timeline: `.` blocked, `-` waiting for the first byte, `#` receiving.
 /// Waterfall characters and ANSI colours per phase, in order.
 const PHASE_MARKS: [(char, &str); 7] = [
     ('.', "90"), // blocked
