@@ -126,3 +126,180 @@ mod tests {
         );
     }
 }
+
+/// robots.txt rules for one user agent: `Disallow` and `Allow` path patterns; the longest
+/// matching pattern wins, `Allow` on a tie (RFC 9309).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Robots {
+    rules: Vec<(bool, String)>,
+}
+
+impl Robots {
+    /// Parses robots.txt for `agent` (the group naming it, else the `*` group).
+    pub fn parse(text: &str, agent: &str) -> Robots {
+        let agent = agent.to_ascii_lowercase();
+        let mut groups: Vec<(Vec<String>, Vec<(bool, String)>)> = Vec::new();
+        let mut in_agents = false;
+        for line in text.lines() {
+            let line = line.split('#').next().unwrap_or("").trim();
+            let Some((k, v)) = line.split_once(':') else {
+                continue;
+            };
+            let (k, v) = (k.trim().to_ascii_lowercase(), v.trim().to_string());
+            match k.as_str() {
+                "user-agent" => {
+                    if !in_agents {
+                        groups.push((Vec::new(), Vec::new()));
+                    }
+                    in_agents = true;
+                    if let Some(g) = groups.last_mut() {
+                        g.0.push(v.to_ascii_lowercase());
+                    }
+                }
+                "allow" | "disallow" => {
+                    in_agents = false;
+                    if let Some(g) = groups.last_mut() {
+                        if !v.is_empty() {
+                            g.1.push((k == "allow", v));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let pick = groups
+            .iter()
+            .find(|g| g.0.iter().any(|a| a != "*" && agent.contains(a.as_str())))
+            .or_else(|| groups.iter().find(|g| g.0.iter().any(|a| a == "*")));
+        Robots {
+            rules: pick.map(|g| g.1.clone()).unwrap_or_default(),
+        }
+    }
+
+    /// Whether a path (with its query) may be fetched.
+    pub fn allows(&self, path: &str) -> bool {
+        let mut best: Option<(usize, bool)> = None;
+        for (allow, pat) in &self.rules {
+            if crate::budget::path_matches(pat, path) {
+                let len = pat.len();
+                if best.is_none_or(|(l, a)| len > l || (len == l && *allow && !a)) {
+                    best = Some((len, *allow));
+                }
+            }
+        }
+        best.is_none_or(|(_, allow)| allow)
+    }
+}
+
+/// Finds a site's pages from a start URL: same-site `<a>`/`<area>` links followed breadth
+/// first to `depth` (0: the start page alone), each page once (fragments ignored), at most
+/// `max_pages`, honouring robots.txt unless `ignore_robots`. Only HTML documents count.
+pub async fn crawl(
+    start: &url::Url,
+    cfg: &AuditConfig,
+    depth: usize,
+    max_pages: usize,
+    ignore_robots: bool,
+) -> crate::Result<Vec<String>> {
+    let robots = if ignore_robots {
+        Robots::default()
+    } else {
+        let mut r = start.clone();
+        r.set_path("/robots.txt");
+        r.set_query(None);
+        fetch_text(&r, cfg)
+            .await
+            .map(|t| Robots::parse(&t, "pagecost"))
+            .unwrap_or_default()
+    };
+    let site = start.host_str().unwrap_or_default().to_string();
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    let mut frontier = vec![start.clone()];
+    seen.insert(strip_fragment(start));
+    for level in 0..=depth {
+        let mut next = Vec::new();
+        for page in frontier {
+            if out.len() >= max_pages {
+                return Ok(out);
+            }
+            if !robots.allows(&path_and_query(&page)) {
+                continue;
+            }
+            let Ok((final_url, html)) = crate::load::fetch_html(&page, cfg).await else {
+                continue;
+            };
+            out.push(strip_fragment(&page));
+            if level == depth {
+                continue;
+            }
+            for l in crate::links::extract_links(
+                &html,
+                &final_url,
+                &[crate::links::LinkKind::A, crate::links::LinkKind::Area],
+            ) {
+                let Some(u) = l.url.as_deref().and_then(|u| url::Url::parse(u).ok()) else {
+                    continue;
+                };
+                if !matches!(u.scheme(), "http" | "https")
+                    || !u
+                        .host_str()
+                        .is_some_and(|h| crate::party::same_site(h, &site))
+                {
+                    continue;
+                }
+                if seen.insert(strip_fragment(&u)) {
+                    next.push(u);
+                }
+            }
+        }
+        frontier = next;
+    }
+    Ok(out)
+}
+
+fn strip_fragment(u: &url::Url) -> String {
+    let mut u = u.clone();
+    u.set_fragment(None);
+    u.to_string()
+}
+
+fn path_and_query(u: &url::Url) -> String {
+    match u.query() {
+        Some(q) => format!("{}?{q}", u.path()),
+        None => u.path().to_string(),
+    }
+}
+
+/// A text resource (robots.txt is text/plain, which `fetch_html` refuses).
+async fn fetch_text(u: &url::Url, cfg: &AuditConfig) -> Option<String> {
+    let http = crate::net::client::Http::new(cfg, None).ok()?;
+    let limits = crate::net::client::BodyLimits {
+        max_body: 512 * 1024,
+        max_decoded: 512 * 1024,
+        keep: 512 * 1024,
+    };
+    let f = crate::net::client::fetch(&http, u, crate::model::ResourceType::Other, limits).await;
+    (f.status == Some(200))
+        .then(|| String::from_utf8_lossy(&f.body.unwrap_or_default()).into_owned())
+}
+
+#[cfg(test)]
+mod robots_tests {
+    use super::*;
+
+    #[test]
+    fn robots_rules_pick_the_group_and_the_longest_match() {
+        let r = Robots::parse("User-agent: *\nDisallow: /private/\nAllow: /private/ok.html\n\nUser-agent: other\nDisallow: /", "pagecost");
+        assert!(r.allows("/"));
+        assert!(!r.allows("/private/x.html"));
+        assert!(r.allows("/private/ok.html"));
+        let mine = Robots::parse(
+            "User-agent: pagecost\nDisallow: /drafts\nUser-agent: *\nDisallow: /",
+            "pagecost",
+        );
+        assert!(mine.allows("/blog"));
+        assert!(!mine.allows("/drafts/a"));
+        assert!(Robots::parse("", "pagecost").allows("/anything"));
+    }
+}

@@ -103,3 +103,57 @@ fn a_batch_writes_one_line_per_page_and_shards_partition_it() {
         "{table}"
     );
 }
+
+#[test]
+fn crawl_follows_same_site_links_to_the_depth_honours_robots_and_caps_pages() {
+    let s = TestServer::start(vec![
+        ("/", Route::html("<a href=/a>a</a><a href=/b#x>b</a><a href=https://elsewhere.test/>out</a><a href=/private/p>p</a>")),
+        ("/a", Route::html("<a href=/a/deeper>deeper</a><a href=/>home</a>")),
+        ("/b", Route::html("<a href=/b>self</a><img src=/i.png>")),
+        ("/a/deeper", Route::html("<a href=/a/deepest>x</a>")),
+        ("/private/p", Route::html("secret")),
+        ("/robots.txt", Route::ok("text/plain", "User-agent: *\nDisallow: /private/\n")),
+        ("/i.png", Route::ok("image/png", vec![0u8; 10])),
+    ]);
+    let (code, out, err) = pagecost(&["audit", &s.url("/"), "--crawl", "1", "--format", "jsonl"]);
+    assert_eq!(code, 0, "{err}");
+    let targets: Vec<String> = out
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["target"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        targets,
+        [s.url("/"), s.url("/a"), s.url("/b")],
+        "depth 1, robots.txt honoured, other sites left out, fragments dropped"
+    );
+    let (_, out, _) = pagecost(&[
+        "audit",
+        &s.url("/"),
+        "--crawl",
+        "2",
+        "--ignore-robots",
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(
+        out.lines().count(),
+        5,
+        "depth 2 without robots.txt: /, /a, /b, /private/p, /a/deeper"
+    );
+    let (_, out, _) = pagecost(&[
+        "audit",
+        &s.url("/"),
+        "--crawl",
+        "5",
+        "--max-pages",
+        "2",
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(out.lines().count(), 2);
+}

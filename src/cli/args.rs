@@ -289,6 +289,19 @@ pub struct AuditArgs {
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub jobs: usize,
 
+    /// Audit the site's pages found by following same-site links from the target, DEPTH
+    /// links deep (robots.txt honoured unless --ignore-robots).
+    #[arg(long, value_name = "DEPTH")]
+    pub crawl: Option<usize>,
+
+    /// With --crawl: most pages.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub max_pages: usize,
+
+    /// With --crawl: do not read robots.txt.
+    #[arg(long)]
+    pub ignore_robots: bool,
+
     /// With many pages: take the K-th of N deterministic slices of the list (1-based), for a
     /// CI matrix or an indexed job; join the outputs with `pagecost merge`.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]

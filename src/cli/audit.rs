@@ -21,6 +21,29 @@ pub fn run(a: AuditArgs) -> anyhow::Result<Outcome> {
         };
         targets.extend(pagecost::batch::read_list(&text));
     }
+    if let Some(depth) = a.crawl {
+        let [start] = targets.as_slice() else {
+            anyhow::bail!("--crawl starts from one URL");
+        };
+        let Target::Url(url) = Target::parse(start)? else {
+            anyhow::bail!("--crawl {start}: crawling needs an http(s) URL (serve a folder with `pagecost serve`)");
+        };
+        let (cfg, _) = a.net.to_config()?;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?;
+        targets = rt.block_on(pagecost::batch::crawl(
+            &url,
+            &cfg,
+            depth,
+            a.max_pages,
+            a.ignore_robots,
+        ))?;
+        if !a.quiet {
+            eprintln!("pagecost: crawled {} pages from {url}", targets.len());
+        }
+        return super::batch::run(&a, targets);
+    }
     if let Some((k, n)) = a.shard {
         targets = pagecost::batch::shard(&targets, k, n);
     }
