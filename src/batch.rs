@@ -127,18 +127,21 @@ mod tests {
     }
 }
 
+/// `(allow, path pattern)` pairs of a robots.txt group.
+type Rules = Vec<(bool, String)>;
+
 /// robots.txt rules for one user agent: `Disallow` and `Allow` path patterns; the longest
 /// matching pattern wins, `Allow` on a tie (RFC 9309).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Robots {
-    rules: Vec<(bool, String)>,
+    rules: Rules,
 }
 
 impl Robots {
     /// Parses robots.txt for `agent` (the group naming it, else the `*` group).
     pub fn parse(text: &str, agent: &str) -> Robots {
         let agent = agent.to_ascii_lowercase();
-        let mut groups: Vec<(Vec<String>, Vec<(bool, String)>)> = Vec::new();
+        let mut groups: Vec<(Vec<String>, Rules)> = Vec::new();
         let mut in_agents = false;
         for line in text.lines() {
             let line = line.split('#').next().unwrap_or("").trim();
