@@ -707,15 +707,7 @@ pub fn evaluate(budgets: &[Budget], runs: &[&Load]) -> Verdict {
 
 /// A broken (4xx/5xx/failed) or empty subresource, described with where it is referenced.
 fn broken_detail(l: &Load, e: &Entry) -> Option<String> {
-    let what = if let Some(err) = &e.error {
-        format!("{}: {}", err.kind, err.message)
-    } else if let Some(s) = e.status.filter(|s| *s >= 400) {
-        format!("HTTP {s}")
-    } else if e.empty() && e.resource_type != ResourceType::Document {
-        format!("empty {} (0 bytes)", e.resource_type)
-    } else {
-        return None;
-    };
+    let what = e.problem()?;
     Some(format!(
         "{} {what}, referenced at {}",
         e.url,

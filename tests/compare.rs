@@ -303,3 +303,19 @@ fn a_budget_is_judged_on_variant_b() {
     assert_eq!(c["budget_b"]["lines"][0]["status"], "fail");
     assert_eq!(c["budget_b"]["lines"][0]["runs"], 2);
 }
+
+#[test]
+fn blocked_requests_are_not_broken_for_the_budget_of_b() {
+    let mut args = vec![
+        format!("{BLOG}/with-ads.html"),
+        "--block".into(),
+        "category:ad".into(),
+        "--runs".into(),
+        "1".into(),
+        "--no-broken".into(),
+    ];
+    args.extend(serve_ads());
+    let (code, c, _) = compare_json(&args);
+    assert_eq!(code, 0, "{}", c["budget_b"]);
+    assert_eq!(c["budget_b"]["lines"][0]["actual"], 0.0);
+}

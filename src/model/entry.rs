@@ -345,6 +345,23 @@ impl Entry {
             && self.resource_type.expects_content()
     }
 
+    /// What is wrong with this request, for problem lists and the `broken` budget: `timeout: ...`,
+    /// `HTTP 404`, `empty stylesheet (0 bytes)`; `None` when nothing is (a blocked request was
+    /// not made, so it is not broken).
+    pub fn problem(&self) -> Option<String> {
+        if self.blocked() {
+            return None;
+        }
+        if let Some(err) = &self.error {
+            return Some(format!("{}: {}", err.kind, err.message));
+        }
+        if let Some(s) = self.status.filter(|s| *s >= 400) {
+            return Some(format!("HTTP {s}"));
+        }
+        self.empty()
+            .then(|| format!("empty {} (0 bytes)", self.resource_type))
+    }
+
     /// `200`, `404`, `timeout`, `200 reset` (a response cut short): for waterfalls.
     pub fn status_label(&self) -> String {
         match (&self.error, self.status) {

@@ -203,11 +203,7 @@ fn problems(l: &Load) -> String {
     }
     let mut o = String::from("<h2 class=\"bad\">Problems</h2><ul class=\"problems\">");
     for e in bad {
-        let what = match (&e.error, e.status) {
-            (Some(err), _) => format!("{}: {}", err.kind, err.message),
-            (None, Some(s)) if s >= 400 => format!("HTTP {s}"),
-            _ => format!("empty {} (0 bytes)", e.resource_type),
-        };
+        let what = e.problem().unwrap_or_default();
         let _ = write!(
             o,
             "<li><b>{}</b> <code>{}</code> — referenced at <code>{}</code></li>",

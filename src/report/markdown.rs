@@ -47,11 +47,7 @@ pub fn load(l: &Load) -> String {
         .iter()
         .filter(|e| e.failed() || e.empty())
         .map(|e| {
-            let what = match (&e.error, e.status) {
-                (Some(err), _) => err.kind.to_string(),
-                (None, Some(s)) if s >= 400 => format!("HTTP {s}"),
-                _ => "empty (0 bytes)".into(),
-            };
+            let what = e.problem().unwrap_or_default();
             format!(
                 "- {what}: `{}` (referenced at `{}`)",
                 e.url.replace('`', "'"),

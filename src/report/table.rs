@@ -367,11 +367,7 @@ fn problems(load: &Load, opts: TableOptions) -> String {
         Cell::new("referenced at"),
     ]);
     for e in bad {
-        let what = match (&e.error, e.status) {
-            (Some(err), _) => format!("{}: {}", err.kind, shorten(&err.message, 60)),
-            (None, Some(s)) if s >= 400 => format!("HTTP {s}"),
-            _ => format!("empty {} (0 bytes)", e.resource_type),
-        };
+        let what = shorten(&e.problem().unwrap_or_default(), 72);
         t.add_row(vec![
             Cell::new(sanitize(&what)),
             Cell::new(sanitize(&shorten(&e.url, URL_WIDTH))),
