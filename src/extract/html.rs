@@ -911,7 +911,7 @@ const VOID: &[&str] = &[
 pub fn nesting_depth(text: &str) -> usize {
     let b = text.as_bytes();
     let (mut depth, mut max, mut i) = (0usize, 0usize, 0usize);
-    while let Some(off) = memchr_lt(&b[i..]) {
+    while let Some(off) = memchr::memchr(b'<', &b[i..]) {
         i += off + 1;
         if i >= b.len() {
             break;
@@ -927,23 +927,16 @@ pub fn nesting_depth(text: &str) -> usize {
         while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'-') {
             i += 1;
         }
-        let name = text[start..i].to_ascii_lowercase();
-        let end = b[i..]
-            .iter()
-            .position(|c| *c == b'>')
-            .map_or(b.len(), |p| i + p);
-        let self_closing = end > 0 && end <= b.len() && b.get(end.wrapping_sub(1)) == Some(&b'/');
-        if !VOID.contains(&name.as_str()) && !self_closing {
+        let name = &b[start..i];
+        let end = memchr::memchr(b'>', &b[i..]).map_or(b.len(), |p| i + p);
+        let self_closing = end > 0 && b.get(end - 1) == Some(&b'/');
+        if !self_closing && !VOID.iter().any(|v| v.as_bytes().eq_ignore_ascii_case(name)) {
             depth += 1;
             max = max.max(depth);
         }
-        i = end.min(b.len());
+        i = end;
     }
     max
-}
-
-fn memchr_lt(b: &[u8]) -> Option<usize> {
-    b.iter().position(|c| *c == b'<')
 }
 
 /// A flat document with the same subresource references as `text`, for documents too deep
@@ -1043,24 +1036,26 @@ mod deep_tests {
 /// `<textarea>` and `<title>` content is raw text and kept as it is (an old-style
 /// `<style><!-- ... --></style>` keeps its CSS). References are located in the original text.
 pub fn strip_comments(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.contains("<!--") {
+    let b = text.as_bytes();
+    let open = memchr::memmem::Finder::new(b"<!--");
+    if open.find(b).is_none() {
         return std::borrow::Cow::Borrowed(text);
     }
     const RAW: [&str; 4] = ["script", "style", "textarea", "title"];
-    let b = text.as_bytes();
+    let close_comment = memchr::memmem::Finder::new(b"-->");
+    let end_tag = memchr::memmem::Finder::new(b"</");
     let lower_at = |i: usize, s: &str| {
         b.len() >= i + s.len() && b[i..i + s.len()].eq_ignore_ascii_case(s.as_bytes())
     };
     let mut out = String::with_capacity(text.len());
     let (mut i, mut copied) = (0usize, 0usize);
-    while i < b.len() {
-        if b[i] != b'<' {
-            i += 1;
-            continue;
-        }
+    while let Some(off) = memchr::memchr(b'<', &b[i..]) {
+        i += off;
         if lower_at(i, "<!--") {
             out.push_str(&text[copied..i]);
-            let end = text[i + 4..].find("-->").map_or(b.len(), |p| i + 4 + p + 3);
+            let end = close_comment
+                .find(&b[i + 4..])
+                .map_or(b.len(), |p| i + 4 + p + 3);
             i = end;
             copied = end;
             continue;
@@ -1071,12 +1066,14 @@ pub fn strip_comments(text: &str) -> std::borrow::Cow<'_, str> {
                 .is_some_and(|c| c.is_ascii_whitespace() || *c == b'>' || *c == b'/')
             {
                 // Skip to the matching end tag: its content is not markup.
-                let close = format!("</{name}");
-                let rest = &text[after..];
-                let lower_rest = rest.to_ascii_lowercase();
-                i = lower_rest
-                    .find(&close)
-                    .map_or(b.len(), |p| after + p + close.len());
+                let mut at = after;
+                i = loop {
+                    match end_tag.find(&b[at..]) {
+                        Some(p) if lower_at(at + p + 2, name) => break at + p + 2 + name.len(),
+                        Some(p) => at += p + 2,
+                        None => break b.len(),
+                    }
+                };
                 continue;
             }
         }
@@ -1098,5 +1095,17 @@ mod comment_tests {
             strip_comments("<p>no comments</p>"),
             std::borrow::Cow::Borrowed(_)
         ));
+    }
+
+    #[test]
+    fn raw_text_ends_only_at_its_own_end_tag_in_any_case() {
+        let s =
+            strip_comments("<SCRIPT>a='</b><!--x-->'</scRipt><!--c-->d<title><!--t--></TITLE>e");
+        assert_eq!(
+            s,
+            "<SCRIPT>a='</b><!--x-->'</scRipt>d<title><!--t--></TITLE>e"
+        );
+        let s = strip_comments("<script>x<!--y"); // never closed: the rest is raw text
+        assert_eq!(s, "<script>x<!--y");
     }
 }

@@ -175,6 +175,15 @@ impl<'a> SourceLocator<'a> {
     }
 }
 
+/// A body as text: borrowed when it is valid UTF-8 (checked with the fast validator; the
+/// lossy one walks every byte), else with replacement characters.
+pub fn body_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

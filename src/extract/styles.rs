@@ -38,6 +38,10 @@ pub struct DocumentStyles {
     faces: Vec<Face>,
     requested_faces: HashSet<Url>,
     selector_cache: HashMap<String, bool>,
+    /// Bumped whenever something font matching reads grows; fonts are matched again only
+    /// when it moved since the last match (a page with hundreds of sheets and families).
+    generation: u64,
+    matched_at: u64,
 }
 
 /// An `@import` found in a sheet, with whether its rules apply.
@@ -80,23 +84,39 @@ impl DocumentStyles {
             faces: Vec::new(),
             requested_faces: HashSet::new(),
             selector_cache: HashMap::new(),
+            generation: 1,
+            matched_at: 0,
         }
     }
 
     fn use_rule(&mut self, rule: &StyleRule) {
-        self.used_families.extend(rule.families.iter().cloned());
-        self.family_vars.extend(rule.family_vars.iter().cloned());
+        let mut grew = false;
+        for f in &rule.families {
+            if !self.used_families.contains(f) {
+                grew |= self.used_families.insert(f.clone());
+            }
+        }
+        for v in &rule.family_vars {
+            if !self.family_vars.contains(v) {
+                grew |= self.family_vars.insert(v.clone());
+            }
+        }
         for (name, fams) in &rule.custom_props {
+            grew |= !fams.is_empty();
             self.custom_props
                 .entry(name.clone())
                 .or_default()
                 .extend(fams.iter().cloned());
         }
         if let Some(w) = rule.weight {
-            self.weights.insert(w);
+            grew |= self.weights.insert(w);
         }
-        if rule.italic == Some(true) {
+        if rule.italic == Some(true) && !self.italic_used {
             self.italic_used = true;
+            grew = true;
+        }
+        if grew {
+            self.generation += 1;
         }
     }
 
@@ -187,6 +207,7 @@ impl DocumentStyles {
                         italic: face.italic,
                         reference,
                     });
+                    self.generation += 1;
                 }
                 Err(why) => count_skip(&mut out.skipped, why),
             }
@@ -239,6 +260,10 @@ impl DocumentStyles {
 
     /// Faces now needed by a used (family, weight, style) and not requested yet.
     fn take_used_faces(&mut self) -> Vec<Reference> {
+        if self.matched_at == self.generation {
+            return Vec::new(); // nothing font matching reads has changed: nothing new is used
+        }
+        self.matched_at = self.generation;
         let mut families: BTreeSet<&str> = self.used_families.iter().map(String::as_str).collect();
         for v in &self.family_vars {
             if let Some(f) = self.custom_props.get(v) {
@@ -250,18 +275,21 @@ impl DocumentStyles {
         } else {
             &[false]
         };
+        // Faces by family, built once: a page may declare hundreds of families.
+        let mut by_family: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+        for (i, face) in self.faces.iter().enumerate() {
+            by_family.entry(face.family.as_str()).or_default().push(i);
+        }
         let mut chosen: Vec<usize> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for family in families {
-            let faces: Vec<usize> = (0..self.faces.len())
-                .filter(|i| self.faces[*i].family == family)
-                .collect();
-            if faces.is_empty() {
+            let Some(faces) = by_family.get(family) else {
                 continue;
-            }
+            };
             for &italic in styles {
                 for &w in &self.weights {
-                    if let Some(i) = match_face(&self.faces, &faces, w, italic) {
-                        if !chosen.contains(&i) {
+                    if let Some(i) = match_face(&self.faces, faces, w, italic) {
+                        if seen.insert(i) {
                             chosen.push(i);
                         }
                     }

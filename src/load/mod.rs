@@ -408,8 +408,7 @@ impl<'a> Engine<'a> {
         match job.resource_type {
             ResourceType::Document | ResourceType::Iframe => {
                 if is_html(&mime, &body) {
-                    let text = String::from_utf8_lossy(&body).into_owned();
-                    self.document(&job, &text);
+                    self.document(&job, &crate::extract::body_text(&body));
                 } else if job.main {
                     self.notes.push(format!(
                         "the document is {}, not HTML: audited as a single request",
@@ -422,8 +421,7 @@ impl<'a> Engine<'a> {
                 }
             }
             ResourceType::Stylesheet => {
-                let text = String::from_utf8_lossy(&body).into_owned();
-                let sheet = css::parse(&text, self.vp.dpr);
+                let sheet = css::parse(&crate::extract::body_text(&body), self.vp.dpr);
                 if let Some(doc) = job.doc {
                     let out = self.docs[doc].add_sheet(&sheet, &job.url, &job.url, 0, job.media_ok);
                     self.queue_sheet_refs(out, &job, doc);
@@ -525,7 +523,8 @@ impl<'a> Engine<'a> {
     }
 
     fn document(&mut self, job: &Job, text: &str) {
-        let depth = html::nesting_depth(text);
+        let stripped = html::strip_comments(text);
+        let depth = html::nesting_depth(&stripped);
         let doc = if depth > html::MAX_TREE_DEPTH {
             self.notes.push(format!(
                 "{} nests about {depth} elements deep (over {}): its references were read from a flattened copy (no deep tree), so CSS selectors matched only the elements that reference something",
@@ -534,7 +533,7 @@ impl<'a> Engine<'a> {
             ));
             html::parse_document(&html::flatten(text))
         } else {
-            html::parse_document(&html::strip_comments(text))
+            html::parse_document(&stripped)
         };
         let refs = html::extract(&doc, text, &job.url, &self.vp, self.cfg.max_refs_per_doc);
         add_skipped(&mut self.skipped, &refs.skipped);
