@@ -203,7 +203,12 @@ pub(crate) async fn fetch(http: &Http, url: &Url, rt: ResourceType, limits: Body
         limits.max_decoded,
         limits.keep,
     ) {
-        Ok(d) => Some(d),
+        Ok(mut d) => {
+            if let Some(n) = text(http::header::CONTENT_LENGTH).and_then(|n| n.parse().ok()) {
+                d.reserve(n);
+            }
+            Some(d)
+        }
         Err(e) => {
             out.error = Some(decode_error(e));
             None

@@ -56,6 +56,15 @@ pub(crate) enum DecodeError {
 }
 
 impl Decoder {
+    /// Makes room for a body of `expected` bytes (its Content-Length) when it is kept as it
+    /// arrives, so the kept copy is not reallocated as it grows.
+    pub(crate) fn reserve(&mut self, expected: u64) {
+        if let Decoder::Identity(s) = self {
+            let want = (expected.min(s.keep as u64) as usize).saturating_sub(s.kept.len());
+            s.kept.reserve_exact(want);
+        }
+    }
+
     /// A decoder for a `Content-Encoding` header value (`None` or `identity`: no decoding).
     pub(crate) fn new(
         encoding: Option<&str>,
