@@ -6,7 +6,7 @@ own Python server is), in the same run. Reports wall time, CPU time (user+sys) a
 cost per request, the ratios, and whether pagecost requested exactly the manifest's URLs.
 Then peak RSS of pagecost loading one 500 MB resource (streamed: memory must not grow).
 
-usage: cargo build --release && python3 benches/perf.py [--runs 3]
+usage: cargo build --release && python3 benches/perf.py [--runs 5]
 """
 import argparse, json, os, resource, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
 
@@ -27,23 +27,47 @@ def wait_up(port):
     raise SystemExit(f"server on {port} did not start")
 
 
+TIME = shutil.which("time") or ("/usr/bin/time" if os.path.exists("/usr/bin/time") else None)
+
+
 def measure(cmd):
-    """(wall s, cpu s, peak RSS MiB) of one child, via wait4."""
+    """(wall s, cpu s, peak RSS MiB or None, stdout, exit code) of one command.
+
+    CPU (user+sys) comes from wait4. Peak RSS does not: a child forked from this Python process
+    starts with Python's resident set in its high-water mark, which survives exec, so wait4's
+    ru_maxrss would report Python's size for small tools. GNU time forks the command from its
+    own small process and reports the command's own peak (%M), so it is used when installed.
+    """
+    rss_file = tempfile.NamedTemporaryFile(prefix="pagecost-rss-", delete=False)
+    rss_file.close()
+    full = [TIME, "-f", "%M", "-o", rss_file.name] + cmd if TIME else cmd
     t = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    p = subprocess.Popen(full, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     out = p.stdout.read()
     _, status, ru = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t
-    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024, out, os.waitstatus_to_exitcode(status)
+    rss = None
+    if TIME:
+        try:
+            rss = int(open(rss_file.name).read().split()[-1]) / 1024
+        except (ValueError, IndexError):
+            pass
+    os.unlink(rss_file.name)
+    return wall, ru.ru_utime + ru.ru_stime, rss, out, os.waitstatus_to_exitcode(status)
+
+
+def fmt_rss(r):
+    return f"{r:>5.1f} MiB" if r is not None else f"{'?':>9}"
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=os.path.join(here, "..", "target", "release", "pagecost"))
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=5)
     a = ap.parse_args()
     if not os.path.exists(os.path.join(tools, "gen-site.py")):
         print("skipped: ../shared/tools/gen-site.py not found"); return 0
+    have = {t: shutil.which(t) for t in ("wget", "curl", "lighthouse")}
     rows = []
     work = tempfile.mkdtemp(prefix="pagecost-perf-")
     try:
@@ -53,30 +77,59 @@ def main():
             subprocess.run([sys.executable, os.path.join(tools, "gen-site.py"), "synth", "--n", str(n), "--out", d,
                             "--port", str(port), "--tp-frac", "0"], check=True, stdout=subprocess.DEVNULL)
             manifest = json.load(open(os.path.join(d, "manifest.json")))
+            page = manifest["pages"]["/index.html"]
+            origin = manifest["first_party_origin"]
+            expected = {origin + "/index.html"} | {r["origin"] + r["url"] for r in page["resources"]}
+            # curl is told the URL list in advance (no parsing, no discovery): a floor for
+            # fetching the same bytes over 6 connections, not a tool that audits a page.
+            curl_cfg = os.path.join(work, f"curl{n}.cfg")
+            with open(curl_cfg, "w") as f:
+                for u in sorted(expected):
+                    f.write(f'url = "{u}"\noutput = "/dev/null"\n')
             srv = subprocess.Popen([a.bin, "serve", d, "--port", str(port)],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
             try:
                 wait_up(port)
-                url = f"http://127.0.0.1:{port}/index.html"
-                pc, wg = [], []
-                for _ in range(a.runs):
+                url = f"{origin}/index.html"
+                res = {"pagecost": [], "wget": [], "curl": []}
+                agree = None
+                for _ in range(a.runs):  # interleaved: each round runs every tool once
                     w, c, r, out, code = measure([a.bin, "audit", url, "--format", "json", "-q"])
                     load = json.loads(out)
-                    pc.append((w, c, r, load["totals"]["requests"]))
-                    dest = tempfile.mkdtemp(dir=work)
-                    w2, c2, r2, _, _ = measure(["wget", "-q", "-p", "-e", "robots=off", "-P", dest, url])
-                    wg.append((w2, c2, r2))
-                    shutil.rmtree(dest)
-                expected = len(manifest.get("index", manifest.get("pages", {}).get("index.html", []))) if isinstance(manifest, dict) else None
-                med = lambda xs, i: statistics.median(x[i] for x in xs)
-                rows.append((n, med(pc, 0), med(pc, 1), med(pc, 2), pc[0][3], med(wg, 0), med(wg, 1), med(wg, 2), expected))
+                    got = {e["url"] for e in load["entries"]}
+                    agree = got == expected
+                    res["pagecost"].append((w, c, r, load["totals"]["requests"]))
+                    if have["wget"]:
+                        dest = tempfile.mkdtemp(dir=work)
+                        res["wget"].append(measure(["wget", "-q", "-p", "-e", "robots=off", "-P", dest, url])[:3])
+                        shutil.rmtree(dest)
+                    if have["curl"]:
+                        res["curl"].append(measure(["curl", "-s", "--parallel", "--parallel-max", "6", "-K", curl_cfg])[:3])
+                rows.append((n, res, agree))
             finally:
                 os.killpg(srv.pid, signal.SIGTERM); srv.wait()
-        print(f"synthetic pages on loopback, no injected delay; median of {a.runs} runs; wget -p fetches the page's requisites")
-        print(f"{'N':>5} | {'pagecost wall':>13} {'cpu':>8} {'cpu/req':>8} {'RSS':>7} | {'wget wall':>9} {'cpu':>8} {'RSS':>7} | {'wall ratio':>10}")
-        for n, w, c, r, reqs, w2, c2, r2, exp in rows:
-            print(f"{n:>5} | {w*1000:>10.1f} ms {c*1000:>5.0f} ms {c*1000/max(reqs,1):>5.3f} ms {r:>5.1f} MiB | "
-                  f"{w2*1000:>6.0f} ms {c2*1000:>5.0f} ms {r2:>5.1f} MiB | {w/w2:>9.3f}x   ({reqs} requests)")
+        med = lambda xs, i: statistics.median(x[i] for x in xs if x[i] is not None) if any(x[i] is not None for x in xs) else None
+        print(f"synthetic pages (gen-site.py synth) served by `pagecost serve` on loopback, no injected delay;")
+        print(f"median of {a.runs} interleaved rounds; wall = elapsed, cpu = user+sys of the process tree")
+        print(f"{'N':>5} | {'pagecost wall':>13} {'cpu':>7} {'cpu/req':>9} {'RSS':>9} | {'wget -p wall':>12} {'cpu':>7} {'RSS':>9} | {'curl -Z wall':>12} | {'vs wget':>7} {'vs curl':>7}")
+        for n, res, agree in rows:
+            pc = res["pagecost"]
+            w, c, r, reqs = med(pc, 0), med(pc, 1), med(pc, 2), pc[0][3]
+            line = f"{n:>5} | {w*1000:>10.1f} ms {c*1000:>4.0f} ms {c*1000/max(reqs,1):>6.3f} ms {fmt_rss(r)} | "
+            if res["wget"]:
+                w2, c2, r2 = med(res["wget"], 0), med(res["wget"], 1), med(res["wget"], 2)
+                line += f"{w2*1000:>9.0f} ms {c2*1000:>4.0f} ms {fmt_rss(r2)} | "
+            else:
+                line += f"{'not installed':>31} | "
+            w3 = med(res["curl"], 0) if res["curl"] else None
+            line += f"{w3*1000:>9.0f} ms | " if w3 else f"{'-':>12} | "
+            line += f"{w/w2:>6.2f}x " if res["wget"] else f"{'-':>7} "
+            line += f"{w/w3:>6.2f}x" if w3 else f"{'-':>7}"
+            line += f"   ({reqs} requests{', exactly the manifest' if agree else ', NOT the manifest'})"
+            print(line)
+        if not have["lighthouse"]:
+            print("lighthouse: not installed (no column)")
+        print("curl -Z: curl --parallel --parallel-max 6 over the page's URL list given in advance (fetch only)")
         # One 500 MB resource, streamed.
         big = os.path.join(work, "big")
         os.mkdir(big)
@@ -86,7 +139,7 @@ def main():
             f.write("<!doctype html><video src=huge.bin preload=auto></video>")
         w, c, r, out, _ = measure([a.bin, "audit", big, "--format", "json", "-q", "--max-body", "1GB"])
         e = [x for x in json.loads(out)["entries"] if x["url"].endswith("huge.bin")][0]
-        print(f"one 500 MB resource: {e['body_bytes']/1e6:.0f} MB read in {w:.2f} s, peak RSS {r:.1f} MiB (the folder server runs in the same process)")
+        print(f"one 500 MB resource: {e['body_bytes']/1e6:.0f} MB read in {w:.2f} s, peak RSS {fmt_rss(r).strip()} (the folder server runs in the same process)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -42,6 +42,7 @@ pub async fn load(
         });
     }
     let http = Arc::new(Http::new(cfg, cfg.throttle.as_ref())?);
+    http.prepare_tls(url);
     let mut engine = Engine::new(http, cfg, *vp, events);
     engine.page_host = url.host_str().unwrap_or_default().to_string();
     engine.queue(Job::navigation(url.clone()));

@@ -1,7 +1,7 @@
 //! One measured request: headers as a browser sends them, the response streamed, counted and
 //! decoded as it arrives, every phase timed. Used by the static engine through a [`Pool`].
 
-use super::conn::{tls_config, Connector, OpenTimings};
+use super::conn::{Connector, OpenTimings, Tls};
 use super::decode::{DecodeError, Decoder};
 use super::pool::{hyper_err, Pool};
 use super::throttle::{Profile, Throttle};
@@ -22,9 +22,8 @@ pub(crate) struct Http {
 }
 
 impl Http {
-    /// Builds the connection pool and the default headers. The TLS configuration (system
-    /// roots, crypto tables) is built here, before any timed request: the first handshake of
-    /// a process must not pay for start-up.
+    /// Builds the connection pool and the default headers. The TLS configuration is built on
+    /// first use or by [`Http::prepare_tls`] (see [`Tls`]).
     pub(crate) fn new(cfg: &AuditConfig, throttle: Option<&Profile>) -> Result<Http> {
         let mut headers = HeaderMap::new();
         headers.insert(
@@ -47,10 +46,8 @@ impl Http {
             let v = HeaderValue::from_str(value).map_err(|e| bad(e.to_string()))?;
             headers.append(n, v);
         }
-        let tls = tls_config(cfg.insecure);
-        warm_up(&tls);
         let connector = Connector {
-            tls,
+            tls: Tls::new(cfg.insecure),
             overrides: cfg
                 .resolve
                 .iter()
@@ -71,13 +68,13 @@ impl Http {
             timeout: cfg.timeout,
         })
     }
-}
 
-/// Starts a TLS client session once, so the crypto provider's tables and the key exchange
-/// code are initialised before the first timed handshake.
-fn warm_up(tls: &Arc<rustls::ClientConfig>) {
-    if let Ok(name) = rustls::pki_types::ServerName::try_from("warm-up.invalid") {
-        let _ = rustls::ClientConnection::new(Arc::clone(tls), name);
+    /// Builds the TLS configuration now, before timed requests to `url` if it is https: the
+    /// first handshake of a process must not pay for start-up.
+    pub(crate) fn prepare_tls(&self, url: &url::Url) {
+        if url.scheme() == "https" {
+            self.pool.connector().tls.prepare();
+        }
     }
 }
 

@@ -164,9 +164,45 @@ pub(crate) struct Opened {
     pub timings: OpenTimings,
 }
 
+/// The TLS client configuration, built on first use: loading the system's root certificates
+/// costs a few milliseconds of CPU (more than a whole audit of a small plain-HTTP page), so a
+/// load that never opens a TLS connection does not pay it. A load whose document is https
+/// builds it before the first request is timed ([`Tls::prepare`]); otherwise the first TLS
+/// connection waits for it in its `blocked` phase, before its connect starts.
+pub(crate) struct Tls {
+    insecure: bool,
+    config: std::sync::OnceLock<Arc<rustls::ClientConfig>>,
+}
+
+impl Tls {
+    pub(crate) fn new(insecure: bool) -> Tls {
+        Tls {
+            insecure,
+            config: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The configuration, built (and warmed up) on the first call.
+    pub(crate) fn prepare(&self) -> Arc<rustls::ClientConfig> {
+        Arc::clone(self.config.get_or_init(|| {
+            let cfg = tls_config(self.insecure);
+            warm_up(&cfg);
+            cfg
+        }))
+    }
+}
+
+/// Starts a TLS client session once, so the crypto provider's tables and the key exchange
+/// code are initialised before the first timed handshake.
+fn warm_up(tls: &Arc<rustls::ClientConfig>) {
+    if let Ok(name) = rustls::pki_types::ServerName::try_from("warm-up.invalid") {
+        let _ = rustls::ClientConnection::new(Arc::clone(tls), name);
+    }
+}
+
 /// What is needed to open connections.
 pub(crate) struct Connector {
-    pub tls: Arc<rustls::ClientConfig>,
+    pub tls: Tls,
     pub overrides: Vec<(String, IpAddr)>,
     /// `--connect-to`: (host, port) served by another address and port.
     pub connect_to: Vec<(String, u16, SocketAddr)>,
@@ -302,7 +338,7 @@ impl Connector {
             .to_string();
         let name = rustls::pki_types::ServerName::try_from(bare)
             .map_err(|e| err(ErrorKind::Tls, format!("invalid server name {host}: {e}")))?;
-        let connector = tokio_rustls::TlsConnector::from(Arc::clone(&self.tls));
+        let connector = tokio_rustls::TlsConnector::from(self.tls.prepare());
         let tls_stream =
             tokio::time::timeout(self.connect_timeout, connector.connect(name, throttled))
                 .await

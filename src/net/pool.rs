@@ -126,6 +126,10 @@ fn se(kind: ErrorKind, message: impl Into<String>, open: Option<OpenTimings>) ->
 }
 
 impl Pool {
+    pub(crate) fn connector(&self) -> &Connector {
+        &self.connector
+    }
+
     pub(crate) fn new(connector: Connector, per_origin: usize) -> Self {
         Pool {
             connector,
@@ -229,6 +233,9 @@ impl Pool {
                     .await
                     .map_err(|e| self.h2_failed(origin, e));
             }
+        }
+        if origin.tls {
+            self.connector.tls.prepare(); // built once; waiting for it is time blocked
         }
         let ready_at = Instant::now();
         let opened = self
