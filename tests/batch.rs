@@ -157,3 +157,61 @@ fn crawl_follows_same_site_links_to_the_depth_honours_robots_and_caps_pages() {
     ]);
     assert_eq!(out.lines().count(), 2);
 }
+
+/// On a terminal, a batch draws its progress (pages done, failed, the last page, the time
+/// left) on stderr, and clears it before the report. Run under a pseudo-terminal by
+/// script(1) from util-linux (installed by .ci/run).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_batch_on_a_terminal_shows_its_progress() {
+    let script = ["/usr/bin/script", "/bin/script"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .expect("script(1) from util-linux is needed (apt-get install bsdutils)");
+    let server = TestServer::start(vec![
+        (
+            "/",
+            Route::html("<img src=/a.png>").delayed(std::time::Duration::from_millis(150)),
+        ),
+        ("/a.png", Route::ok("image/png", vec![1u8; 10])),
+    ]);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("urls.txt");
+    let mut text = format!("http://{closed}/\n");
+    for i in 0..6 {
+        text.push_str(&format!("{}?p={i}\n", server.url("/")));
+    }
+    std::fs::write(&list, text).unwrap();
+    let report = dir.path().join("out.jsonl");
+    let bin = assert_cmd::cargo::cargo_bin("pagecost");
+    let cmd = format!(
+        "{} audit --input-file {} --jobs 2 --format jsonl -o {}",
+        bin.display(),
+        list.display(),
+        report.display()
+    );
+    let out = std::process::Command::new(script)
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("TERM", "xterm")
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    let tty = String::from_utf8_lossy(&out.stdout);
+    assert!(tty.contains("pages done"), "progress drawn: {tty:?}");
+    assert!(tty.contains("1 failed"), "the failed page counted: {tty:?}");
+    assert!(
+        tty.contains("2 in flight"),
+        "pages in flight shown: {tty:?}"
+    );
+    assert!(tty.contains("eta"), "time left shown: {tty:?}");
+    let lines = std::fs::read_to_string(&report).unwrap();
+    assert_eq!(lines.lines().count(), 7, "the report is complete");
+    assert!(
+        !lines.contains("pages done"),
+        "the bar goes to the terminal, not into the report"
+    );
+}

@@ -20,7 +20,7 @@ pub fn run(a: &AuditArgs, targets: Vec<String>) -> anyhow::Result<Outcome> {
     }
     let (cfg, vp) = a.net.to_config()?;
     let budgets = a.budget.load()?;
-    let progress = Progress::pages(a.quiet);
+    let progress = Progress::pages(a.quiet, a.jobs);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -8,6 +8,8 @@ use std::io::IsTerminal;
 pub struct Progress {
     bar: Option<ProgressBar>,
     failed: std::sync::atomic::AtomicUsize,
+    /// For pages: how many are audited at once (`--jobs`), to tell how many are in flight.
+    jobs: Option<usize>,
 }
 
 impl Progress {
@@ -17,6 +19,7 @@ impl Progress {
             return Progress {
                 bar: None,
                 failed: Default::default(),
+                jobs: None,
             };
         }
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
@@ -27,12 +30,15 @@ impl Progress {
         Progress {
             bar: Some(bar),
             failed: Default::default(),
+            jobs: None,
         }
     }
 
-    /// A bar for many pages: done, failed, in flight and the time left.
-    pub fn pages(quiet: bool) -> Self {
-        let p = Progress::new(quiet);
+    /// A bar for many pages audited `jobs` at a time: done, in flight, failed and the time
+    /// left.
+    pub fn pages(quiet: bool, jobs: usize) -> Self {
+        let mut p = Progress::new(quiet);
+        p.jobs = Some(jobs.max(1));
         if let Some(b) = &p.bar {
             b.set_style(
                 ProgressStyle::with_template("{spinner} {pos}/{len} pages done, {msg} eta {eta}")
@@ -62,10 +68,16 @@ impl EventSink for Progress {
                         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
                 let f = self.failed.load(std::sync::atomic::Ordering::Relaxed);
-                b.set_message(format!(
-                    "{f} failed, last {}",
-                    pagecost::report::sanitize(&url)
-                ));
+                let last = pagecost::report::sanitize(&url);
+                match self.jobs {
+                    // Pages start as others finish, so while pages wait, `jobs` are running.
+                    Some(jobs) => {
+                        let left = b.length().unwrap_or(0).saturating_sub(done as u64);
+                        let flight = left.min(jobs as u64);
+                        b.set_message(format!("{flight} in flight, {f} failed, last {last}"));
+                    }
+                    None => b.set_message(format!("{f} failed, last {last}")),
+                }
             }
             _ => {}
         }
