@@ -283,8 +283,7 @@ async fn fetch_text(u: &url::Url, cfg: &AuditConfig) -> Option<String> {
         keep: 512 * 1024,
     };
     let f = crate::net::client::fetch(&http, u, crate::model::ResourceType::Other, limits).await;
-    (f.status == Some(200))
-        .then(|| String::from_utf8_lossy(&f.body.unwrap_or_default()).into_owned())
+    (f.status == Some(200)).then(|| crate::extract::into_text(f.body.unwrap_or_default()))
 }
 
 #[cfg(test)]

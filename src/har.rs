@@ -733,7 +733,7 @@ pub fn document_html(path: &std::path::Path, page: Option<usize>) -> Result<(url
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(body.trim())
             .map_err(|e| bad(&name, format!("the page's HTML is not valid base64: {e}")))?;
-        String::from_utf8_lossy(&bytes).into_owned()
+        crate::extract::into_text(bytes)
     } else {
         body.to_string()
     };

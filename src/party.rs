@@ -196,7 +196,16 @@ pub fn host_matches(host: &str, pattern: &str) -> bool {
 /// matches one of `first_party` (Lighthouse's `firstPartyHostnames`); entity and category from
 /// the dataset either way.
 pub fn classify(host: &str, page_host: &str, first_party: &[String]) -> crate::model::Party {
-    let entity = Entities::embedded().lookup(host);
+    // The dataset lists domain names only: an IP address (a local server) is never in it,
+    // and not parsing the dataset saves a millisecond per audit of a local page.
+    let is_ip = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<std::net::IpAddr>()
+        .is_ok();
+    let entity = (!is_ip)
+        .then(|| Entities::embedded().lookup(host))
+        .flatten();
     let first = same_site(host, page_host) || first_party.iter().any(|p| host_matches(host, p));
     crate::model::Party {
         first_party: first,
@@ -231,6 +240,17 @@ pub fn close_matches<'a>(wanted: &str, names: impl Iterator<Item = &'a str>) -> 
 #[cfg(test)]
 mod dataset_tests {
     use super::*;
+
+    #[test]
+    fn hosts_are_classified_by_site_and_dataset_and_addresses_have_no_entity() {
+        let ads = classify("securepubads.g.doubleclick.net", "blog.example", &[]);
+        assert!(!ads.first_party);
+        assert_eq!(ads.category.as_deref(), Some("ad"));
+        let local = classify("127.0.0.1", "127.0.0.1", &[]);
+        assert!(local.first_party);
+        assert_eq!((local.entity, local.category), (None, None));
+        assert_eq!(classify("[::1]", "example.org", &[]).entity, None);
+    }
 
     #[test]
     fn the_embedded_dataset_names_entities_and_categories() {

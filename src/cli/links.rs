@@ -182,7 +182,7 @@ async fn documents(
 
 fn read_local(path: &std::path::Path, base: Option<&Url>) -> anyhow::Result<(Url, String)> {
     let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
-    let html = String::from_utf8_lossy(&bytes).into_owned();
+    let html = pagecost::extract::into_text(bytes);
     check_html(&path.display().to_string(), &html)?;
     let abs = std::fs::canonicalize(path)
         .with_context(|| format!("{}: cannot resolve", path.display()))?;

@@ -184,6 +184,11 @@ pub fn body_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// An owned body as text, without a copy when it is valid UTF-8.
+pub fn into_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

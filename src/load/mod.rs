@@ -767,7 +767,7 @@ pub async fn fetch_html(url: &Url, cfg: &AuditConfig) -> Result<(Url, String)> {
                 ),
             });
         }
-        return Ok((url, String::from_utf8_lossy(&body).into_owned()));
+        return Ok((url, crate::extract::into_text(body)));
     }
     Err(Error::MainDocument {
         url: url.to_string(),
