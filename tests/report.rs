@@ -80,3 +80,41 @@ fn the_compare_report_draws_both_waterfalls_on_one_scale() {
     assert!(html.contains("Shorter is better"));
     assert!(html.contains("B makes 10 more requests"));
 }
+
+/// The terminal waterfall fits the terminal: at 72, 80 and 120 columns no line is wider than
+/// the screen and every request stays on one line (URLs are shortened, never wrapped).
+#[test]
+fn the_terminal_waterfall_fits_narrow_terminals() {
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo/");
+    let (code, json, _) = pagecost(&["audit", demo, "--format", "json", "-q"]);
+    assert_eq!(code, 0);
+    let load: pagecost::model::Load = serde_json::from_str(&json).unwrap();
+    for width in [72u16, 80, 120] {
+        let opts = pagecost::report::table::TableOptions {
+            width: Some(width),
+            ..Default::default()
+        };
+        let text = pagecost::report::table::render(&load, opts);
+        for line in text.lines() {
+            assert!(
+                line.chars().count() <= width as usize,
+                "{width} columns: {} wide: {line}",
+                line.chars().count()
+            );
+        }
+        let rows = text
+            .lines()
+            .skip_while(|l| !l.trim_start().starts_with("#  "))
+            .skip(2)
+            .take_while(|l| !l.starts_with('─'))
+            .count();
+        assert_eq!(
+            rows,
+            load.entries.len(),
+            "{width} columns: one line per request"
+        );
+        if width < 100 {
+            assert!(text.contains(" css "), "types abbreviated when narrow");
+        }
+    }
+}

@@ -237,6 +237,21 @@ fn summary(out: &mut String, load: &Load) {
     }
 }
 
+/// A resource type in at most five letters, for narrow terminals.
+fn short_type(kind: &str) -> &str {
+    match kind {
+        "document" => "doc",
+        "stylesheet" => "css",
+        "script" => "js",
+        "image" => "img",
+        "iframe" => "frame",
+        "media" => "media",
+        "font" => "font",
+        "other" => "other",
+        k => k,
+    }
+}
+
 fn new_table(opts: TableOptions) -> Table {
     let mut t = Table::new();
     t.load_preset(TABLE_STYLE);
@@ -463,32 +478,65 @@ fn display_url(load: &Load, u: &str) -> String {
 
 fn waterfall(load: &Load, opts: TableOptions) -> String {
     let mut t = new_table(opts);
-    // Fit a terminal: the URL column takes what the other columns leave, the bar shrinks on
-    // narrow screens. Off a terminal, both keep their full widths.
-    let (url_width, bar_width) = match opts.width.or_else(|| t.width()) {
+    let width = opts.width.or_else(|| t.width()).map(usize::from);
+    // Under 100 columns the start column goes (the bar shows when a request started) and
+    // types are abbreviated, so URL and bar keep readable widths instead of wrapping.
+    let compact = width.is_some_and(|w| w < 100);
+    let rows: Vec<[String; 6]> = load
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let kind = e.resource_type.as_str();
+            [
+                (i + 1).to_string(),
+                human_ms(e.started_ms),
+                e.status_label(),
+                if compact { short_type(kind) } else { kind }.to_string(),
+                human_bytes(e.transfer_bytes),
+                human_ms(e.duration_ms),
+            ]
+        })
+        .collect();
+    let headers = ["#", "start", "status", "type", "size", "time"];
+    let shown: Vec<usize> = (0..6).filter(|c| !(compact && *c == 1)).collect();
+    // Fit a terminal: the fixed columns take their widest cell plus 3 (padding and the
+    // border between columns); URL and bar share what is left. Off a terminal, both keep
+    // their full widths.
+    let (url_width, bar_width) = match width {
         Some(w) => {
-            let rest = (w as usize).saturating_sub(72);
-            let bar = BAR_WIDTH.min((rest / 2).max(12));
-            (URL_WIDTH.min(rest.saturating_sub(bar)).max(16), bar)
+            let fixed: usize = shown
+                .iter()
+                .map(|c| {
+                    rows.iter()
+                        .map(|r| r[*c].chars().count())
+                        .chain([headers[*c].len()])
+                        .max()
+                        .unwrap_or(0)
+                        + 3
+                })
+                .sum();
+            let rest = w.saturating_sub(fixed + 2 * 3 + 1);
+            let bar = BAR_WIDTH.min(rest * 2 / 5).max(10);
+            (URL_WIDTH.min(rest.saturating_sub(bar)).max(12), bar)
         }
         None => (URL_WIDTH, BAR_WIDTH),
     };
-    t.set_header(vec![
-        right("#"),
-        right("start"),
-        Cell::new("status"),
-        Cell::new("type"),
-        right("size"),
-        right("time"),
-        Cell::new("url"),
-        Cell::new(format!(
-            "0{:>w$}",
-            human_ms(load.fully_loaded_ms),
-            w = bar_width.saturating_sub(1)
-        )),
-    ]);
-    for (i, e) in load.entries.iter().enumerate() {
-        let status = e.status_label();
+    let mut header: Vec<Cell> = shown
+        .iter()
+        .map(|c| match c {
+            0 | 1 | 4 | 5 => right(headers[*c]),
+            _ => Cell::new(headers[*c]),
+        })
+        .collect();
+    header.push(Cell::new("url"));
+    header.push(Cell::new(format!(
+        "0{:>w$}",
+        human_ms(load.fully_loaded_ms),
+        w = bar_width.saturating_sub(1)
+    )));
+    t.set_header(header);
+    for (e, row) in load.entries.iter().zip(rows) {
         let indent = "  ".repeat(e.frame_depth as usize);
         let url = format!(
             "{indent}{}",
@@ -497,19 +545,25 @@ fn waterfall(load: &Load, opts: TableOptions) -> String {
                 url_width.saturating_sub(indent.len())
             )
         );
-        t.add_row(vec![
-            right(i + 1),
-            right(human_ms(e.started_ms)),
-            Cell::new(status),
-            Cell::new(e.resource_type.as_str()),
-            right(human_bytes(e.transfer_bytes)),
-            right(human_ms(e.duration_ms)),
-            Cell::new(sanitize(&url)),
-            Cell::new(bar(e, load.fully_loaded_ms, bar_width, opts.color)),
-        ]);
+        let mut cells: Vec<Cell> = shown
+            .iter()
+            .map(|c| match c {
+                0 | 1 | 4 | 5 => right(&row[*c]),
+                _ => Cell::new(&row[*c]),
+            })
+            .collect();
+        cells.push(Cell::new(sanitize(&url)));
+        cells.push(Cell::new(bar(
+            e,
+            load.fully_loaded_ms,
+            bar_width,
+            opts.color,
+        )));
+        t.add_row(cells);
     }
     format!(
-        "{t}\nwaterfall: . blocked  : dns  = connect  % tls  > send  - wait (TTFB)  # receive  x failed\n\
-         Static engine: requests made by JavaScript at run time are not seen (audit a HAR export for those).\n"
+        "{t}\nphases: .blocked :dns =connect %tls >send -wait(TTFB) #receive xfailed\n\
+         Static engine: requests made by JavaScript at run time are not seen\n\
+         (audit a HAR export for those).\n"
     )
 }
