@@ -98,7 +98,7 @@ def main():
                     load = json.loads(out)
                     got = {e["url"] for e in load["entries"]}
                     agree = got == expected
-                    res["pagecost"].append((w, c, r, load["totals"]["requests"]))
+                    res["pagecost"].append((w, c, r, load["totals"]["requests"], load["totals"]["transfer_bytes"]))
                     if have["wget"]:
                         # wget -p must write what it fetches (it parses the files it saved):
                         # on tmpfs when there is one, so disk speed does not count against it.
@@ -113,11 +113,12 @@ def main():
         med = lambda xs, i: statistics.median(x[i] for x in xs if x[i] is not None) if any(x[i] is not None for x in xs) else None
         print(f"synthetic pages (gen-site.py synth) served by `pagecost serve` on loopback, no injected delay;")
         print(f"median of {a.runs} interleaved rounds; wall = elapsed, cpu = user+sys of the process tree")
-        print(f"{'N':>5} | {'pagecost wall':>13} {'cpu':>7} {'cpu/req':>9} {'RSS':>9} | {'wget -p wall':>12} {'cpu':>7} {'RSS':>9} | {'curl -Z wall':>12} | {'vs wget':>7} {'vs curl':>7}")
+        print(f"{'N':>5} | {'pagecost wall':>13} {'cpu':>7} {'cpu/req':>9} {'cpu/MB':>8} {'RSS':>9} | {'wget -p wall':>12} {'cpu':>7} {'RSS':>9} | {'curl -Z wall':>12} | {'vs wget':>7} {'vs curl':>7}")
         for n, res, agree in rows:
             pc = res["pagecost"]
-            w, c, r, reqs = med(pc, 0), med(pc, 1), med(pc, 2), pc[0][3]
-            line = f"{n:>5} | {w*1000:>10.1f} ms {c*1000:>4.0f} ms {c*1000/max(reqs,1):>6.3f} ms {fmt_rss(r)} | "
+            w, c, r, reqs, nbytes = med(pc, 0), med(pc, 1), med(pc, 2), pc[0][3], pc[0][4]
+            per_mb = c * 1000 / max(nbytes / 1e6, 1e-9)
+            line = f"{n:>5} | {w*1000:>10.1f} ms {c*1000:>4.0f} ms {c*1000/max(reqs,1):>6.3f} ms {per_mb:>5.2f} ms {fmt_rss(r)} | "
             if res["wget"]:
                 w2, c2, r2 = med(res["wget"], 0), med(res["wget"], 1), med(res["wget"], 2)
                 line += f"{w2*1000:>9.0f} ms {c2*1000:>4.0f} ms {fmt_rss(r2)} | "
@@ -132,6 +133,7 @@ def main():
         if not have["lighthouse"]:
             print("lighthouse: not installed (no column)")
         print("curl -Z: curl --parallel --parallel-max 6 over the page's URL list given in advance (fetch only)")
+        print("cpu/req and cpu/MB: pagecost's CPU divided by its requests and by the megabytes it transferred")
         # Batch audits: 50, 100 and 200 distinct pages (the 10-resource page under different
         # query strings) at a fixed --jobs 4; linear growth keeps the time per page constant.
         port = free_port()

@@ -434,7 +434,7 @@ fn the_table_report_shows_summary_totals_problems_and_waterfall() {
         "stylesheet",
         "empty stylesheet (0 bytes)",
         "HTTP 404",
-        "waterfall:",
+        "phases:",
         &s.addr.to_string(),
     ] {
         assert!(out.contains(want), "missing {want:?} in:\n{out}");

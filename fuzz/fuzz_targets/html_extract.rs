@@ -13,5 +13,9 @@ fuzz_target!(|data: &[u8]| {
     let flat = html::flatten(&text);
     let _ = html::extract(&html::parse_document(&flat), &text, &url, &Viewport::default(), 1000);
     let _ = html::nesting_depth(&text);
+    // The engine parses the document without its comments: never longer, never a panic.
+    let stripped = html::strip_comments(&text);
+    assert!(stripped.len() <= text.len());
+    let _ = html::nesting_depth(&stripped);
     let _ = extract_links(&text, &url, &[LinkKind::A, LinkKind::Area, LinkKind::Link, LinkKind::Form]);
 });
