@@ -4,30 +4,25 @@
 # installed and named as missing where they are not. Needs ../shared/tools (gen-site.py,
 # serve.py) beside the checkout for the loopback sites; what is missing is skipped.
 #
-#   bash benches/run.sh            # everything (about 2 minutes on 2 cores)
+#   bash benches/run.sh            # everything (about a minute on 2 cores)
 #   bash benches/run.sh perf       # one of: perf extract links timing
 set -euo pipefail
 cd "$(dirname "$0")/.."
 only="${1:-all}"
 cargo build --release --quiet
 bin=target/release/pagecost
-run() { [ "$only" = all ] || [ "$only" = "$1" ]; }
-if run perf; then
-  echo "== whole audits, scale, memory, batch (benches/perf.py) =="
-  python3 benches/perf.py --bin "$bin"
+
+# bench NAME TITLE COMMAND...: runs COMMAND under a heading when NAME is selected.
+bench() {
+  local name=$1 title=$2
+  shift 2
+  [ "$only" = all ] || [ "$only" = "$name" ] || return 0
+  echo "== $title =="
+  "$@"
   echo
-fi
-if run extract; then
-  echo "== extraction throughput (cargo bench --bench extract) =="
-  cargo bench --quiet --bench extract 2>/dev/null
-  echo
-fi
-if run links; then
-  echo "== link checking (benches/links.py) =="
-  python3 benches/links.py --bin "$bin"
-  echo
-fi
-if run timing; then
-  echo "== timing accuracy against injected delays (benches/timing.py) =="
-  python3 benches/timing.py --bin "$bin"
-fi
+}
+
+bench perf "whole audits, scale, memory, batch (benches/perf.py)" python3 benches/perf.py --bin "$bin"
+bench extract "extraction throughput (cargo bench --bench extract)" cargo bench --quiet --bench extract
+bench links "link checking (benches/links.py)" python3 benches/links.py --bin "$bin"
+bench timing "timing accuracy against injected delays (benches/timing.py)" python3 benches/timing.py --bin "$bin"

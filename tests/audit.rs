@@ -457,10 +457,7 @@ fn one_line_error(args: &[&str], wants: &[&str]) {
 
 #[test]
 fn bad_targets_fail_with_one_line_naming_the_input_and_exit_2() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    let closed = support::closed_port();
     let refused = format!("http://{closed}/");
     one_line_error(&["audit", &refused], &[&refused, "connect"]);
     one_line_error(

@@ -14,10 +14,7 @@ fn a_batch_writes_one_line_per_page_and_shards_partition_it() {
             ])
         })
         .collect();
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    let closed = support::closed_port();
     let dir = tempfile::tempdir().unwrap();
     let list = dir.path().join("urls.txt");
     let mut text = String::from("# the site's pages\n");
@@ -175,10 +172,7 @@ fn a_batch_on_a_terminal_shows_its_progress() {
         ),
         ("/a.png", Route::ok("image/png", vec![1u8; 10])),
     ]);
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    let closed = support::closed_port();
     let dir = tempfile::tempdir().unwrap();
     let list = dir.path().join("urls.txt");
     let mut text = format!("http://{closed}/\n");

@@ -250,10 +250,7 @@ fn runs_that_fail_are_left_out_and_all_failing_is_an_error() {
         c["comparison"]["failed_runs"][1].as_array().unwrap().len(),
         2
     );
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    let closed = support::closed_port();
     let (code, _, err) = pagecost(&["compare", &a, &format!("http://{closed}/"), "--runs", "2"]);
     assert_eq!(code, 2);
     assert!(err.contains("connect"), "{err}");

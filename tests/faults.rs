@@ -42,10 +42,7 @@ fn kind(load: &Value, suffix: &str) -> String {
 
 #[test]
 fn a_refused_connection_is_a_connect_entry() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    let closed = support::closed_port();
     let s = TestServer::start(vec![
         (
             "/",

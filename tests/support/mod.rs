@@ -285,6 +285,14 @@ fn reset(stream: &TcpStream) {
     let _ = stream.shutdown(std::net::Shutdown::Both);
 }
 
+/// A loopback address nothing listens on (bound, then released): connections are refused.
+pub fn closed_port() -> std::net::SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
 /// Runs the pagecost binary with a blank environment and returns (status, stdout, stderr).
 pub fn pagecost(args: &[&str]) -> (i32, String, String) {
     let bin = assert_cmd::cargo::cargo_bin("pagecost");
