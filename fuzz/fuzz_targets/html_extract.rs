@@ -13,9 +13,20 @@ fuzz_target!(|data: &[u8]| {
     let flat = html::flatten(&text);
     let _ = html::extract(&html::parse_document(&flat), &text, &url, &Viewport::default(), 1000);
     let _ = html::nesting_depth(&text);
-    // The engine parses the document without its comments: never longer, never a panic.
+    // The engine parses the document without its comments: never longer, and the same
+    // references as the whole document (a comment never holds one, and what looks like a
+    // comment inside a tag, raw text or CDATA is kept).
     let stripped = html::strip_comments(&text);
     assert!(stripped.len() <= text.len());
     let _ = html::nesting_depth(&stripped);
+    let found = |markup: &str| {
+        let d = html::parse_document(markup);
+        html::extract(&d, &text, &url, &Viewport::default(), 1000)
+            .refs
+            .iter()
+            .map(|r| (r.url.to_string(), r.resource_type))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(found(&text), found(&stripped), "stripping comments changed the references");
     let _ = extract_links(&text, &url, &[LinkKind::A, LinkKind::Area, LinkKind::Link, LinkKind::Form]);
 });
