@@ -64,10 +64,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=os.path.join(here, "..", "target", "release", "pagecost"))
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--lighthouse-runs", type=int, default=1)
     a = ap.parse_args()
     if not os.path.exists(os.path.join(tools, "gen-site.py")):
         print("skipped: ../shared/tools/gen-site.py not found"); return 0
     have = {t: shutil.which(t) for t in ("wget", "curl", "lighthouse")}
+    have["lighthouse"] = os.environ.get("LIGHTHOUSE") or have["lighthouse"]
+    chrome = os.environ.get("CHROME_PATH") or next(
+        (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
+    if not chrome:
+        have["lighthouse"] = None
     rows = []
     work = tempfile.mkdtemp(prefix="pagecost-perf-")
     try:
@@ -91,9 +97,9 @@ def main():
             try:
                 wait_up(port)
                 url = f"{origin}/index.html"
-                res = {"pagecost": [], "wget": [], "wget_disk": [], "curl": []}
+                res = {"pagecost": [], "wget": [], "wget_disk": [], "curl": [], "lighthouse": []}
                 agree = None
-                for _ in range(a.runs):  # interleaved: each round runs every tool once
+                for rnd in range(a.runs):  # interleaved: each round runs every tool once
                     w, c, r, out, code = measure([a.bin, "audit", url, "--format", "json", "-q"])
                     load = json.loads(out)
                     got = {e["url"] for e in load["entries"]}
@@ -109,6 +115,16 @@ def main():
                         dest = tempfile.mkdtemp(dir=work)
                         res["wget_disk"].append(measure(["wget", "-q", "-p", "-e", "robots=off", "-P", dest, url])[:3])
                         shutil.rmtree(dest)
+                    if have["lighthouse"] and rnd < a.lighthouse_runs:
+                        # Lighthouse as a user runs it (performance category, default settings,
+                        # headless Chromium); seconds per page, so fewer rounds.
+                        env = dict(os.environ, CHROME_PATH=chrome)
+                        t0 = time.perf_counter()
+                        subprocess.run([have["lighthouse"], url, "--quiet", "--output=json", "--output-path=/dev/null",
+                                        "--only-categories=performance",
+                                        "--chrome-flags=--headless=new --no-sandbox"],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+                        res["lighthouse"].append(time.perf_counter() - t0)
                     if have["curl"]:
                         res["curl"].append(measure(["curl", "-s", "--parallel", "--parallel-max", "6", "-K", curl_cfg])[:3])
                 rows.append((n, res, agree))
@@ -138,7 +154,12 @@ def main():
             line += f"   ({reqs} requests{', exactly the manifest' if agree else ', NOT the manifest'})"
             print(line)
         if not have["lighthouse"]:
-            print("lighthouse: not installed (no column)")
+            print("lighthouse: not installed, or no Chromium for it (LIGHTHOUSE=path, CHROME_PATH=path): skipped")
+        else:
+            print(f"lighthouse (performance category, default settings, headless Chromium), median of {a.lighthouse_runs}:")
+            for n, res, _ in rows:
+                lw, pw = statistics.median(res["lighthouse"]), med(res["pagecost"], 0)
+                print(f"{n:>5} | lighthouse {lw:>6.2f} s | pagecost {pw*1000:>6.1f} ms | {pw/lw:.4f}x ({lw/pw:.0f} times faster)")
         print("curl -Z: curl --parallel --parallel-max 6 over the page's URL list given in advance (fetch only)")
         fstype = subprocess.run(["stat", "-f", "-c", "%T", work], capture_output=True, text=True).stdout.strip() or "?"
         print(f"wget -p saves what it fetches: 'wget -p' columns write to /dev/shm (tmpfs), 'wget disk' to {os.path.dirname(work)} ({fstype})")
