@@ -14,6 +14,10 @@ use std::sync::Arc;
 pub struct PageResult {
     /// The target as listed.
     pub target: String,
+    /// Its position in the whole list (0-based, before `--shard`), so that `merge` puts the
+    /// shards' pages back in the list's order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
     /// The load, when the page could be audited.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub load: Option<Load>,
@@ -34,11 +38,16 @@ pub fn read_list(text: &str) -> Vec<String> {
 /// The K-th of N deterministic slices of a list (1-based K): items whose index is K-1 modulo
 /// N, so every item lands in exactly one shard whatever the list's order of growth.
 pub fn shard<T: Clone>(items: &[T], k: usize, n: usize) -> Vec<T> {
-    items
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| n > 0 && i % n == k.saturating_sub(1))
-        .map(|(_, x)| x.clone())
+    shard_indices(items.len(), k, n)
+        .into_iter()
+        .map(|i| items[i].clone())
+        .collect()
+}
+
+/// The positions [`shard`] takes from a list of `len` items.
+pub fn shard_indices(len: usize, k: usize, n: usize) -> Vec<usize> {
+    (0..len)
+        .filter(|i| n > 0 && i % n == k.saturating_sub(1))
         .collect()
 }
 
@@ -67,11 +76,13 @@ pub async fn audit_all(
             let page = match r {
                 Ok(load) => PageResult {
                     target: t,
+                    index: Some(i),
                     load: Some(load),
                     error: None,
                 },
                 Err(e) => PageResult {
                     target: t,
+                    index: Some(i),
                     load: None,
                     error: Some(e.to_string()),
                 },
@@ -97,6 +108,7 @@ pub async fn audit_all(
         .map(|(i, p)| {
             p.unwrap_or_else(|| PageResult {
                 target: targets[i].clone(),
+                index: Some(i),
                 load: None,
                 error: Some("internal error".into()),
             })

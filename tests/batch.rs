@@ -73,7 +73,7 @@ fn a_batch_writes_one_line_per_page_and_shards_partition_it() {
     args.extend(parts.iter().map(String::as_str));
     let (code, merged, _) = pagecost(&args);
     assert_eq!(code, 0);
-    let mut targets: Vec<String> = merged
+    let targets: Vec<String> = merged
         .lines()
         .map(|l| {
             serde_json::from_str::<serde_json::Value>(l).unwrap()["target"]
@@ -82,15 +82,13 @@ fn a_batch_writes_one_line_per_page_and_shards_partition_it() {
                 .to_string()
         })
         .collect();
-    targets.sort();
-    let mut want: Vec<String> = lines
+    let want: Vec<String> = lines
         .iter()
         .map(|l| l["target"].as_str().unwrap().to_string())
         .collect();
-    want.sort();
     assert_eq!(
         targets, want,
-        "the shards together are the whole list, each page once"
+        "the shards together are the whole list, each page once, in the list's order"
     );
     let mut table_args = vec!["merge"];
     table_args.extend(parts.iter().map(String::as_str));
@@ -208,4 +206,52 @@ fn a_batch_on_a_terminal_shows_its_progress() {
         !lines.contains("pages done"),
         "the bar goes to the terminal, not into the report"
     );
+}
+
+/// `--crawl` from a folder serves it for the crawl and the batch: the README's example.
+#[test]
+fn a_folder_is_crawled_through_its_loopback_server() {
+    let site = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/site");
+    let (code, out, err) = pagecost(&["audit", site, "--crawl", "2", "--format", "jsonl"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("crawled 4 pages"), "{err}");
+    let mut pages: Vec<String> = out
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            assert!(v["load"]["totals"]["requests"].as_u64().unwrap() >= 3);
+            let u = url::Url::parse(v["target"].as_str().unwrap()).unwrap();
+            u.path().to_string()
+        })
+        .collect();
+    pages.sort();
+    assert_eq!(
+        pages,
+        [
+            "/",
+            "/about.html",
+            "/blog/first-frost.html",
+            "/blog/river-walk.html"
+        ],
+        "robots.txt keeps /drafts/ out, other sites are not followed"
+    );
+}
+
+/// The summary tells a page answered with an error status from one that is fine.
+#[test]
+fn the_summary_flags_a_page_whose_document_is_an_error() {
+    let s = TestServer::start(vec![
+        ("/", Route::html("<p>home</p>")),
+        ("/gone", Route::status(404)),
+    ]);
+    let (code, out, err) = pagecost(&["audit", &s.url("/"), &s.url("/gone")]);
+    assert_eq!(code, 0, "both pages were audited: {err}");
+    let line = |path: &str| {
+        out.lines()
+            .find(|l| l.contains(&format!("{} ", s.url(path))))
+            .unwrap_or_else(|| panic!("{path} in {out}"))
+            .to_string()
+    };
+    assert!(line("/gone").contains("document HTTP 404"), "{out}");
+    assert!(line("/").trim_end().ends_with("ok"), "{out}");
 }

@@ -25,13 +25,23 @@ pub fn run(a: AuditArgs) -> anyhow::Result<Outcome> {
         let [start] = targets.as_slice() else {
             anyhow::bail!("--crawl starts from one URL");
         };
-        let Target::Url(url) = Target::parse(start)? else {
-            anyhow::bail!("--crawl {start}: crawling needs an http(s) URL (serve a folder with `pagecost serve`)");
-        };
+        let target = Target::parse(start)?;
+        if matches!(target, Target::Har { .. }) {
+            anyhow::bail!("--crawl {start}: a HAR is a recorded load; crawl a URL or a folder");
+        }
         let (cfg, _) = a.net.to_config()?;
         let rt = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()?;
+        // A folder (or a file in it) is served on a loopback port for the whole crawl and
+        // batch: the server runs on this runtime's threads while the batch runs on its own.
+        let prepared = rt.block_on(pagecost::target::prepare(&target))?;
+        let url = prepared.url.clone();
+        if let Target::File { root, .. } | Target::Dir(root) = &target {
+            if !a.quiet {
+                eprintln!("pagecost: serving {} at {url}", root.display());
+            }
+        }
         targets = rt.block_on(pagecost::batch::crawl(
             &url,
             &cfg,
@@ -42,17 +52,22 @@ pub fn run(a: AuditArgs) -> anyhow::Result<Outcome> {
         if !a.quiet {
             eprintln!("pagecost: crawled {} pages from {url}", targets.len());
         }
-        return super::batch::run(&a, targets);
+        let outcome = super::batch::run(&a, targets);
+        drop(prepared); // the folder server stops here, after the batch
+        return outcome;
     }
+    let mut positions: Option<Vec<usize>> = None;
     if let Some((k, n)) = a.shard {
-        targets = pagecost::batch::shard(&targets, k, n);
+        let at = pagecost::batch::shard_indices(targets.len(), k, n);
+        targets = at.iter().map(|i| targets[*i].clone()).collect();
+        positions = Some(at);
     }
     if targets.len() != 1
         || a.input_file.is_some()
         || a.shard.is_some()
         || a.format == Format::Jsonl
     {
-        return super::batch::run(&a, targets);
+        return super::batch::run_at(&a, targets, positions);
     }
     let mut target = Target::parse(&targets[0])?;
     if let Target::Har { page, .. } = &mut target {

@@ -9,6 +9,15 @@ use pagecost::batch::{audit_all, PageResult};
 use pagecost::report::{human_bytes, human_ms, sanitize};
 
 pub fn run(a: &AuditArgs, targets: Vec<String>) -> anyhow::Result<Outcome> {
+    run_at(a, targets, None)
+}
+
+/// [`run`] for a slice of a longer list: `positions` are the targets' places in it.
+pub fn run_at(
+    a: &AuditArgs,
+    targets: Vec<String>,
+    positions: Option<Vec<usize>>,
+) -> anyhow::Result<Outcome> {
     if matches!(
         a.format,
         Format::Har | Format::Html | Format::Junit | Format::Markdown
@@ -24,8 +33,13 @@ pub fn run(a: &AuditArgs, targets: Vec<String>) -> anyhow::Result<Outcome> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let pages = rt.block_on(audit_all(&targets, &cfg, &vp, a.jobs, &progress));
+    let mut pages = rt.block_on(audit_all(&targets, &cfg, &vp, a.jobs, &progress));
     progress.finish();
+    if let Some(at) = positions {
+        for (p, i) in pages.iter_mut().zip(at) {
+            p.index = Some(i);
+        }
+    }
     let mut over_budget = false;
     let verdicts: Vec<Option<pagecost::budget::Verdict>> = pages
         .iter()
@@ -88,10 +102,23 @@ fn summary(pages: &[PageResult], verdicts: &[Option<pagecost::budget::Verdict>])
             Some(l) => {
                 reqs += l.totals.requests;
                 bytes += l.totals.transfer_bytes;
-                let budget = match verdicts.get(i).and_then(Option::as_ref) {
+                // A page answered with an error status was audited, but is not "ok".
+                let doc = l
+                    .entries
+                    .iter()
+                    .find(|e| {
+                        e.url == l.final_url && e.resource_type == pagecost::ResourceType::Document
+                    })
+                    .or_else(|| l.document());
+                let verdict = match verdicts.get(i).and_then(Option::as_ref) {
                     Some(v) if v.failed() => "over budget",
                     Some(_) => "within budget",
                     None => "ok",
+                };
+                let budget = match doc.and_then(|e| e.status).filter(|s| *s >= 400) {
+                    Some(s) if verdict == "ok" => format!("document HTTP {s}"),
+                    Some(s) => format!("document HTTP {s}, {verdict}"),
+                    None => verdict.to_string(),
                 };
                 t.add_row(vec![
                     Cell::new(sanitize(&p.target)),
@@ -142,6 +169,13 @@ pub fn merge(a: MergeArgs) -> anyhow::Result<Outcome> {
                 .with_context(|| format!("{}:{}: not a pagecost JSON line", f.display(), n + 1))?;
             pages.push(p);
         }
+    }
+    // Shards interleave the list (every N-th page): put the pages back in its order, when
+    // the files are shards of one list (each position once); other files keep their order.
+    let positions: std::collections::HashSet<usize> =
+        pages.iter().filter_map(|p| p.index).collect();
+    if positions.len() == pages.len() {
+        pages.sort_by_key(|p| p.index);
     }
     let out = match a.format {
         MergeFormat::Jsonl => jsonl(&pages),
