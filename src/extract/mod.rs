@@ -125,11 +125,26 @@ pub(crate) fn initiator(
 
 /// Finds where attribute values appear in a source text, scanning forward in document
 /// order, so that each reference can name its line and column.
+///
+/// Linear in the text whatever the page holds: a value that is not in the text as written
+/// (character references such as `&#x61;`) costs a scan of the rest of the text, so such
+/// scans share a budget of a few times the text's length; past it, a value is looked for
+/// only near the cursor and may be reported without a position (unknown, never guessed).
 pub(crate) struct SourceLocator<'a> {
     text: &'a str,
     line_starts: Vec<usize>,
     cursor: usize,
+    /// Bytes that failed searches may still scan in full.
+    budget: usize,
+    /// The last position computed (offset, line index, column), to count columns onward
+    /// from it: a minified page is one long line.
+    last: (usize, usize, u32),
+    /// Bytes searched so far (what the budget bounds).
+    scanned: usize,
 }
+
+/// How far past the cursor a value is looked for once the scan budget is spent.
+const NEAR: usize = 64 * 1024;
 
 impl<'a> SourceLocator<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
@@ -139,18 +154,27 @@ impl<'a> SourceLocator<'a> {
             text,
             line_starts,
             cursor: 0,
+            budget: 4 * text.len() + (1 << 20),
+            last: (0, 0, 1),
+            scanned: 0,
         }
     }
 
-    /// 1-based (line, column) of a byte offset.
-    pub(crate) fn position(&self, offset: usize) -> (u32, u32) {
+    /// 1-based (line, column) of a byte offset (at a character boundary).
+    fn position(&mut self, offset: usize) -> (u32, u32) {
+        let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|s| *s <= offset);
         let start = self.line_starts[line - 1];
-        let col = self.text[start..offset.min(self.text.len())]
-            .chars()
-            .count()
-            + 1;
-        (line as u32, col as u32)
+        let (last_at, last_line, last_col) = self.last;
+        // Count characters from the previous position when it is earlier on the same line.
+        let (from, base) = if last_line == line && last_at >= start && last_at <= offset {
+            (last_at, last_col)
+        } else {
+            (start, 1)
+        };
+        let col = base + self.text[from..offset].chars().count() as u32;
+        self.last = (offset, line, col);
+        (line as u32, col)
     }
 
     /// Position of the next occurrence of `needle` (as written, or with `&` as `&amp;`)
@@ -159,16 +183,35 @@ impl<'a> SourceLocator<'a> {
         if needle.is_empty() {
             return None;
         }
-        let amp = needle.replace('&', "&amp;");
-        let found = self.text[self.cursor..]
-            .find(needle)
-            .map(|i| (i + self.cursor, needle.len()))
-            .or_else(|| {
-                self.text[self.cursor..]
-                    .find(&amp)
-                    .map(|i| (i + self.cursor, amp.len()))
-            })
-            .or_else(|| self.text.find(needle).map(|i| (i, needle.len())));
+        let amp = needle.contains('&').then(|| needle.replace('&', "&amp;"));
+        let forms = std::iter::once(needle).chain(amp.as_deref());
+        let text = self.text.as_bytes();
+        let rest = text.len() - self.cursor;
+        let span = if self.budget >= rest {
+            rest
+        } else {
+            rest.min(NEAR)
+        };
+        let ahead = &text[self.cursor..self.cursor + span];
+        let mut found = None;
+        for form in forms {
+            if let Some(i) = memchr::memmem::find(ahead, form.as_bytes()) {
+                found = Some((self.cursor + i, form.len()));
+                self.scanned += i + form.len();
+                break;
+            }
+            self.scanned += span;
+        }
+        if found.is_none() {
+            self.budget = self.budget.saturating_sub(span);
+            // Out of document order (before the cursor): one more scan, if affordable.
+            if self.budget >= self.cursor {
+                self.budget -= self.cursor;
+                self.scanned += self.cursor;
+                found = memchr::memmem::find(&text[..self.cursor], needle.as_bytes())
+                    .map(|i| (i, needle.len()));
+            }
+        }
         let (at, len) = found?;
         self.cursor = self.cursor.max(at + len);
         Some(self.position(at))
@@ -192,6 +235,49 @@ pub fn into_text(bytes: Vec<u8>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn positions_count_characters_on_long_lines_and_across_lines() {
+        let text = format!(
+            "<p>é</p>\n{}<img src=a.png>{}<img src=b.png>",
+            "x".repeat(5000),
+            "ü".repeat(3)
+        );
+        let mut loc = SourceLocator::new(&text);
+        assert_eq!(loc.find("a.png"), Some((2, 5010)));
+        assert_eq!(
+            loc.find("b.png"),
+            Some((2, 5028)),
+            "columns count characters (ü is 2 bytes)"
+        );
+        assert_eq!(
+            loc.find("a.png"),
+            Some((2, 5010)),
+            "found again before the cursor"
+        );
+        assert_eq!(loc.find("nowhere.png"), None);
+    }
+
+    #[test]
+    fn values_missing_from_the_text_cost_a_bounded_scan() {
+        // 2,000 values written with character references (not in the text as parsed) on a
+        // 1 MB page: full scans for each would read 2 GB; the budget keeps it linear.
+        let text = "<img src=\"&#x61;.png\">".repeat(1_000_000 / 22);
+        let mut loc = SourceLocator::new(&text);
+        for i in 0..2000 {
+            assert_eq!(loc.find(&format!("a{i}.png")), None);
+        }
+        assert!(
+            loc.scanned <= 5 * text.len() + (1 << 20) + 2000 * 2 * NEAR,
+            "scanned {} bytes of a {}-byte text",
+            loc.scanned,
+            text.len()
+        );
+        assert!(
+            loc.find("&#x61;.png").is_some(),
+            "literal values are still found"
+        );
+    }
 
     #[test]
     fn resolve_classifies_what_is_not_fetched() {
