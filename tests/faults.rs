@@ -242,6 +242,37 @@ fn fifty_thousand_references_are_capped_and_counted() {
     assert_eq!(load["totals"]["requests"], 301);
 }
 
+/// A stylesheet of 20,000 rules for classes no element has, and one with more applying
+/// `url()`s than --max-refs: selectors naming absent classes are rejected without walking the
+/// 6,000 elements (unbounded, the pairs are a minute of CPU in a release build), and a
+/// sheet's references are capped like a document's.
+#[test]
+fn hostile_stylesheets_are_bounded_in_time_and_requests() {
+    let bomb: String = (0..20_000)
+        .map(|i| format!("div.c{i} span {{ background: url(/i{i}.png) }}\n"))
+        .collect();
+    let many: String = (0..500)
+        .map(|i| format!("div {{ background: url(/m{i}.png) }}\n"))
+        .collect();
+    let page = format!(
+        "<link rel=stylesheet href=/bomb.css><link rel=stylesheet href=/many.css><img src=/ok.png>{}",
+        "<div><span>x</span></div>".repeat(3_000)
+    );
+    let s = TestServer::start(vec![
+        ("/", Route::html(&page)),
+        ("/bomb.css", Route::css(&bomb)),
+        ("/many.css", Route::css(&many)),
+        ("/ok.png", Route::ok("image/png", OK)),
+    ]);
+    let load = audit_fault(&s, &["--max-refs", "100"], Duration::from_secs(60));
+    assert_eq!(
+        load["totals"]["requests"],
+        4 + 100,
+        "document, two sheets, the image, 100 of many.css and none of the bomb's"
+    );
+    assert_eq!(load["skipped"]["over_limit"], 400);
+}
+
 #[test]
 fn self_signed_and_expired_certificates_are_tls_errors() {
     let expired = tls::start(vec![("/x.png", Route::ok("image/png", OK))], true, true);

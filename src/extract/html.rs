@@ -624,6 +624,88 @@ fn type_from_mime(t: Option<&str>) -> Option<ResourceType> {
 /// originating element; dynamic pseudo-classes (`:hover`, `:focus` ...) never match at load;
 /// a selector list that does not parse matches nothing (a browser drops the whole rule).
 pub fn selector_matches(doc: &Html, selectors: &str) -> bool {
+    let mut unlimited = u64::MAX;
+    selector_matches_within(doc, selectors, &mut unlimited, None).unwrap_or(true)
+}
+
+/// The classes and ids present in a document, to reject selectors that name others without
+/// walking the tree.
+#[derive(Debug, Default)]
+pub struct Names {
+    classes: std::collections::HashSet<String>,
+    ids: std::collections::HashSet<String>,
+}
+
+impl Names {
+    /// Collects them in one walk.
+    pub fn of(doc: &Html) -> Names {
+        let mut n = Names::default();
+        for el in doc
+            .root_element()
+            .descendants()
+            .filter_map(scraper::ElementRef::wrap)
+        {
+            n.classes.extend(el.value().classes().map(str::to_string));
+            if let Some(id) = el.value().id() {
+                n.ids.insert(id.to_string());
+            }
+        }
+        n
+    }
+
+    /// Whether every class and id a compound selector requires outside functional
+    /// pseudo-classes (`:not(.x)` needs no `.x`) and attribute selectors is present. Exact
+    /// for what it rejects; a selector with escapes is never rejected.
+    fn may_match(&self, part: &str) -> bool {
+        if part.contains('\\') {
+            return true;
+        }
+        let b = part.as_bytes();
+        let (mut i, mut depth, mut quote) = (0usize, 0i32, None::<u8>);
+        while i < b.len() {
+            let c = b[i];
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, b'"' | b'\'') => quote = Some(c),
+                (None, b'(' | b'[') => depth += 1,
+                (None, b')' | b']') => depth -= 1,
+                (None, b'.' | b'#') if depth == 0 => {
+                    let start = i + 1;
+                    let mut j = start;
+                    while j < b.len()
+                        && (b[j].is_ascii_alphanumeric()
+                            || b[j] == b'-'
+                            || b[j] == b'_'
+                            || b[j] >= 0x80)
+                    {
+                        j += 1;
+                    }
+                    let name = &part[start..j];
+                    let set = if c == b'.' { &self.classes } else { &self.ids };
+                    if !name.is_empty() && !set.contains(name) {
+                        return false;
+                    }
+                    i = j;
+                    continue;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        true
+    }
+}
+
+/// [`selector_matches`] spending at most `budget` element checks (it is decremented); `None`
+/// when the budget ran out before an answer. A hostile page can pair tens of thousands of
+/// rules with tens of thousands of elements: unbounded, that is a minute of CPU or more.
+pub fn selector_matches_within(
+    doc: &Html,
+    selectors: &str,
+    budget: &mut u64,
+    names: Option<&Names>,
+) -> Option<bool> {
     let stripped = strip_pseudo_elements(selectors);
     let parts: Vec<&str> = split_selector_list(&stripped);
     // A list with an empty member (e.g. only `::selection`) cannot select at load.
@@ -632,13 +714,27 @@ pub fn selector_matches(doc: &Html, selectors: &str) -> bool {
         if part.is_empty() {
             continue;
         }
-        if let Ok(sel) = scraper::Selector::parse(part) {
-            if doc.select(&sel).next().is_some() {
-                return true;
+        if names.is_some_and(|n| !n.may_match(part)) {
+            continue; // names a class or id the document does not have
+        }
+        let Ok(sel) = scraper::Selector::parse(part) else {
+            continue;
+        };
+        for el in doc
+            .root_element()
+            .descendants()
+            .filter_map(scraper::ElementRef::wrap)
+        {
+            if *budget == 0 {
+                return None;
+            }
+            *budget -= 1;
+            if sel.matches(&el) {
+                return Some(true);
             }
         }
     }
-    false
+    Some(false)
 }
 
 fn split_selector_list(s: &str) -> Vec<&str> {
@@ -893,6 +989,53 @@ mod tests {
         assert!(!selector_matches(&doc, "::selection"));
         assert!(!selector_matches(&doc, "[[[invalid"));
         assert!(selector_matches(&doc, "a[href=\"#\"]"));
+    }
+
+    #[test]
+    fn selectors_naming_absent_classes_or_ids_are_rejected_without_a_walk() {
+        let doc = parse_document("<div class='hero big'><p id=x>t</p></div><a href=#>l</a>");
+        let names = Names::of(&doc);
+        for (sel, may) in [
+            (".hero p", true),
+            ("div.big #x", true),
+            (".hero .gone", false),
+            ("#nope", false),
+            ("p:not(.gone)", true),
+            ("a[href='.x#y']", true),
+            (":is(.gone, .hero) p", true),
+            (".a\\:b", true),
+            ("div.héro", false),
+        ] {
+            assert_eq!(names.may_match(sel), may, "{sel}");
+        }
+        // Same answers with the filter as without it.
+        for sel in [".hero p", ".hero .gone", "p:not(.gone)", "#x", "#nope"] {
+            let mut budget = u64::MAX;
+            assert_eq!(
+                selector_matches_within(&doc, sel, &mut budget, Some(&names)),
+                Some(selector_matches(&doc, sel)),
+                "{sel}"
+            );
+        }
+    }
+
+    #[test]
+    fn selector_matching_stops_when_its_budget_is_spent() {
+        let doc = parse_document(&"<div><span>x</span></div>".repeat(100));
+        let mut budget = 50;
+        assert_eq!(selector_matches_within(&doc, "em", &mut budget, None), None);
+        assert_eq!(budget, 0);
+        let mut budget = 1_000;
+        assert_eq!(
+            selector_matches_within(&doc, "em", &mut budget, None),
+            Some(false)
+        );
+        assert!(budget < 1_000 - 200, "every element was checked");
+        let mut budget = 1_000;
+        assert_eq!(
+            selector_matches_within(&doc, "span", &mut budget, None),
+            Some(true)
+        );
     }
 }
 

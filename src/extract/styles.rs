@@ -42,7 +42,18 @@ pub struct DocumentStyles {
     /// when it moved since the last match (a page with hundreds of sheets and families).
     generation: u64,
     matched_at: u64,
+    /// Element checks selector matching may still spend in this document.
+    match_budget: u64,
+    /// Its classes and ids.
+    names: html::Names,
+    /// The budget ran out (and whether that was already reported).
+    matching_cut: (bool, bool),
 }
+
+/// Element checks one document's selector matching may spend (about a second of CPU):
+/// real pages use a small fraction (rules with a `url()` or a font are few, and most
+/// selectors match early); past it, rules are taken as applying (never hiding weight).
+pub const MATCH_BUDGET: u64 = 20_000_000;
 
 /// An `@import` found in a sheet, with whether its rules apply.
 #[derive(Debug, Clone)]
@@ -62,6 +73,9 @@ pub struct SheetRefs {
     pub refs: Vec<Reference>,
     /// Not-fetchable URLs, counted.
     pub skipped: Skipped,
+    /// Selector matching ran out of its budget ([`MATCH_BUDGET`]) while adding this sheet:
+    /// from here on, rules are taken as applying.
+    pub matching_cut: bool,
 }
 
 impl DocumentStyles {
@@ -73,6 +87,7 @@ impl DocumentStyles {
             weights.insert(700);
         }
         let italic_used = has("em, i, cite, var, dfn, address");
+        let names = html::Names::of(&doc);
         DocumentStyles {
             doc,
             vp,
@@ -86,6 +101,9 @@ impl DocumentStyles {
             selector_cache: HashMap::new(),
             generation: 1,
             matched_at: 0,
+            match_budget: MATCH_BUDGET,
+            names,
+            matching_cut: (false, false),
         }
     }
 
@@ -132,7 +150,16 @@ impl DocumentStyles {
         if let Some(hit) = self.selector_cache.get(&rule.selectors) {
             return *hit;
         }
-        let hit = html::selector_matches(&self.doc, &rule.selectors);
+        let hit = html::selector_matches_within(
+            &self.doc,
+            &rule.selectors,
+            &mut self.match_budget,
+            Some(&self.names),
+        )
+        .unwrap_or_else(|| {
+            self.matching_cut.0 = true;
+            true
+        });
         self.selector_cache.insert(rule.selectors.clone(), hit);
         hit
     }
@@ -229,6 +256,10 @@ impl DocumentStyles {
             }
         }
         out.refs.extend(self.take_used_faces());
+        if self.matching_cut.0 && !self.matching_cut.1 {
+            self.matching_cut.1 = true;
+            out.matching_cut = true;
+        }
         out
     }
 

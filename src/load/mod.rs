@@ -586,6 +586,13 @@ impl<'a> Engine<'a> {
 
     fn queue_sheet_refs(&mut self, out: SheetRefs, parent: &Job, doc: usize) {
         add_skipped(&mut self.skipped, &out.skipped);
+        if out.matching_cut {
+            self.notes.push(format!(
+                "CSS selector matching stopped after {} element checks (very many rules and elements; from {} on): later rules were taken as applying",
+                crate::extract::styles::MATCH_BUDGET,
+                parent.url
+            ));
+        }
         for imp in out.imports {
             if parent.import_depth + 1 > self.cfg.max_import_depth {
                 self.skipped.over_limit += 1;
@@ -603,7 +610,10 @@ impl<'a> Engine<'a> {
             importers.push(parent.url.clone());
             self.queue_ref(imp.reference, parent, Some(doc), imp.media_ok, importers);
         }
-        for r in out.refs {
+        // One sheet's references are capped like a document's (--max-refs).
+        let cap = self.cfg.max_refs_per_doc;
+        self.skipped.over_limit += out.refs.len().saturating_sub(cap) as u64;
+        for r in out.refs.into_iter().take(cap) {
             self.queue_ref(r, parent, None, true, Vec::new());
         }
     }
