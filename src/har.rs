@@ -39,16 +39,7 @@ fn iso8601(unix_ms: f64) -> String {
     let total_ms = unix_ms.max(0.0).round() as i64;
     let (secs, ms) = (total_ms.div_euclid(1000), total_ms.rem_euclid(1000));
     let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil from days (Howard Hinnant).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (y, m, d) = crate::dates::civil_from_days(days);
     format!(
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z",
         sod / 3600,
@@ -87,12 +78,7 @@ pub fn parse_iso8601(s: &str) -> Option<f64> {
     let mut cp = clock.split(':');
     let (hh, mi): (i64, i64) = (cp.next()?.parse().ok()?, cp.next()?.parse().ok()?);
     let sec: f64 = cp.next().unwrap_or("0").parse().ok()?;
-    let (y2, m2) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let doy = (153 * m2 + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
+    let days = crate::dates::days_from_civil(y, m, d);
     let secs = days * 86_400 + hh * 3600 + mi * 60 - offset_min * 60;
     Some(secs as f64 * 1000.0 + sec * 1000.0)
 }

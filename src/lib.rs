@@ -21,6 +21,7 @@ pub mod batch;
 pub mod budget;
 pub mod compare;
 pub mod config;
+mod dates;
 pub mod error;
 pub mod estimate;
 pub mod events;

@@ -345,13 +345,7 @@ fn httpdate_to_unix(s: &str) -> Option<u64> {
     let [h, mi, se] = hms.as_slice() else {
         return None;
     };
-    // Days from civil (Howard Hinnant's algorithm).
-    let (y2, m2) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let doy = (153 * m2 + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
+    let days = crate::dates::days_from_civil(y, m, d);
     u64::try_from(days * 86_400 + h * 3600 + mi * 60 + se).ok()
 }
 
