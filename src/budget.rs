@@ -656,10 +656,11 @@ pub fn evaluate(budgets: &[Budget], runs: &[&Load]) -> Verdict {
     }
     if let Some(limit) = b.broken {
         per_run("pagecost.broken".into(), "requests", limit, &|l: &Load| {
+            // A broken (4xx/5xx/failed) or empty request, with where it is referenced.
             let bad: Vec<String> = l
-                .entries
-                .iter()
-                .filter_map(|e| broken_detail(l, e))
+                .problems()
+                .into_iter()
+                .map(|(e, what)| format!("{} {what}, referenced at {}", e.url, l.referenced_at(e)))
                 .collect();
             (bad.len() as f64, bad)
         });
@@ -703,16 +704,6 @@ pub fn evaluate(budgets: &[Budget], runs: &[&Load]) -> Verdict {
         });
     }
     Verdict { budget: idx, lines }
-}
-
-/// A broken (4xx/5xx/failed) or empty subresource, described with where it is referenced.
-fn broken_detail(l: &Load, e: &Entry) -> Option<String> {
-    let what = e.problem()?;
-    Some(format!(
-        "{} {what}, referenced at {}",
-        e.url,
-        l.referenced_at(e)
-    ))
 }
 
 /// Budgets from command-line limits (`--max-bytes`, `--max-requests`, `--max-time`,

@@ -120,6 +120,15 @@ pub struct Skipped {
 }
 
 impl Load {
+    /// The requests that failed or came back empty, each with what is wrong
+    /// ([`Entry::problem`]), in load order: what every report lists as problems.
+    pub fn problems(&self) -> Vec<(&Entry, String)> {
+        self.entries
+            .iter()
+            .filter_map(|e| e.problem().map(|p| (e, p)))
+            .collect()
+    }
+
     /// The entry of the page's main document (the first request).
     pub fn document(&self) -> Option<&Entry> {
         self.entries.first()

@@ -193,17 +193,12 @@ fn totals(l: &Load) -> String {
 }
 
 fn problems(l: &Load) -> String {
-    let bad: Vec<&Entry> = l
-        .entries
-        .iter()
-        .filter(|e| e.failed() || e.empty())
-        .collect();
+    let bad = l.problems();
     if bad.is_empty() {
         return String::new();
     }
     let mut o = String::from("<h2 class=\"bad\">Problems</h2><ul class=\"problems\">");
-    for e in bad {
-        let what = e.problem().unwrap_or_default();
+    for (e, what) in bad {
         let _ = write!(
             o,
             "<li><b>{}</b> <code>{}</code> — referenced at <code>{}</code></li>",

@@ -43,11 +43,9 @@ pub fn load(l: &Load) -> String {
         ));
     }
     let bad: Vec<String> = l
-        .entries
-        .iter()
-        .filter(|e| e.failed() || e.empty())
-        .map(|e| {
-            let what = e.problem().unwrap_or_default();
+        .problems()
+        .into_iter()
+        .map(|(e, what)| {
             format!(
                 "- {what}: `{}` (referenced at `{}`)",
                 e.url.replace('`', "'"),

@@ -367,11 +367,7 @@ fn by_party(load: &Load, opts: TableOptions) -> String {
 
 /// Failed and empty requests, each with where it is referenced (the line to fix).
 fn problems(load: &Load, opts: TableOptions) -> String {
-    let bad: Vec<&Entry> = load
-        .entries
-        .iter()
-        .filter(|e| e.failed() || e.empty())
-        .collect();
+    let bad = load.problems();
     if bad.is_empty() {
         return String::new();
     }
@@ -381,8 +377,8 @@ fn problems(load: &Load, opts: TableOptions) -> String {
         Cell::new("url"),
         Cell::new("referenced at"),
     ]);
-    for e in bad {
-        let what = shorten(&e.problem().unwrap_or_default(), 72);
+    for (e, what) in bad {
+        let what = shorten(&what, 72);
         t.add_row(vec![
             Cell::new(sanitize(&what)),
             Cell::new(sanitize(&shorten(&e.url, URL_WIDTH))),
