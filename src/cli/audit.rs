@@ -58,7 +58,7 @@ pub fn run(a: AuditArgs) -> anyhow::Result<Outcome> {
     }
     let mut positions: Option<Vec<usize>> = None;
     if let Some((k, n)) = a.shard {
-        let at = pagecost::batch::shard_indices(targets.len(), k, n);
+        let at = pagecost::batch::shard(targets.len(), k, n);
         targets = at.iter().map(|i| targets[*i].clone()).collect();
         positions = Some(at);
     }

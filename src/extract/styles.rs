@@ -46,8 +46,8 @@ pub struct DocumentStyles {
     match_budget: u64,
     /// Its classes and ids.
     names: html::Names,
-    /// The budget ran out (and whether that was already reported).
-    matching_cut: (bool, bool),
+    /// The budget ran out.
+    matching_cut: bool,
 }
 
 /// Element checks one document's selector matching may spend (about a second of CPU):
@@ -103,7 +103,7 @@ impl DocumentStyles {
             matched_at: 0,
             match_budget: MATCH_BUDGET,
             names,
-            matching_cut: (false, false),
+            matching_cut: false,
         }
     }
 
@@ -157,7 +157,7 @@ impl DocumentStyles {
             Some(&self.names),
         )
         .unwrap_or_else(|| {
-            self.matching_cut.0 = true;
+            self.matching_cut = true;
             true
         });
         self.selector_cache.insert(rule.selectors.clone(), hit);
@@ -177,6 +177,7 @@ impl DocumentStyles {
         media_ok: bool,
     ) -> SheetRefs {
         let mut out = SheetRefs::default();
+        let cut_before = self.matching_cut;
         let at = |line: u32, column: u32| Some((line + line_offset, column));
         for imp in &sheet.imports {
             match resolve(&imp.url.url, base) {
@@ -256,10 +257,7 @@ impl DocumentStyles {
             }
         }
         out.refs.extend(self.take_used_faces());
-        if self.matching_cut.0 && !self.matching_cut.1 {
-            self.matching_cut.1 = true;
-            out.matching_cut = true;
-        }
+        out.matching_cut = self.matching_cut && !cut_before;
         out
     }
 
