@@ -138,6 +138,8 @@ fn is_volatile_key(k: &str) -> bool {
                 | "connection"
                 | "outliers"
                 | "_serverPort"
+                | "_documentTtfb"
+                | "_fullyLoaded"
         )
 }
 
