@@ -5,7 +5,8 @@ use crate::config::AuditConfig;
 use crate::events::{Event, EventSink, NoEvents};
 use crate::extract::Viewport;
 use crate::model::Load;
-use crate::target::{audit, Target};
+use crate::source::{Engine, Source};
+use crate::target::Target;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -50,11 +51,13 @@ pub async fn audit_all(
     targets: &[String],
     cfg: &AuditConfig,
     vp: &Viewport,
+    engine: Engine,
     jobs: usize,
     events: &dyn EventSink,
 ) -> Vec<PageResult> {
     let sem = Arc::new(tokio::sync::Semaphore::new(jobs.max(1)));
     let mut set = tokio::task::JoinSet::new();
+    events.event(Event::Pages { jobs });
     events.event(Event::Queued {
         queued: targets.len(),
     });
@@ -63,7 +66,10 @@ pub async fn audit_all(
         set.spawn(async move {
             let _permit = sem.acquire_owned().await.expect("never closed");
             let r = match Target::parse(&t) {
-                Ok(target) => audit(&target, &cfg, &vp, &NoEvents).await,
+                Ok(target) => match Source::open(&target, engine, &[]).await {
+                    Ok(s) => s.load(&cfg, &vp, &NoEvents).await,
+                    Err(e) => Err(e),
+                },
                 Err(e) => Err(e),
             };
             let page = match r {

@@ -20,23 +20,76 @@
 //! Sizes are KiB of transfer size (1 KiB = 1024 bytes), as in Lighthouse.
 
 use crate::error::{Error, Result};
-use crate::model::{Entry, Load, ResourceType};
+use crate::model::{urls, Entry, Load, ResourceType};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::path::Path;
 
-/// Lighthouse's budget resource types.
-pub const RESOURCE_TYPES: [&str; 9] = [
-    "document",
-    "font",
-    "image",
-    "media",
-    "other",
-    "script",
-    "stylesheet",
-    "third-party",
-    "total",
+/// Which requests a size or count limit covers: Lighthouse's budget resource types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BudgetType {
+    /// Requests of a type (`document` covers iframes' documents too, as in Lighthouse).
+    Resource(ResourceType),
+    /// Requests to hosts that are not first party.
+    ThirdParty,
+    /// Every request.
+    Total,
+}
+
+/// Lighthouse's budget resource types, in its order.
+pub const RESOURCE_TYPES: [BudgetType; 9] = [
+    BudgetType::Resource(ResourceType::Document),
+    BudgetType::Resource(ResourceType::Font),
+    BudgetType::Resource(ResourceType::Image),
+    BudgetType::Resource(ResourceType::Media),
+    BudgetType::Resource(ResourceType::Other),
+    BudgetType::Resource(ResourceType::Script),
+    BudgetType::Resource(ResourceType::Stylesheet),
+    BudgetType::ThirdParty,
+    BudgetType::Total,
 ];
+
+impl BudgetType {
+    /// Lighthouse's name: `script`, `third-party`, `total` ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BudgetType::Resource(rt) => rt.as_str(),
+            BudgetType::ThirdParty => "third-party",
+            BudgetType::Total => "total",
+        }
+    }
+
+    /// A type by Lighthouse's name (`iframe` is not one of them: its documents count as
+    /// `document`).
+    pub fn parse(s: &str) -> Option<BudgetType> {
+        RESOURCE_TYPES.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// Whether a request counts, given whether it is first party.
+    fn covers(self, e: &Entry, first_party: bool) -> bool {
+        match self {
+            BudgetType::Total => true,
+            BudgetType::ThirdParty => !first_party,
+            BudgetType::Resource(ResourceType::Document) => matches!(
+                e.resource_type,
+                ResourceType::Document | ResourceType::Iframe
+            ),
+            BudgetType::Resource(rt) => e.resource_type == rt,
+        }
+    }
+}
+
+impl std::fmt::Display for BudgetType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for BudgetType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
 /// Timing metrics pagecost measures.
 pub const SUPPORTED_TIMINGS: [&str; 2] = ["time-to-first-byte", "fully-loaded"];
 /// Lighthouse timing metrics that need a browser's rendering: read, reported unsupported.
@@ -55,16 +108,16 @@ pub const LIGHTHOUSE_TIMINGS: [&str; 11] = [
 ];
 
 /// A limit on one resource type.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TypeLimit {
-    /// One of [`RESOURCE_TYPES`].
-    pub resource_type: String,
+    /// Which requests.
+    pub resource_type: BudgetType,
     /// KiB for sizes, requests for counts.
     pub budget: f64,
 }
 
 /// A timing limit.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TimingLimit {
     /// Metric name.
     pub metric: String,
@@ -75,7 +128,7 @@ pub struct TimingLimit {
 }
 
 /// A limit on an entity or category.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NamedLimit {
     /// Entity or category name.
     pub name: String,
@@ -86,7 +139,7 @@ pub struct NamedLimit {
 }
 
 /// One budget of the file.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Budget {
     /// robots.txt-style path pattern; `None` matches every page.
     pub path: Option<String>,
@@ -118,8 +171,8 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn err(&self, path: &str, what: &str) -> Error {
-        Error::InvalidSetting {
-            setting: format!("{}: {path}", self.file),
+        Error::InvalidInput {
+            input: format!("{}: {path}", self.file),
             reason: what.to_string(),
         }
     }
@@ -164,22 +217,23 @@ impl Reader<'_> {
         for (i, item) in self.arr(v, path)?.iter().enumerate() {
             let p = format!("{path}[{i}]");
             let o = self.obj(item, &p)?;
-            let rt = self.str(o.get("resourceType"), &format!("{p}.resourceType"))?;
-            if !RESOURCE_TYPES.contains(&rt) {
+            let name = self.str(o.get("resourceType"), &format!("{p}.resourceType"))?;
+            let Some(rt) = BudgetType::parse(name) else {
+                let valid: Vec<&str> = RESOURCE_TYPES.iter().map(|t| t.as_str()).collect();
                 return Err(self.err(
                     &format!("{p}.resourceType"),
                     &format!(
-                        "unknown resource type '{rt}' (valid: {})",
-                        RESOURCE_TYPES.join(", ")
+                        "unknown resource type '{name}' (valid: {})",
+                        valid.join(", ")
                     ),
                 ));
-            }
+            };
             let budget = self.num(
                 o.get("budget").unwrap_or(&Value::Null),
                 &format!("{p}.budget"),
             )?;
             out.push(TypeLimit {
-                resource_type: rt.to_string(),
+                resource_type: rt,
                 budget,
             });
         }
@@ -415,7 +469,7 @@ pub struct Line {
     /// The limit.
     pub limit: f64,
     /// `KiB`, `requests` or `ms`.
-    pub unit: String,
+    pub unit: LineUnit,
     /// Verdict.
     pub status: Status,
     /// Runs over the limit, of all runs judged.
@@ -454,10 +508,7 @@ fn kib(bytes: u64) -> f64 {
 }
 
 fn is_first_party(e: &Entry, page: &str, hostnames: &[String]) -> bool {
-    let host = url::Url::parse(&e.url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_string))
-        .unwrap_or_default();
+    let host = urls::host(&e.url).unwrap_or_default();
     if hostnames.is_empty() {
         crate::party::same_site(&host, page)
     } else {
@@ -467,243 +518,403 @@ fn is_first_party(e: &Entry, page: &str, hostnames: &[String]) -> bool {
     }
 }
 
-fn type_matches(e: &Entry, rt: &str, first: bool) -> bool {
-    match rt {
-        "total" => true,
-        "third-party" => !first,
-        "document" => matches!(
-            e.resource_type,
-            ResourceType::Document | ResourceType::Iframe
-        ),
-        other => e.resource_type.as_str() == other,
+/// Entities or categories of the third-party-web dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartyGroup {
+    /// `pagecost.entities`.
+    Entity,
+    /// `pagecost.categories`.
+    Category,
+}
+
+/// What a party limit counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    /// Requests.
+    Requests,
+    /// KiB transferred.
+    Size,
+}
+
+/// One limit of a budget. A verdict is [`Budget::limits`] judged one by one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Limit<'a> {
+    /// Most KiB of a type (of first-party requests only, for `pagecost.firstParty`).
+    Size {
+        /// Which requests.
+        of: BudgetType,
+        /// Only first-party requests.
+        first_party_only: bool,
+        /// KiB.
+        kib: f64,
+    },
+    /// Most requests of a type.
+    Count {
+        /// Which requests.
+        of: BudgetType,
+        /// Only first-party requests.
+        first_party_only: bool,
+        /// Requests.
+        requests: f64,
+    },
+    /// Most requests or KiB of an entity or category.
+    Party {
+        /// Entity or category.
+        group: PartyGroup,
+        /// Its name.
+        name: &'a str,
+        /// Requests or size.
+        measure: Measure,
+        /// The limit.
+        limit: f64,
+    },
+    /// The largest single request of a type, KiB.
+    Largest {
+        /// Which requests.
+        of: BudgetType,
+        /// KiB.
+        kib: f64,
+    },
+    /// Most broken or empty requests.
+    Broken {
+        /// Requests.
+        requests: f64,
+    },
+    /// A timing, judged on the median run.
+    Timing(&'a TimingLimit),
+}
+
+/// The unit of a budget line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LineUnit {
+    /// Kibibytes of transfer size.
+    #[serde(rename = "KiB")]
+    KiB,
+    /// Requests.
+    #[serde(rename = "requests")]
+    Requests,
+    /// Milliseconds.
+    #[serde(rename = "ms")]
+    Ms,
+}
+
+impl LineUnit {
+    /// `KiB`, `requests` or `ms`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineUnit::KiB => "KiB",
+            LineUnit::Requests => "requests",
+            LineUnit::Ms => "ms",
+        }
+    }
+}
+
+impl Budget {
+    /// Every limit, in the order a verdict lists them: sizes, first-party sizes, counts,
+    /// first-party counts, entities and categories, largest requests, broken, timings.
+    pub fn limits(&self) -> Vec<Limit<'_>> {
+        let size = |first| {
+            move |t: &TypeLimit| Limit::Size {
+                of: t.resource_type,
+                first_party_only: first,
+                kib: t.budget,
+            }
+        };
+        let count = |first| {
+            move |t: &TypeLimit| Limit::Count {
+                of: t.resource_type,
+                first_party_only: first,
+                requests: t.budget,
+            }
+        };
+        let mut out: Vec<Limit> = self.sizes.iter().map(size(false)).collect();
+        out.extend(self.first_party_sizes.iter().map(size(true)));
+        out.extend(self.counts.iter().map(count(false)));
+        out.extend(self.first_party_counts.iter().map(count(true)));
+        for (group, list) in [
+            (PartyGroup::Entity, &self.entities),
+            (PartyGroup::Category, &self.categories),
+        ] {
+            for n in list {
+                let party = |measure, limit| Limit::Party {
+                    group,
+                    name: &n.name,
+                    measure,
+                    limit,
+                };
+                out.extend(n.requests.map(|l| party(Measure::Requests, l)));
+                out.extend(n.size.map(|l| party(Measure::Size, l)));
+            }
+        }
+        out.extend(self.largest_request.iter().map(|t| Limit::Largest {
+            of: t.resource_type,
+            kib: t.budget,
+        }));
+        out.extend(self.broken.map(|requests| Limit::Broken { requests }));
+        out.extend(self.timings.iter().map(Limit::Timing));
+        out
+    }
+}
+
+impl Limit<'_> {
+    /// The line's name: where the limit comes from in the file.
+    pub fn name(&self) -> String {
+        let first = |f: bool| if f { "pagecost.firstParty." } else { "" };
+        match self {
+            Limit::Size {
+                of,
+                first_party_only,
+                ..
+            } => format!("{}resourceSizes.{of}", first(*first_party_only)),
+            Limit::Count {
+                of,
+                first_party_only,
+                ..
+            } => format!("{}resourceCounts.{of}", first(*first_party_only)),
+            Limit::Party {
+                group,
+                name,
+                measure,
+                ..
+            } => {
+                let g = match group {
+                    PartyGroup::Entity => "entities",
+                    PartyGroup::Category => "categories",
+                };
+                let m = match measure {
+                    Measure::Requests => "requests",
+                    Measure::Size => "size",
+                };
+                format!("pagecost.{g}.{name}.{m}")
+            }
+            Limit::Largest { of, .. } => format!("pagecost.largestRequest.{of}"),
+            Limit::Broken { .. } => "pagecost.broken".into(),
+            Limit::Timing(t) => format!("timings.{}", t.metric),
+        }
+    }
+
+    fn unit(&self) -> LineUnit {
+        match self {
+            Limit::Size { .. } | Limit::Largest { .. } => LineUnit::KiB,
+            Limit::Party { measure, .. } if *measure == Measure::Size => LineUnit::KiB,
+            Limit::Timing(_) => LineUnit::Ms,
+            _ => LineUnit::Requests,
+        }
+    }
+
+    fn limit(&self) -> f64 {
+        match *self {
+            Limit::Size { kib, .. } | Limit::Largest { kib, .. } => kib,
+            Limit::Count { requests, .. } | Limit::Broken { requests } => requests,
+            Limit::Party { limit, .. } => limit,
+            Limit::Timing(t) => t.budget + t.tolerance,
+        }
+    }
+
+    /// The value in one load, with what to show when it is over (the requests at fault).
+    fn measure(&self, l: &Load, first_party: &[String]) -> (f64, Vec<String>) {
+        let page = urls::host(&l.final_url).unwrap_or_default();
+        let first = |e: &Entry| is_first_party(e, &page, first_party);
+        let of_type = |of: BudgetType, only_first: bool| {
+            l.entries
+                .iter()
+                .filter(move |e| (!only_first || first(e)) && of.covers(e, first(e)))
+        };
+        match *self {
+            Limit::Size {
+                of,
+                first_party_only,
+                ..
+            } => (
+                kib(of_type(of, first_party_only)
+                    .map(|e| e.transfer_bytes)
+                    .sum()),
+                Vec::new(),
+            ),
+            Limit::Count {
+                of,
+                first_party_only,
+                ..
+            } => (of_type(of, first_party_only).count() as f64, Vec::new()),
+            Limit::Party {
+                group,
+                name,
+                measure,
+                ..
+            } => {
+                let pick = l.entries.iter().filter(|e| {
+                    e.party.as_ref().is_some_and(|p| {
+                        let v = match group {
+                            PartyGroup::Entity => &p.entity,
+                            PartyGroup::Category => &p.category,
+                        };
+                        v.as_deref() == Some(name)
+                    })
+                });
+                let v = match measure {
+                    Measure::Requests => pick.count() as f64,
+                    Measure::Size => kib(pick.map(|e| e.transfer_bytes).sum()),
+                };
+                (v, Vec::new())
+            }
+            Limit::Largest { of, kib: limit } => {
+                let max = of_type(of, false).map(|e| e.transfer_bytes).max();
+                let over = of_type(of, false)
+                    .filter(|e| kib(e.transfer_bytes) > limit)
+                    .map(|e| {
+                        let size = kib(e.transfer_bytes);
+                        format!(
+                            "{} is {size} KiB, referenced at {}",
+                            e.url,
+                            l.referenced_at(e)
+                        )
+                    })
+                    .collect();
+                (kib(max.unwrap_or(0)), over)
+            }
+            Limit::Broken { .. } => {
+                // A broken (4xx/5xx/failed) or empty request, with where it is referenced.
+                let bad: Vec<String> = l
+                    .problems()
+                    .into_iter()
+                    .map(|(e, what)| {
+                        format!("{} {what}, referenced at {}", e.url, l.referenced_at(e))
+                    })
+                    .collect();
+                (bad.len() as f64, bad)
+            }
+            Limit::Timing(_) => unreachable!("timings are judged on the median run"),
+        }
+    }
+
+    /// Judges a size or count limit on every run: the line shows the worst run, and fails
+    /// when any run is over.
+    fn judge(&self, runs: &[&Load], first_party: &[String]) -> Line {
+        let limit = self.limit();
+        let vals: Vec<(f64, Vec<String>)> =
+            runs.iter().map(|l| self.measure(l, first_party)).collect();
+        let (worst, details) = vals
+            .iter()
+            .cloned()
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .unwrap_or((0.0, Vec::new()));
+        let failing = vals.iter().filter(|v| v.0 > limit + 1e-9).count();
+        Line {
+            name: self.name(),
+            actual: worst,
+            limit,
+            unit: self.unit(),
+            status: if failing > 0 {
+                Status::Fail
+            } else {
+                Status::Pass
+            },
+            failing_runs: failing,
+            runs: runs.len(),
+            details: if failing > 0 { details } else { Vec::new() },
+        }
+    }
+}
+
+/// Judges a timing on the median of the runs; a metric that needs a browser is read but
+/// reported unsupported.
+fn judge_timing(t: &TimingLimit, runs: &[&Load]) -> Line {
+    let name = Limit::Timing(t).name();
+    if !SUPPORTED_TIMINGS.contains(&t.metric.as_str()) {
+        return Line {
+            name,
+            actual: f64::NAN,
+            limit: t.budget,
+            unit: LineUnit::Ms,
+            status: Status::Unsupported,
+            failing_runs: 0,
+            runs: 0,
+            details: vec!["needs a browser's rendering; not measured by pagecost".into()],
+        };
+    }
+    let vals: Vec<f64> = runs
+        .iter()
+        .filter_map(|l| match t.metric.as_str() {
+            "time-to-first-byte" => l.document_ttfb_ms,
+            _ => Some(l.fully_loaded_ms),
+        })
+        .collect();
+    let median = crate::stats::median(&vals).unwrap_or(f64::NAN);
+    let limit = t.budget + t.tolerance;
+    Line {
+        name,
+        actual: (median * 10.0).round() / 10.0,
+        limit,
+        unit: LineUnit::Ms,
+        status: if median > limit {
+            Status::Fail
+        } else {
+            Status::Pass
+        },
+        failing_runs: vals.iter().filter(|v| **v > limit).count(),
+        runs: vals.len(),
+        details: Vec::new(),
     }
 }
 
 /// Judges one or more runs of a page against the budget that applies to it.
 pub fn evaluate(budgets: &[Budget], runs: &[&Load]) -> Verdict {
-    let Some(first) = runs.first() else {
+    let chosen = runs.first().and_then(|first| select(budgets, &first.url));
+    let Some(b) = chosen else {
         return Verdict {
             budget: None,
             lines: Vec::new(),
         };
     };
-    let Some(b) = select(budgets, &first.url) else {
-        return Verdict {
-            budget: None,
-            lines: Vec::new(),
-        };
-    };
-    let idx = budgets.iter().position(|x| std::ptr::eq(x, b));
-    let page_host = |l: &Load| {
-        url::Url::parse(&l.final_url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_string))
-            .unwrap_or_default()
-    };
-    let mut lines = Vec::new();
-    let mut per_run =
-        |name: String, unit: &str, limit: f64, value: &dyn Fn(&Load) -> (f64, Vec<String>)| {
-            let vals: Vec<(f64, Vec<String>)> = runs.iter().map(|l| value(l)).collect();
-            let (worst, details) = vals
-                .iter()
-                .cloned()
-                .max_by(|a, b| a.0.total_cmp(&b.0))
-                .unwrap_or((0.0, Vec::new()));
-            let failing = vals.iter().filter(|v| v.0 > limit + 1e-9).count();
-            lines.push(Line {
-                name,
-                actual: worst,
-                limit,
-                unit: unit.to_string(),
-                status: if failing > 0 {
-                    Status::Fail
-                } else {
-                    Status::Pass
-                },
-                failing_runs: failing,
-                runs: runs.len(),
-                details: if failing > 0 { details } else { Vec::new() },
-            });
-        };
-    let fp = &b.first_party_hostnames;
-    for (limits, only_first, prefix) in [
-        (&b.sizes, false, "resourceSizes"),
-        (
-            &b.first_party_sizes,
-            true,
-            "pagecost.firstParty.resourceSizes",
-        ),
-    ] {
-        for t in limits {
-            per_run(
-                format!("{prefix}.{}", t.resource_type),
-                "KiB",
-                t.budget,
-                &|l: &Load| {
-                    let page = page_host(l);
-                    let bytes: u64 = l
-                        .entries
-                        .iter()
-                        .filter(|e| {
-                            let first = is_first_party(e, &page, fp);
-                            (!only_first || first) && type_matches(e, &t.resource_type, first)
-                        })
-                        .map(|e| e.transfer_bytes)
-                        .sum();
-                    (kib(bytes), Vec::new())
-                },
-            );
-        }
+    let lines = b
+        .limits()
+        .iter()
+        .map(|limit| match limit {
+            Limit::Timing(t) => judge_timing(t, runs),
+            other => other.judge(runs, &b.first_party_hostnames),
+        })
+        .collect();
+    Verdict {
+        budget: budgets.iter().position(|x| std::ptr::eq(x, b)),
+        lines,
     }
-    for (limits, only_first, prefix) in [
-        (&b.counts, false, "resourceCounts"),
-        (
-            &b.first_party_counts,
-            true,
-            "pagecost.firstParty.resourceCounts",
-        ),
-    ] {
-        for t in limits {
-            per_run(
-                format!("{prefix}.{}", t.resource_type),
-                "requests",
-                t.budget,
-                &|l: &Load| {
-                    let page = page_host(l);
-                    let n = l
-                        .entries
-                        .iter()
-                        .filter(|e| {
-                            let first = is_first_party(e, &page, fp);
-                            (!only_first || first) && type_matches(e, &t.resource_type, first)
-                        })
-                        .count();
-                    (n as f64, Vec::new())
-                },
-            );
-        }
+}
+
+/// Budgets to judge, and what to call them in reports.
+#[derive(Debug, Clone)]
+pub struct Budgets {
+    /// The budgets (the last whose path matches a page applies).
+    pub list: Vec<Budget>,
+    /// `budget.json`, `command-line limits`, or both.
+    pub name: String,
+}
+
+/// The budgets of a file and of quick limits together: quick limits apply to every page,
+/// after (so over) the file's. `None` when neither is given.
+pub fn load(file: Option<&Path>, quick: Option<Budget>) -> Result<Option<Budgets>> {
+    let mut list = Vec::new();
+    let mut names = Vec::new();
+    if let Some(path) = file {
+        list = read(path)?;
+        names.push(path.display().to_string());
     }
-    for (limits, is_entity) in [(&b.entities, true), (&b.categories, false)] {
-        for n in limits {
-            let pick = |e: &Entry| {
-                e.party.as_ref().is_some_and(|p| {
-                    let v = if is_entity { &p.entity } else { &p.category };
-                    v.as_deref() == Some(n.name.as_str())
-                })
-            };
-            let kind = if is_entity { "entities" } else { "categories" };
-            if let Some(limit) = n.requests {
-                per_run(
-                    format!("pagecost.{kind}.{}.requests", n.name),
-                    "requests",
-                    limit,
-                    &|l: &Load| {
-                        (
-                            l.entries.iter().filter(|e| pick(e)).count() as f64,
-                            Vec::new(),
-                        )
-                    },
-                );
-            }
-            if let Some(limit) = n.size {
-                per_run(
-                    format!("pagecost.{kind}.{}.size", n.name),
-                    "KiB",
-                    limit,
-                    &|l: &Load| {
-                        (
-                            kib(l
-                                .entries
-                                .iter()
-                                .filter(|e| pick(e))
-                                .map(|e| e.transfer_bytes)
-                                .sum()),
-                            Vec::new(),
-                        )
-                    },
-                );
+    if let Some(q) = quick {
+        if list.is_empty() {
+            list.push(q);
+        } else {
+            for b in &mut list {
+                b.sizes.extend(q.sizes.clone());
+                b.counts.extend(q.counts.clone());
+                b.timings.extend(q.timings.clone());
+                b.broken = q.broken.or(b.broken);
             }
         }
+        names.push("command-line limits".into());
     }
-    for t in &b.largest_request {
-        per_run(
-            format!("pagecost.largestRequest.{}", t.resource_type),
-            "KiB",
-            t.budget,
-            &|l: &Load| {
-                let page = page_host(l);
-                let over: Vec<&Entry> = l
-                    .entries
-                    .iter()
-                    .filter(|e| type_matches(e, &t.resource_type, is_first_party(e, &page, fp)))
-                    .collect();
-                let max = over.iter().map(|e| e.transfer_bytes).max().unwrap_or(0);
-                let details = over
-                    .iter()
-                    .filter(|e| kib(e.transfer_bytes) > t.budget)
-                    .map(|e| {
-                        format!(
-                            "{} is {} KiB, referenced at {}",
-                            e.url,
-                            kib(e.transfer_bytes),
-                            l.referenced_at(e)
-                        )
-                    })
-                    .collect();
-                (kib(max), details)
-            },
-        );
-    }
-    if let Some(limit) = b.broken {
-        per_run("pagecost.broken".into(), "requests", limit, &|l: &Load| {
-            // A broken (4xx/5xx/failed) or empty request, with where it is referenced.
-            let bad: Vec<String> = l
-                .problems()
-                .into_iter()
-                .map(|(e, what)| format!("{} {what}, referenced at {}", e.url, l.referenced_at(e)))
-                .collect();
-            (bad.len() as f64, bad)
-        });
-    }
-    for t in &b.timings {
-        if !SUPPORTED_TIMINGS.contains(&t.metric.as_str()) {
-            lines.push(Line {
-                name: format!("timings.{}", t.metric),
-                actual: f64::NAN,
-                limit: t.budget,
-                unit: "ms".into(),
-                status: Status::Unsupported,
-                failing_runs: 0,
-                runs: 0,
-                details: vec!["needs a browser's rendering; not measured by pagecost".into()],
-            });
-            continue;
-        }
-        let vals: Vec<f64> = runs
-            .iter()
-            .filter_map(|l| match t.metric.as_str() {
-                "time-to-first-byte" => l.document_ttfb_ms,
-                _ => Some(l.fully_loaded_ms),
-            })
-            .collect();
-        let median = crate::stats::median(&vals).unwrap_or(f64::NAN);
-        let limit = t.budget + t.tolerance;
-        lines.push(Line {
-            name: format!("timings.{}", t.metric),
-            actual: (median * 10.0).round() / 10.0,
-            limit,
-            unit: "ms".into(),
-            status: if median > limit {
-                Status::Fail
-            } else {
-                Status::Pass
-            },
-            failing_runs: vals.iter().filter(|v| **v > limit).count(),
-            runs: vals.len(),
-            details: Vec::new(),
-        });
-    }
-    Verdict { budget: idx, lines }
+    Ok((!list.is_empty()).then(|| Budgets {
+        list,
+        name: names.join(" + "),
+    }))
 }
 
 /// Budgets from command-line limits (`--max-bytes`, `--max-requests`, `--max-time`,
@@ -720,13 +931,13 @@ pub fn quick(
     let mut b = Budget::default();
     if let Some(bytes) = max_bytes {
         b.sizes.push(TypeLimit {
-            resource_type: "total".into(),
+            resource_type: BudgetType::Total,
             budget: bytes as f64 / 1024.0,
         });
     }
     if let Some(n) = max_requests {
         b.counts.push(TypeLimit {
-            resource_type: "total".into(),
+            resource_type: BudgetType::Total,
             budget: n as f64,
         });
     }

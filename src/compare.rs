@@ -1,13 +1,15 @@
 //! Two variants of a page side by side: per-metric medians with spread, difference, ratio and
 //! a significance test; requests only in one variant or changed in size; deltas per type,
-//! host, entity and category; and a regression gate. Pure: runs in, comparison out.
+//! host, entity and category; and a regression gate. Pure: runs in, comparison out. The
+//! findings are data ([`Verdict`], [`GateState`]); their words live in `report::words`.
 
-use crate::model::{Bucket, Entry, Load};
-use crate::runs::{metrics_of, Runs};
+use crate::metric::{Metric, Unit};
+use crate::model::{urls, Bucket, Entry, Load, ResourceType};
+use crate::runs::{values, Runs};
 use crate::stats::{
-    bootstrap_median_diff_ci, cliffs_delta, cliffs_magnitude, mann_whitney, Summary,
+    bootstrap_median_diff_ci, cliffs_delta, cliffs_magnitude, mann_whitney, Effect, Summary,
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Significance level for "significant".
@@ -15,13 +17,75 @@ pub const ALPHA: f64 = 0.05;
 /// Bootstrap resamples for the confidence interval.
 pub const BOOTSTRAP_ROUNDS: usize = 2000;
 
+/// Which metric a row compares: a measured one, or one estimated on a network profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricKey {
+    /// The metric.
+    pub metric: Metric,
+    /// The profile the loads were estimated on, for an estimated metric.
+    pub estimated_on: Option<String>,
+}
+
+impl MetricKey {
+    /// A measured metric.
+    pub fn measured(metric: Metric) -> MetricKey {
+        MetricKey {
+            metric,
+            estimated_on: None,
+        }
+    }
+
+    /// `fully_loaded_ms`, or `estimated_fully_loaded_ms_on_lte`.
+    pub fn name(&self) -> String {
+        match &self.estimated_on {
+            Some(p) => format!("estimated_{}_on_{p}", self.metric.name()),
+            None => self.metric.name().to_string(),
+        }
+    }
+}
+
+impl Serialize for MetricKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.name())
+    }
+}
+
+/// What a comparison found for one metric (in words: `report::words`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Verdict {
+    /// No significant difference; the p-value when a test ran.
+    Same {
+        /// Two-sided p-value.
+        p: Option<f64>,
+    },
+    /// B differs from A.
+    Differs {
+        /// The metric's unit.
+        unit: Unit,
+        /// `median(B) - median(A)`.
+        diff: f64,
+        /// `median(B) / median(A)`.
+        ratio: Option<f64>,
+        /// The p-value, or `None` when the metric was the same in every run of each side.
+        p: Option<f64>,
+    },
+}
+
+impl Verdict {
+    /// Whether B is significantly different.
+    pub fn significant(&self) -> bool {
+        matches!(self, Verdict::Differs { .. })
+    }
+}
+
 /// One metric of both variants.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MetricDiff {
-    /// Metric name (`fully_loaded_ms`, `transfer_bytes` ...).
-    pub name: String,
-    /// `ms`, `bytes` or `count`.
-    pub unit: String,
+    /// Which metric.
+    #[serde(rename = "name")]
+    pub key: MetricKey,
+    /// Its unit.
+    pub unit: Unit,
     /// Variant A over its runs.
     pub a: Summary,
     /// Variant B over its runs.
@@ -36,24 +100,24 @@ pub struct MetricDiff {
     pub p: Option<f64>,
     /// Cliff's delta of B against A (-1 to 1).
     pub cliffs_delta: Option<f64>,
-    /// Its magnitude: negligible, small, medium, large (Romano et al.).
-    pub effect: Option<String>,
+    /// Its magnitude (Romano et al.).
+    pub effect: Option<Effect>,
     /// Bootstrap 95 % confidence interval of `median(B) - median(A)`.
     pub ci95: Option<(f64, f64)>,
-    /// Whether the difference is real: p below 0.05, or, for sizes and counts, both variants
-    /// constant over their runs and different (a deterministic difference).
+    /// Whether the difference is real: p below [`ALPHA`], or, for sizes and counts, both
+    /// variants constant over their runs and different (a deterministic difference).
     pub significant: bool,
-    /// The verdict in words.
-    pub verdict: String,
+    /// The finding.
+    pub verdict: Verdict,
 }
 
 /// A request present in one variant only, or in both with different sizes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RequestDiff {
     /// URL (same-origin URLs as paths, so two servings of one site line up).
     pub key: String,
     /// Resource type.
-    pub resource_type: String,
+    pub resource_type: ResourceType,
     /// Entity, when the dataset knows the host.
     pub entity: Option<String>,
     /// Bytes in A (0 when absent).
@@ -63,7 +127,7 @@ pub struct RequestDiff {
 }
 
 /// One group (a type, host, entity or category) in both variants.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GroupDiff {
     /// Group name.
     pub name: String,
@@ -74,7 +138,7 @@ pub struct GroupDiff {
 }
 
 /// Two variants compared.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Comparison {
     /// A's target.
     pub a: String,
@@ -102,64 +166,9 @@ pub struct Comparison {
     pub by_category: Vec<GroupDiff>,
 }
 
-fn plain(v: f64, unit: &str) -> String {
-    match unit {
-        "ms" => crate::report::human_ms(v.abs()),
-        "bytes" => crate::report::human_bytes(v.abs().round() as u64),
-        _ => format!("{:.0}", v.abs()),
-    }
-}
-
-fn verdict(
-    name: &str,
-    unit: &str,
-    diff: f64,
-    ratio: Option<f64>,
-    p: Option<f64>,
-    significant: bool,
-) -> String {
-    if !significant {
-        return match p {
-            Some(p) => format!("no significant difference (p={p:.3})"),
-            None => "no significant difference".into(),
-        };
-    }
-    let less = diff < 0.0;
-    let (word, more_word) = match unit {
-        "ms" => ("faster", "slower"),
-        _ if name.contains("bytes") => ("lighter", "heavier"),
-        _ => ("fewer", "more"),
-    };
-    let factor = ratio
-        .filter(|r| *r > 0.0)
-        .map(|r| if less { 1.0 / r } else { r });
-    let amount = plain(diff, unit);
-    let change = if less { "less" } else { "more" };
-    let p_text = p.map_or_else(
-        || "the same in every run".to_string(),
-        |p| format!("p={p:.3}"),
-    );
-    if unit == "count" {
-        let x = factor.map_or_else(String::new, |f| format!(" ({f:.1}x)"));
-        return format!(
-            "B makes {amount} {} requests{x}, {p_text}",
-            if less { "fewer" } else { "more" }
-        );
-    }
-    match (factor, unit) {
-        (Some(f), _) if (f - 1.0).abs() >= 0.05 => {
-            format!(
-                "B is {f:.1}x {}, {amount} {change}, {p_text}",
-                if less { word } else { more_word }
-            )
-        }
-        _ => format!("B is {amount} {change}, {p_text}"),
-    }
-}
-
 /// The same request in two servings of a site: same-origin URLs keyed by path and query.
 fn key_of(load: &Load, e: &Entry) -> String {
-    if e.resource_type == crate::model::ResourceType::Document && e.url == load.final_url {
+    if e.resource_type == ResourceType::Document && e.url == load.final_url {
         return "(the page's document)".into();
     }
     let page = url::Url::parse(&load.final_url).ok();
@@ -184,69 +193,74 @@ fn index(l: &Load) -> BTreeMap<String, &Entry> {
         .collect()
 }
 
-/// Compares two sets of runs.
-pub fn compare(a: &Runs, b: &Runs) -> Comparison {
-    let mut metrics = Vec::new();
-    let names: Vec<(&str, &str)> = metrics_of(&a.runs[0])
-        .iter()
-        .map(|(n, u, _)| (*n, *u))
-        .collect();
-    for (i, (name, unit)) in names.iter().enumerate() {
-        let va: Vec<f64> = a.runs.iter().filter_map(|l| metrics_of(l)[i].2).collect();
-        let vb: Vec<f64> = b.runs.iter().filter_map(|l| metrics_of(l)[i].2).collect();
-        let (Some(sa), Some(sb)) = (Summary::of(&va), Summary::of(&vb)) else {
-            continue;
-        };
-        let diff = sb.median - sa.median;
-        let ratio = (sa.median != 0.0).then(|| sb.median / sa.median);
-        let mw = mann_whitney(&vb, &va);
+/// One metric of both sides; `None` when a side never measured it.
+pub fn metric_diff(metric: Metric, a: &Runs, b: &Runs) -> Option<MetricDiff> {
+    let (va, vb) = (values(metric, &a.runs), values(metric, &b.runs));
+    let (sa, sb) = (Summary::of(&va)?, Summary::of(&vb)?);
+    let diff = sb.median - sa.median;
+    let ratio = (sa.median != 0.0).then(|| sb.median / sa.median);
+    let mw = mann_whitney(&vb, &va);
+    // A size or count that is the same in every run needs no test: say so instead of a p.
+    let deterministic = !metric.is_timing() && sa.min == sa.max && sb.min == sb.max;
+    let (significant, p) = if deterministic {
+        (diff != 0.0, None)
+    } else {
         let p = mw.map(|m| m.p);
-        let deterministic = *unit != "ms" && sa.min == sa.max && sb.min == sb.max;
-        let significant = if deterministic {
-            diff != 0.0
-        } else {
-            p.is_some_and(|p| p < ALPHA) && diff != 0.0
-        };
-        // A size or count that is the same in every run needs no test: say so instead of a p.
-        let p_shown = if deterministic { None } else { p };
-        metrics.push(MetricDiff {
-            name: name.to_string(),
-            unit: unit.to_string(),
+        (p.is_some_and(|p| p < ALPHA) && diff != 0.0, p)
+    };
+    let verdict = if significant {
+        Verdict::Differs {
+            unit: metric.unit(),
             diff,
             ratio,
-            u: mw.map(|m| m.u),
-            p: p_shown,
-            cliffs_delta: cliffs_delta(&vb, &va),
-            effect: cliffs_delta(&vb, &va).map(|d| cliffs_magnitude(d).to_string()),
-            ci95: bootstrap_median_diff_ci(&va, &vb, BOOTSTRAP_ROUNDS),
-            significant,
-            verdict: verdict(name, unit, diff, ratio, p_shown, significant),
-            a: sa,
-            b: sb,
-        });
-    }
-    let (la, lb) = (a.median(), b.median());
+            p,
+        }
+    } else {
+        Verdict::Same { p }
+    };
+    let delta = cliffs_delta(&vb, &va);
+    Some(MetricDiff {
+        key: MetricKey::measured(metric),
+        unit: metric.unit(),
+        diff,
+        ratio,
+        u: mw.map(|m| m.u),
+        p,
+        cliffs_delta: delta,
+        effect: delta.map(cliffs_magnitude),
+        ci95: bootstrap_median_diff_ci(&va, &vb, BOOTSTRAP_ROUNDS),
+        significant,
+        verdict,
+        a: sa,
+        b: sb,
+    })
+}
+
+/// Requests only in A's median run, only in B's, and in both with sizes that differ by more
+/// than 1 %.
+type RequestDiffs = (Vec<RequestDiff>, Vec<RequestDiff>, Vec<RequestDiff>);
+
+fn request_diffs(la: &Load, lb: &Load) -> RequestDiffs {
     let (ia, ib) = (index(la), index(lb));
     let diff_of = |k: &String, ea: Option<&&Entry>, eb: Option<&&Entry>| {
         let e = ea.or(eb).expect("one side has it");
         RequestDiff {
             key: k.clone(),
-            resource_type: e.resource_type.to_string(),
+            resource_type: e.resource_type,
             entity: e.party.as_ref().and_then(|p| p.entity.clone()),
             a_bytes: ea.map_or(0, |e| e.transfer_bytes),
             b_bytes: eb.map_or(0, |e| e.transfer_bytes),
         }
     };
-    let only_in_a = ia
-        .iter()
-        .filter(|(k, _)| !ib.contains_key(*k))
-        .map(|(k, e)| diff_of(k, Some(e), None))
-        .collect();
-    let only_in_b = ib
-        .iter()
-        .filter(|(k, _)| !ia.contains_key(*k))
-        .map(|(k, e)| diff_of(k, None, Some(e)))
-        .collect();
+    let only = |x: &BTreeMap<String, &Entry>, y: &BTreeMap<String, &Entry>, a_side: bool| {
+        x.iter()
+            .filter(|(k, _)| !y.contains_key(*k))
+            .map(|(k, e)| match a_side {
+                true => diff_of(k, Some(e), None),
+                false => diff_of(k, None, Some(e)),
+            })
+            .collect()
+    };
     let changed = ia
         .iter()
         .filter_map(|(k, ea)| {
@@ -255,68 +269,79 @@ pub fn compare(a: &Runs, b: &Runs) -> Comparison {
             ((x - y).abs() > 0.01 * x.max(y)).then(|| diff_of(k, Some(ea), Some(eb)))
         })
         .collect();
-    let groups = |fa: &BTreeMap<String, Bucket>, fb: &BTreeMap<String, Bucket>| -> Vec<GroupDiff> {
-        let keys: BTreeSet<&String> = fa.keys().chain(fb.keys()).collect();
-        keys.into_iter()
-            .map(|k| GroupDiff {
-                name: k.clone(),
-                a: fa.get(k).copied().unwrap_or_default(),
-                b: fb.get(k).copied().unwrap_or_default(),
-            })
-            .collect()
-    };
-    let by_type_map = |l: &Load| {
-        l.totals
-            .by_type
-            .iter()
-            .map(|(k, v)| (k.to_string(), *v))
-            .collect::<BTreeMap<_, _>>()
-    };
-    let host_map = |l: &Load| {
-        l.totals
-            .by_host
-            .iter()
-            .map(|(h, v)| {
-                // The page's own host is "(page)" so two servings of a site line up.
-                let own = url::Url::parse(&l.final_url).ok().map(|u| {
-                    let host = u.host_str().unwrap_or_default().to_string();
-                    match u.port() {
-                        Some(p) => format!("{host}:{p}"),
-                        None => host,
-                    }
-                });
-                let name = if own.as_deref() == Some(h.as_str()) {
-                    "(page's host)".to_string()
-                } else {
-                    h.clone()
-                };
-                (name, *v)
-            })
-            .collect::<BTreeMap<_, _>>()
-    };
+    (only(&ia, &ib, true), only(&ib, &ia, false), changed)
+}
+
+fn groups(fa: &BTreeMap<String, Bucket>, fb: &BTreeMap<String, Bucket>) -> Vec<GroupDiff> {
+    let keys: BTreeSet<&String> = fa.keys().chain(fb.keys()).collect();
+    keys.into_iter()
+        .map(|k| GroupDiff {
+            name: k.clone(),
+            a: fa.get(k).copied().unwrap_or_default(),
+            b: fb.get(k).copied().unwrap_or_default(),
+        })
+        .collect()
+}
+
+fn by_type(l: &Load) -> BTreeMap<String, Bucket> {
+    l.totals
+        .by_type
+        .iter()
+        .map(|(k, v)| (k.to_string(), *v))
+        .collect()
+}
+
+/// Per host, the page's own host named "(page's host)" so two servings of a site line up.
+fn by_host(l: &Load) -> BTreeMap<String, Bucket> {
+    let own = urls::host_port(&l.final_url);
+    l.totals
+        .by_host
+        .iter()
+        .map(|(h, v)| match own.as_deref() == Some(h.as_str()) {
+            true => ("(page's host)".to_string(), *v),
+            false => (h.clone(), *v),
+        })
+        .collect()
+}
+
+fn failures(r: &Runs) -> Vec<String> {
+    r.failed_runs
+        .iter()
+        .map(|f| format!("run {}: {}", f.run + 1, f.error))
+        .collect()
+}
+
+/// Compares two sets of runs.
+pub fn compare(a: &Runs, b: &Runs) -> Comparison {
+    let metrics = Metric::ALL
+        .into_iter()
+        .filter_map(|m| metric_diff(m, a, b))
+        .collect();
+    let (la, lb) = (a.median(), b.median());
+    let (only_in_a, only_in_b, changed) = request_diffs(la, lb);
     Comparison {
         a: a.target.clone(),
         b: b.target.clone(),
         runs: (a.runs.len(), b.runs.len()),
-        failed_runs: (
-            a.failed_runs
-                .iter()
-                .map(|f| format!("run {}: {}", f.run + 1, f.error))
-                .collect(),
-            b.failed_runs
-                .iter()
-                .map(|f| format!("run {}: {}", f.run + 1, f.error))
-                .collect(),
-        ),
+        failed_runs: (failures(a), failures(b)),
         metrics,
         only_in_a,
         only_in_b,
         changed,
-        by_type: groups(&by_type_map(la), &by_type_map(lb)),
-        by_host: groups(&host_map(la), &host_map(lb)),
+        by_type: groups(&by_type(la), &by_type(lb)),
+        by_host: groups(&by_host(la), &by_host(lb)),
         by_entity: groups(&la.totals.by_entity, &lb.totals.by_entity),
         by_category: groups(&la.totals.by_category, &lb.totals.by_category),
     }
+}
+
+/// How much worse B may be before a gate trips.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Threshold {
+    /// Percent of A's median.
+    Percent(f64),
+    /// In the metric's unit (ms, bytes, requests).
+    Absolute(f64),
 }
 
 /// A regression gate: `METRIC>+N%`, `METRIC>+N` with a unit (`ms`, `s`, `KB`, `MB`, `B`), or
@@ -327,9 +352,36 @@ pub fn compare(a: &Runs, b: &Runs) -> Comparison {
 pub struct Gate {
     /// The gate as written.
     pub text: String,
-    metric: String,
-    percent: Option<f64>,
-    absolute: Option<f64>,
+    /// The metric it watches.
+    pub metric: Metric,
+    /// How much worse is allowed.
+    pub threshold: Threshold,
+}
+
+/// A gate judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GateState {
+    /// The comparison has no such metric.
+    NotMeasured,
+    /// B is not worse by more than the threshold.
+    Within,
+    /// Over the threshold, but the difference is not significant: passes.
+    OverNotSignificant,
+    /// Over the threshold and significant: fails.
+    Tripped,
+}
+
+/// The result of one gate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GateCheck {
+    /// The gate as written.
+    pub gate: String,
+    /// What it found.
+    pub state: GateState,
+    /// The metric's verdict.
+    pub verdict: Option<Verdict>,
+    /// Whether it fails the comparison.
+    pub tripped: bool,
 }
 
 impl Gate {
@@ -342,77 +394,74 @@ impl Gate {
             .ok_or_else(|| {
                 format!("{s}: expected METRIC>+LIMIT, e.g. bytes>+10% or fully_loaded>+200ms")
             })?;
-        let metric = match name {
-            "bytes" | "transfer_bytes" | "transferred" => "transfer_bytes",
-            "decoded" | "decoded_bytes" => "decoded_bytes",
-            "requests" => "requests",
-            "ttfb" | "document_ttfb" | "document_ttfb_ms" => "document_ttfb_ms",
-            "fully_loaded" | "fully_loaded_ms" | "load" => "fully_loaded_ms",
-            other => {
-                return Err(format!(
-                "{s}: unknown metric '{other}' (use bytes, decoded, requests, ttfb, fully_loaded)"
-            ))
-            }
-        };
-        if let Some(p) = limit.strip_suffix('%') {
-            let p: f64 = p
-                .parse()
-                .map_err(|_| format!("{s}: '{limit}' is not a percentage"))?;
-            return Ok(Gate {
-                text: s.to_string(),
-                metric: metric.into(),
-                percent: Some(p),
-                absolute: None,
-            });
-        }
-        let split = limit
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(limit.len());
-        let (num, unit) = limit.split_at(split);
-        let v: f64 = num
-            .parse()
-            .map_err(|_| format!("{s}: '{limit}' is not a number"))?;
-        let scale = match (metric, unit.to_ascii_lowercase().as_str()) {
-            ("document_ttfb_ms" | "fully_loaded_ms", "ms" | "") => 1.0,
-            ("document_ttfb_ms" | "fully_loaded_ms", "s") => 1000.0,
-            ("transfer_bytes" | "decoded_bytes", "" | "b") => 1.0,
-            ("transfer_bytes" | "decoded_bytes", "kb") => 1e3,
-            ("transfer_bytes" | "decoded_bytes", "mb") => 1e6,
-            ("transfer_bytes" | "decoded_bytes", "kib") => 1024.0,
-            ("requests", "") => 1.0,
-            (_, u) => return Err(format!("{s}: unit '{u}' does not fit {metric}")),
+        let metric = Metric::parse(name).ok_or_else(|| {
+            format!(
+                "{s}: unknown metric '{name}' (use bytes, decoded, requests, ttfb, fully_loaded)"
+            )
+        })?;
+        let threshold = match limit.strip_suffix('%') {
+            Some(p) => Threshold::Percent(
+                p.parse()
+                    .map_err(|_| format!("{s}: '{limit}' is not a percentage"))?,
+            ),
+            None => Threshold::Absolute(absolute(s, limit, metric)?),
         };
         Ok(Gate {
             text: s.to_string(),
-            metric: metric.into(),
-            percent: None,
-            absolute: Some(v * scale),
+            metric,
+            threshold,
         })
     }
 
-    /// Whether the comparison trips the gate; with the reason.
-    pub fn check(&self, c: &Comparison) -> (bool, String) {
-        let Some(m) = c.metrics.iter().find(|m| m.name == self.metric) else {
-            return (false, format!("{}: metric not measured", self.text));
+    /// Judges the comparison.
+    pub fn check(&self, c: &Comparison) -> GateCheck {
+        let key = MetricKey::measured(self.metric);
+        let Some(m) = c.metrics.iter().find(|m| m.key == key) else {
+            return GateCheck {
+                gate: self.text.clone(),
+                state: GateState::NotMeasured,
+                verdict: None,
+                tripped: false,
+            };
         };
-        let over = match (self.percent, self.absolute) {
-            (Some(p), _) => m.a.median > 0.0 && m.diff / m.a.median * 100.0 > p,
-            (_, Some(x)) => m.diff > x,
-            _ => false,
+        let over = match self.threshold {
+            Threshold::Percent(p) => m.a.median > 0.0 && m.diff / m.a.median * 100.0 > p,
+            Threshold::Absolute(x) => m.diff > x,
         };
-        let tripped = over && m.significant;
-        let why = if tripped {
-            format!("{}: tripped ({})", self.text, m.verdict)
-        } else if over {
-            format!(
-                "{}: over the threshold but not significant ({})",
-                self.text, m.verdict
-            )
-        } else {
-            format!("{}: within ({})", self.text, m.verdict)
+        let state = match (over, m.significant) {
+            (true, true) => GateState::Tripped,
+            (true, false) => GateState::OverNotSignificant,
+            (false, _) => GateState::Within,
         };
-        (tripped, why)
+        GateCheck {
+            gate: self.text.clone(),
+            state,
+            verdict: Some(m.verdict),
+            tripped: state == GateState::Tripped,
+        }
     }
+}
+
+/// An absolute threshold in the metric's unit.
+fn absolute(gate: &str, limit: &str, metric: Metric) -> Result<f64, String> {
+    let split = limit
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(limit.len());
+    let (num, unit) = limit.split_at(split);
+    let v: f64 = num
+        .parse()
+        .map_err(|_| format!("{gate}: '{limit}' is not a number"))?;
+    let scale = match (metric.unit(), unit.to_ascii_lowercase().as_str()) {
+        (Unit::Ms, "ms" | "") => 1.0,
+        (Unit::Ms, "s") => 1000.0,
+        (Unit::Bytes, "" | "b") => 1.0,
+        (Unit::Bytes, "kb") => 1e3,
+        (Unit::Bytes, "mb") => 1e6,
+        (Unit::Bytes, "kib") => 1024.0,
+        (Unit::Count, "") => 1.0,
+        (_, u) => return Err(format!("{gate}: unit '{u}' does not fit {metric}")),
+    };
+    Ok(v * scale)
 }
 
 #[cfg(test)]
@@ -420,37 +469,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn verdicts_read_plainly() {
-        assert_eq!(
-            verdict(
-                "fully_loaded_ms",
-                "ms",
-                -11_600.0,
-                Some(2.7 / 14.3),
-                Some(0.008),
-                true
-            ),
-            "B is 5.3x faster, 11.60 s less, p=0.008"
-        );
-        assert_eq!(
-            verdict("fully_loaded_ms", "ms", 5.0, Some(1.01), Some(0.7), false),
-            "no significant difference (p=0.700)"
-        );
-        assert_eq!(
-            verdict("requests", "count", -80.0, Some(0.2), None, true),
-            "B makes 80 fewer requests (5.0x), the same in every run"
-        );
-    }
-
-    #[test]
     fn gates_parse_percentages_and_units_and_refuse_nonsense() {
         assert!(Gate::parse("bytes>+10%").is_ok());
         assert!(Gate::parse("fully_loaded>+200ms").is_ok());
         assert_eq!(
-            Gate::parse("fully_loaded>+2s").unwrap().absolute,
-            Some(2000.0)
+            Gate::parse("fully_loaded>+2s").unwrap().threshold,
+            Threshold::Absolute(2000.0)
         );
-        assert_eq!(Gate::parse("bytes>+50KB").unwrap().absolute, Some(50_000.0));
+        assert_eq!(
+            Gate::parse("bytes>+50KB").unwrap().threshold,
+            Threshold::Absolute(50_000.0)
+        );
         assert!(Gate::parse("speed>+1")
             .unwrap_err()
             .contains("unknown metric"));

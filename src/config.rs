@@ -1,6 +1,6 @@
 //! How an audit runs. Defaults are defined here once; the CLI's help cites these constants.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Setting};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
@@ -50,10 +50,7 @@ pub struct ResolveOverride {
 impl ResolveOverride {
     /// Parses `HOST:PORT:ADDR` (ADDR may be an IPv6 address, with or without brackets).
     pub fn parse(s: &str) -> Result<Self> {
-        let bad = |reason: &str| Error::InvalidSetting {
-            setting: format!("--resolve {s}"),
-            reason: reason.to_string(),
-        };
+        let bad = |reason: &str| Error::setting(Setting::Resolve, s, reason);
         let mut parts = s.splitn(3, ':');
         let host = parts.next().filter(|h| !h.is_empty());
         let port = parts.next();
@@ -115,7 +112,7 @@ pub struct AuditConfig {
     /// Most nested `@import` levels.
     pub max_import_depth: u32,
     /// Network profile applied while loading.
-    pub throttle: Option<crate::net::throttle::Profile>,
+    pub throttle: Option<crate::model::Profile>,
     /// Hosts that count as first party besides the page's own site (`*.cdn.example`).
     pub first_party: Vec<String>,
     /// Requests to a (host, port) sent to another address, as curl's `--connect-to`.
@@ -176,10 +173,7 @@ pub struct ConnectTo {
 impl ConnectTo {
     /// Parses `HOST:PORT:ADDR:PORT2` (ADDR may be a bracketed IPv6 address).
     pub fn parse(s: &str) -> Result<Self> {
-        let bad = |reason: &str| Error::InvalidSetting {
-            setting: format!("--connect-to {s}"),
-            reason: reason.to_string(),
-        };
+        let bad = |reason: &str| Error::setting(Setting::ConnectTo, s, reason);
         let (host, rest) = s
             .split_once(':')
             .ok_or_else(|| bad("expected HOST:PORT:ADDR:PORT2"))?;
@@ -243,18 +237,15 @@ impl Default for AuditConfig {
 impl AuditConfig {
     /// Checks the settings that can be wrong (zero limits).
     pub fn validate(&self) -> Result<()> {
-        let zero = |name: &str| Error::InvalidSetting {
-            setting: name.to_string(),
-            reason: "must be at least 1".to_string(),
-        };
+        let zero = |setting| Error::setting(setting, "0", "must be at least 1");
         if self.concurrency == 0 {
-            return Err(zero("--concurrency"));
+            return Err(zero(Setting::Concurrency));
         }
         if self.per_origin == 0 {
-            return Err(zero("--per-origin"));
+            return Err(zero(Setting::PerOrigin));
         }
         if self.timeout.is_zero() {
-            return Err(zero("--timeout"));
+            return Err(zero(Setting::Timeout));
         }
         Ok(())
     }

@@ -1,7 +1,82 @@
 //! The library's one error type. An `Err` means the audit itself could not run; a failed
 //! subresource is data in the [`Load`](crate::Load), never an `Err`.
+//!
+//! Errors name the setting in the library's words (`block pattern`, `resolve override`);
+//! a front end words them its own way (the CLI as flags: `--block`, `--resolve`).
 
+use std::fmt;
 use std::path::PathBuf;
+
+/// A setting that can be invalid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Setting {
+    /// An extra request header, `Name: value`.
+    Header,
+    /// The User-Agent.
+    UserAgent,
+    /// A host pinned to an address (`HOST:PORT:ADDR`).
+    Resolve,
+    /// Requests for one origin sent to another address (`HOST:PORT:ADDR:PORT2`).
+    ConnectTo,
+    /// A pattern of requests not to make.
+    Block,
+    /// Most requests in flight.
+    Concurrency,
+    /// Most requests in flight per origin.
+    PerOrigin,
+    /// Per-request timeout.
+    Timeout,
+    /// Device pixel ratio.
+    Dpr,
+    /// A network profile.
+    Profile,
+    /// `budget init`'s margin.
+    Margin,
+    /// Which page of a HAR.
+    HarPage,
+    /// The report format.
+    Format,
+    /// Crawling.
+    Crawl,
+    /// A folder served as another host.
+    ServeAlso,
+    /// Compare's second variant.
+    VariantB,
+    /// A regression gate.
+    Gate,
+}
+
+impl Setting {
+    /// The setting in words.
+    pub fn name(self) -> &'static str {
+        match self {
+            Setting::Header => "request header",
+            Setting::UserAgent => "user agent",
+            Setting::Resolve => "resolve override",
+            Setting::ConnectTo => "connect-to override",
+            Setting::Block => "block pattern",
+            Setting::Concurrency => "concurrency",
+            Setting::PerOrigin => "per-origin concurrency",
+            Setting::Timeout => "timeout",
+            Setting::Dpr => "device pixel ratio",
+            Setting::Profile => "network profile",
+            Setting::Margin => "budget margin",
+            Setting::HarPage => "HAR page",
+            Setting::Format => "report format",
+            Setting::Crawl => "crawl",
+            Setting::ServeAlso => "served folder",
+            Setting::VariantB => "variant B",
+            Setting::Gate => "regression gate",
+        }
+    }
+}
+
+impl fmt::Display for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// Why an audit (or another library operation) could not run.
 #[derive(Debug, thiserror::Error)]
@@ -42,17 +117,42 @@ pub enum Error {
         /// The cause, in words.
         message: String,
     },
-    /// A setting is invalid (a bad header, a bad `--resolve` entry ...).
-    #[error("{setting}: {reason}")]
+    /// A setting is invalid (a bad header, a bad resolve override ...).
+    #[error("{setting}{}{value}: {reason}", if value.is_empty() { "" } else { " " })]
     InvalidSetting {
-        /// The setting, as the user would name it.
-        setting: String,
+        /// Which setting.
+        setting: Setting,
+        /// Its value as given (may be empty).
+        value: String,
         /// What is wrong with it.
         reason: String,
     },
+    /// An input file (a budget, a HAR, a list) is not what it should be; `input` names the
+    /// file and where in it.
+    #[error("{input}: {reason}")]
+    InvalidInput {
+        /// The file, with a line or JSON path where known.
+        input: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Interrupted (Ctrl-C) before anything could be reported.
+    #[error("interrupted ({0})")]
+    Interrupted(#[source] Box<Error>),
     /// The HTTP client could not be built.
     #[error("HTTP client: {0}")]
     Client(String),
+}
+
+impl Error {
+    /// An invalid setting.
+    pub fn setting(setting: Setting, value: impl Into<String>, reason: impl Into<String>) -> Error {
+        Error::InvalidSetting {
+            setting,
+            value: value.into(),
+            reason: reason.into(),
+        }
+    }
 }
 
 /// Result with the library's [`Error`].

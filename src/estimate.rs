@@ -10,8 +10,8 @@
 //! way the engine runs it, so connection reuse follows the profile's timing.
 //! Time advances in steps of 0.25 ms.
 
+use crate::model::Profile;
 use crate::model::{Entry, Load, Timings};
-use crate::net::throttle::Profile;
 use std::collections::HashMap;
 
 const STEP_MS: f64 = 0.25;

@@ -19,6 +19,15 @@ pub enum Event {
         /// Requests finished so far.
         done: usize,
     },
+    /// Many pages are about to be audited, `jobs` at a time (then `Queued` and `Finished`
+    /// count pages, not requests).
+    Pages {
+        /// Pages audited at once.
+        jobs: usize,
+    },
+    /// Something a person watching should know (a folder being served, pages found by a
+    /// crawl); not part of the report.
+    Notice(String),
 }
 
 /// Receives progress events. Must be cheap: it is called on the engine's path.

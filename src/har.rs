@@ -132,12 +132,12 @@ pub fn export(load: &Load, opts: &ExportOptions) -> Value {
             "pages": [{
                 "startedDateTime": iso8601(page_start),
                 "id": "page_1",
-                "title": crate::report::redact_url(&load.url),
+                "title": crate::model::urls::redact_url(&load.url),
                 "pageTimings": { "onContentLoad": -1, "onLoad": -1 },
                 "_fullyLoaded": load.fully_loaded_ms,
                 "_documentTtfb": load.document_ttfb_ms,
                 "_pagecost": {
-                    "final_url": crate::report::redact_url(&load.final_url),
+                    "final_url": crate::model::urls::redact_url(&load.final_url),
                     "settings": load.settings,
                     "skipped": load.skipped,
                     "notes": load.notes,
@@ -161,7 +161,7 @@ fn export_entry(load: &Load, e: &Entry, page_start: f64, opts: &ExportOptions) -
         t.receive_ms,
     ];
     let time: f64 = phases.iter().flatten().filter(|x| **x >= 0.0).sum();
-    let url = crate::report::redact_url(&e.url);
+    let url = crate::model::urls::redact_url(&e.url);
     let query: Vec<Value> = url::Url::parse(&e.url)
         .map(|u| {
             u.query_pairs()
@@ -195,7 +195,7 @@ fn export_entry(load: &Load, e: &Entry, page_start: f64, opts: &ExportOptions) -
                 "compression": e.decoded_bytes as i64 - e.body_bytes as i64,
                 "mimeType": e.mime_type.clone().unwrap_or_else(|| "x-unknown".into()),
             },
-            "redirectURL": e.redirect_url.as_deref().map(crate::report::redact_url).unwrap_or_default(),
+            "redirectURL": e.redirect_url.as_deref().map(crate::model::urls::redact_url).unwrap_or_default(),
             "headersSize": e.header_bytes.map_or(-1, |h| h as i64),
             "bodySize": if e.status.is_some() { e.body_bytes as i64 } else { -1 },
             "_transferSize": e.transfer_bytes,
@@ -220,7 +220,7 @@ fn export_entry(load: &Load, e: &Entry, page_start: f64, opts: &ExportOptions) -
                 InitiatorKind::Other => "other",
                 _ => "parser",
             },
-            "url": e.initiator.url.as_deref().map(crate::report::redact_url),
+            "url": e.initiator.url.as_deref().map(crate::model::urls::redact_url),
             "lineNumber": e.initiator.line.map(|l| l.saturating_sub(1)),
         },
         "_pagecost": {
@@ -310,7 +310,7 @@ pub fn import(text: &str, path: &str, page: Option<usize>) -> Result<Load> {
         if n == 0 || n > pages.len() {
             return Err(bad(
                 path,
-                format!("--page {n}: the HAR has {} page(s)", pages.len()),
+                format!("page {n}: the HAR has {} page(s)", pages.len()),
             ));
         }
         if pages.len() > 1 && page.is_none() {
@@ -381,20 +381,6 @@ pub fn import(text: &str, path: &str, page: Option<usize>) -> Result<Load> {
                 .map(|e| e.url.clone())
         })
         .unwrap_or_else(|| url.clone());
-    if pc.is_none() {
-        let page_host = url::Url::parse(&final_url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_string))
-            .unwrap_or_default();
-        for e in &mut out {
-            if let Some(h) = url::Url::parse(&e.url)
-                .ok()
-                .and_then(|u| u.host_str().map(str::to_string))
-            {
-                e.party = Some(crate::party::classify(&h, &page_host, &[]));
-            }
-        }
-    }
     let document_ttfb_ms = match pc.and_then(|_| page_obj?.get("_documentTtfb")) {
         Some(v) => v.as_f64(),
         None => out

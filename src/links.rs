@@ -242,6 +242,43 @@ impl Filter {
     }
 }
 
+/// How a link fared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckOutcome {
+    /// 2xx without redirects.
+    Ok,
+    /// 2xx after one or more redirects.
+    Redirected,
+    /// 4xx, 5xx, an error, or an invalid URL.
+    Broken,
+    /// Not checkable (mailto:, tel:, javascript: ...).
+    Skipped,
+}
+
+/// The result of checking one link.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    /// The checked URL (or raw value).
+    pub url: String,
+    /// Outcome.
+    pub outcome: CheckOutcome,
+    /// Final status.
+    pub status: Option<u16>,
+    /// Where redirects led, if any.
+    pub final_url: Option<String>,
+    /// Redirect hops followed.
+    pub redirects: u32,
+    /// Method of the final attempt (`HEAD` or `GET`).
+    pub method: String,
+    /// Attempts made (1 + retries used).
+    pub attempts: u32,
+    /// Time of the whole check, retries and waits included.
+    pub time_ms: f64,
+    /// What went wrong, for broken links.
+    pub error: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,5 +18,5 @@ fn main() -> ExitCode {
             };
         }
     };
-    cli::exit_code(cli::run(args))
+    cli::run(args)
 }

@@ -308,10 +308,7 @@ pub enum BlockRule {
 impl BlockRule {
     /// Parses a pattern; an unknown entity or category is an error naming close matches.
     pub fn parse(s: &str) -> crate::Result<BlockRule> {
-        let bad = |reason: String| crate::Error::InvalidSetting {
-            setting: format!("--block {s}"),
-            reason,
-        };
+        let bad = |reason: String| crate::Error::setting(crate::error::Setting::Block, s, reason);
         let unquote = |v: &str| v.trim().trim_matches('"').trim_matches('\'').to_string();
         if let Some(re) = s.strip_prefix("re:") {
             return regex::Regex::new(re)

@@ -1,18 +1,19 @@
 //! Repeated runs of one target: every load kept, each metric summarised, the median run
 //! chosen (by fully-loaded time, the lower middle for an even count, as WebPageTest does).
 
+use crate::metric::{Metric, Unit};
 use crate::model::Load;
 use crate::stats::{median_index, Summary};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// A metric of a load, with its unit.
+/// One metric over the runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Metric {
-    /// `document_ttfb_ms`, `fully_loaded_ms`, `requests`, `transfer_bytes`, `decoded_bytes`.
-    pub name: String,
-    /// `ms`, `count` or `bytes`.
-    pub unit: String,
+pub struct Series {
+    /// Which metric.
+    pub name: Metric,
+    /// Its unit (written out so the JSON explains itself).
+    pub unit: Unit,
     /// One value per successful run, in run order.
     pub values: Vec<f64>,
     /// Their summary.
@@ -51,28 +52,14 @@ pub struct Runs {
     /// Index into `runs` of the median run.
     pub median_run: usize,
     /// Page metrics over the runs.
-    pub metrics: Vec<Metric>,
+    pub metrics: Vec<Series>,
     /// Per-request wait over the runs.
     pub request_wait: Vec<RequestWait>,
 }
 
-/// The page metrics of one load: (name, unit, value).
-pub fn metrics_of(load: &Load) -> Vec<(&'static str, &'static str, Option<f64>)> {
-    vec![
-        ("document_ttfb_ms", "ms", load.document_ttfb_ms),
-        ("fully_loaded_ms", "ms", Some(load.fully_loaded_ms)),
-        ("requests", "count", Some(load.totals.requests as f64)),
-        (
-            "transfer_bytes",
-            "bytes",
-            Some(load.totals.transfer_bytes as f64),
-        ),
-        (
-            "decoded_bytes",
-            "bytes",
-            Some(load.totals.decoded_bytes as f64),
-        ),
-    ]
+/// A metric's values over loads, leaving out loads that could not measure it.
+pub fn values(metric: Metric, loads: &[Load]) -> Vec<f64> {
+    loads.iter().filter_map(|l| metric.of(l)).collect()
 }
 
 impl Runs {
@@ -86,18 +73,18 @@ impl Runs {
         if runs.is_empty() {
             return None;
         }
-        let mut metrics = Vec::new();
-        for (i, (name, unit, _)) in metrics_of(&runs[0]).into_iter().enumerate() {
-            let values: Vec<f64> = runs.iter().filter_map(|l| metrics_of(l)[i].2).collect();
-            if let Some(summary) = Summary::of(&values) {
-                metrics.push(Metric {
-                    name: name.into(),
-                    unit: unit.into(),
+        let metrics = Metric::ALL
+            .into_iter()
+            .filter_map(|m| {
+                let values = values(m, &runs);
+                Summary::of(&values).map(|summary| Series {
+                    name: m,
+                    unit: m.unit(),
                     values,
                     summary,
-                });
-            }
-        }
+                })
+            })
+            .collect();
         let fully: Vec<f64> = runs.iter().map(|l| l.fully_loaded_ms).collect();
         let median_run = median_index(&fully).unwrap_or(0);
         let mut waits: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
@@ -134,8 +121,8 @@ impl Runs {
         &self.runs[self.median_run]
     }
 
-    /// A metric by name.
-    pub fn metric(&self, name: &str) -> Option<&Metric> {
-        self.metrics.iter().find(|m| m.name == name)
+    /// A metric over the runs.
+    pub fn metric(&self, m: Metric) -> Option<&Series> {
+        self.metrics.iter().find(|s| s.name == m)
     }
 }

@@ -208,17 +208,43 @@ pub fn cliffs_delta(a: &[f64], b: &[f64]) -> Option<f64> {
     Some(s as f64 / (a.len() * b.len()) as f64)
 }
 
-/// Magnitude words for Cliff's delta (Romano et al.: 0.147, 0.33, 0.474).
-pub fn cliffs_magnitude(d: f64) -> &'static str {
+/// The magnitude of an effect size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    /// |d| < 0.147.
+    Negligible,
+    /// |d| < 0.33.
+    Small,
+    /// |d| < 0.474.
+    Medium,
+    /// Larger.
+    Large,
+}
+
+impl Effect {
+    /// `negligible`, `small`, `medium` or `large`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::Negligible => "negligible",
+            Effect::Small => "small",
+            Effect::Medium => "medium",
+            Effect::Large => "large",
+        }
+    }
+}
+
+/// The magnitude of Cliff's delta (Romano et al.: 0.147, 0.33, 0.474).
+pub fn cliffs_magnitude(d: f64) -> Effect {
     let d = d.abs();
     if d < 0.147 {
-        "negligible"
+        Effect::Negligible
     } else if d < 0.33 {
-        "small"
+        Effect::Small
     } else if d < 0.474 {
-        "medium"
+        Effect::Medium
     } else {
-        "large"
+        Effect::Large
     }
 }
 
@@ -322,10 +348,10 @@ mod tests {
     fn identical_samples_show_no_effect_and_separated_ones_a_large_one() {
         let a = [10.0, 11.0, 12.0, 13.0, 14.0];
         assert_eq!(cliffs_delta(&a, &a), Some(0.0));
-        assert_eq!(cliffs_magnitude(0.0), "negligible");
+        assert_eq!(cliffs_magnitude(0.0).as_str(), "negligible");
         let b = [20.0, 21.0, 22.0, 23.0, 24.0];
         assert_eq!(cliffs_delta(&a, &b), Some(-1.0));
-        assert_eq!(cliffs_magnitude(-1.0), "large");
+        assert_eq!(cliffs_magnitude(-1.0).as_str(), "large");
         let (lo, hi) = bootstrap_median_diff_ci(&a, &b, 2000).unwrap();
         assert!(
             lo > 0.0 && hi <= 14.0 && lo <= 10.0 && hi >= 10.0,

@@ -133,7 +133,7 @@ fn blocking_the_ad_category_removes_exactly_the_ad_requests() {
     assert!(blocked[0]["error"]["message"]
         .as_str()
         .unwrap()
-        .contains("--block category:ad"));
+        .contains("block pattern category:ad"));
     assert_eq!(
         metric(&c, "requests")["verdict"],
         "B makes 10 fewer requests (4.3x), the same in every run"

@@ -1,9 +1,7 @@
 //! Command-line arguments: the only place clap lives. Converted once into library settings.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use pagecost::config::{AuditConfig, ResolveOverride};
-use pagecost::net::throttle::Profile;
-use pagecost::Viewport;
+use pagecost::model::Profile;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -257,7 +255,7 @@ pub struct LinksArgs {
 
 /// Report formats of `audit`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub enum AuditFormat {
     /// Summary, totals per type and host, problems and an ASCII waterfall.
     Table,
     /// The full load model as JSON.
@@ -308,8 +306,8 @@ pub struct AuditArgs {
     pub shard: Option<(usize, usize)>,
 
     /// Report format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = AuditFormat::Table)]
+    pub format: AuditFormat,
 
     /// Write the report to FILE instead of stdout.
     #[arg(short, long, value_name = "FILE")]
@@ -375,39 +373,6 @@ pub struct BudgetArgs {
     /// Budget: no broken (4xx, 5xx, failed) or empty subresource.
     #[arg(long)]
     pub no_broken: bool,
-}
-
-impl BudgetArgs {
-    /// The budgets to judge against, and the name to show for them.
-    pub fn load(&self) -> Result<Option<(Vec<pagecost::budget::Budget>, String)>, pagecost::Error> {
-        let mut budgets = Vec::new();
-        let mut names = Vec::new();
-        if let Some(path) = &self.budget {
-            budgets = pagecost::budget::read(path)?;
-            names.push(path.display().to_string());
-        }
-        let quick = pagecost::budget::quick(
-            self.max_bytes,
-            self.max_requests,
-            self.max_time.map(|d| d.as_secs_f64() * 1000.0),
-            self.no_broken,
-        );
-        if let Some(q) = quick {
-            // Quick limits apply to every page, after (so over) a file's budgets.
-            if budgets.is_empty() {
-                budgets.push(q);
-            } else {
-                for b in &mut budgets {
-                    b.sizes.extend(q.sizes.clone());
-                    b.counts.extend(q.counts.clone());
-                    b.timings.extend(q.timings.clone());
-                    b.broken = q.broken.or(b.broken);
-                }
-            }
-            names.push("command-line limits".into());
-        }
-        Ok((!budgets.is_empty()).then(|| (budgets, names.join(" + "))))
-    }
 }
 
 #[derive(Args, Debug)]
@@ -497,90 +462,6 @@ pub struct NetArgs {
 /// A network profile by name, or `custom:RTT_MS,DOWN_KBPS,UP_KBPS`.
 pub fn parse_profile(s: &str) -> Result<Profile, String> {
     Profile::parse(s)
-}
-
-impl NetArgs {
-    /// The one validating conversion from flags to library settings.
-    pub fn to_config(&self) -> Result<(AuditConfig, Viewport), pagecost::Error> {
-        let mut c = AuditConfig::default();
-        if let Some(v) = self.timeout {
-            c.timeout = v;
-        }
-        if let Some(v) = self.connect_timeout {
-            c.connect_timeout = v;
-        }
-        if let Some(v) = self.audit_timeout {
-            c.max_time = v;
-        }
-        if let Some(v) = self.concurrency {
-            c.concurrency = v;
-        }
-        if let Some(v) = self.per_origin {
-            c.per_origin = v;
-        }
-        if let Some(v) = &self.user_agent {
-            c.user_agent = v.clone();
-        }
-        for h in &self.headers {
-            let (name, value) =
-                h.split_once(':')
-                    .ok_or_else(|| pagecost::Error::InvalidSetting {
-                        setting: format!("--header {h}"),
-                        reason: "expected \"Name: value\"".into(),
-                    })?;
-            c.headers
-                .push((name.trim().to_string(), value.trim().to_string()));
-        }
-        c.insecure = self.insecure;
-        for r in &self.resolve {
-            c.resolve.push(ResolveOverride::parse(r)?);
-        }
-        if let Some(v) = self.max_redirects {
-            c.max_redirects = v;
-        }
-        if let Some(v) = self.max_frame_depth {
-            c.max_frame_depth = v;
-        }
-        if let Some(v) = self.max_body {
-            c.max_body_bytes = v;
-        }
-        if let Some(v) = self.max_decoded {
-            c.max_decoded_bytes = v;
-        }
-        if let Some(v) = self.max_refs {
-            c.max_refs_per_doc = v;
-        }
-        c.throttle = self.throttle.clone();
-        c.first_party = self.first_party.clone();
-        for s in &self.connect_to {
-            c.connect_to.push(pagecost::config::ConnectTo::parse(s)?);
-        }
-        c.validate()?;
-        let mut vp = if self.mobile {
-            Viewport {
-                width: 412.0,
-                height: 823.0,
-                dpr: 1.75,
-                mobile: true,
-            }
-        } else {
-            Viewport::default()
-        };
-        if let Some((w, h)) = self.viewport {
-            vp.width = w;
-            vp.height = h;
-        }
-        if let Some(d) = self.dpr {
-            if !(d > 0.0 && d <= 10.0) {
-                return Err(pagecost::Error::InvalidSetting {
-                    setting: format!("--dpr {d}"),
-                    reason: "must be between 0 and 10".into(),
-                });
-            }
-            vp.dpr = d;
-        }
-        Ok((c, vp))
-    }
 }
 
 /// `K/N` with 1 <= K <= N.

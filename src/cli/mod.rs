@@ -1,72 +1,15 @@
-//! The command-line front end: args -> config -> library -> renderer -> exit code.
+//! The command-line front end: arguments -> plan -> `job::run` -> `report::render` -> exit
+//! code. It reads arguments, draws progress and words errors as flags; the library does the
+//! rest.
 
 pub mod args;
-mod audit;
-mod batch;
-mod budget;
-mod compare;
-mod links;
+mod plan;
 mod progress;
 
+use pagecost::error::Setting;
+use pagecost::job::{self, Outcome};
 use std::io::Write;
 use std::process::ExitCode;
-
-/// How a command ended.
-pub enum Outcome {
-    /// Everything passed.
-    Pass,
-    /// A budget, regression gate or link check failed (exit 1).
-    Fail,
-    /// Interrupted by Ctrl-C; the partial report was written (exit 130).
-    Interrupted,
-    /// The report was written but some inputs could not be processed (exit 2).
-    Error,
-}
-
-/// Marks an error caused by Ctrl-C (exit 130).
-#[derive(Debug)]
-pub struct Interrupted;
-
-impl std::fmt::Display for Interrupted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("interrupted")
-    }
-}
-
-impl std::error::Error for Interrupted {}
-
-/// Exit codes: 0 pass, 1 a check failed, 2 the command could not run.
-pub fn exit_code(r: anyhow::Result<Outcome>) -> ExitCode {
-    match r {
-        Ok(Outcome::Pass) => ExitCode::SUCCESS,
-        Ok(Outcome::Fail) => ExitCode::from(1),
-        Ok(Outcome::Interrupted) => ExitCode::from(130),
-        Ok(Outcome::Error) => ExitCode::from(2),
-        Err(e) => {
-            if is_broken_pipe(&e) {
-                return ExitCode::SUCCESS;
-            }
-            if e.downcast_ref::<Interrupted>().is_some() {
-                let _ = writeln!(std::io::stderr(), "pagecost: interrupted");
-                return ExitCode::from(130);
-            }
-            // One line naming the input and the cause.
-            let msg = format!("{e:#}")
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ");
-            let _ = writeln!(std::io::stderr(), "pagecost: {msg}");
-            ExitCode::from(2)
-        }
-    }
-}
-
-fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
-}
 
 /// Keeps glibc from mapping and unmapping every large body. A page load allocates and frees
 /// a buffer per HTML or CSS body kept for parsing (often 100 KB to a few MB, a thousand times
@@ -82,21 +25,129 @@ fn tune_allocator() {
     }
 }
 
-/// Runs a parsed command line.
-pub fn run(cli: args::Cli) -> anyhow::Result<Outcome> {
+/// Runs a parsed command line to its exit code: 0 pass, 1 a check failed, 2 the command
+/// could not run (or some inputs could not), 130 interrupted.
+pub fn run(cli: args::Cli) -> ExitCode {
     tune_allocator();
-    match cli.command {
-        args::Command::Audit(a) => audit::run(a),
-        args::Command::Links(a) => links::run(a),
-        args::Command::Compare(a) => compare::run(a),
-        args::Command::Serve(a) => serve(a),
-        args::Command::Merge(a) => batch::merge(a),
-        args::Command::Budget(args::BudgetCommand::Init(a)) => budget::init(a),
+    let command = match cli.command {
+        args::Command::Audit(a) => plan::audit(a),
+        args::Command::Links(a) => plan::links(a),
+        args::Command::Compare(a) => plan::compare(a),
+        args::Command::Budget(args::BudgetCommand::Init(a)) => plan::budget_init(a),
+        args::Command::Merge(a) => Ok(plan::merge(a)),
+        args::Command::Serve(a) => return exit(serve(a).map(|()| Outcome::Ok)),
+    };
+    exit(command.and_then(execute))
+}
+
+fn execute(mut c: plan::Command) -> anyhow::Result<Outcome> {
+    let progress = progress::Progress::new(c.quiet);
+    let report = job::run(c.plan, &progress);
+    progress.finish();
+    let report = report?;
+    if c.output.is_none() {
+        c.render.width = pagecost::report::terminal_width();
+        c.render.color = color_stdout();
+    }
+    let mut text = Vec::new();
+    pagecost::report::render(&report, c.format, &c.render, &mut text)?;
+    emit(&text, c.output.as_deref())?;
+    let github = std::env::var("GITHUB_ACTIONS").is_ok_and(|x| x == "true");
+    for line in pagecost::report::notices(&report, c.quiet, github) {
+        let prefix = if line.starts_with("::") {
+            ""
+        } else {
+            "pagecost: "
+        };
+        eprintln!("{prefix}{}", flags(&line));
+    }
+    Ok(report.outcome())
+}
+
+/// The library names settings ("gate", "the block patterns"); a command-line user wrote
+/// flags (`--fail-if`, `--block`).
+fn flags(notice: &str) -> String {
+    match notice.strip_prefix("gate ") {
+        Some(rest) => format!("--fail-if {rest}"),
+        None => notice.replace("the block patterns", "the --block patterns"),
     }
 }
 
+fn exit(r: anyhow::Result<Outcome>) -> ExitCode {
+    match r {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::Failed) => ExitCode::from(1),
+        Ok(Outcome::CouldNotRun) => ExitCode::from(2),
+        Ok(Outcome::Interrupted) => ExitCode::from(130),
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            let interrupted = matches!(
+                e.downcast_ref::<pagecost::Error>(),
+                Some(pagecost::Error::Interrupted(_))
+            );
+            if interrupted {
+                let _ = writeln!(std::io::stderr(), "pagecost: interrupted");
+                return ExitCode::from(130);
+            }
+            // One line naming the input and the cause.
+            let msg = worded(&e).split_whitespace().collect::<Vec<_>>().join(" ");
+            let _ = writeln!(std::io::stderr(), "pagecost: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// An error in the user's words: a setting as the flag that set it.
+fn worded(e: &anyhow::Error) -> String {
+    match e.downcast_ref::<pagecost::Error>() {
+        Some(pagecost::Error::InvalidSetting {
+            setting: Setting::VariantB,
+            ..
+        }) => "compare needs a variant B, or --block / --block-third-parties to make one from A"
+            .into(),
+        Some(pagecost::Error::InvalidSetting {
+            setting,
+            value,
+            reason,
+        }) => {
+            let sep = if value.is_empty() { "" } else { " " };
+            format!("{}{sep}{value}: {reason}", flag(*setting))
+        }
+        _ => format!("{e:#}"),
+    }
+}
+
+fn flag(s: Setting) -> &'static str {
+    match s {
+        Setting::Header => "--header",
+        Setting::UserAgent => "--user-agent",
+        Setting::Resolve => "--resolve",
+        Setting::ConnectTo => "--connect-to",
+        Setting::Block => "--block",
+        Setting::Concurrency => "--concurrency",
+        Setting::PerOrigin => "--per-origin",
+        Setting::Timeout => "--timeout",
+        Setting::Dpr => "--dpr",
+        Setting::Profile => "--throttle",
+        Setting::Margin => "--margin",
+        Setting::HarPage => "--page",
+        Setting::Format => "--format",
+        Setting::Crawl => "--crawl",
+        Setting::ServeAlso => "--serve-also",
+        Setting::Gate => "--fail-if",
+        _ => "setting",
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 /// Whether stdout takes colours: a terminal, and neither NO_COLOR nor TERM=dumb set.
-pub fn color_stdout() -> bool {
+fn color_stdout() -> bool {
     use std::io::IsTerminal;
     std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
@@ -104,35 +155,28 @@ pub fn color_stdout() -> bool {
 }
 
 /// Writes the report to the output file or stdout.
-pub fn emit(report: &str, output: Option<&std::path::Path>) -> anyhow::Result<()> {
+fn emit(report: &[u8], output: Option<&std::path::Path>) -> anyhow::Result<()> {
     use anyhow::Context;
     match output {
         Some(path) => std::fs::write(path, report)
             .with_context(|| format!("{}: cannot write report", path.display())),
         None => {
             let mut out = std::io::stdout().lock();
-            out.write_all(report.as_bytes())?;
+            out.write_all(report)?;
             out.flush()?;
             Ok(())
         }
     }
 }
 
-/// `pagecost serve DIR`: the loopback folder server in the foreground.
-fn serve(a: args::ServeArgs) -> anyhow::Result<Outcome> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    rt.block_on(async {
+/// `pagecost serve DIR`: the loopback folder server in the foreground, until Ctrl-C.
+fn serve(a: args::ServeArgs) -> anyhow::Result<()> {
+    job::runtime()?.block_on(async {
         let server = pagecost::net::serve::serve_dir_on(&a.dir, a.port).await?;
-        println!(
-            "serving {} at http://{}/ (Ctrl-C to stop)",
-            a.dir.display(),
-            server.addr()
-        );
-        use std::io::Write as _;
+        let (dir, addr) = (a.dir.display(), server.addr());
+        println!("serving {dir} at http://{addr}/ (Ctrl-C to stop)");
         let _ = std::io::stdout().flush();
         let _ = tokio::signal::ctrl_c().await;
-        Ok::<_, anyhow::Error>(Outcome::Pass)
+        Ok(())
     })
 }

@@ -37,6 +37,32 @@ impl Default for Viewport {
     }
 }
 
+/// Lighthouse's mobile preset: 412x823 at DPR 1.75, touch, no hover.
+pub const MOBILE_VIEWPORT: Viewport = Viewport {
+    width: 412.0,
+    height: 823.0,
+    dpr: 1.75,
+    mobile: true,
+};
+
+/// Highest device pixel ratio accepted (phones reach 4).
+pub const MAX_DPR: f64 = 10.0;
+
+impl Viewport {
+    /// Checks what can be wrong: a device pixel ratio must be more than 0 and at most
+    /// [`MAX_DPR`].
+    pub fn validate(&self) -> crate::Result<()> {
+        if !(self.dpr > 0.0 && self.dpr <= MAX_DPR) {
+            return Err(crate::Error::setting(
+                crate::error::Setting::Dpr,
+                self.dpr.to_string(),
+                format!("must be more than 0 and at most {MAX_DPR}"),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// A URL a document or stylesheet makes the browser request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reference {

@@ -196,13 +196,13 @@ impl<'a> Engine<'a> {
         let host = url.host_str()?;
         let party = crate::party::classify(host, &self.page_host, &self.cfg.first_party);
         if self.cfg.block_third_parties && !party.first_party {
-            return Some("--block-third-parties".into());
+            return Some("third-party blocking".into());
         }
         self.cfg
             .block
             .iter()
             .find(|r| r.matches(url, &party))
-            .map(|r| format!("--block {}", r.describe()))
+            .map(|r| format!("block pattern {}", r.describe()))
     }
 
     fn queue_ref(
@@ -637,36 +637,6 @@ impl<'a> Engine<'a> {
                 });
             }
         }
-        self.entries
-            .sort_by(|a, b| a.started_ms.total_cmp(&b.started_ms));
-        let page_host = self
-            .final_url
-            .as_ref()
-            .unwrap_or(url)
-            .host_str()
-            .unwrap_or_default()
-            .to_string();
-        for e in &mut self.entries {
-            if let Some(host) = Url::parse(&e.url)
-                .ok()
-                .and_then(|u| u.host_str().map(str::to_string))
-            {
-                e.party = Some(crate::party::classify(
-                    &host,
-                    &page_host,
-                    &self.cfg.first_party,
-                ));
-            }
-        }
-        // Credentials in URLs (user:pass@) never reach a report.
-        let redact = crate::report::redact_url;
-        for e in &mut self.entries {
-            e.url = redact(&e.url);
-            e.redirect_url = e.redirect_url.as_deref().map(redact);
-            e.initiator.url = e.initiator.url.as_deref().map(redact);
-        }
-        let fully_loaded_ms = self.entries.iter().map(Entry::ended_ms).fold(0.0, f64::max);
-        let totals = Totals::from_entries(&self.entries);
         let connections = self
             .http
             .pool
@@ -688,10 +658,12 @@ impl<'a> Engine<'a> {
                 requests: r.requests.load(std::sync::atomic::Ordering::Relaxed),
             })
             .collect();
+        // Parties, redaction, totals and the fully-loaded time: `Load::finalize`, as for
+        // every source.
         Ok(Load {
             tool: concat!("pagecost ", env!("CARGO_PKG_VERSION")).to_string(),
-            url: redact(url.as_str()),
-            final_url: redact(self.final_url.as_ref().unwrap_or(url).as_str()),
+            url: url.to_string(),
+            final_url: self.final_url.as_ref().unwrap_or(url).to_string(),
             started_unix_ms: self.started_unix_ms,
             settings: LoadSettings {
                 user_agent: self.cfg.user_agent.clone(),
@@ -703,10 +675,10 @@ impl<'a> Engine<'a> {
                 throttle: self.cfg.throttle.clone(),
             },
             document_ttfb_ms: self.document_ttfb_ms,
-            fully_loaded_ms,
+            fully_loaded_ms: 0.0,
             entries: self.entries,
             connections,
-            totals,
+            totals: Totals::default(),
             skipped: self.skipped,
             notes: self.notes,
             partial: self.partial,

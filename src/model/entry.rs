@@ -379,15 +379,7 @@ impl Entry {
 
     /// The host of the URL (with port when not the default).
     pub fn host(&self) -> String {
-        url::Url::parse(&self.url)
-            .ok()
-            .and_then(|u| {
-                u.host_str().map(|h| match u.port() {
-                    Some(p) => format!("{h}:{p}"),
-                    None => h.to_string(),
-                })
-            })
-            .unwrap_or_else(|| "(none)".to_string())
+        super::urls::host_port(&self.url).unwrap_or_else(|| "(none)".to_string())
     }
 
     /// End of the request, from load start.

@@ -5,11 +5,14 @@
 //! (`_ms`, `_bytes`), and a figure that could not be measured is `null`, never a guess.
 
 mod entry;
+mod profile;
 mod totals;
+pub mod urls;
 
 pub use entry::{
     Entry, EntryError, ErrorKind, Header, Initiator, InitiatorKind, Party, ResourceType, Timings,
 };
+pub use profile::{Profile, PROFILES};
 pub use totals::{Bucket, Totals};
 
 use serde::{Deserialize, Serialize};
@@ -78,7 +81,7 @@ pub struct LoadSettings {
     pub dpr: f64,
     /// Network profile applied while loading, if any.
     #[serde(default)]
-    pub throttle: Option<crate::net::throttle::Profile>,
+    pub throttle: Option<Profile>,
 }
 
 /// One connection the load opened.
@@ -120,6 +123,30 @@ pub struct Skipped {
 }
 
 impl Load {
+    /// The finishing step every source's load goes through: entries in start order, each
+    /// request's party classified against the page's site and `first_party` (unless the
+    /// source recorded it), credentials redacted from URLs (a password in a page's URL must
+    /// not reach a report), totals and the fully-loaded time summed from the entries.
+    pub fn finalize(&mut self, first_party: &[String]) {
+        self.entries
+            .sort_by(|a, b| a.started_ms.total_cmp(&b.started_ms));
+        let page_host = urls::host(&self.final_url).unwrap_or_default();
+        let redact = urls::redact_url;
+        for e in &mut self.entries {
+            if e.party.is_none() {
+                e.party =
+                    urls::host(&e.url).map(|h| crate::party::classify(&h, &page_host, first_party));
+            }
+            e.url = redact(&e.url);
+            e.redirect_url = e.redirect_url.as_deref().map(redact);
+            e.initiator.url = e.initiator.url.as_deref().map(redact);
+        }
+        self.url = redact(&self.url);
+        self.final_url = redact(&self.final_url);
+        self.fully_loaded_ms = self.entries.iter().map(Entry::ended_ms).fold(0.0, f64::max);
+        self.totals = Totals::from_entries(&self.entries);
+    }
+
     /// The requests that failed or came back empty, each with what is wrong
     /// ([`Entry::problem`]), in load order: what every report lists as problems.
     pub fn problems(&self) -> Vec<(&Entry, String)> {

@@ -2,9 +2,8 @@
 //! hop by hop, retry connection errors and 429/500/502/503/504 with exponential backoff
 //! (honouring `Retry-After`, capped), concurrently under a per-host limit.
 
-use crate::error::{Error, Result};
-use crate::links::Link;
-use serde::{Deserialize, Serialize};
+use crate::error::{Error, Result, Setting};
+use crate::links::{CheckOutcome as Outcome, CheckResult, Link};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -45,51 +44,11 @@ pub struct CheckConfig {
     pub resolve: Vec<crate::config::ResolveOverride>,
 }
 
-/// How a link fared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// 2xx without redirects.
-    Ok,
-    /// 2xx after one or more redirects.
-    Redirected,
-    /// 4xx, 5xx, an error, or an invalid URL.
-    Broken,
-    /// Not checkable (mailto:, tel:, javascript: ...).
-    Skipped,
-}
-
-/// The result of checking one link.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CheckResult {
-    /// The checked URL (or raw value).
-    pub url: String,
-    /// Outcome.
-    pub outcome: Outcome,
-    /// Final status.
-    pub status: Option<u16>,
-    /// Where redirects led, if any.
-    pub final_url: Option<String>,
-    /// Redirect hops followed.
-    pub redirects: u32,
-    /// Method of the final attempt (`HEAD` or `GET`).
-    pub method: String,
-    /// Attempts made (1 + retries used).
-    pub attempts: u32,
-    /// Time of the whole check, retries and waits included.
-    pub time_ms: f64,
-    /// What went wrong, for broken links.
-    pub error: Option<String>,
-}
-
 fn client(cfg: &CheckConfig) -> Result<reqwest::Client> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut headers = reqwest::header::HeaderMap::new();
     for (n, v) in &cfg.headers {
-        let bad = |reason: String| Error::InvalidSetting {
-            setting: format!("--header {n}: {v}"),
-            reason,
-        };
+        let bad = |reason: String| Error::setting(Setting::Header, format!("{n}: {v}"), reason);
         headers.append(
             reqwest::header::HeaderName::from_bytes(n.as_bytes())
                 .map_err(|e| bad(e.to_string()))?,

@@ -4,9 +4,10 @@
 use super::conn::{Connector, OpenTimings, Tls};
 use super::decode::{DecodeError, Decoder};
 use super::pool::{hyper_err, Pool};
-use super::throttle::{Profile, Throttle};
+use super::throttle::Throttle;
 use crate::config::AuditConfig;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Setting};
+use crate::model::Profile;
 use crate::model::{EntryError, ErrorKind, ResourceType};
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http_body_util::BodyExt;
@@ -28,19 +29,16 @@ impl Http {
         let mut headers = HeaderMap::new();
         headers.insert(
             http::header::USER_AGENT,
-            HeaderValue::from_str(&cfg.user_agent).map_err(|e| Error::InvalidSetting {
-                setting: format!("--user-agent {}", cfg.user_agent),
-                reason: e.to_string(),
-            })?,
+            HeaderValue::from_str(&cfg.user_agent)
+                .map_err(|e| Error::setting(Setting::UserAgent, &cfg.user_agent, e.to_string()))?,
         );
         headers.insert(
             http::header::ACCEPT_ENCODING,
             HeaderValue::from_static("gzip, deflate, br, zstd"),
         );
         for (name, value) in &cfg.headers {
-            let bad = |reason: String| Error::InvalidSetting {
-                setting: format!("--header {name}: {value}"),
-                reason,
+            let bad = |reason: String| {
+                Error::setting(Setting::Header, format!("{name}: {value}"), reason)
             };
             let n = HeaderName::from_bytes(name.as_bytes()).map_err(|e| bad(e.to_string()))?;
             let v = HeaderValue::from_str(value).map_err(|e| bad(e.to_string()))?;

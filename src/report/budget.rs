@@ -2,17 +2,17 @@
 //! pull requests, and GitHub Actions `::error` annotations.
 
 use super::sanitize;
-use crate::budget::{Line, Status, Verdict};
+use crate::budget::{Line, LineUnit, Status, Verdict};
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 
-fn fmt_value(v: f64, unit: &str) -> String {
+fn fmt_value(v: f64, unit: LineUnit) -> String {
     if v.is_nan() {
         return "n/a".into();
     }
     match unit {
-        "KiB" => format!("{v:.1} KiB"),
-        "ms" => format!("{v:.0} ms"),
-        _ => format!("{v:.0}"),
+        LineUnit::KiB => format!("{v:.1} KiB"),
+        LineUnit::Ms => format!("{v:.0} ms"),
+        LineUnit::Requests => format!("{v:.0}"),
     }
 }
 
@@ -25,7 +25,7 @@ fn status_word(l: &Line) -> &'static str {
 }
 
 fn message(l: &Line) -> String {
-    let unit = if l.unit == "requests" {
+    let unit = if l.unit == LineUnit::Requests {
         " requests"
     } else {
         ""
@@ -33,9 +33,9 @@ fn message(l: &Line) -> String {
     let mut m = format!(
         "{}: {}{unit}, budget {}{unit}, over by {}{unit}",
         l.name,
-        fmt_value(l.actual, &l.unit),
-        fmt_value(l.limit, &l.unit),
-        fmt_value(l.over_by(), &l.unit)
+        fmt_value(l.actual, l.unit),
+        fmt_value(l.limit, l.unit),
+        fmt_value(l.over_by(), l.unit)
     );
     if l.runs > 1 {
         m.push_str(&format!(" (in {} of {} runs)", l.failing_runs, l.runs));
@@ -53,10 +53,10 @@ pub fn table(v: &Verdict, budget_file: &str) -> String {
         let right = |s: String| Cell::new(s).set_alignment(CellAlignment::Right);
         t.add_row(vec![
             Cell::new(&l.name),
-            right(fmt_value(l.actual, &l.unit)),
-            right(fmt_value(l.limit, &l.unit)),
+            right(fmt_value(l.actual, l.unit)),
+            right(fmt_value(l.limit, l.unit)),
             right(if l.status == Status::Fail {
-                fmt_value(l.over_by(), &l.unit)
+                fmt_value(l.over_by(), l.unit)
             } else {
                 "-".into()
             }),
@@ -136,7 +136,7 @@ pub fn markdown(v: &Verdict, page: &str) -> String {
     );
     for l in &v.lines {
         let over = if l.status == Status::Fail {
-            fmt_value(l.over_by(), &l.unit)
+            fmt_value(l.over_by(), l.unit)
         } else {
             "".into()
         };
@@ -148,8 +148,8 @@ pub fn markdown(v: &Verdict, page: &str) -> String {
         o.push_str(&format!(
             "| `{}` | {} | {} | {} | {} |\n",
             l.name,
-            fmt_value(l.actual, &l.unit),
-            fmt_value(l.limit, &l.unit),
+            fmt_value(l.actual, l.unit),
+            fmt_value(l.limit, l.unit),
             over,
             mark
         ));

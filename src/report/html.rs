@@ -3,8 +3,10 @@
 //! per phase and per resource type, with tooltips and a filter box. For `compare`, both
 //! waterfalls on one time scale and the difference charts.
 
-use super::{human_bytes, human_ms, redact_url};
+use super::{human_bytes, human_ms};
 use crate::compare::Comparison;
+use crate::metric::{Metric, Unit};
+use crate::model::urls::redact_url;
 use crate::model::{Bucket, Entry, Load, ResourceType};
 use std::fmt::Write as _;
 
@@ -403,42 +405,42 @@ pub fn render(l: &Load) -> String {
 /// waterfalls on one time scale.
 pub fn render_compare(c: &Comparison, a: &Load, b: &Load) -> String {
     let mut body = String::from("<h2>Verdict</h2><table><tr><th>metric</th><th class=\"n\">A</th><th class=\"n\">B</th><th>verdict</th></tr>");
-    let fmt = |unit: &str, v: f64| match unit {
-        "ms" => human_ms(v),
-        "bytes" => human_bytes(v.max(0.0) as u64),
-        _ => format!("{v:.0}"),
+    let fmt = |unit: Unit, v: f64| match unit {
+        Unit::Ms => human_ms(v),
+        Unit::Bytes => human_bytes(v.max(0.0) as u64),
+        Unit::Count => format!("{v:.0}"),
     };
     for m in &c.metrics {
         let _ = write!(
             body,
             "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}{}{}</td></tr>",
-            esc(&m.name.replace('_', " ")),
-            fmt(&m.unit, m.a.median),
-            fmt(&m.unit, m.b.median),
+            esc(&m.key.name().replace('_', " ")),
+            fmt(m.unit, m.a.median),
+            fmt(m.unit, m.b.median),
             if m.significant { "<b>" } else { "" },
-            esc(&m.verdict),
+            esc(&m.verdict.to_string()),
             if m.significant { "</b>" } else { "" }
         );
     }
     body.push_str("</table><h2>Shorter is better</h2>");
-    for m in c.metrics.iter().filter(|m| {
-        matches!(
-            m.name.as_str(),
-            "transfer_bytes" | "requests" | "fully_loaded_ms"
-        )
-    }) {
+    let charted = [Metric::TransferBytes, Metric::Requests, Metric::FullyLoaded];
+    for m in c
+        .metrics
+        .iter()
+        .filter(|m| m.key.estimated_on.is_none() && charted.contains(&m.key.metric))
+    {
         let max = m.a.median.max(m.b.median).max(1e-9);
         let _ = write!(
             body,
             "<div style=\"margin:8px 0\"><b>{}</b>",
-            esc(&m.name.replace('_', " "))
+            esc(&m.key.name().replace('_', " "))
         );
         for (side, v, colour) in [("A", m.a.median, "#4a90e2"), ("B", m.b.median, "#e8710a")] {
             let w = (v / max * 600.0).round();
             let _ = write!(
                 body,
                 "<div style=\"display:flex;align-items:center;gap:8px;margin:3px 0\"><span style=\"width:14px\">{side}</span><span style=\"display:inline-block;height:14px;width:{w}px;background:{colour};border-radius:2px\"></span><span>{}</span></div>",
-                fmt(&m.unit, v)
+                fmt(m.unit, v)
             );
         }
         body.push_str("</div>");

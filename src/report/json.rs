@@ -1,17 +1,54 @@
-//! `--format json`: the [`Load`](crate::Load) model as it is (the JSON contract).
+//! `--format json`: the report types as they are (the JSON contract).
+//!
+//! Key order: a load, a batch page and a links record are written in their fields' order;
+//! the envelopes (an audit with runs, an estimate or a budget, and a comparison) have been
+//! written with every key sorted since the first release, and still are.
 
+use crate::job::AuditReport;
 use crate::model::Load;
+use serde::Serialize;
 
 /// Pretty-printed JSON of a load, with a trailing newline.
 pub fn render(load: &Load) -> String {
-    let mut s = serde_json::to_string_pretty(load).expect("a Load always serializes");
+    render_value(load)
+}
+
+/// Pretty-printed JSON of any value, with a trailing newline.
+pub fn render_value<T: Serialize + ?Sized>(v: &T) -> String {
+    let mut s = serde_json::to_string_pretty(v).expect("report values always serialize");
     s.push('\n');
     s
 }
 
-/// Pretty-printed JSON of any value, with a trailing newline.
-pub fn render_value<T: serde::Serialize>(v: &T) -> String {
-    let mut s = serde_json::to_string_pretty(v).expect("report values always serialize");
-    s.push('\n');
-    s
+/// Pretty-printed JSON with every object's keys sorted.
+pub fn render_sorted<T: Serialize + ?Sized>(v: &T) -> String {
+    render_value(&serde_json::to_value(v).expect("report values always serialize"))
+}
+
+/// The audit envelope: only the keys that apply.
+#[derive(Serialize)]
+struct Envelope<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    budget: Option<&'a crate::budget::Verdict>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    estimate: Option<&'a Load>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    load: Option<&'a Load>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    runs: Option<&'a crate::runs::Runs>,
+}
+
+/// One page audited: the load itself, or, with runs, an estimate or a budget, an envelope
+/// holding them.
+pub fn audit(a: &AuditReport) -> String {
+    let plain = a.runs.is_none() && a.estimate.is_none() && a.budget.is_none();
+    match (&a.load, plain) {
+        (Some(l), true) => render(l),
+        _ => render_sorted(&Envelope {
+            budget: a.budget.as_ref().map(|(v, _)| v),
+            estimate: a.estimate.as_ref(),
+            load: a.runs.is_none().then(|| a.shown()),
+            runs: a.runs.as_ref(),
+        }),
+    }
 }

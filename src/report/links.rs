@@ -2,7 +2,7 @@
 //! `--check` ran.
 
 use crate::links::Link;
-use crate::net::check::{CheckResult, Outcome};
+use crate::links::{CheckOutcome as Outcome, CheckResult};
 use serde::Serialize;
 
 /// A link with its check result, as the JSON output writes it.

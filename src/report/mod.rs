@@ -1,5 +1,8 @@
-//! Renderers: a [`Load`](crate::Load) to text. One format per file, one dispatch point.
+//! Renderers: a job's [`Report`] to text. One format per file, one dispatch point
+//! ([`render`]); every table and every sentence a user reads is made here, never in the
+//! data (a verdict's words: [`words`]).
 
+pub mod batch;
 pub mod budget;
 pub mod compare;
 pub mod html;
@@ -7,6 +10,241 @@ pub mod json;
 pub mod links;
 pub mod markdown;
 pub mod table;
+pub mod words;
+
+use crate::job::{AuditReport, BatchReport, CompareReport, LinksReport, Report};
+use crate::links::CheckOutcome;
+use std::io::{self, Write};
+
+/// A report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Terminal tables, charts and the waterfall.
+    Table,
+    /// The JSON contract.
+    Json,
+    /// One JSON line per page.
+    Jsonl,
+    /// Markdown for a pull-request comment.
+    Markdown,
+    /// JUnit XML of the budget lines.
+    Junit,
+    /// HAR 1.2.
+    Har,
+    /// One self-contained HTML page.
+    Html,
+    /// CSV with a header row.
+    Csv,
+    /// One URL per line.
+    Lines,
+}
+
+impl Format {
+    /// The name users write (`--format json`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Jsonl => "jsonl",
+            Format::Markdown => "markdown",
+            Format::Junit => "junit",
+            Format::Har => "har",
+            Format::Html => "html",
+            Format::Csv => "csv",
+            Format::Lines => "lines",
+        }
+    }
+
+    /// Whether it reports one page only (not a batch).
+    pub fn one_page_only(self) -> bool {
+        matches!(
+            self,
+            Format::Har | Format::Html | Format::Junit | Format::Markdown
+        )
+    }
+}
+
+/// How to render, beyond the format.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderOptions {
+    /// Terminal width, when the report goes to a terminal (tables fit it).
+    pub width: Option<u16>,
+    /// Colour (a terminal without NO_COLOR).
+    pub color: bool,
+    /// Audit tables: one row per connection too.
+    pub connections: bool,
+    /// Links as lines: the link text after a tab.
+    pub with_text: bool,
+    /// HAR: keep cookies, authorization and added headers.
+    pub include_sensitive: bool,
+}
+
+/// The width of the terminal on stdout, when stdout is one.
+pub fn terminal_width() -> Option<u16> {
+    use std::io::IsTerminal;
+    if !io::stdout().is_terminal() {
+        return None;
+    }
+    comfy_table::Table::new().width()
+}
+
+/// Renders a report in a format. A format the report has no rendering for is an
+/// `InvalidInput` error (plans refuse those before anything runs).
+pub fn render(r: &Report, f: Format, o: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    let text = match r {
+        Report::Audit(a) => audit(a, f, o),
+        Report::Batch(b) => batch_text(b, f, o),
+        Report::Compare(c) => compare_text(c, f, o),
+        Report::Links(l) => links_text(l, f, o),
+        Report::Budget(b) => (f == Format::Json).then(|| json::render_sorted(&[b])),
+    };
+    let text = text.ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("this report has no {} format", f.name()),
+        )
+    })?;
+    out.write_all(text.as_bytes())
+}
+
+fn audit(a: &AuditReport, f: Format, o: &RenderOptions) -> Option<String> {
+    let shown = a.shown();
+    let verdict = a.budget.as_ref();
+    Some(match f {
+        Format::Table => {
+            let opts = table::TableOptions {
+                width: o.width,
+                connections: o.connections,
+                color: o.color,
+            };
+            let mut s = match &a.runs {
+                Some(r) => table::render_runs(r, opts),
+                None => table::render(shown, opts),
+            };
+            if let Some(e) = &a.estimate {
+                s.push_str(&table::render_estimate(shown, e, opts));
+            }
+            if let Some((v, name)) = verdict {
+                s.push_str(&budget::table(v, name));
+            }
+            s
+        }
+        Format::Json => json::audit(a),
+        Format::Markdown => {
+            let mut s = markdown::load(shown);
+            if let Some((v, _)) = verdict {
+                s.push('\n');
+                s.push_str(&budget::markdown(v, &shown.url));
+            }
+            s
+        }
+        Format::Junit => budget::junit(&verdict?.0, &shown.url),
+        Format::Html => html::render(shown),
+        Format::Har => {
+            let opts = crate::har::ExportOptions {
+                include_sensitive: o.include_sensitive,
+                extra_sensitive: a.added_headers.clone(),
+            };
+            json::render_value(&crate::har::export(shown, &opts))
+        }
+        _ => return None,
+    })
+}
+
+fn batch_text(b: &BatchReport, f: Format, o: &RenderOptions) -> Option<String> {
+    Some(match f {
+        Format::Jsonl => batch::jsonl(&b.pages),
+        Format::Json => json::render_value(&b.pages),
+        Format::Table => batch::summary(&b.pages, &b.verdicts, o.width),
+        _ => return None,
+    })
+}
+
+fn compare_text(c: &CompareReport, f: Format, o: &RenderOptions) -> Option<String> {
+    let budget_b = c.budget_b.as_ref().zip(c.budget_name.as_ref());
+    Some(match f {
+        Format::Table => {
+            let mut s = compare::render(&c.comparison, o.width);
+            if let Some((v, name)) = budget_b {
+                s.push_str(&budget::table(v, &format!("{name} (variant B)")));
+            }
+            s
+        }
+        Format::Markdown => {
+            let mut s = compare::markdown(&c.comparison);
+            if let Some((v, _)) = budget_b {
+                s.push('\n');
+                s.push_str(&budget::markdown(v, &c.b.target));
+            }
+            s
+        }
+        Format::Html => html::render_compare(&c.comparison, c.a.median(), c.b.median()),
+        Format::Json => json::render_sorted(c),
+        _ => return None,
+    })
+}
+
+fn links_text(l: &LinksReport, f: Format, o: &RenderOptions) -> Option<String> {
+    let checks = l.checks.as_deref();
+    Some(match f {
+        Format::Lines => links::lines(&l.links, checks, o.with_text),
+        Format::Json => links::json(&l.links, checks),
+        Format::Csv => links::csv(&l.links, checks),
+        Format::Markdown => links::markdown(&l.links, checks),
+        _ => return None,
+    })
+}
+
+/// What a report has to say besides itself, one line each, for stderr: an interruption,
+/// pages that could not be audited, gates, link counts, GitHub annotations (`github`).
+/// `quiet` keeps only what matters for the outcome.
+pub fn notices(r: &Report, quiet: bool, github: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    let annotate = |v: Option<&crate::budget::Verdict>, out: &mut Vec<String>| {
+        if let (true, Some(v)) = (github, v) {
+            out.extend(budget::github_annotations(v));
+        }
+    };
+    match r {
+        Report::Audit(a) => {
+            if a.interrupted {
+                out.push("interrupted; the report above is partial".into());
+            }
+            annotate(a.budget.as_ref().map(|(v, _)| v), &mut out);
+        }
+        Report::Batch(b) if b.failed() > 0 && !b.merged => out.push(format!(
+            "{} of {} pages could not be audited",
+            b.failed(),
+            b.pages.len()
+        )),
+        Report::Batch(_) => {}
+        Report::Compare(c) => {
+            if c.block_applies_to_b && !quiet {
+                out.push("the block patterns apply to B only".into());
+            }
+            for g in c.gates.iter().filter(|g| !quiet || g.tripped) {
+                out.push(words::gate(g));
+            }
+            annotate(c.budget_b.as_ref(), &mut out);
+        }
+        Report::Links(l) if l.checks.is_some() && !quiet => out.push(format!(
+            "{} links: {} ok, {} redirected, {} broken, {} skipped",
+            l.links.len(),
+            l.count(CheckOutcome::Ok),
+            l.count(CheckOutcome::Redirected),
+            l.count(CheckOutcome::Broken),
+            l.count(CheckOutcome::Skipped)
+        )),
+        Report::Links(_) => {}
+        Report::Budget(b) if b.broken() > 0 => out.push(format!(
+            "the page has {} broken or empty subresources today; the budget allows them \
+             (set \"broken\" to 0 once they are fixed)",
+            b.broken()
+        )),
+        Report::Budget(_) => {}
+    }
+    out
+}
 
 /// Human-readable bytes, decimal units as in a browser's network panel (1 kB = 1000 B).
 pub fn human_bytes(n: u64) -> String {
@@ -30,19 +268,6 @@ pub fn human_ms(ms: f64) -> String {
         format!("{ms:.0} ms")
     } else {
         format!("{:.2} s", ms / 1000.0)
-    }
-}
-
-/// A URL without credentials (`https://user:pass@host/` becomes `https://host/`), for
-/// reports: a password in a page's URL must not end up in a CI log or a shared HAR.
-pub fn redact_url(u: &str) -> String {
-    match url::Url::parse(u) {
-        Ok(mut p) if !p.username().is_empty() || p.password().is_some() => {
-            let _ = p.set_username("");
-            let _ = p.set_password(None);
-            p.to_string()
-        }
-        _ => u.to_string(),
     }
 }
 

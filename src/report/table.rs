@@ -78,11 +78,11 @@ fn connections(load: &Load, opts: TableOptions) -> String {
     format!("{t}\n")
 }
 
-fn metric_value(unit: &str, v: f64) -> String {
+fn metric_value(unit: crate::metric::Unit, v: f64) -> String {
     match unit {
-        "ms" => human_ms(v),
-        "bytes" => human_bytes(v.round() as u64),
-        _ => format!("{v:.0}"),
+        crate::metric::Unit::Ms => human_ms(v),
+        crate::metric::Unit::Bytes => human_bytes(v.round() as u64),
+        crate::metric::Unit::Count => format!("{v:.0}"),
     }
 }
 
@@ -102,12 +102,12 @@ pub fn render_runs(runs: &crate::runs::Runs, opts: TableOptions) -> String {
         let s = &m.summary;
         let outliers: Vec<String> = s.outliers.iter().map(|i| (i + 1).to_string()).collect();
         t.add_row(vec![
-            Cell::new(&m.name),
-            right(metric_value(&m.unit, s.median)),
-            right(metric_value(&m.unit, s.mean)),
-            right(metric_value(&m.unit, s.stddev)),
-            right(metric_value(&m.unit, s.min)),
-            right(metric_value(&m.unit, s.max)),
+            Cell::new(m.name),
+            right(metric_value(m.unit, s.median)),
+            right(metric_value(m.unit, s.mean)),
+            right(metric_value(m.unit, s.stddev)),
+            right(metric_value(m.unit, s.min)),
+            right(metric_value(m.unit, s.max)),
             Cell::new(if outliers.is_empty() {
                 "-".to_string()
             } else {
@@ -254,12 +254,18 @@ fn short_type(kind: &str) -> &str {
 
 fn new_table(opts: TableOptions) -> Table {
     let mut t = Table::new();
+    fit(&mut t, opts.width);
+    t
+}
+
+/// The house table style (lines above and below, a double line under the header), wrapped
+/// to `width` columns when known.
+pub(crate) fn fit(t: &mut Table, width: Option<u16>) {
     t.load_preset(TABLE_STYLE);
     t.set_content_arrangement(ContentArrangement::Dynamic);
-    if let Some(w) = opts.width {
+    if let Some(w) = width {
         t.set_width(w);
     }
-    t
 }
 
 fn right(s: impl ToString) -> Cell {
@@ -468,7 +474,7 @@ fn display_url(load: &Load, u: &str) -> String {
             }
             s
         }
-        _ => crate::report::redact_url(u),
+        _ => crate::model::urls::redact_url(u),
     }
 }
 

@@ -1,0 +1,315 @@
+//! Arguments to plans: the one mapping from flags to the library's plans and settings. The
+//! library validates; this file only moves values across (and builds the regexes and
+//! patterns whose errors name a flag).
+
+use super::args::*;
+use anyhow::Context;
+use pagecost::config::{AuditConfig, ConnectTo, ResolveOverride};
+use pagecost::job::{self, Plan};
+use pagecost::links::{Filter, LinkKind, Site};
+use pagecost::report::{Format, RenderOptions};
+use pagecost::Viewport;
+use regex::{Regex, RegexBuilder};
+use std::path::PathBuf;
+
+/// A command ready to run: the plan, and how to show its report.
+pub struct Command {
+    /// What to do.
+    pub plan: Plan,
+    /// Report format.
+    pub format: Format,
+    /// Where the report goes (stdout when `None`).
+    pub output: Option<PathBuf>,
+    /// No progress and fewer notices.
+    pub quiet: bool,
+    /// Rendering options other than the width and colour (set by the terminal).
+    pub render: RenderOptions,
+}
+
+impl Command {
+    fn new(plan: Plan, format: Format, output: Option<PathBuf>, quiet: bool) -> Command {
+        Command {
+            plan,
+            format,
+            output,
+            quiet,
+            render: RenderOptions::default(),
+        }
+    }
+}
+
+/// The library's settings from the network flags.
+pub fn config(n: &NetArgs) -> pagecost::Result<(AuditConfig, Viewport)> {
+    fn set<T>(v: Option<T>, into: &mut T) {
+        if let Some(v) = v {
+            *into = v;
+        }
+    }
+    let mut c = AuditConfig::default();
+    set(n.timeout, &mut c.timeout);
+    set(n.connect_timeout, &mut c.connect_timeout);
+    set(n.audit_timeout, &mut c.max_time);
+    set(n.max_redirects, &mut c.max_redirects);
+    set(n.max_frame_depth, &mut c.max_frame_depth);
+    set(n.max_body, &mut c.max_body_bytes);
+    set(n.max_decoded, &mut c.max_decoded_bytes);
+    c.concurrency = n.concurrency.unwrap_or(c.concurrency);
+    c.per_origin = n.per_origin.unwrap_or(c.per_origin);
+    c.max_refs_per_doc = n.max_refs.unwrap_or(c.max_refs_per_doc);
+    c.user_agent = n.user_agent.clone().unwrap_or(c.user_agent);
+    for h in &n.headers {
+        let (name, value) = h.split_once(':').ok_or_else(|| {
+            pagecost::Error::setting(
+                pagecost::error::Setting::Header,
+                h,
+                "expected \"Name: value\"",
+            )
+        })?;
+        c.headers.push((name.trim().into(), value.trim().into()));
+    }
+    c.insecure = n.insecure;
+    c.resolve = n
+        .resolve
+        .iter()
+        .map(|r| ResolveOverride::parse(r))
+        .collect::<Result<_, _>>()?;
+    c.connect_to = n
+        .connect_to
+        .iter()
+        .map(|s| ConnectTo::parse(s))
+        .collect::<Result<_, _>>()?;
+    c.throttle = n.throttle.clone();
+    c.first_party = n.first_party.clone();
+    c.validate()?;
+    let mut vp = if n.mobile {
+        pagecost::extract::MOBILE_VIEWPORT
+    } else {
+        Viewport::default()
+    };
+    if let Some((w, h)) = n.viewport {
+        (vp.width, vp.height) = (w, h);
+    }
+    vp.dpr = n.dpr.unwrap_or(vp.dpr);
+    vp.validate()?;
+    Ok((c, vp))
+}
+
+fn budgets(b: &BudgetArgs) -> pagecost::Result<Option<pagecost::budget::Budgets>> {
+    let quick = pagecost::budget::quick(
+        b.max_bytes,
+        b.max_requests,
+        b.max_time.map(|d| d.as_secs_f64() * 1000.0),
+        b.no_broken,
+    );
+    pagecost::budget::load(b.budget.as_deref(), quick)
+}
+
+/// `audit`.
+pub fn audit(a: AuditArgs) -> anyhow::Result<Command> {
+    let (cfg, viewport) = config(&a.net)?;
+    let format = Format::from(a.format);
+    let plan = job::AuditPlan {
+        targets: a.targets,
+        input_file: a.input_file,
+        format,
+        crawl: a.crawl.map(|depth| job::Crawl {
+            depth,
+            max_pages: a.max_pages,
+            ignore_robots: a.ignore_robots,
+        }),
+        shard: a.shard,
+        jobs: a.jobs,
+        runs: a.runs as usize,
+        warmup: !a.no_warmup,
+        page: a.page,
+        estimate: a.estimate,
+        budgets: budgets(&a.budget)?,
+        engine: Default::default(),
+        cfg,
+        viewport,
+    };
+    let mut c = Command::new(Plan::Audit(Box::new(plan)), format, a.output, a.quiet);
+    c.render.connections = a.connections;
+    c.render.include_sensitive = a.include_sensitive;
+    Ok(c)
+}
+
+fn serve_also(s: &str) -> anyhow::Result<(String, PathBuf)> {
+    let (h, d) = s
+        .split_once('=')
+        .with_context(|| format!("--serve-also {s}: expected HOST=DIR"))?;
+    anyhow::ensure!(
+        std::path::Path::new(d).is_dir(),
+        "--serve-also {s}: {d} is not a folder"
+    );
+    Ok((h.trim().to_string(), PathBuf::from(d)))
+}
+
+/// `compare`.
+pub fn compare(a: CompareArgs) -> anyhow::Result<Command> {
+    let gates = a
+        .fail_if
+        .iter()
+        .map(|g| pagecost::compare::Gate::parse(g).map_err(|e| anyhow::anyhow!("--fail-if {e}")));
+    let (cfg, viewport) = config(&a.net)?;
+    let plan = job::ComparePlan {
+        gates: gates.collect::<anyhow::Result<_>>()?,
+        block: a
+            .block
+            .iter()
+            .map(|p| pagecost::party::BlockRule::parse(p))
+            .collect::<Result<_, _>>()?,
+        block_third_parties: a.block_third_parties,
+        a: a.a,
+        b: a.b,
+        runs: a.runs as usize,
+        warmup: !a.no_warmup,
+        estimate: a.estimate,
+        serve_also: a
+            .serve_also
+            .iter()
+            .map(|s| serve_also(s))
+            .collect::<anyhow::Result<_>>()?,
+        budgets: budgets(&a.budget)?,
+        engine: Default::default(),
+        cfg,
+        viewport,
+    };
+    let format = Format::from(a.format);
+    Ok(Command::new(
+        Plan::Compare(Box::new(plan)),
+        format,
+        a.output,
+        a.quiet,
+    ))
+}
+
+fn regex(flag: &str, re: &Option<String>, icase: bool) -> anyhow::Result<Option<Regex>> {
+    re.as_deref()
+        .map(|r| {
+            let built = RegexBuilder::new(r).case_insensitive(icase).build();
+            built.with_context(|| format!("{flag} {r:?}"))
+        })
+        .transpose()
+}
+
+/// `links`.
+pub fn links(a: LinksArgs) -> anyhow::Result<Command> {
+    let site = match (a.internal, a.external) {
+        (true, _) => Some(Site::Internal),
+        (_, true) => Some(Site::External),
+        _ => None,
+    };
+    let filter = Filter {
+        url: regex("--match", &a.match_url, a.ignore_case)?,
+        text: regex("--text", &a.text, a.ignore_case)?,
+        exclude: regex("--exclude", &a.exclude, a.ignore_case)?,
+        site,
+        schemes: a
+            .scheme
+            .iter()
+            .map(|s| s.trim().trim_end_matches(':').to_ascii_lowercase())
+            .collect(),
+    };
+    let kinds = a.kind.iter().map(|k| {
+        LinkKind::parse(k).with_context(|| {
+            format!("--kind {k}: unknown kind (use a, area, link, form, resource)")
+        })
+    });
+    let base = a
+        .base
+        .as_deref()
+        .map(url::Url::parse)
+        .transpose()
+        .context("--base: not a valid URL")?;
+    let check = a.check.then(|| job::links::CheckSettings {
+        retries: a.retries.unwrap_or(pagecost::net::check::DEFAULT_RETRIES),
+        backoff: a.backoff.unwrap_or(pagecost::net::check::DEFAULT_BACKOFF),
+    });
+    let plan = job::LinksPlan {
+        target: a.target,
+        base,
+        all: a.all,
+        kinds: kinds.collect::<anyhow::Result<_>>()?,
+        filter,
+        keep_duplicates: a.keep_duplicates,
+        check,
+        cfg: config(&a.net)?.0,
+    };
+    let mut c = Command::new(
+        Plan::Links(Box::new(plan)),
+        a.format.into(),
+        a.output,
+        a.quiet,
+    );
+    c.render.with_text = a.with_text;
+    Ok(c)
+}
+
+/// `budget init`.
+pub fn budget_init(a: BudgetInitArgs) -> anyhow::Result<Command> {
+    let (cfg, viewport) = config(&a.net)?;
+    let plan = job::BudgetInitPlan {
+        target: a.target,
+        margin: a.margin,
+        engine: Default::default(),
+        cfg,
+        viewport,
+    };
+    Ok(Command::new(
+        Plan::BudgetInit(Box::new(plan)),
+        Format::Json,
+        a.output,
+        true,
+    ))
+}
+
+/// `merge`.
+pub fn merge(a: MergeArgs) -> Command {
+    let format = match a.format {
+        MergeFormat::Table => Format::Table,
+        MergeFormat::Jsonl => Format::Jsonl,
+    };
+    Command::new(
+        Plan::Merge(job::MergePlan { files: a.files }),
+        format,
+        None,
+        true,
+    )
+}
+
+impl From<AuditFormat> for Format {
+    fn from(f: AuditFormat) -> Format {
+        match f {
+            AuditFormat::Table => Format::Table,
+            AuditFormat::Json => Format::Json,
+            AuditFormat::Markdown => Format::Markdown,
+            AuditFormat::Junit => Format::Junit,
+            AuditFormat::Har => Format::Har,
+            AuditFormat::Jsonl => Format::Jsonl,
+            AuditFormat::Html => Format::Html,
+        }
+    }
+}
+
+impl From<CompareFormat> for Format {
+    fn from(f: CompareFormat) -> Format {
+        match f {
+            CompareFormat::Table => Format::Table,
+            CompareFormat::Json => Format::Json,
+            CompareFormat::Markdown => Format::Markdown,
+            CompareFormat::Html => Format::Html,
+        }
+    }
+}
+
+impl From<LinksFormat> for Format {
+    fn from(f: LinksFormat) -> Format {
+        match f {
+            LinksFormat::Lines => Format::Lines,
+            LinksFormat::Json => Format::Json,
+            LinksFormat::Csv => Format::Csv,
+            LinksFormat::Markdown => Format::Markdown,
+        }
+    }
+}

@@ -1,0 +1,368 @@
+//! The audit job: one page (once, or N runs with statistics), or many pages (a list, a
+//! shard of it, or a crawl), with estimates and budgets judged.
+
+use crate::batch::{audit_all, PageResult};
+use crate::budget::{self, Budgets};
+use crate::config::{AuditConfig, Cancel};
+use crate::error::{Error, Result, Setting};
+use crate::events::{Event, EventSink, NoEvents};
+use crate::extract::Viewport;
+use crate::model::{Load, Profile};
+use crate::report::Format;
+use crate::runs::{FailedRun, Runs};
+use crate::source::{Engine, Source};
+use crate::target::Target;
+use std::path::PathBuf;
+
+use super::{Outcome, Report};
+
+/// Following same-site links from the one target.
+#[derive(Debug, Clone)]
+pub struct Crawl {
+    /// Links deep.
+    pub depth: usize,
+    /// Most pages.
+    pub max_pages: usize,
+    /// Do not read robots.txt.
+    pub ignore_robots: bool,
+}
+
+/// An audit, as asked for.
+#[derive(Debug)]
+pub struct AuditPlan {
+    /// Targets as given.
+    pub targets: Vec<String>,
+    /// A list of more targets, one per line (`-` for stdin).
+    pub input_file: Option<PathBuf>,
+    /// The report format wanted: JSON lines report one result per page even for one page;
+    /// JUnit needs budgets; a batch cannot be one page's HAR, HTML, JUnit or Markdown.
+    pub format: Format,
+    /// Crawl from the one target.
+    pub crawl: Option<Crawl>,
+    /// The K-th of N slices of the list (1-based).
+    pub shard: Option<(usize, usize)>,
+    /// Pages audited at once.
+    pub jobs: usize,
+    /// Loads of one page.
+    pub runs: usize,
+    /// An uncounted warm-up load before the runs.
+    pub warmup: bool,
+    /// For a HAR target holding several pages: which one (1-based).
+    pub page: Option<usize>,
+    /// Also estimate the load on this network profile.
+    pub estimate: Option<Profile>,
+    /// Budgets to judge.
+    pub budgets: Option<Budgets>,
+    /// Engine for pages that are not recordings.
+    pub engine: Engine,
+    /// Network and limit settings.
+    pub cfg: AuditConfig,
+    /// The viewport pages are laid out for.
+    pub viewport: Viewport,
+}
+
+/// One page audited.
+#[derive(Debug)]
+pub struct AuditReport {
+    /// The load (one run).
+    pub load: Option<Load>,
+    /// Every run (`runs > 1`).
+    pub runs: Option<Runs>,
+    /// The shown load estimated on a profile.
+    pub estimate: Option<Load>,
+    /// Budgets judged, and what they are called.
+    pub budget: Option<(budget::Verdict, String)>,
+    /// Ctrl-C stopped the audit; the load is partial.
+    pub interrupted: bool,
+    /// Names of the headers the user added (redacted in a HAR export).
+    pub added_headers: Vec<String>,
+}
+
+impl AuditReport {
+    /// The load reports show: the one load, or the median run.
+    pub fn shown(&self) -> &Load {
+        match (&self.runs, &self.load) {
+            (Some(r), _) => r.median(),
+            (None, Some(l)) => l,
+            (None, None) => unreachable!("an audit report holds a load or runs"),
+        }
+    }
+
+    /// How it ended.
+    pub fn outcome(&self) -> Outcome {
+        if self.interrupted {
+            Outcome::Interrupted
+        } else if self.budget.as_ref().is_some_and(|(v, _)| v.failed()) {
+            Outcome::Failed
+        } else {
+            Outcome::Ok
+        }
+    }
+}
+
+/// Many pages audited.
+#[derive(Debug)]
+pub struct BatchReport {
+    /// One result per page, in the list's order.
+    pub pages: Vec<PageResult>,
+    /// Each page's budget verdict, when budgets were given.
+    pub verdicts: Vec<Option<budget::Verdict>>,
+    /// Joined from earlier batches' outputs (`merge`): their failures were reported when
+    /// they ran, so they do not fail this one.
+    pub merged: bool,
+}
+
+impl BatchReport {
+    /// Pages that could not be audited.
+    pub fn failed(&self) -> usize {
+        self.pages.iter().filter(|p| p.error.is_some()).count()
+    }
+
+    /// How it ended: a page that could not be audited outranks one over budget.
+    pub fn outcome(&self) -> Outcome {
+        if self.merged {
+            Outcome::Ok
+        } else if self.failed() > 0 {
+            Outcome::CouldNotRun
+        } else if self.verdicts.iter().flatten().any(budget::Verdict::failed) {
+            Outcome::Failed
+        } else {
+            Outcome::Ok
+        }
+    }
+}
+
+impl AuditPlan {
+    /// Every target: those given, then the list's.
+    fn all_targets(&self) -> Result<Vec<String>> {
+        let mut targets = self.targets.clone();
+        if let Some(f) = &self.input_file {
+            let io = |source| Error::Io {
+                path: f.clone(),
+                source,
+            };
+            let text = if f.as_os_str() == "-" {
+                let mut s = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(io)?;
+                s
+            } else {
+                std::fs::read_to_string(f).map_err(io)?
+            };
+            targets.extend(crate::batch::read_list(&text));
+        }
+        Ok(targets)
+    }
+
+    fn many(&self, targets: &[String]) -> bool {
+        targets.len() != 1
+            || self.input_file.is_some()
+            || self.shard.is_some()
+            || self.crawl.is_some()
+            || self.format == Format::Jsonl
+    }
+}
+
+/// Runs an audit plan on the job runtime.
+pub fn run(
+    rt: &tokio::runtime::Runtime,
+    plan: AuditPlan,
+    events: &dyn EventSink,
+) -> Result<Report> {
+    let targets = plan.all_targets()?;
+    let format = plan.format.name();
+    if plan.many(&targets) && plan.format.one_page_only() {
+        let why = "reports one page; for many pages use table, json or jsonl";
+        return Err(Error::setting(Setting::Format, format, why));
+    }
+    if plan.crawl.is_some() {
+        return rt
+            .block_on(crawl(&plan, &targets, events))
+            .map(Report::Batch);
+    }
+    if plan.many(&targets) {
+        return Ok(Report::Batch(
+            rt.block_on(batch(&plan, targets, None, events)),
+        ));
+    }
+    if plan.format == Format::Junit && plan.budgets.is_none() {
+        let why = "reports budgets: give a budget file or a limit";
+        return Err(Error::setting(Setting::Format, format, why));
+    }
+    let cancel = Cancel::default();
+    let on_signal = cancel.clone();
+    // Ctrl-C stops the load; what finished is reported (marked partial).
+    rt.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_signal.cancel();
+        }
+    });
+    rt.block_on(one(plan, &targets[0], cancel, events))
+        .map(Box::new)
+        .map(Report::Audit)
+}
+
+/// One page, once or `runs` times.
+async fn one(
+    mut plan: AuditPlan,
+    target: &str,
+    cancel: Cancel,
+    events: &dyn EventSink,
+) -> Result<AuditReport> {
+    let mut target = Target::parse(target)?;
+    match &mut target {
+        Target::Har { page, .. } => *page = plan.page,
+        _ if plan.page.is_some() => {
+            let page = plan.page.unwrap_or_default().to_string();
+            return Err(Error::setting(
+                Setting::HarPage,
+                page,
+                "only a HAR target has pages",
+            ));
+        }
+        _ => {}
+    }
+    plan.cfg.cancel = Some(cancel.clone());
+    let source = Source::open(&target, plan.engine, &[]).await?;
+    let interrupted = |e: Error| {
+        if cancel.is_cancelled() {
+            Error::Interrupted(Box::new(e))
+        } else {
+            e
+        }
+    };
+    let (load, runs) = if plan.runs > 1 {
+        let r = runs_of(&source, &plan, events).await.map_err(interrupted)?;
+        (None, Some(r))
+    } else {
+        let l = source.load(&plan.cfg, &plan.viewport, events).await;
+        (Some(l.map_err(interrupted)?), None)
+    };
+    let mut report = AuditReport {
+        load,
+        runs,
+        estimate: None,
+        budget: None,
+        interrupted: cancel.is_cancelled(),
+        added_headers: plan.cfg.headers.iter().map(|(n, _)| n.clone()).collect(),
+    };
+    report.estimate = plan
+        .estimate
+        .as_ref()
+        .map(|p| crate::estimate::estimate(report.shown(), p));
+    report.budget = plan.budgets.as_ref().map(|b| {
+        let all: Vec<&Load> = match &report.runs {
+            Some(r) => r.runs.iter().collect(),
+            None => vec![report.shown()],
+        };
+        (budget::evaluate(&b.list, &all), b.name.clone())
+    });
+    Ok(report)
+}
+
+/// `plan.runs` loads of a source after an uncounted warm-up (unless `warmup` is off); a
+/// recording is its one load. Failed runs are kept as failures; an error only when all fail.
+async fn runs_of(source: &Source, plan: &AuditPlan, events: &dyn EventSink) -> Result<Runs> {
+    let (cfg, vp) = (&plan.cfg, &plan.viewport);
+    let repeat = source.repeatable();
+    let warmup = plan.warmup && repeat;
+    if warmup {
+        let _ = source.load(cfg, vp, &NoEvents).await;
+    }
+    let n = if repeat { plan.runs.max(1) } else { 1 };
+    let (mut loads, mut failed, mut last_err) = (Vec::new(), Vec::new(), None);
+    for run in 0..n {
+        if cfg.cancel.as_ref().is_some_and(Cancel::is_cancelled) {
+            break;
+        }
+        match source.load(cfg, vp, events).await {
+            Ok(l) => loads.push(l),
+            Err(e) => {
+                failed.push(FailedRun {
+                    run,
+                    error: e.to_string(),
+                });
+                last_err = Some(e);
+            }
+        }
+    }
+    Runs::new(source.name(), warmup, loads, failed)
+        .ok_or_else(|| last_err.expect("no run succeeded, so one failed"))
+}
+
+/// Many pages, `jobs` at a time; `positions` are their places in a longer list (a shard).
+async fn batch(
+    plan: &AuditPlan,
+    mut targets: Vec<String>,
+    mut positions: Option<Vec<usize>>,
+    events: &dyn EventSink,
+) -> BatchReport {
+    if let Some((k, n)) = plan.shard {
+        let at = crate::batch::shard(targets.len(), k, n);
+        targets = at.iter().map(|i| targets[*i].clone()).collect();
+        positions = Some(at);
+    }
+    let mut pages = audit_all(
+        &targets,
+        &plan.cfg,
+        &plan.viewport,
+        plan.engine,
+        plan.jobs,
+        events,
+    )
+    .await;
+    if let Some(at) = positions {
+        for (p, i) in pages.iter_mut().zip(at) {
+            p.index = Some(i);
+        }
+    }
+    let verdicts = pages
+        .iter()
+        .map(|p| {
+            let b = plan.budgets.as_ref()?;
+            Some(budget::evaluate(&b.list, &[p.load.as_ref()?]))
+        })
+        .collect();
+    BatchReport {
+        pages,
+        verdicts,
+        merged: false,
+    }
+}
+
+/// The site's pages found from the one target, then audited as a batch. A folder is served
+/// for the crawl and the batch.
+async fn crawl(
+    plan: &AuditPlan,
+    targets: &[String],
+    events: &dyn EventSink,
+) -> Result<BatchReport> {
+    let c = plan.crawl.as_ref().expect("a crawl plan");
+    let [start] = targets else {
+        return Err(Error::setting(
+            Setting::Crawl,
+            c.depth.to_string(),
+            "starts from one URL",
+        ));
+    };
+    let target = Target::parse(start)?;
+    if matches!(target, Target::Har { .. }) {
+        let why = format!("{start} is a HAR, a recorded load; crawl a URL or a folder");
+        return Err(Error::setting(Setting::Crawl, c.depth.to_string(), why));
+    }
+    let source = Source::open(&target, plan.engine, &[]).await?;
+    let url = source.url().expect("a page that loads has a URL").clone();
+    if let Target::File { root, .. } | Target::Dir(root) = &target {
+        events.event(Event::Notice(format!(
+            "serving {} at {url}",
+            root.display()
+        )));
+    }
+    let pages = crate::batch::crawl(&url, &plan.cfg, c.depth, c.max_pages, c.ignore_robots).await?;
+    events.event(Event::Notice(format!(
+        "crawled {} pages from {url}",
+        pages.len()
+    )));
+    let report = batch(plan, pages, None, events).await;
+    drop(source); // the folder server stops here, after the batch
+    Ok(report)
+}

@@ -1,0 +1,205 @@
+//! The compare job: two variants (or one page with and without blocked requests), loaded
+//! interleaved, compared metric by metric, gates and budgets judged on B.
+
+use crate::budget::{self, Budgets};
+use crate::compare::{compare, Comparison, Gate, GateCheck, MetricDiff, MetricKey};
+use crate::config::AuditConfig;
+use crate::error::{Error, Result, Setting};
+use crate::events::{EventSink, NoEvents};
+use crate::extract::Viewport;
+use crate::model::{Load, Profile};
+use crate::party::BlockRule;
+use crate::runs::{FailedRun, Runs};
+use crate::source::{Engine, Source};
+use crate::target::Target;
+use std::path::PathBuf;
+
+use super::Outcome;
+
+/// A comparison, as asked for.
+#[derive(Debug)]
+pub struct ComparePlan {
+    /// Variant A.
+    pub a: String,
+    /// Variant B; `None`: A with `block` applied.
+    pub b: Option<String>,
+    /// Requests B does not make.
+    pub block: Vec<BlockRule>,
+    /// B makes no third-party request.
+    pub block_third_parties: bool,
+    /// Loads per variant.
+    pub runs: usize,
+    /// An uncounted warm-up load of each variant first.
+    pub warmup: bool,
+    /// Regression gates.
+    pub gates: Vec<Gate>,
+    /// Also compare the loads estimated on this profile.
+    pub estimate: Option<Profile>,
+    /// Folders served as other hosts for both variants (HOST, DIR).
+    pub serve_also: Vec<(String, PathBuf)>,
+    /// Budgets judged on B's runs.
+    pub budgets: Option<Budgets>,
+    /// Engine.
+    pub engine: Engine,
+    /// Settings of A (B's are these plus the blocking).
+    pub cfg: AuditConfig,
+    /// Viewport.
+    pub viewport: Viewport,
+}
+
+/// Two variants compared.
+#[derive(Debug, serde::Serialize)]
+pub struct CompareReport {
+    /// Every run of A.
+    pub a: Runs,
+    /// Every run of B.
+    pub b: Runs,
+    /// Budgets judged on B.
+    pub budget_b: Option<budget::Verdict>,
+    /// The comparison.
+    pub comparison: Comparison,
+    /// Each gate judged.
+    #[serde(skip)]
+    pub gates: Vec<GateCheck>,
+    /// What the budgets are called.
+    #[serde(skip)]
+    pub budget_name: Option<String>,
+    /// Block patterns were given along with a B of its own (they apply to B only).
+    #[serde(skip)]
+    pub block_applies_to_b: bool,
+}
+
+impl CompareReport {
+    /// Failed when a gate tripped or B is over budget.
+    pub fn outcome(&self) -> Outcome {
+        let tripped = self.gates.iter().any(|g| g.tripped);
+        if tripped || self.budget_b.as_ref().is_some_and(budget::Verdict::failed) {
+            Outcome::Failed
+        } else {
+            Outcome::Ok
+        }
+    }
+}
+
+impl ComparePlan {
+    /// B's settings: A's with the blocking.
+    fn cfg_b(&self) -> AuditConfig {
+        let mut cfg = self.cfg.clone();
+        cfg.block.extend(self.block.iter().cloned());
+        cfg.block_third_parties = self.block_third_parties;
+        cfg
+    }
+
+    fn targets(&self) -> Result<(Target, Target)> {
+        let a = Target::parse(&self.a)?;
+        let b = match &self.b {
+            Some(b) => Target::parse(b)?,
+            None if self.block.is_empty() && !self.block_third_parties => {
+                return Err(Error::InvalidSetting {
+                    setting: Setting::VariantB,
+                    value: String::new(),
+                    reason: "compare needs a variant B, or block patterns to make one from A"
+                        .into(),
+                })
+            }
+            None => a.clone(),
+        };
+        Ok((a, b))
+    }
+}
+
+/// Runs a comparison.
+pub async fn run(plan: ComparePlan, events: &dyn EventSink) -> Result<CompareReport> {
+    let (ta, tb) = plan.targets()?;
+    let cfg_b = plan.cfg_b();
+    let sa = Source::open(&ta, plan.engine, &plan.serve_also).await?;
+    let sb = Source::open(&tb, plan.engine, &plan.serve_also).await?;
+    let (ra, rb) = interleaved([(&sa, &plan.cfg), (&sb, &cfg_b)], &plan, events).await?;
+    let mut cmp = compare(&ra, &rb);
+    if let Some(profile) = &plan.estimate {
+        cmp.metrics.extend(estimated_metrics(&ra, &rb, profile));
+    }
+    let budget_b = plan.budgets.as_ref().map(|b| {
+        let loads: Vec<&Load> = rb.runs.iter().collect();
+        budget::evaluate(&b.list, &loads)
+    });
+    Ok(CompareReport {
+        gates: plan.gates.iter().map(|g| g.check(&cmp)).collect(),
+        budget_name: plan.budgets.as_ref().map(|b| b.name.clone()),
+        block_applies_to_b: plan.b.is_some()
+            && (!plan.block.is_empty() || plan.block_third_parties),
+        a: ra,
+        b: rb,
+        budget_b,
+        comparison: cmp,
+    })
+}
+
+/// The timing metrics of both variants' loads estimated on a profile.
+fn estimated_metrics(a: &Runs, b: &Runs, profile: &Profile) -> Vec<MetricDiff> {
+    let est = |r: &Runs| {
+        let loads = r
+            .runs
+            .iter()
+            .map(|l| crate::estimate::estimate(l, profile))
+            .collect();
+        Runs::new(r.target.clone(), r.warmup, loads, Vec::new()).expect("as many as measured")
+    };
+    compare(&est(a), &est(b))
+        .metrics
+        .into_iter()
+        .filter(|m| m.key.metric.is_timing())
+        .map(|mut m| {
+            m.key = MetricKey {
+                metric: m.key.metric,
+                estimated_on: Some(profile.name.clone()),
+            };
+            m
+        })
+        .collect()
+}
+
+/// Loads two sources interleaved, A B A B ..., after one uncounted warm-up load of each
+/// (unless `warmup` is off). A recording is its one load. Runs that fail are kept as
+/// failures; an error only when every run of a side failed.
+async fn interleaved(
+    sides: [(&Source, &AuditConfig); 2],
+    plan: &ComparePlan,
+    events: &dyn EventSink,
+) -> Result<(Runs, Runs)> {
+    let vp = &plan.viewport;
+    let warm = |s: &Source| plan.warmup && s.repeatable();
+    for (s, cfg) in sides {
+        if warm(s) {
+            let _ = s.load(cfg, vp, &NoEvents).await;
+        }
+    }
+    let mut loads: [Vec<Load>; 2] = Default::default();
+    let mut failed: [Vec<FailedRun>; 2] = Default::default();
+    let mut last_err: [Option<Error>; 2] = [None, None];
+    for run in 0..plan.runs.max(1) {
+        for (i, (s, cfg)) in sides.iter().enumerate() {
+            if run > 0 && !s.repeatable() {
+                continue;
+            }
+            match s.load(cfg, vp, events).await {
+                Ok(l) => loads[i].push(l),
+                Err(e) => {
+                    failed[i].push(FailedRun {
+                        run,
+                        error: e.to_string(),
+                    });
+                    last_err[i] = Some(e);
+                }
+            }
+        }
+    }
+    let [la, lb] = loads;
+    let [fa, fb] = failed;
+    let [ea, eb] = last_err;
+    let side = |s: &Source, l, f, e: Option<Error>| {
+        Runs::new(s.name(), warm(s), l, f)
+            .ok_or_else(|| e.expect("a side without loads has an error"))
+    };
+    Ok((side(sides[0].0, la, fa, ea)?, side(sides[1].0, lb, fb, eb)?))
+}

@@ -1,0 +1,103 @@
+//! Jobs: what each command does, as one library call. A [`Plan`] (built and validated from
+//! the arguments) goes in, a [`Report`] (the JSON contract itself) comes out; renderers in
+//! [`crate::report`] turn it into text, and [`Report::outcome`] tells how it ended.
+//!
+//! ```text
+//! Plan ─> job::run ─> (one tokio runtime) ─> audit / compare / links / budget init / merge
+//!                                              │ Source::open + Source::load
+//!                                              └─> Report ─> report::render ─> text
+//! ```
+
+pub mod audit;
+pub mod budget_init;
+pub mod compare;
+pub mod links;
+pub mod merge;
+
+use crate::error::{Error, Result};
+use crate::events::EventSink;
+
+pub use audit::{AuditPlan, AuditReport, BatchReport, Crawl};
+pub use budget_init::{BudgetFile, BudgetInitPlan};
+pub use compare::{ComparePlan, CompareReport};
+pub use links::{LinksPlan, LinksReport};
+pub use merge::MergePlan;
+
+/// What to do.
+#[derive(Debug)]
+pub enum Plan {
+    /// One page (once or N times), or many pages (a list, a crawl, a shard).
+    Audit(Box<AuditPlan>),
+    /// Two variants, interleaved runs, statistics, gates.
+    Compare(Box<ComparePlan>),
+    /// A page's links, filtered, optionally checked.
+    Links(Box<LinksPlan>),
+    /// A starting budget.json from one load.
+    BudgetInit(Box<BudgetInitPlan>),
+    /// Join the JSON-lines outputs of sharded batches.
+    Merge(MergePlan),
+}
+
+/// What a job produced: everything its renderers show.
+#[derive(Debug)]
+pub enum Report {
+    /// One page.
+    Audit(Box<AuditReport>),
+    /// Many pages.
+    Batch(BatchReport),
+    /// Two variants.
+    Compare(Box<CompareReport>),
+    /// Links.
+    Links(LinksReport),
+    /// A budget file.
+    Budget(BudgetFile),
+}
+
+/// How a job ended, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything passed.
+    Ok,
+    /// A budget, gate or link check failed.
+    Failed,
+    /// The report is complete for what could run, but some inputs could not be processed.
+    CouldNotRun,
+    /// Interrupted; the report is partial.
+    Interrupted,
+}
+
+impl Report {
+    /// How the job ended.
+    pub fn outcome(&self) -> Outcome {
+        match self {
+            Report::Audit(r) => r.outcome(),
+            Report::Batch(r) => r.outcome(),
+            Report::Compare(r) => r.outcome(),
+            Report::Links(r) => r.outcome(),
+            Report::Budget(_) => Outcome::Ok,
+        }
+    }
+}
+
+/// The one tokio runtime of a job (and of `serve`).
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Client(format!("cannot start the async runtime: {e}")))
+}
+
+/// Runs a plan to its report. Progress goes to `events`.
+pub fn run(plan: Plan, events: &dyn EventSink) -> Result<Report> {
+    let rt = runtime()?;
+    match plan {
+        Plan::Audit(p) => audit::run(&rt, *p, events),
+        Plan::Compare(p) => rt
+            .block_on(compare::run(*p, events))
+            .map(Box::new)
+            .map(Report::Compare),
+        Plan::Links(p) => rt.block_on(links::run(*p)).map(Report::Links),
+        Plan::BudgetInit(p) => rt.block_on(budget_init::run(*p)).map(Report::Budget),
+        Plan::Merge(p) => merge::run(&p).map(Report::Batch),
+    }
+}

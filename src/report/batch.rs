@@ -1,0 +1,88 @@
+//! Many pages: one summary row per page (terminal), or the pages as JSON / JSON lines.
+
+use super::{human_bytes, human_ms, sanitize, table::fit};
+use crate::batch::PageResult;
+use crate::budget::Verdict;
+use crate::model::{Load, ResourceType};
+use comfy_table::{Cell, CellAlignment, Table};
+
+/// One JSON line per page.
+pub fn jsonl(pages: &[PageResult]) -> String {
+    let mut s = String::new();
+    for p in pages {
+        s.push_str(&serde_json::to_string(p).expect("a page serializes"));
+        s.push('\n');
+    }
+    s
+}
+
+fn right(s: String) -> Cell {
+    Cell::new(s).set_alignment(CellAlignment::Right)
+}
+
+/// What the last column says of an audited page: its budget verdict, and a document
+/// answered with an error status (audited, but not "ok").
+fn result(l: &Load, verdict: Option<&Verdict>) -> String {
+    let doc = l
+        .entries
+        .iter()
+        .find(|e| e.url == l.final_url && e.resource_type == ResourceType::Document)
+        .or_else(|| l.document());
+    let verdict = match verdict {
+        Some(v) if v.failed() => "over budget",
+        Some(_) => "within budget",
+        None => "ok",
+    };
+    match doc.and_then(|e| e.status).filter(|s| *s >= 400) {
+        Some(s) if verdict == "ok" => format!("document HTTP {s}"),
+        Some(s) => format!("document HTTP {s}, {verdict}"),
+        None => verdict.to_string(),
+    }
+}
+
+/// The summary table, one row per page, and a total line.
+pub fn summary(pages: &[PageResult], verdicts: &[Option<Verdict>], width: Option<u16>) -> String {
+    let mut t = Table::new();
+    fit(&mut t, width);
+    t.set_header(vec![
+        "page",
+        "requests",
+        "transferred",
+        "TTFB",
+        "fully loaded",
+        "failed",
+        "result",
+    ]);
+    let (mut reqs, mut bytes) = (0u64, 0u64);
+    for (i, p) in pages.iter().enumerate() {
+        let mut row = vec![Cell::new(sanitize(&p.target))];
+        match &p.load {
+            Some(l) => {
+                reqs += l.totals.requests;
+                bytes += l.totals.transfer_bytes;
+                row.extend([
+                    right(l.totals.requests.to_string()),
+                    right(human_bytes(l.totals.transfer_bytes)),
+                    right(
+                        l.document_ttfb_ms
+                            .map_or_else(|| "unknown".into(), human_ms),
+                    ),
+                    right(human_ms(l.fully_loaded_ms)),
+                    right((l.totals.failed + l.totals.empty).to_string()),
+                    Cell::new(result(l, verdicts.get(i).and_then(Option::as_ref))),
+                ]);
+            }
+            None => {
+                row.extend((0..5).map(|_| right("-".into())));
+                row.push(Cell::new(sanitize(p.error.as_deref().unwrap_or("error"))));
+            }
+        }
+        t.add_row(row);
+    }
+    let ok = pages.iter().filter(|p| p.load.is_some()).count();
+    format!(
+        "{t}\n{} pages ({ok} audited): {reqs} requests, {} transferred\n",
+        pages.len(),
+        human_bytes(bytes)
+    )
+}

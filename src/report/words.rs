@@ -1,0 +1,149 @@
+//! Verdicts in words: the one place a comparison's findings become prose, for every report
+//! (terminal, Markdown, HTML and the `verdict` strings of the JSON contract).
+
+use super::{human_bytes, human_ms};
+use crate::compare::{GateCheck, GateState, Verdict};
+use crate::metric::Unit;
+use std::fmt;
+
+/// An amount in its unit, without sign: `3.4 ms`, `12.0 kB`, `80`.
+pub fn amount(v: f64, unit: Unit) -> String {
+    match unit {
+        Unit::Ms => human_ms(v.abs()),
+        Unit::Bytes => human_bytes(v.abs().round() as u64),
+        Unit::Count => format!("{:.0}", v.abs()),
+    }
+}
+
+fn p_text(p: Option<f64>) -> String {
+    p.map_or_else(
+        || "the same in every run".to_string(),
+        |p| format!("p={p:.3}"),
+    )
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (unit, diff, ratio, p) = match *self {
+            Verdict::Same { p: Some(p) } => {
+                return write!(f, "no significant difference (p={p:.3})")
+            }
+            Verdict::Same { p: None } => return f.write_str("no significant difference"),
+            Verdict::Differs {
+                unit,
+                diff,
+                ratio,
+                p,
+            } => (unit, diff, ratio, p),
+        };
+        let less = diff < 0.0;
+        let factor = ratio
+            .filter(|r| *r > 0.0)
+            .map(|r| if less { 1.0 / r } else { r });
+        let amount = amount(diff, unit);
+        let p = p_text(p);
+        if unit == Unit::Count {
+            let x = factor.map_or_else(String::new, |f| format!(" ({f:.1}x)"));
+            let fewer = if less { "fewer" } else { "more" };
+            return write!(f, "B makes {amount} {fewer} requests{x}, {p}");
+        }
+        let (better, worse) = match unit {
+            Unit::Ms => ("faster", "slower"),
+            _ => ("lighter", "heavier"),
+        };
+        let change = if less { "less" } else { "more" };
+        match factor {
+            Some(x) if (x - 1.0).abs() >= 0.05 => {
+                let word = if less { better } else { worse };
+                write!(f, "B is {x:.1}x {word}, {amount} {change}, {p}")
+            }
+            _ => write!(f, "B is {amount} {change}, {p}"),
+        }
+    }
+}
+
+/// In the JSON contract a verdict is its sentence.
+impl serde::Serialize for Verdict {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A verdict in a few words, for narrow tables: `slower, p=0.008`, `fewer, always`,
+/// `same, p=0.700`.
+pub fn short(v: &Verdict) -> String {
+    let p = |p: Option<f64>| p.map_or_else(|| "always".to_string(), |p| format!("p={p:.3}"));
+    match *v {
+        Verdict::Same { p: Some(x) } => format!("same, p={x:.3}"),
+        Verdict::Same { p: None } => "same".into(),
+        Verdict::Differs {
+            unit, diff, p: pv, ..
+        } => {
+            let less = diff < 0.0;
+            let word = match (unit, less) {
+                (Unit::Ms, true) => "faster",
+                (Unit::Ms, false) => "slower",
+                (Unit::Bytes, true) => "lighter",
+                (Unit::Bytes, false) => "heavier",
+                (Unit::Count, true) => "fewer",
+                (Unit::Count, false) => "more",
+            };
+            format!("{word}, {}", p(pv))
+        }
+    }
+}
+
+/// A gate judged, in words: `gate bytes>+10%: tripped (B is 1.5x heavier, ...)`.
+pub fn gate(g: &GateCheck) -> String {
+    let v = g
+        .verdict
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let what = match g.state {
+        GateState::NotMeasured => "metric not measured".to_string(),
+        GateState::Tripped => format!("tripped ({v})"),
+        GateState::OverNotSignificant => format!("over the threshold but not significant ({v})"),
+        GateState::Within => format!("within ({v})"),
+    };
+    format!("gate {}: {what}", g.gate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn differs(unit: Unit, diff: f64, ratio: f64, p: Option<f64>) -> String {
+        Verdict::Differs {
+            unit,
+            diff,
+            ratio: Some(ratio),
+            p,
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn verdicts_read_plainly() {
+        assert_eq!(
+            differs(Unit::Ms, -11_600.0, 2.7 / 14.3, Some(0.008)),
+            "B is 5.3x faster, 11.60 s less, p=0.008"
+        );
+        assert_eq!(
+            Verdict::Same { p: Some(0.7) }.to_string(),
+            "no significant difference (p=0.700)"
+        );
+        assert_eq!(
+            differs(Unit::Count, -80.0, 0.2, None),
+            "B makes 80 fewer requests (5.0x), the same in every run"
+        );
+        assert_eq!(
+            differs(Unit::Bytes, 789_000.0, 1_000_000.0 / 211_000.0, None),
+            "B is 4.7x heavier, 789.0 kB more, the same in every run"
+        );
+        assert_eq!(
+            differs(Unit::Ms, 1.0, 1.01, Some(0.01)),
+            "B is 1.0 ms more, p=0.010"
+        );
+    }
+}

@@ -1,0 +1,109 @@
+//! Where a [`Load`] comes from: the one place a source is chosen. Jobs take a [`Source`] and
+//! call [`Source::load`]; they never ask which kind it is.
+//!
+//! Sources today: the static engine (a URL, or a local file or folder served on loopback)
+//! and a HAR file (a load recorded by a browser). Every load, whatever its source, goes
+//! through [`Load::finalize`](crate::model::Load::finalize): parties classified, credentials
+//! redacted, totals summed.
+
+use crate::config::AuditConfig;
+use crate::error::Result;
+use crate::events::EventSink;
+use crate::extract::Viewport;
+use crate::model::Load;
+use crate::target::{prepare, serve_also, Prepared, Target};
+use std::path::PathBuf;
+use url::Url;
+
+/// Which engine loads pages that are not recordings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Engine {
+    /// No browser: HTML and CSS parsed, requests made as a browser would (the default).
+    #[default]
+    Static,
+}
+
+/// A target made loadable.
+pub struct Source {
+    kind: Kind,
+}
+
+enum Kind {
+    /// Loaded by the static engine (a local folder is served while the source lives).
+    Static(Prepared),
+    /// Read from a HAR file: its one recorded load.
+    Har { path: PathBuf, page: Option<usize> },
+}
+
+impl Source {
+    /// Opens a target: a local file or folder is served on a loopback port (and `also`
+    /// folders as other hosts) for as long as the source lives.
+    pub async fn open(
+        target: &Target,
+        _engine: Engine,
+        also: &[(String, PathBuf)],
+    ) -> Result<Source> {
+        let kind = match target {
+            Target::Har { path, page } => Kind::Har {
+                path: path.clone(),
+                page: *page,
+            },
+            _ => {
+                let mut p = prepare(target).await?;
+                serve_also(&mut p, also).await?;
+                Kind::Static(p)
+            }
+        };
+        Ok(Source { kind })
+    }
+
+    /// What reports call it: the URL loaded, or the HAR file.
+    pub fn name(&self) -> String {
+        match &self.kind {
+            Kind::Static(p) => p.url.to_string(),
+            Kind::Har { path, .. } => path.display().to_string(),
+        }
+    }
+
+    /// The URL a crawl starts from (`None` for a recording).
+    pub fn url(&self) -> Option<&Url> {
+        match &self.kind {
+            Kind::Static(p) => Some(&p.url),
+            Kind::Har { .. } => None,
+        }
+    }
+
+    /// Whether loading again measures again (a recording is one load, whatever the runs).
+    pub fn repeatable(&self) -> bool {
+        matches!(self.kind, Kind::Static(_))
+    }
+
+    /// One load.
+    pub async fn load(
+        &self,
+        cfg: &AuditConfig,
+        vp: &Viewport,
+        events: &dyn EventSink,
+    ) -> Result<Load> {
+        let mut load = match &self.kind {
+            Kind::Static(p) => p.load(cfg, vp, events).await?,
+            Kind::Har { path, page } => crate::har::read(path, *page)?,
+        };
+        load.finalize(&cfg.first_party);
+        Ok(load)
+    }
+}
+
+/// Audits a target once with the static engine (a HAR is imported, not loaded): the
+/// library's one-call entry point.
+pub async fn audit(
+    target: &Target,
+    cfg: &AuditConfig,
+    vp: &Viewport,
+    events: &dyn EventSink,
+) -> Result<Load> {
+    Source::open(target, Engine::Static, &[])
+        .await?
+        .load(cfg, vp, events)
+        .await
+}
