@@ -45,6 +45,12 @@ pub enum Setting {
     VariantB,
     /// A regression gate.
     Gate,
+    /// The pattern links' URLs must match.
+    LinkUrl,
+    /// The pattern links' texts must match.
+    LinkText,
+    /// The pattern of links' URLs to drop.
+    LinkExclude,
 }
 
 impl Setting {
@@ -68,6 +74,9 @@ impl Setting {
             Setting::ServeAlso => "served folder",
             Setting::VariantB => "variant B",
             Setting::Gate => "regression gate",
+            Setting::LinkUrl => "URL pattern",
+            Setting::LinkText => "text pattern",
+            Setting::LinkExclude => "exclude pattern",
         }
     }
 }

@@ -39,6 +39,7 @@ pub mod runs;
 pub mod source;
 pub mod stats;
 pub mod target;
+pub mod units;
 
 pub use config::AuditConfig;
 pub use error::{Error, Result};

@@ -202,7 +202,48 @@ pub struct Filter {
     pub schemes: Vec<String>,
 }
 
+/// A link filter's patterns as written: regular expressions on the URL, the text, and URLs
+/// to drop.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Patterns<'a> {
+    /// Keep links whose URL matches.
+    pub url: Option<&'a str>,
+    /// Keep links whose text (or alt, or title) matches.
+    pub text: Option<&'a str>,
+    /// Drop links whose URL matches.
+    pub exclude: Option<&'a str>,
+    /// Match case-insensitively.
+    pub ignore_case: bool,
+}
+
 impl Filter {
+    /// Builds a filter; an invalid pattern is an error naming which one. Schemes are
+    /// compared without case and without a trailing `:`.
+    pub fn new(p: Patterns, site: Option<Site>, schemes: &[String]) -> crate::Result<Filter> {
+        use crate::error::Setting;
+        let build = |setting, re: Option<&str>| {
+            re.map(|r| {
+                regex::RegexBuilder::new(r)
+                    .case_insensitive(p.ignore_case)
+                    .build()
+                    .map_err(|e| {
+                        crate::Error::setting(setting, r, format!("not a valid regex: {e}"))
+                    })
+            })
+            .transpose()
+        };
+        Ok(Filter {
+            url: build(Setting::LinkUrl, p.url)?,
+            text: build(Setting::LinkText, p.text)?,
+            exclude: build(Setting::LinkExclude, p.exclude)?,
+            site,
+            schemes: schemes
+                .iter()
+                .map(|s| s.trim().trim_end_matches(':').to_ascii_lowercase())
+                .collect(),
+        })
+    }
+
     /// Whether a link passes, given the page's host.
     pub fn keep(&self, l: &Link, page_host: Option<&str>) -> bool {
         let target = l.url_or_raw();

@@ -2,6 +2,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use pagecost::model::Profile;
+use pagecost::units;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -131,7 +132,7 @@ pub struct CompareArgs {
     pub fail_if: Vec<String>,
 
     /// Also compare the loads estimated on a network profile (see audit --estimate).
-    #[arg(long, value_name = "NAME", value_parser = parse_profile)]
+    #[arg(long, value_name = "NAME", value_parser = Profile::parse)]
     pub estimate: Option<Profile>,
 
     /// Serve a folder as another host for both variants: HOST=DIR (requests to http://HOST/
@@ -238,7 +239,7 @@ pub struct LinksArgs {
     pub retries: Option<u32>,
 
     /// With --check: base delay; the n-th retry waits BACKOFF x 2^(n-1), or Retry-After [default: 1s].
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = units::parse_duration)]
     pub backoff: Option<Duration>,
 
     /// Write the output to FILE instead of stdout.
@@ -302,7 +303,7 @@ pub struct AuditArgs {
 
     /// With many pages: take the K-th of N deterministic slices of the list (1-based), for a
     /// CI matrix or an indexed job; join the outputs with `pagecost merge`.
-    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    #[arg(long, value_name = "K/N", value_parser = units::parse_shard)]
     pub shard: Option<(usize, usize)>,
 
     /// Report format.
@@ -328,7 +329,7 @@ pub struct AuditArgs {
 
     /// Also estimate the load on a network profile from the recorded one, without loading
     /// again (NAME as for --throttle).
-    #[arg(long, value_name = "NAME", value_parser = parse_profile)]
+    #[arg(long, value_name = "NAME", value_parser = Profile::parse)]
     pub estimate: Option<Profile>,
 
     /// Show one row per connection (origin, protocol, when opened, dns/connect/ssl, requests).
@@ -359,7 +360,7 @@ pub struct BudgetArgs {
     pub budget: Option<PathBuf>,
 
     /// Budget: most bytes transferred, e.g. 500KB.
-    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", value_parser = units::parse_size)]
     pub max_bytes: Option<u64>,
 
     /// Budget: most requests.
@@ -367,7 +368,7 @@ pub struct BudgetArgs {
     pub max_requests: Option<u64>,
 
     /// Budget: longest fully-loaded time, e.g. 3s.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = units::parse_duration)]
     pub max_time: Option<Duration>,
 
     /// Budget: no broken (4xx, 5xx, failed) or empty subresource.
@@ -378,15 +379,15 @@ pub struct BudgetArgs {
 #[derive(Args, Debug)]
 pub struct NetArgs {
     /// Per-request timeout, e.g. 30s, 500ms [default: 30s].
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = units::parse_duration)]
     pub timeout: Option<Duration>,
 
     /// Connection set-up timeout [default: 10s].
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = units::parse_duration)]
     pub connect_timeout: Option<Duration>,
 
     /// Time limit for the whole audit; unfinished requests are reported as aborted [default: 5m].
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = units::parse_duration)]
     pub audit_timeout: Option<Duration>,
 
     /// Most requests in flight at once [default: 64].
@@ -422,11 +423,11 @@ pub struct NetArgs {
     pub max_frame_depth: Option<u32>,
 
     /// Largest response body read, e.g. 200MB [default: 200MiB].
-    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", value_parser = units::parse_size)]
     pub max_body: Option<u64>,
 
     /// Largest body after decoding (a gzip bomb stops here) [default: 100MiB].
-    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", value_parser = units::parse_size)]
     pub max_decoded: Option<u64>,
 
     /// Most references taken from one document or stylesheet [default: 10000].
@@ -434,7 +435,7 @@ pub struct NetArgs {
     pub max_refs: Option<usize>,
 
     /// Viewport the page is laid out for, WIDTHxHEIGHT [default: 1350x940].
-    #[arg(long, value_name = "WxH", value_parser = parse_viewport)]
+    #[arg(long, value_name = "WxH", value_parser = units::parse_viewport)]
     pub viewport: Option<(f64, f64)>,
 
     /// Device pixel ratio [default: 1].
@@ -455,114 +456,6 @@ pub struct NetArgs {
 
     /// Apply a network profile while loading: lighthouse-mobile, slow-4g, fast-4g, 3g, lte,
     /// cable, or custom:RTT_MS,DOWN_KBPS,UP_KBPS.
-    #[arg(long, value_name = "NAME", value_parser = parse_profile)]
+    #[arg(long, value_name = "NAME", value_parser = Profile::parse)]
     pub throttle: Option<Profile>,
-}
-
-/// A network profile by name, or `custom:RTT_MS,DOWN_KBPS,UP_KBPS`.
-pub fn parse_profile(s: &str) -> Result<Profile, String> {
-    Profile::parse(s)
-}
-
-/// `K/N` with 1 <= K <= N.
-pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {
-    let (k, n) = s
-        .split_once('/')
-        .ok_or_else(|| format!("'{s}' is not K/N"))?;
-    let (k, n): (usize, usize) = (
-        k.trim().parse().map_err(|_| format!("bad K in '{s}'"))?,
-        n.trim().parse().map_err(|_| format!("bad N in '{s}'"))?,
-    );
-    if n == 0 || k == 0 || k > n {
-        return Err(format!("'{s}': need 1 <= K <= N"));
-    }
-    Ok((k, n))
-}
-
-/// `30`, `30s`, `500ms`, `2m`, `1.5s`.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let (num, unit) = s.split_at(
-        s.find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(s.len()),
-    );
-    let v: f64 = num
-        .parse()
-        .map_err(|_| format!("'{s}' is not a duration (e.g. 30s, 500ms, 2m)"))?;
-    let secs = match unit.trim() {
-        "" | "s" => v,
-        "ms" => v / 1000.0,
-        "m" | "min" => v * 60.0,
-        "h" => v * 3600.0,
-        u => return Err(format!("unknown unit '{u}' in '{s}' (use ms, s, m or h)")),
-    };
-    if !(secs > 0.0 && secs.is_finite()) {
-        return Err(format!("'{s}' must be more than zero"));
-    }
-    Ok(Duration::from_secs_f64(secs))
-}
-
-/// `500000`, `500KB`, `500kB`, `2MB`, `1MiB`, `1GB`.
-pub fn parse_size(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    let (num, unit) = t.split_at(
-        t.find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(t.len()),
-    );
-    let v: f64 = num
-        .parse()
-        .map_err(|_| format!("'{s}' is not a size (e.g. 500KB, 2MB)"))?;
-    let mult = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1.0,
-        "kb" | "k" => 1e3,
-        "mb" | "m" => 1e6,
-        "gb" | "g" => 1e9,
-        "kib" => 1024.0,
-        "mib" => 1024.0 * 1024.0,
-        "gib" => 1024.0 * 1024.0 * 1024.0,
-        u => {
-            return Err(format!(
-                "unknown unit '{u}' in '{s}' (use B, KB, MB, GB, KiB, MiB, GiB)"
-            ))
-        }
-    };
-    Ok((v * mult).round() as u64)
-}
-
-/// `1350x940`.
-pub fn parse_viewport(s: &str) -> Result<(f64, f64), String> {
-    let (w, h) = s
-        .split_once(['x', 'X'])
-        .ok_or_else(|| format!("'{s}' is not WIDTHxHEIGHT"))?;
-    let w: f64 = w
-        .trim()
-        .parse()
-        .map_err(|_| format!("bad width in '{s}'"))?;
-    let h: f64 = h
-        .trim()
-        .parse()
-        .map_err(|_| format!("bad height in '{s}'"))?;
-    if !(w >= 1.0 && h >= 1.0) {
-        return Err(format!("'{s}': width and height must be at least 1"));
-    }
-    Ok((w, h))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_sizes_and_viewports_parse_with_units() {
-        assert_eq!(parse_duration("30").unwrap(), Duration::from_secs(30));
-        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
-        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
-        assert!(parse_duration("0").is_err());
-        assert!(parse_duration("5 parsecs").is_err());
-        assert_eq!(parse_size("500KB").unwrap(), 500_000);
-        assert_eq!(parse_size("1MiB").unwrap(), 1_048_576);
-        assert!(parse_size("lots").is_err());
-        assert_eq!(parse_viewport("412x823").unwrap(), (412.0, 823.0));
-        assert!(parse_viewport("412").is_err());
-    }
 }

@@ -46,8 +46,7 @@ fn execute(mut c: plan::Command) -> anyhow::Result<Outcome> {
     progress.finish();
     let report = report?;
     if c.output.is_none() {
-        c.render.width = pagecost::report::terminal_width();
-        c.render.color = color_stdout();
+        (c.render.width, c.render.color) = pagecost::report::stdout_terminal();
     }
     let mut text = Vec::new();
     pagecost::report::render(&report, c.format, &c.render, &mut text)?;
@@ -135,6 +134,9 @@ fn flag(s: Setting) -> &'static str {
         Setting::Crawl => "--crawl",
         Setting::ServeAlso => "--serve-also",
         Setting::Gate => "--fail-if",
+        Setting::LinkUrl => "--match",
+        Setting::LinkText => "--text",
+        Setting::LinkExclude => "--exclude",
         _ => "setting",
     }
 }
@@ -144,14 +146,6 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
-}
-
-/// Whether stdout takes colours: a terminal, and neither NO_COLOR nor TERM=dumb set.
-fn color_stdout() -> bool {
-    use std::io::IsTerminal;
-    std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::env::var("TERM").map_or(true, |t| t != "dumb")
 }
 
 /// Writes the report to the output file or stdout.

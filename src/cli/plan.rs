@@ -1,15 +1,13 @@
 //! Arguments to plans: the one mapping from flags to the library's plans and settings. The
-//! library validates; this file only moves values across (and builds the regexes and
-//! patterns whose errors name a flag).
+//! library validates; this file only moves values across.
 
 use super::args::*;
 use anyhow::Context;
 use pagecost::config::{AuditConfig, ConnectTo, ResolveOverride};
 use pagecost::job::{self, Plan};
-use pagecost::links::{Filter, LinkKind, Site};
+use pagecost::links::{Filter, LinkKind, Patterns, Site};
 use pagecost::report::{Format, RenderOptions};
 use pagecost::Viewport;
-use regex::{Regex, RegexBuilder};
 use std::path::PathBuf;
 
 /// A command ready to run: the plan, and how to show its report.
@@ -107,7 +105,7 @@ fn budgets(b: &BudgetArgs) -> pagecost::Result<Option<pagecost::budget::Budgets>
 /// `audit`.
 pub fn audit(a: AuditArgs) -> anyhow::Result<Command> {
     let (cfg, viewport) = config(&a.net)?;
-    let format = Format::from(a.format);
+    let format = format(a.format);
     let plan = job::AuditPlan {
         targets: a.targets,
         input_file: a.input_file,
@@ -175,22 +173,13 @@ pub fn compare(a: CompareArgs) -> anyhow::Result<Command> {
         cfg,
         viewport,
     };
-    let format = Format::from(a.format);
+    let format = format(a.format);
     Ok(Command::new(
         Plan::Compare(Box::new(plan)),
         format,
         a.output,
         a.quiet,
     ))
-}
-
-fn regex(flag: &str, re: &Option<String>, icase: bool) -> anyhow::Result<Option<Regex>> {
-    re.as_deref()
-        .map(|r| {
-            let built = RegexBuilder::new(r).case_insensitive(icase).build();
-            built.with_context(|| format!("{flag} {r:?}"))
-        })
-        .transpose()
 }
 
 /// `links`.
@@ -200,16 +189,11 @@ pub fn links(a: LinksArgs) -> anyhow::Result<Command> {
         (_, true) => Some(Site::External),
         _ => None,
     };
-    let filter = Filter {
-        url: regex("--match", &a.match_url, a.ignore_case)?,
-        text: regex("--text", &a.text, a.ignore_case)?,
-        exclude: regex("--exclude", &a.exclude, a.ignore_case)?,
-        site,
-        schemes: a
-            .scheme
-            .iter()
-            .map(|s| s.trim().trim_end_matches(':').to_ascii_lowercase())
-            .collect(),
+    let patterns = Patterns {
+        url: a.match_url.as_deref(),
+        text: a.text.as_deref(),
+        exclude: a.exclude.as_deref(),
+        ignore_case: a.ignore_case,
     };
     let kinds = a.kind.iter().map(|k| {
         LinkKind::parse(k).with_context(|| {
@@ -231,14 +215,14 @@ pub fn links(a: LinksArgs) -> anyhow::Result<Command> {
         base,
         all: a.all,
         kinds: kinds.collect::<anyhow::Result<_>>()?,
-        filter,
+        filter: Filter::new(patterns, site, &a.scheme)?,
         keep_duplicates: a.keep_duplicates,
         check,
         cfg: config(&a.net)?.0,
     };
     let mut c = Command::new(
         Plan::Links(Box::new(plan)),
-        a.format.into(),
+        format(a.format),
         a.output,
         a.quiet,
     );
@@ -278,38 +262,8 @@ pub fn merge(a: MergeArgs) -> Command {
     )
 }
 
-impl From<AuditFormat> for Format {
-    fn from(f: AuditFormat) -> Format {
-        match f {
-            AuditFormat::Table => Format::Table,
-            AuditFormat::Json => Format::Json,
-            AuditFormat::Markdown => Format::Markdown,
-            AuditFormat::Junit => Format::Junit,
-            AuditFormat::Har => Format::Har,
-            AuditFormat::Jsonl => Format::Jsonl,
-            AuditFormat::Html => Format::Html,
-        }
-    }
-}
-
-impl From<CompareFormat> for Format {
-    fn from(f: CompareFormat) -> Format {
-        match f {
-            CompareFormat::Table => Format::Table,
-            CompareFormat::Json => Format::Json,
-            CompareFormat::Markdown => Format::Markdown,
-            CompareFormat::Html => Format::Html,
-        }
-    }
-}
-
-impl From<LinksFormat> for Format {
-    fn from(f: LinksFormat) -> Format {
-        match f {
-            LinksFormat::Lines => Format::Lines,
-            LinksFormat::Json => Format::Json,
-            LinksFormat::Csv => Format::Csv,
-            LinksFormat::Markdown => Format::Markdown,
-        }
-    }
+/// A format flag's value as the library's format: they share their names.
+fn format(f: impl clap::ValueEnum) -> Format {
+    let value = f.to_possible_value().expect("no format is hidden");
+    Format::parse(value.get_name()).expect("every format flag names a library format")
 }

@@ -40,6 +40,24 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format.
+    pub const ALL: [Format; 9] = [
+        Format::Table,
+        Format::Json,
+        Format::Jsonl,
+        Format::Markdown,
+        Format::Junit,
+        Format::Har,
+        Format::Html,
+        Format::Csv,
+        Format::Lines,
+    ];
+
+    /// A format by its name.
+    pub fn parse(name: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.name() == name)
+    }
+
     /// The name users write (`--format json`).
     pub fn name(self) -> &'static str {
         match self {
@@ -79,13 +97,16 @@ pub struct RenderOptions {
     pub include_sensitive: bool,
 }
 
-/// The width of the terminal on stdout, when stdout is one.
-pub fn terminal_width() -> Option<u16> {
+/// When stdout is a terminal: its width, and whether it takes colours (neither NO_COLOR nor
+/// TERM=dumb set). `(None, false)` otherwise.
+pub fn stdout_terminal() -> (Option<u16>, bool) {
     use std::io::IsTerminal;
     if !io::stdout().is_terminal() {
-        return None;
+        return (None, false);
     }
-    comfy_table::Table::new().width()
+    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var("TERM").map_or(true, |t| t != "dumb");
+    (comfy_table::Table::new().width(), color)
 }
 
 /// Renders a report in a format. A format the report has no rendering for is an

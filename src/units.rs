@@ -1,0 +1,108 @@
+//! Values as people write them: durations (`500ms`, `2m`), sizes (`500KB`, `1MiB`),
+//! viewports (`1350x940`) and shards (`2/5`). Errors say what was expected, without naming
+//! where the value came from (a flag, a budget file, an Action input).
+
+use std::time::Duration;
+
+/// `K/N` with 1 <= K <= N.
+pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let (k, n) = s
+        .split_once('/')
+        .ok_or_else(|| format!("'{s}' is not K/N"))?;
+    let (k, n): (usize, usize) = (
+        k.trim().parse().map_err(|_| format!("bad K in '{s}'"))?,
+        n.trim().parse().map_err(|_| format!("bad N in '{s}'"))?,
+    );
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("'{s}': need 1 <= K <= N"));
+    }
+    Ok((k, n))
+}
+
+/// `30`, `30s`, `500ms`, `2m`, `1.5s`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(
+        s.find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(s.len()),
+    );
+    let v: f64 = num
+        .parse()
+        .map_err(|_| format!("'{s}' is not a duration (e.g. 30s, 500ms, 2m)"))?;
+    let secs = match unit.trim() {
+        "" | "s" => v,
+        "ms" => v / 1000.0,
+        "m" | "min" => v * 60.0,
+        "h" => v * 3600.0,
+        u => return Err(format!("unknown unit '{u}' in '{s}' (use ms, s, m or h)")),
+    };
+    if !(secs > 0.0 && secs.is_finite()) {
+        return Err(format!("'{s}' must be more than zero"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// `500000`, `500KB`, `500kB`, `2MB`, `1MiB`, `1GB`.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, unit) = t.split_at(
+        t.find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(t.len()),
+    );
+    let v: f64 = num
+        .parse()
+        .map_err(|_| format!("'{s}' is not a size (e.g. 500KB, 2MB)"))?;
+    let mult = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "kb" | "k" => 1e3,
+        "mb" | "m" => 1e6,
+        "gb" | "g" => 1e9,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        u => {
+            return Err(format!(
+                "unknown unit '{u}' in '{s}' (use B, KB, MB, GB, KiB, MiB, GiB)"
+            ))
+        }
+    };
+    Ok((v * mult).round() as u64)
+}
+
+/// `1350x940`.
+pub fn parse_viewport(s: &str) -> Result<(f64, f64), String> {
+    let (w, h) = s
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("'{s}' is not WIDTHxHEIGHT"))?;
+    let w: f64 = w
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad width in '{s}'"))?;
+    let h: f64 = h
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad height in '{s}'"))?;
+    if !(w >= 1.0 && h >= 1.0) {
+        return Err(format!("'{s}': width and height must be at least 1"));
+    }
+    Ok((w, h))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_sizes_and_viewports_parse_with_units() {
+        assert_eq!(parse_duration("30").unwrap(), Duration::from_secs(30));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert!(parse_duration("0").is_err());
+        assert!(parse_duration("5 parsecs").is_err());
+        assert_eq!(parse_size("500KB").unwrap(), 500_000);
+        assert_eq!(parse_size("1MiB").unwrap(), 1_048_576);
+        assert!(parse_size("lots").is_err());
+        assert_eq!(parse_viewport("412x823").unwrap(), (412.0, 823.0));
+        assert!(parse_viewport("412").is_err());
+    }
+}
