@@ -44,6 +44,7 @@ struct Node {
 }
 
 /// What the recorded load says about an origin.
+#[derive(Clone, Copy)]
 struct OriginFacts {
     h2: bool,
     tls: bool,
@@ -58,123 +59,157 @@ struct SimConn {
 
 /// Replays `load` under `profile` and returns the estimated load (same entries, new times).
 pub fn estimate(load: &Load, profile: &Profile) -> Load {
-    let rtt = profile.rtt_ms;
-    let bw = profile.down_bytes_per_sec().map(|b| b / 1000.0); // bytes per ms
-    let per_origin = load.settings.per_origin.max(1);
-    let by_url: HashMap<&str, usize> = load
-        .entries
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (e.url.as_str(), i))
-        .collect();
-    let mut facts: HashMap<String, OriginFacts> = HashMap::new();
-    for c in &load.connections {
-        facts.entry(c.origin.clone()).or_insert(OriginFacts {
-            h2: c.protocol == "HTTP/2",
-            tls: c.ssl_ms.is_some(),
-            dns_ms: c.dns_ms.unwrap_or(0.0),
-        });
-    }
-    let mut nodes: Vec<Node> = load
-        .entries
-        .iter()
-        .enumerate()
-        .map(|(i, e)| Node {
-            dep: e
-                .initiator
-                .url
-                .as_deref()
-                .and_then(|u| by_url.get(u).copied())
-                .filter(|d| *d != i),
-            origin: url::Url::parse(&e.url)
-                .map(|u| u.origin().ascii_serialization())
-                .unwrap_or_default(),
-            server_ms: e.timings_ms.wait_ms.unwrap_or(0.0),
-            bytes: e.transfer_bytes as f64,
-            no_conn: e.connection_id.is_none(),
-            fallback_ms: e.duration_ms,
-            phase: Phase::Waiting,
-            ready: None,
-            conn_start: None,
-            req_start: None,
-            first_byte: None,
-            end: None,
-        })
-        .collect();
-    let mut conns: Vec<SimConn> = Vec::new();
-    let mut dns_paid: HashMap<String, bool> = HashMap::new();
-
+    let mut sim = Sim::new(load, profile);
     let mut t = 0.0;
-    while nodes.iter().any(|n| n.phase != Phase::Done) && t < MAX_MS {
+    while sim.nodes.iter().any(|n| n.phase != Phase::Done) && t < MAX_MS {
         // Start what can start, in recorded order (the order a browser discovered them).
-        for i in 0..nodes.len() {
-            if nodes[i].phase != Phase::Waiting {
-                continue;
-            }
-            if let Some(d) = nodes[i].dep {
-                if !nodes[d].end.is_some_and(|e| e <= t) {
-                    continue;
-                }
-            }
-            nodes[i].ready.get_or_insert(t);
-            let Some(f) = facts.get(&nodes[i].origin).filter(|_| !nodes[i].no_conn) else {
-                nodes[i].phase = Phase::Done;
-                nodes[i].end = Some(t + nodes[i].fallback_ms);
-                continue;
-            };
-            let origin = nodes[i].origin.clone();
-            let mine: Vec<usize> = (0..conns.len())
-                .filter(|c| conns[*c].origin == origin)
-                .collect();
-            let usable = mine
-                .iter()
-                .copied()
-                .find(|c| conns[*c].ready_at.is_some_and(|r| r <= t) && (f.h2 || !conns[*c].busy));
-            if let Some(c) = usable {
-                if !f.h2 {
-                    conns[c].busy = true;
-                }
-                nodes[i].req_start = Some(t);
-                nodes[i].phase = Phase::Requesting {
-                    until: t + rtt + nodes[i].server_ms,
-                    conn: c,
-                };
-                continue;
-            }
-            let limit = if f.h2 { 1 } else { per_origin };
-            if mine.len() >= limit {
-                continue; // wait for a free connection (or the HTTP/2 one to open)
-            }
-            let dns = if dns_paid.insert(origin.clone(), true).is_none() {
-                f.dns_ms
-            } else {
-                0.0
-            };
-            let setup = dns + rtt + if f.tls { rtt } else { 0.0 };
-            conns.push(SimConn {
-                origin,
-                ready_at: None,
-                busy: !f.h2,
-            });
-            nodes[i].conn_start = Some(t);
-            nodes[i].phase = Phase::Connecting {
-                until: t + setup,
-                conn: conns.len() - 1,
-            };
+        for i in 0..sim.nodes.len() {
+            sim.start(i, t);
         }
-        // Advance timers and share the bandwidth.
-        let active = nodes
+        sim.advance(t);
+        t += STEP_MS;
+    }
+    rebuild(load, &sim.nodes, profile)
+}
+
+/// The replay's state: requests, simulated connections, what each origin's connections are.
+struct Sim {
+    nodes: Vec<Node>,
+    conns: Vec<SimConn>,
+    facts: HashMap<String, OriginFacts>,
+    dns_paid: HashMap<String, bool>,
+    rtt: f64,
+    /// Bytes per ms, `None`: unlimited.
+    bw: Option<f64>,
+    per_origin: usize,
+}
+
+impl Sim {
+    fn new(load: &Load, profile: &Profile) -> Sim {
+        let by_url: HashMap<&str, usize> = load
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.url.as_str(), i))
+            .collect();
+        let mut facts: HashMap<String, OriginFacts> = HashMap::new();
+        for c in &load.connections {
+            facts.entry(c.origin.clone()).or_insert(OriginFacts {
+                h2: c.protocol == "HTTP/2",
+                tls: c.ssl_ms.is_some(),
+                dns_ms: c.dns_ms.unwrap_or(0.0),
+            });
+        }
+        let nodes = load
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| Node {
+                dep: e
+                    .initiator
+                    .url
+                    .as_deref()
+                    .and_then(|u| by_url.get(u).copied())
+                    .filter(|d| *d != i),
+                origin: url::Url::parse(&e.url)
+                    .map(|u| u.origin().ascii_serialization())
+                    .unwrap_or_default(),
+                server_ms: e.timings_ms.wait_ms.unwrap_or(0.0),
+                bytes: e.transfer_bytes as f64,
+                no_conn: e.connection_id.is_none(),
+                fallback_ms: e.duration_ms,
+                phase: Phase::Waiting,
+                ready: None,
+                conn_start: None,
+                req_start: None,
+                first_byte: None,
+                end: None,
+            })
+            .collect();
+        Sim {
+            nodes,
+            conns: Vec::new(),
+            facts,
+            dns_paid: HashMap::new(),
+            rtt: profile.rtt_ms,
+            bw: profile.down_bytes_per_sec().map(|b| b / 1000.0),
+            per_origin: load.settings.per_origin.max(1),
+        }
+    }
+
+    /// Starts request `i` at `t` if it can: its initiator done, and a connection of its
+    /// origin free (or one may still open).
+    fn start(&mut self, i: usize, t: f64) {
+        let n = &self.nodes[i];
+        if n.phase != Phase::Waiting
+            || n.dep
+                .is_some_and(|d| !self.nodes[d].end.is_some_and(|e| e <= t))
+        {
+            return;
+        }
+        self.nodes[i].ready.get_or_insert(t);
+        let Some(f) = self
+            .facts
+            .get(&self.nodes[i].origin)
+            .filter(|_| !self.nodes[i].no_conn)
+            .copied()
+        else {
+            self.nodes[i].phase = Phase::Done;
+            self.nodes[i].end = Some(t + self.nodes[i].fallback_ms);
+            return;
+        };
+        let origin = self.nodes[i].origin.clone();
+        let mine: Vec<usize> = (0..self.conns.len())
+            .filter(|c| self.conns[*c].origin == origin)
+            .collect();
+        let usable = mine.iter().copied().find(|c| {
+            self.conns[*c].ready_at.is_some_and(|r| r <= t) && (f.h2 || !self.conns[*c].busy)
+        });
+        if let Some(c) = usable {
+            if !f.h2 {
+                self.conns[c].busy = true;
+            }
+            self.nodes[i].req_start = Some(t);
+            self.nodes[i].phase = Phase::Requesting {
+                until: t + self.rtt + self.nodes[i].server_ms,
+                conn: c,
+            };
+            return;
+        }
+        let limit = if f.h2 { 1 } else { self.per_origin };
+        if mine.len() >= limit {
+            return; // wait for a free connection (or the HTTP/2 one to open)
+        }
+        let first_lookup = self.dns_paid.insert(origin.clone(), true).is_none();
+        let dns = if first_lookup { f.dns_ms } else { 0.0 };
+        let setup = dns + self.rtt + if f.tls { self.rtt } else { 0.0 };
+        self.conns.push(SimConn {
+            origin,
+            ready_at: None,
+            busy: !f.h2,
+        });
+        self.nodes[i].conn_start = Some(t);
+        self.nodes[i].phase = Phase::Connecting {
+            until: t + setup,
+            conn: self.conns.len() - 1,
+        };
+    }
+
+    /// Advances timers by one step and shares the bandwidth among transfers.
+    fn advance(&mut self, t: f64) {
+        let active = self
+            .nodes
             .iter()
             .filter(|n| matches!(n.phase, Phase::Transferring { .. }))
             .count();
-        let share = bw.map(|b| b * STEP_MS / active.max(1) as f64);
-        for n in nodes.iter_mut() {
+        let share = self.bw.map(|b| b * STEP_MS / active.max(1) as f64);
+        for n in self.nodes.iter_mut() {
             match n.phase {
                 Phase::Connecting { until, conn } if until <= t => {
-                    conns[conn].ready_at = Some(until);
+                    self.conns[conn].ready_at = Some(until);
                     n.req_start = Some(until);
                     n.phase = Phase::Requesting {
-                        until: until + rtt + n.server_ms,
+                        until: until + self.rtt + n.server_ms,
                         conn,
                     };
                 }
@@ -190,7 +225,7 @@ pub fn estimate(load: &Load, profile: &Profile) -> Load {
                     if left <= 0.0 {
                         n.phase = Phase::Done;
                         n.end = Some(t + STEP_MS);
-                        conns[conn].busy = false;
+                        self.conns[conn].busy = false;
                     } else {
                         n.phase = Phase::Transferring { left, conn };
                     }
@@ -198,9 +233,7 @@ pub fn estimate(load: &Load, profile: &Profile) -> Load {
                 _ => {}
             }
         }
-        t += STEP_MS;
     }
-    rebuild(load, &nodes, profile)
 }
 
 fn rebuild(load: &Load, nodes: &[Node], profile: &Profile) -> Load {

@@ -283,7 +283,55 @@ fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
 }
 
-/// Reads a HAR file; `page` is 1-based (`None`: the first page).
+/// The page to import (1-based `page`, the first when `None`) and its id; a note when the
+/// HAR holds more pages than the one taken.
+fn pick_page<'a>(
+    log: &'a Value,
+    page: Option<usize>,
+    path: &str,
+    notes: &mut Vec<String>,
+) -> Result<(Option<&'a Value>, Option<&'a str>)> {
+    let pages: &[Value] = log
+        .get("pages")
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice);
+    if pages.is_empty() {
+        if page.is_some_and(|p| p > 1) {
+            return Err(bad(path, "the HAR has no pages; --page cannot pick one"));
+        }
+        return Ok((None, None));
+    }
+    let n = page.unwrap_or(1);
+    if n == 0 || n > pages.len() {
+        let why = format!("page {n}: the HAR has {} page(s)", pages.len());
+        return Err(bad(path, why));
+    }
+    if pages.len() > 1 && page.is_none() {
+        notes.push(format!(
+            "the HAR holds {} pages; this is page 1 (choose with --page N)",
+            pages.len()
+        ));
+    }
+    let p = &pages[n - 1];
+    Ok((Some(p), str_of(p, "id")))
+}
+
+/// The document's time to first byte from its phases: the start plus everything before the
+/// first byte.
+fn document_ttfb(entries: &[Entry]) -> Option<f64> {
+    let d = entries
+        .iter()
+        .find(|e| e.resource_type == ResourceType::Document && !e.is_redirect())?;
+    let t = &d.timings_ms;
+    let pre: f64 = [t.blocked_ms, t.dns_ms, t.connect_ms, t.send_ms, t.wait_ms]
+        .iter()
+        .flatten()
+        .sum();
+    t.wait_ms.map(|_| d.started_ms + pre)
+}
+
+/// Reads a HAR file; `page` is 1-based (`None`: the first page). Parties are classified by
+/// [`Load::finalize`](crate::model::Load::finalize), as for every source.
 pub fn import(text: &str, path: &str, page: Option<usize>) -> Result<Load> {
     let root: Value = serde_json::from_str(text)
         .map_err(|e| bad(path, format!("not a HAR: invalid JSON: {e}")))?;
@@ -295,33 +343,8 @@ pub fn import(text: &str, path: &str, page: Option<usize>) -> Result<Load> {
         .get("entries")
         .and_then(Value::as_array)
         .ok_or_else(|| bad(path, "not a HAR: log.entries is missing or not an array"))?;
-    let pages: &[Value] = log
-        .get("pages")
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice);
     let mut notes = Vec::new();
-    let (page_obj, page_id) = if pages.is_empty() {
-        if page.is_some_and(|p| p > 1) {
-            return Err(bad(path, "the HAR has no pages; --page cannot pick one"));
-        }
-        (None, None)
-    } else {
-        let n = page.unwrap_or(1);
-        if n == 0 || n > pages.len() {
-            return Err(bad(
-                path,
-                format!("page {n}: the HAR has {} page(s)", pages.len()),
-            ));
-        }
-        if pages.len() > 1 && page.is_none() {
-            notes.push(format!(
-                "the HAR holds {} pages; this is page 1 (choose with --page N)",
-                pages.len()
-            ));
-        }
-        let p = &pages[n - 1];
-        (Some(p), str_of(p, "id"))
-    };
+    let (page_obj, page_id) = pick_page(log, page, path, &mut notes)?;
     let mine: Vec<&Value> = entries
         .iter()
         .filter(|e| match page_id {
@@ -383,17 +406,7 @@ pub fn import(text: &str, path: &str, page: Option<usize>) -> Result<Load> {
         .unwrap_or_else(|| url.clone());
     let document_ttfb_ms = match pc.and_then(|_| page_obj?.get("_documentTtfb")) {
         Some(v) => v.as_f64(),
-        None => out
-            .iter()
-            .find(|e| e.resource_type == ResourceType::Document && !e.is_redirect())
-            .and_then(|d| {
-                let t = &d.timings_ms;
-                let pre: f64 = [t.blocked_ms, t.dns_ms, t.connect_ms, t.send_ms, t.wait_ms]
-                    .iter()
-                    .flatten()
-                    .sum();
-                t.wait_ms.map(|_| d.started_ms + pre)
-            }),
+        None => document_ttfb(&out),
     };
     let fully_loaded_ms = out.iter().map(Entry::ended_ms).fold(0.0, f64::max);
     notes.insert(0, format!("imported from {path}"));
@@ -473,6 +486,105 @@ fn resource_type_of(e: &Value, first: bool, mime: &str) -> ResourceType {
     }
 }
 
+/// An entry's phases: pagecost's own (lossless) when recorded, else the HAR's `timings`.
+fn timings_of(e: &Value, pc: Option<&Value>) -> Timings {
+    if let Some(t) =
+        pc.and_then(|p| serde_json::from_value::<Timings>(p.get("timings_ms")?.clone()).ok())
+    {
+        return t;
+    }
+    let t = e.get("timings").cloned().unwrap_or(Value::Null);
+    let phase = |k: &str| num(t.get(k));
+    Timings {
+        blocked_ms: phase("blocked"),
+        dns_ms: phase("dns"),
+        connect_ms: phase("connect"),
+        ssl_ms: phase("ssl"),
+        send_ms: phase("send"),
+        wait_ms: phase("wait"),
+        receive_ms: phase("receive"),
+    }
+}
+
+/// Why an entry failed: pagecost's record, a browser's `_error`, or no response at all.
+fn error_of(
+    e: &Value,
+    resp: &Value,
+    status: Option<u16>,
+    pc: Option<&Value>,
+) -> Option<EntryError> {
+    if let Some(err) =
+        pc.and_then(|p| serde_json::from_value::<Option<EntryError>>(p.get("error")?.clone()).ok())
+    {
+        return err;
+    }
+    let msg = str_of(e, "_error")
+        .or_else(|| str_of(resp, "_error"))
+        .map(str::to_string);
+    match (status, msg) {
+        (_, Some(m)) => Some(EntryError {
+            kind: browser_error_kind(&m),
+            message: m,
+        }),
+        (None, None) => Some(EntryError {
+            kind: ErrorKind::Other,
+            message: "no response recorded".into(),
+        }),
+        _ => None,
+    }
+}
+
+/// Who caused an entry: pagecost's record, else Chrome's `_initiator`.
+fn initiator_of(e: &Value, pc: Option<&Value>, first: bool) -> Initiator {
+    if let Some(i) =
+        pc.and_then(|p| serde_json::from_value::<Initiator>(p.get("initiator")?.clone()).ok())
+    {
+        return i;
+    }
+    let i = e.get("_initiator").cloned().unwrap_or(Value::Null);
+    Initiator {
+        kind: match str_of(&i, "type") {
+            Some("parser") => InitiatorKind::Parser,
+            Some("script") => InitiatorKind::Script,
+            Some("redirect") => InitiatorKind::Redirect,
+            _ if first => InitiatorKind::Navigation,
+            _ => InitiatorKind::Other,
+        },
+        url: str_of(&i, "url").map(str::to_string),
+        element: None,
+        attribute: None,
+        line: i
+            .get("lineNumber")
+            .and_then(Value::as_u64)
+            .map(|l| l as u32 + 1),
+        column: None,
+    }
+}
+
+fn headers_of(v: Option<&Value>) -> Vec<Header> {
+    let Some(a) = v.and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    a.iter()
+        .filter_map(|h| {
+            Some(Header {
+                name: str_of(h, "name")?.to_string(),
+                value: str_of(h, "value").unwrap_or("").to_string(),
+            })
+        })
+        .collect()
+}
+
+/// `ADDR:PORT` of the server (`[ADDR]:PORT` for IPv6), or the address alone.
+fn server_of(e: &Value) -> Option<String> {
+    let ip = str_of(e, "serverIPAddress")?;
+    Some(match e.get("_serverPort").and_then(Value::as_u64) {
+        Some(port) if ip.contains(':') => format!("[{ip}]:{port}"),
+        Some(port) => format!("{ip}:{port}"),
+        None => ip.to_string(),
+    })
+}
+
 fn import_entry(
     e: &Value,
     page_start: f64,
@@ -498,22 +610,7 @@ fn import_entry(
         .and_then(Value::as_u64)
         .filter(|s| *s > 0)
         .map(|s| s as u16);
-    let t = e.get("timings").cloned().unwrap_or(Value::Null);
-    let phase = |k: &str| num(t.get(k));
-    let timings = match pc
-        .and_then(|p| serde_json::from_value::<Timings>(p.get("timings_ms")?.clone()).ok())
-    {
-        Some(t) => t,
-        None => Timings {
-            blocked_ms: phase("blocked"),
-            dns_ms: phase("dns"),
-            connect_ms: phase("connect"),
-            ssl_ms: phase("ssl"),
-            send_ms: phase("send"),
-            wait_ms: phase("wait"),
-            receive_ms: phase("receive"),
-        },
-    };
+    let timings = timings_of(e, pc);
     let header_bytes = num(resp.get("headersSize")).map(|x| x as u64);
     let body = num(resp.get("bodySize")).map(|x| x as u64);
     let transfer = num(e.get("_transferSize"))
@@ -525,66 +622,11 @@ fn import_entry(
         .and_then(|p| p.get("decoded_bytes")?.as_u64())
         .or_else(|| num(content.get("size")).map(|x| x as u64))
         .or(body);
-    let error = match pc
-        .and_then(|p| serde_json::from_value::<Option<EntryError>>(p.get("error")?.clone()).ok())
-    {
-        Some(err) => err,
-        None => {
-            let msg = str_of(e, "_error")
-                .or_else(|| str_of(&resp, "_error"))
-                .map(str::to_string);
-            match (status, msg) {
-                (_, Some(m)) => Some(EntryError {
-                    kind: browser_error_kind(&m),
-                    message: m,
-                }),
-                (None, None) => Some(EntryError {
-                    kind: ErrorKind::Other,
-                    message: "no response recorded".into(),
-                }),
-                _ => None,
-            }
-        }
-    };
+    let error = error_of(e, &resp, status, pc);
     let resource_type = pc
         .and_then(|p| serde_json::from_value::<ResourceType>(p.get("resource_type")?.clone()).ok())
         .unwrap_or_else(|| resource_type_of(e, first, &mime));
-    let initiator = pc
-        .and_then(|p| serde_json::from_value::<Initiator>(p.get("initiator")?.clone()).ok())
-        .unwrap_or_else(|| {
-            let i = e.get("_initiator").cloned().unwrap_or(Value::Null);
-            Initiator {
-                kind: match str_of(&i, "type") {
-                    Some("parser") => InitiatorKind::Parser,
-                    Some("script") => InitiatorKind::Script,
-                    Some("redirect") => InitiatorKind::Redirect,
-                    _ if first => InitiatorKind::Navigation,
-                    _ => InitiatorKind::Other,
-                },
-                url: str_of(&i, "url").map(str::to_string),
-                element: None,
-                attribute: None,
-                line: i
-                    .get("lineNumber")
-                    .and_then(Value::as_u64)
-                    .map(|l| l as u32 + 1),
-                column: None,
-            }
-        });
-    let hdrs = |v: Option<&Value>| -> Vec<Header> {
-        v.and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|h| {
-                        Some(Header {
-                            name: str_of(h, "name")?.to_string(),
-                            value: str_of(h, "value").unwrap_or("").to_string(),
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let initiator = initiator_of(e, pc, first);
     let redirect = str_of(&resp, "redirectURL")
         .filter(|r| !r.is_empty() && status.is_some_and(|s| (300..400).contains(&s)));
     let redirect_url = redirect.map(|r| {
@@ -599,12 +641,7 @@ fn import_entry(
         .and_then(|p| p.get("duration_ms")?.as_f64())
         .or_else(|| num(e.get("time")))
         .unwrap_or(0.0);
-    let server =
-        str_of(e, "serverIPAddress").map(|ip| match e.get("_serverPort").and_then(Value::as_u64) {
-            Some(port) if ip.contains(':') => format!("[{ip}]:{port}"),
-            Some(port) => format!("{ip}:{port}"),
-            None => ip.to_string(),
-        });
+    let server = server_of(e);
     let entry = Entry {
         url,
         method: str_of(req, "method").unwrap_or("GET").to_string(),
@@ -630,8 +667,8 @@ fn import_entry(
         frame_depth: pc.and_then(|p| p.get("frame_depth")?.as_u64()).unwrap_or(0) as u32,
         connection_id: str_of(e, "connection").and_then(|c| c.parse().ok()),
         connection_reused: pc.and_then(|p| p.get("connection_reused")?.as_bool()),
-        request_headers: hdrs(req.get("headers")),
-        response_headers: hdrs(resp.get("headers")),
+        request_headers: headers_of(req.get("headers")),
+        response_headers: headers_of(resp.get("headers")),
         party: pc.and_then(|p| serde_json::from_value(p.get("party")?.clone()).ok()),
     };
     Ok((entry, transfer.is_some()))

@@ -171,35 +171,15 @@ pub(crate) async fn fetch(http: &Http, url: &Url, rt: ResourceType, limits: Body
         format!("{:?}", sent.response.version())
     });
     let (parts, mut body) = sent.response.into_parts();
-    out.status = Some(parts.status.as_u16());
-    out.response_headers = header_list(&parts.headers);
-    let text = |n: http::header::HeaderName| {
-        parts
-            .headers
-            .get(n)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    };
-    out.mime_type = text(http::header::CONTENT_TYPE)
-        .map(|t| {
-            t.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .filter(|t| !t.is_empty());
-    out.content_encoding = text(http::header::CONTENT_ENCODING);
-    out.location = text(http::header::LOCATION);
-    let closes = text(http::header::CONNECTION).is_some_and(|c| c.eq_ignore_ascii_case("close"));
-
+    let closes = read_head(&mut out, &parts);
     let mut decoder = match Decoder::new(
         out.content_encoding.as_deref(),
         limits.max_decoded,
         limits.keep,
     ) {
         Ok(mut d) => {
-            if let Some(n) = text(http::header::CONTENT_LENGTH).and_then(|n| n.parse().ok()) {
+            let length = header_text(&parts.headers, http::header::CONTENT_LENGTH);
+            if let Some(n) = length.and_then(|n| n.parse().ok()) {
                 d.reserve(n);
             }
             Some(d)
@@ -209,52 +189,15 @@ pub(crate) async fn fetch(http: &Http, url: &Url, rt: ResourceType, limits: Body
             None
         }
     };
-    let mut complete = false;
-    loop {
-        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
-            Err(_) => {
-                out.error = Some(timeout_error(http.timeout));
-                break;
-            }
-            Ok(None) => {
-                complete = true;
-                break;
-            }
-            Ok(Some(Err(e))) => {
-                out.error = Some(hyper_err(&e, None).error);
-                break;
-            }
-            Ok(Some(Ok(f))) => f,
-        };
-        let Ok(chunk) = frame.into_data() else {
-            continue;
-        }; // trailers
-        out.body_bytes += chunk.len() as u64;
-        if out.body_bytes > limits.max_body {
-            out.error = Some(EntryError {
-                kind: ErrorKind::TooLarge,
-                message: format!(
-                    "body larger than {} bytes; stopped reading",
-                    limits.max_body
-                ),
-            });
-            break;
-        }
-        if let Some(d) = decoder.as_mut() {
-            if let Err(e) = d.write(&chunk) {
-                out.decoded_bytes = d.decoded();
-                out.error = Some(decode_error(e));
-                decoder = None;
-                if out
-                    .error
-                    .as_ref()
-                    .is_some_and(|e| e.kind == ErrorKind::TooLarge)
-                {
-                    break;
-                }
-            }
-        }
-    }
+    let complete = read_body(
+        &mut out,
+        &mut body,
+        &mut decoder,
+        deadline,
+        http.timeout,
+        limits,
+    )
+    .await;
     out.done_at = Some(Instant::now());
     match (decoder, complete && out.error.is_none()) {
         (Some(d), true) => match d.finish() {
@@ -280,6 +223,84 @@ pub(crate) async fn fetch(http: &Http, url: &Url, rt: ResourceType, limits: Body
     sent.lease
         .release(complete && out.error.is_none() && !closes);
     out
+}
+
+fn header_text(h: &HeaderMap, n: HeaderName) -> Option<String> {
+    h.get(n).and_then(|v| v.to_str().ok()).map(str::to_string)
+}
+
+/// Status and headers of a response into `out`; whether the server closes the connection.
+fn read_head(out: &mut Fetched, parts: &http::response::Parts) -> bool {
+    let text = |n| header_text(&parts.headers, n);
+    out.status = Some(parts.status.as_u16());
+    out.response_headers = header_list(&parts.headers);
+    out.mime_type = text(http::header::CONTENT_TYPE)
+        .map(|t| {
+            t.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .filter(|t| !t.is_empty());
+    out.content_encoding = text(http::header::CONTENT_ENCODING);
+    out.location = text(http::header::LOCATION);
+    text(http::header::CONNECTION).is_some_and(|c| c.eq_ignore_ascii_case("close"))
+}
+
+/// Streams a body to its end (true) or to an error, the deadline or a limit (false),
+/// counting bytes and feeding the decoder (dropped when it fails).
+async fn read_body(
+    out: &mut Fetched,
+    body: &mut hyper::body::Incoming,
+    decoder: &mut Option<Decoder>,
+    deadline: tokio::time::Instant,
+    timeout: std::time::Duration,
+    limits: BodyLimits,
+) -> bool {
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) => {
+                out.error = Some(timeout_error(timeout));
+                break;
+            }
+            Ok(None) => return true,
+            Ok(Some(Err(e))) => {
+                out.error = Some(hyper_err(&e, None).error);
+                break;
+            }
+            Ok(Some(Ok(f))) => f,
+        };
+        let Ok(chunk) = frame.into_data() else {
+            continue;
+        }; // trailers
+        out.body_bytes += chunk.len() as u64;
+        if out.body_bytes > limits.max_body {
+            out.error = Some(EntryError {
+                kind: ErrorKind::TooLarge,
+                message: format!(
+                    "body larger than {} bytes; stopped reading",
+                    limits.max_body
+                ),
+            });
+            break;
+        }
+        if let Some(d) = decoder.as_mut() {
+            if let Err(e) = d.write(&chunk) {
+                out.decoded_bytes = d.decoded();
+                out.error = Some(decode_error(e));
+                *decoder = None;
+                if out
+                    .error
+                    .as_ref()
+                    .is_some_and(|e| e.kind == ErrorKind::TooLarge)
+                {
+                    break;
+                }
+            }
+        }
+    }
+    false
 }
 
 fn header_list(h: &HeaderMap) -> Vec<(String, String)> {

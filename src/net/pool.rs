@@ -4,7 +4,7 @@
 //! connection of an origin is being opened, other requests to it wait to learn whether it is
 //! HTTP/2, so an HTTP/2 origin gets exactly one connection. Waiting for a slot is `blocked`.
 
-use super::conn::{Connector, IoStats, OpenTimings};
+use super::conn::{Connector, IoStats, Metered, OpenTimings, Opened, Stream};
 use crate::model::{EntryError, ErrorKind};
 use bytes::Bytes;
 use http_body_util::Empty;
@@ -257,42 +257,15 @@ impl Pool {
                 ));
             }
         };
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let record = ConnRecord {
-            id,
-            origin: url.origin().ascii_serialization(),
-            h2: opened.h2,
-            remote: opened.remote,
-            opened_at: ready_at,
-            timings: opened.timings,
-            requests: Arc::new(AtomicU64::new(0)),
-        };
-        self.records
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(record);
+        let id = self.record(url, &opened, ready_at);
         let open = Some(opened.timings);
+        let remote = opened.remote;
         let io = hyper_util::rt::TokioIo::new(opened.stream);
         if opened.h2 {
-            let (sender, conn) = http2::handshake(hyper_util::rt::TokioExecutor::new(), io)
+            let h2 = self
+                .start_h2(origin, id, io, remote, open)
                 .await
-                .map_err(|e| {
-                    (
-                        se(ErrorKind::Protocol, format!("HTTP/2 handshake: {e}"), open),
-                        false,
-                    )
-                })?;
-            tokio::spawn(conn);
-            let h2 = H2Conn {
-                id,
-                sender,
-                remote: opened.remote,
-            };
-            *origin.h2.lock().unwrap_or_else(|p| p.into_inner()) = Some(h2.clone());
-            // HTTP/2 multiplexes: requests to this origin no longer wait for a slot.
-            if !origin.unlimited.swap(true, Ordering::SeqCst) {
-                origin.slots.add_permits(Semaphore::MAX_PERMITS / 2);
-            }
+                .map_err(|e| (e, false))?;
             if let Some(mut g) = first_guard {
                 *g = true;
             }
@@ -320,7 +293,7 @@ impl Pool {
             id,
             sender,
             stats: opened.stats,
-            remote: opened.remote,
+            remote,
         };
         self.send_h1(url, headers, conn, origin, permit, false, ready_at, open)
             .await
@@ -330,6 +303,47 @@ impl Pool {
     /// A request on a shared HTTP/2 connection failed: when the connection went away (GOAWAY,
     /// closed, refused stream) the request was not processed, so it may be retried once on a
     /// new connection, as a browser does.
+    /// Notes a connection just opened; its id.
+    fn record(&self, url: &Url, opened: &Opened, opened_at: Instant) -> u64 {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let record = ConnRecord {
+            id,
+            origin: url.origin().ascii_serialization(),
+            h2: opened.h2,
+            remote: opened.remote,
+            opened_at,
+            timings: opened.timings,
+            requests: Arc::new(AtomicU64::new(0)),
+        };
+        self.records
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(record);
+        id
+    }
+
+    /// The HTTP/2 handshake on a new connection, which then serves the whole origin:
+    /// requests to it no longer wait for one of its HTTP/1.1 slots.
+    async fn start_h2(
+        &self,
+        origin: &Origin,
+        id: u64,
+        io: hyper_util::rt::TokioIo<Metered<Stream>>,
+        remote: std::net::SocketAddr,
+        open: Option<OpenTimings>,
+    ) -> Result<H2Conn, SendError> {
+        let (sender, conn) = http2::handshake(hyper_util::rt::TokioExecutor::new(), io)
+            .await
+            .map_err(|e| se(ErrorKind::Protocol, format!("HTTP/2 handshake: {e}"), open))?;
+        tokio::spawn(conn);
+        let h2 = H2Conn { id, sender, remote };
+        *origin.h2.lock().unwrap_or_else(|p| p.into_inner()) = Some(h2.clone());
+        if !origin.unlimited.swap(true, Ordering::SeqCst) {
+            origin.slots.add_permits(Semaphore::MAX_PERMITS / 2);
+        }
+        Ok(h2)
+    }
+
     fn h2_failed(&self, origin: &Origin, e: SendError) -> (SendError, bool) {
         let gone = e.error.kind == ErrorKind::Reset
             || e.error.message.to_ascii_lowercase().contains("refused");
