@@ -119,3 +119,69 @@ fn the_terminal_waterfall_fits_narrow_terminals() {
         }
     }
 }
+
+/// `pagecost compare` fits the terminal: at 72, 80, 120 and 200 columns no line of the report
+/// is wider than the screen, and each metric stays on one line of the metrics table (the
+/// richest set of columns that fits is chosen; the full set stays in JSON and Markdown).
+#[test]
+fn the_compare_report_fits_narrow_terminals() {
+    use pagecost::job::{self, Plan, Report};
+    let blog = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/compare/blog");
+    let adnet = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/compare/adnet");
+    let also = |host: &str| (host.to_string(), std::path::PathBuf::from(adnet));
+    let plan = job::ComparePlan {
+        a: format!("{blog}/index.html"),
+        b: Some(format!("{blog}/with-ads.html")),
+        block: vec![],
+        block_third_parties: false,
+        runs: 3,
+        warmup: false,
+        gates: vec![],
+        estimate: Some(pagecost::model::Profile::parse("3g").unwrap()),
+        serve_also: vec![
+            also("securepubads.g.doubleclick.net"),
+            also("tpc.googlesyndication.com"),
+        ],
+        budgets: None,
+        engine: Default::default(),
+        cfg: pagecost::AuditConfig::default(),
+        viewport: pagecost::Viewport::default(),
+    };
+    let report = job::run(Plan::Compare(Box::new(plan)), &pagecost::NoEvents).unwrap();
+    let Report::Compare(c) = &report else {
+        panic!("a compare report")
+    };
+    let metrics = c.comparison.metrics.len();
+    assert_eq!(metrics, 7, "5 measured and 2 estimated");
+    for width in [72u16, 80, 120, 200] {
+        let opts = pagecost::report::RenderOptions {
+            width: Some(width),
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        pagecost::report::render(&report, pagecost::report::Format::Table, &opts, &mut out)
+            .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        for line in text.lines() {
+            let n = line.chars().count();
+            assert!(n <= width as usize, "{width} columns: {n} wide: {line}");
+        }
+        let rows = text
+            .lines()
+            .skip_while(|l| !l.starts_with(" metric"))
+            .skip(2)
+            .take_while(|l| !l.starts_with('─'))
+            .count();
+        assert_eq!(
+            rows, metrics,
+            "{width} columns: one line per metric:\n{text}"
+        );
+        let only_b = text
+            .lines()
+            .skip_while(|l| !l.starts_with("only in B"))
+            .skip(4)
+            .take_while(|l| !l.starts_with('─'))
+            .count();
+        assert_eq!(only_b, 10, "{width} columns: one line per request:\n{text}");
+    }
+}

@@ -1,10 +1,10 @@
 //! Comparison output: a terminal report with bar charts that fits the terminal it is printed
 //! on, and Markdown for a PR comment.
 //!
-//! Widths: with no known width (a pipe) or 150 columns and more, every column; under 150 the
-//! spreads go; under 100 the p-value and effect fold into a short verdict, metric names
-//! shorten and URLs and hosts are cut in the middle, so each metric and each request stays
-//! on one line. The full set is always in the JSON and Markdown.
+//! Widths: with no known width (a pipe) every column; on a terminal the richest set of
+//! columns that fits (spreads go first, then the verdict's sentence becomes a word, then the
+//! p-value and effect fold into it), URLs and hosts cut in the middle, so each metric and
+//! each request stays on one line. The full set is always in the JSON and Markdown.
 
 use super::words::{self, amount};
 use super::{human_bytes, sanitize, shorten};
@@ -96,52 +96,109 @@ fn spread(m: &MetricDiff, s: &crate::stats::Summary) -> String {
     )
 }
 
+/// The columns of the metrics table, richest first; the first that fits the width is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Columns {
+    /// Spreads, p, effect and the verdict in words.
+    Full,
+    /// No spreads.
+    NoSpread,
+    /// Short labels, p, effect, the verdict in a word.
+    Compact,
+    /// Short labels, the verdict in a word with its p.
+    Narrow,
+    /// As narrow, without the ratio.
+    Tiny,
+}
+
+impl Columns {
+    fn header(self) -> Vec<&'static str> {
+        match self {
+            Columns::Full => vec![
+                "metric", "A median", "A spread", "B median", "B spread", "B - A", "B / A", "p",
+                "effect", "verdict",
+            ],
+            Columns::NoSpread => vec![
+                "metric", "A median", "B median", "B - A", "B / A", "p", "effect", "verdict",
+            ],
+            Columns::Compact => vec![
+                "metric", "A", "B", "B - A", "B / A", "p", "effect", "verdict",
+            ],
+            Columns::Narrow => vec!["metric", "A", "B", "B - A", "B / A", "verdict"],
+            Columns::Tiny => vec!["metric", "A", "B", "B - A", "verdict"],
+        }
+    }
+
+    fn row(self, m: &MetricDiff) -> Vec<String> {
+        let short = matches!(self, Columns::Compact | Columns::Narrow | Columns::Tiny);
+        let room = if short { Room::Narrow } else { Room::Wide };
+        let mut row = vec![metric_label(m, room), value(m.unit, m.a.median)];
+        if self == Columns::Full {
+            row.push(spread(m, &m.a));
+        }
+        row.push(value(m.unit, m.b.median));
+        if self == Columns::Full {
+            row.push(spread(m, &m.b));
+        }
+        row.push(signed(m.unit, m.diff));
+        if self != Columns::Tiny {
+            row.push(m.ratio.map_or_else(|| "-".into(), |r| format!("{r:.2}x")));
+        }
+        if !matches!(self, Columns::Narrow | Columns::Tiny) {
+            row.push(m.p.map_or_else(|| "-".into(), |p| format!("{p:.3}")));
+            row.push(m.effect.map(|e| e.as_str()).unwrap_or_default().to_string());
+        }
+        row.push(match self {
+            Columns::Full | Columns::NoSpread => m.verdict.to_string(),
+            Columns::Compact => words::short(&m.verdict, false),
+            Columns::Narrow | Columns::Tiny => words::short(&m.verdict, true),
+        });
+        row
+    }
+}
+
+/// Characters a table of these rows needs (a space each side of every cell, and a border).
+fn needed(header: &[&str], rows: &[Vec<String>]) -> usize {
+    (0..header.len())
+        .map(|c| {
+            let cells = rows.iter().map(|r| r[c].chars().count());
+            cells.chain([header[c].chars().count()]).max().unwrap_or(0) + 3
+        })
+        .sum::<usize>()
+        + 1
+}
+
 fn metrics_table(c: &Comparison, width: Option<u16>) -> String {
-    let room = Room::of(width);
+    let tiers = [
+        Columns::Full,
+        Columns::NoSpread,
+        Columns::Compact,
+        Columns::Narrow,
+        Columns::Tiny,
+    ];
+    let fits = |cols: &Columns| {
+        let rows: Vec<Vec<String>> = c.metrics.iter().map(|m| cols.row(m)).collect();
+        width.is_none_or(|w| needed(&cols.header(), &rows) <= usize::from(w))
+    };
+    let cols = tiers.into_iter().find(fits).unwrap_or(Columns::Tiny);
     let mut t = table(width);
-    let wide = room == Room::Wide;
-    let mut header = vec!["metric", "A median"];
-    if wide {
-        header.push("A spread");
-    }
-    header.push("B median");
-    if wide {
-        header.push("B spread");
-    }
-    header.extend(["B - A", "B / A"]);
-    match room {
-        Room::Narrow => header.push("verdict"),
-        _ => header.extend(["p", "effect", "verdict"]),
-    }
-    t.set_header(header);
+    t.set_header(cols.header());
     for m in &c.metrics {
-        let mut row = vec![
-            Cell::new(metric_label(m, room)),
-            right(value(m.unit, m.a.median)),
-        ];
-        if room == Room::Wide {
-            row.push(right(spread(m, &m.a)));
-        }
-        row.push(right(value(m.unit, m.b.median)));
-        if room == Room::Wide {
-            row.push(right(spread(m, &m.b)));
-        }
-        row.push(right(signed(m.unit, m.diff)));
-        row.push(right(
-            m.ratio.map_or_else(|| "-".into(), |r| format!("{r:.2}x")),
-        ));
-        if room == Room::Narrow {
-            row.push(Cell::new(words::short(&m.verdict)));
-        } else {
-            row.push(right(m.p.map_or_else(|| "-".into(), |p| format!("{p:.3}"))));
-            row.push(Cell::new(m.effect.map(|e| e.as_str()).unwrap_or_default()));
-            row.push(Cell::new(m.verdict.to_string()));
-        }
-        t.add_row(row);
+        let row = cols.row(m);
+        let cells = row.into_iter().enumerate().map(|(i, v)| {
+            let is_text = i == 0 || (i + 1 == cols.header().len()) || cols.header()[i] == "effect";
+            if is_text {
+                Cell::new(v)
+            } else {
+                right(v)
+            }
+        });
+        t.add_row(cells.collect::<Vec<_>>());
     }
     let mut o = format!("\n{t}\n");
+    let short = matches!(cols, Columns::Compact | Columns::Narrow | Columns::Tiny);
     if let Some(p) = c.metrics.iter().find_map(|m| m.key.estimated_on.as_ref()) {
-        if room == Room::Narrow {
+        if short {
             o.push_str(&format!("~: estimated on {p}\n"));
         }
     }
@@ -227,41 +284,53 @@ fn requests(title: &str, r: &[RequestDiff], both: bool, width: Option<u16>) -> S
         return String::new();
     }
     let total: i64 = r.iter().map(|x| x.b_bytes as i64 - x.a_bytes as i64).sum();
-    let mut t = table(width);
+    let mut sorted: Vec<&RequestDiff> = r.iter().collect();
+    sorted.sort_by_key(|x| std::cmp::Reverse((x.b_bytes as i64 - x.a_bytes as i64).abs()));
+    // Every column but the URL, as text; the URL gets the room left.
+    let entity_max = if Room::of(width) == Room::Narrow {
+        16
+    } else {
+        32
+    };
+    let rows: Vec<Vec<String>> = sorted
+        .iter()
+        .map(|x| {
+            let entity = sanitize(x.entity.as_deref().unwrap_or_default());
+            let mut row = vec![x.resource_type.to_string(), shorten(&entity, entity_max)];
+            if both {
+                row.push(human_bytes(x.a_bytes));
+                row.push(human_bytes(x.b_bytes));
+            }
+            let delta = x.b_bytes as f64 - x.a_bytes as f64;
+            row.push(
+                signed(Unit::Bytes, delta)
+                    .trim_start_matches('+')
+                    .to_string(),
+            );
+            row
+        })
+        .collect();
     let mut header = vec!["url", "type", "entity"];
     header.extend(if both {
         vec!["A", "B", "B - A"]
     } else {
         vec!["bytes"]
     });
-    t.set_header(header);
-    let mut sorted: Vec<&RequestDiff> = r.iter().collect();
-    sorted.sort_by_key(|x| std::cmp::Reverse((x.b_bytes as i64 - x.a_bytes as i64).abs()));
-    let entity_max = text_room(width, 60).min(24);
-    let longest_entity = sorted
-        .iter()
-        .map(|x| {
-            x.entity
-                .as_deref()
-                .map_or(0, |e| e.chars().count().min(entity_max))
+    let others: usize = (1..header.len())
+        .map(|c| {
+            let cells = rows.iter().map(|row| row[c - 1].chars().count());
+            cells.chain([header[c].len()]).max().unwrap_or(0) + 3
         })
-        .max()
-        .unwrap_or(0);
-    let url_max = text_room(width, 26 + longest_entity + if both { 22 } else { 0 });
-    for x in &sorted {
-        let entity = x.entity.as_deref().unwrap_or_default();
-        let mut row = vec![
-            Cell::new(shorten(&sanitize(&x.key), url_max)),
-            Cell::new(x.resource_type),
-            Cell::new(shorten(&sanitize(entity), entity_max)),
-        ];
-        if both {
-            row.push(right(human_bytes(x.a_bytes)));
-            row.push(right(human_bytes(x.b_bytes)));
+        .sum();
+    let url_max = text_room(width, others + 4);
+    let mut t = table(width);
+    t.set_header(header);
+    for (x, row) in sorted.iter().zip(rows) {
+        let mut cells = vec![Cell::new(shorten(&sanitize(&x.key), url_max))];
+        for (i, v) in row.into_iter().enumerate() {
+            cells.push(if i >= 2 { right(v) } else { Cell::new(v) });
         }
-        let delta = x.b_bytes as f64 - x.a_bytes as f64;
-        row.push(right(signed(Unit::Bytes, delta).trim_start_matches('+')));
-        t.add_row(row);
+        t.add_row(cells);
     }
     format!(
         "\n{title}: {} requests, {}\n{t}\n",

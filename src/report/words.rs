@@ -69,13 +69,17 @@ impl serde::Serialize for Verdict {
     }
 }
 
-/// A verdict in a few words, for narrow tables: `slower, p=0.008`, `fewer, always`,
-/// `same, p=0.700`.
-pub fn short(v: &Verdict) -> String {
-    let p = |p: Option<f64>| p.map_or_else(|| "always".to_string(), |p| format!("p={p:.3}"));
+/// A verdict in a word, for narrow tables, with its p-value when `with_p`: `slower,
+/// p=0.008`, `fewer, always`, `same, p=0.700`.
+pub fn short(v: &Verdict, with_p: bool) -> String {
+    let p = |p: Option<f64>| match (with_p, p) {
+        (false, _) => String::new(),
+        (true, Some(p)) => format!(", p={p:.3}"),
+        (true, None) => ", always".to_string(),
+    };
     match *v {
-        Verdict::Same { p: Some(x) } => format!("same, p={x:.3}"),
-        Verdict::Same { p: None } => "same".into(),
+        Verdict::Same { p: Some(x) } if with_p => format!("same, p={x:.3}"),
+        Verdict::Same { .. } => "same".into(),
         Verdict::Differs {
             unit, diff, p: pv, ..
         } => {
@@ -88,7 +92,7 @@ pub fn short(v: &Verdict) -> String {
                 (Unit::Count, true) => "fewer",
                 (Unit::Count, false) => "more",
             };
-            format!("{word}, {}", p(pv))
+            format!("{word}{}", p(pv))
         }
     }
 }
