@@ -297,7 +297,7 @@ fn pick_page<'a>(
         .map_or(&[], Vec::as_slice);
     if pages.is_empty() {
         if page.is_some_and(|p| p > 1) {
-            return Err(bad(path, "the HAR has no pages; --page cannot pick one"));
+            return Err(bad(path, "the HAR has no pages to pick from"));
         }
         return Ok((None, None));
     }
