@@ -12,7 +12,7 @@ use crate::stats::{
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Significance level for "significant".
+/// The default significance level for "significant".
 pub const ALPHA: f64 = 0.05;
 /// Bootstrap resamples for the confidence interval.
 pub const BOOTSTRAP_ROUNDS: usize = 2000;
@@ -104,7 +104,7 @@ pub struct MetricDiff {
     pub effect: Option<Effect>,
     /// Bootstrap 95 % confidence interval of `median(B) - median(A)`.
     pub ci95: Option<(f64, f64)>,
-    /// Whether the difference is real: p below [`ALPHA`], or, for sizes and counts, both
+    /// Whether the difference is real: p below the significance level, or, for sizes and counts, both
     /// variants constant over their runs and different (a deterministic difference).
     pub significant: bool,
     /// The finding.
@@ -144,6 +144,8 @@ pub struct Comparison {
     pub a: String,
     /// B's target.
     pub b: String,
+    /// The significance level the tests were judged at.
+    pub alpha: f64,
     /// Successful runs of each.
     pub runs: (usize, usize),
     /// Runs that failed, per variant, with why.
@@ -194,7 +196,7 @@ fn index(l: &Load) -> BTreeMap<String, &Entry> {
 }
 
 /// One metric of both sides; `None` when a side never measured it.
-pub fn metric_diff(metric: Metric, a: &Runs, b: &Runs) -> Option<MetricDiff> {
+pub fn metric_diff(metric: Metric, a: &Runs, b: &Runs, alpha: f64) -> Option<MetricDiff> {
     let (va, vb) = (values(metric, &a.runs), values(metric, &b.runs));
     let (sa, sb) = (Summary::of(&va)?, Summary::of(&vb)?);
     let diff = sb.median - sa.median;
@@ -206,7 +208,7 @@ pub fn metric_diff(metric: Metric, a: &Runs, b: &Runs) -> Option<MetricDiff> {
         (diff != 0.0, None)
     } else {
         let p = mw.map(|m| m.p);
-        (p.is_some_and(|p| p < ALPHA) && diff != 0.0, p)
+        (p.is_some_and(|p| p < alpha) && diff != 0.0, p)
     };
     let verdict = if significant {
         Verdict::Differs {
@@ -311,17 +313,18 @@ fn failures(r: &Runs) -> Vec<String> {
         .collect()
 }
 
-/// Compares two sets of runs.
-pub fn compare(a: &Runs, b: &Runs) -> Comparison {
+/// Compares two sets of runs; a difference is significant when p < `alpha`.
+pub fn compare(a: &Runs, b: &Runs, alpha: f64) -> Comparison {
     let metrics = Metric::ALL
         .into_iter()
-        .filter_map(|m| metric_diff(m, a, b))
+        .filter_map(|m| metric_diff(m, a, b, alpha))
         .collect();
     let (la, lb) = (a.median(), b.median());
     let (only_in_a, only_in_b, changed) = request_diffs(la, lb);
     Comparison {
         a: a.target.clone(),
         b: b.target.clone(),
+        alpha,
         runs: (a.runs.len(), b.runs.len()),
         failed_runs: (failures(a), failures(b)),
         metrics,

@@ -45,6 +45,8 @@ pub enum Setting {
     VariantB,
     /// A regression gate.
     Gate,
+    /// The significance level.
+    Alpha,
     /// The pattern links' URLs must match.
     LinkUrl,
     /// The pattern links' texts must match.
@@ -74,6 +76,7 @@ impl Setting {
             Setting::ServeAlso => "served folder",
             Setting::VariantB => "variant B",
             Setting::Gate => "regression gate",
+            Setting::Alpha => "significance level",
             Setting::LinkUrl => "URL pattern",
             Setting::LinkText => "text pattern",
             Setting::LinkExclude => "exclude pattern",

@@ -181,6 +181,25 @@ fn exact_p(n1: usize, n2: usize, u: f64) -> f64 {
     (tail / total).min(1.0)
 }
 
+/// The smallest two-sided p-value a Mann-Whitney test of samples of `n1` and `n2` values can
+/// give (complete separation, no ties): `2 / C(n1 + n2, n1)`. When it is not below the
+/// significance level, no difference can ever be significant.
+pub fn min_p(n1: usize, n2: usize) -> f64 {
+    if n1 == 0 || n2 == 0 {
+        return 1.0;
+    }
+    // C(n1 + n2, n1) as a float, built so that it never overflows for run counts.
+    let k = n1.min(n2);
+    let c = (1..=k).fold(1.0, |acc, i| acc * (n1 + n2 - k + i) as f64 / i as f64);
+    (2.0 / c).min(1.0)
+}
+
+/// The fewest runs per side (with `other` runs on the other side, or as many when `None`)
+/// for which a difference can be significant at `alpha`; `None` past 1,000.
+pub fn runs_needed(alpha: f64, other: Option<usize>) -> Option<usize> {
+    (1..=1000).find(|n| min_p(*n, other.unwrap_or(*n)) < alpha)
+}
+
 /// Standard normal CDF (Abramowitz and Stegun 7.1.26 through erf; error below 1.5e-7).
 pub fn normal_cdf(z: f64) -> f64 {
     let x = z / std::f64::consts::SQRT_2;

@@ -174,6 +174,42 @@ fn runs_judge_sizes_on_every_run_and_timings_on_the_median() {
     assert_eq!(line(&v, "timings.fully-loaded")["runs"], 3);
 }
 
+/// Timings are noisy: a timing budget is judged on the median run (one slow run of three
+/// passes, two fail), while sizes and counts must hold in every run. The page answers its
+/// runs in turn: fast or 400 ms late.
+#[test]
+fn timing_budgets_are_judged_on_the_median_run() {
+    let slow = || Route::html("<p>hi").delayed(std::time::Duration::from_millis(400));
+    let fast = || Route::html("<p>hi");
+    for (runs, want_code, want_failing) in [
+        (vec![fast(), slow(), fast()], 0, 1),
+        (vec![slow(), fast(), slow()], 1, 2),
+    ] {
+        let s = TestServer::start_seq(vec![("/", runs)]);
+        let url = s.url("/");
+        let args = [
+            "audit",
+            &url,
+            "--runs",
+            "3",
+            "--no-warmup",
+            "--max-time",
+            "200ms",
+        ];
+        let (code, v) = budget_json(&args[1..]);
+        let l = line(&v, "timings.fully-loaded");
+        assert_eq!(code, want_code, "{l}");
+        assert_eq!(l["failing_runs"], want_failing, "{l}");
+        assert_eq!(l["status"], if want_code == 0 { "pass" } else { "fail" });
+        let median = l["actual"].as_f64().unwrap();
+        assert_eq!(
+            median < 200.0,
+            want_code == 0,
+            "the median run is judged: {l}"
+        );
+    }
+}
+
 #[test]
 fn junit_output_is_valid_xml_with_one_case_per_line() {
     let (code, out, _) = pagecost(&[

@@ -316,3 +316,118 @@ fn blocked_requests_are_not_broken_for_the_budget_of_b() {
     assert_eq!(code, 0, "{}", c["budget_b"]);
     assert_eq!(c["budget_b"]["lines"][0]["actual"], 0.0);
 }
+
+/// Two pages on one server, answering their loads in turn from `a` and `b` (delays in ms).
+fn timed_pair(a: &[u64], b: &[u64]) -> TestServer {
+    let page = |ms: &[u64]| {
+        ms.iter()
+            .map(|d| Route::html("<p>hi").delayed(std::time::Duration::from_millis(*d)))
+            .collect::<Vec<_>>()
+    };
+    TestServer::start_seq(vec![("/a.html", page(a)), ("/b.html", page(b))])
+}
+
+fn gate_run(s: &TestServer, runs: &str, gate: &str) -> (i32, String) {
+    let (a, b) = (s.url("/a.html"), s.url("/b.html"));
+    let args = [
+        "compare",
+        &a,
+        &b,
+        "--runs",
+        runs,
+        "--no-warmup",
+        "--fail-if",
+        gate,
+        "--format",
+        "json",
+    ];
+    let (code, _, err) = pagecost(&args);
+    (code, err)
+}
+
+/// A timing gate trips only when B is over the threshold and the difference is significant:
+/// B 80 ms slower in all 5 runs trips it (exact p = 0.008); B slower in the median but not
+/// consistently (runs of 0 and 80 ms on both sides) passes, saying it was over but not
+/// significant.
+#[test]
+fn timing_gates_trip_when_over_and_significant_and_pass_when_only_over() {
+    let s = timed_pair(&[0, 0, 0, 0, 0], &[80, 80, 80, 80, 80]);
+    let (code, err) = gate_run(&s, "5", "fully_loaded>+20ms");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("fully_loaded>+20ms: tripped"), "{err}");
+
+    let s = timed_pair(&[0, 80, 0, 0, 80], &[80, 0, 80, 80, 0]);
+    let (code, err) = gate_run(&s, "5", "fully_loaded>+20ms");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("over the threshold but not significant"),
+        "{err}"
+    );
+}
+
+/// With 3 runs a side, the smallest two-sided p-value of the test is 0.1: a timing gate
+/// could never trip at 0.05. It is refused before anything loads, with the runs it needs;
+/// a higher --alpha makes 3 runs enough.
+#[test]
+fn a_timing_gate_that_cannot_reach_significance_is_refused() {
+    let s = timed_pair(&[0], &[80]);
+    let (code, err) = gate_run(&s, "3", "fully_loaded>+1ms");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--fail-if fully_loaded>+1ms"), "{err}");
+    assert!(err.contains("smallest p-value is 0.100"), "{err}");
+    assert!(err.contains("at least 4 runs per variant"), "{err}");
+    assert!(s.paths().is_empty(), "nothing loaded: {:?}", s.paths());
+    // Sizes and counts need no test: a byte gate works with any number of runs.
+    let (code, err) = gate_run(&s, "1", "bytes>+10%");
+    assert_eq!(code, 0, "{err}");
+    let (a, b) = (s.url("/a.html"), s.url("/b.html"));
+    let args = [
+        "compare",
+        &a,
+        &b,
+        "--runs",
+        "3",
+        "--alpha",
+        "0.2",
+        "--fail-if",
+        "fully_loaded>+1ms",
+    ];
+    let (code, _, err) = pagecost(&args);
+    assert!(code == 0 || code == 1, "{err}");
+    let (code, _, err) = pagecost(&["compare", &a, &b, "--alpha", "1.5"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--alpha 1.5: must be more than 0 and less than 1"),
+        "{err}"
+    );
+}
+
+/// Runs are counterbalanced (A B, B A, A B, B A): a server that is slow for whichever page
+/// loads second in a pair slows A and B alike, so the position effect cancels in the
+/// medians instead of landing on B. The order is in the JSON.
+#[test]
+fn counterbalanced_order_cancels_a_position_effect() {
+    let slow_second =
+        || Route::html("<p>hi").slow_when_second(std::time::Duration::from_millis(60));
+    let s = TestServer::start(vec![("/a.html", slow_second()), ("/b.html", slow_second())]);
+    let (a, b) = (s.url("/a.html"), s.url("/b.html"));
+    let (code, c, _) = compare_json(&[a, b, "--runs".into(), "6".into(), "--no-warmup".into()]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        c["order"],
+        serde_json::json!(["AB", "BA", "AB", "BA", "AB", "BA"])
+    );
+    let m = metric(&c, "fully_loaded_ms");
+    assert_eq!(m["significant"], false, "{m}");
+    let (ma, mb) = (
+        m["a"]["median"].as_f64().unwrap(),
+        m["b"]["median"].as_f64().unwrap(),
+    );
+    assert!(
+        (ma - mb).abs() < 40.0,
+        "medians {ma} and {mb} should not differ by the 60 ms"
+    );
+    // The server does slow the second of each pair: in A's runs, half are slow.
+    let slow_runs = m["a"]["max"].as_f64().unwrap() - m["a"]["min"].as_f64().unwrap();
+    assert!(slow_runs > 50.0, "the position effect is real: {m}");
+}

@@ -137,6 +137,7 @@ fn the_compare_report_fits_narrow_terminals() {
         runs: 3,
         warmup: false,
         gates: vec![],
+        alpha: pagecost::compare::ALPHA,
         estimate: Some(pagecost::model::Profile::parse("3g").unwrap()),
         serve_also: vec![
             also("securepubads.g.doubleclick.net"),

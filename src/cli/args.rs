@@ -131,6 +131,11 @@ pub struct CompareArgs {
     #[arg(long, value_name = "GATE")]
     pub fail_if: Vec<String>,
 
+    /// Significance level: a difference is significant when its p-value is below it. A
+    /// timing gate that cannot reach it with --runs is refused before anything loads.
+    #[arg(long, value_name = "P", default_value_t = pagecost::compare::ALPHA)]
+    pub alpha: f64,
+
     /// Also compare the loads estimated on a network profile (see audit --estimate).
     #[arg(long, value_name = "NAME", value_parser = Profile::parse)]
     pub estimate: Option<Profile>,

@@ -134,6 +134,7 @@ fn flag(s: Setting) -> &'static str {
         Setting::Crawl => "--crawl",
         Setting::ServeAlso => "--serve-also",
         Setting::Gate => "--fail-if",
+        Setting::Alpha => "--alpha",
         Setting::LinkUrl => "--match",
         Setting::LinkText => "--text",
         Setting::LinkExclude => "--exclude",

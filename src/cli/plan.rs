@@ -158,6 +158,7 @@ pub fn compare(a: CompareArgs) -> anyhow::Result<Command> {
             .map(|p| pagecost::party::BlockRule::parse(p))
             .collect::<Result<_, _>>()?,
         block_third_parties: a.block_third_parties,
+        alpha: a.alpha,
         a: a.a,
         b: a.b,
         runs: a.runs as usize,

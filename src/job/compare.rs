@@ -33,6 +33,8 @@ pub struct ComparePlan {
     pub warmup: bool,
     /// Regression gates.
     pub gates: Vec<Gate>,
+    /// Significance level (0.05 by default).
+    pub alpha: f64,
     /// Also compare the loads estimated on this profile.
     pub estimate: Option<Profile>,
     /// Folders served as other hosts for both variants (HOST, DIR).
@@ -58,6 +60,10 @@ pub struct CompareReport {
     pub budget_b: Option<budget::Verdict>,
     /// The comparison.
     pub comparison: Comparison,
+    /// Which variant loaded first in each round: `AB`, then `BA`, and so on (ABBA), so that
+    /// an effect of position (a warm cache, a server's clean-up of the previous load) falls
+    /// on both variants alike.
+    pub order: Vec<Order>,
     /// Each gate judged.
     #[serde(skip)]
     pub gates: Vec<GateCheck>,
@@ -81,7 +87,72 @@ impl CompareReport {
     }
 }
 
+/// The order of a round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Order {
+    /// A, then B.
+    AB,
+    /// B, then A.
+    BA,
+}
+
+impl Order {
+    /// Round `r` (0-based) of a counterbalanced sequence: AB BA AB BA ...
+    pub fn of_round(r: usize) -> Order {
+        if r % 2 == 0 {
+            Order::AB
+        } else {
+            Order::BA
+        }
+    }
+
+    /// The sides' indices (0: A, 1: B) in load order.
+    fn sides(self) -> [usize; 2] {
+        match self {
+            Order::AB => [0, 1],
+            Order::BA => [1, 0],
+        }
+    }
+}
+
 impl ComparePlan {
+    /// Refuses a gate on a timing that cannot trip: with `runs` per variant the smallest
+    /// p-value a test can give is not below the significance level. A recording has one run.
+    fn check_power(&self, a: &Target, b: &Target) -> Result<()> {
+        if !(self.alpha > 0.0 && self.alpha < 1.0) {
+            let why = "must be more than 0 and less than 1";
+            return Err(Error::setting(Setting::Alpha, self.alpha.to_string(), why));
+        }
+        let runs = |t: &Target| {
+            if matches!(t, Target::Har { .. }) {
+                1
+            } else {
+                self.runs.max(1)
+            }
+        };
+        let (na, nb) = (runs(a), runs(b));
+        let smallest = crate::stats::min_p(na, nb);
+        let Some(g) = self.gates.iter().find(|g| g.metric.is_timing()) else {
+            return Ok(());
+        };
+        if smallest < self.alpha {
+            return Ok(());
+        }
+        // A recording stays one run whatever --runs says; only the other side can grow.
+        let recording = matches!(a, Target::Har { .. }) || matches!(b, Target::Har { .. });
+        let need = crate::stats::runs_needed(self.alpha, recording.then_some(1));
+        let advice = need.map_or_else(
+            || "no number of runs can reach it".to_string(),
+            |n| format!("it takes at least {n} runs per variant"),
+        );
+        let why = format!(
+            "with {na} and {nb} runs a difference in a timing can never be significant at alpha \
+             {} (the smallest p-value is {smallest:.3}); {advice}",
+            self.alpha
+        );
+        Err(Error::setting(Setting::Gate, &g.text, why))
+    }
+
     /// B's settings: A's with the blocking.
     fn cfg_b(&self) -> AuditConfig {
         let mut cfg = self.cfg.clone();
@@ -111,13 +182,15 @@ impl ComparePlan {
 /// Runs a comparison.
 pub async fn run(plan: ComparePlan, events: &dyn EventSink) -> Result<CompareReport> {
     let (ta, tb) = plan.targets()?;
+    plan.check_power(&ta, &tb)?;
     let cfg_b = plan.cfg_b();
     let sa = Source::open(&ta, plan.engine, &plan.serve_also).await?;
     let sb = Source::open(&tb, plan.engine, &plan.serve_also).await?;
     let (ra, rb) = interleaved([(&sa, &plan.cfg), (&sb, &cfg_b)], &plan, events).await?;
-    let mut cmp = compare(&ra, &rb);
+    let mut cmp = compare(&ra, &rb, plan.alpha);
     if let Some(profile) = &plan.estimate {
-        cmp.metrics.extend(estimated_metrics(&ra, &rb, profile));
+        cmp.metrics
+            .extend(estimated_metrics(&ra, &rb, profile, plan.alpha));
     }
     let budget_b = plan.budgets.as_ref().map(|b| {
         let loads: Vec<&Load> = rb.runs.iter().collect();
@@ -128,6 +201,7 @@ pub async fn run(plan: ComparePlan, events: &dyn EventSink) -> Result<CompareRep
         budget_name: plan.budgets.as_ref().map(|b| b.name.clone()),
         block_applies_to_b: plan.b.is_some()
             && (!plan.block.is_empty() || plan.block_third_parties),
+        order: (0..plan.runs.max(1)).map(Order::of_round).collect(),
         a: ra,
         b: rb,
         budget_b,
@@ -136,7 +210,7 @@ pub async fn run(plan: ComparePlan, events: &dyn EventSink) -> Result<CompareRep
 }
 
 /// The timing metrics of both variants' loads estimated on a profile.
-fn estimated_metrics(a: &Runs, b: &Runs, profile: &Profile) -> Vec<MetricDiff> {
+fn estimated_metrics(a: &Runs, b: &Runs, profile: &Profile, alpha: f64) -> Vec<MetricDiff> {
     let est = |r: &Runs| {
         let loads = r
             .runs
@@ -145,7 +219,7 @@ fn estimated_metrics(a: &Runs, b: &Runs, profile: &Profile) -> Vec<MetricDiff> {
             .collect();
         Runs::new(r.target.clone(), r.warmup, loads, Vec::new()).expect("as many as measured")
     };
-    compare(&est(a), &est(b))
+    compare(&est(a), &est(b), alpha)
         .metrics
         .into_iter()
         .filter(|m| m.key.metric.is_timing())
@@ -159,9 +233,9 @@ fn estimated_metrics(a: &Runs, b: &Runs, profile: &Profile) -> Vec<MetricDiff> {
         .collect()
 }
 
-/// Loads two sources interleaved, A B A B ..., after one uncounted warm-up load of each
-/// (unless `warmup` is off). A recording is its one load. Runs that fail are kept as
-/// failures; an error only when every run of a side failed.
+/// Loads two sources interleaved and counterbalanced, A B, B A, A B ... ([`Order`]), after
+/// one uncounted warm-up load of each (unless `warmup` is off). A recording is its one load.
+/// Runs that fail are kept as failures; an error only when every run of a side failed.
 async fn interleaved(
     sides: [(&Source, &AuditConfig); 2],
     plan: &ComparePlan,
@@ -178,7 +252,8 @@ async fn interleaved(
     let mut failed: [Vec<FailedRun>; 2] = Default::default();
     let mut last_err: [Option<Error>; 2] = [None, None];
     for run in 0..plan.runs.max(1) {
-        for (i, (s, cfg)) in sides.iter().enumerate() {
+        for i in Order::of_round(run).sides() {
+            let (s, cfg) = sides[i];
             if run > 0 && !s.repeatable() {
                 continue;
             }

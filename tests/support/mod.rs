@@ -41,6 +41,9 @@ pub struct Route {
     pub body: Vec<u8>,
     pub delay: Duration,
     pub action: Action,
+    /// Requests to routes with this set are counted together: every second one (the 2nd,
+    /// 4th ...) is delayed by it. A position effect: whatever loads second in a pair is slow.
+    pub second_delay: Option<Duration>,
 }
 
 impl Route {
@@ -51,6 +54,7 @@ impl Route {
             body: body.into(),
             delay: Duration::ZERO,
             action: Action::Respond,
+            second_delay: None,
         }
     }
     pub fn html(body: &str) -> Route {
@@ -69,6 +73,10 @@ impl Route {
         let mut r = Route::status(status);
         r.headers.push(("Location".into(), location.into()));
         r
+    }
+    pub fn slow_when_second(mut self, d: Duration) -> Route {
+        self.second_delay = Some(d);
+        self
     }
     pub fn delayed(mut self, d: Duration) -> Route {
         self.delay = d;
@@ -196,22 +204,27 @@ fn serve(
         }
         let n = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         max.fetch_max(n, Ordering::SeqCst);
-        let nth = {
+        let paired = |p: &str| routes.get(p).is_some_and(|r| r[0].second_delay.is_some());
+        let (nth, pair_position) = {
             let mut seen = seen.lock().unwrap();
             let nth = seen.iter().filter(|s| s.path == path).count();
+            let pair_position = seen.iter().filter(|s| paired(&s.path)).count() % 2;
             seen.push(Seen {
                 path: path.clone(),
                 method: method.clone(),
                 headers,
                 at: std::time::Instant::now(),
             });
-            nth
+            (nth, pair_position)
         };
         let route = routes
             .get(&path)
             .map(|rs| rs[nth.min(rs.len() - 1)].clone())
             .unwrap_or_else(|| Route::status(404));
         std::thread::sleep(route.delay);
+        if let (Some(d), 1) = (route.second_delay, pair_position) {
+            std::thread::sleep(d);
+        }
         let keep = match route.action {
             Action::Hang => {
                 std::thread::sleep(Duration::from_secs(3600));
