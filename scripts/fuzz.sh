@@ -3,15 +3,31 @@
 # cargo-fuzz needs nightly flags, which RUSTC_BOOTSTRAP=1 allows.
 # usage: scripts/fuzz.sh [SECONDS_PER_TARGET=60] [TARGET ...]
 # Needs: cargo install cargo-fuzz --locked. Crashes land in fuzz/artifacts/TARGET/.
+# Exits non-zero when a target does not build or finds a crash (its output is shown), and,
+# under CI (CI=true), when cargo-fuzz is missing.
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 secs=${1:-60}
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(html_extract css_parse srcset budget_parse har_import)
-command -v cargo-fuzz >/dev/null || { echo "cargo-fuzz not installed (cargo install cargo-fuzz --locked): skipped"; exit 0; }
+if ! command -v cargo-fuzz >/dev/null; then
+  echo "cargo-fuzz is not installed (cargo install cargo-fuzz --locked)" >&2
+  [ "${CI:-}" = "true" ] && exit 1
+  echo "fuzzing skipped" >&2
+  exit 0
+fi
+failed=0
 for t in "${targets[@]}"; do
   echo "== $t ($secs s)"
-  RUSTC_BOOTSTRAP=1 cargo fuzz run -O "$t" -- -max_total_time="$secs" -rss_limit_mb=4096 2>&1 \
-    | grep -E "^#[0-9]+.*(DONE|pulse)|Done|ERROR|panicked|SUMMARY" | tail -3 || true
+  log=$(mktemp)
+  if RUSTC_BOOTSTRAP=1 cargo fuzz run -O "$t" -- -max_total_time="$secs" -rss_limit_mb=4096 >"$log" 2>&1; then
+    grep -E "^#[0-9]+.*(DONE|pulse)|Done" "$log" | tail -1 || true
+  else
+    echo "!! $t failed: a build error or a crash (artifacts in fuzz/artifacts/$t/)" >&2
+    tail -40 "$log" >&2
+    failed=1
+  fi
+  rm -f "$log"
 done
+exit $failed
