@@ -40,6 +40,54 @@ fn kind(load: &Value, suffix: &str) -> String {
         .to_string()
 }
 
+/// Chromium requests an image whose URL is over 64 KiB long; hyper's request line cannot
+/// hold it. Such a URL is an entry with the error kind `url_too_long`, never a panicked
+/// task, and the rest of the page loads.
+#[test]
+fn a_url_longer_than_the_http_client_can_send_is_an_entry_not_a_panic() {
+    let long = format!("/{}.png", "a".repeat(70_000));
+    let s = with_fault(&format!("<img src={long}>"), Route::status(404));
+    let load = audit_fault(&s, &[], Duration::from_secs(20));
+    let e = entry(&load, ".png");
+    let e = if e["url"].as_str().unwrap().len() > 70_000 {
+        e
+    } else {
+        entries(&load)
+            .iter()
+            .find(|e| e["url"].as_str().unwrap().len() > 70_000)
+            .expect("the long URL is an entry")
+    };
+    assert_eq!(e["error"]["kind"], "url_too_long", "{}", e["error"]);
+    assert!(e["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("cannot be sent"));
+    assert!(!s.paths().iter().any(|p| p.len() > 70_000), "never sent");
+}
+
+/// Chromium renders a page whose response has 300 header lines (it limits the head's
+/// bytes, 256 KiB, not the number of lines); so does pagecost. A head over 256 KiB is a
+/// protocol error of that request only.
+#[test]
+fn responses_with_hundreds_of_header_lines_load_as_in_a_browser() {
+    let mut many = Route::html("<img src=/ok.png><img src=/fault>");
+    for i in 0..300 {
+        many = many.header(&format!("X-Header-{i}"), "value");
+    }
+    let mut huge = Route::ok("image/png", OK);
+    for i in 0..300 {
+        huge = huge.header(&format!("X-Big-{i}"), &"v".repeat(1000));
+    }
+    let s = TestServer::start(vec![
+        ("/", many),
+        ("/fault", huge),
+        ("/ok.png", Route::ok("image/png", OK)),
+    ]);
+    let load = audit_fault(&s, &[], Duration::from_secs(20));
+    assert_eq!(entries(&load)[0]["status"], 200);
+    assert_eq!(kind(&load, "/fault"), "protocol");
+}
+
 #[test]
 fn a_refused_connection_is_a_connect_entry() {
     let closed = support::closed_port();

@@ -162,6 +162,9 @@ pub enum ErrorKind {
     Aborted,
     /// The request was not made: a `--block` pattern matched it.
     Blocked,
+    /// The request was not made: its URL is longer than the HTTP client can send (64 KiB of
+    /// path and query; a browser sends up to 2 MB).
+    UrlTooLong,
     /// Anything else.
     Other,
 }
@@ -184,6 +187,7 @@ impl ErrorKind {
             ErrorKind::UnsupportedScheme => "unsupported_scheme",
             ErrorKind::Aborted => "aborted",
             ErrorKind::Blocked => "blocked",
+            ErrorKind::UrlTooLong => "url_too_long",
             ErrorKind::Other => "other",
         }
     }

@@ -115,6 +115,30 @@ pub(crate) struct SendError {
     pub open: Option<OpenTimings>,
 }
 
+/// Most header lines a response may have. Browsers count none, only bytes; hyper's default
+/// of 100 failed pages Chromium renders.
+pub const MAX_RESPONSE_HEADERS: usize = 4096;
+/// Largest response head (status line and headers), as Chromium's 256 KiB.
+pub const MAX_RESPONSE_HEAD_BYTES: usize = 256 * 1024;
+
+/// Refuses a URL the HTTP stack cannot put in a request line (hyper's limit is 65,534 bytes
+/// of request target), so that no reference can panic a request task.
+fn check_sendable(url: &Url) -> Result<(), SendError> {
+    for target in [url.as_str(), path_and_query(url).as_str()] {
+        if let Err(e) = target.parse::<http::Uri>() {
+            let len = target.len();
+            let kind = if len > 65_534 {
+                ErrorKind::UrlTooLong
+            } else {
+                ErrorKind::Other
+            };
+            let why = format!("the URL ({len} bytes) cannot be sent by the HTTP client: {e}");
+            return Err(se(kind, why, None));
+        }
+    }
+    Ok(())
+}
+
 fn se(kind: ErrorKind, message: impl Into<String>, open: Option<OpenTimings>) -> SendError {
     SendError {
         error: EntryError {
@@ -171,6 +195,7 @@ impl Pool {
         url: &Url,
         headers: &http::HeaderMap,
     ) -> Result<Sent, SendError> {
+        check_sendable(url)?;
         let origin = self.origin(url);
         // A reused HTTP/1.1 connection the server closed meanwhile fails at once; a browser
         // retries such a request on a new connection, and so do we (once).
@@ -278,16 +303,21 @@ impl Pool {
         if let Some(mut g) = first_guard {
             *g = true;
         }
-        let (sender, conn) = http1::handshake(io).await.map_err(|e| {
-            (
-                se(
-                    ErrorKind::Protocol,
-                    format!("HTTP/1.1 handshake: {e}"),
-                    open,
-                ),
-                false,
-            )
-        })?;
+        let (sender, conn) = http1::Builder::new()
+            .max_headers(MAX_RESPONSE_HEADERS)
+            .max_header_size(MAX_RESPONSE_HEAD_BYTES)
+            .handshake(io)
+            .await
+            .map_err(|e| {
+                (
+                    se(
+                        ErrorKind::Protocol,
+                        format!("HTTP/1.1 handshake: {e}"),
+                        open,
+                    ),
+                    false,
+                )
+            })?;
         tokio::spawn(conn);
         let conn = H1Conn {
             id,
@@ -332,7 +362,9 @@ impl Pool {
         remote: std::net::SocketAddr,
         open: Option<OpenTimings>,
     ) -> Result<H2Conn, SendError> {
-        let (sender, conn) = http2::handshake(hyper_util::rt::TokioExecutor::new(), io)
+        let (sender, conn) = http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+            .max_header_list_size(MAX_RESPONSE_HEAD_BYTES as u32)
+            .handshake(io)
             .await
             .map_err(|e| se(ErrorKind::Protocol, format!("HTTP/2 handshake: {e}"), open))?;
         tokio::spawn(conn);

@@ -379,6 +379,9 @@ pub fn entry<'a>(load: &'a serde_json::Value, suffix: &str) -> &'a serde_json::V
 /// that is a failure naming it; elsewhere the test says it skipped.
 pub fn missing(what: &str) {
     let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-    assert!(!ci, "{what} is missing; under CI no test may skip (see .ci/run)");
+    assert!(
+        !ci,
+        "{what} is missing; under CI no test may skip (see .ci/run)"
+    );
     eprintln!("{what} is missing: skipped");
 }
