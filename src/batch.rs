@@ -29,7 +29,9 @@ pub struct PageResult {
 
 /// Reads a list of targets: one per line, blank lines and `#` comments ignored.
 pub fn read_list(text: &str) -> Vec<String> {
-    text.lines()
+    // A byte order mark (Windows editors write one) is not part of the first URL.
+    text.trim_start_matches('\u{feff}')
+        .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .map(str::to_string)

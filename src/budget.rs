@@ -284,6 +284,9 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<Budget>> {
     let root: Value = serde_json::from_str(text)
         .map_err(|e| r.err("(document)", &format!("invalid JSON: {e}")))?;
     let items = match &root {
+        Value::Array(a) if a.is_empty() => {
+            return Err(r.err("(document)", "holds no budget (an empty array)"))
+        }
         Value::Array(a) => a.as_slice(),
         _ => return Err(r.err("(document)", "expected an array of budgets")),
     };

@@ -378,7 +378,8 @@ pub fn import(text: &str, path: &str, page: Option<usize>) -> Result<Load> {
     }
     if unknown_size > 0 {
         notes.push(format!(
-            "{unknown_size} entries have no size in the HAR (counted as 0 bytes)"
+            "{unknown_size} entries have no size in the HAR (-1): their bytes are unknown and \
+             left out of the totals"
         ));
     }
     let on_load = page_obj
@@ -670,6 +671,7 @@ fn import_entry(
         request_headers: headers_of(req.get("headers")),
         response_headers: headers_of(resp.get("headers")),
         party: pc.and_then(|p| serde_json::from_value(p.get("party")?.clone()).ok()),
+        size_unknown: decoded.is_none(),
     };
     Ok((entry, transfer.is_some()))
 }

@@ -9,6 +9,17 @@ use crate::model::Load;
 use std::path::{Path, PathBuf};
 use url::Url;
 
+/// A target as it can be shown in a message: invisible characters (a byte order mark, a
+/// zero-width space, control characters) escaped, so the reader sees what is wrong.
+fn visible(s: &str) -> String {
+    let invisible = |c: char| c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{feff}');
+    if s.chars().any(invisible) {
+        s.escape_debug().to_string()
+    } else {
+        s.to_string()
+    }
+}
+
 /// An audit target.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Target {
@@ -36,7 +47,7 @@ impl Target {
     /// Reads a target as given on the command line.
     pub fn parse(s: &str) -> Result<Target> {
         let invalid = |reason: &str| Error::InvalidTarget {
-            target: s.to_string(),
+            target: visible(s),
             reason: reason.to_string(),
         };
         if s.trim().is_empty() {

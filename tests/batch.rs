@@ -255,3 +255,36 @@ fn the_summary_flags_a_page_whose_document_is_an_error() {
     assert!(line("/gone").contains("document HTTP 404"), "{out}");
     assert!(line("/").trim_end().ends_with("ok"), "{out}");
 }
+
+/// A list saved by a Windows editor starts with a byte order mark: it is not part of the
+/// first URL. A target with an invisible character is named with it escaped.
+#[test]
+fn a_list_with_a_byte_order_mark_reads_its_first_url() {
+    let s = TestServer::start(vec![("/", Route::html("<p>hi"))]);
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("urls.txt");
+    std::fs::write(
+        &list,
+        format!("\u{feff}{}\n\u{200b}missing.html\n", s.url("/")),
+    )
+    .unwrap();
+    let (code, out, err) = pagecost(&[
+        "audit",
+        "--input-file",
+        list.to_str().unwrap(),
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(code, 2, "the second line is bad: {err}");
+    let pages: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(pages[0]["target"], s.url("/"));
+    assert!(pages[0]["load"].is_object(), "{}", pages[0]);
+    let e = pages[1]["error"].as_str().unwrap();
+    assert!(
+        e.contains("\\u{200b}"),
+        "the invisible character is shown: {e}"
+    );
+}

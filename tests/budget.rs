@@ -317,3 +317,18 @@ fn budget_init_writes_a_budget_the_page_passes_today() {
     let (code, v) = budget_json(&[SITE, "--budget", f.to_str().unwrap()]);
     assert_eq!(code, 0, "{}", v["budget"]);
 }
+
+/// A budget file that is an empty array holds no budget: a usage error (exit 2) naming the
+/// file, not a silent pass.
+#[test]
+fn an_empty_budget_file_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("budget.json");
+    std::fs::write(&f, "[]").unwrap();
+    let (code, _, err) = pagecost(&["audit", SITE, "--budget", f.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("budget.json") && err.contains("holds no budget"),
+        "{err}"
+    );
+}

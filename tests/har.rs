@@ -6,7 +6,7 @@ mod support;
 
 use serde_json::Value;
 use std::path::Path;
-use support::{audit_json, pagecost, Route, TestServer};
+use support::{audit_json, entries, pagecost, Route, TestServer};
 
 const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/har");
 
@@ -361,4 +361,41 @@ fn one_load_exported_and_imported_is_the_same_load() {
         assert_eq!(a, b, "entry {}", a.url);
     }
     assert_eq!(back, load);
+}
+
+/// HAR 1.2 says -1 is "not available": a browser export with `bodySize: -1` and
+/// `content.size: -1` (and no `_transferSize`) has entries of unknown size, never empty nor
+/// broken; the table says "unknown" and a note counts them.
+#[test]
+fn har_sizes_of_minus_one_are_unknown_not_empty() {
+    let entry = |url: &str, mime: &str| {
+        serde_json::json!({
+            "startedDateTime": "2026-11-01T10:00:00.000Z", "time": 12.0,
+            "request": {"method": "GET", "url": url, "headers": []},
+            "response": {"status": 200, "httpVersion": "HTTP/1.1", "headers": [],
+                "content": {"size": -1, "mimeType": mime}, "bodySize": -1, "headersSize": -1},
+            "timings": {"send": 1, "wait": 10, "receive": 1}
+        })
+    };
+    let har = serde_json::json!({"log": {"version": "1.2", "creator": {"name": "x", "version": "1"},
+        "entries": [entry("https://a.test/", "text/html"), entry("https://a.test/s.css", "text/css")]}});
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("unknown.har");
+    std::fs::write(&path, har.to_string()).unwrap();
+    let p = path.to_str().unwrap();
+    let load = audit_json(&[p]);
+    for e in entries(&load) {
+        assert_eq!(e["size_unknown"], true, "{e}");
+    }
+    assert_eq!(load["totals"]["empty"], 0);
+    assert!(
+        load["notes"].to_string().contains("2 entries have no size"),
+        "{}",
+        load["notes"]
+    );
+    let (code, _, err) = pagecost(&["audit", p, "--no-broken", "-q"]);
+    assert_eq!(code, 0, "nothing is broken: {err}");
+    let (_, table, _) = pagecost(&["audit", p, "-q"]);
+    assert!(table.contains("unknown"), "{table}");
+    assert!(!table.contains("empty stylesheet"), "{table}");
 }

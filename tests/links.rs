@@ -309,3 +309,66 @@ fn retry_after_is_honoured() {
         times[1] - times[0]
     );
 }
+
+/// OWASP's advice against CSV injection: link texts and titles from a page that start with
+/// `=`, `+`, `-` or `@` are written with a leading `'`, so a spreadsheet shows them as text
+/// instead of running them as formulas.
+#[test]
+fn csv_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("p.html");
+    let html = r#"<a href="/a" title="+1 555">=HYPERLINK("http://evil.test","x")</a>
+<a href="/b">@SUM(A1)</a><a href="/c">-2+3</a><a href="/d">plain</a>"#;
+    std::fs::write(&page, html).unwrap();
+    let p = page.to_str().unwrap();
+    let (code, out, err) = pagecost(&["links", p, "--format", "csv", "--base", "https://x.test/"]);
+    assert_eq!(code, 0, "{err}");
+    let mut rows = csv::Reader::from_reader(out.as_bytes());
+    let texts: Vec<(String, String)> = rows
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[1].to_string(), r[2].to_string())
+        })
+        .collect();
+    assert_eq!(texts[0].0, "'=HYPERLINK(\"http://evil.test\",\"x\")");
+    assert_eq!(texts[0].1, "'+1 555");
+    assert_eq!(texts[1].0, "'@SUM(A1)");
+    assert_eq!(texts[2].0, "'-2+3");
+    assert_eq!(texts[3].0, "plain");
+}
+
+/// Many servers answer HEAD with 403 or 404 and GET with 200 (as a browser would see the
+/// link): a link is broken only when GET fails too.
+#[test]
+fn a_link_whose_server_refuses_head_is_checked_with_get() {
+    let s = TestServer::start_seq(vec![
+        (
+            "/",
+            vec![Route::html(
+                "<a href=/h403>a</a><a href=/h404>b</a><a href=/gone>c</a>",
+            )],
+        ),
+        ("/h403", vec![Route::status(403), Route::html("ok")]),
+        ("/h404", vec![Route::status(404), Route::html("ok")]),
+        ("/gone", vec![Route::status(404)]),
+    ]);
+    let (code, out, err) = pagecost(&["links", &s.url("/"), "--check", "--format", "json"]);
+    assert_eq!(code, 1, "one link is really broken: {err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let outcome = |suffix: &str| {
+        let l = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["url"].as_str().unwrap().ends_with(suffix))
+            .unwrap();
+        (
+            l["check"]["outcome"].as_str().unwrap().to_string(),
+            l["check"]["method"].as_str().unwrap().to_string(),
+        )
+    };
+    assert_eq!(outcome("/h403"), ("ok".into(), "GET".into()));
+    assert_eq!(outcome("/h404"), ("ok".into(), "GET".into()));
+    assert_eq!(outcome("/gone").0, "broken");
+}

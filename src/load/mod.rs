@@ -332,6 +332,7 @@ impl<'a> Engine<'a> {
             request_headers: Vec::new(),
             response_headers: Vec::new(),
             party: None,
+            size_unknown: false,
         }
     }
 

@@ -295,6 +295,10 @@ pub struct Entry {
     /// First or third party, entity and category.
     #[serde(default)]
     pub party: Option<Party>,
+    /// The source did not record the body's size (a HAR's `-1`): the byte figures are 0
+    /// placeholders, shown as unknown, and the entry is never called empty.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub size_unknown: bool,
 }
 
 /// Who a request goes to, relative to the page.
@@ -341,7 +345,8 @@ impl Entry {
     /// Whether the response was a success whose body is empty although content was expected
     /// (the 0-byte stylesheet that ships unnoticed).
     pub fn empty(&self) -> bool {
-        self.error.is_none()
+        !self.size_unknown
+            && self.error.is_none()
             && self
                 .status
                 .is_some_and(|s| (200..300).contains(&s) && s != 204)
@@ -384,6 +389,15 @@ impl Entry {
     /// The host of the URL (with port when not the default).
     pub fn host(&self) -> String {
         super::urls::host_port(&self.url).unwrap_or_else(|| "(none)".to_string())
+    }
+
+    /// The transferred size in words (`12.0 kB`), or `unknown` when it was not recorded.
+    pub fn size_text(&self, human: impl Fn(u64) -> String) -> String {
+        if self.size_unknown {
+            "unknown".into()
+        } else {
+            human(self.transfer_bytes)
+        }
     }
 
     /// End of the request, from load start.

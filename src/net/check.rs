@@ -1,4 +1,4 @@
-//! `links --check`: request each link (HEAD, then GET when HEAD is refused), follow redirects
+//! `links --check`: request each link (HEAD, then GET when HEAD fails), follow redirects
 //! hop by hop, retry connection errors and 429/500/502/503/504 with exponential backoff
 //! (honouring `Retry-After`, capped), concurrently under a per-host limit.
 
@@ -189,8 +189,10 @@ async fn follow(
     loop {
         let mut method = reqwest::Method::HEAD;
         let mut resp = http.request(method.clone(), url.as_str()).send().await;
+        // Many servers refuse HEAD (403, 404, 405, 501 ...) and answer GET: any failure of
+        // HEAD but a rate limit (retried as it is) is asked again with GET, as lychee does.
         let refused = match &resp {
-            Ok(x) => matches!(x.status().as_u16(), 405 | 501) || x.status().as_u16() == 400,
+            Ok(x) => x.status().as_u16() >= 400 && x.status().as_u16() != 429,
             Err(e) => !e.is_timeout() && !e.is_connect(),
         };
         if refused {

@@ -284,7 +284,7 @@ fn waterfall(l: &Load, id: &str, scale_ms: f64) -> String {
             e.resource_type,
             esc(&super::shorten(&url, 44)),
             LABEL - 10.0,
-            esc(&human_bytes(e.transfer_bytes))
+            esc(&e.size_text(human_bytes))
         );
         let mut x = LABEL + e.started_ms * scale;
         let t = &e.timings_ms;
@@ -358,7 +358,7 @@ fn tooltip(l: &Load, e: &Entry, status: &str) -> String {
         p("send", t.send_ms),
         p("wait", t.wait_ms),
         p("receive", t.receive_ms),
-        human_bytes(e.transfer_bytes),
+        e.size_text(human_bytes),
         human_bytes(e.decoded_bytes),
         e.http_version.as_deref().map(|v| format!(" · {v}")).unwrap_or_default(),
         l.referenced_at(e),

@@ -108,9 +108,19 @@ pub fn csv(links: &[Link], checks: Option<&[CheckResult]>) -> String {
                 c.error.clone().unwrap_or_default(),
             ]);
         }
-        let _ = w.write_record(&rec);
+        let _ = w.write_record(rec.iter().map(|c| inert(c)));
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// A cell a spreadsheet will not run as a formula (OWASP's CSV injection advice): text from a
+/// page that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`.
+fn inert(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
+    }
 }
 
 fn md_escape(s: &str) -> String {

@@ -495,7 +495,7 @@ fn waterfall(load: &Load, opts: TableOptions) -> String {
                 human_ms(e.started_ms),
                 e.status_label(),
                 if compact { short_type(kind) } else { kind }.to_string(),
-                human_bytes(e.transfer_bytes),
+                e.size_text(human_bytes),
                 human_ms(e.duration_ms),
             ]
         })
