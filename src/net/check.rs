@@ -163,7 +163,7 @@ async fn check_one(http: &reqwest::Client, link: &Link, cfg: &CheckConfig) -> Ch
         last = r;
         last.attempts = attempts;
         let transient = match last.status {
-            Some(s) => matches!(s, 429 | 500 | 502 | 503 | 504),
+            Some(s) => transient_status(s),
             None => last.outcome == Outcome::Broken,
         };
         if !transient || attempt == cfg.retries {
@@ -177,6 +177,11 @@ async fn check_one(http: &reqwest::Client, link: &Link, cfg: &CheckConfig) -> Ch
 }
 
 /// Follows one URL's redirects; returns the result and a `Retry-After` to honour.
+/// A status worth retrying after a wait: rate limited, or a server error that passes.
+fn transient_status(s: u16) -> bool {
+    matches!(s, 429 | 500 | 502 | 503 | 504)
+}
+
 async fn follow(
     http: &reqwest::Client,
     start: &Url,
@@ -190,9 +195,10 @@ async fn follow(
         let mut method = reqwest::Method::HEAD;
         let mut resp = http.request(method.clone(), url.as_str()).send().await;
         // Many servers refuse HEAD (403, 404, 405, 501 ...) and answer GET: any failure of
-        // HEAD but a rate limit (retried as it is) is asked again with GET, as lychee does.
+        // HEAD is asked again with GET, as lychee does, but a transient one (429, 503 ...),
+        // which is retried as it is after a backoff.
         let refused = match &resp {
-            Ok(x) => x.status().as_u16() >= 400 && x.status().as_u16() != 429,
+            Ok(x) => x.status().as_u16() >= 400 && !transient_status(x.status().as_u16()),
             Err(e) => !e.is_timeout() && !e.is_connect(),
         };
         if refused {
