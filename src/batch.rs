@@ -65,10 +65,11 @@ pub async fn audit_all(
     });
     for (i, t) in targets.iter().enumerate() {
         let (t, cfg, vp, sem) = (t.clone(), cfg.clone(), *vp, Arc::clone(&sem));
+        let engine = engine.clone();
         set.spawn(async move {
             let _permit = sem.acquire_owned().await.expect("never closed");
             let r = match Target::parse(&t) {
-                Ok(target) => match Source::open(&target, engine, &[]).await {
+                Ok(target) => match Source::open(&target, &engine, &[]).await {
                     Ok(s) => s.load(&cfg, &vp, &NoEvents).await,
                     Err(e) => Err(e),
                 },

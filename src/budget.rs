@@ -269,6 +269,28 @@ impl Reader<'_> {
     }
 }
 
+/// The keys a budget may have.
+const BUDGET_KEYS: [&str; 6] = [
+    "path",
+    "options",
+    "resourceSizes",
+    "resourceCounts",
+    "timings",
+    "pagecost",
+];
+
+impl Reader<'_> {
+    fn known_keys(&self, o: &serde_json::Map<String, Value>, p: &str) -> Result<()> {
+        match o.keys().find(|k| !BUDGET_KEYS.contains(&k.as_str())) {
+            Some(key) => Err(self.err(
+                &format!("{p}.{key}"),
+                &format!("unknown key (valid: {})", BUDGET_KEYS.join(", ")),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
 fn did_you_mean(close: &[&str]) -> String {
     if close.is_empty() {
         String::new()
@@ -300,23 +322,7 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<Budget>> {
     for (i, item) in items.iter().enumerate() {
         let p = format!("[{i}]");
         let o = r.obj(item, &p)?;
-        for key in o.keys() {
-            if ![
-                "path",
-                "options",
-                "resourceSizes",
-                "resourceCounts",
-                "timings",
-                "pagecost",
-            ]
-            .contains(&key.as_str())
-            {
-                return Err(r.err(
-                    &format!("{p}.{key}"),
-                    "unknown key (valid: path, options, resourceSizes, resourceCounts, timings, pagecost)",
-                ));
-            }
-        }
+        r.known_keys(o, &p)?;
         let mut b = Budget {
             path: o
                 .get("path")

@@ -672,6 +672,7 @@ fn import_entry(
         response_headers: headers_of(resp.get("headers")),
         party: pc.and_then(|p| serde_json::from_value(p.get("party")?.clone()).ok()),
         size_unknown: decoded.is_none(),
+        after_load: false,
     };
     Ok((entry, transfer.is_some()))
 }

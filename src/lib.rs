@@ -18,6 +18,8 @@
 //! `Load`; an [`Error`] means the audit itself could not run.
 
 pub mod batch;
+#[cfg(feature = "browser")]
+pub mod browser;
 pub mod budget;
 pub mod compare;
 pub mod config;

@@ -16,11 +16,18 @@ use std::path::PathBuf;
 use url::Url;
 
 /// Which engine loads pages that are not recordings.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Engine {
     /// No browser: HTML and CSS parsed, requests made as a browser would (the default).
     #[default]
     Static,
+    /// Headless Chromium: what scripts request too. `browser`: the executable, else found
+    /// by [`crate::browser::find`].
+    #[cfg(feature = "browser")]
+    Chromium {
+        /// The browser to run.
+        browser: Option<PathBuf>,
+    },
 }
 
 /// A target made loadable.
@@ -33,6 +40,9 @@ enum Kind {
     Static(Prepared),
     /// Read from a HAR file: its one recorded load.
     Har { path: PathBuf, page: Option<usize> },
+    /// Loaded by a headless browser (a local folder is served while the source lives).
+    #[cfg(feature = "browser")]
+    Browser(Prepared, PathBuf),
 }
 
 impl Source {
@@ -40,27 +50,41 @@ impl Source {
     /// folders as other hosts) for as long as the source lives.
     pub async fn open(
         target: &Target,
-        _engine: Engine,
+        engine: &Engine,
         also: &[(String, PathBuf)],
     ) -> Result<Source> {
-        let kind = match target {
-            Target::Har { path, page } => Kind::Har {
-                path: path.clone(),
-                page: *page,
-            },
-            _ => {
-                let mut p = prepare(target).await?;
-                serve_also(&mut p, also).await?;
-                Kind::Static(p)
-            }
+        if let Target::Har { path, page } = target {
+            let (path, page) = (path.clone(), *page);
+            return Ok(Source {
+                kind: Kind::Har { path, page },
+            });
+        }
+        #[cfg(feature = "browser")]
+        let exe = match engine {
+            Engine::Chromium { browser } => Some(crate::browser::find(browser.as_deref())?),
+            Engine::Static => None,
         };
-        Ok(Source { kind })
+        #[cfg(not(feature = "browser"))]
+        let _ = engine;
+        let mut p = prepare(target).await?;
+        serve_also(&mut p, also).await?;
+        #[cfg(feature = "browser")]
+        if let Some(exe) = exe {
+            return Ok(Source {
+                kind: Kind::Browser(p, exe),
+            });
+        }
+        Ok(Source {
+            kind: Kind::Static(p),
+        })
     }
 
     /// What reports call it: the URL loaded, or the HAR file.
     pub fn name(&self) -> String {
         match &self.kind {
             Kind::Static(p) => p.url.to_string(),
+            #[cfg(feature = "browser")]
+            Kind::Browser(p, _) => p.url.to_string(),
             Kind::Har { path, .. } => path.display().to_string(),
         }
     }
@@ -69,13 +93,15 @@ impl Source {
     pub fn url(&self) -> Option<&Url> {
         match &self.kind {
             Kind::Static(p) => Some(&p.url),
+            #[cfg(feature = "browser")]
+            Kind::Browser(p, _) => Some(&p.url),
             Kind::Har { .. } => None,
         }
     }
 
     /// Whether loading again measures again (a recording is one load, whatever the runs).
     pub fn repeatable(&self) -> bool {
-        matches!(self.kind, Kind::Static(_))
+        !matches!(self.kind, Kind::Har { .. })
     }
 
     /// One load.
@@ -87,6 +113,13 @@ impl Source {
     ) -> Result<Load> {
         let mut load = match &self.kind {
             Kind::Static(p) => p.load(cfg, vp, events).await?,
+            #[cfg(feature = "browser")]
+            Kind::Browser(p, exe) => {
+                let cfg = p.config(cfg);
+                let mut l = crate::browser::load(&p.url, exe, &cfg, vp, events).await?;
+                p.annotate(&mut l);
+                l
+            }
             Kind::Har { path, page } => crate::har::read(path, *page)?,
         };
         load.finalize(&cfg.first_party);
@@ -102,7 +135,7 @@ pub async fn audit(
     vp: &Viewport,
     events: &dyn EventSink,
 ) -> Result<Load> {
-    Source::open(target, Engine::Static, &[])
+    Source::open(target, &Engine::Static, &[])
         .await?
         .load(cfg, vp, events)
         .await

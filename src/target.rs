@@ -137,22 +137,32 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    /// Loads the page once.
+    /// Loads the page once with the static engine.
     pub async fn load(
         &self,
         cfg: &AuditConfig,
         vp: &Viewport,
         events: &dyn EventSink,
     ) -> Result<Load> {
+        let mut load = crate::load::load(&self.url, &self.config(cfg), vp, events).await?;
+        self.annotate(&mut load);
+        Ok(load)
+    }
+
+    /// The settings with the folders served as other hosts.
+    pub fn config(&self, cfg: &AuditConfig) -> AuditConfig {
         let mut cfg = cfg.clone();
         cfg.connect_to
             .extend(self.also.iter().map(|(_, c)| c.clone()));
-        let mut load = crate::load::load(&self.url, &cfg, vp, events).await?;
+        cfg
+    }
+
+    /// Notes where a local page was served, and the folder behind it.
+    pub fn annotate(&self, load: &mut Load) {
         if let Some(n) = &self.note {
             load.notes.insert(0, n.clone());
         }
         load.local = self.local.clone();
-        Ok(load)
     }
 }
 

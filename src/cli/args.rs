@@ -381,8 +381,28 @@ pub struct BudgetArgs {
     pub no_broken: bool,
 }
 
+/// How pages are loaded.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    /// No browser: fast, no JavaScript (what the HTML and CSS request).
+    Static,
+    /// Headless Chromium: what scripts request too.
+    #[cfg(feature = "browser")]
+    Chromium,
+}
+
 #[derive(Args, Debug)]
 pub struct NetArgs {
+    /// The engine that loads pages: static (no browser) or chromium (headless Chromium).
+    #[arg(long, value_enum, default_value_t = EngineArg::Static)]
+    pub engine: EngineArg,
+
+    /// With --engine chromium: the browser to run [default: $CHROME, else chromium,
+    /// chromium-browser or google-chrome on PATH].
+    #[cfg(feature = "browser")]
+    #[arg(long, value_name = "PATH")]
+    pub browser: Option<PathBuf>,
+
     /// Per-request timeout, e.g. 30s, 500ms [default: 30s].
     #[arg(long, value_name = "DURATION", value_parser = units::parse_duration)]
     pub timeout: Option<Duration>,

@@ -10,17 +10,13 @@ use pagecost::report::{Format, RenderOptions};
 use pagecost::Viewport;
 use std::path::PathBuf;
 
-/// A command ready to run: the plan, and how to show its report.
+/// A command ready to run: the plan, and how to show its report (to `output`, else stdout;
+/// `quiet`: no progress, fewer notices; width and colour are set from the terminal).
 pub struct Command {
-    /// What to do.
     pub plan: Plan,
-    /// Report format.
     pub format: Format,
-    /// Where the report goes (stdout when `None`).
     pub output: Option<PathBuf>,
-    /// No progress and fewer notices.
     pub quiet: bool,
-    /// Rendering options other than the width and colour (set by the terminal).
     pub render: RenderOptions,
 }
 
@@ -92,6 +88,17 @@ pub fn config(n: &NetArgs) -> pagecost::Result<(AuditConfig, Viewport)> {
     Ok((c, vp))
 }
 
+/// The engine from `--engine` and `--browser`.
+fn engine(n: &NetArgs) -> pagecost::Engine {
+    match n.engine {
+        EngineArg::Static => pagecost::Engine::Static,
+        #[cfg(feature = "browser")]
+        EngineArg::Chromium => pagecost::Engine::Chromium {
+            browser: n.browser.clone(),
+        },
+    }
+}
+
 fn budgets(b: &BudgetArgs) -> pagecost::Result<Option<pagecost::budget::Budgets>> {
     let quick = pagecost::budget::quick(
         b.max_bytes,
@@ -122,7 +129,7 @@ pub fn audit(a: AuditArgs) -> anyhow::Result<Command> {
         page: a.page,
         estimate: a.estimate,
         budgets: budgets(&a.budget)?,
-        engine: Default::default(),
+        engine: engine(&a.net),
         cfg,
         viewport,
     };
@@ -170,7 +177,7 @@ pub fn compare(a: CompareArgs) -> anyhow::Result<Command> {
             .map(|s| serve_also(s))
             .collect::<anyhow::Result<_>>()?,
         budgets: budgets(&a.budget)?,
-        engine: Default::default(),
+        engine: engine(&a.net),
         cfg,
         viewport,
     };
@@ -237,7 +244,7 @@ pub fn budget_init(a: BudgetInitArgs) -> anyhow::Result<Command> {
     let plan = job::BudgetInitPlan {
         target: a.target,
         margin: a.margin,
-        engine: Default::default(),
+        engine: engine(&a.net),
         cfg,
         viewport,
     };

@@ -27,19 +27,18 @@ impl Progress {
             bar.set_style(style("{spinner} {pos}/{len} requests {wide_msg}"));
             bar
         });
+        let (failed, jobs) = Default::default();
         Progress {
             bar,
             quiet,
-            failed: AtomicUsize::new(0),
-            jobs: AtomicUsize::new(0),
+            failed,
+            jobs,
         }
     }
 
     /// Removes the bar before the report is printed.
     pub fn finish(&self) {
-        if let Some(b) = &self.bar {
-            b.finish_and_clear();
-        }
+        self.bar.as_ref().inspect(|b| b.finish_and_clear());
     }
 
     fn finished(&self, b: &ProgressBar, url: &str, done: usize, failed: bool) {

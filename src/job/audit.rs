@@ -222,7 +222,7 @@ async fn one(
         _ => {}
     }
     plan.cfg.cancel = Some(cancel.clone());
-    let source = Source::open(&target, plan.engine, &[]).await?;
+    let source = Source::open(&target, &plan.engine, &[]).await?;
     let interrupted = |e: Error| {
         if cancel.is_cancelled() {
             Error::Interrupted(Box::new(e))
@@ -305,7 +305,7 @@ async fn batch(
         &targets,
         &plan.cfg,
         &plan.viewport,
-        plan.engine,
+        plan.engine.clone(),
         plan.jobs,
         events,
     )
@@ -349,7 +349,7 @@ async fn crawl(
         let why = format!("{start} is a HAR, a recorded load; crawl a URL or a folder");
         return Err(Error::setting(Setting::Crawl, c.depth.to_string(), why));
     }
-    let source = Source::open(&target, plan.engine, &[]).await?;
+    let source = Source::open(&target, &plan.engine, &[]).await?;
     let url = source.url().expect("a page that loads has a URL").clone();
     if let Target::File { root, .. } | Target::Dir(root) = &target {
         events.event(Event::Notice(format!(

@@ -87,7 +87,7 @@ pub async fn run(plan: BudgetInitPlan) -> Result<BudgetFile> {
         });
     }
     let target = Target::parse(&plan.target)?;
-    let source = Source::open(&target, plan.engine, &[]).await?;
+    let source = Source::open(&target, &plan.engine, &[]).await?;
     let load = source.load(&plan.cfg, &plan.viewport, &NoEvents).await?;
     Ok(budget_of(&load, 1.0 + plan.margin / 100.0))
 }

@@ -184,8 +184,8 @@ pub async fn run(plan: ComparePlan, events: &dyn EventSink) -> Result<CompareRep
     let (ta, tb) = plan.targets()?;
     plan.check_power(&ta, &tb)?;
     let cfg_b = plan.cfg_b();
-    let sa = Source::open(&ta, plan.engine, &plan.serve_also).await?;
-    let sb = Source::open(&tb, plan.engine, &plan.serve_also).await?;
+    let sa = Source::open(&ta, &plan.engine, &plan.serve_also).await?;
+    let sb = Source::open(&tb, &plan.engine, &plan.serve_also).await?;
     let (ra, rb) = interleaved([(&sa, &plan.cfg), (&sb, &cfg_b)], &plan, events).await?;
     let mut cmp = compare(&ra, &rb, plan.alpha);
     if let Some(profile) = &plan.estimate {

@@ -87,6 +87,21 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .map_err(|e| Error::Client(format!("cannot start the async runtime: {e}")))
 }
 
+/// `serve`: a folder read-only on loopback `port` (0: any) until Ctrl-C; `ready` is told
+/// where once it listens.
+pub fn serve(
+    dir: &std::path::Path,
+    port: u16,
+    ready: impl FnOnce(std::net::SocketAddr),
+) -> Result<()> {
+    runtime()?.block_on(async {
+        let server = crate::net::serve::serve_dir_on(dir, port).await?;
+        ready(server.addr());
+        let _ = tokio::signal::ctrl_c().await;
+        Ok(())
+    })
+}
+
 /// Runs a plan to its report. Progress goes to `events`.
 pub fn run(plan: Plan, events: &dyn EventSink) -> Result<Report> {
     let rt = runtime()?;

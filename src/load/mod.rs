@@ -333,6 +333,7 @@ impl<'a> Engine<'a> {
             response_headers: Vec::new(),
             party: None,
             size_unknown: false,
+            after_load: false,
         }
     }
 
@@ -674,6 +675,7 @@ impl<'a> Engine<'a> {
                 viewport: format!("{}x{}", self.vp.width, self.vp.height),
                 dpr: self.vp.dpr,
                 throttle: self.cfg.throttle.clone(),
+                browser: None,
             },
             document_ttfb_ms: self.document_ttfb_ms,
             fully_loaded_ms: 0.0,

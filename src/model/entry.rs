@@ -299,6 +299,9 @@ pub struct Entry {
     /// placeholders, shown as unknown, and the entry is never called empty.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub size_unknown: bool,
+    /// It started after the page's load event (a browser load: beacons, lazy ads).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub after_load: bool,
 }
 
 /// Who a request goes to, relative to the page.

@@ -82,6 +82,9 @@ pub struct LoadSettings {
     /// Network profile applied while loading, if any.
     #[serde(default)]
     pub throttle: Option<Profile>,
+    /// The browser that loaded the page (`chromium`); absent for the static engine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub browser: Option<String>,
 }
 
 /// One connection the load opened.

@@ -87,6 +87,13 @@ fn status(code: StatusCode, msg: &'static str) -> Resp {
 }
 
 async fn handle(req: Request<hyper::body::Incoming>, root: &Path) -> Resp {
+    // A page's beacons and pings POST to the server: taken (the body is not read, nothing
+    // is written) and answered 204, as an analytics endpoint does.
+    if req.method() == Method::POST {
+        let mut r = Response::new(FileBody::text(""));
+        *r.status_mut() = StatusCode::NO_CONTENT;
+        return r;
+    }
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return status(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
     }

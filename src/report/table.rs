@@ -563,9 +563,14 @@ fn waterfall(load: &Load, opts: TableOptions) -> String {
         )));
         t.add_row(cells);
     }
-    format!(
-        "{t}\nphases: .blocked :dns =connect %tls >send -wait(TTFB) #receive xfailed\n\
-         Static engine: requests made by JavaScript at run time are not seen\n\
-         (audit a HAR export for those).\n"
-    )
+    let legend = "phases: .blocked :dns =connect %tls >send -wait(TTFB) #receive xfailed";
+    let imported = load.tool.ends_with("(HAR)");
+    match &load.settings.browser {
+        Some(b) => format!("{t}\n{legend}\nLoaded by {b}: requests made by scripts included.\n"),
+        None if imported => format!("{t}\n{legend}\n"),
+        None => format!(
+            "{t}\n{legend}\nStatic engine: requests made by JavaScript at run time are not \
+             seen\n(use --engine chromium, or audit a HAR export, for those).\n"
+        ),
+    }
 }

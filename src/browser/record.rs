@@ -1,0 +1,376 @@
+//! DevTools network events to entries: each request id's `requestWillBeSent` (and the
+//! redirect responses it carries), `responseReceived`, `dataReceived`, `loadingFinished` or
+//! `loadingFailed`, turned into the same [`Entry`] the static engine makes. A field the
+//! browser does not give stays `None`; nothing is guessed.
+
+use crate::model::{Entry, EntryError, ErrorKind, Initiator, InitiatorKind, ResourceType, Timings};
+use chromiumoxide::cdp::browser_protocol::network::{
+    self as net, EventRequestWillBeSent, Response,
+};
+use std::collections::HashMap;
+
+/// One request as the browser reported it so far.
+#[derive(Debug)]
+struct Req {
+    url: String,
+    method: String,
+    /// Monotonic seconds when it was issued.
+    issued: f64,
+    kind: Option<net::ResourceType>,
+    main: bool,
+    subframe: bool,
+    initiator: Initiator,
+    response: Option<Response>,
+    redirect_url: Option<String>,
+    decoded: u64,
+    /// Monotonic seconds when it ended, with the bytes on the wire.
+    finished: Option<(f64, u64)>,
+    failed: Option<(f64, String)>,
+}
+
+/// An event for a request whose `requestWillBeSent` has not been handled yet: each event
+/// kind arrives on its own stream, so a request's end can be read before its start.
+#[derive(Debug)]
+enum Early {
+    Response(Box<Response>),
+    Data(i64),
+    Finished(f64, f64),
+    Failed(f64, String),
+}
+
+/// Collects a page's network events.
+#[derive(Debug, Default)]
+pub struct Recorder {
+    /// Events that came before their request's start, by request id.
+    early: HashMap<String, Vec<Early>>,
+    /// Requests in the order they were issued (redirect hops each their own).
+    reqs: Vec<Req>,
+    /// The current hop of each request id.
+    current: HashMap<String, usize>,
+    /// Monotonic seconds of the navigation's start.
+    pub start: Option<f64>,
+    /// Monotonic seconds of the load event.
+    pub load_event: Option<f64>,
+}
+
+fn initiator_of(e: &EventRequestWillBeSent, main: bool) -> Initiator {
+    let i = &e.initiator;
+    let frame = i.stack.as_ref().and_then(|s| s.call_frames.first());
+    let kind = match i.r#type {
+        _ if main => InitiatorKind::Navigation,
+        net::InitiatorType::Parser => InitiatorKind::Parser,
+        net::InitiatorType::Script => InitiatorKind::Script,
+        net::InitiatorType::Preload => InitiatorKind::Preload,
+        _ => InitiatorKind::Other,
+    };
+    let url = i
+        .url
+        .clone()
+        .or_else(|| frame.map(|f| f.url.clone()))
+        .filter(|u| !u.is_empty() && !main);
+    let line = i
+        .line_number
+        .map(|l| l as u32 + 1)
+        .or_else(|| frame.map(|f| f.line_number as u32 + 1));
+    let column = i
+        .column_number
+        .map(|c| c as u32 + 1)
+        .or_else(|| frame.map(|f| f.column_number as u32 + 1));
+    Initiator {
+        kind,
+        url,
+        element: None,
+        attribute: None,
+        line: line.filter(|_| !main),
+        column: column.filter(|_| !main),
+    }
+}
+
+impl Recorder {
+    /// In-flight requests: issued, not yet finished or failed.
+    pub fn in_flight(&self) -> usize {
+        self.current
+            .values()
+            .filter(|i| self.reqs[**i].finished.is_none() && self.reqs[**i].failed.is_none())
+            .count()
+    }
+
+    /// Requests seen.
+    pub fn len(&self) -> usize {
+        self.reqs.len()
+    }
+
+    /// Whether nothing was requested.
+    pub fn is_empty(&self) -> bool {
+        self.reqs.is_empty()
+    }
+
+    /// A request was issued (or redirected: the previous hop ends with the redirect
+    /// response it carries).
+    pub fn sent(&mut self, e: &EventRequestWillBeSent) {
+        let id = e.request_id.inner().clone();
+        let ts = *e.timestamp.inner();
+        if let (Some(r), Some(&prev)) = (&e.redirect_response, self.current.get(&id)) {
+            let hop = &mut self.reqs[prev];
+            hop.response = Some(r.clone());
+            hop.redirect_url = Some(e.request.url.clone());
+            hop.finished = Some((ts, r.encoded_data_length.max(0.0) as u64));
+        }
+        let main = self.start.is_none() && e.r#type == Some(net::ResourceType::Document);
+        if main {
+            self.start = Some(ts);
+        }
+        let redirect = e.redirect_response.is_some();
+        let subframe = e.r#type == Some(net::ResourceType::Document) && !main && !redirect
+            || self
+                .current
+                .get(&id)
+                .is_some_and(|p| self.reqs[*p].subframe);
+        let mut initiator = initiator_of(e, main || (redirect && self.is_main(&id)));
+        if redirect {
+            initiator.kind = InitiatorKind::Redirect;
+            initiator.url = self.current.get(&id).map(|p| self.reqs[*p].url.clone());
+        }
+        let main = main || (redirect && self.is_main(&id));
+        self.current.insert(id.clone(), self.reqs.len());
+        self.reqs.push(Req {
+            url: e.request.url.clone(),
+            method: e.request.method.clone(),
+            issued: ts,
+            kind: e.r#type.clone(),
+            main,
+            subframe,
+            initiator,
+            response: None,
+            redirect_url: None,
+            decoded: 0,
+            finished: None,
+            failed: None,
+        });
+        for ev in self.early.remove(&id).unwrap_or_default() {
+            match ev {
+                Early::Response(r) => self.response(&id, &r),
+                Early::Data(n) => self.data(&id, n),
+                Early::Finished(ts, n) => self.finished(&id, ts, n),
+                Early::Failed(ts, text) => self.failed(&id, ts, &text),
+            }
+        }
+    }
+
+    /// Keeps an event of a request not seen yet; `None` when the request is known.
+    fn early(&mut self, id: &str, ev: Early) -> Option<Early> {
+        if self.current.contains_key(id) {
+            return Some(ev);
+        }
+        self.early.entry(id.to_string()).or_default().push(ev);
+        None
+    }
+
+    fn is_main(&self, id: &str) -> bool {
+        self.current.get(id).is_some_and(|i| self.reqs[*i].main)
+    }
+
+    fn hop(&mut self, id: &str) -> Option<&mut Req> {
+        let i = *self.current.get(id)?;
+        self.reqs.get_mut(i)
+    }
+
+    /// The response head arrived.
+    pub fn response(&mut self, id: &str, r: &Response) {
+        if self
+            .early(id, Early::Response(Box::new(r.clone())))
+            .is_none()
+        {
+            return;
+        }
+        if let Some(h) = self.hop(id) {
+            h.response = Some(r.clone());
+        }
+    }
+
+    /// Body bytes arrived (decoded).
+    pub fn data(&mut self, id: &str, decoded: i64) {
+        if self.early(id, Early::Data(decoded)).is_none() {
+            return;
+        }
+        if let Some(h) = self.hop(id) {
+            h.decoded += decoded.max(0) as u64;
+        }
+    }
+
+    /// The request ended with `encoded` bytes on the wire.
+    pub fn finished(&mut self, id: &str, ts: f64, encoded: f64) {
+        if self.early(id, Early::Finished(ts, encoded)).is_none() {
+            return;
+        }
+        if let Some(h) = self.hop(id) {
+            h.finished = Some((ts, encoded.max(0.0) as u64));
+        }
+    }
+
+    /// The request failed.
+    pub fn failed(&mut self, id: &str, ts: f64, error: &str) {
+        if self
+            .early(id, Early::Failed(ts, error.to_string()))
+            .is_none()
+        {
+            return;
+        }
+        if let Some(h) = self.hop(id) {
+            h.failed = Some((ts, error.to_string()));
+        }
+    }
+
+    /// The entries, and the document's time to first byte. Requests still in flight at
+    /// `end` (monotonic seconds) are aborted entries.
+    pub fn entries(&self, end: f64) -> (Vec<Entry>, Option<f64>) {
+        let start = self.start.unwrap_or(0.0);
+        let ms = |t: f64| ((t - start) * 1_000_000.0).round() / 1000.0;
+        let mut ttfb = None;
+        let entries = self
+            .reqs
+            .iter()
+            .map(|r| {
+                let mut e = entry(r, ms, end);
+                e.after_load = self.load_event.is_some_and(|l| r.issued > l);
+                if r.main && r.redirect_url.is_none() && ttfb.is_none() {
+                    ttfb = first_byte(r).map(ms);
+                }
+                e
+            })
+            .collect();
+        (entries, ttfb)
+    }
+}
+
+/// Monotonic seconds of a response's first byte.
+fn first_byte(r: &Req) -> Option<f64> {
+    let t = r.response.as_ref()?.timing.as_ref()?;
+    Some(t.request_time + t.receive_headers_end / 1000.0)
+}
+
+fn resource_type(r: &Req) -> ResourceType {
+    use net::ResourceType as C;
+    match &r.kind {
+        Some(C::Document) if r.main => ResourceType::Document,
+        Some(C::Document) => ResourceType::Iframe,
+        Some(C::Stylesheet) => ResourceType::Stylesheet,
+        Some(C::Script) => ResourceType::Script,
+        Some(C::Image) => ResourceType::Image,
+        Some(C::Font) => ResourceType::Font,
+        Some(C::Media) => ResourceType::Media,
+        _ => ResourceType::Other,
+    }
+}
+
+/// HAR phases from the browser's resource timing (milliseconds relative to `requestTime`,
+/// -1 where a phase did not happen), as Chrome's own HAR export computes them.
+fn phases(r: &Req, end: f64) -> Timings {
+    let Some(t) = r.response.as_ref().and_then(|x| x.timing.as_ref()) else {
+        return Timings::default();
+    };
+    let span = |a: f64, b: f64| (a >= 0.0 && b >= a).then_some(b - a);
+    let queued = (t.request_time - r.issued) * 1000.0;
+    let first = [t.dns_start, t.connect_start, t.send_start]
+        .into_iter()
+        .find(|x| *x >= 0.0)
+        .unwrap_or(0.0);
+    let headers_end = t.request_time * 1000.0 + t.receive_headers_end;
+    Timings {
+        blocked_ms: Some((queued + first).max(0.0)),
+        dns_ms: span(t.dns_start, t.dns_end),
+        connect_ms: span(t.connect_start, t.connect_end),
+        ssl_ms: span(t.ssl_start, t.ssl_end),
+        send_ms: span(t.send_start, t.send_end),
+        wait_ms: span(t.send_end, t.receive_headers_end),
+        receive_ms: Some((end * 1000.0 - headers_end).max(0.0)),
+    }
+}
+
+fn protocol(p: &str) -> String {
+    match p {
+        "h2" => "HTTP/2".into(),
+        "h3" => "HTTP/3".into(),
+        other => other.to_ascii_uppercase(),
+    }
+}
+
+fn entry(r: &Req, ms: impl Fn(f64) -> f64, end: f64) -> Entry {
+    let resp = r.response.as_ref();
+    let (ended, transfer) = match (&r.finished, &r.failed) {
+        (Some((t, n)), _) => (*t, Some(*n)),
+        (None, Some((t, _))) => (*t, None),
+        (None, None) => (end, None),
+    };
+    let error = match (&r.failed, &r.finished) {
+        (Some((_, text)), _) => Some(EntryError {
+            kind: error_kind(text),
+            message: text.clone(),
+        }),
+        (None, None) => Some(EntryError {
+            kind: ErrorKind::Aborted,
+            message: "still loading when the page was done".into(),
+        }),
+        _ => None,
+    };
+    let header_bytes = resp.map(|x| x.encoded_data_length.max(0.0) as u64);
+    let transfer_bytes = transfer.unwrap_or(0);
+    Entry {
+        url: r.url.clone(),
+        method: r.method.clone(),
+        status: resp.map(|x| x.status as u16),
+        error,
+        resource_type: resource_type(r),
+        mime_type: resp.map(|x| x.mime_type.clone()).filter(|m| !m.is_empty()),
+        initiator: r.initiator.clone(),
+        started_ms: ms(r.issued),
+        duration_ms: ((ended - r.issued) * 1_000_000.0).round() / 1000.0,
+        timings_ms: phases(r, ended),
+        transfer_bytes,
+        header_bytes,
+        body_bytes: transfer_bytes.saturating_sub(header_bytes.unwrap_or(0)),
+        decoded_bytes: r.decoded,
+        content_encoding: None,
+        http_version: resp.and_then(|x| x.protocol.as_deref()).map(protocol),
+        remote_addr: resp.and_then(|x| {
+            let ip = x.remote_ip_address.as_deref()?;
+            Some(match x.remote_port {
+                Some(p) if ip.contains(':') => format!("[{ip}]:{p}"),
+                Some(p) => format!("{ip}:{p}"),
+                None => ip.to_string(),
+            })
+        }),
+        redirect_url: r.redirect_url.clone(),
+        lazy: false,
+        frame_depth: u32::from(r.subframe),
+        connection_id: resp.map(|x| x.connection_id as u64),
+        connection_reused: resp.map(|x| x.connection_reused),
+        request_headers: Vec::new(),
+        response_headers: Vec::new(),
+        party: None,
+        size_unknown: false,
+        after_load: false,
+    }
+}
+
+/// The class of a browser's `net::ERR_*` text.
+fn error_kind(text: &str) -> ErrorKind {
+    let t = text.to_ascii_uppercase();
+    if t.contains("NAME_NOT_RESOLVED") || t.contains("NAME_RESOLUTION") {
+        ErrorKind::Dns
+    } else if t.contains("CERT") || t.contains("SSL") {
+        ErrorKind::Tls
+    } else if t.contains("TIMED_OUT") {
+        ErrorKind::Timeout
+    } else if t.contains("CONNECTION_REFUSED") || t.contains("ADDRESS_UNREACHABLE") {
+        ErrorKind::Connect
+    } else if t.contains("CONNECTION_RESET") || t.contains("CONNECTION_CLOSED") {
+        ErrorKind::Reset
+    } else if t.contains("ABORTED") {
+        ErrorKind::Aborted
+    } else if t.contains("BLOCKED") {
+        ErrorKind::Blocked
+    } else {
+        ErrorKind::Other
+    }
+}
