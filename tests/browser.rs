@@ -139,13 +139,16 @@ fn settings_the_browser_does_not_apply_yet_are_refused() {
     }
 }
 
-fn chromium_processes() -> usize {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
+/// Processes whose command line names `dir` (the browser's profile is made under it).
+fn processes_under(dir: &std::path::Path) -> usize {
+    let Ok(procs) = std::fs::read_dir("/proc") else {
         return 0;
     };
-    dir.flatten()
+    let dir = dir.to_string_lossy().into_owned();
+    procs
+        .flatten()
         .filter_map(|p| std::fs::read(p.path().join("cmdline")).ok())
-        .filter(|c| String::from_utf8_lossy(c).contains("pagecost-profile-"))
+        .filter(|c| String::from_utf8_lossy(c).contains(&dir))
         .count()
 }
 
@@ -157,13 +160,23 @@ fn no_browser_process_outlives_its_load() {
     if !browser_available() {
         return;
     }
-    assert_eq!(chromium_processes(), 0, "none before");
-    let (code, out, err) = pagecost(&[
-        "audit", CASCADE, "--engine", "chromium", "--runs", "4", "--format", "json", "-q",
-    ]);
-    assert_eq!(code, 0, "{err}");
-    let v: Value = serde_json::from_str(&out).unwrap();
+    // The profiles are made under a folder of this test's own, so only its browsers count.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = assert_cmd::Command::new(assert_cmd::cargo::cargo_bin("pagecost"))
+        .env("TMPDIR", tmp.path())
+        .args(["audit", CASCADE, "--engine", "chromium", "--runs", "4"])
+        .args(["--format", "json", "-q"])
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["runs"]["runs"].as_array().unwrap().len(), 4);
     std::thread::sleep(std::time::Duration::from_millis(300));
-    assert_eq!(chromium_processes(), 0, "every browser ended with its load");
+    assert_eq!(
+        processes_under(tmp.path()),
+        0,
+        "every browser ended with its load"
+    );
 }

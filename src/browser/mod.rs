@@ -17,7 +17,9 @@ use crate::extract::Viewport;
 use crate::model::{Load, LoadSettings, Skipped};
 use chromiumoxide::browser::{Browser, BrowserConfig};
 use chromiumoxide::cdp::browser_protocol::network as net;
-use chromiumoxide::cdp::browser_protocol::page::{EventLoadEventFired, NavigateParams};
+use chromiumoxide::cdp::browser_protocol::page::{
+    EventJavascriptDialogOpening, EventLoadEventFired, HandleJavaScriptDialogParams, NavigateParams,
+};
 use futures_util::StreamExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -247,6 +249,10 @@ async fn drive(
         .event_listener::<EventLoadEventFired>()
         .await
         .map_err(browser_err)?;
+    let mut dialogs = page
+        .event_listener::<EventJavascriptDialogOpening>()
+        .await
+        .map_err(browser_err)?;
     let (rec, last, partial) = {
         let nav = page.execute(NavigateParams::new(url.as_str()));
         let mut rec = record::Recorder::default();
@@ -275,6 +281,10 @@ async fn drive(
                 Some(e) = data.next() => { rec.data(e.request_id.inner(), e.data_length); }
                 Some(e) = fin.next() => { last = last.max(*e.timestamp.inner()); rec.finished(e.request_id.inner(), *e.timestamp.inner(), e.encoded_data_length); }
                 Some(e) = fail.next() => { last = last.max(*e.timestamp.inner()); rec.failed(e.request_id.inner(), *e.timestamp.inner(), &e.error_text); }
+                // alert(), confirm(), prompt() and beforeunload would stop the page: accepted.
+                Some(_) = dialogs.next() => {
+                    let _ = page.execute(HandleJavaScriptDialogParams::new(true)).await;
+                }
                 Some(e) = loaded.next() => {
                     let ts = *e.timestamp.inner();
                     if rec.start.is_some_and(|s| ts >= s) { rec.load_event = Some(ts); }
@@ -393,7 +403,11 @@ fn build(
         entries,
         connections: Vec::new(),
         totals: Default::default(),
-        skipped: Skipped::default(),
+        skipped: Skipped {
+            data: rec.data_urls,
+            other_scheme: rec.local_urls,
+            ..Skipped::default()
+        },
         notes,
         partial,
         local: None,

@@ -51,6 +51,10 @@ pub struct Recorder {
     pub start: Option<f64>,
     /// Monotonic seconds of the load event.
     pub load_event: Option<f64>,
+    /// `data:` URLs the page used (no request).
+    pub data_urls: u64,
+    /// `blob:` and `filesystem:` URLs (objects in the page's memory, no request).
+    pub local_urls: u64,
 }
 
 fn initiator_of(e: &EventRequestWillBeSent, main: bool) -> Initiator {
@@ -108,6 +112,16 @@ impl Recorder {
     /// A request was issued (or redirected: the previous hop ends with the redirect
     /// response it carries).
     pub fn sent(&mut self, e: &EventRequestWillBeSent) {
+        // Inline content and in-memory objects are no network request: counted as the static
+        // engine counts them.
+        if e.request.url.starts_with("data:") {
+            self.data_urls += 1;
+            return;
+        }
+        if e.request.url.starts_with("blob:") || e.request.url.starts_with("filesystem:") {
+            self.local_urls += 1;
+            return;
+        }
         let id = e.request_id.inner().clone();
         let ts = *e.timestamp.inner();
         if let (Some(r), Some(&prev)) = (&e.redirect_response, self.current.get(&id)) {
