@@ -1,31 +1,38 @@
 //! The command-line front end: arguments -> plan -> `job::run` -> `report::render` -> exit
-//! code. It reads arguments, draws progress and words errors as flags; the library does the
-//! rest.
+//! code. It maps flags to the library's plans and settings (the library validates), draws
+//! progress and words errors as flags; the library does the rest. clap's definitions are in
+//! `args.rs`.
 
 pub mod args;
-mod plan;
 mod progress;
 
+use anyhow::Context;
+use args::*;
+use pagecost::config::{AuditConfig, ConnectTo, ResolveOverride};
 use pagecost::error::Setting;
-use pagecost::job::{self, Outcome};
+use pagecost::job::{self, Outcome, Plan};
+use pagecost::links::{Filter, LinkKind, Patterns, Site};
+use pagecost::report::{Format, RenderOptions};
+use pagecost::Viewport;
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Runs a parsed command line to its exit code: 0 pass, 1 a check failed, 2 the command
 /// could not run (or some inputs could not), 130 interrupted.
 pub fn run(cli: args::Cli) -> ExitCode {
     let command = match cli.command {
-        args::Command::Audit(a) => plan::audit(a),
-        args::Command::Links(a) => plan::links(a),
-        args::Command::Compare(a) => plan::compare(a),
-        args::Command::Budget(args::BudgetCommand::Init(a)) => plan::budget_init(a),
-        args::Command::Merge(a) => Ok(plan::merge(a)),
+        args::Command::Audit(a) => audit(a),
+        args::Command::Links(a) => links(a),
+        args::Command::Compare(a) => compare(a),
+        args::Command::Budget(args::BudgetCommand::Init(a)) => budget_init(a),
+        args::Command::Merge(a) => Ok(merge(a)),
         args::Command::Serve(a) => return exit(serve(a).map(|()| Outcome::Ok)),
     };
     exit(command.and_then(execute))
 }
 
-fn execute(mut c: plan::Command) -> anyhow::Result<Outcome> {
+fn execute(mut c: Command) -> anyhow::Result<Outcome> {
     let progress = progress::Progress::new(c.quiet);
     let report = job::run(c.plan, &progress);
     progress.finish();
@@ -148,4 +155,272 @@ fn serve(a: args::ServeArgs) -> anyhow::Result<()> {
         );
         let _ = std::io::stdout().flush();
     })?)
+}
+
+// Arguments to plans: the one mapping from flags to the library's plans and settings.
+
+/// A command ready to run: the plan, and how to show its report (to `output`, else stdout;
+/// `quiet`: no progress, fewer notices; width and colour are set from the terminal).
+pub struct Command {
+    pub plan: Plan,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub quiet: bool,
+    pub render: RenderOptions,
+}
+
+impl Command {
+    fn new(plan: Plan, format: Format, output: Option<PathBuf>, quiet: bool) -> Command {
+        Command {
+            plan,
+            format,
+            output,
+            quiet,
+            render: RenderOptions::default(),
+        }
+    }
+}
+
+/// The library's settings from the network flags.
+pub fn config(n: &NetArgs) -> pagecost::Result<(AuditConfig, Viewport)> {
+    fn set<T>(v: Option<T>, into: &mut T) {
+        if let Some(v) = v {
+            *into = v;
+        }
+    }
+    let mut c = AuditConfig::default();
+    set(n.timeout, &mut c.timeout);
+    set(n.connect_timeout, &mut c.connect_timeout);
+    set(n.audit_timeout, &mut c.max_time);
+    set(n.max_redirects, &mut c.max_redirects);
+    set(n.max_frame_depth, &mut c.max_frame_depth);
+    set(n.max_body, &mut c.max_body_bytes);
+    set(n.max_decoded, &mut c.max_decoded_bytes);
+    c.concurrency = n.concurrency.unwrap_or(c.concurrency);
+    c.per_origin = n.per_origin.unwrap_or(c.per_origin);
+    c.max_refs_per_doc = n.max_refs.unwrap_or(c.max_refs_per_doc);
+    c.user_agent = n.user_agent.clone().unwrap_or(c.user_agent);
+    for h in &n.headers {
+        let (name, value) = h.split_once(':').ok_or_else(|| {
+            pagecost::Error::setting(
+                pagecost::error::Setting::Header,
+                h,
+                "expected \"Name: value\"",
+            )
+        })?;
+        c.headers.push((name.trim().into(), value.trim().into()));
+    }
+    c.insecure = n.insecure;
+    c.resolve = n
+        .resolve
+        .iter()
+        .map(|r| ResolveOverride::parse(r))
+        .collect::<Result<_, _>>()?;
+    c.connect_to = n
+        .connect_to
+        .iter()
+        .map(|s| ConnectTo::parse(s))
+        .collect::<Result<_, _>>()?;
+    c.throttle = n.throttle.clone();
+    c.first_party = n.first_party.clone();
+    c.validate()?;
+    let mut vp = if n.mobile {
+        pagecost::extract::MOBILE_VIEWPORT
+    } else {
+        Viewport::default()
+    };
+    if let Some((w, h)) = n.viewport {
+        (vp.width, vp.height) = (w, h);
+    }
+    vp.dpr = n.dpr.unwrap_or(vp.dpr);
+    vp.validate()?;
+    Ok((c, vp))
+}
+
+/// The engine from `--engine` and `--browser`.
+fn engine(n: &NetArgs) -> pagecost::Engine {
+    match n.engine {
+        EngineArg::Static => pagecost::Engine::Static,
+        #[cfg(feature = "browser")]
+        EngineArg::Chromium => pagecost::Engine::Chromium {
+            browser: n.browser.clone(),
+        },
+    }
+}
+
+fn budgets(b: &BudgetArgs) -> pagecost::Result<Option<pagecost::budget::Budgets>> {
+    let quick = pagecost::budget::quick(
+        b.max_bytes,
+        b.max_requests,
+        b.max_time.map(|d| d.as_secs_f64() * 1000.0),
+        b.no_broken,
+    );
+    pagecost::budget::load(b.budget.as_deref(), quick)
+}
+
+/// `audit`.
+pub fn audit(a: AuditArgs) -> anyhow::Result<Command> {
+    let (cfg, viewport) = config(&a.net)?;
+    let format = format(a.format);
+    let plan = job::AuditPlan {
+        targets: a.targets,
+        input_file: a.input_file,
+        format,
+        crawl: a.crawl.map(|depth| job::Crawl {
+            depth,
+            max_pages: a.max_pages,
+            ignore_robots: a.ignore_robots,
+        }),
+        shard: a.shard,
+        jobs: a.jobs,
+        runs: a.runs as usize,
+        warmup: !a.no_warmup,
+        page: a.page,
+        estimate: a.estimate,
+        budgets: budgets(&a.budget)?,
+        engine: engine(&a.net),
+        cfg,
+        viewport,
+    };
+    let mut c = Command::new(Plan::Audit(Box::new(plan)), format, a.output, a.quiet);
+    c.render.connections = a.connections;
+    c.render.include_sensitive = a.include_sensitive;
+    Ok(c)
+}
+
+fn serve_also(s: &str) -> anyhow::Result<(String, PathBuf)> {
+    let (h, d) = s
+        .split_once('=')
+        .with_context(|| format!("--serve-also {s}: expected HOST=DIR"))?;
+    anyhow::ensure!(
+        std::path::Path::new(d).is_dir(),
+        "--serve-also {s}: {d} is not a folder"
+    );
+    Ok((h.trim().to_string(), PathBuf::from(d)))
+}
+
+/// `compare`.
+pub fn compare(a: CompareArgs) -> anyhow::Result<Command> {
+    let gates = a
+        .fail_if
+        .iter()
+        .map(|g| pagecost::compare::Gate::parse(g).map_err(|e| anyhow::anyhow!("--fail-if {e}")));
+    let (cfg, viewport) = config(&a.net)?;
+    let plan = job::ComparePlan {
+        gates: gates.collect::<anyhow::Result<_>>()?,
+        block: a
+            .block
+            .iter()
+            .map(|p| pagecost::party::BlockRule::parse(p))
+            .collect::<Result<_, _>>()?,
+        block_third_parties: a.block_third_parties,
+        alpha: a.alpha,
+        a: a.a,
+        b: a.b,
+        runs: a.runs as usize,
+        warmup: !a.no_warmup,
+        estimate: a.estimate,
+        serve_also: a
+            .serve_also
+            .iter()
+            .map(|s| serve_also(s))
+            .collect::<anyhow::Result<_>>()?,
+        budgets: budgets(&a.budget)?,
+        engine: engine(&a.net),
+        cfg,
+        viewport,
+    };
+    let format = format(a.format);
+    Ok(Command::new(
+        Plan::Compare(Box::new(plan)),
+        format,
+        a.output,
+        a.quiet,
+    ))
+}
+
+/// `links`.
+pub fn links(a: LinksArgs) -> anyhow::Result<Command> {
+    let site = match (a.internal, a.external) {
+        (true, _) => Some(Site::Internal),
+        (_, true) => Some(Site::External),
+        _ => None,
+    };
+    let patterns = Patterns {
+        url: a.match_url.as_deref(),
+        text: a.text.as_deref(),
+        exclude: a.exclude.as_deref(),
+        ignore_case: a.ignore_case,
+    };
+    let kinds = a.kind.iter().map(|k| {
+        LinkKind::parse(k).with_context(|| {
+            format!("--kind {k}: unknown kind (use a, area, link, form, resource)")
+        })
+    });
+    let base = a
+        .base
+        .as_deref()
+        .map(url::Url::parse)
+        .transpose()
+        .context("--base: not a valid URL")?;
+    let check = a.check.then(|| job::links::CheckSettings {
+        retries: a.retries.unwrap_or(pagecost::net::check::DEFAULT_RETRIES),
+        backoff: a.backoff.unwrap_or(pagecost::net::check::DEFAULT_BACKOFF),
+    });
+    let plan = job::LinksPlan {
+        target: a.target,
+        base,
+        all: a.all,
+        kinds: kinds.collect::<anyhow::Result<_>>()?,
+        filter: Filter::new(patterns, site, &a.scheme)?,
+        keep_duplicates: a.keep_duplicates,
+        check,
+        cfg: config(&a.net)?.0,
+    };
+    let mut c = Command::new(
+        Plan::Links(Box::new(plan)),
+        format(a.format),
+        a.output,
+        a.quiet,
+    );
+    c.render.with_text = a.with_text;
+    Ok(c)
+}
+
+/// `budget init`.
+pub fn budget_init(a: BudgetInitArgs) -> anyhow::Result<Command> {
+    let (cfg, viewport) = config(&a.net)?;
+    let plan = job::BudgetInitPlan {
+        target: a.target,
+        margin: a.margin,
+        engine: engine(&a.net),
+        cfg,
+        viewport,
+    };
+    Ok(Command::new(
+        Plan::BudgetInit(Box::new(plan)),
+        Format::Json,
+        a.output,
+        true,
+    ))
+}
+
+/// `merge`.
+pub fn merge(a: MergeArgs) -> Command {
+    let format = match a.format {
+        MergeFormat::Table => Format::Table,
+        MergeFormat::Jsonl => Format::Jsonl,
+    };
+    Command::new(
+        Plan::Merge(job::MergePlan { files: a.files }),
+        format,
+        None,
+        true,
+    )
+}
+
+/// A format flag's value as the library's format: they share their names.
+fn format(f: impl clap::ValueEnum) -> Format {
+    let value = f.to_possible_value().expect("no format is hidden");
+    Format::parse(value.get_name()).expect("every format flag names a library format")
 }
