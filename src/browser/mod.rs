@@ -155,6 +155,13 @@ fn note_root(events: &dyn EventSink) {
     }
 }
 
+/// A stream of one kind of DevTools event of a page.
+async fn listen<T: chromiumoxide::cdp::IntoEventKind + Unpin>(
+    page: &chromiumoxide::Page,
+) -> Result<chromiumoxide::listeners::EventStream<T>> {
+    page.event_listener::<T>().await.map_err(browser_err)
+}
+
 fn browser_err(e: impl std::fmt::Display) -> Error {
     Error::Client(format!("browser: {e}"))
 }
@@ -225,34 +232,13 @@ async fn drive(
             .await
             .map_err(browser_err)?;
     }
-    let mut sent = page
-        .event_listener::<net::EventRequestWillBeSent>()
-        .await
-        .map_err(browser_err)?;
-    let mut resp = page
-        .event_listener::<net::EventResponseReceived>()
-        .await
-        .map_err(browser_err)?;
-    let mut data = page
-        .event_listener::<net::EventDataReceived>()
-        .await
-        .map_err(browser_err)?;
-    let mut fin = page
-        .event_listener::<net::EventLoadingFinished>()
-        .await
-        .map_err(browser_err)?;
-    let mut fail = page
-        .event_listener::<net::EventLoadingFailed>()
-        .await
-        .map_err(browser_err)?;
-    let mut loaded = page
-        .event_listener::<EventLoadEventFired>()
-        .await
-        .map_err(browser_err)?;
-    let mut dialogs = page
-        .event_listener::<EventJavascriptDialogOpening>()
-        .await
-        .map_err(browser_err)?;
+    let mut sent = listen::<net::EventRequestWillBeSent>(&page).await?;
+    let mut resp = listen::<net::EventResponseReceived>(&page).await?;
+    let mut data = listen::<net::EventDataReceived>(&page).await?;
+    let mut fin = listen::<net::EventLoadingFinished>(&page).await?;
+    let mut fail = listen::<net::EventLoadingFailed>(&page).await?;
+    let mut loaded = listen::<EventLoadEventFired>(&page).await?;
+    let mut dialogs = listen::<EventJavascriptDialogOpening>(&page).await?;
     let (rec, last, partial) = {
         let nav = page.execute(NavigateParams::new(url.as_str()));
         let mut rec = record::Recorder::default();
