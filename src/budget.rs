@@ -20,6 +20,7 @@
 //! Sizes are KiB of transfer size (1 KiB = 1024 bytes), as in Lighthouse.
 
 use crate::error::{Error, Result};
+use crate::metric::Metric;
 use crate::model::{urls, Entry, Load, ResourceType};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -90,20 +91,27 @@ impl Serialize for BudgetType {
         s.serialize_str(self.as_str())
     }
 }
-/// Timing metrics pagecost measures.
-pub const SUPPORTED_TIMINGS: [&str; 2] = ["time-to-first-byte", "fully-loaded"];
-/// Lighthouse timing metrics that need a browser's rendering: read, reported unsupported.
-pub const LIGHTHOUSE_TIMINGS: [&str; 11] = [
+/// Timing metrics pagecost measures: both engines the first two, the browser engine the
+/// rest (under Lighthouse's names where Lighthouse has one).
+pub const SUPPORTED_TIMINGS: [&str; 8] = [
+    "time-to-first-byte",
+    "fully-loaded",
     "first-contentful-paint",
+    "largest-contentful-paint",
+    "total-blocking-time",
+    "cumulative-layout-shift",
+    "dom-content-loaded",
+    "load-event",
+];
+/// Lighthouse timing metrics pagecost does not compute (they need Lighthouse's simulation
+/// or a trace: interactivity, speed index): read, reported unsupported.
+pub const LIGHTHOUSE_TIMINGS: [&str; 7] = [
     "first-cpu-idle",
     "interactive",
     "first-meaningful-paint",
     "max-potential-fid",
     "estimated-input-latency",
-    "total-blocking-time",
     "speed-index",
-    "largest-contentful-paint",
-    "cumulative-layout-shift",
     "server-response-time",
 ];
 
@@ -125,6 +133,16 @@ pub struct TimingLimit {
     pub budget: f64,
     /// Extra milliseconds allowed before failing (Lighthouse's `tolerance`).
     pub tolerance: f64,
+}
+
+impl TimingLimit {
+    /// The metric it limits, when pagecost measures it.
+    pub fn measured(&self) -> Option<Metric> {
+        SUPPORTED_TIMINGS
+            .contains(&self.metric.as_str())
+            .then(|| Metric::parse(&self.metric))
+            .flatten()
+    }
 }
 
 /// A limit on an entity or category.
@@ -605,6 +623,9 @@ pub enum LineUnit {
     /// Milliseconds.
     #[serde(rename = "ms")]
     Ms,
+    /// A unitless score (cumulative layout shift).
+    #[serde(rename = "score")]
+    Score,
 }
 
 impl LineUnit {
@@ -614,6 +635,7 @@ impl LineUnit {
             LineUnit::KiB => "KiB",
             LineUnit::Requests => "requests",
             LineUnit::Ms => "ms",
+            LineUnit::Score => "score",
         }
     }
 }
@@ -706,6 +728,9 @@ impl Limit<'_> {
         match self {
             Limit::Size { .. } | Limit::Largest { .. } => LineUnit::KiB,
             Limit::Party { measure, .. } if *measure == Measure::Size => LineUnit::KiB,
+            Limit::Timing(t) if t.measured() == Some(Metric::CumulativeLayoutShift) => {
+                LineUnit::Score
+            }
             Limit::Timing(_) => LineUnit::Ms,
             _ => LineUnit::Requests,
         }
@@ -825,42 +850,50 @@ impl Limit<'_> {
     }
 }
 
-/// Judges a timing on the median of the runs; a metric that needs a browser is read but
-/// reported unsupported.
+/// Judges a timing on the median of the runs. A metric pagecost does not compute, or one
+/// that no run measured (a rendering metric of the static engine), is reported unsupported
+/// with the reason.
 fn judge_timing(t: &TimingLimit, runs: &[&Load]) -> Line {
-    let name = Limit::Timing(t).name();
-    if !SUPPORTED_TIMINGS.contains(&t.metric.as_str()) {
-        return Line {
-            name,
-            actual: f64::NAN,
-            limit: t.budget,
-            unit: LineUnit::Ms,
-            status: Status::Unsupported,
-            failing_runs: 0,
-            runs: 0,
-            details: vec!["needs a browser's rendering; not measured by pagecost".into()],
-        };
+    let limit = Limit::Timing(t);
+    let unsupported = |why: &str| Line {
+        name: limit.name(),
+        actual: f64::NAN,
+        limit: t.budget,
+        unit: limit.unit(),
+        status: Status::Unsupported,
+        failing_runs: 0,
+        runs: 0,
+        details: vec![why.into()],
+    };
+    let Some(metric) = t.measured() else {
+        return unsupported("needs Lighthouse's simulation; not measured by pagecost");
+    };
+    let vals: Vec<f64> = runs.iter().filter_map(|l| metric.of(l)).collect();
+    if vals.is_empty() {
+        return unsupported(if metric.needs_browser() {
+            "measured by the browser engine only (--engine chromium)"
+        } else {
+            "not measured in any run"
+        });
     }
-    let vals: Vec<f64> = runs
-        .iter()
-        .filter_map(|l| match t.metric.as_str() {
-            "time-to-first-byte" => l.document_ttfb_ms,
-            _ => Some(l.fully_loaded_ms),
-        })
-        .collect();
     let median = crate::stats::median(&vals).unwrap_or(f64::NAN);
-    let limit = t.budget + t.tolerance;
+    let max = t.budget + t.tolerance;
+    let digits = if metric.unit() == crate::metric::Unit::Score {
+        1000.0
+    } else {
+        10.0
+    };
     Line {
-        name,
-        actual: (median * 10.0).round() / 10.0,
-        limit,
-        unit: LineUnit::Ms,
-        status: if median > limit {
+        name: limit.name(),
+        actual: (median * digits).round() / digits,
+        limit: max,
+        unit: limit.unit(),
+        status: if median > max {
             Status::Fail
         } else {
             Status::Pass
         },
-        failing_runs: vals.iter().filter(|v| **v > limit).count(),
+        failing_runs: vals.iter().filter(|v| **v > max).count(),
         runs: vals.len(),
         details: Vec::new(),
     }

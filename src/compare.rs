@@ -120,6 +120,10 @@ pub struct RequestDiff {
     pub resource_type: ResourceType,
     /// Entity, when the dataset knows the host.
     pub entity: Option<String>,
+    /// What requested it (`URL:line:column` of the script or document); empty when the
+    /// engine did not say (the page's own navigation, the browser's favicon).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub initiator: String,
     /// Bytes in A (0 when absent).
     pub a_bytes: u64,
     /// Bytes in B (0 when absent).
@@ -250,6 +254,7 @@ fn request_diffs(la: &Load, lb: &Load) -> RequestDiffs {
             key: k.clone(),
             resource_type: e.resource_type,
             entity: e.party.as_ref().and_then(|p| p.entity.clone()),
+            initiator: e.initiator.location(),
             a_bytes: ea.map_or(0, |e| e.transfer_bytes),
             b_bytes: eb.map_or(0, |e| e.transfer_bytes),
         }

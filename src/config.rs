@@ -121,6 +121,9 @@ pub struct AuditConfig {
     pub block: Vec<crate::party::BlockRule>,
     /// Block every third-party request.
     pub block_third_parties: bool,
+    /// Browser engine: pause every request for the block rules even when there are none,
+    /// so that both sides of a comparison pay the interception's cost alike.
+    pub intercept_all: bool,
     /// Stops a load early (Ctrl-C): what finished is kept, the rest is `aborted`, the load is
     /// marked partial.
     pub cancel: Option<Cancel>,
@@ -229,12 +232,30 @@ impl Default for AuditConfig {
             connect_to: Vec::new(),
             block: Vec::new(),
             block_third_parties: false,
+            intercept_all: false,
             cancel: None,
         }
     }
 }
 
 impl AuditConfig {
+    /// What stops a request to `url` on a page at `page_host` (`--block` or third-party
+    /// blocking), in words; `None` when it may go. Both engines ask this one question.
+    pub fn blocked_by(&self, url: &url::Url, page_host: &str) -> Option<String> {
+        if self.block.is_empty() && !self.block_third_parties {
+            return None;
+        }
+        let host = url.host_str()?;
+        let party = crate::party::classify(host, page_host, &self.first_party);
+        if self.block_third_parties && !party.first_party {
+            return Some("third-party blocking".into());
+        }
+        self.block
+            .iter()
+            .find(|r| r.matches(url, &party))
+            .map(|r| format!("block pattern {}", r.describe()))
+    }
+
     /// Checks the settings that can be wrong (zero limits).
     pub fn validate(&self) -> Result<()> {
         let zero = |setting| Error::setting(setting, "0", "must be at least 1");

@@ -13,7 +13,7 @@
 use crate::error::{Error, Result};
 use crate::model::{
     Entry, EntryError, ErrorKind, Header, Initiator, InitiatorKind, Load, LoadSettings,
-    ResourceType, Skipped, Timings, Totals,
+    PageMetrics, ResourceType, Skipped, Timings, Totals,
 };
 use serde_json::{json, Value};
 
@@ -117,6 +117,28 @@ fn headers(h: &[Header], opts: &ExportOptions) -> Value {
     )
 }
 
+/// A HAR page's rendering milestones: pagecost's own record when it wrote the HAR, else the
+/// page's `onContentLoad` and `onLoad` (relative to the page's start, as HAR 1.2 defines
+/// them; -1 or absent is unknown).
+fn imported_page_metrics(page: Option<&Value>, pc: Option<&Value>) -> PageMetrics {
+    if let Some(m) = pc
+        .and_then(|x| x.get("page_metrics"))
+        .and_then(|m| serde_json::from_value::<PageMetrics>(m.clone()).ok())
+    {
+        return m;
+    }
+    let timing = |name: &str| {
+        page.and_then(|p| p.get("pageTimings"))
+            .and_then(|t| num(t.get(name)))
+            .filter(|v| *v >= 0.0)
+    };
+    PageMetrics {
+        dom_content_loaded_ms: timing("onContentLoad"),
+        load_event_ms: timing("onLoad"),
+        ..PageMetrics::default()
+    }
+}
+
 /// Writes a load as HAR 1.2.
 pub fn export(load: &Load, opts: &ExportOptions) -> Value {
     let page_start = load.started_unix_ms as f64;
@@ -133,7 +155,12 @@ pub fn export(load: &Load, opts: &ExportOptions) -> Value {
                 "startedDateTime": iso8601(page_start),
                 "id": "page_1",
                 "title": crate::model::urls::redact_url(&load.url),
-                "pageTimings": { "onContentLoad": -1, "onLoad": -1 },
+                // HAR 1.2: -1 where a timing does not apply (the static engine runs no
+                // document, so it has no DOMContentLoaded or load event).
+                "pageTimings": {
+                    "onContentLoad": load.page_metrics.dom_content_loaded_ms.unwrap_or(-1.0),
+                    "onLoad": load.page_metrics.load_event_ms.unwrap_or(-1.0),
+                },
                 "_fullyLoaded": load.fully_loaded_ms,
                 "_documentTtfb": load.document_ttfb_ms,
                 "_pagecost": {
@@ -143,6 +170,7 @@ pub fn export(load: &Load, opts: &ExportOptions) -> Value {
                     "notes": load.notes,
                     "partial": load.partial,
                     "connections": load.connections,
+                    "page_metrics": load.page_metrics,
                 }
             }],
             "entries": entries,
@@ -438,6 +466,7 @@ pub fn import(text: &str, path: &str, page: Option<usize>) -> Result<Load> {
             .and_then(|x| x.get("partial")?.as_bool())
             .unwrap_or(false),
         local: None,
+        page_metrics: imported_page_metrics(page_obj, pc),
     };
     if let Some(orig) = pc
         .and_then(|x| x.get("notes"))

@@ -23,6 +23,24 @@ pub enum Metric {
     /// Bytes after content decoding.
     #[serde(rename = "decoded_bytes")]
     DecodedBytes,
+    /// The `DOMContentLoaded` event (browser engine).
+    #[serde(rename = "dom_content_loaded_ms")]
+    DomContentLoaded,
+    /// The `load` event (browser engine).
+    #[serde(rename = "load_event_ms")]
+    LoadEvent,
+    /// First contentful paint (browser engine).
+    #[serde(rename = "first_contentful_paint_ms")]
+    FirstContentfulPaint,
+    /// Largest contentful paint (browser engine).
+    #[serde(rename = "largest_contentful_paint_ms")]
+    LargestContentfulPaint,
+    /// Total blocking time (browser engine).
+    #[serde(rename = "total_blocking_time_ms")]
+    TotalBlockingTime,
+    /// Cumulative layout shift, a unitless score (browser engine).
+    #[serde(rename = "cumulative_layout_shift")]
+    CumulativeLayoutShift,
 }
 
 /// What a metric counts.
@@ -35,6 +53,8 @@ pub enum Unit {
     Count,
     /// Bytes.
     Bytes,
+    /// A unitless score (layout shift).
+    Score,
 }
 
 impl Unit {
@@ -44,18 +64,25 @@ impl Unit {
             Unit::Ms => "ms",
             Unit::Count => "count",
             Unit::Bytes => "bytes",
+            Unit::Score => "score",
         }
     }
 }
 
 impl Metric {
     /// Every metric, in report order.
-    pub const ALL: [Metric; 5] = [
+    pub const ALL: [Metric; 11] = [
         Metric::DocumentTtfb,
         Metric::FullyLoaded,
         Metric::Requests,
         Metric::TransferBytes,
         Metric::DecodedBytes,
+        Metric::DomContentLoaded,
+        Metric::LoadEvent,
+        Metric::FirstContentfulPaint,
+        Metric::LargestContentfulPaint,
+        Metric::TotalBlockingTime,
+        Metric::CumulativeLayoutShift,
     ];
 
     /// The name used in JSON: `fully_loaded_ms`, `transfer_bytes` ...
@@ -66,15 +93,35 @@ impl Metric {
             Metric::Requests => "requests",
             Metric::TransferBytes => "transfer_bytes",
             Metric::DecodedBytes => "decoded_bytes",
+            Metric::DomContentLoaded => "dom_content_loaded_ms",
+            Metric::LoadEvent => "load_event_ms",
+            Metric::FirstContentfulPaint => "first_contentful_paint_ms",
+            Metric::LargestContentfulPaint => "largest_contentful_paint_ms",
+            Metric::TotalBlockingTime => "total_blocking_time_ms",
+            Metric::CumulativeLayoutShift => "cumulative_layout_shift",
         }
+    }
+
+    /// Whether only a browser measures it (the static engine renders nothing).
+    pub fn needs_browser(self) -> bool {
+        matches!(
+            self,
+            Metric::DomContentLoaded
+                | Metric::LoadEvent
+                | Metric::FirstContentfulPaint
+                | Metric::LargestContentfulPaint
+                | Metric::TotalBlockingTime
+                | Metric::CumulativeLayoutShift
+        )
     }
 
     /// Its unit.
     pub fn unit(self) -> Unit {
         match self {
-            Metric::DocumentTtfb | Metric::FullyLoaded => Unit::Ms,
             Metric::Requests => Unit::Count,
             Metric::TransferBytes | Metric::DecodedBytes => Unit::Bytes,
+            Metric::CumulativeLayoutShift => Unit::Score,
+            _ => Unit::Ms,
         }
     }
 
@@ -84,7 +131,8 @@ impl Metric {
         self.unit() == Unit::Ms
     }
 
-    /// Whether less is better (true of every metric measured today: time, requests, bytes).
+    /// Whether less is better (true of every metric measured today: time, requests, bytes,
+    /// layout shift).
     pub fn lower_is_better(self) -> bool {
         true
     }
@@ -97,18 +145,38 @@ impl Metric {
             Metric::Requests => Some(load.totals.requests as f64),
             Metric::TransferBytes => Some(load.totals.transfer_bytes as f64),
             Metric::DecodedBytes => Some(load.totals.decoded_bytes as f64),
+            Metric::DomContentLoaded => load.page_metrics.dom_content_loaded_ms,
+            Metric::LoadEvent => load.page_metrics.load_event_ms,
+            Metric::FirstContentfulPaint => load.page_metrics.first_contentful_paint_ms,
+            Metric::LargestContentfulPaint => load.page_metrics.largest_contentful_paint_ms,
+            Metric::TotalBlockingTime => load.page_metrics.total_blocking_time_ms,
+            Metric::CumulativeLayoutShift => load.page_metrics.cumulative_layout_shift,
         }
     }
 
     /// A metric as a user writes it in a gate: `bytes`, `decoded`, `requests`, `ttfb`,
-    /// `fully_loaded` (or the JSON names).
+    /// `fully_loaded`, `dcl`, `onload`, `fcp`, `lcp`, `tbt`, `cls` (or the JSON names, or
+    /// Lighthouse's names: `first-contentful-paint` ...).
     pub fn parse(s: &str) -> Option<Metric> {
         Some(match s {
             "bytes" | "transfer_bytes" | "transferred" => Metric::TransferBytes,
             "decoded" | "decoded_bytes" => Metric::DecodedBytes,
             "requests" => Metric::Requests,
             "ttfb" | "document_ttfb" | "document_ttfb_ms" => Metric::DocumentTtfb,
-            "fully_loaded" | "fully_loaded_ms" | "load" => Metric::FullyLoaded,
+            "fully_loaded" | "fully_loaded_ms" | "load" | "fully-loaded" => Metric::FullyLoaded,
+            "time-to-first-byte" | "server-response-time" => Metric::DocumentTtfb,
+            "dcl" | "dom_content_loaded_ms" | "dom-content-loaded" => Metric::DomContentLoaded,
+            "onload" | "load_event" | "load_event_ms" | "load-event" => Metric::LoadEvent,
+            "fcp" | "first_contentful_paint_ms" | "first-contentful-paint" => {
+                Metric::FirstContentfulPaint
+            }
+            "lcp" | "largest_contentful_paint_ms" | "largest-contentful-paint" => {
+                Metric::LargestContentfulPaint
+            }
+            "tbt" | "total_blocking_time_ms" | "total-blocking-time" => Metric::TotalBlockingTime,
+            "cls" | "cumulative_layout_shift" | "cumulative-layout-shift" => {
+                Metric::CumulativeLayoutShift
+            }
             _ => return None,
         })
     }

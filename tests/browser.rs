@@ -8,7 +8,7 @@ mod support;
 
 use serde_json::Value;
 use std::sync::Mutex;
-use support::{audit_json, entries, pagecost};
+use support::{audit_json, entries, pagecost, Route, TestServer};
 
 const CASCADE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/cascade/");
 
@@ -115,28 +115,285 @@ fn no_browser_is_a_clear_usage_error() {
     );
 }
 
-/// Settings the browser engine does not apply yet are refused, never silently ignored.
+/// The device, user agent and headers an audit asks for are what the page sees: a 2x
+/// screen picks the 2x image, a mobile 400 px viewport is 400 px wide with touch, and every
+/// request carries the user agent and the extra header.
 #[test]
-fn settings_the_browser_does_not_apply_yet_are_refused() {
+fn the_browser_applies_device_user_agent_and_headers() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     if !browser_available() {
         return;
     }
-    let cases: [&[&str]; 3] = [
-        &["audit", CASCADE, "--throttle", "lte"],
-        &["audit", CASCADE, "--dpr", "2"],
-        &["compare", CASCADE, "--block", "re:/ads/", "--runs", "1"],
-    ];
-    for case in cases {
-        let mut args = case.to_vec();
-        args.extend(["--engine", "chromium"]);
-        let (code, _, err) = pagecost(&args);
-        assert_eq!(code, 2, "{case:?}: {err}");
-        assert!(
-            err.contains("not applied by the browser engine yet"),
-            "{err}"
+    let page = r#"<!doctype html><meta name="viewport" content="width=device-width">
+<img srcset="/one.png 1x, /two.png 2x">
+<script>fetch('/probe?w=' + innerWidth + '&dpr=' + devicePixelRatio
+  + '&touch=' + (navigator.maxTouchPoints > 0));</script>"#;
+    let server = TestServer::start(vec![
+        ("/", Route::html(page)),
+        ("/one.png", Route::ok("image/png", vec![0u8; 10])),
+        ("/two.png", Route::ok("image/png", vec![0u8; 20])),
+    ]);
+    let load = audit_json(&[
+        &server.url("/"),
+        "--engine",
+        "chromium",
+        "--viewport",
+        "400x700",
+        "--dpr",
+        "2",
+        "--mobile",
+        "--user-agent",
+        "pagecost-test/1",
+        "--header",
+        "X-Test: yes",
+    ]);
+    let paths = server.paths();
+    assert!(paths.iter().any(|p| p == "/two.png"), "{paths:?}");
+    assert!(!paths.iter().any(|p| p == "/one.png"), "{paths:?}");
+    assert!(
+        paths.iter().any(|p| p == "/probe?w=400&dpr=2&touch=true"),
+        "{paths:?}"
+    );
+    for r in server.requests() {
+        let header = |n: &str| {
+            r.headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(n))
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(
+            header("user-agent").as_deref(),
+            Some("pagecost-test/1"),
+            "{}",
+            r.path
         );
+        assert_eq!(header("x-test").as_deref(), Some("yes"), "{}", r.path);
     }
+    assert_eq!(load["settings"]["user_agent"], "pagecost-test/1");
+    assert_eq!(load["settings"]["dpr"], 2.0);
+}
+
+/// How long a page's fixed busy loop takes at best of three once compiled, as the page
+/// measured it (reported in a request).
+const BUSY: &str = r#"<!doctype html><p>text</p><script>
+function busy() {
+  const t = performance.now(); let x = 0;
+  for (let i = 0; i < 3e7; i++) { x += i % 7; }
+  return x > 0 ? performance.now() - t : 0;
+}
+busy();
+setTimeout(() => {
+  fetch('/took?ms=' + Math.round(Math.min(busy(), busy(), busy())));
+}, 300);
+</script>"#;
+
+fn busy_ms(server: &TestServer) -> f64 {
+    let took = server
+        .paths()
+        .into_iter()
+        .rev()
+        .find(|p| p.starts_with("/took?ms="))
+        .expect("the page reported its loop");
+    took["/took?ms=".len()..]
+        .split('&')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// A network profile is applied by the browser: its latency delays every response head (and
+/// is recorded in the settings), and a mobile profile slows the CPU 4x as Lighthouse does.
+#[test]
+fn the_browser_applies_network_and_cpu_throttling() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !browser_available() {
+        return;
+    }
+    let server = TestServer::start(vec![("/", Route::html(BUSY))]);
+    let url = server.url("/");
+    let fast = audit_json(&[&url, "--engine", "chromium"]);
+    let fast_cpu = busy_ms(&server);
+    let slow = audit_json(&[&url, "--engine", "chromium", "--throttle", "custom:400,0,0"]);
+    assert_eq!(slow["settings"]["throttle"]["rtt_ms"], 400.0);
+    let ttfb = |l: &Value| l["document_ttfb_ms"].as_f64().unwrap();
+    assert!(ttfb(&fast) < 200.0, "{}", ttfb(&fast));
+    assert!(ttfb(&slow) >= 400.0, "{}", ttfb(&slow));
+    audit_json(&[
+        &url,
+        "--engine",
+        "chromium",
+        "--throttle",
+        "lighthouse-mobile",
+    ]);
+    let slow_cpu = busy_ms(&server);
+    // 4x nominally; 2x leaves room for a busy machine without letting no slowdown pass.
+    assert!(
+        slow_cpu >= 2.0 * fast_cpu,
+        "the loop took {fast_cpu} ms, then {slow_cpu} ms at 4x slowdown"
+    );
+}
+
+/// The rendering metrics come from the page: a paint, a 300 ms task after it (blocking time
+/// 250 ms), and content pushed down by an inserted block (a layout shift); the static engine
+/// reports none of them, and budgets judge them under Lighthouse's names.
+#[test]
+fn rendering_metrics_are_measured_and_budgeted() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !browser_available() {
+        return;
+    }
+    let page = r#"<!doctype html><p id=t>Some text that paints first.</p><script>
+// Late enough to come after the first paint.
+setTimeout(() => {
+  const d = document.createElement('div'); d.style.height = '300px';
+  document.body.prepend(d);
+  const t = performance.now(); while (performance.now() - t < 300) {}
+}, 600);
+</script>"#;
+    let server = TestServer::start(vec![("/", Route::html(page))]);
+    let url = server.url("/");
+    let load = audit_json(&[&url, "--engine", "chromium"]);
+    let m = &load["page_metrics"];
+    let get = |k: &str| m[k].as_f64().unwrap_or_else(|| panic!("{k} in {m}"));
+    assert!(get("dom_content_loaded_ms") <= get("load_event_ms"));
+    assert!(get("first_contentful_paint_ms") > 0.0);
+    assert!(get("largest_contentful_paint_ms") >= get("first_contentful_paint_ms"));
+    let tbt = get("total_blocking_time_ms");
+    assert!((240.0..2000.0).contains(&tbt), "TBT {tbt}");
+    assert!(get("cumulative_layout_shift") > 0.05, "{m}");
+    assert!(audit_json(&[&url]).get("page_metrics").is_none());
+    let dir = tempfile::tempdir().unwrap();
+    let budget = dir.path().join("budget.json");
+    std::fs::write(
+        &budget,
+        r#"[{"timings":[{"metric":"total-blocking-time","budget":100},
+            {"metric":"first-contentful-paint","budget":60000}]}]"#,
+    )
+    .unwrap();
+    let b = budget.to_str().unwrap();
+    let (code, out, err) = pagecost(&["audit", &url, "--engine", "chromium", "--budget", b]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("timings.total-blocking-time"), "{out}");
+    let (code, out, _) = pagecost(&["audit", &url, "--budget", b]);
+    assert_eq!(code, 0, "unsupported is not a failure: {out}");
+    assert!(out.contains("unsupported"), "{out}");
+}
+
+/// The third-party cascade: the tag on the ad network's host, the creative in a cross-site
+/// iframe (its own renderer process unless site isolation is off for the page's session).
+fn cascade_3p(extra: &[&str]) -> Vec<String> {
+    let adnet = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/cascade-3p/adnet");
+    let mut args: Vec<String> = vec![
+        concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/cascade-3p/").into(),
+        "--engine".into(),
+        "chromium".into(),
+    ];
+    for host in [
+        "securepubads.g.doubleclick.net",
+        "tpc.googlesyndication.com",
+    ] {
+        args.extend(["--serve-also".into(), format!("{host}={adnet}")]);
+    }
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+/// Every request of the cascade, the cross-site iframe's included: blocked by category, the
+/// tag never leaves the browser (listed as blocked, by what), and compare lists each cascade
+/// request as only in A, with its entity, in every run.
+#[test]
+fn compare_blocks_the_ad_cascade_by_category_in_the_browser() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !browser_available() {
+        return;
+    }
+    let cascade = [
+        "/tag.js",
+        "/lib.js",
+        "/bid.js",
+        "/sync.gif?bidder=exampleads",
+        "/creative.html",
+        "/banner.png",
+        "/impression.gif?slot=top",
+        "/viewable?slot=top",
+    ];
+    let mut args = vec!["compare".to_string()];
+    args.extend(cascade_3p(&[
+        "--block",
+        "category:ad",
+        "--runs",
+        "3",
+        "--format",
+        "json",
+    ]));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = pagecost(&args);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let only_a = v["comparison"]["only_in_a"].as_array().unwrap();
+    for path in cascade {
+        let e = only_a
+            .iter()
+            .find(|e| e["key"].as_str().unwrap().ends_with(path))
+            .unwrap_or_else(|| panic!("{path} not only in A: {only_a:#?}"));
+        assert_eq!(e["entity"], "Google/Doubleclick Ads", "{e}");
+        assert!(!e["initiator"].as_str().unwrap().is_empty(), "{e}");
+    }
+    for run in v["a"]["runs"].as_array().unwrap() {
+        for path in cascade {
+            let e = by_path(run, path);
+            assert_eq!(e["status"].as_u64().map(|s| s / 100), Some(2), "{e}");
+        }
+        assert_eq!(by_path(run, "/banner.png")["frame_depth"], 1);
+    }
+    for run in v["b"]["runs"].as_array().unwrap() {
+        let tag = by_path(run, "/tag.js");
+        assert_eq!(tag["error"]["kind"], "blocked", "{tag}");
+        assert_eq!(
+            tag["error"]["message"],
+            "blocked by block pattern category:ad"
+        );
+        for path in &cascade[1..] {
+            assert!(!entries(run)
+                .iter()
+                .any(|e| e["url"].as_str().unwrap().ends_with(path)));
+        }
+    }
+}
+
+/// A browser load exports as a HAR with its page timings, and the HAR validates.
+#[test]
+fn browser_hars_carry_page_timings_and_validate() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !browser_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let har = dir.path().join("cascade.har");
+    let mut args = vec!["audit".to_string()];
+    args.extend(cascade_3p(&[
+        "--format",
+        "har",
+        "-o",
+        har.to_str().unwrap(),
+    ]));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, _, err) = pagecost(&args);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&har).unwrap()).unwrap();
+    let timings = &v["log"]["pages"][0]["pageTimings"];
+    assert!(timings["onLoad"].as_f64().unwrap() > 0.0, "{timings}");
+    assert!(
+        timings["onContentLoad"].as_f64().unwrap() > 0.0,
+        "{timings}"
+    );
+    support::validate_har(&[har.to_str().unwrap().to_string()]);
+    // Read back, the load keeps its rendering metrics.
+    let back = audit_json(&[har.to_str().unwrap()]);
+    assert!(back["page_metrics"]["first_contentful_paint_ms"]
+        .as_f64()
+        .is_some());
 }
 
 /// Processes whose command line names `dir` (the browser's profile is made under it).

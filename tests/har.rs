@@ -25,27 +25,6 @@ fn write(dir: &Path, name: &str, v: &Value) -> String {
     p.to_str().unwrap().to_string()
 }
 
-/// Runs the npm har-validator when .ci/run installed it (PAGECOST_HAR_VALIDATOR points to
-/// its node_modules); elsewhere says it skipped, and under CI fails.
-fn validate(files: &[String]) {
-    let Ok(node_path) = std::env::var("PAGECOST_HAR_VALIDATOR") else {
-        support::missing("har-validator (PAGECOST_HAR_VALIDATOR)");
-        return;
-    };
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/validate-har.js");
-    let out = std::process::Command::new("node")
-        .arg(script)
-        .args(files)
-        .env("NODE_PATH", node_path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-}
-
 #[test]
 fn exported_hars_follow_har_rules_and_validate_against_the_schema() {
     let dir = tempfile::tempdir().unwrap();
@@ -115,7 +94,7 @@ fn exported_hars_follow_har_rules_and_validate_against_the_schema() {
         .as_str()
         .unwrap()
         .ends_with("/ok.png"));
-    validate(&[
+    support::validate_har(&[
         write(dir.path(), "demo.har", &demo),
         write(dir.path(), "faults.har", &faults),
     ]);

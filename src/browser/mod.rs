@@ -8,7 +8,9 @@
 //! limit (the load is then partial). The browser and its children end with the load, on
 //! every path: closed, waited for, and killed on drop.
 
+mod paint;
 mod record;
+mod setup;
 
 use crate::config::AuditConfig;
 use crate::error::{Error, Result, Setting};
@@ -18,8 +20,10 @@ use crate::model::{Load, LoadSettings, Skipped};
 use chromiumoxide::browser::{Browser, BrowserConfig};
 use chromiumoxide::cdp::browser_protocol::network as net;
 use chromiumoxide::cdp::browser_protocol::page::{
-    EventJavascriptDialogOpening, EventLoadEventFired, HandleJavaScriptDialogParams, NavigateParams,
+    EventDomContentEventFired, EventFrameAttached, EventJavascriptDialogOpening,
+    EventLoadEventFired, HandleJavaScriptDialogParams, NavigateParams,
 };
+use chromiumoxide::cdp::js_protocol::runtime::EvaluateParams;
 use futures_util::StreamExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -77,6 +81,8 @@ fn running_as_root() -> bool {
     }
 }
 
+/// Switches are given without their leading dashes: the crate adds them, and merges the
+/// values of a switch given twice (its own `disable-features` and ours become one list).
 fn config(exe: &Path, profile: &Path, cfg: &AuditConfig, vp: &Viewport) -> Result<BrowserConfig> {
     let mut b = BrowserConfig::builder()
         .chrome_executable(exe)
@@ -85,18 +91,25 @@ fn config(exe: &Path, profile: &Path, cfg: &AuditConfig, vp: &Viewport) -> Resul
         .launch_timeout(Duration::from_secs(30))
         .request_timeout(cfg.timeout.min(COMMAND_TIMEOUT))
         .args([
-            "--disable-quic",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--disk-cache-size=1",
-        ]);
+            "disable-quic",
+            "disable-background-networking",
+            "disable-component-update",
+            "disable-sync",
+            "no-first-run",
+            "disable-site-isolation-trials",
+        ])
+        .arg(("disk-cache-size", "1"))
+        // Every frame in the page's own renderer, so that the page's DevTools session sees
+        // the requests of cross-site iframes (ads) too; the network is the same.
+        .arg((
+            "disable-features",
+            &["IsolateOrigins", "site-per-process"][..],
+        ));
     if running_as_root() {
         b = b.no_sandbox();
     }
     if cfg.insecure {
-        b = b.arg("--ignore-certificate-errors");
+        b = b.arg("ignore-certificate-errors");
     }
     let mut rules: Vec<String> = cfg
         .resolve
@@ -109,36 +122,29 @@ fn config(exe: &Path, profile: &Path, cfg: &AuditConfig, vp: &Viewport) -> Resul
             .map(|c| format!("MAP {} {}", c.host, c.to)),
     );
     if !rules.is_empty() {
-        b = b.arg(format!("--host-resolver-rules={}", rules.join(", ")));
+        b = b.arg(("host-resolver-rules", rules.join(", ").as_str()));
     }
     b.build()
         .map_err(|e| Error::Client(format!("browser: {e}")))
 }
 
-/// Settings the browser engine does not apply yet: refused, so that nothing is silently
-/// ignored. (Request interception, network and device emulation come next.)
-pub fn check_supported(cfg: &AuditConfig, vp: &Viewport) -> Result<()> {
-    let refuse = |setting, value: String| {
+/// Settings the browser engine cannot apply: refused, so that nothing is silently ignored.
+/// The browser schedules its own requests (six connections per HTTP/1.1 origin, as every
+/// Chromium does), so the static engine's concurrency limits have no meaning there.
+pub fn check_supported(cfg: &AuditConfig) -> Result<()> {
+    let default = AuditConfig::default();
+    let refuse = |setting, value: usize| {
         Err(Error::setting(
             setting,
-            value,
-            "not applied by the browser engine yet; use the static engine",
+            value.to_string(),
+            "the browser engine schedules requests as the browser does; use the static engine",
         ))
     };
-    if let Some(rule) = cfg.block.first() {
-        return refuse(Setting::Block, rule.describe());
+    if cfg.concurrency != default.concurrency {
+        return refuse(Setting::Concurrency, cfg.concurrency);
     }
-    if cfg.block_third_parties {
-        return refuse(Setting::Block, "third parties".into());
-    }
-    if let Some(p) = &cfg.throttle {
-        return refuse(Setting::Profile, p.name.clone());
-    }
-    if vp.dpr != 1.0 || vp.mobile {
-        return refuse(Setting::Dpr, vp.dpr.to_string());
-    }
-    if cfg.user_agent != crate::config::DEFAULT_USER_AGENT {
-        return refuse(Setting::UserAgent, cfg.user_agent.clone());
+    if cfg.per_origin != default.per_origin {
+        return refuse(Setting::PerOrigin, cfg.per_origin);
     }
     Ok(())
 }
@@ -181,7 +187,7 @@ pub async fn load(
             path: std::env::temp_dir(),
             source,
         })?;
-    check_supported(cfg, vp)?;
+    check_supported(cfg)?;
     note_root(events);
     let (mut browser, mut handler) = Browser::launch(config(exe, profile.path(), cfg, vp)?)
         .await
@@ -191,7 +197,8 @@ pub async fn load(
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64);
     let root = browser.get_mut_child().and_then(|c| c.inner.id());
-    let result = drive(&browser, url, cfg, events).await;
+    let user_agent = browser.version().await.map(|v| v.user_agent).ok();
+    let result = drive(&browser, url, cfg, vp, events).await;
     let tree = root.map(process_tree).unwrap_or_default();
     let _ = tokio::time::timeout(COMMAND_TIMEOUT, browser.close()).await;
     let _ = tokio::time::timeout(COMMAND_TIMEOUT, browser.wait()).await;
@@ -199,92 +206,124 @@ pub async fn load(
     reap(&tree);
     driver.abort();
     drop(profile);
-    let (rec, end, partial) = result?;
-    build(url, rec, end, partial, started_unix_ms, cfg, vp)
+    let mut load = build(url, result?, started_unix_ms, cfg, vp)?;
+    load.settings.user_agent = if cfg.user_agent == crate::config::DEFAULT_USER_AGENT {
+        user_agent.unwrap_or_else(|| "(unknown)".into())
+    } else {
+        cfg.user_agent.clone()
+    };
+    Ok(load)
 }
 
-/// Navigates and records until the page is done; the recorder, the end (monotonic seconds)
-/// and whether the load was cut short.
+/// What a load saw: the network events, the end (monotonic seconds), whether it was cut
+/// short, what the page's observers reported, and why blocked requests were blocked.
+struct Seen {
+    rec: record::Recorder,
+    end: f64,
+    partial: bool,
+    paint: Option<paint::Observed>,
+}
+
+/// Opens a page, prepares it, navigates and records until the page is done.
 async fn drive(
     browser: &Browser,
     url: &Url,
     cfg: &AuditConfig,
+    vp: &Viewport,
+    events: &dyn EventSink,
+) -> Result<Seen> {
+    let page = browser.new_page("about:blank").await.map_err(browser_err)?;
+    let seen = async {
+        setup::prepare(&page, cfg, vp).await?;
+        let blocking = setup::block(&page, url, cfg).await?;
+        let (mut rec, end, partial) = watch(&page, url, cfg, events).await?;
+        let read = EvaluateParams::builder()
+            .expression(paint::READ)
+            .return_by_value(true)
+            .build()
+            .map_err(browser_err)?;
+        let paint = tokio::time::timeout(COMMAND_TIMEOUT, page.execute(read))
+            .await
+            .ok()
+            .and_then(|r| r.ok()?.result.result.value)
+            .and_then(|v| serde_json::from_value(v).ok());
+        if let Some((reasons, task)) = blocking {
+            task.abort();
+            let reasons = reasons.lock().unwrap_or_else(|p| p.into_inner());
+            for (id, why) in reasons.iter() {
+                rec.blocked(id, why);
+            }
+        }
+        Ok(Seen {
+            rec,
+            end,
+            partial,
+            paint,
+        })
+    }
+    .await;
+    let _ = tokio::time::timeout(COMMAND_TIMEOUT, page.close()).await;
+    seen
+}
+
+/// Navigates and records until the page is done: the recorder, the end (monotonic seconds)
+/// and whether the load was cut short.
+async fn watch(
+    page: &chromiumoxide::Page,
+    url: &Url,
+    cfg: &AuditConfig,
     events: &dyn EventSink,
 ) -> Result<(record::Recorder, f64, bool)> {
-    let page = browser.new_page("about:blank").await.map_err(browser_err)?;
-    page.execute(net::EnableParams::default())
-        .await
-        .map_err(browser_err)?;
-    page.execute(net::SetCacheDisabledParams::new(true))
-        .await
-        .map_err(browser_err)?;
-    page.execute(net::SetBypassServiceWorkerParams::new(true))
-        .await
-        .map_err(browser_err)?;
-    if !cfg.headers.is_empty() {
-        let h: serde_json::Map<String, serde_json::Value> = cfg
-            .headers
-            .iter()
-            .map(|(n, v)| (n.clone(), serde_json::Value::String(v.clone())))
-            .collect();
-        let headers = net::Headers::new(serde_json::Value::Object(h));
-        page.execute(net::SetExtraHttpHeadersParams::new(headers))
-            .await
-            .map_err(browser_err)?;
-    }
-    let mut sent = listen::<net::EventRequestWillBeSent>(&page).await?;
-    let mut resp = listen::<net::EventResponseReceived>(&page).await?;
-    let mut data = listen::<net::EventDataReceived>(&page).await?;
-    let mut fin = listen::<net::EventLoadingFinished>(&page).await?;
-    let mut fail = listen::<net::EventLoadingFailed>(&page).await?;
-    let mut loaded = listen::<EventLoadEventFired>(&page).await?;
-    let mut dialogs = listen::<EventJavascriptDialogOpening>(&page).await?;
-    let (rec, last, partial) = {
-        let nav = page.execute(NavigateParams::new(url.as_str()));
-        let mut rec = record::Recorder::default();
-        let deadline = tokio::time::sleep(cfg.max_time);
-        tokio::pin!(deadline);
-        tokio::pin!(nav);
-        let mut navigated = false;
-        let mut last = 0.0f64;
-        let mut quiet_since = tokio::time::Instant::now();
-        let partial = loop {
-            let done = rec.load_event.is_some() && rec.in_flight() == 0;
-            tokio::select! {
-                r = &mut nav, if !navigated => {
-                    navigated = true;
-                    let r = r.map_err(browser_err)?;
-                    if let Some(text) = r.result.error_text.as_deref().filter(|t| !t.is_empty()) {
-                        return Err(Error::MainDocument { url: url.to_string(), kind: crate::model::ErrorKind::Other, message: text.to_string() });
-                    }
+    let mut sent = listen::<net::EventRequestWillBeSent>(page).await?;
+    let mut resp = listen::<net::EventResponseReceived>(page).await?;
+    let mut data = listen::<net::EventDataReceived>(page).await?;
+    let mut fin = listen::<net::EventLoadingFinished>(page).await?;
+    let mut fail = listen::<net::EventLoadingFailed>(page).await?;
+    let mut loaded = listen::<EventLoadEventFired>(page).await?;
+    let mut dcl = listen::<EventDomContentEventFired>(page).await?;
+    let mut dialogs = listen::<EventJavascriptDialogOpening>(page).await?;
+    let mut frames = listen::<EventFrameAttached>(page).await?;
+    let nav = page.execute(NavigateParams::new(url.as_str()));
+    let mut rec = record::Recorder::default();
+    let deadline = tokio::time::sleep(cfg.max_time);
+    tokio::pin!(deadline);
+    tokio::pin!(nav);
+    let mut navigated = false;
+    let mut last = 0.0f64;
+    let mut quiet_since = tokio::time::Instant::now();
+    let partial = loop {
+        let done = rec.load_event.is_some() && rec.in_flight() == 0;
+        tokio::select! {
+            r = &mut nav, if !navigated => {
+                navigated = true;
+                let r = r.map_err(browser_err)?;
+                if let Some(text) = r.result.error_text.as_deref().filter(|t| !t.is_empty()) {
+                    return Err(Error::MainDocument { url: url.to_string(), kind: crate::model::ErrorKind::Other, message: text.to_string() });
                 }
-                Some(e) = sent.next() => {
-                    last = last.max(*e.timestamp.inner());
-                    rec.sent(&e);
-                    events.event(Event::Queued { queued: rec.len() });
-                }
-                Some(e) = resp.next() => { last = last.max(*e.timestamp.inner()); rec.response(e.request_id.inner(), &e.response); }
-                Some(e) = data.next() => { rec.data(e.request_id.inner(), e.data_length); }
-                Some(e) = fin.next() => { last = last.max(*e.timestamp.inner()); rec.finished(e.request_id.inner(), *e.timestamp.inner(), e.encoded_data_length); }
-                Some(e) = fail.next() => { last = last.max(*e.timestamp.inner()); rec.failed(e.request_id.inner(), *e.timestamp.inner(), &e.error_text); }
-                // alert(), confirm(), prompt() and beforeunload would stop the page: accepted.
-                Some(_) = dialogs.next() => {
-                    let _ = page.execute(HandleJavaScriptDialogParams::new(true)).await;
-                }
-                Some(e) = loaded.next() => {
-                    let ts = *e.timestamp.inner();
-                    if rec.start.is_some_and(|s| ts >= s) { rec.load_event = Some(ts); }
-                }
-                _ = tokio::time::sleep_until(quiet_since + QUIET), if done => break false,
-                _ = &mut deadline => break true,
-                _ = cancelled(cfg) => break true,
             }
-            // Every event is activity: the quiet period counts from the last one.
-            quiet_since = tokio::time::Instant::now();
-        };
-        (rec, last, partial)
+            Some(e) = sent.next() => {
+                last = last.max(*e.timestamp.inner());
+                rec.sent(&e);
+                events.event(Event::Queued { queued: rec.len() });
+            }
+            Some(e) = resp.next() => { last = last.max(*e.timestamp.inner()); rec.response(e.request_id.inner(), &e.response); }
+            Some(e) = data.next() => { rec.data(e.request_id.inner(), e.data_length); }
+            Some(e) = fin.next() => { last = last.max(*e.timestamp.inner()); rec.finished(e.request_id.inner(), *e.timestamp.inner(), e.encoded_data_length); }
+            Some(e) = fail.next() => { last = last.max(*e.timestamp.inner()); rec.failed(e.request_id.inner(), *e.timestamp.inner(), &e.error_text); }
+            // alert(), confirm(), prompt() and beforeunload would stop the page: accepted.
+            Some(_) = dialogs.next() => {
+                let _ = page.execute(HandleJavaScriptDialogParams::new(true)).await;
+            }
+            Some(e) = frames.next() => { rec.frame_attached(e.frame_id.inner(), e.parent_frame_id.inner()); }
+            Some(e) = dcl.next() => { rec.dom_content_loaded(*e.timestamp.inner()); }
+            Some(e) = loaded.next() => { rec.load_event_fired(*e.timestamp.inner()); }
+            _ = tokio::time::sleep_until(quiet_since + QUIET), if done => break false,
+            _ = &mut deadline => break true,
+            _ = cancelled(cfg) => break true,
+        }
+        // Every event is activity: the quiet period counts from the last one.
+        quiet_since = tokio::time::Instant::now();
     };
-    let _ = page.close().await;
     Ok((rec, last, partial))
 }
 
@@ -344,13 +383,17 @@ async fn cancelled(cfg: &AuditConfig) {
 
 fn build(
     url: &Url,
-    rec: record::Recorder,
-    end: f64,
-    partial: bool,
+    seen: Seen,
     started_unix_ms: u64,
     cfg: &AuditConfig,
     vp: &Viewport,
 ) -> Result<Load> {
+    let Seen {
+        rec,
+        end,
+        partial,
+        paint,
+    } = seen;
     if rec.is_empty() {
         return Err(Error::MainDocument {
             url: url.to_string(),
@@ -359,6 +402,7 @@ fn build(
         });
     }
     let (entries, ttfb) = rec.entries(end);
+    let page_metrics = rec.page_metrics(paint.as_ref());
     let final_url = entries
         .iter()
         .find(|e| {
@@ -375,13 +419,13 @@ fn build(
         final_url,
         started_unix_ms,
         settings: LoadSettings {
-            user_agent: "(the browser's own)".into(),
+            user_agent: String::new(),
             concurrency: 0,
             per_origin: 0,
             timeout_ms: cfg.timeout.as_millis() as u64,
             viewport: format!("{}x{}", vp.width, vp.height),
             dpr: vp.dpr,
-            throttle: None,
+            throttle: cfg.throttle.clone(),
             browser: Some("chromium".into()),
         },
         document_ttfb_ms: ttfb,
@@ -397,5 +441,6 @@ fn build(
         notes,
         partial,
         local: None,
+        page_metrics,
     })
 }

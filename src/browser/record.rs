@@ -3,7 +3,9 @@
 //! `loadingFailed`, turned into the same [`Entry`] the static engine makes. A field the
 //! browser does not give stays `None`; nothing is guessed.
 
-use crate::model::{Entry, EntryError, ErrorKind, Initiator, InitiatorKind, ResourceType, Timings};
+use crate::model::{
+    Entry, EntryError, ErrorKind, Initiator, InitiatorKind, PageMetrics, ResourceType, Timings,
+};
 use chromiumoxide::cdp::browser_protocol::network::{
     self as net, EventRequestWillBeSent, Response,
 };
@@ -19,6 +21,8 @@ struct Req {
     kind: Option<net::ResourceType>,
     main: bool,
     subframe: bool,
+    /// The frame it was made for (an iframe's document: the iframe's own frame).
+    frame: Option<String>,
     initiator: Initiator,
     response: Option<Response>,
     redirect_url: Option<String>,
@@ -49,8 +53,14 @@ pub struct Recorder {
     current: HashMap<String, usize>,
     /// Monotonic seconds of the navigation's start.
     pub start: Option<f64>,
+    /// Wall-clock seconds (since the Unix epoch) of the navigation's start.
+    start_wall: Option<f64>,
     /// Monotonic seconds of the load event.
     pub load_event: Option<f64>,
+    /// Monotonic seconds of `DOMContentLoaded`.
+    dom_content_loaded: Option<f64>,
+    /// Each iframe's parent frame, as the browser attached them.
+    parents: HashMap<String, String>,
     /// `data:` URLs the page used (no request).
     pub data_urls: u64,
     /// `blob:` and `filesystem:` URLs (objects in the page's memory, no request).
@@ -67,10 +77,12 @@ fn initiator_of(e: &EventRequestWillBeSent, main: bool) -> Initiator {
         net::InitiatorType::Preload => InitiatorKind::Preload,
         _ => InitiatorKind::Other,
     };
-    let url = i
-        .url
-        .clone()
-        .or_else(|| frame.map(|f| f.url.clone()))
+    // A script's request names the script that made the call (the top of its stack); the
+    // browser's `url` there is the document's.
+    let url = frame
+        .map(|f| f.url.clone())
+        .filter(|u| !u.is_empty())
+        .or_else(|| i.url.clone())
         .filter(|u| !u.is_empty() && !main);
     let line = i
         .line_number
@@ -133,6 +145,7 @@ impl Recorder {
         let main = self.start.is_none() && e.r#type == Some(net::ResourceType::Document);
         if main {
             self.start = Some(ts);
+            self.start_wall = Some(*e.wall_time.inner());
         }
         let redirect = e.redirect_response.is_some();
         let subframe = e.r#type == Some(net::ResourceType::Document) && !main && !redirect
@@ -154,6 +167,7 @@ impl Recorder {
             kind: e.r#type.clone(),
             main,
             subframe,
+            frame: e.frame_id.as_ref().map(|f| f.inner().clone()),
             initiator,
             response: None,
             redirect_url: None,
@@ -235,6 +249,69 @@ impl Recorder {
         }
     }
 
+    /// The main document's `DOMContentLoaded` event fired (one before the navigation's
+    /// start, from `about:blank`, is not the page's).
+    pub fn dom_content_loaded(&mut self, ts: f64) {
+        if self.start.is_some_and(|s| ts >= s) {
+            self.dom_content_loaded = Some(ts);
+        }
+    }
+
+    /// The main document's load event fired.
+    pub fn load_event_fired(&mut self, ts: f64) {
+        if self.start.is_some_and(|s| ts >= s) {
+            self.load_event = Some(ts);
+        }
+    }
+
+    /// A frame was attached to a parent (an iframe).
+    pub fn frame_attached(&mut self, frame: &str, parent: &str) {
+        self.parents.insert(frame.to_string(), parent.to_string());
+    }
+
+    /// How deep a frame is nested: 0 for the page, 1 for its iframes ...
+    fn depth(&self, frame: Option<&String>) -> u32 {
+        let mut depth = 0;
+        let mut at = frame;
+        // Bounded: a malformed parent chain cannot loop forever.
+        while let Some(parent) = at.and_then(|f| self.parents.get(f)) {
+            depth += 1;
+            at = Some(parent);
+            if depth >= 64 {
+                break;
+            }
+        }
+        depth
+    }
+
+    /// A request was blocked by `--block`: its entry says by what.
+    pub fn blocked(&mut self, id: &str, why: &str) {
+        if let Some(&i) = self.current.get(id) {
+            if let Some((_, text)) = &mut self.reqs[i].failed {
+                *text = format!("blocked by {why}");
+            }
+        }
+    }
+
+    /// The page's rendering metrics on the entries' time base.
+    pub fn page_metrics(&self, seen: Option<&super::paint::Observed>) -> PageMetrics {
+        let Some(start) = self.start else {
+            return PageMetrics::default();
+        };
+        let ms = |t: f64| (t - start) * 1000.0;
+        // The page's times count from its time origin (wall clock); the entries from the
+        // document request's issue (monotonic, with its wall time known).
+        let offset = match (seen, self.start_wall) {
+            (Some(s), Some(w)) => s.origin - w * 1000.0,
+            _ => 0.0,
+        };
+        super::paint::metrics(
+            seen.filter(|_| self.start_wall.is_some()),
+            offset,
+            (self.dom_content_loaded.map(ms), self.load_event.map(ms)),
+        )
+    }
+
     /// The entries, and the document's time to first byte. Requests still in flight at
     /// `end` (monotonic seconds) are aborted entries.
     pub fn entries(&self, end: f64) -> (Vec<Entry>, Option<f64>) {
@@ -246,6 +323,7 @@ impl Recorder {
             .iter()
             .map(|r| {
                 let mut e = entry(r, ms, end);
+                e.frame_depth = self.depth(r.frame.as_ref());
                 e.after_load = self.load_event.is_some_and(|l| r.issued > l);
                 if r.main && r.redirect_url.is_none() && ttfb.is_none() {
                     ttfb = first_byte(r).map(ms);
@@ -356,7 +434,7 @@ fn entry(r: &Req, ms: impl Fn(f64) -> f64, end: f64) -> Entry {
         }),
         redirect_url: r.redirect_url.clone(),
         lazy: false,
-        frame_depth: u32::from(r.subframe),
+        frame_depth: 0,
         connection_id: resp.map(|x| x.connection_id as u64),
         connection_reused: resp.map(|x| x.connection_reused),
         request_headers: Vec::new(),

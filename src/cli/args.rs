@@ -142,8 +142,8 @@ pub struct CompareArgs {
 
     /// Serve a folder as another host for both variants: HOST=DIR (requests to http://HOST/
     /// go to it), e.g. an ad network's files on its own host name. Repeatable.
-    #[arg(long, value_name = "HOST=DIR")]
-    pub serve_also: Vec<String>,
+    #[arg(long, value_name = "HOST=DIR", value_parser = super::serve_also)]
+    pub serve_also: Vec<(String, PathBuf)>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
@@ -348,6 +348,11 @@ pub struct AuditArgs {
     /// For a HAR target holding several pages: which one (1-based).
     #[arg(long, value_name = "N")]
     pub page: Option<usize>,
+
+    /// Serve a folder as another host while the page loads: HOST=DIR (requests to
+    /// http://HOST/ go to it), e.g. an ad network's files on its own host name. Repeatable.
+    #[arg(long, value_name = "HOST=DIR", value_parser = super::serve_also)]
+    pub serve_also: Vec<(String, PathBuf)>,
 
     #[command(flatten)]
     pub budget: BudgetArgs,

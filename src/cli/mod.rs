@@ -276,6 +276,7 @@ pub fn audit(a: AuditArgs) -> anyhow::Result<Command> {
         runs: a.runs as usize,
         warmup: !a.no_warmup,
         page: a.page,
+        serve_also: a.serve_also,
         estimate: a.estimate,
         budgets: budgets(&a.budget)?,
         engine: engine(&a.net),
@@ -288,14 +289,12 @@ pub fn audit(a: AuditArgs) -> anyhow::Result<Command> {
     Ok(c)
 }
 
-fn serve_also(s: &str) -> anyhow::Result<(String, PathBuf)> {
-    let (h, d) = s
-        .split_once('=')
-        .with_context(|| format!("--serve-also {s}: expected HOST=DIR"))?;
-    anyhow::ensure!(
-        std::path::Path::new(d).is_dir(),
-        "--serve-also {s}: {d} is not a folder"
-    );
+/// `--serve-also HOST=DIR`.
+fn serve_also(s: &str) -> Result<(String, PathBuf), String> {
+    let (h, d) = s.split_once('=').ok_or("expected HOST=DIR")?;
+    if !std::path::Path::new(d).is_dir() {
+        return Err(format!("{d} is not a folder"));
+    }
     Ok((h.trim().to_string(), PathBuf::from(d)))
 }
 
@@ -320,11 +319,7 @@ pub fn compare(a: CompareArgs) -> anyhow::Result<Command> {
         runs: a.runs as usize,
         warmup: !a.no_warmup,
         estimate: a.estimate,
-        serve_also: a
-            .serve_also
-            .iter()
-            .map(|s| serve_also(s))
-            .collect::<anyhow::Result<_>>()?,
+        serve_also: a.serve_also,
         budgets: budgets(&a.budget)?,
         engine: engine(&a.net),
         cfg,

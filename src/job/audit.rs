@@ -55,6 +55,8 @@ pub struct AuditPlan {
     pub budgets: Option<Budgets>,
     /// Engine for pages that are not recordings.
     pub engine: Engine,
+    /// Folders served as other hosts while pages load (`--serve-also HOST=DIR`).
+    pub serve_also: Vec<(String, PathBuf)>,
     /// Network and limit settings.
     pub cfg: AuditConfig,
     /// The viewport pages are laid out for.
@@ -222,7 +224,7 @@ async fn one(
         _ => {}
     }
     plan.cfg.cancel = Some(cancel.clone());
-    let source = Source::open(&target, &plan.engine, &[]).await?;
+    let source = Source::open(&target, &plan.engine, &plan.serve_also).await?;
     let interrupted = |e: Error| {
         if cancel.is_cancelled() {
             Error::Interrupted(Box::new(e))
@@ -349,7 +351,7 @@ async fn crawl(
         let why = format!("{start} is a HAR, a recorded load; crawl a URL or a folder");
         return Err(Error::setting(Setting::Crawl, c.depth.to_string(), why));
     }
-    let source = Source::open(&target, &plan.engine, &[]).await?;
+    let source = Source::open(&target, &plan.engine, &plan.serve_also).await?;
     let url = source.url().expect("a page that loads has a URL").clone();
     if let Target::File { root, .. } | Target::Dir(root) = &target {
         events.event(Event::Notice(format!(

@@ -183,10 +183,16 @@ impl ComparePlan {
 pub async fn run(plan: ComparePlan, events: &dyn EventSink) -> Result<CompareReport> {
     let (ta, tb) = plan.targets()?;
     plan.check_power(&ta, &tb)?;
-    let cfg_b = plan.cfg_b();
+    let mut cfg_a = plan.cfg.clone();
+    let mut cfg_b = plan.cfg_b();
+    // A browser pausing B's requests to judge them must pause A's too, or B's timings
+    // carry a cost A's do not.
+    let blocking = !cfg_b.block.is_empty() || cfg_b.block_third_parties;
+    cfg_a.intercept_all = blocking;
+    cfg_b.intercept_all = blocking;
     let sa = Source::open(&ta, &plan.engine, &plan.serve_also).await?;
     let sb = Source::open(&tb, &plan.engine, &plan.serve_also).await?;
-    let (ra, rb) = interleaved([(&sa, &plan.cfg), (&sb, &cfg_b)], &plan, events).await?;
+    let (ra, rb) = interleaved([(&sa, &cfg_a), (&sb, &cfg_b)], &plan, events).await?;
     let mut cmp = compare(&ra, &rb, plan.alpha);
     if let Some(profile) = &plan.estimate {
         cmp.metrics

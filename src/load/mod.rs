@@ -156,7 +156,7 @@ impl<'a> Engine<'a> {
         self.seen.insert(job.url.clone());
         job.queued_at = Instant::now();
         if !job.main {
-            if let Some(why) = self.blocked_by(&job.url) {
+            if let Some(why) = self.cfg.blocked_by(&job.url, &self.page_host) {
                 let err = EntryError {
                     kind: ErrorKind::Blocked,
                     message: format!("blocked by {why}"),
@@ -186,23 +186,6 @@ impl<'a> Engine<'a> {
         self.events.event(Event::Queued {
             queued: self.queued,
         });
-    }
-
-    /// The `--block` pattern that stops a request, if any.
-    fn blocked_by(&self, url: &Url) -> Option<String> {
-        if self.cfg.block.is_empty() && !self.cfg.block_third_parties {
-            return None;
-        }
-        let host = url.host_str()?;
-        let party = crate::party::classify(host, &self.page_host, &self.cfg.first_party);
-        if self.cfg.block_third_parties && !party.first_party {
-            return Some("third-party blocking".into());
-        }
-        self.cfg
-            .block
-            .iter()
-            .find(|r| r.matches(url, &party))
-            .map(|r| format!("block pattern {}", r.describe()))
     }
 
     fn queue_ref(
@@ -686,6 +669,7 @@ impl<'a> Engine<'a> {
             notes: self.notes,
             partial: self.partial,
             local: None,
+            page_metrics: Default::default(),
         })
     }
 }

@@ -51,6 +51,44 @@ pub struct Load {
     /// locations can name files (`site/index.html:10:32`) instead of loopback URLs.
     #[serde(default)]
     pub local: Option<LocalSource>,
+    /// What the page's rendering took (browser engine only; absent for the static engine,
+    /// which renders nothing).
+    #[serde(default, skip_serializing_if = "PageMetrics::is_empty")]
+    pub page_metrics: PageMetrics,
+}
+
+/// Rendering milestones of a load, in milliseconds from load start (the same time base as
+/// the entries). Each is `None` when the browser did not report it (a page that never
+/// painted has no first contentful paint); nothing is estimated.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct PageMetrics {
+    /// The `DOMContentLoaded` event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dom_content_loaded_ms: Option<f64>,
+    /// The `load` event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_event_ms: Option<f64>,
+    /// First paint of text, an image or a canvas.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_contentful_paint_ms: Option<f64>,
+    /// Paint of the largest image or text block in the viewport (the last candidate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub largest_contentful_paint_ms: Option<f64>,
+    /// Cumulative layout shift: the largest session window of shifts not caused by input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cumulative_layout_shift: Option<f64>,
+    /// Total blocking time: the sum over main-thread tasks longer than 50 ms of the part
+    /// beyond 50 ms, from first contentful paint until the page is done (Lighthouse: until
+    /// time to interactive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_blocking_time_ms: Option<f64>,
+}
+
+impl PageMetrics {
+    /// Whether nothing was measured (a static load).
+    pub fn is_empty(&self) -> bool {
+        *self == PageMetrics::default()
+    }
 }
 
 /// A local folder served on loopback for a load.

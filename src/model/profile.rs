@@ -88,6 +88,17 @@ impl Profile {
         (self.down_kbps > 0.0).then(|| self.down_kbps * 1000.0 / 8.0)
     }
 
+    /// How much slower than this machine a browser's CPU runs under this profile: 4x for the
+    /// mobile network profiles (Lighthouse's mobile preset emulates a mid-range phone so),
+    /// 1x for the desktop-class ones (LTE and cable as WebPageTest runs them on desktop
+    /// Chrome) and custom profiles. Applied by the browser engine only.
+    pub fn cpu_slowdown(&self) -> f64 {
+        match self.name.as_str() {
+            "lighthouse-mobile" | "slow-4g" | "fast-4g" | "3g" => 4.0,
+            _ => 1.0,
+        }
+    }
+
     /// Upload bandwidth in bytes per second (`None`: unlimited).
     pub fn up_bytes_per_sec(&self) -> Option<f64> {
         (self.up_kbps > 0.0).then(|| self.up_kbps * 1000.0 / 8.0)

@@ -12,6 +12,7 @@ fn fmt_value(v: f64, unit: LineUnit) -> String {
     match unit {
         LineUnit::KiB => format!("{v:.1} KiB"),
         LineUnit::Ms => format!("{v:.0} ms"),
+        LineUnit::Score => format!("{v:.3}"),
         LineUnit::Requests => format!("{v:.0}"),
     }
 }

@@ -71,12 +71,7 @@ fn right(s: impl ToString) -> Cell {
 
 /// `fully loaded`, `estimated fully loaded on 3g`; narrow: `~fully loaded`.
 fn metric_label(m: &MetricDiff, room: Room) -> String {
-    let base = m
-        .key
-        .metric
-        .name()
-        .trim_end_matches("_ms")
-        .replace('_', " ");
+    let base = super::words::metric_label(m.key.metric);
     match (&m.key.estimated_on, room) {
         (None, _) => base,
         (Some(_), Room::Narrow) => format!("~{base}"),

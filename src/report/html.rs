@@ -129,6 +129,9 @@ fn cards(l: &Load) -> String {
         false,
     ));
     o.push_str(&card("fully loaded", &human_ms(l.fully_loaded_ms), false));
+    for (m, v) in super::words::rendering(l) {
+        o.push_str(&card(&super::words::metric_label(m), &v, false));
+    }
     o.push_str(&card("failed", &t.failed.to_string(), t.failed > 0));
     o.push_str(&card("empty", &t.empty.to_string(), t.empty > 0));
     o.push_str(&card(
@@ -405,11 +408,7 @@ pub fn render(l: &Load) -> String {
 /// waterfalls on one time scale.
 pub fn render_compare(c: &Comparison, a: &Load, b: &Load) -> String {
     let mut body = String::from("<h2>Verdict</h2><table><tr><th>metric</th><th class=\"n\">A</th><th class=\"n\">B</th><th>verdict</th></tr>");
-    let fmt = |unit: Unit, v: f64| match unit {
-        Unit::Ms => human_ms(v),
-        Unit::Bytes => human_bytes(v.max(0.0) as u64),
-        Unit::Count => format!("{v:.0}"),
-    };
+    let fmt = |unit: Unit, v: f64| super::words::amount(v.max(0.0), unit);
     for m in &c.metrics {
         let _ = write!(
             body,

@@ -23,6 +23,9 @@ pub fn load(l: &Load) -> String {
         "| fully loaded | {} |\n",
         human_ms(l.fully_loaded_ms)
     ));
+    for (m, v) in super::words::rendering(l) {
+        o.push_str(&format!("| {} | {v} |\n", super::words::metric_label(m)));
+    }
     o.push_str(&format!(
         "| failed | {} |\n| empty | {} |\n",
         t.failed, t.empty

@@ -79,11 +79,7 @@ fn connections(load: &Load, opts: TableOptions) -> String {
 }
 
 fn metric_value(unit: crate::metric::Unit, v: f64) -> String {
-    match unit {
-        crate::metric::Unit::Ms => human_ms(v),
-        crate::metric::Unit::Bytes => human_bytes(v.round() as u64),
-        crate::metric::Unit::Count => format!("{v:.0}"),
-    }
+    super::words::amount(v.max(0.0), unit)
 }
 
 /// Repeated runs: the statistics of each metric, then the median run's full report.
@@ -207,6 +203,13 @@ fn summary(out: &mut String, load: &Load) {
         .map_or_else(|| "unknown".to_string(), human_ms);
     let _ = writeln!(out, "  document TTFB  {ttfb}");
     let _ = writeln!(out, "  fully loaded   {}", human_ms(load.fully_loaded_ms));
+    let rendering: Vec<String> = super::words::rendering(load)
+        .into_iter()
+        .map(|(m, v)| format!("{} {v}", super::words::abbreviation(m)))
+        .collect();
+    if !rendering.is_empty() {
+        let _ = writeln!(out, "  rendering      {}", rendering.join(" · "));
+    }
     let s = &load.skipped;
     let not_fetched = s.data + s.javascript + s.other_scheme + s.invalid + s.over_limit;
     if not_fetched > 0 {

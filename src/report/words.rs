@@ -12,7 +12,37 @@ pub fn amount(v: f64, unit: Unit) -> String {
         Unit::Ms => human_ms(v.abs()),
         Unit::Bytes => human_bytes(v.abs().round() as u64),
         Unit::Count => format!("{:.0}", v.abs()),
+        Unit::Score => format!("{:.3}", v.abs()),
     }
+}
+
+/// A metric's name in prose: `fully loaded`, `first contentful paint`.
+pub fn metric_label(m: crate::metric::Metric) -> String {
+    m.name().trim_end_matches("_ms").replace('_', " ")
+}
+
+/// A browser metric's usual abbreviation (`FCP`, `LCP`, `TBT` ...).
+pub fn abbreviation(m: crate::metric::Metric) -> String {
+    use crate::metric::Metric as M;
+    match m {
+        M::DomContentLoaded => "DCL".into(),
+        M::LoadEvent => "load".into(),
+        M::FirstContentfulPaint => "FCP".into(),
+        M::LargestContentfulPaint => "LCP".into(),
+        M::TotalBlockingTime => "TBT".into(),
+        M::CumulativeLayoutShift => "CLS".into(),
+        other => metric_label(other),
+    }
+}
+
+/// The rendering metrics a load has (browser engine), each with its value in words, in
+/// report order; empty for a static load.
+pub fn rendering(l: &crate::model::Load) -> Vec<(crate::metric::Metric, String)> {
+    crate::metric::Metric::ALL
+        .into_iter()
+        .filter(|m| m.needs_browser())
+        .filter_map(|m| Some((m, amount(m.of(l)?, m.unit()))))
+        .collect()
 }
 
 fn p_text(p: Option<f64>) -> String {
@@ -46,6 +76,10 @@ impl fmt::Display for Verdict {
             let x = factor.map_or_else(String::new, |f| format!(" ({f:.1}x)"));
             let fewer = if less { "fewer" } else { "more" };
             return write!(f, "B makes {amount} {fewer} requests{x}, {p}");
+        }
+        if unit == Unit::Score {
+            let less = if less { "less" } else { "more" };
+            return write!(f, "B's layout shifts {amount} {less}, {p}");
         }
         let (better, worse) = match unit {
             Unit::Ms => ("faster", "slower"),
@@ -91,6 +125,8 @@ pub fn short(v: &Verdict, with_p: bool) -> String {
                 (Unit::Bytes, false) => "heavier",
                 (Unit::Count, true) => "fewer",
                 (Unit::Count, false) => "more",
+                (Unit::Score, true) => "steadier",
+                (Unit::Score, false) => "shakier",
             };
             format!("{word}{}", p(pv))
         }

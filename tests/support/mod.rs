@@ -385,3 +385,24 @@ pub fn missing(what: &str) {
     );
     eprintln!("{what} is missing: skipped");
 }
+
+/// Runs the npm har-validator when .ci/run installed it (PAGECOST_HAR_VALIDATOR points to
+/// its node_modules); elsewhere says it skipped, and under CI fails.
+pub fn validate_har(files: &[String]) {
+    let Ok(node_path) = std::env::var("PAGECOST_HAR_VALIDATOR") else {
+        missing("har-validator (PAGECOST_HAR_VALIDATOR)");
+        return;
+    };
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/validate-har.js");
+    let out = std::process::Command::new("node")
+        .arg(script)
+        .args(files)
+        .env("NODE_PATH", node_path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
