@@ -76,6 +76,14 @@ impl ResolveOverride {
     }
 }
 
+/// Parses a request header as `Name: value`.
+pub fn parse_header(h: &str) -> Result<(String, String)> {
+    let (name, value) = h
+        .split_once(':')
+        .ok_or_else(|| Error::setting(Setting::Header, h, "expected \"Name: value\""))?;
+    Ok((name.trim().into(), value.trim().into()))
+}
+
 /// Everything that shapes an audit. Build with [`AuditConfig::default`] and adjust.
 #[derive(Debug, Clone)]
 pub struct AuditConfig {

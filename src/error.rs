@@ -56,6 +56,33 @@ pub enum Setting {
 }
 
 impl Setting {
+    /// The command-line flag that sets it (`--block`), for messages in a user's words.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Setting::Header => "--header",
+            Setting::UserAgent => "--user-agent",
+            Setting::Resolve => "--resolve",
+            Setting::ConnectTo => "--connect-to",
+            Setting::Block => "--block",
+            Setting::Concurrency => "--concurrency",
+            Setting::PerOrigin => "--per-origin",
+            Setting::Timeout => "--timeout",
+            Setting::Dpr => "--dpr",
+            Setting::Profile => "--throttle",
+            Setting::Margin => "--margin",
+            Setting::HarPage => "--page",
+            Setting::Format => "--format",
+            Setting::Crawl => "--crawl",
+            Setting::ServeAlso => "--serve-also",
+            Setting::Gate => "--fail-if",
+            Setting::Alpha => "--alpha",
+            Setting::LinkUrl => "--match",
+            Setting::LinkText => "--text",
+            Setting::LinkExclude => "--exclude",
+            _ => "setting",
+        }
+    }
+
     /// The setting in words.
     pub fn name(self) -> &'static str {
         match self {

@@ -21,13 +21,9 @@ pub enum Engine {
     /// No browser: HTML and CSS parsed, requests made as a browser would (the default).
     #[default]
     Static,
-    /// Headless Chromium: what scripts request too. `browser`: the executable, else found
-    /// by [`crate::browser::find`].
+    /// Headless Chromium: what scripts request too.
     #[cfg(feature = "browser")]
-    Chromium {
-        /// The browser to run.
-        browser: Option<PathBuf>,
-    },
+    Chromium(crate::browser::Launch),
 }
 
 /// A target made loadable.
@@ -42,7 +38,7 @@ enum Kind {
     Har { path: PathBuf, page: Option<usize> },
     /// Loaded by a headless browser (a local folder is served while the source lives).
     #[cfg(feature = "browser")]
-    Browser(Prepared, PathBuf),
+    Browser(Prepared, PathBuf, crate::browser::Launch),
 }
 
 impl Source {
@@ -61,7 +57,7 @@ impl Source {
         }
         #[cfg(feature = "browser")]
         let exe = match engine {
-            Engine::Chromium { browser } => Some(crate::browser::find(browser.as_deref())?),
+            Engine::Chromium(l) => Some((crate::browser::find(l.browser.as_deref())?, l.clone())),
             Engine::Static => None,
         };
         #[cfg(not(feature = "browser"))]
@@ -69,9 +65,9 @@ impl Source {
         let mut p = prepare(target).await?;
         serve_also(&mut p, also).await?;
         #[cfg(feature = "browser")]
-        if let Some(exe) = exe {
+        if let Some((exe, launch)) = exe {
             return Ok(Source {
-                kind: Kind::Browser(p, exe),
+                kind: Kind::Browser(p, exe, launch),
             });
         }
         Ok(Source {
@@ -84,7 +80,7 @@ impl Source {
         match &self.kind {
             Kind::Static(p) => p.url.to_string(),
             #[cfg(feature = "browser")]
-            Kind::Browser(p, _) => p.url.to_string(),
+            Kind::Browser(p, ..) => p.url.to_string(),
             Kind::Har { path, .. } => path.display().to_string(),
         }
     }
@@ -94,7 +90,7 @@ impl Source {
         match &self.kind {
             Kind::Static(p) => Some(&p.url),
             #[cfg(feature = "browser")]
-            Kind::Browser(p, _) => Some(&p.url),
+            Kind::Browser(p, ..) => Some(&p.url),
             Kind::Har { .. } => None,
         }
     }
@@ -114,9 +110,9 @@ impl Source {
         let mut load = match &self.kind {
             Kind::Static(p) => p.load(cfg, vp, events).await?,
             #[cfg(feature = "browser")]
-            Kind::Browser(p, exe) => {
+            Kind::Browser(p, exe, launch) => {
                 let cfg = p.config(cfg);
-                let mut l = crate::browser::load(&p.url, exe, &cfg, vp, events).await?;
+                let mut l = crate::browser::load(&p.url, exe, launch, &cfg, vp, events).await?;
                 p.annotate(&mut l);
                 l
             }

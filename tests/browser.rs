@@ -437,3 +437,187 @@ fn no_browser_process_outlives_its_load() {
         "every browser ended with its load"
     );
 }
+
+/// Runs an audit of `url` with the browser, its profiles under `tmp`; the load's JSON and
+/// how long the audit took.
+fn timed_audit(url: &str, tmp: &std::path::Path, extra: &[&str]) -> (Value, std::time::Duration) {
+    let t0 = std::time::Instant::now();
+    let out = assert_cmd::Command::new(assert_cmd::cargo::cargo_bin("pagecost"))
+        .env("TMPDIR", tmp)
+        .args([
+            "audit", url, "--engine", "chromium", "--format", "json", "-q",
+        ])
+        .args(extra)
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {err}"));
+    (v, t0.elapsed())
+}
+
+fn notes(load: &Value) -> String {
+    load["notes"].to_string()
+}
+
+/// Pages that never go quiet end within their limits with what they loaded: an event
+/// stream does not hold the page open (it is not counted in flight), polling is cut at the
+/// watch after load, a load event that never comes at the time limit; each marked partial
+/// or not as it should be, and no browser process is left.
+#[cfg(target_os = "linux")]
+#[test]
+fn pages_that_never_go_quiet_end_within_their_limits() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !browser_available() {
+        return;
+    }
+    let ms = std::time::Duration::from_millis;
+    let server = TestServer::start(vec![
+        (
+            "/sse",
+            Route::html("<p>live</p><script>new EventSource('/events')</script>"),
+        ),
+        (
+            "/events",
+            Route::ok("text/event-stream", "").action(support::Action::EventStream(ms(100))),
+        ),
+        (
+            "/poll",
+            Route::html("<p>poll</p><script>setInterval(() => fetch('/tick'), 300)</script>"),
+        ),
+        ("/tick", Route::ok("text/plain", "0")),
+        ("/never", Route::html("<p>never</p><img src=/hang>")),
+        (
+            "/hang",
+            Route::ok("image/png", "").action(support::Action::Hang),
+        ),
+        (
+            "/dialogs",
+            Route::html(
+                "<script>alert('hi'); confirm('sure?'); prompt('name?');\
+                 onbeforeunload = e => { e.preventDefault(); };\
+                 fetch('/after-dialogs')</script>",
+            ),
+        ),
+    ]);
+    let tmp = tempfile::tempdir().unwrap();
+    let (sse, took) = timed_audit(&server.url("/sse"), tmp.path(), &[]);
+    assert_eq!(sse["partial"], false, "{}", notes(&sse));
+    assert!(took < std::time::Duration::from_secs(15), "{took:?}");
+    by_path(&sse, "/events");
+    let (poll, took) = timed_audit(&server.url("/poll"), tmp.path(), &["--after-load", "2s"]);
+    assert_eq!(poll["partial"], true);
+    assert!(
+        notes(&poll).contains("still busy 2 s after its load event"),
+        "{}",
+        notes(&poll)
+    );
+    assert!(took < std::time::Duration::from_secs(15), "{took:?}");
+    let ticks = entries(&poll)
+        .iter()
+        .filter(|e| e["url"].as_str().unwrap().ends_with("/tick"))
+        .count();
+    assert!(ticks >= 4, "{ticks} polls in 2 s at 300 ms");
+    let (never, took) = timed_audit(
+        &server.url("/never"),
+        tmp.path(),
+        &["--audit-timeout", "3s"],
+    );
+    assert_eq!(never["partial"], true);
+    assert!(notes(&never).contains("time limit"), "{}", notes(&never));
+    assert_eq!(by_path(&never, "/hang")["error"]["kind"], "aborted");
+    assert!(took < std::time::Duration::from_secs(15), "{took:?}");
+    let (dialogs, _) = timed_audit(&server.url("/dialogs"), tmp.path(), &[]);
+    assert_eq!(dialogs["partial"], false);
+    by_path(&dialogs, "/after-dialogs");
+    std::thread::sleep(ms(300));
+    assert_eq!(
+        processes_under(tmp.path()),
+        0,
+        "every browser ended with its load"
+    );
+}
+
+/// A page that makes 10,000 requests is recorded whole: each request the browser made is an
+/// entry, answered or failed as the browser says (Chromium itself refuses most of them with
+/// ERR_INSUFFICIENT_RESOURCES when so many are pending at once).
+#[test]
+fn ten_thousand_requests_are_recorded_whole() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !browser_available() {
+        return;
+    }
+    let server = TestServer::start(vec![
+        (
+            "/",
+            Route::html(
+                "<script>for (let i = 0; i < 10000; i++) fetch('/r?' + i, {keepalive: false});</script>",
+            ),
+        ),
+        ("/r", Route::ok("text/plain", "x")),
+    ]);
+    let tmp = tempfile::tempdir().unwrap();
+    let (load, took) = timed_audit(&server.url("/"), tmp.path(), &[]);
+    let made = entries(&load)
+        .iter()
+        .filter(|e| e["url"].as_str().unwrap().contains("/r?"))
+        .count();
+    assert_eq!(made, 10_000, "in {took:?}");
+    assert!(took < std::time::Duration::from_secs(90), "{took:?}");
+}
+
+/// The browser killed in the middle of a load: the audit ends at once with what was
+/// recorded, marked partial, and leaves no process behind.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_browser_killed_mid_load_leaves_a_partial_load_and_no_process() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !browser_available() {
+        return;
+    }
+    let server = TestServer::start(vec![
+        ("/", Route::html("<p>slow</p><img src=/hang>")),
+        (
+            "/hang",
+            Route::ok("image/png", "").action(support::Action::Hang),
+        ),
+    ]);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_string_lossy().into_owned();
+    let killer = std::thread::spawn(move || {
+        // The browser's own process: its command line names the profile and is no helper.
+        for _ in 0..100 {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            let main = std::fs::read_dir("/proc").unwrap().flatten().find_map(|p| {
+                let cmd = std::fs::read(p.path().join("cmdline")).ok()?;
+                let cmd = String::from_utf8_lossy(&cmd).into_owned();
+                let pid: i32 = p.file_name().to_str()?.parse().ok()?;
+                (cmd.contains(&dir) && !cmd.contains("--type=")).then_some(pid)
+            });
+            if let Some(pid) = main {
+                std::thread::sleep(std::time::Duration::from_millis(1500));
+                std::process::Command::new("kill")
+                    .args(["-9", &pid.to_string()])
+                    .status()
+                    .unwrap();
+                return true;
+            }
+        }
+        false
+    });
+    let (load, took) = timed_audit(&server.url("/"), tmp.path(), &["--audit-timeout", "60s"]);
+    assert!(killer.join().unwrap(), "the browser was found and killed");
+    assert_eq!(load["partial"], true);
+    assert!(
+        notes(&load).contains("crashed or was killed"),
+        "{}",
+        notes(&load)
+    );
+    assert!(took < std::time::Duration::from_secs(30), "{took:?}");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(
+        processes_under(tmp.path()),
+        0,
+        "no helper outlives the killed browser"
+    );
+}

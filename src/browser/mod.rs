@@ -3,10 +3,13 @@
 //!
 //! One load: a fresh browser with a fresh profile (a temporary folder, removed after), cache
 //! and service workers off, QUIC and background networking off; the page navigated; every
-//! network event recorded ([`record`]); done when the load event has fired and no request
-//! has been in flight for [`QUIET`] (WebPageTest's rule, shorter), or at the audit's time
-//! limit (the load is then partial). The browser and its children end with the load, on
-//! every path: closed, waited for, and killed on drop.
+//! network event recorded ([`record`]). The page is done ([`Launch`]) when its load event has
+//! fired and then the network has been quiet for the quiet period: no request started or
+//! ended, none in flight but event streams (WebPageTest's rule of network inactivity, with
+//! 1 s instead of 2 s). A page that never goes quiet (polling, long-polling) is watched at
+//! most `after_load` past its load event; a page that never fires load, up to the audit's
+//! time limit. Either way the load is partial and says why. The browser and its children
+//! end with the load, on every path: closed, waited for, and killed.
 
 mod paint;
 mod record;
@@ -18,19 +21,45 @@ use crate::events::{Event, EventSink};
 use crate::extract::Viewport;
 use crate::model::{Load, LoadSettings, Skipped};
 use chromiumoxide::browser::{Browser, BrowserConfig};
+use chromiumoxide::cdp::browser_protocol::inspector::EventTargetCrashed;
 use chromiumoxide::cdp::browser_protocol::network as net;
 use chromiumoxide::cdp::browser_protocol::page::{
     EventDomContentEventFired, EventFrameAttached, EventJavascriptDialogOpening,
     EventLoadEventFired, HandleJavaScriptDialogParams, NavigateParams,
 };
 use chromiumoxide::cdp::js_protocol::runtime::EvaluateParams;
+use chromiumoxide::error::CdpError;
 use futures_util::StreamExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use url::Url;
 
-/// After the load event, the page is done when no request has been in flight this long.
+/// After the load event, the page is done when the network has been quiet this long.
 pub const QUIET: Duration = Duration::from_millis(1000);
+
+/// Longest watch after the load event for a page that never goes quiet.
+pub const AFTER_LOAD: Duration = Duration::from_secs(10);
+
+/// How the browser engine runs: which browser, and when a page is done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Launch {
+    /// The browser to run; `None`: found by [`find`].
+    pub browser: Option<PathBuf>,
+    /// The quiet period after the load event ([`QUIET`]).
+    pub quiet: Duration,
+    /// The longest watch after the load event ([`AFTER_LOAD`]).
+    pub after_load: Duration,
+}
+
+impl Default for Launch {
+    fn default() -> Self {
+        Launch {
+            browser: None,
+            quiet: QUIET,
+            after_load: AFTER_LOAD,
+        }
+    }
+}
 
 /// Longest wait for the browser to answer one DevTools command.
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
@@ -176,6 +205,7 @@ fn browser_err(e: impl std::fmt::Display) -> Error {
 pub async fn load(
     url: &Url,
     exe: &Path,
+    launch: &Launch,
     cfg: &AuditConfig,
     vp: &Viewport,
     events: &dyn EventSink,
@@ -192,13 +222,22 @@ pub async fn load(
     let (mut browser, mut handler) = Browser::launch(config(exe, profile.path(), cfg, vp)?)
         .await
         .map_err(|e| browser_err(format!("{} could not start: {e}", exe.display())))?;
-    let driver = tokio::spawn(async move { while handler.next().await.is_some() {} });
+    // The connection's driver; it ends when the browser goes away (exited, killed).
+    let (gone_tx, mut gone) = tokio::sync::oneshot::channel::<()>();
+    let driver = tokio::spawn(async move {
+        while let Some(r) = handler.next().await {
+            if matches!(r, Err(ref e) if !matches!(e, CdpError::InvalidMessage(..))) {
+                break;
+            }
+        }
+        let _ = gone_tx.send(());
+    });
     let started_unix_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64);
     let root = browser.get_mut_child().and_then(|c| c.inner.id());
     let user_agent = browser.version().await.map(|v| v.user_agent).ok();
-    let result = drive(&browser, url, cfg, vp, events).await;
+    let result = drive(&browser, url, (cfg, launch), vp, (events, &mut gone)).await;
     let tree = root.map(process_tree).unwrap_or_default();
     let _ = tokio::time::timeout(COMMAND_TIMEOUT, browser.close()).await;
     let _ = tokio::time::timeout(COMMAND_TIMEOUT, browser.wait()).await;
@@ -206,7 +245,7 @@ pub async fn load(
     reap(&tree);
     driver.abort();
     drop(profile);
-    let mut load = build(url, result?, started_unix_ms, cfg, vp)?;
+    let mut load = build(url, launch, result?, started_unix_ms, cfg, vp)?;
     load.settings.user_agent = if cfg.user_agent == crate::config::DEFAULT_USER_AGENT {
         user_agent.unwrap_or_else(|| "(unknown)".into())
     } else {
@@ -220,33 +259,49 @@ pub async fn load(
 struct Seen {
     rec: record::Recorder,
     end: f64,
-    partial: bool,
+    stop: Stop,
     paint: Option<paint::Observed>,
+}
+
+/// Why the watch of a page ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    /// Loaded, then quiet: the page is done.
+    Quiet,
+    /// Loaded, but still busy at the end of the watch after load.
+    Busy,
+    /// The audit's time limit, or Ctrl-C, before the page was done.
+    Cut,
+    /// The browser or the page's renderer crashed (or was killed).
+    Crashed,
 }
 
 /// Opens a page, prepares it, navigates and records until the page is done.
 async fn drive(
     browser: &Browser,
     url: &Url,
-    cfg: &AuditConfig,
+    (cfg, launch): (&AuditConfig, &Launch),
     vp: &Viewport,
-    events: &dyn EventSink,
+    (events, gone): (&dyn EventSink, &mut Gone),
 ) -> Result<Seen> {
     let page = browser.new_page("about:blank").await.map_err(browser_err)?;
     let seen = async {
         setup::prepare(&page, cfg, vp).await?;
         let blocking = setup::block(&page, url, cfg).await?;
-        let (mut rec, end, partial) = watch(&page, url, cfg, events).await?;
+        let (mut rec, end, stop) = watch(&page, url, (cfg, launch), (events, gone)).await?;
         let read = EvaluateParams::builder()
             .expression(paint::READ)
             .return_by_value(true)
             .build()
             .map_err(browser_err)?;
-        let paint = tokio::time::timeout(COMMAND_TIMEOUT, page.execute(read))
-            .await
-            .ok()
-            .and_then(|r| r.ok()?.result.result.value)
-            .and_then(|v| serde_json::from_value(v).ok());
+        let paint = match stop {
+            Stop::Crashed => None,
+            _ => tokio::time::timeout(COMMAND_TIMEOUT, page.execute(read))
+                .await
+                .ok()
+                .and_then(|r| r.ok()?.result.result.value)
+                .and_then(|v| serde_json::from_value(v).ok()),
+        };
         if let Some((reasons, task)) = blocking {
             task.abort();
             let reasons = reasons.lock().unwrap_or_else(|p| p.into_inner());
@@ -257,23 +312,34 @@ async fn drive(
         Ok(Seen {
             rec,
             end,
-            partial,
+            stop,
             paint,
         })
     }
     .await;
-    let _ = tokio::time::timeout(COMMAND_TIMEOUT, page.close()).await;
+    if !matches!(
+        seen,
+        Ok(Seen {
+            stop: Stop::Crashed,
+            ..
+        })
+    ) {
+        let _ = tokio::time::timeout(COMMAND_TIMEOUT, page.close()).await;
+    }
     seen
 }
 
+/// Fires when the browser's connection ends.
+type Gone = tokio::sync::oneshot::Receiver<()>;
+
 /// Navigates and records until the page is done: the recorder, the end (monotonic seconds)
-/// and whether the load was cut short.
+/// and why the watch ended.
 async fn watch(
     page: &chromiumoxide::Page,
     url: &Url,
-    cfg: &AuditConfig,
-    events: &dyn EventSink,
-) -> Result<(record::Recorder, f64, bool)> {
+    (cfg, launch): (&AuditConfig, &Launch),
+    (events, gone): (&dyn EventSink, &mut Gone),
+) -> Result<(record::Recorder, f64, Stop)> {
     let mut sent = listen::<net::EventRequestWillBeSent>(page).await?;
     let mut resp = listen::<net::EventResponseReceived>(page).await?;
     let mut data = listen::<net::EventDataReceived>(page).await?;
@@ -283,16 +349,20 @@ async fn watch(
     let mut dcl = listen::<EventDomContentEventFired>(page).await?;
     let mut dialogs = listen::<EventJavascriptDialogOpening>(page).await?;
     let mut frames = listen::<EventFrameAttached>(page).await?;
+    let mut crashed = listen::<EventTargetCrashed>(page).await?;
     let nav = page.execute(NavigateParams::new(url.as_str()));
     let mut rec = record::Recorder::default();
     let deadline = tokio::time::sleep(cfg.max_time);
     tokio::pin!(deadline);
     tokio::pin!(nav);
-    let mut navigated = false;
-    let mut last = 0.0f64;
-    let mut quiet_since = tokio::time::Instant::now();
-    let partial = loop {
+    let far = tokio::time::Instant::now() + cfg.max_time;
+    let (mut navigated, mut last) = (false, 0.0f64);
+    let (mut quiet_since, mut loaded_at) = (tokio::time::Instant::now(), None);
+    let stop = loop {
         let done = rec.load_event.is_some() && rec.in_flight() == 0;
+        let watch_end = loaded_at.map_or(far, |t| t + launch.after_load);
+        // Network activity: a request started, answered or ended.
+        let mut active = true;
         tokio::select! {
             r = &mut nav, if !navigated => {
                 navigated = true;
@@ -307,24 +377,55 @@ async fn watch(
                 events.event(Event::Queued { queued: rec.len() });
             }
             Some(e) = resp.next() => { last = last.max(*e.timestamp.inner()); rec.response(e.request_id.inner(), &e.response); }
-            Some(e) = data.next() => { rec.data(e.request_id.inner(), e.data_length); }
             Some(e) = fin.next() => { last = last.max(*e.timestamp.inner()); rec.finished(e.request_id.inner(), *e.timestamp.inner(), e.encoded_data_length); }
             Some(e) = fail.next() => { last = last.max(*e.timestamp.inner()); rec.failed(e.request_id.inner(), *e.timestamp.inner(), &e.error_text); }
+            // A stream's bytes are not activity: an event stream would never let a page end.
+            Some(e) = data.next() => { active = false; rec.data(e.request_id.inner(), e.data_length); }
             // alert(), confirm(), prompt() and beforeunload would stop the page: accepted.
             Some(_) = dialogs.next() => {
+                active = false;
                 let _ = page.execute(HandleJavaScriptDialogParams::new(true)).await;
             }
-            Some(e) = frames.next() => { rec.frame_attached(e.frame_id.inner(), e.parent_frame_id.inner()); }
-            Some(e) = dcl.next() => { rec.dom_content_loaded(*e.timestamp.inner()); }
-            Some(e) = loaded.next() => { rec.load_event_fired(*e.timestamp.inner()); }
-            _ = tokio::time::sleep_until(quiet_since + QUIET), if done => break false,
-            _ = &mut deadline => break true,
-            _ = cancelled(cfg) => break true,
+            Some(e) = frames.next() => { active = false; rec.frame_attached(e.frame_id.inner(), e.parent_frame_id.inner()); }
+            Some(e) = dcl.next() => { active = false; rec.dom_content_loaded(*e.timestamp.inner()); }
+            Some(e) = loaded.next() => {
+                rec.load_event_fired(*e.timestamp.inner());
+                loaded_at = loaded_at.or(rec.load_event.map(|_| tokio::time::Instant::now()));
+            }
+            _ = tokio::time::sleep_until(quiet_since + launch.quiet), if done => break Stop::Quiet,
+            _ = tokio::time::sleep_until(watch_end), if loaded_at.is_some() => break Stop::Busy,
+            _ = &mut deadline => break Stop::Cut,
+            Some(_) = crashed.next() => break Stop::Crashed,
+            _ = &mut *gone => break Stop::Crashed,
+            _ = cancelled(cfg) => break Stop::Cut,
         }
-        // Every event is activity: the quiet period counts from the last one.
-        quiet_since = tokio::time::Instant::now();
+        if active {
+            quiet_since = tokio::time::Instant::now();
+        }
     };
-    Ok((rec, last, partial))
+    // What the browser sent before the watch ended is kept: events already delivered are
+    // read, in the order of their kinds' life (start, head, end).
+    use futures_util::FutureExt;
+    while let Some(Some(e)) = sent.next().now_or_never() {
+        rec.sent(&e);
+    }
+    while let Some(Some(e)) = resp.next().now_or_never() {
+        rec.response(e.request_id.inner(), &e.response);
+    }
+    while let Some(Some(e)) = data.next().now_or_never() {
+        rec.data(e.request_id.inner(), e.data_length);
+    }
+    while let Some(Some(e)) = fin.next().now_or_never() {
+        let ts = *e.timestamp.inner();
+        last = last.max(ts);
+        rec.finished(e.request_id.inner(), ts, e.encoded_data_length);
+    }
+    while let Some(Some(e)) = fail.next().now_or_never() {
+        let ts = *e.timestamp.inner();
+        last = last.max(ts);
+        rec.failed(e.request_id.inner(), ts, &e.error_text);
+    }
+    Ok((rec, last, stop))
 }
 
 /// The browser's process and its descendants (Linux: from /proc; elsewhere none).
@@ -383,6 +484,7 @@ async fn cancelled(cfg: &AuditConfig) {
 
 fn build(
     url: &Url,
+    launch: &Launch,
     seen: Seen,
     started_unix_ms: u64,
     cfg: &AuditConfig,
@@ -391,7 +493,7 @@ fn build(
     let Seen {
         rec,
         end,
-        partial,
+        stop,
         paint,
     } = seen;
     if rec.is_empty() {
@@ -410,9 +512,20 @@ fn build(
         })
         .map_or_else(|| url.to_string(), |e| e.url.clone());
     let mut notes = vec!["browser engine: requests made by scripts are included".to_string()];
-    if partial {
-        notes.push("the page was still loading at the time limit: this load is partial".into());
+    match stop {
+        Stop::Quiet => {}
+        Stop::Busy => notes.push(format!(
+            "the page was still busy {} s after its load event (polling or long-polling): \
+             this load is partial",
+            launch.after_load.as_secs_f64()
+        )),
+        Stop::Cut => {
+            notes.push("the page was still loading at the time limit: this load is partial".into())
+        }
+        Stop::Crashed => notes
+            .push("the browser crashed or was killed during the load: this load is partial".into()),
     }
+    let partial = stop != Stop::Quiet;
     Ok(Load {
         tool: concat!("pagecost ", env!("CARGO_PKG_VERSION"), " (chromium)").to_string(),
         url: url.to_string(),

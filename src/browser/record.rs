@@ -49,6 +49,8 @@ pub struct Recorder {
     early: HashMap<String, Vec<Early>>,
     /// Requests in the order they were issued (redirect hops each their own).
     reqs: Vec<Req>,
+    /// Hops in flight ([`Recorder::in_flight`]).
+    open: usize,
     /// The current hop of each request id.
     current: HashMap<String, usize>,
     /// Monotonic seconds of the navigation's start.
@@ -65,6 +67,11 @@ pub struct Recorder {
     pub data_urls: u64,
     /// `blob:` and `filesystem:` URLs (objects in the page's memory, no request).
     pub local_urls: u64,
+}
+
+/// Whether a request in flight keeps a page from being done (an event stream does not).
+fn counts(r: &Req) -> bool {
+    r.kind != Some(net::ResourceType::EventSource)
 }
 
 fn initiator_of(e: &EventRequestWillBeSent, main: bool) -> Initiator {
@@ -103,12 +110,19 @@ fn initiator_of(e: &EventRequestWillBeSent, main: bool) -> Initiator {
 }
 
 impl Recorder {
-    /// In-flight requests: issued, not yet finished or failed.
+    /// In-flight requests: issued, not yet finished or failed; event streams (SSE) are
+    /// left out, as they stay open for as long as the page lives. (Kept as a count: it is
+    /// asked after every event, and a page may make thousands of requests.)
     pub fn in_flight(&self) -> usize {
-        self.current
-            .values()
-            .filter(|i| self.reqs[**i].finished.is_none() && self.reqs[**i].failed.is_none())
-            .count()
+        self.open
+    }
+
+    /// Ends hop `i` (finished, failed or redirected): it no longer counts as in flight.
+    fn close(&mut self, i: usize) {
+        let r = &self.reqs[i];
+        if r.finished.is_none() && r.failed.is_none() && counts(r) {
+            self.open -= 1;
+        }
     }
 
     /// Requests seen.
@@ -137,6 +151,7 @@ impl Recorder {
         let id = e.request_id.inner().clone();
         let ts = *e.timestamp.inner();
         if let (Some(r), Some(&prev)) = (&e.redirect_response, self.current.get(&id)) {
+            self.close(prev);
             let hop = &mut self.reqs[prev];
             hop.response = Some(r.clone());
             hop.redirect_url = Some(e.request.url.clone());
@@ -175,6 +190,7 @@ impl Recorder {
             finished: None,
             failed: None,
         });
+        self.open += usize::from(counts(&self.reqs[self.reqs.len() - 1]));
         for ev in self.early.remove(&id).unwrap_or_default() {
             match ev {
                 Early::Response(r) => self.response(&id, &r),
@@ -231,8 +247,9 @@ impl Recorder {
         if self.early(id, Early::Finished(ts, encoded)).is_none() {
             return;
         }
-        if let Some(h) = self.hop(id) {
-            h.finished = Some((ts, encoded.max(0.0) as u64));
+        if let Some(&i) = self.current.get(id) {
+            self.close(i);
+            self.reqs[i].finished = Some((ts, encoded.max(0.0) as u64));
         }
     }
 
@@ -244,8 +261,9 @@ impl Recorder {
         {
             return;
         }
-        if let Some(h) = self.hop(id) {
-            h.failed = Some((ts, error.to_string()));
+        if let Some(&i) = self.current.get(id) {
+            self.close(i);
+            self.reqs[i].failed = Some((ts, error.to_string()));
         }
     }
 

@@ -22,6 +22,9 @@ pub type BlockReasons = Arc<Mutex<HashMap<String, String>>>;
 /// Applies the audit's network settings, device and observers to a fresh page.
 pub async fn prepare(page: &Page, cfg: &AuditConfig, vp: &Viewport) -> Result<()> {
     run(page.execute(net::EnableParams::default()).await)?;
+    // For the renderer's crash event.
+    let inspector = chromiumoxide::cdp::browser_protocol::inspector::EnableParams::default();
+    run(page.execute(inspector).await)?;
     run(page.execute(net::SetCacheDisabledParams::new(true)).await)?;
     run(page
         .execute(net::SetBypassServiceWorkerParams::new(true))

@@ -396,17 +396,33 @@ pub enum EngineArg {
     Chromium,
 }
 
+/// The browser engine's flags.
+#[cfg(feature = "browser")]
+#[derive(Args, Debug)]
+pub struct BrowserArgs {
+    /// With --engine chromium: the browser to run [default: $CHROME, else chromium,
+    /// chromium-browser or google-chrome on PATH].
+    #[arg(long, value_name = "PATH")]
+    pub browser: Option<PathBuf>,
+    /// With --engine chromium: the page is done this long after its load event once no
+    /// request starts or ends [default: 1s].
+    #[arg(long, value_name = "DURATION", value_parser = units::parse_duration)]
+    pub quiet_period: Option<Duration>,
+    /// With --engine chromium: the longest watch after the load event of a page that is
+    /// never quiet (polling) [default: 10s].
+    #[arg(long, value_name = "DURATION", value_parser = units::parse_duration)]
+    pub after_load: Option<Duration>,
+}
+
 #[derive(Args, Debug)]
 pub struct NetArgs {
     /// The engine that loads pages: static (no browser) or chromium (headless Chromium).
     #[arg(long, value_enum, default_value_t = EngineArg::Static)]
     pub engine: EngineArg,
 
-    /// With --engine chromium: the browser to run [default: $CHROME, else chromium,
-    /// chromium-browser or google-chrome on PATH].
     #[cfg(feature = "browser")]
-    #[arg(long, value_name = "PATH")]
-    pub browser: Option<PathBuf>,
+    #[command(flatten)]
+    pub browser: BrowserArgs,
 
     /// Per-request timeout, e.g. 30s, 500ms [default: 30s].
     #[arg(long, value_name = "DURATION", value_parser = units::parse_duration)]

@@ -8,7 +8,7 @@ mod progress;
 
 use anyhow::Context;
 use args::*;
-use pagecost::config::{AuditConfig, ConnectTo, ResolveOverride};
+use pagecost::config::{parse_header, AuditConfig, ConnectTo, ResolveOverride};
 use pagecost::error::Setting;
 use pagecost::job::{self, Outcome, Plan};
 use pagecost::links::{Filter, LinkKind, Patterns, Site};
@@ -99,35 +99,9 @@ fn worded(e: &anyhow::Error) -> String {
             reason,
         }) => {
             let sep = if value.is_empty() { "" } else { " " };
-            format!("{}{sep}{value}: {reason}", flag(*setting))
+            format!("{}{sep}{value}: {reason}", setting.flag())
         }
         _ => format!("{e:#}"),
-    }
-}
-
-fn flag(s: Setting) -> &'static str {
-    match s {
-        Setting::Header => "--header",
-        Setting::UserAgent => "--user-agent",
-        Setting::Resolve => "--resolve",
-        Setting::ConnectTo => "--connect-to",
-        Setting::Block => "--block",
-        Setting::Concurrency => "--concurrency",
-        Setting::PerOrigin => "--per-origin",
-        Setting::Timeout => "--timeout",
-        Setting::Dpr => "--dpr",
-        Setting::Profile => "--throttle",
-        Setting::Margin => "--margin",
-        Setting::HarPage => "--page",
-        Setting::Format => "--format",
-        Setting::Crawl => "--crawl",
-        Setting::ServeAlso => "--serve-also",
-        Setting::Gate => "--fail-if",
-        Setting::Alpha => "--alpha",
-        Setting::LinkUrl => "--match",
-        Setting::LinkText => "--text",
-        Setting::LinkExclude => "--exclude",
-        _ => "setting",
     }
 }
 
@@ -200,21 +174,16 @@ pub fn config(n: &NetArgs) -> pagecost::Result<(AuditConfig, Viewport)> {
     c.per_origin = n.per_origin.unwrap_or(c.per_origin);
     c.max_refs_per_doc = n.max_refs.unwrap_or(c.max_refs_per_doc);
     c.user_agent = n.user_agent.clone().unwrap_or(c.user_agent);
-    for h in &n.headers {
-        let (name, value) = h.split_once(':').ok_or_else(|| {
-            pagecost::Error::setting(
-                pagecost::error::Setting::Header,
-                h,
-                "expected \"Name: value\"",
-            )
-        })?;
-        c.headers.push((name.trim().into(), value.trim().into()));
-    }
+    c.headers = n
+        .headers
+        .iter()
+        .map(|h| parse_header(h))
+        .collect::<Result<_, _>>()?;
     c.insecure = n.insecure;
     c.resolve = n
         .resolve
         .iter()
-        .map(|r| ResolveOverride::parse(r))
+        .map(|s| ResolveOverride::parse(s))
         .collect::<Result<_, _>>()?;
     c.connect_to = n
         .connect_to
@@ -237,15 +206,27 @@ pub fn config(n: &NetArgs) -> pagecost::Result<(AuditConfig, Viewport)> {
     Ok((c, vp))
 }
 
-/// The engine from `--engine` and `--browser`.
-fn engine(n: &NetArgs) -> pagecost::Engine {
-    match n.engine {
-        EngineArg::Static => pagecost::Engine::Static,
-        #[cfg(feature = "browser")]
-        EngineArg::Chromium => pagecost::Engine::Chromium {
-            browser: n.browser.clone(),
-        },
+/// The engine from `--engine` and the browser's flags (refused with the static engine).
+fn engine(n: &NetArgs) -> anyhow::Result<pagecost::Engine> {
+    #[cfg(feature = "browser")]
+    {
+        let b = &n.browser;
+        let mut launch = pagecost::browser::Launch {
+            browser: b.browser.clone(),
+            ..Default::default()
+        };
+        launch.quiet = b.quiet_period.unwrap_or(launch.quiet);
+        launch.after_load = b.after_load.unwrap_or(launch.after_load);
+        if n.engine == EngineArg::Chromium {
+            return Ok(pagecost::Engine::Chromium(launch));
+        }
+        anyhow::ensure!(
+            launch == Default::default(),
+            "--browser, --quiet-period and --after-load apply to the browser engine only \
+             (add --engine chromium)"
+        );
     }
+    Ok(pagecost::Engine::Static)
 }
 
 fn budgets(b: &BudgetArgs) -> pagecost::Result<Option<pagecost::budget::Budgets>> {
@@ -279,7 +260,7 @@ pub fn audit(a: AuditArgs) -> anyhow::Result<Command> {
         serve_also: a.serve_also,
         estimate: a.estimate,
         budgets: budgets(&a.budget)?,
-        engine: engine(&a.net),
+        engine: engine(&a.net)?,
         cfg,
         viewport,
     };
@@ -321,7 +302,7 @@ pub fn compare(a: CompareArgs) -> anyhow::Result<Command> {
         estimate: a.estimate,
         serve_also: a.serve_also,
         budgets: budgets(&a.budget)?,
-        engine: engine(&a.net),
+        engine: engine(&a.net)?,
         cfg,
         viewport,
     };
@@ -388,7 +369,7 @@ pub fn budget_init(a: BudgetInitArgs) -> anyhow::Result<Command> {
     let plan = job::BudgetInitPlan {
         target: a.target,
         margin: a.margin,
-        engine: engine(&a.net),
+        engine: engine(&a.net)?,
         cfg,
         viewport,
     };

@@ -31,6 +31,8 @@ pub enum Action {
     Trickle(Duration),
     /// Declare this Content-Length and send zeros until the client goes away.
     Endless(u64),
+    /// A server-sent event stream: one event per interval until the client goes away.
+    EventStream(Duration),
 }
 
 /// One canned response.
@@ -250,6 +252,21 @@ fn serve(
                     if stream.write_all(&[*b]).is_err() {
                         break;
                     }
+                    std::thread::sleep(every);
+                }
+                false
+            }
+            Action::EventStream(every) => {
+                let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\
+                            Cache-Control: no-cache\r\nConnection: close\r\n\r\n";
+                let _ = stream.write_all(head.as_bytes());
+                let mut n = 0u64;
+                while stream
+                    .write_all(format!("data: {n}\n\n").as_bytes())
+                    .is_ok()
+                {
+                    let _ = stream.flush();
+                    n += 1;
                     std::thread::sleep(every);
                 }
                 false
