@@ -467,6 +467,7 @@ pub fn import(text: &str, path: &str, page: Option<usize>) -> Result<Load> {
             .unwrap_or(false),
         local: None,
         page_metrics: imported_page_metrics(page_obj, pc),
+        third_party_tags: Vec::new(),
     };
     if let Some(orig) = pc
         .and_then(|x| x.get("notes"))

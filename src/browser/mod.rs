@@ -555,5 +555,6 @@ fn build(
         partial,
         local: None,
         page_metrics,
+        third_party_tags: Vec::new(),
     })
 }

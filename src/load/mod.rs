@@ -670,6 +670,7 @@ impl<'a> Engine<'a> {
             partial: self.partial,
             local: None,
             page_metrics: Default::default(),
+            third_party_tags: Vec::new(),
         })
     }
 }

@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// What a request is for, as a browser's network panel classifies it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ResourceType {
     /// The page's main document.
@@ -22,6 +24,7 @@ pub enum ResourceType {
     /// Audio or video.
     Media,
     /// Anything else (`<object>`, `<track>`, preloads of other kinds ...).
+    #[default]
     Other,
 }
 
@@ -65,7 +68,7 @@ impl fmt::Display for ResourceType {
 }
 
 /// How a request came to be made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InitiatorKind {
     /// The page itself, named by the user.
@@ -83,11 +86,12 @@ pub enum InitiatorKind {
     /// A script at run time (only in loads imported from a browser's HAR).
     Script,
     /// Anything else a HAR names.
+    #[default]
     Other,
 }
 
 /// Who caused a request: the document or stylesheet, and where in it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Initiator {
     /// How the request was caused.
     pub kind: InitiatorKind,
@@ -235,8 +239,9 @@ pub struct Timings {
     pub receive_ms: Option<f64>,
 }
 
-/// One request of the load (a redirect hop is a request of its own).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One request of the load (a redirect hop is a request of its own). `Default` is an empty
+/// request of type `other`, for building entries field by field.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
     /// The requested URL.
     pub url: String,
@@ -305,7 +310,7 @@ pub struct Entry {
 }
 
 /// Who a request goes to, relative to the page.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Party {
     /// The page's own site (same registrable domain, or a `--first-party` host).
     pub first_party: bool,

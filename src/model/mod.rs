@@ -4,6 +4,7 @@
 //! [`Load`]. These types are the JSON contract of `--format json`: units are in field names
 //! (`_ms`, `_bytes`), and a figure that could not be measured is `null`, never a guess.
 
+pub mod chains;
 mod entry;
 mod profile;
 mod totals;
@@ -55,6 +56,10 @@ pub struct Load {
     /// which renders nothing).
     #[serde(default, skip_serializing_if = "PageMetrics::is_empty")]
     pub page_metrics: PageMetrics,
+    /// What each third-party tag cost with everything it caused ([`chains`]), the
+    /// costliest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub third_party_tags: Vec<chains::TagCost>,
 }
 
 /// Rendering milestones of a load, in milliseconds from load start (the same time base as
@@ -186,6 +191,7 @@ impl Load {
         self.final_url = redact(&self.final_url);
         self.fully_loaded_ms = self.entries.iter().map(Entry::ended_ms).fold(0.0, f64::max);
         self.totals = Totals::from_entries(&self.entries);
+        self.third_party_tags = chains::tag_costs(&self.entries);
     }
 
     /// The requests that failed or came back empty, each with what is wrong

@@ -216,6 +216,32 @@ fn problems(l: &Load) -> String {
     o
 }
 
+/// Each third-party tag with what it caused (requests, hosts, bytes).
+fn tags(l: &Load) -> String {
+    if l.third_party_tags.is_empty() {
+        return String::new();
+    }
+    let mut o = String::from(
+        "<h2>Third-party tags</h2><p>Each tag with every request it caused, directly or \
+         through the scripts and frames it loaded (hover a waterfall row for its chain).</p>\
+         <table><tr><th>tag</th><th>entity</th><th class=\"n\">requests</th>\
+         <th class=\"n\">hosts</th><th class=\"n\">transferred</th></tr>",
+    );
+    for c in &l.third_party_tags {
+        let _ = write!(
+            o,
+            "<tr><td><code>{}</code></td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            esc(&redact_url(&c.url)),
+            esc(c.entity.as_deref().unwrap_or("-")),
+            c.requests,
+            c.hosts,
+            human_bytes(c.transfer_bytes)
+        );
+    }
+    o.push_str("</table>");
+    o
+}
+
 fn legend() -> String {
     let mut o = String::from("<div class=\"legend\">");
     for (name, c) in PHASES {
@@ -263,11 +289,20 @@ fn waterfall(l: &Load, id: &str, scale_ms: f64) -> String {
         t += step;
     }
     o.push_str("</g>");
+    let parents = crate::model::chains::parents(&l.entries);
     for (i, e) in l.entries.iter().enumerate() {
         let y = TOP + i as f64 * ROW;
         let status = e.status_label();
         let url = redact_url(&e.url);
-        let tip = tooltip(l, e, &status);
+        let mut tip = tooltip(l, e, &status);
+        let chain = crate::model::chains::chain(&parents, i);
+        if chain.len() > 1 {
+            let names: Vec<String> = chain
+                .iter()
+                .map(|&j| super::shorten(&redact_url(&l.entries[j].url), 60))
+                .collect();
+            let _ = write!(tip, "\ncaused by: {}", names.join(" ← "));
+        }
         let text = format!("{} {} {} {}", url, e.resource_type, status, e.host()).to_lowercase();
         let bad = e.failed() || e.empty();
         let _ = write!(
@@ -391,6 +426,7 @@ pub fn render(l: &Load) -> String {
     let mut body = cards(l);
     body.push_str(&problems(l));
     body.push_str(&totals(l));
+    body.push_str(&tags(l));
     body.push_str("<h2>Waterfall</h2>");
     body.push_str(&legend());
     body.push_str(&waterfall(l, "wf-a", l.fully_loaded_ms));

@@ -36,6 +36,10 @@ pub fn render(load: &Load, opts: TableOptions) -> String {
         out.push_str(&by_party(load, opts));
         out.push('\n');
     }
+    if !load.third_party_tags.is_empty() {
+        out.push_str(&tags(load, opts));
+        out.push('\n');
+    }
     let problems = problems(load, opts);
     if !problems.is_empty() {
         out.push_str(&problems);
@@ -372,6 +376,37 @@ fn by_party(load: &Load, opts: TableOptions) -> String {
     });
     rows.extend(cats);
     bucket_table("party / entity", rows, t.transfer_bytes, opts)
+}
+
+/// Most tags a terminal report lists.
+const TAGS_SHOWN: usize = 10;
+
+/// Each third-party tag with all it caused: the cost of one line of HTML.
+fn tags(load: &Load, opts: TableOptions) -> String {
+    let mut t = new_table(opts);
+    t.set_header(vec![
+        Cell::new("third-party tag").add_attribute(Attribute::Bold),
+        Cell::new("entity"),
+        right("requests"),
+        right("hosts"),
+        right("transferred"),
+    ]);
+    for c in load.third_party_tags.iter().take(TAGS_SHOWN) {
+        t.add_row(vec![
+            Cell::new(sanitize(&super::shorten(&c.url, 60))),
+            Cell::new(sanitize(c.entity.as_deref().unwrap_or("-"))),
+            right(c.requests),
+            right(c.hosts),
+            right(human_bytes(c.transfer_bytes)),
+        ]);
+    }
+    let more = load.third_party_tags.len().saturating_sub(TAGS_SHOWN);
+    let more = if more > 0 {
+        format!("  and {more} more tags (--format json lists all)\n")
+    } else {
+        String::new()
+    };
+    format!("{t}\n{more}")
 }
 
 /// Failed and empty requests, each with where it is referenced (the line to fix).

@@ -1,0 +1,203 @@
+//! Initiator chains: each request's initiator is another request of the load (the document
+//! that references it, the script that fetched it, the hop that redirected to it), so the
+//! requests form a tree from the page. A third-party *tag* is the first third-party request
+//! on a path from the page; everything below it, whatever its host, it caused. So "this tag
+//! cost 28 requests on 3 hosts, 300 kB" is one sum over a subtree.
+
+use super::Entry;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+
+/// What one third-party tag cost: itself and every request it caused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagCost {
+    /// The tag's URL.
+    pub url: String,
+    /// Its entity, when the dataset knows its host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity: Option<String>,
+    /// The tag and every request it caused, directly or through others (blocked ones not
+    /// counted).
+    pub requests: u64,
+    /// Distinct hosts those requests went to.
+    pub hosts: u64,
+    /// Their bytes on the wire.
+    pub transfer_bytes: u64,
+    /// Their bytes after decoding.
+    pub decoded_bytes: u64,
+}
+
+/// Each entry's parent on the chain: the entry its initiator names (the first request of
+/// that URL), `None` for the page itself or when the initiator made no request of its own.
+pub fn parents(entries: &[Entry]) -> Vec<Option<usize>> {
+    let mut first: HashMap<&str, usize> = HashMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        first.entry(e.url.as_str()).or_insert(i);
+    }
+    entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let url = e.initiator.url.as_deref()?;
+            first.get(url).copied().filter(|p| *p != i)
+        })
+        .collect()
+}
+
+fn third_party(e: &Entry) -> bool {
+    e.party.as_ref().is_some_and(|p| !p.first_party)
+}
+
+/// Each entry's chain from the page, nearest first: its parent, grandparent ... (a
+/// malformed chain that loops is cut where it would repeat).
+pub fn chain(parents: &[Option<usize>], i: usize) -> Vec<usize> {
+    let mut path = Vec::new();
+    let mut at = parents.get(i).copied().flatten();
+    while let Some(p) = at {
+        if p == i || path.contains(&p) {
+            break;
+        }
+        path.push(p);
+        at = parents[p];
+    }
+    path
+}
+
+/// Each entry's tag: the first third-party request on its path from the page (the entry
+/// itself when nothing above it is third-party), `None` for first-party requests caused by
+/// no tag.
+pub fn tags_of(entries: &[Entry]) -> Vec<Option<usize>> {
+    let parents = parents(entries);
+    (0..entries.len())
+        .map(|i| {
+            let mut path = chain(&parents, i);
+            path.reverse();
+            path.push(i);
+            path.into_iter().find(|&j| third_party(&entries[j]))
+        })
+        .collect()
+}
+
+/// What each third-party tag cost, the costliest first.
+pub fn tag_costs(entries: &[Entry]) -> Vec<TagCost> {
+    let mut by_tag: HashMap<usize, (TagCost, BTreeSet<String>)> = HashMap::new();
+    for (i, tag) in tags_of(entries).into_iter().enumerate() {
+        let (Some(t), e) = (tag, &entries[i]) else {
+            continue;
+        };
+        if e.blocked() {
+            continue;
+        }
+        let (cost, hosts) = by_tag.entry(t).or_insert_with(|| {
+            let tag = &entries[t];
+            let entity = tag.party.as_ref().and_then(|p| p.entity.clone());
+            let cost = TagCost {
+                url: tag.url.clone(),
+                entity,
+                requests: 0,
+                hosts: 0,
+                transfer_bytes: 0,
+                decoded_bytes: 0,
+            };
+            (cost, BTreeSet::new())
+        });
+        cost.requests += 1;
+        cost.transfer_bytes += e.transfer_bytes;
+        cost.decoded_bytes += e.decoded_bytes;
+        hosts.insert(e.host());
+    }
+    let mut out: Vec<TagCost> = by_tag
+        .into_values()
+        .map(|(mut c, hosts)| {
+            c.hosts = hosts.len() as u64;
+            c
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.transfer_bytes
+            .cmp(&a.transfer_bytes)
+            .then(a.url.cmp(&b.url))
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Initiator, Party};
+
+    fn entry(url: &str, by: Option<&str>, third: bool, bytes: u64) -> Entry {
+        Entry {
+            url: url.into(),
+            initiator: Initiator {
+                url: by.map(str::to_string),
+                ..Initiator::default()
+            },
+            party: Some(Party {
+                first_party: !third,
+                entity: third.then(|| "Ads Inc".to_string()),
+                ..Party::default()
+            }),
+            transfer_bytes: bytes,
+            ..Entry::default()
+        }
+    }
+
+    #[test]
+    fn a_tag_owns_everything_below_it_whatever_the_host() {
+        let page = "https://blog.example/";
+        let entries = vec![
+            entry(page, None, false, 1000),
+            entry("https://blog.example/site.css", Some(page), false, 500),
+            entry("https://ads.example/tag.js", Some(page), true, 300),
+            entry(
+                "https://ads.example/lib.js",
+                Some("https://ads.example/tag.js"),
+                true,
+                700,
+            ),
+            // A first-party pixel fired by the ad library is the tag's cost too.
+            entry(
+                "https://blog.example/px",
+                Some("https://ads.example/lib.js"),
+                false,
+                50,
+            ),
+            entry(
+                "https://cdn.bidder.example/bid",
+                Some("https://ads.example/lib.js"),
+                true,
+                200,
+            ),
+            // A second tag straight from the page.
+            entry("https://stats.example/s.js", Some(page), true, 100),
+        ];
+        let tags = tags_of(&entries);
+        assert_eq!(
+            tags,
+            vec![None, None, Some(2), Some(2), Some(2), Some(2), Some(6)]
+        );
+        let costs = tag_costs(&entries);
+        assert_eq!(costs.len(), 2);
+        assert_eq!(costs[0].url, "https://ads.example/tag.js");
+        assert_eq!(
+            (costs[0].requests, costs[0].hosts, costs[0].transfer_bytes),
+            (4, 3, 1250)
+        );
+        assert_eq!(costs[0].entity.as_deref(), Some("Ads Inc"));
+        assert_eq!((costs[1].requests, costs[1].transfer_bytes), (1, 100));
+    }
+
+    #[test]
+    fn chains_that_loop_end() {
+        let a = entry("https://x.example/a", Some("https://x.example/b"), true, 1);
+        let b = entry("https://x.example/b", Some("https://x.example/a"), true, 1);
+        let entries = vec![a, b];
+        let p = parents(&entries);
+        assert_eq!(chain(&p, 0), vec![1]);
+        assert_eq!(
+            tag_costs(&entries).iter().map(|c| c.requests).sum::<u64>(),
+            2
+        );
+    }
+}
