@@ -53,7 +53,7 @@ pub async fn audit_all(
     targets: &[String],
     cfg: &AuditConfig,
     vp: &Viewport,
-    engine: Engine,
+    (engine, also): (Engine, &[(String, std::path::PathBuf)]),
     jobs: usize,
     events: &dyn EventSink,
 ) -> Vec<PageResult> {
@@ -65,11 +65,11 @@ pub async fn audit_all(
     });
     for (i, t) in targets.iter().enumerate() {
         let (t, cfg, vp, sem) = (t.clone(), cfg.clone(), *vp, Arc::clone(&sem));
-        let engine = engine.clone();
+        let (engine, also) = (engine.clone(), also.to_vec());
         set.spawn(async move {
             let _permit = sem.acquire_owned().await.expect("never closed");
             let r = match Target::parse(&t) {
-                Ok(target) => match Source::open(&target, &engine, &[]).await {
+                Ok(target) => match Source::open(&target, &engine, &also).await {
                     Ok(s) => s.load(&cfg, &vp, &NoEvents).await,
                     Err(e) => Err(e),
                 },

@@ -16,14 +16,15 @@ use std::path::PathBuf;
 use url::Url;
 
 /// Which engine loads pages that are not recordings.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub enum Engine {
     /// No browser: HTML and CSS parsed, requests made as a browser would (the default).
     #[default]
     Static,
-    /// Headless Chromium: what scripts request too.
+    /// Headless Chromium: what scripts request too. The browsers it runs are shared by the
+    /// job's loads and end when the last clone of the engine is dropped.
     #[cfg(feature = "browser")]
-    Chromium(crate::browser::Launch),
+    Chromium(std::sync::Arc<crate::browser::Browsers>),
 }
 
 /// A target made loadable.
@@ -38,7 +39,7 @@ enum Kind {
     Har { path: PathBuf, page: Option<usize> },
     /// Loaded by a headless browser (a local folder is served while the source lives).
     #[cfg(feature = "browser")]
-    Browser(Prepared, PathBuf, crate::browser::Launch),
+    Browser(Prepared, PathBuf, std::sync::Arc<crate::browser::Browsers>),
 }
 
 impl Source {
@@ -57,7 +58,10 @@ impl Source {
         }
         #[cfg(feature = "browser")]
         let exe = match engine {
-            Engine::Chromium(l) => Some((crate::browser::find(l.browser.as_deref())?, l.clone())),
+            Engine::Chromium(b) => {
+                let exe = crate::browser::find(b.launch.browser.as_deref())?;
+                Some((exe, std::sync::Arc::clone(b)))
+            }
             Engine::Static => None,
         };
         #[cfg(not(feature = "browser"))]
@@ -65,9 +69,9 @@ impl Source {
         let mut p = prepare(target).await?;
         serve_also(&mut p, also).await?;
         #[cfg(feature = "browser")]
-        if let Some((exe, launch)) = exe {
+        if let Some((exe, pool)) = exe {
             return Ok(Source {
-                kind: Kind::Browser(p, exe, launch),
+                kind: Kind::Browser(p, exe, pool),
             });
         }
         Ok(Source {
@@ -110,9 +114,9 @@ impl Source {
         let mut load = match &self.kind {
             Kind::Static(p) => p.load(cfg, vp, events).await?,
             #[cfg(feature = "browser")]
-            Kind::Browser(p, exe, launch) => {
+            Kind::Browser(p, exe, pool) => {
                 let cfg = p.config(cfg);
-                let mut l = crate::browser::load(&p.url, exe, launch, &cfg, vp, events).await?;
+                let mut l = crate::browser::load(&p.url, pool, exe, &cfg, vp, events).await?;
                 p.annotate(&mut l);
                 l
             }

@@ -621,3 +621,117 @@ fn a_browser_killed_mid_load_leaves_a_partial_load_and_no_process() {
         "no helper outlives the killed browser"
     );
 }
+
+/// The browsers' own processes (no helper) whose command line names `dir`.
+#[cfg(target_os = "linux")]
+fn browser_pids(dir: &str) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|p| {
+            let cmd = std::fs::read(p.path().join("cmdline")).ok()?;
+            let cmd = String::from_utf8_lossy(&cmd).into_owned();
+            let pid: i32 = p.file_name().to_str()?.parse().ok()?;
+            (cmd.contains(dir) && !cmd.contains("--type=")).then_some(pid)
+        })
+        .collect()
+}
+
+/// A batch runs its pages in one browser, up to --jobs at once, each in a context of its
+/// own; when that browser is killed, the pages it had fail (or end partial) and the batch
+/// goes on with a new browser; every page has its result and no process is left.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_batch_shares_one_browser_and_survives_its_crash() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !browser_available() {
+        return;
+    }
+    let mut routes = vec![(
+        "/hang.png",
+        Route::ok("image/png", "").action(support::Action::Hang),
+    )];
+    let pages: Vec<String> = (0..12).map(|i| format!("/p{i}")).collect();
+    for (i, p) in pages.iter().enumerate() {
+        // Pages 4 to 7 wait on an image that never comes: the browser dies under them.
+        let body = if (4..8).contains(&i) {
+            "<img src=/hang.png>"
+        } else {
+            "<p>quick</p>"
+        };
+        routes.push((p.as_str(), Route::html(body)));
+    }
+    let server = TestServer::start(routes);
+    let tmp = tempfile::tempdir().unwrap();
+    let list = tmp.path().join("urls.txt");
+    let urls: Vec<String> = pages.iter().map(|p| server.url(p)).collect();
+    std::fs::write(&list, urls.join("\n")).unwrap();
+    let dir = tmp.path().to_string_lossy().into_owned();
+    let watcher = std::thread::spawn(move || {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut killed = false;
+        for _ in 0..300 {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            let now = browser_pids(&dir);
+            seen.extend(now.iter().copied());
+            // The first browser, once it is stuck on the hanging pages: killed.
+            if !killed && seen.len() == 1 && now.len() == 1 {
+                std::thread::sleep(std::time::Duration::from_millis(2500));
+                std::process::Command::new("kill")
+                    .args(["-9", &now[0].to_string()])
+                    .status()
+                    .unwrap();
+                killed = true;
+            }
+            if killed && now.is_empty() && seen.len() > 1 {
+                break;
+            }
+        }
+        seen.len()
+    });
+    let out = assert_cmd::Command::new(assert_cmd::cargo::cargo_bin("pagecost"))
+        .env("TMPDIR", tmp.path())
+        .args([
+            "audit",
+            "--input-file",
+            list.to_str().unwrap(),
+            "--engine",
+            "chromium",
+        ])
+        .args([
+            "--jobs",
+            "4",
+            "--audit-timeout",
+            "20s",
+            "--format",
+            "json",
+            "-q",
+        ])
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let browsers = watcher.join().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let results = v.as_array().unwrap();
+    assert_eq!(results.len(), 12, "every page has its result");
+    assert_eq!(
+        browsers, 2,
+        "one browser, then one more after it was killed"
+    );
+    let hurt = results
+        .iter()
+        .filter(|r| r["error"].is_string() || r["load"]["partial"] == true)
+        .count();
+    assert!(
+        (1..=8).contains(&hurt),
+        "only the pages the browser had: {hurt}"
+    );
+    let fine = results
+        .iter()
+        .filter(|r| r["load"]["partial"] == false)
+        .count();
+    assert!(fine >= 4, "the batch went on: {fine} whole loads");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(processes_under(tmp.path()), 0, "no browser process is left");
+}

@@ -13,14 +13,17 @@
 
 mod paint;
 mod record;
+mod running;
 mod setup;
+
+pub use running::Browsers;
 
 use crate::config::AuditConfig;
 use crate::error::{Error, Result, Setting};
 use crate::events::{Event, EventSink};
 use crate::extract::Viewport;
 use crate::model::{Load, LoadSettings, Skipped};
-use chromiumoxide::browser::{Browser, BrowserConfig};
+use chromiumoxide::browser::BrowserConfig;
 use chromiumoxide::cdp::browser_protocol::inspector::EventTargetCrashed;
 use chromiumoxide::cdp::browser_protocol::network as net;
 use chromiumoxide::cdp::browser_protocol::page::{
@@ -28,7 +31,6 @@ use chromiumoxide::cdp::browser_protocol::page::{
     EventLoadEventFired, HandleJavaScriptDialogParams, NavigateParams,
 };
 use chromiumoxide::cdp::js_protocol::runtime::EvaluateParams;
-use chromiumoxide::error::CdpError;
 use futures_util::StreamExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -201,53 +203,27 @@ fn browser_err(e: impl std::fmt::Display) -> Error {
     Error::Client(format!("browser: {e}"))
 }
 
-/// Loads a page in a fresh headless Chromium.
+/// Loads a page in headless Chromium: a browser of `pool` made for these settings (launched
+/// on first use), in a browser context of its own (a fresh profile: no cookies, cache or
+/// storage from another load), closed after.
 pub async fn load(
     url: &Url,
+    pool: &Browsers,
     exe: &Path,
-    launch: &Launch,
     cfg: &AuditConfig,
     vp: &Viewport,
     events: &dyn EventSink,
 ) -> Result<Load> {
-    let profile = tempfile::Builder::new()
-        .prefix("pagecost-profile-")
-        .tempdir()
-        .map_err(|source| Error::Io {
-            path: std::env::temp_dir(),
-            source,
-        })?;
     check_supported(cfg)?;
     note_root(events);
-    let (mut browser, mut handler) = Browser::launch(config(exe, profile.path(), cfg, vp)?)
-        .await
-        .map_err(|e| browser_err(format!("{} could not start: {e}", exe.display())))?;
-    // The connection's driver; it ends when the browser goes away (exited, killed).
-    let (gone_tx, mut gone) = tokio::sync::oneshot::channel::<()>();
-    let driver = tokio::spawn(async move {
-        while let Some(r) = handler.next().await {
-            if matches!(r, Err(ref e) if !matches!(e, CdpError::InvalidMessage(..))) {
-                break;
-            }
-        }
-        let _ = gone_tx.send(());
-    });
+    let running = pool.get(exe, cfg, vp).await?;
     let started_unix_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64);
-    let root = browser.get_mut_child().and_then(|c| c.inner.id());
-    let user_agent = browser.version().await.map(|v| v.user_agent).ok();
-    let result = drive(&browser, url, (cfg, launch), vp, (events, &mut gone)).await;
-    let tree = root.map(process_tree).unwrap_or_default();
-    let _ = tokio::time::timeout(COMMAND_TIMEOUT, browser.close()).await;
-    let _ = tokio::time::timeout(COMMAND_TIMEOUT, browser.wait()).await;
-    let _ = browser.kill().await;
-    reap(&tree);
-    driver.abort();
-    drop(profile);
-    let mut load = build(url, launch, result?, started_unix_ms, cfg, vp)?;
+    let seen = running.visit(url, (cfg, &pool.launch), vp, events).await?;
+    let mut load = build(url, &pool.launch, seen, started_unix_ms, cfg, vp)?;
     load.settings.user_agent = if cfg.user_agent == crate::config::DEFAULT_USER_AGENT {
-        user_agent.unwrap_or_else(|| "(unknown)".into())
+        running.user_agent.clone()
     } else {
         cfg.user_agent.clone()
     };
@@ -276,15 +252,15 @@ enum Stop {
     Crashed,
 }
 
-/// Opens a page, prepares it, navigates and records until the page is done.
+/// Prepares a fresh page, navigates and records until the page is done.
 async fn drive(
-    browser: &Browser,
+    page: &chromiumoxide::Page,
     url: &Url,
     (cfg, launch): (&AuditConfig, &Launch),
     vp: &Viewport,
     (events, gone): (&dyn EventSink, &mut Gone),
 ) -> Result<Seen> {
-    let page = browser.new_page("about:blank").await.map_err(browser_err)?;
+    let page = page.clone();
     let seen = async {
         setup::prepare(&page, cfg, vp).await?;
         let blocking = setup::block(&page, url, cfg).await?;
@@ -329,8 +305,13 @@ async fn drive(
     seen
 }
 
-/// Fires when the browser's connection ends.
-type Gone = tokio::sync::oneshot::Receiver<()>;
+/// Turns true (or closes) when the browser's connection ends.
+type Gone = tokio::sync::watch::Receiver<bool>;
+
+/// Completes when the browser's connection has ended.
+async fn ended(gone: &mut Gone) {
+    let _ = gone.wait_for(|g| *g).await;
+}
 
 /// Navigates and records until the page is done: the recorder, the end (monotonic seconds)
 /// and why the watch ended.
@@ -351,6 +332,8 @@ async fn watch(
     let mut frames = listen::<EventFrameAttached>(page).await?;
     let mut crashed = listen::<EventTargetCrashed>(page).await?;
     let nav = page.execute(NavigateParams::new(url.as_str()));
+    let gone = ended(gone);
+    tokio::pin!(gone);
     let mut rec = record::Recorder::default();
     let deadline = tokio::time::sleep(cfg.max_time);
     tokio::pin!(deadline);
@@ -396,7 +379,7 @@ async fn watch(
             _ = tokio::time::sleep_until(watch_end), if loaded_at.is_some() => break Stop::Busy,
             _ = &mut deadline => break Stop::Cut,
             Some(_) = crashed.next() => break Stop::Crashed,
-            _ = &mut *gone => break Stop::Crashed,
+            () = &mut gone => break Stop::Crashed,
             _ = cancelled(cfg) => break Stop::Cut,
         }
         if active {
@@ -426,53 +409,6 @@ async fn watch(
         rec.failed(e.request_id.inner(), ts, &e.error_text);
     }
     Ok((rec, last, stop))
-}
-
-/// The browser's process and its descendants (Linux: from /proc; elsewhere none).
-fn process_tree(root: u32) -> Vec<u32> {
-    let parent_of = |pid: u32| -> Option<u32> {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        // "pid (comm) state ppid ...": the command may hold spaces and parentheses.
-        let rest = &stat[stat.rfind(')')? + 2..];
-        rest.split(' ').nth(1)?.parse().ok()
-    };
-    let all: Vec<u32> = std::fs::read_dir("/proc")
-        .map(|d| {
-            d.flatten()
-                .filter_map(|e| e.file_name().to_str()?.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut tree = vec![root];
-    let mut grew = true;
-    while grew {
-        grew = false;
-        for pid in &all {
-            if !tree.contains(pid) && parent_of(*pid).is_some_and(|p| tree.contains(&p)) {
-                tree.push(*pid);
-                grew = true;
-            }
-        }
-    }
-    tree
-}
-
-/// Ends what is left of a browser's processes (a closed browser's helpers that outlive it).
-fn reap(pids: &[u32]) {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    for pid in pids {
-        // Only a process that is still a Chromium one: a pid may have been reused.
-        let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-        if String::from_utf8_lossy(&cmd).contains("chrom") {
-            // SAFETY: kill(2) with a pid read from /proc and a constant signal; no memory is
-            // shared.
-            unsafe {
-                libc::kill(*pid as libc::pid_t, libc::SIGKILL);
-            }
-        }
-    }
-    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-    let _ = pids;
 }
 
 async fn cancelled(cfg: &AuditConfig) {

@@ -218,7 +218,8 @@ fn engine(n: &NetArgs) -> anyhow::Result<pagecost::Engine> {
         launch.quiet = b.quiet_period.unwrap_or(launch.quiet);
         launch.after_load = b.after_load.unwrap_or(launch.after_load);
         if n.engine == EngineArg::Chromium {
-            return Ok(pagecost::Engine::Chromium(launch));
+            let pool = pagecost::browser::Browsers::new(launch);
+            return Ok(pagecost::Engine::Chromium(std::sync::Arc::new(pool)));
         }
         anyhow::ensure!(
             launch == Default::default(),

@@ -307,7 +307,7 @@ async fn batch(
         &targets,
         &plan.cfg,
         &plan.viewport,
-        plan.engine.clone(),
+        (plan.engine.clone(), &plan.serve_also),
         plan.jobs,
         events,
     )

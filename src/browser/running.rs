@@ -1,0 +1,199 @@
+//! Running browsers: one headless Chromium process per set of launch flags, shared by every
+//! load of a job (a batch's pages, a comparison's runs), each load in a browser context of
+//! its own. A browser that crashed is replaced on the next load; every browser and its
+//! helper processes end when the pool is dropped (at the end of the job), on every path.
+
+use super::{browser_err, config, drive, Gone, Launch, Seen};
+use crate::config::AuditConfig;
+use crate::error::{Error, Result};
+use crate::events::EventSink;
+use crate::extract::Viewport;
+use chromiumoxide::browser::Browser;
+use chromiumoxide::cdp::browser_protocol::target::{
+    CreateBrowserContextParams, CreateTargetParams,
+};
+use chromiumoxide::error::CdpError;
+use futures_util::StreamExt;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use url::Url;
+
+/// The browsers of a job, by launch flags; the engine's settings ([`Launch`]) with them.
+#[derive(Debug, Default)]
+pub struct Browsers {
+    /// How loads run and end.
+    pub launch: Launch,
+    running: tokio::sync::Mutex<HashMap<String, Arc<Running>>>,
+}
+
+impl Browsers {
+    /// A pool for loads with these settings; browsers start on first use.
+    pub fn new(launch: Launch) -> Browsers {
+        Browsers {
+            launch,
+            running: Default::default(),
+        }
+    }
+
+    /// The running browser for these settings, launched when there is none or the last one
+    /// crashed. (Host mappings and TLS leniency are command-line switches of the whole
+    /// browser: loads that differ in them get browsers of their own.)
+    pub(super) async fn get(
+        &self,
+        exe: &Path,
+        cfg: &AuditConfig,
+        vp: &Viewport,
+    ) -> Result<Arc<Running>> {
+        let flags = config(exe, Path::new(""), cfg, vp)?;
+        let key = format!("{}|{flags:?}", exe.display());
+        let mut running = self.running.lock().await;
+        if let Some(r) = running.get(&key).filter(|r| !*r.gone.borrow()) {
+            return Ok(Arc::clone(r));
+        }
+        let r = Arc::new(Running::launch(exe, cfg, vp).await?);
+        running.insert(key, Arc::clone(&r));
+        Ok(r)
+    }
+}
+
+/// One headless Chromium: its connection, process tree and profile folder.
+#[derive(Debug)]
+pub(super) struct Running {
+    browser: Browser,
+    driver: tokio::task::JoinHandle<()>,
+    gone: Gone,
+    root: Option<u32>,
+    /// The browser's own user agent.
+    pub user_agent: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Running {
+    async fn launch(exe: &Path, cfg: &AuditConfig, vp: &Viewport) -> Result<Running> {
+        let profile = tempfile::Builder::new()
+            .prefix("pagecost-profile-")
+            .tempdir()
+            .map_err(|source| Error::Io {
+                path: std::env::temp_dir(),
+                source,
+            })?;
+        let (mut browser, mut handler) = Browser::launch(config(exe, profile.path(), cfg, vp)?)
+            .await
+            .map_err(|e| browser_err(format!("{} could not start: {e}", exe.display())))?;
+        // The connection's driver; it ends when the browser goes away (exited, killed).
+        let (gone_tx, gone) = tokio::sync::watch::channel(false);
+        let driver = tokio::spawn(async move {
+            while let Some(r) = handler.next().await {
+                if matches!(r, Err(ref e) if !matches!(e, CdpError::InvalidMessage(..))) {
+                    break;
+                }
+            }
+            let _ = gone_tx.send(true);
+        });
+        let root = browser.get_mut_child().and_then(|c| c.inner.id());
+        let user_agent = browser
+            .version()
+            .await
+            .map_or_else(|_| "(unknown)".into(), |v| v.user_agent);
+        Ok(Running {
+            browser,
+            driver,
+            gone,
+            root,
+            user_agent,
+            _profile: profile,
+        })
+    }
+
+    /// Loads a page in a browser context of its own, disposed of after.
+    pub(super) async fn visit(
+        &self,
+        url: &Url,
+        settings: (&AuditConfig, &Launch),
+        vp: &Viewport,
+        events: &dyn EventSink,
+    ) -> Result<Seen> {
+        let context = self
+            .browser
+            .create_browser_context(CreateBrowserContextParams::default())
+            .await
+            .map_err(browser_err)?;
+        let target = CreateTargetParams::builder()
+            .url("about:blank")
+            .browser_context_id(context.clone())
+            .build()
+            .map_err(browser_err)?;
+        let seen = match self.browser.new_page(target).await {
+            Ok(page) => {
+                let mut gone = self.gone.clone();
+                drive(&page, url, settings, vp, (events, &mut gone)).await
+            }
+            Err(e) => Err(browser_err(e)),
+        };
+        if !*self.gone.borrow() {
+            let dispose = self.browser.dispose_browser_context(context);
+            let _ = tokio::time::timeout(super::COMMAND_TIMEOUT, dispose).await;
+        }
+        seen
+    }
+}
+
+impl Drop for Running {
+    /// Ends the browser and every helper it started (a killed browser's helpers can
+    /// outlive it); the profile folder is removed after.
+    fn drop(&mut self) {
+        let tree = self.root.map(process_tree).unwrap_or_default();
+        if let Some(child) = self.browser.get_mut_child() {
+            let _ = child.inner.start_kill();
+        }
+        reap(&tree);
+        self.driver.abort();
+    }
+}
+/// The browser's process and its descendants (Linux: from /proc; elsewhere none).
+fn process_tree(root: u32) -> Vec<u32> {
+    let parent_of = |pid: u32| -> Option<u32> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // "pid (comm) state ppid ...": the command may hold spaces and parentheses.
+        let rest = &stat[stat.rfind(')')? + 2..];
+        rest.split(' ').nth(1)?.parse().ok()
+    };
+    let all: Vec<u32> = std::fs::read_dir("/proc")
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| e.file_name().to_str()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut tree = vec![root];
+    let mut grew = true;
+    while grew {
+        grew = false;
+        for pid in &all {
+            if !tree.contains(pid) && parent_of(*pid).is_some_and(|p| tree.contains(&p)) {
+                tree.push(*pid);
+                grew = true;
+            }
+        }
+    }
+    tree
+}
+
+/// Ends what is left of a browser's processes (a closed browser's helpers that outlive it).
+fn reap(pids: &[u32]) {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    for pid in pids {
+        // Only a process that is still a Chromium one: a pid may have been reused.
+        let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        if String::from_utf8_lossy(&cmd).contains("chrom") {
+            // SAFETY: kill(2) with a pid read from /proc and a constant signal; no memory is
+            // shared.
+            unsafe {
+                libc::kill(*pid as libc::pid_t, libc::SIGKILL);
+            }
+        }
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    let _ = pids;
+}
