@@ -3,6 +3,7 @@
 and bandwidth a loopback server injects, side by side with `curl -w` in the same run.
 
 usage: benches/timing.py [--bin target/release/pagecost] [--ttfb 10,50,100,200] [--bw 500]
+                        [--engine static|chromium]
 
 The server is ../shared/tools/serve.py (it sleeps --ttfb-ms before the status line and sends
 bodies at --bw-kbps kB/s). A page references N files of known sizes; pagecost audits the page
@@ -51,6 +52,7 @@ def main():
     ap.add_argument("--bin", default=os.path.join(here, "..", "target", "release", "pagecost"))
     ap.add_argument("--ttfb", default="10,50,100,200")
     ap.add_argument("--bw", type=float, default=500.0, help="kB/s (1 kB = 1000 B)")
+    ap.add_argument("--engine", default="static", help="pagecost's engine: static or chromium")
     a = ap.parse_args()
     if not os.path.exists(serve_py):
         print(f"skipped: {serve_py} not found")
@@ -59,9 +61,12 @@ def main():
     site = tempfile.mkdtemp(prefix="pagecost-timing-")
     imgs = []
     for i, n in enumerate(SIZES):
-        name = f"f{i}.bin"
+        # .txt: a browser shows it when it is the page (an unknown type would be downloaded).
+        name = f"f{i}.txt"
         with open(os.path.join(site, name), "wb") as f:
-            f.write(os.urandom(n))
+            # Printable text that does not compress away (a browser sniffs binary as a
+            # download).
+            f.write(os.urandom(n).hex().encode()[:n])
         imgs.append((name, n))
     with open(os.path.join(site, "index.html"), "w") as f:
         f.write("<!doctype html>" + "".join(f'<img src="{n}">' for n, _ in imgs))
@@ -77,7 +82,8 @@ def main():
             wait_up(port)
             base = f"http://127.0.0.1:{port}/"
             t0 = os.times()
-            p = subprocess.run([a.bin, "audit", base, "--format", "json", "-q"], capture_output=True, text=True, check=True)
+            engine = ["--engine", a.engine]
+            p = subprocess.run([a.bin, "audit", base, "--format", "json", "-q"] + engine, capture_output=True, text=True, check=True)
             t1 = os.times()
             load = json.loads(p.stdout)
             cpu_per_req.append(((t1.children_user - t0.children_user) + (t1.children_system - t0.children_system)) * 1000 / len(load["entries"]))
@@ -87,7 +93,8 @@ def main():
             for rec in logged:
                 server_ttfb.setdefault(rec["path"], []).append(rec["ttfb_ms"])
             pw, pr, ps = [], [], []
-            for e in load["entries"]:
+            # The browser's own /favicon.ico probe is not one of the page's files.
+            for e in (e for e in load["entries"] if not e["url"].endswith("/favicon.ico")):
                 path = "/" + e["url"].split("/", 3)[-1]
                 if server_ttfb.get(path):
                     ps.append(e["timings_ms"]["wait_ms"] - server_ttfb[path].pop(0))
@@ -100,12 +107,13 @@ def main():
             n_logged = len(logged)
             sw = []
             for name, size in imgs:
-                one = json.loads(subprocess.run([a.bin, "audit", base + name, "--format", "json", "-q"],
+                one = json.loads(subprocess.run([a.bin, "audit", base + name, "--format", "json", "-q"] + engine,
                                                 capture_output=True, text=True, check=True).stdout)
                 sw.append(one["entries"][0]["timings_ms"]["wait_ms"] - ttfb)
             time.sleep(0.2)
             logged = [json.loads(l) for l in open(log)]
-            ss = [w + ttfb - rec["ttfb_ms"] for rec, w in zip(logged[n_logged:], sw)]
+            mine = [r for r in logged[n_logged:] if r["path"] != "/favicon.ico"]
+            ss = [w + ttfb - rec["ttfb_ms"] for rec, w in zip(mine, sw)]
             cw, cr, cs = [], [], []
             n_logged = len(logged)
             if have_curl:
@@ -125,6 +133,7 @@ def main():
             srv.terminate()
             srv.wait()
     shutil.rmtree(site)
+    print(f"engine: {a.engine}")
     print(f"injected bandwidth {a.bw:g} kB/s; {len(SIZES)} files of {min(SIZES)}-{max(SIZES)} B per page; error = measured - injected (ms)")
     f = lambda xs: "%6.2f / %6.2f" % stats(xs) if xs else "      n/a      "
     print("one request per process (as curl -w measures): |wait error| med / max, ms")
@@ -142,7 +151,12 @@ def main():
     line = f"median |wait error| (one request per process): pagecost {pm:.2f} ms"
     if agg["cw"]:
         cm = stats(agg["cw"])[0]
-        line += f", curl {cm:.2f} ms; target <= 5 ms and <= curl + 2 ms: {'met' if pm <= 5 and pm <= cm + 2 else 'NOT met'}"
+        if a.engine == "static":
+            met = pm <= 5 and pm <= cm + 2
+            line += f", curl {cm:.2f} ms; target <= 5 ms and <= curl + 2 ms: {'met' if met else 'NOT met'}"
+        else:
+            # The browser's own resource timing: the target is the issue's, <= 5 ms.
+            line += f", curl {cm:.2f} ms; target <= 5 ms: {'met' if pm <= 5 else 'NOT met'}"
     print(line)
     print(f"median |receive error|: pagecost {stats(agg['pr'])[0]:.2f} ms" + (f", curl {stats(agg['cr'])[0]:.2f} ms" if agg["cr"] else ""))
     print(f"pagecost CPU per request (user+sys of the whole process / requests): {statistics.median(cpu_per_req):.2f} ms")

@@ -735,3 +735,58 @@ fn a_batch_shares_one_browser_and_survives_its_crash() {
     std::thread::sleep(std::time::Duration::from_millis(500));
     assert_eq!(processes_under(tmp.path()), 0, "no browser process is left");
 }
+
+/// Ctrl-C during a browser load: the partial report, exit 130, and no browser process left.
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_c_ends_the_browser_with_the_audit() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !browser_available() {
+        return;
+    }
+    let server = TestServer::start(vec![
+        ("/", Route::html("<p>slow</p><img src=/hang.png>")),
+        (
+            "/hang.png",
+            Route::ok("image/png", "").action(support::Action::Hang),
+        ),
+    ]);
+    let tmp = tempfile::tempdir().unwrap();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pagecost"))
+        .env("TMPDIR", tmp.path())
+        .args([
+            "audit",
+            &server.url("/"),
+            "--engine",
+            "chromium",
+            "--format",
+            "json",
+            "-q",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t = std::time::Instant::now();
+    while !server.paths().iter().any(|p| p == "/hang.png") && t.elapsed().as_secs() < 30 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    let load: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {err}"));
+    assert_eq!(load["partial"], true);
+    assert_eq!(by_path(&load, "/hang.png")["error"]["kind"], "aborted");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(
+        processes_under(tmp.path()),
+        0,
+        "no browser process outlives Ctrl-C"
+    );
+}

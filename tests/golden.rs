@@ -140,6 +140,9 @@ fn is_volatile_key(k: &str) -> bool {
                 | "_serverPort"
                 | "_documentTtfb"
                 | "_fullyLoaded"
+                // Which tag a shared resource counts under follows which frame referenced it
+                // first, a race between frames: the shape is pinned, not the sums.
+                | "third_party_tags"
         )
 }
 

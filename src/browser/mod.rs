@@ -4,11 +4,13 @@
 //! One load: a fresh browser with a fresh profile (a temporary folder, removed after), cache
 //! and service workers off, QUIC and background networking off; the page navigated; every
 //! network event recorded ([`record`]). The page is done ([`Launch`]) when its load event has
-//! fired and then the network has been quiet for the quiet period: no request started or
-//! ended, none in flight but event streams (WebPageTest's rule of network inactivity, with
-//! 1 s instead of 2 s). A page that never goes quiet (polling, long-polling) is watched at
-//! most `after_load` past its load event; a page that never fires load, up to the audit's
-//! time limit. Either way the load is partial and says why. The browser and its children
+//! fired and then the network has been quiet for the quiet period: no request started,
+//! answered or ended, no body bytes arrived but an event stream's (WebPageTest's rule of
+//! network inactivity, with 1 s instead of 2 s; a request that hangs without a byte does
+//! not hold the page, and is listed as still loading). A page that never goes quiet
+//! (polling, a stream of downloads) is watched at most `after_load` past its load event; a
+//! page that never fires load, up to the audit's time limit. Either way the load is partial
+//! and says why. The browser and its children
 //! end with the load, on every path: closed, waited for, and killed.
 
 mod paint;
@@ -305,6 +307,32 @@ async fn drive(
     seen
 }
 
+/// The navigation's answer: a page that could not be loaded at all is an error; a
+/// navigation the crate stopped waiting for (a download never commits) is not, once the
+/// document was requested: its request is recorded like any other.
+fn navigated_ok(
+    r: std::result::Result<
+        chromiumoxide::cdp::browser_protocol::page::NavigateReturns,
+        chromiumoxide::error::CdpError,
+    >,
+    url: &Url,
+    rec: &record::Recorder,
+) -> Result<()> {
+    let failed = |message: String| Error::MainDocument {
+        url: url.to_string(),
+        kind: crate::model::ErrorKind::Other,
+        message,
+    };
+    match r {
+        Ok(r) => match r.error_text.filter(|t| !t.is_empty()) {
+            Some(text) => Err(failed(text)),
+            None => Ok(()),
+        },
+        Err(_) if rec.start.is_some() => Ok(()),
+        Err(e) => Err(browser_err(e)),
+    }
+}
+
 /// Turns true (or closes) when the browser's connection ends.
 type Gone = tokio::sync::watch::Receiver<bool>;
 
@@ -342,17 +370,14 @@ async fn watch(
     let (mut navigated, mut last) = (false, 0.0f64);
     let (mut quiet_since, mut loaded_at) = (tokio::time::Instant::now(), None);
     let stop = loop {
-        let done = rec.load_event.is_some() && rec.in_flight() == 0;
+        let done = rec.load_event.is_some();
         let watch_end = loaded_at.map_or(far, |t| t + launch.after_load);
         // Network activity: a request started, answered or ended.
         let mut active = true;
         tokio::select! {
             r = &mut nav, if !navigated => {
                 navigated = true;
-                let r = r.map_err(browser_err)?;
-                if let Some(text) = r.result.error_text.as_deref().filter(|t| !t.is_empty()) {
-                    return Err(Error::MainDocument { url: url.to_string(), kind: crate::model::ErrorKind::Other, message: text.to_string() });
-                }
+                navigated_ok(r.map(|r| r.result), url, &rec)?;
             }
             Some(e) = sent.next() => {
                 last = last.max(*e.timestamp.inner());
@@ -362,8 +387,9 @@ async fn watch(
             Some(e) = resp.next() => { last = last.max(*e.timestamp.inner()); rec.response(e.request_id.inner(), &e.response); }
             Some(e) = fin.next() => { last = last.max(*e.timestamp.inner()); rec.finished(e.request_id.inner(), *e.timestamp.inner(), e.encoded_data_length); }
             Some(e) = fail.next() => { last = last.max(*e.timestamp.inner()); rec.failed(e.request_id.inner(), *e.timestamp.inner(), &e.error_text); }
-            // A stream's bytes are not activity: an event stream would never let a page end.
-            Some(e) = data.next() => { active = false; rec.data(e.request_id.inner(), e.data_length); }
+            // Body bytes are activity (a long download is not done), but an event stream's
+            // are not: it would never let a page end.
+            Some(e) = data.next() => { active = rec.data(e.request_id.inner(), e.data_length); }
             // alert(), confirm(), prompt() and beforeunload would stop the page: accepted.
             Some(_) = dialogs.next() => {
                 active = false;
@@ -448,6 +474,13 @@ fn build(
         })
         .map_or_else(|| url.to_string(), |e| e.url.clone());
     let mut notes = vec!["browser engine: requests made by scripts are included".to_string()];
+    let open = rec.in_flight();
+    if stop == Stop::Quiet && open > 0 {
+        notes.push(format!(
+            "{open} requests had no answer when the page went quiet (hung, or made for a \
+             worker, whose responses pagecost does not watch yet): listed as still loading"
+        ));
+    }
     match stop {
         Stop::Quiet => {}
         Stop::Busy => notes.push(format!(

@@ -194,7 +194,9 @@ impl Recorder {
         for ev in self.early.remove(&id).unwrap_or_default() {
             match ev {
                 Early::Response(r) => self.response(&id, &r),
-                Early::Data(n) => self.data(&id, n),
+                Early::Data(n) => {
+                    self.data(&id, n);
+                }
                 Early::Finished(ts, n) => self.finished(&id, ts, n),
                 Early::Failed(ts, text) => self.failed(&id, ts, &text),
             }
@@ -232,13 +234,18 @@ impl Recorder {
         }
     }
 
-    /// Body bytes arrived (decoded).
-    pub fn data(&mut self, id: &str, decoded: i64) {
+    /// Body bytes arrived (decoded); whether they are network activity (an event stream's
+    /// are not).
+    pub fn data(&mut self, id: &str, decoded: i64) -> bool {
         if self.early(id, Early::Data(decoded)).is_none() {
-            return;
+            return true;
         }
-        if let Some(h) = self.hop(id) {
-            h.decoded += decoded.max(0) as u64;
+        match self.hop(id) {
+            Some(h) => {
+                h.decoded += decoded.max(0) as u64;
+                counts(h)
+            }
+            None => true,
         }
     }
 

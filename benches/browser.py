@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""The browser engine against Lighthouse, side by side in one run, on the shared corpus's
+real pages (served on loopback by ../shared/corpus/serve-corpus.sh).
+
+usage: benches/browser.py [--bin target/release/pagecost] [--lighthouse PATH]
+                          [--batch 50] [--jobs 4] [--lighthouse-batch]
+
+Measures, per page: the wall time of one `pagecost audit URL --engine chromium` and of one
+Lighthouse run of the same URL (performance category only, headless Chromium, the same
+browser), and the peak memory (PSS) of pagecost's whole process tree (pagecost and every
+Chromium process it started, summed, sampled every 20 ms). Then a batch of --batch pages
+(the corpus pages in turn) at --jobs in one pagecost process, against Lighthouse on the same
+pages: by default the sum of the measured single-run times of those pages (Lighthouse runs
+one page per process, so N runs cost N single runs; labelled as computed), or with
+--lighthouse-batch, N Lighthouse runs really run (about 15 s each here). And the browser's
+start-up: an audit of an empty page with no quiet period.
+Skips what is missing (the corpus, Lighthouse, node) and says so.
+"""
+import argparse, os, shutil, statistics, subprocess, sys, tempfile, threading, time
+
+here = os.path.dirname(os.path.abspath(__file__))
+corpus = os.path.normpath(os.path.join(here, "..", "..", "shared", "corpus"))
+
+
+def pss_kb(pid):
+    """Proportional set size: a page shared by n processes counts 1/n in each, so the sum
+    over a process tree is the memory it really holds (VmRSS would count shared pages once
+    per process)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for l in f:
+                if l.startswith("Pss:"):
+                    return int(l.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_rss_kb(root):
+    """Summed PSS of `root` and its descendants (Linux /proc)."""
+    parent, rss = {}, {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/status") as f:
+                st = f.read()
+        except OSError:
+            continue
+        fields = dict(l.split(":", 1) for l in st.splitlines() if ":" in l)
+        parent[int(d)] = int(fields.get("PPid", "0").strip() or 0)
+        rss[int(d)] = 0
+    tree, grew = {root}, True
+    while grew:
+        grew = False
+        for p, pp in parent.items():
+            if p not in tree and pp in tree:
+                tree.add(p)
+                grew = True
+    return sum(pss_kb(p) for p in tree)
+
+
+def run_measured(cmd):
+    """Wall seconds and peak tree RSS (MB) of a command."""
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = [0]
+    def sample():
+        while p.poll() is None:
+            peak[0] = max(peak[0], tree_rss_kb(p.pid))
+            time.sleep(0.02)
+    th = threading.Thread(target=sample)
+    th.start()
+    _, err = p.communicate()
+    th.join()
+    wall = time.monotonic() - t0
+    if p.returncode not in (0, 1):
+        sys.stderr.write(f"{cmd[:3]} exit {p.returncode}: {err.decode()[-300:]}\n")
+    return wall, peak[0] / 1024.0
+
+
+def lighthouse_cmd(lh, url, chrome):
+    return ["node", lh, url, "--only-categories=performance", "--output=json",
+            "--output-path=/dev/null", "--quiet", f"--chrome-path={chrome}",
+            "--chrome-flags=--headless=new --no-sandbox"]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", default=os.path.join(here, "..", "target", "release", "pagecost"))
+    ap.add_argument("--lighthouse", default=shutil.which("lighthouse"))
+    ap.add_argument("--batch", type=int, default=50)
+    ap.add_argument("--jobs", type=int, default=4)
+    ap.add_argument("--lighthouse-batch", action="store_true")
+    a = ap.parse_args()
+    if not os.path.isdir(corpus):
+        print(f"skipped: {corpus} not found")
+        return 0
+    chrome = shutil.which("chromium") or os.environ.get("CHROME")
+    if not chrome:
+        print("skipped: no chromium")
+        return 0
+    lh = a.lighthouse
+    if lh and not lh.endswith(".js") and os.path.islink(lh):
+        lh = os.path.realpath(lh)
+    have_lh = bool(lh) and shutil.which("node") is not None
+    pages = [l.split("\t")[1] for l in open(os.path.join(corpus, "pages.tsv"))
+             if l.strip() and not l.startswith("#")]
+    run = tempfile.mkdtemp(prefix="pagecost-bench-browser-")
+    subprocess.run(["bash", os.path.join(corpus, "serve-corpus.sh"), "start", run],
+                   check=True, stdout=subprocess.DEVNULL)
+    try:
+        time.sleep(1.0)
+        rows = []
+        for url in pages:
+            pc, rss = run_measured([a.bin, "audit", url, "--engine", "chromium", "--format", "json", "-q"])
+            lw = run_measured(lighthouse_cmd(lh, url, chrome))[0] if have_lh else None
+            rows.append((url, pc, rss, lw))
+        print(f"one page: pagecost --engine chromium against Lighthouse (performance only), "
+              f"the same Chromium ({len(pages)} corpus pages)")
+        print(f"{'page':<58} {'pagecost s':>10} {'peak PSS MB':>11} {'Lighthouse s':>12} {'ratio':>6}")
+        for url, pc, rss, lw in rows:
+            lws = f"{lw:12.2f}" if lw else f"{'n/a':>12}"
+            ratio = f"{pc / lw:6.3f}" if lw else f"{'n/a':>6}"
+            print(f"{url[-58:]:<58} {pc:10.2f} {rss:11.0f} {lws} {ratio}")
+        med_pc = statistics.median(r[1] for r in rows)
+        med_rss = statistics.median(r[2] for r in rows)
+        line = f"median: pagecost {med_pc:.2f} s, peak PSS of the process tree {med_rss:.0f} MB"
+        if have_lh:
+            med_lh = statistics.median(r[3] for r in rows)
+            line += f"; Lighthouse {med_lh:.2f} s; ratio {med_pc / med_lh:.3f} (target <= 0.2)"
+        print(line)
+        # The batch.
+        urls = [pages[i % len(pages)] for i in range(a.batch)]
+        lst = os.path.join(run, "urls.txt")
+        with open(lst, "w") as f:
+            f.write("\n".join(urls) + "\n")
+        bw, brss = run_measured([a.bin, "audit", "--input-file", lst, "--engine", "chromium",
+                                 "--jobs", str(a.jobs), "--format", "json", "-q"])
+        print(f"batch of {a.batch} pages at --jobs {a.jobs}: pagecost {bw:.1f} s "
+              f"({bw / a.batch:.2f} s a page), peak PSS of the process tree {brss:.0f} MB")
+        if have_lh:
+            if a.lighthouse_batch:
+                lb = sum(run_measured(lighthouse_cmd(lh, u, chrome))[0] for u in urls)
+                how = f"{a.batch} runs measured"
+            else:
+                single = {r[0]: r[3] for r in rows}
+                lb = sum(single[u] for u in urls)
+                how = f"computed: {a.batch} x the single-run time measured above for each page"
+            print(f"Lighthouse on the same {a.batch} pages: {lb:.1f} s ({how}); "
+                  f"ratio {bw / lb:.3f} (target <= 0.05)")
+        else:
+            print("Lighthouse: not installed (npm install lighthouse; --lighthouse PATH)")
+        # Start-up: an empty page, no quiet period.
+        empty = os.path.join(run, "empty")
+        os.makedirs(empty)
+        with open(os.path.join(empty, "index.html"), "w") as f:
+            f.write("<!doctype html><title>empty</title>")
+        walls = [run_measured([a.bin, "audit", empty, "--engine", "chromium", "--quiet-period", "1ms",
+                               "--format", "json", "-q"]) for _ in range(5)]
+        w = statistics.median(x[0] for x in walls)
+        r = statistics.median(x[1] for x in walls)
+        print(f"browser start-up (an empty page, no quiet period, median of 5): {w:.2f} s, "
+              f"peak PSS {r:.0f} MB")
+    finally:
+        subprocess.run(["bash", os.path.join(corpus, "serve-corpus.sh"), "stop", run],
+                       stdout=subprocess.DEVNULL)
+        shutil.rmtree(run, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
