@@ -5,7 +5,7 @@
 # serve.py) beside the checkout for the loopback sites; what is missing is skipped.
 #
 #   bash benches/run.sh            # everything (about a minute on 2 cores)
-#   bash benches/run.sh perf       # one of: perf extract links timing
+#   bash benches/run.sh perf       # one of: perf extract links timing timing-browser browser
 set -euo pipefail
 cd "$(dirname "$0")/.."
 only="${1:-all}"
@@ -26,3 +26,6 @@ bench perf "whole audits, scale, memory, batch (benches/perf.py)" python3 benche
 bench extract "extraction throughput (cargo bench --bench extract)" cargo bench --quiet --bench extract
 bench links "link checking (benches/links.py)" python3 benches/links.py --bin "$bin"
 bench timing "timing accuracy against injected delays (benches/timing.py)" python3 benches/timing.py --bin "$bin"
+bench timing-browser "timing accuracy of the browser engine (benches/timing.py --engine chromium)" python3 benches/timing.py --bin "$bin" --engine chromium
+# Lighthouse: $LIGHTHOUSE (its cli/index.js) or `lighthouse` on PATH; about 8 minutes.
+bench browser "the browser engine against Lighthouse (benches/browser.py)" python3 benches/browser.py --bin "$bin" ${LIGHTHOUSE:+--lighthouse "$LIGHTHOUSE"}

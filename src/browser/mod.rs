@@ -474,6 +474,9 @@ fn build(
         })
         .map_or_else(|| url.to_string(), |e| e.url.clone());
     let mut notes = vec!["browser engine: requests made by scripts are included".to_string()];
+    if rec.favicon_probes > 0 {
+        notes.push("the browser's own /favicon.ico probe is left out: it is not the page's".into());
+    }
     let open = rec.in_flight();
     if stop == Stop::Quiet && open > 0 {
         notes.push(format!(

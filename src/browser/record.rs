@@ -67,6 +67,8 @@ pub struct Recorder {
     pub data_urls: u64,
     /// `blob:` and `filesystem:` URLs (objects in the page's memory, no request).
     pub local_urls: u64,
+    /// The browser's own `/favicon.ico` requests, left out.
+    pub favicon_probes: u64,
 }
 
 /// Whether a request in flight keeps a page from being done (an event stream does not).
@@ -146,6 +148,15 @@ impl Recorder {
         }
         if e.request.url.starts_with("blob:") || e.request.url.starts_with("filesystem:") {
             self.local_urls += 1;
+            return;
+        }
+        // The browser's own probe for a tab icon is not the page's (browsers' HAR exports
+        // leave it out too).
+        if e.request.url.ends_with("/favicon.ico")
+            && e.initiator.r#type == net::InitiatorType::Other
+            && e.r#type == Some(net::ResourceType::Other)
+        {
+            self.favicon_probes += 1;
             return;
         }
         let id = e.request_id.inner().clone();

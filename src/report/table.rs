@@ -393,7 +393,7 @@ fn tags(load: &Load, opts: TableOptions) -> String {
     ]);
     for c in load.third_party_tags.iter().take(TAGS_SHOWN) {
         t.add_row(vec![
-            Cell::new(sanitize(&super::shorten(&c.url, 60))),
+            Cell::new(sanitize(&super::shorten(&c.url, 36))),
             Cell::new(sanitize(c.entity.as_deref().unwrap_or("-"))),
             right(c.requests),
             right(c.hosts),
