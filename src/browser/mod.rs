@@ -4,13 +4,12 @@
 //! One load: a fresh browser with a fresh profile (a temporary folder, removed after), cache
 //! and service workers off, QUIC and background networking off; the page navigated; every
 //! network event recorded ([`record`]). The page is done ([`Launch`]) when its load event has
-//! fired and then the network has been quiet for the quiet period: no request started,
-//! answered or ended, no body bytes arrived but an event stream's (WebPageTest's rule of
-//! network inactivity, with 1 s instead of 2 s; a request that hangs without a byte does
-//! not hold the page, and is listed as still loading). A page that never goes quiet
-//! (polling, a stream of downloads) is watched at most `after_load` past its load event; a
-//! page that never fires load, up to the audit's time limit. Either way the load is partial
-//! and says why. The browser and its children
+//! fired, no request is in flight (event streams and workers' requests aside), and the
+//! network has been quiet for the quiet period: no request started, answered or ended, no
+//! body bytes arrived but an event stream's (WebPageTest's rule of network inactivity, with
+//! 1 s instead of 2 s). A page that never goes quiet (polling, a request that hangs) is
+//! watched at most `after_load` past its load event; a page that never fires load, up to
+//! the audit's time limit. Either way the load is partial and says why. The browser and its children
 //! end with the load, on every path: closed, waited for, and killed.
 
 mod paint;
@@ -370,7 +369,7 @@ async fn watch(
     let (mut navigated, mut last) = (false, 0.0f64);
     let (mut quiet_since, mut loaded_at) = (tokio::time::Instant::now(), None);
     let stop = loop {
-        let done = rec.load_event.is_some();
+        let done = rec.load_event.is_some() && rec.in_flight() == 0;
         let watch_end = loaded_at.map_or(far, |t| t + launch.after_load);
         // Network activity: a request started, answered or ended.
         let mut active = true;
@@ -477,18 +476,18 @@ fn build(
     if rec.favicon_probes > 0 {
         notes.push("the browser's own /favicon.ico probe is left out: it is not the page's".into());
     }
-    let open = rec.in_flight();
-    if stop == Stop::Quiet && open > 0 {
+    let workers = rec.unanswered_workers();
+    if workers > 0 {
         notes.push(format!(
-            "{open} requests had no answer when the page went quiet (hung, or made for a \
-             worker, whose responses pagecost does not watch yet): listed as still loading"
+            "{workers} requests were made for workers, whose answers go to the worker, which \
+             pagecost does not watch yet: their status and size are unknown"
         ));
     }
     match stop {
         Stop::Quiet => {}
         Stop::Busy => notes.push(format!(
-            "the page was still busy {} s after its load event (polling or long-polling): \
-             this load is partial",
+            "the page was still busy {} s after its load event (polling, or a request that \
+             hangs): this load is partial",
             launch.after_load.as_secs_f64()
         )),
         Stop::Cut => {

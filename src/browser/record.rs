@@ -23,6 +23,8 @@ struct Req {
     subframe: bool,
     /// The frame it was made for (an iframe's document: the iframe's own frame).
     frame: Option<String>,
+    /// Made for a worker (no loader): its answer goes to the worker's own session.
+    worker: bool,
     initiator: Initiator,
     response: Option<Response>,
     redirect_url: Option<String>,
@@ -71,9 +73,10 @@ pub struct Recorder {
     pub favicon_probes: u64,
 }
 
-/// Whether a request in flight keeps a page from being done (an event stream does not).
+/// Whether a request in flight keeps a page from being done: an event stream does not (it
+/// stays open as long as the page), nor a worker's request (its answer is never seen here).
 fn counts(r: &Req) -> bool {
-    r.kind != Some(net::ResourceType::EventSource)
+    r.kind != Some(net::ResourceType::EventSource) && !r.worker
 }
 
 fn initiator_of(e: &EventRequestWillBeSent, main: bool) -> Initiator {
@@ -112,9 +115,9 @@ fn initiator_of(e: &EventRequestWillBeSent, main: bool) -> Initiator {
 }
 
 impl Recorder {
-    /// In-flight requests: issued, not yet finished or failed; event streams (SSE) are
-    /// left out, as they stay open for as long as the page lives. (Kept as a count: it is
-    /// asked after every event, and a page may make thousands of requests.)
+    /// In-flight requests: issued, not yet finished or failed; event streams (SSE) and
+    /// workers' requests are left out ([`counts`]). (Kept as a count: it is asked after
+    /// every event, and a page may make thousands of requests.)
     pub fn in_flight(&self) -> usize {
         self.open
     }
@@ -125,6 +128,14 @@ impl Recorder {
         if r.finished.is_none() && r.failed.is_none() && counts(r) {
             self.open -= 1;
         }
+    }
+
+    /// Workers' requests whose answer was not seen.
+    pub fn unanswered_workers(&self) -> usize {
+        self.reqs
+            .iter()
+            .filter(|r| r.worker && r.finished.is_none() && r.failed.is_none())
+            .count()
     }
 
     /// Requests seen.
@@ -194,6 +205,7 @@ impl Recorder {
             main,
             subframe,
             frame: e.frame_id.as_ref().map(|f| f.inner().clone()),
+            worker: e.loader_id.inner().is_empty() && !main,
             initiator,
             response: None,
             redirect_url: None,
@@ -435,6 +447,8 @@ fn entry(r: &Req, ms: impl Fn(f64) -> f64, end: f64) -> Entry {
             kind: error_kind(text),
             message: text.clone(),
         }),
+        // A worker's request is answered in the worker: unknown here, not an error.
+        (None, None) if r.worker => None,
         (None, None) => Some(EntryError {
             kind: ErrorKind::Aborted,
             message: "still loading when the page was done".into(),
@@ -476,7 +490,7 @@ fn entry(r: &Req, ms: impl Fn(f64) -> f64, end: f64) -> Entry {
         request_headers: Vec::new(),
         response_headers: Vec::new(),
         party: None,
-        size_unknown: false,
+        size_unknown: r.worker && r.finished.is_none() && r.failed.is_none(),
         after_load: false,
     }
 }
