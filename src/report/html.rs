@@ -92,18 +92,31 @@ function pcFilter(box) {
 }
 "#;
 
-fn page(title: &str, subtitle: &str, body: &str) -> String {
+/// How a load was made, for the report's footer.
+fn provenance(l: &Load) -> String {
+    if l.settings.browser.is_some() {
+        "loaded by headless Chromium: requests made by scripts at run time are in it".into()
+    } else if l.tool.starts_with("pagecost") {
+        "a static load (no JavaScript run): requests made by scripts at run time are not in it"
+            .into()
+    } else {
+        format!("imported from a HAR recorded by {}", l.tool)
+    }
+}
+
+fn page(title: &str, subtitle: &str, body: &str, how: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{}</title><style>{CSS}</style><script>{JS}</script></head>\
          <body><header><h1>{}</h1><div class=\"url\">{}</div></header><main>{body}\
-         <footer>Made by pagecost {} — a static load (no JavaScript run); requests made by scripts at run time are not in it.</footer>\
+         <footer>Made by pagecost {} — {}.</footer>\
          </main></body></html>\n",
         esc(title),
         esc(title),
         esc(subtitle),
-        env!("CARGO_PKG_VERSION")
+        env!("CARGO_PKG_VERSION"),
+        esc(how)
     )
 }
 
@@ -437,7 +450,12 @@ pub fn render(l: &Load) -> String {
         }
         body.push_str("</ul>");
     }
-    page("pagecost report", &redact_url(&l.url), &body)
+    page(
+        "pagecost report",
+        &redact_url(&l.url),
+        &body,
+        &provenance(l),
+    )
 }
 
 /// The HTML report of a comparison: the verdicts, difference charts, and both median runs'
@@ -491,6 +509,7 @@ pub fn render_compare(c: &Comparison, a: &Load, b: &Load) -> String {
         "pagecost compare",
         &format!("A {} · B {}", redact_url(&c.a), redact_url(&c.b)),
         &body,
+        &format!("A: {}; B: {}", provenance(a), provenance(b)),
     )
 }
 
