@@ -488,6 +488,14 @@ fn pages_that_never_go_quiet_end_within_their_limits() {
         ("/tick", Route::ok("text/plain", "0")),
         ("/never", Route::html("<p>never</p><img src=/hang>")),
         (
+            "/again",
+            Route::html("<script>location.href = '/again2'</script>"),
+        ),
+        (
+            "/again2",
+            Route::html("<script>location.href = '/again'</script>"),
+        ),
+        (
             "/hang",
             Route::ok("image/png", "").action(support::Action::Hang),
         ),
@@ -527,6 +535,19 @@ fn pages_that_never_go_quiet_end_within_their_limits() {
     assert!(notes(&never).contains("time limit"), "{}", notes(&never));
     assert_eq!(by_path(&never, "/hang")["error"]["kind"], "aborted");
     assert!(took < std::time::Duration::from_secs(15), "{took:?}");
+    // A page that navigates itself forever: each document is the page's (not an iframe).
+    let (again, took) = timed_audit(
+        &server.url("/again"),
+        tmp.path(),
+        &["--audit-timeout", "3s"],
+    );
+    assert_eq!(again["partial"], true);
+    assert!(took < std::time::Duration::from_secs(15), "{took:?}");
+    let docs = entries(&again);
+    assert!(docs.len() >= 3, "{} documents", docs.len());
+    assert!(docs
+        .iter()
+        .all(|e| e["resource_type"] == "document" && e["frame_depth"] == 0));
     let (dialogs, _) = timed_audit(&server.url("/dialogs"), tmp.path(), &[]);
     assert_eq!(dialogs["partial"], false);
     by_path(&dialogs, "/after-dialogs");

@@ -63,6 +63,8 @@ pub struct Recorder {
     pub load_event: Option<f64>,
     /// Monotonic seconds of `DOMContentLoaded`.
     dom_content_loaded: Option<f64>,
+    /// The page's own frame.
+    main_frame: Option<String>,
     /// Each iframe's parent frame, as the browser attached them.
     parents: HashMap<String, String>,
     /// `data:` URLs the page used (no request).
@@ -180,12 +182,19 @@ impl Recorder {
             hop.finished = Some((ts, r.encoded_data_length.max(0.0) as u64));
         }
         let main = self.start.is_none() && e.r#type == Some(net::ResourceType::Document);
+        let frame = e.frame_id.as_ref().map(|f| f.inner().clone());
         if main {
             self.start = Some(ts);
             self.start_wall = Some(*e.wall_time.inner());
+            self.main_frame = frame.clone();
         }
         let redirect = e.redirect_response.is_some();
-        let subframe = e.r#type == Some(net::ResourceType::Document) && !main && !redirect
+        // A document for the page's own frame after the first (a script's `location =`) is
+        // the page navigating again, not an iframe.
+        let subframe = e.r#type == Some(net::ResourceType::Document)
+            && !main
+            && !redirect
+            && frame != self.main_frame
             || self
                 .current
                 .get(&id)
@@ -204,7 +213,7 @@ impl Recorder {
             kind: e.r#type.clone(),
             main,
             subframe,
-            frame: e.frame_id.as_ref().map(|f| f.inner().clone()),
+            frame,
             worker: e.loader_id.inner().is_empty() && !main,
             initiator,
             response: None,
@@ -392,8 +401,8 @@ fn first_byte(r: &Req) -> Option<f64> {
 fn resource_type(r: &Req) -> ResourceType {
     use net::ResourceType as C;
     match &r.kind {
-        Some(C::Document) if r.main => ResourceType::Document,
-        Some(C::Document) => ResourceType::Iframe,
+        Some(C::Document) if r.subframe => ResourceType::Iframe,
+        Some(C::Document) => ResourceType::Document,
         Some(C::Stylesheet) => ResourceType::Stylesheet,
         Some(C::Script) => ResourceType::Script,
         Some(C::Image) => ResourceType::Image,
