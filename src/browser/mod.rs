@@ -231,11 +231,10 @@ pub async fn load(
     Ok(load)
 }
 
-/// What a load saw: the network events, the end (monotonic seconds), whether it was cut
-/// short, what the page's observers reported, and why blocked requests were blocked.
+/// What a load saw: the network events (the recorder also keeps the load's end), why the
+/// watch ended, and what the page's observers reported.
 struct Seen {
     rec: record::Recorder,
-    end: f64,
     stop: Stop,
     paint: Option<paint::Observed>,
 }
@@ -265,7 +264,7 @@ async fn drive(
     let seen = async {
         setup::prepare(&page, cfg, vp).await?;
         let blocking = setup::block(&page, url, cfg).await?;
-        let (mut rec, end, stop) = watch(&page, url, (cfg, launch), (events, gone)).await?;
+        let (mut rec, stop) = watch(&page, url, (cfg, launch), (events, gone)).await?;
         let read = EvaluateParams::builder()
             .expression(paint::READ)
             .return_by_value(true)
@@ -286,12 +285,7 @@ async fn drive(
                 rec.blocked(id, why);
             }
         }
-        Ok(Seen {
-            rec,
-            end,
-            stop,
-            paint,
-        })
+        Ok(Seen { rec, stop, paint })
     }
     .await;
     if !matches!(
@@ -340,14 +334,13 @@ async fn ended(gone: &mut Gone) {
     let _ = gone.wait_for(|g| *g).await;
 }
 
-/// Navigates and records until the page is done: the recorder, the end (monotonic seconds)
-/// and why the watch ended.
+/// Navigates and records until the page is done: the recorder and why the watch ended.
 async fn watch(
     page: &chromiumoxide::Page,
     url: &Url,
     (cfg, launch): (&AuditConfig, &Launch),
     (events, gone): (&dyn EventSink, &mut Gone),
-) -> Result<(record::Recorder, f64, Stop)> {
+) -> Result<(record::Recorder, Stop)> {
     let mut sent = listen::<net::EventRequestWillBeSent>(page).await?;
     let mut resp = listen::<net::EventResponseReceived>(page).await?;
     let mut data = listen::<net::EventDataReceived>(page).await?;
@@ -366,7 +359,7 @@ async fn watch(
     tokio::pin!(deadline);
     tokio::pin!(nav);
     let far = tokio::time::Instant::now() + cfg.max_time;
-    let (mut navigated, mut last) = (false, 0.0f64);
+    let mut navigated = false;
     let (mut quiet_since, mut loaded_at) = (tokio::time::Instant::now(), None);
     let stop = loop {
         let done = rec.load_event.is_some() && rec.in_flight() == 0;
@@ -379,13 +372,12 @@ async fn watch(
                 navigated_ok(r.map(|r| r.result), url, &rec)?;
             }
             Some(e) = sent.next() => {
-                last = last.max(*e.timestamp.inner());
                 rec.sent(&e);
                 events.event(Event::Queued { queued: rec.len() });
             }
-            Some(e) = resp.next() => { last = last.max(*e.timestamp.inner()); rec.response(e.request_id.inner(), &e.response); }
-            Some(e) = fin.next() => { last = last.max(*e.timestamp.inner()); rec.finished(e.request_id.inner(), *e.timestamp.inner(), e.encoded_data_length); }
-            Some(e) = fail.next() => { last = last.max(*e.timestamp.inner()); rec.failed(e.request_id.inner(), *e.timestamp.inner(), &e.error_text); }
+            Some(e) = resp.next() => rec.on_response(&e),
+            Some(e) = fin.next() => rec.on_finished(&e),
+            Some(e) = fail.next() => rec.on_failed(&e),
             // Body bytes are activity (a long download is not done), but an event stream's
             // are not: it would never let a page end.
             Some(e) = data.next() => { active = rec.data(e.request_id.inner(), e.data_length); }
@@ -418,22 +410,18 @@ async fn watch(
         rec.sent(&e);
     }
     while let Some(Some(e)) = resp.next().now_or_never() {
-        rec.response(e.request_id.inner(), &e.response);
+        rec.on_response(&e);
     }
     while let Some(Some(e)) = data.next().now_or_never() {
         rec.data(e.request_id.inner(), e.data_length);
     }
     while let Some(Some(e)) = fin.next().now_or_never() {
-        let ts = *e.timestamp.inner();
-        last = last.max(ts);
-        rec.finished(e.request_id.inner(), ts, e.encoded_data_length);
+        rec.on_finished(&e);
     }
     while let Some(Some(e)) = fail.next().now_or_never() {
-        let ts = *e.timestamp.inner();
-        last = last.max(ts);
-        rec.failed(e.request_id.inner(), ts, &e.error_text);
+        rec.on_failed(&e);
     }
-    Ok((rec, last, stop))
+    Ok((rec, stop))
 }
 
 async fn cancelled(cfg: &AuditConfig) {
@@ -451,12 +439,7 @@ fn build(
     cfg: &AuditConfig,
     vp: &Viewport,
 ) -> Result<Load> {
-    let Seen {
-        rec,
-        end,
-        stop,
-        paint,
-    } = seen;
+    let Seen { rec, stop, paint } = seen;
     if rec.is_empty() {
         return Err(Error::MainDocument {
             url: url.to_string(),
@@ -464,7 +447,7 @@ fn build(
             message: "the browser made no request".into(),
         });
     }
-    let (entries, ttfb) = rec.entries(end);
+    let (entries, ttfb) = rec.entries(rec.last);
     let page_metrics = rec.page_metrics(paint.as_ref());
     let final_url = entries
         .iter()

@@ -59,6 +59,8 @@ pub struct Recorder {
     pub start: Option<f64>,
     /// Wall-clock seconds (since the Unix epoch) of the navigation's start.
     start_wall: Option<f64>,
+    /// Monotonic seconds of the latest request start, response or end: the load's end.
+    pub last: f64,
     /// Monotonic seconds of the load event.
     pub load_event: Option<f64>,
     /// Monotonic seconds of `DOMContentLoaded`.
@@ -174,6 +176,7 @@ impl Recorder {
         }
         let id = e.request_id.inner().clone();
         let ts = *e.timestamp.inner();
+        self.last = self.last.max(ts);
         if let (Some(r), Some(&prev)) = (&e.redirect_response, self.current.get(&id)) {
             self.close(prev);
             let hop = &mut self.reqs[prev];
@@ -251,6 +254,26 @@ impl Recorder {
     fn hop(&mut self, id: &str) -> Option<&mut Req> {
         let i = *self.current.get(id)?;
         self.reqs.get_mut(i)
+    }
+
+    /// `Network.responseReceived`.
+    pub fn on_response(&mut self, e: &net::EventResponseReceived) {
+        self.last = self.last.max(*e.timestamp.inner());
+        self.response(e.request_id.inner(), &e.response);
+    }
+
+    /// `Network.loadingFinished`.
+    pub fn on_finished(&mut self, e: &net::EventLoadingFinished) {
+        let ts = *e.timestamp.inner();
+        self.last = self.last.max(ts);
+        self.finished(e.request_id.inner(), ts, e.encoded_data_length);
+    }
+
+    /// `Network.loadingFailed`.
+    pub fn on_failed(&mut self, e: &net::EventLoadingFailed) {
+        let ts = *e.timestamp.inner();
+        self.last = self.last.max(ts);
+        self.failed(e.request_id.inner(), ts, &e.error_text);
     }
 
     /// The response head arrived.
