@@ -221,13 +221,7 @@ pub async fn crawl(
     let robots = if ignore_robots {
         Robots::default()
     } else {
-        let mut r = start.clone();
-        r.set_path("/robots.txt");
-        r.set_query(None);
-        fetch_text(&r, cfg)
-            .await
-            .map(|t| Robots::parse(&t, "pagecost"))
-            .unwrap_or_default()
+        robots_of(start, cfg).await?
     };
     let site = start.host_str().unwrap_or_default().to_string();
     let mut seen = std::collections::HashSet::new();
@@ -243,7 +237,7 @@ pub async fn crawl(
             if !robots.allows(&path_and_query(&page)) {
                 continue;
             }
-            let Ok((final_url, html)) = crate::load::fetch_html(&page, cfg).await else {
+            let Ok(markup) = crate::load::fetch_html(&page, cfg).await else {
                 continue;
             };
             out.push(strip_fragment(&page));
@@ -251,8 +245,7 @@ pub async fn crawl(
                 continue;
             }
             for l in crate::links::extract_links(
-                &html,
-                &final_url,
+                &markup,
                 &[crate::links::LinkKind::A, crate::links::LinkKind::Area],
             ) {
                 let Some(u) = l.url.as_deref().and_then(|u| url::Url::parse(u).ok()) else {
@@ -288,16 +281,55 @@ fn path_and_query(u: &url::Url) -> String {
     }
 }
 
-/// A text resource (robots.txt is text/plain, which `fetch_html` refuses).
-async fn fetch_text(u: &url::Url, cfg: &AuditConfig) -> Option<String> {
-    let http = crate::net::client::Http::new(cfg, None).ok()?;
+/// Redirects followed to reach a robots.txt (RFC 9309 2.3.1.2: at least five).
+const ROBOTS_REDIRECTS: usize = 5;
+
+/// A site's robots.txt as RFC 9309 2.3.1 says to take it: redirects followed; a 2xx is
+/// parsed; a 4xx means no rule; a 5xx or a network error means the site cannot say, so
+/// nothing may be crawled: an error naming `--ignore-robots`.
+async fn robots_of(start: &url::Url, cfg: &AuditConfig) -> crate::Result<Robots> {
+    let mut u = start.clone();
+    u.set_path("/robots.txt");
+    u.set_query(None);
+    u.set_fragment(None);
+    let refuse = |u: &url::Url, why: String| crate::Error::InvalidTarget {
+        target: u.to_string(),
+        reason: format!("{why}: RFC 9309 says to crawl nothing (--ignore-robots crawls anyway)"),
+    };
+    let http = crate::net::client::Http::new(cfg, None)?;
     let limits = crate::net::client::BodyLimits {
         max_body: 512 * 1024,
         max_decoded: 512 * 1024,
         keep: 512 * 1024,
     };
-    let f = crate::net::client::fetch(&http, u, crate::model::ResourceType::Other, limits).await;
-    (f.status == Some(200)).then(|| crate::extract::into_text(f.body.unwrap_or_default()))
+    for _ in 0..=ROBOTS_REDIRECTS {
+        let f =
+            crate::net::client::fetch(&http, &u, crate::model::ResourceType::Other, limits).await;
+        match (f.status, f.location.as_deref()) {
+            (Some(300..=399), Some(loc)) => {
+                u = u
+                    .join(loc.trim())
+                    .map_err(|e| refuse(&u, format!("its redirect is not a URL ({e})")))?;
+            }
+            (Some(200..=299), _) => {
+                let text = crate::extract::into_text(f.body.unwrap_or_default());
+                return Ok(Robots::parse(&text, "pagecost"));
+            }
+            (Some(400..=499), _) => return Ok(Robots::default()),
+            (Some(status), _) => return Err(refuse(&u, format!("robots.txt answered {status}"))),
+            (None, _) => {
+                let why = f.error.map_or_else(|| "no answer".into(), |e| e.message);
+                return Err(refuse(
+                    &u,
+                    format!("robots.txt could not be fetched ({why})"),
+                ));
+            }
+        }
+    }
+    Err(refuse(
+        &u,
+        format!("robots.txt redirects more than {ROBOTS_REDIRECTS} times"),
+    ))
 }
 
 #[cfg(test)]

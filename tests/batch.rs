@@ -100,6 +100,52 @@ fn a_batch_writes_one_line_per_page_and_shards_partition_it() {
 }
 
 #[test]
+fn robots_txt_redirects_are_followed_and_a_5xx_means_crawl_nothing_as_rfc_9309_says() {
+    let site = |robots: Route| {
+        TestServer::start(vec![
+            ("/", Route::html("<a href=/a>a</a><a href=/private/p>p</a>")),
+            ("/a", Route::html("a")),
+            ("/private/p", Route::html("p")),
+            ("/robots.txt", robots),
+            (
+                "/moved-robots.txt",
+                Route::ok("text/plain", "User-agent: *\nDisallow: /private/\n"),
+            ),
+        ])
+    };
+    let targets = |out: &str| out.lines().count();
+    let s = site(Route::redirect(301, "/moved-robots.txt"));
+    let (code, out, err) = pagecost(&["audit", &s.url("/"), "--crawl", "1", "--format", "jsonl"]);
+    assert_eq!(
+        (code, targets(&out)),
+        (0, 2),
+        "the redirected robots.txt keeps /private/ out: {err}"
+    );
+    let s = site(Route::status(503));
+    let (code, out, err) = pagecost(&["audit", &s.url("/"), "--crawl", "1", "--format", "jsonl"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        err.contains("robots.txt answered 503") && err.contains("--ignore-robots"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    let (code, out, _) = pagecost(&[
+        "audit",
+        &s.url("/"),
+        "--crawl",
+        "1",
+        "--ignore-robots",
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!((code, targets(&out)), (0, 3));
+    // A 404 means there are no rules.
+    let s = site(Route::status(404));
+    let (code, out, _) = pagecost(&["audit", &s.url("/"), "--crawl", "1", "--format", "jsonl"]);
+    assert_eq!((code, targets(&out)), (0, 3));
+}
+
+#[test]
 fn crawl_follows_same_site_links_to_the_depth_honours_robots_and_caps_pages() {
     let s = TestServer::start(vec![
         ("/", Route::html("<a href=/a>a</a><a href=/b#x>b</a><a href=https://elsewhere.test/>out</a><a href=/private/p>p</a>")),
