@@ -64,7 +64,7 @@ impl ResolveOverride {
         let addr = addr.trim_start_matches('[').trim_end_matches(']');
         let addr: IpAddr = addr.parse().map_err(|_| bad("ADDR is not an IP address"))?;
         Ok(ResolveOverride {
-            host: host.to_ascii_lowercase(),
+            host: url_host(host).map_err(|_| bad("HOST is not a valid host name"))?,
             port,
             addr,
         })
@@ -74,6 +74,13 @@ impl ResolveOverride {
     pub fn socket_addr(&self) -> SocketAddr {
         SocketAddr::new(self.addr, self.port)
     }
+}
+
+/// A host name as URLs carry it: lowercase, and a Unicode name in its ASCII (punycode) form,
+/// so that `--resolve bücher.test:...` applies to `http://bücher.test/` (whose host is
+/// `xn--bcher-kva.test`).
+pub fn url_host(host: &str) -> std::result::Result<String, url::ParseError> {
+    url::Host::parse(host).map(|h| h.to_string())
 }
 
 /// Parses a request header as `Name: value`.
@@ -209,7 +216,7 @@ impl ConnectTo {
             return Err(bad("HOST is empty"));
         }
         Ok(ConnectTo {
-            host: host.to_ascii_lowercase(),
+            host: url_host(host).map_err(|_| bad("HOST is not a valid host name"))?,
             port,
             to: SocketAddr::new(ip, port2),
         })
@@ -291,6 +298,17 @@ mod tests {
         assert_eq!(r.socket_addr(), "127.0.0.1:8080".parse().unwrap());
         let r6 = ResolveOverride::parse("x.test:443:[::1]").unwrap();
         assert_eq!(r6.addr, "::1".parse::<IpAddr>().unwrap());
+    }
+
+    #[test]
+    fn a_unicode_host_is_compared_in_the_punycode_form_urls_carry() {
+        let r = ResolveOverride::parse("B\u{fc}cher.test:80:127.0.0.1").unwrap();
+        let u = url::Url::parse("http://b\u{fc}cher.test/").unwrap();
+        assert_eq!(Some(r.host.as_str()), u.host_str());
+        assert_eq!(r.host, "xn--bcher-kva.test");
+        let c = ConnectTo::parse("b\u{fc}cher.test:80:127.0.0.1:8080").unwrap();
+        assert_eq!(c.host, "xn--bcher-kva.test");
+        assert!(ResolveOverride::parse("bad host:80:127.0.0.1").is_err());
     }
 
     #[test]

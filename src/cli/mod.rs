@@ -277,7 +277,9 @@ fn serve_also(s: &str) -> Result<(String, PathBuf), String> {
     if !std::path::Path::new(d).is_dir() {
         return Err(format!("{d} is not a folder"));
     }
-    Ok((h.trim().to_string(), PathBuf::from(d)))
+    let host =
+        pagecost::config::url_host(h.trim()).map_err(|_| format!("{h} is not a host name"))?;
+    Ok((host, PathBuf::from(d)))
 }
 
 /// `compare`.
