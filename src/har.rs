@@ -11,6 +11,7 @@
 //! entries after onLoad.
 
 use crate::error::{Error, Result};
+use crate::extract::encoding::Markup;
 use crate::model::{
     Entry, EntryError, ErrorKind, Header, Initiator, InitiatorKind, Load, LoadSettings,
     PageMetrics, ResourceType, Skipped, Timings, Totals,
@@ -358,11 +359,58 @@ fn document_ttfb(entries: &[Entry]) -> Option<f64> {
     t.wait_ms.map(|_| d.started_ms + pre)
 }
 
+/// JSON as browsers, Python and Node read it: a lone UTF-16 surrogate escape (`"\ud800"`,
+/// which strict JSON parsers refuse) is taken as U+FFFD, the replacement character.
+fn parse_json(text: &str) -> serde_json::Result<Value> {
+    serde_json::from_str(text).or_else(|e| {
+        let mended = mend_lone_surrogates(text);
+        if mended.len() == text.len() && mended == text {
+            return Err(e); // no lone surrogate: the first error stands
+        }
+        serde_json::from_str(&mended)
+    })
+}
+
+/// `text` with every `\uD800`-`\uDFFF` escape that is not half of a pair made `\uFFFD`.
+fn mend_lone_surrogates(text: &str) -> String {
+    let b = text.as_bytes();
+    let escape_at = |i: usize| -> Option<u32> {
+        let hex = b.get(i..i + 6).filter(|h| h[0] == b'\\' && h[1] == b'u')?;
+        u32::from_str_radix(std::str::from_utf8(&hex[2..]).ok()?, 16).ok()
+    };
+    let mut out = String::with_capacity(text.len());
+    let (mut i, mut copied) = (0, 0);
+    while i < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        let Some(code) = escape_at(i) else {
+            i += 2; // another escape (`\\`, `\"` ...): skip both bytes
+            continue;
+        };
+        let high = (0xD800..0xDC00).contains(&code);
+        let paired = high && escape_at(i + 6).is_some_and(|c| (0xDC00..0xE000).contains(&c));
+        if paired {
+            i += 12;
+        } else if (0xD800..0xE000).contains(&code) {
+            out.push_str(&text[copied..i]);
+            out.push_str("\\uFFFD");
+            i += 6;
+            copied = i;
+        } else {
+            i += 6;
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
 /// Reads a HAR file; `page` is 1-based (`None`: the first page). Parties are classified by
 /// [`Load::finalize`](crate::model::Load::finalize), as for every source.
 pub fn import(text: &str, path: &str, page: Option<usize>) -> Result<Load> {
-    let root: Value = serde_json::from_str(text)
-        .map_err(|e| bad(path, format!("not a HAR: invalid JSON: {e}")))?;
+    let root: Value =
+        parse_json(text).map_err(|e| bad(path, format!("not a HAR: invalid JSON: {e}")))?;
     let log = root
         .get("log")
         .filter(|l| l.is_object())
@@ -742,14 +790,14 @@ pub fn read(path: &std::path::Path, page: Option<usize>) -> Result<Load> {
 }
 
 /// The HTML of a HAR's page document, when the HAR recorded response bodies (for `links`).
-pub fn document_html(path: &std::path::Path, page: Option<usize>) -> Result<(url::Url, String)> {
+pub fn document_html(path: &std::path::Path, page: Option<usize>) -> Result<Markup> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
     })?;
     let load = import(&text, &name, page)?;
-    let root: Value = serde_json::from_str(&text).map_err(|e| bad(&name, e.to_string()))?;
+    let root: Value = parse_json(&text).map_err(|e| bad(&name, e.to_string()))?;
     let entries = root["log"]["entries"]
         .as_array()
         .cloned()
@@ -775,17 +823,33 @@ pub fn document_html(path: &std::path::Path, page: Option<usize>) -> Result<(url
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(body.trim())
             .map_err(|e| bad(&name, format!("the page's HTML is not valid base64: {e}")))?;
-        crate::extract::into_text(bytes)
+        Err(bytes)
     } else {
-        body.to_string()
+        Ok(body.to_string())
     };
     let url = url::Url::parse(&doc.url).map_err(|e| bad(&name, format!("document URL: {e}")))?;
-    Ok((url, html))
+    let content_type = str_of(&raw, "mimeType");
+    Ok(match html {
+        Ok(text) => Markup::from_text(url, text, content_type),
+        Err(bytes) => Markup::from_bytes(url, &bytes, content_type),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lone_surrogate_escape_reads_as_the_replacement_character_as_in_browsers() {
+        let v =
+            parse_json(r#"{"a":"x\ud800y","b":"\udc00","pair":"\ud83d\ude00","esc":"\\ud800"}"#)
+                .unwrap();
+        assert_eq!(v["a"], "x\u{fffd}y");
+        assert_eq!(v["b"], "\u{fffd}");
+        assert_eq!(v["pair"], "\u{1f600}");
+        assert_eq!(v["esc"], "\\ud800", "an escaped backslash is not an escape");
+        assert!(parse_json("{\"a\":").is_err());
+    }
 
     #[test]
     fn dates_round_trip_through_iso8601() {

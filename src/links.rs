@@ -2,6 +2,7 @@
 //! `links` command offers: regular expressions on the URL and on the text, exclusion, site
 //! (internal/external by registrable domain), scheme. Pure: tested from literals.
 
+use crate::extract::encoding::{Enc, Markup};
 use crate::extract::{html, SourceLocator, Viewport};
 use regex::Regex;
 use scraper::{ElementRef, Html};
@@ -88,7 +89,8 @@ fn normalize_ws(s: &str) -> String {
 /// Every link of a document, in order of appearance. `doc_url` is where the document came
 /// from (its `<base href>` is honoured); a base that cannot resolve relative URLs (stdin
 /// without `--base`) leaves relative links invalid.
-pub fn extract_links(text: &str, doc_url: &Url, kinds: &[LinkKind]) -> Vec<Link> {
+pub fn extract_links(page: &Markup, kinds: &[LinkKind]) -> Vec<Link> {
+    let (text, doc_url) = (page.text.as_str(), &page.url);
     let doc = Html::parse_document(text);
     let base = if doc_url.cannot_be_a_base() {
         doc_url.clone()
@@ -125,7 +127,7 @@ pub fn extract_links(text: &str, doc_url: &Url, kinds: &[LinkKind]) -> Vec<Link>
             .find(|e| e.value().name() == "img")
             .and_then(|img| img.value().attr("alt"))
             .map(normalize_ws);
-        let url = resolve_link(&raw, &base, kind);
+        let url = resolve_link(&raw, &base, kind, page.encoding);
         out.push(Link {
             url,
             raw,
@@ -140,7 +142,13 @@ pub fn extract_links(text: &str, doc_url: &Url, kinds: &[LinkKind]) -> Vec<Link>
         });
     }
     if kinds.contains(&LinkKind::Resource) {
-        let refs = html::extract(&doc, text, doc_url, &Viewport::default(), usize::MAX);
+        let refs = html::extract_encoded(
+            &doc,
+            text,
+            (doc_url, page.encoding),
+            &Viewport::default(),
+            usize::MAX,
+        );
         for r in refs.refs {
             out.push(Link {
                 url: Some(r.url.to_string()),
@@ -161,12 +169,14 @@ pub fn extract_links(text: &str, doc_url: &Url, kinds: &[LinkKind]) -> Vec<Link>
 
 /// Resolves a link value: whitespace trimmed, entities already decoded by the parser; an empty
 /// form action is the document itself; an empty `href` is the document too (as in a browser).
-fn resolve_link(raw: &str, base: &Url, kind: LinkKind) -> Option<String> {
+fn resolve_link(raw: &str, base: &Url, kind: LinkKind, enc: Enc) -> Option<String> {
     let t = raw.trim_matches(|c: char| c.is_ascii_whitespace());
     if t.is_empty() && !matches!(kind, LinkKind::Form | LinkKind::A | LinkKind::Area) {
         return None;
     }
-    base.join(t).ok().map(|u| u.to_string())
+    crate::extract::encoding::join(base, t, enc)
+        .ok()
+        .map(|u| u.to_string())
 }
 
 /// Removes repeated URLs (the first occurrence stays). Invalid links compare by raw value.
@@ -326,12 +336,17 @@ mod tests {
 
     const KINDS: &[LinkKind] = &[LinkKind::A, LinkKind::Area];
 
+    fn utf8(html: &str, url: &Url) -> Markup {
+        Markup {
+            url: url.clone(),
+            text: html.to_string(),
+            encoding: encoding_rs::UTF_8,
+        }
+    }
+
     fn links(html: &str) -> Vec<Link> {
-        extract_links(
-            html,
-            &Url::parse("https://site.test/blog/post.html").unwrap(),
-            KINDS,
-        )
+        let url = Url::parse("https://site.test/blog/post.html").unwrap();
+        extract_links(&utf8(html, &url), KINDS)
     }
 
     #[test]
@@ -374,12 +389,21 @@ mod tests {
     }
 
     #[test]
+    fn link_queries_are_written_in_the_document_encoding_and_texts_decoded() {
+        let bytes = b"<meta charset=shift_jis><a href='/s?q=\x93\xfa'>\x93\xfa</a>";
+        let url = Url::parse("https://site.test/").unwrap();
+        let page = Markup::from_bytes(url, bytes, None);
+        let l = extract_links(&page, KINDS);
+        assert_eq!(l[0].url.as_deref(), Some("https://site.test/s?q=%93%FA"));
+        assert_eq!(l[0].text, "\u{65e5}");
+    }
+
+    #[test]
     fn kinds_select_elements_and_resources() {
         let html = "<link rel=canonical href=/c><form action=/search></form><a href=/a>a</a><img src=/i.png><area href=/m>";
         let url = Url::parse("https://site.test/").unwrap();
         let all = extract_links(
-            html,
-            &url,
+            &utf8(html, &url),
             &[
                 LinkKind::A,
                 LinkKind::Area,
@@ -400,7 +424,7 @@ mod tests {
             ]
         );
         assert_eq!(all[4].url.as_deref(), Some("https://site.test/i.png"));
-        assert_eq!(extract_links(html, &url, KINDS).len(), 2);
+        assert_eq!(extract_links(&utf8(html, &url), KINDS).len(), 2);
     }
 
     #[test]

@@ -276,6 +276,28 @@ fn iframes_that_embed_each_other_load_once_each() {
 }
 
 #[test]
+fn a_document_over_the_parse_limit_says_its_references_after_the_cut_are_unknown() {
+    // 17 MiB: an image before the 16 MiB parse limit (/ok.png) and one after it.
+    let page = format!(
+        "<img src=/ok.png><p>{}</p><img src=/late.png>",
+        "x".repeat(17 * 1024 * 1024)
+    );
+    let s = TestServer::start(vec![
+        ("/", Route::html(&page)),
+        ("/ok.png", Route::ok("image/png", OK)),
+        ("/late.png", Route::ok("image/png", OK)),
+    ]);
+    let load = audit_fault(&s, &[], Duration::from_secs(30));
+    assert_eq!(s.paths().len(), 2, "{:?}", s.paths());
+    assert_eq!(load["skipped"]["cut_at_parse_limit"], 1);
+    let notes = load["notes"].to_string();
+    assert!(
+        notes.contains("only its first 16.0 MiB were parsed"),
+        "{notes}"
+    );
+}
+
+#[test]
 fn fifty_thousand_references_are_capped_and_counted() {
     let mut page = String::from("<img src=/ok.png>");
     for i in 0..50_000 {
@@ -290,7 +312,7 @@ fn fifty_thousand_references_are_capped_and_counted() {
     assert_eq!(load["totals"]["requests"], 301);
 }
 
-/// A stylesheet of 20,000 rules for classes no element has, and one with more applying
+/// A stylesheet of 20,000 rules for classes no element has, and one with more winning
 /// `url()`s than --max-refs: selectors naming absent classes are rejected without walking the
 /// 6,000 elements (unbounded, the pairs are a minute of CPU in a release build), and a
 /// sheet's references are capped like a document's.
@@ -299,12 +321,16 @@ fn hostile_stylesheets_are_bounded_in_time_and_requests() {
     let bomb: String = (0..20_000)
         .map(|i| format!("div.c{i} span {{ background: url(/i{i}.png) }}\n"))
         .collect();
+    // 500 elements with a background each (one rule per element: each wins its cascade).
     let many: String = (0..500)
-        .map(|i| format!("div {{ background: url(/m{i}.png) }}\n"))
+        .map(|i| format!(".m{i} {{ background: url(/m{i}.png) }}\n"))
+        .collect();
+    let styled: String = (0..500)
+        .map(|i| format!("<div class=m{i}><span>x</span></div>"))
         .collect();
     let page = format!(
-        "<link rel=stylesheet href=/bomb.css><link rel=stylesheet href=/many.css><img src=/ok.png>{}",
-        "<div><span>x</span></div>".repeat(3_000)
+        "<link rel=stylesheet href=/bomb.css><link rel=stylesheet href=/many.css><img src=/ok.png>{styled}{}",
+        "<div><span>x</span></div>".repeat(2_500)
     );
     let s = TestServer::start(vec![
         ("/", Route::html(&page)),

@@ -28,5 +28,6 @@ fuzz_target!(|data: &[u8]| {
             .collect::<Vec<_>>()
     };
     assert_eq!(found(&text), found(&stripped), "stripping comments changed the references");
-    let _ = extract_links(&text, &url, &[LinkKind::A, LinkKind::Area, LinkKind::Link, LinkKind::Form]);
+    let page = pagecost::extract::encoding::Markup::from_bytes(url.clone(), data, None);
+    let _ = extract_links(&page, &[LinkKind::A, LinkKind::Area, LinkKind::Link, LinkKind::Form]);
 });

@@ -26,6 +26,10 @@ pub struct Import {
     pub url: CssUrl,
     /// The media query list after the URL (empty: all).
     pub media: String,
+    /// The cascade layer its rules go into (`layer` or `layer(name)`), full name.
+    pub layer: Option<String>,
+    /// Its `supports()` condition holds (or it has none); a false one means no request.
+    pub supported: bool,
 }
 
 /// One `src` entry of an `@font-face` rule.
@@ -64,6 +68,53 @@ impl Default for FontFace {
     }
 }
 
+/// A property that loads images, its shorthand counted as the same slot (`background`
+/// sets `background-image`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ImageSlot {
+    /// `background-image`, `background`.
+    Background,
+    /// `list-style-image`, `list-style`.
+    ListStyle,
+    /// `border-image-source`, `border-image`.
+    BorderImage,
+    /// `mask-image`, `mask`.
+    Mask,
+    /// `content`.
+    Content,
+}
+
+impl ImageSlot {
+    /// The slot a property sets, and whether the property is the longhand.
+    pub fn of(property: &str) -> Option<(ImageSlot, bool)> {
+        let property = property.strip_prefix("-webkit-").unwrap_or(property);
+        Some(match property {
+            "background-image" => (ImageSlot::Background, true),
+            "background" => (ImageSlot::Background, false),
+            "list-style-image" => (ImageSlot::ListStyle, true),
+            "list-style" => (ImageSlot::ListStyle, false),
+            "border-image-source" => (ImageSlot::BorderImage, true),
+            "border-image" => (ImageSlot::BorderImage, false),
+            "mask-image" => (ImageSlot::Mask, true),
+            "mask" => (ImageSlot::Mask, false),
+            "content" => (ImageSlot::Content, false),
+            _ => return None,
+        })
+    }
+}
+
+/// A valid declaration of an image property: the URLs of its value (none for `none`, a
+/// colour, a gradient: it still overrides what it beats in the cascade).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageDecl {
+    /// What it sets.
+    pub slot: ImageSlot,
+    /// Its URLs, in order.
+    pub urls: Vec<CssUrl>,
+    /// `!important`.
+    pub important: bool,
+}
+
 /// A style rule that references URLs or font families.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StyleRule {
@@ -71,7 +122,14 @@ pub struct StyleRule {
     pub selectors: String,
     /// `@media` conditions around the rule, outermost first.
     pub media: Vec<String>,
-    /// URLs in its declarations (`image-set()` already narrowed to one candidate per set).
+    /// Its cascade layer (full dotted name); `None` when unlayered.
+    pub layer: Option<String>,
+    /// Inside `@container`: applies only where a container exists.
+    pub in_container: bool,
+    /// Declarations of image properties, in order: the cascade decides which load.
+    pub images: Vec<ImageDecl>,
+    /// URLs in other declarations (`cursor`, `filter`, custom properties, nested rules ...),
+    /// loaded whenever the rule applies (`image-set()` already narrowed to one candidate).
     pub urls: Vec<CssUrl>,
     /// Font families named by `font-family` or `font`, lowercase, in order.
     pub families: Vec<String>,
@@ -83,12 +141,30 @@ pub struct StyleRule {
     pub weight: Option<u16>,
     /// Whether it sets an italic or oblique `font-style`.
     pub italic: Option<bool>,
+    /// It makes its elements size containers (`container-type` other than `normal`).
+    pub declares_container: bool,
+    /// Its last valid `display` declaration: whether it is `none`, and `!important`
+    /// (a browser loads no CSS image for an element that is not rendered).
+    pub display: Option<(bool, bool)>,
 }
 
 impl StyleRule {
+    /// Whether the rule names fonts or loads URLs outside the cascade of image properties
+    /// (what is decided as soon as its sheet arrives).
+    pub fn loads_now(&self) -> bool {
+        !(self.urls.is_empty()
+            && self.families.is_empty()
+            && self.family_vars.is_empty()
+            && self.custom_props.is_empty()
+            && self.weight.is_none()
+            && self.italic.is_none())
+    }
+
     /// Whether the rule says anything that decides what a load fetches.
     pub fn matters(&self) -> bool {
         !(self.urls.is_empty()
+            && self.images.is_empty()
+            && self.display.is_none()
             && self.families.is_empty()
             && self.family_vars.is_empty()
             && self.custom_props.is_empty()
@@ -106,6 +182,48 @@ pub struct Sheet {
     pub font_faces: Vec<FontFace>,
     /// Style rules with URLs or font families.
     pub rules: Vec<StyleRule>,
+    /// Cascade layers in the order the sheet first names them (full dotted names).
+    pub layers: Vec<String>,
+    /// Some declaration makes an element a size container (`container-type`, `container`).
+    pub declares_container: bool,
+}
+
+/// Where the parser is: the conditions and layer around the current rule.
+#[derive(Debug, Default)]
+struct Context {
+    media: Vec<String>,
+    layer: Vec<String>,
+    in_container: bool,
+    anonymous_layers: u32,
+}
+
+impl Context {
+    fn layer_name(&self) -> Option<String> {
+        (!self.layer.is_empty()).then(|| self.layer.join("."))
+    }
+
+    /// The full name of a layer named `name` here (an anonymous one when `None`).
+    fn qualified(&mut self, name: Option<&str>) -> String {
+        let own = match name {
+            Some(n) => n.to_string(),
+            None => {
+                self.anonymous_layers += 1;
+                format!("#anonymous-{}", self.anonymous_layers)
+            }
+        };
+        match self.layer_name() {
+            Some(outer) => format!("{outer}.{own}"),
+            None => own,
+        }
+    }
+}
+
+impl Sheet {
+    fn name_layer(&mut self, full: &str) {
+        if !self.layers.iter().any(|l| l == full) {
+            self.layers.push(full.to_string());
+        }
+    }
 }
 
 /// Parses a stylesheet. `dpr` picks the `image-set()` candidate. Never fails: what does
@@ -113,8 +231,8 @@ pub struct Sheet {
 pub fn parse(css: &str, dpr: f64) -> Sheet {
     let mut p = Parser::new(css);
     let mut sheet = Sheet::default();
-    let mut media = Vec::new();
-    walk_rules(&mut p, &mut sheet, &mut media, 0, dpr);
+    let mut ctx = Context::default();
+    walk_rules(&mut p, &mut sheet, &mut ctx, 0, dpr);
     sheet
 }
 
@@ -135,7 +253,7 @@ type PResult = Result<(), cssparser::ParseError<()>>;
 fn walk_rules<'i>(
     p: &mut Parser<'i>,
     sheet: &mut Sheet,
-    media: &mut Vec<String>,
+    ctx: &mut Context,
     depth: usize,
     dpr: f64,
 ) {
@@ -148,16 +266,15 @@ fn walk_rules<'i>(
         };
         match tok {
             Token::AtKeyword(name) => {
-                at_rule(p, &name.to_ascii_lowercase(), sheet, media, depth, dpr)
+                at_rule(p, &name.to_ascii_lowercase(), sheet, ctx, depth, dpr)
             }
             Token::CDO | Token::CDC | Token::Semicolon => {}
             Token::CurlyBracketBlock => {} // a block without a prelude: nothing to apply
             _ => {
                 // A qualified rule: the prelude runs to its `{` block.
-                let mut found_block = matches!(tok, Token::CurlyBracketBlock);
-                while !found_block {
+                loop {
                     match p.next() {
-                        Ok(Token::CurlyBracketBlock) => found_block = true,
+                        Ok(Token::CurlyBracketBlock) => break,
                         Ok(_) => {}
                         Err(_) => return,
                     }
@@ -170,7 +287,9 @@ fn walk_rules<'i>(
                     .to_string();
                 let mut rule = StyleRule {
                     selectors,
-                    media: media.clone(),
+                    media: ctx.media.clone(),
+                    layer: ctx.layer_name(),
+                    in_container: ctx.in_container,
                     ..StyleRule::default()
                 };
                 if depth < MAX_NESTING {
@@ -179,6 +298,7 @@ fn walk_rules<'i>(
                         Ok(())
                     });
                 }
+                sheet.declares_container |= rule.declares_container;
                 if rule.matters() {
                     sheet.rules.push(rule);
                 }
@@ -187,144 +307,226 @@ fn walk_rules<'i>(
     }
 }
 
-fn at_rule<'i>(
-    p: &mut Parser<'i>,
-    name: &str,
-    sheet: &mut Sheet,
-    media: &mut Vec<String>,
-    depth: usize,
-    dpr: f64,
-) {
-    let prelude_start = p.position();
-    // Read the prelude up to `;` or a `{}` block.
-    let mut first_url: Option<CssUrl> = None;
-    let mut url_end = None;
-    let mut has_block = false;
+/// An at-rule's prelude up to its `;` or `{` block: the text, the first URL in it and where
+/// that URL ended, and whether a block follows.
+struct Prelude<'a> {
+    text: &'a str,
+    first_url: Option<CssUrl>,
+    url_end: Option<cssparser::SourcePosition>,
+    has_block: bool,
+}
+
+fn prelude<'i>(p: &mut Parser<'i>) -> Prelude<'i> {
+    let start = p.position();
+    let mut out = Prelude {
+        text: "",
+        first_url: None,
+        url_end: None,
+        has_block: false,
+    };
     loop {
         let l = p.current_source_location();
+        let (line, column) = loc(l);
         match p.next() {
             Ok(Token::Semicolon) | Err(_) => break,
             Ok(Token::CurlyBracketBlock) => {
-                has_block = true;
+                out.has_block = true;
                 break;
             }
-            Ok(Token::UnquotedUrl(u)) | Ok(Token::QuotedString(u)) if first_url.is_none() => {
-                let (line, column) = loc(l);
-                first_url = Some(CssUrl {
-                    url: u.to_string(),
-                    line,
-                    column,
-                });
-                url_end = Some(p.position());
+            Ok(Token::UnquotedUrl(u)) | Ok(Token::QuotedString(u)) if out.first_url.is_none() => {
+                let url = u.to_string();
+                out.first_url = Some(CssUrl { url, line, column });
+                out.url_end = Some(p.position());
             }
-            Ok(Token::Function(f)) if f.eq_ignore_ascii_case("url") && first_url.is_none() => {
-                let (line, column) = loc(l);
-                let u = p
+            Ok(Token::Function(f)) if f.eq_ignore_ascii_case("url") && out.first_url.is_none() => {
+                let url = p
                     .parse_nested_block(|p| -> Result<String, cssparser::ParseError<()>> {
                         Ok(p.expect_string().map(|s| s.to_string()).unwrap_or_default())
                     })
                     .unwrap_or_default();
-                first_url = Some(CssUrl {
-                    url: u,
-                    line,
-                    column,
-                });
-                url_end = Some(p.position());
+                out.first_url = Some(CssUrl { url, line, column });
+                out.url_end = Some(p.position());
             }
             Ok(_) => {}
         }
     }
-    let prelude = p.slice_from(prelude_start);
-    let prelude = prelude
+    let text = p.slice_from(start);
+    out.text = text
         .strip_suffix('{')
-        .or_else(|| prelude.strip_suffix(';'))
-        .unwrap_or(prelude)
+        .or_else(|| text.strip_suffix(';'))
+        .unwrap_or(text)
         .trim();
+    out
+}
+
+fn at_rule<'i>(
+    p: &mut Parser<'i>,
+    name: &str,
+    sheet: &mut Sheet,
+    ctx: &mut Context,
+    depth: usize,
+    dpr: f64,
+) {
+    let pre = prelude(p);
+    let nested = pre.has_block && depth < MAX_NESTING;
+    let mut walk = |p: &mut Parser<'i>, sheet: &mut Sheet, ctx: &mut Context| {
+        let _ = p.parse_nested_block(|p| -> PResult {
+            walk_rules(p, sheet, ctx, depth + 1, dpr);
+            Ok(())
+        });
+    };
     match name {
-        "import" if !has_block => {
-            if let Some(url) = first_url {
-                // After the URL: optional layer()/supports() then the media list.
-                let rest = url_end
-                    .map(|end| p.slice(end..p.position()))
-                    .unwrap_or("")
-                    .trim_end_matches(';')
-                    .trim();
-                sheet.imports.push(Import {
-                    url,
-                    media: import_media(rest),
-                });
+        "import" if !pre.has_block => {
+            if let (Some(url), Some(end)) = (pre.first_url, pre.url_end) {
+                let rest = p.slice(end..p.position()).trim_end_matches(';').trim();
+                let imported = import(url, rest, sheet, ctx);
+                sheet.imports.push(imported);
             }
         }
-        "font-face" if has_block && depth < MAX_NESTING => {
-            let mut rule = StyleRule::default();
+        "font-face" if nested => {
             let mut face = FontFace {
-                media: media.clone(),
+                media: ctx.media.clone(),
                 ..FontFace::default()
             };
             let _ = p.parse_nested_block(|p| -> PResult {
-                font_face(p, &mut face, &mut rule);
+                font_face(p, &mut face);
                 Ok(())
             });
             if !face.family.is_empty() {
                 sheet.font_faces.push(face);
             }
         }
-        "media" if has_block && depth < MAX_NESTING => {
-            media.push(prelude.to_string());
-            let _ = p.parse_nested_block(|p| -> PResult {
-                walk_rules(p, sheet, media, depth + 1, dpr);
-                Ok(())
-            });
-            media.pop();
+        "media" if nested => {
+            ctx.media.push(pre.text.to_string());
+            walk(p, sheet, ctx);
+            ctx.media.pop();
         }
-        // Conditional and grouping rules whose content applies in a current browser.
-        "supports" | "layer" | "container" | "scope" | "starting-style" | "-moz-document"
-            if has_block && depth < MAX_NESTING && name != "-moz-document" =>
-        {
-            let _ = p.parse_nested_block(|p| -> PResult {
-                walk_rules(p, sheet, media, depth + 1, dpr);
-                Ok(())
-            });
+        // A false condition: the block's rules do not exist for this browser.
+        "supports" if nested && super::supports::supports(pre.text) => walk(p, sheet, ctx),
+        "layer" => layer_rule(p, pre.text, nested, sheet, ctx, &mut walk),
+        "container" if nested => {
+            let outer = std::mem::replace(&mut ctx.in_container, true);
+            walk(p, sheet, ctx);
+            ctx.in_container = outer;
         }
-        _ => {} // @keyframes, @page, @charset ...: nothing a load fetches
+        // Grouping rules whose content applies in a current browser.
+        "scope" | "starting-style" if nested => walk(p, sheet, ctx),
+        _ => {} // @keyframes, @page, @charset, -moz-document ...: nothing a load fetches
     }
 }
 
-/// The media list of an `@import` prelude tail, without `layer` and `supports()`.
-fn import_media(rest: &str) -> String {
+/// `@layer a, b;` names layers (their order); `@layer a { }` and `@layer { }` hold rules.
+fn layer_rule<'i>(
+    p: &mut Parser<'i>,
+    prelude: &str,
+    nested: bool,
+    sheet: &mut Sheet,
+    ctx: &mut Context,
+    walk: &mut dyn FnMut(&mut Parser<'i>, &mut Sheet, &mut Context),
+) {
+    let names: Vec<&str> = prelude
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .collect();
+    if !nested {
+        for n in names {
+            let full = ctx.qualified(Some(n));
+            sheet.name_layer(&full);
+        }
+        return;
+    }
+    let full = ctx.qualified(names.first().copied());
+    sheet.name_layer(&full);
+    let pushed = full.split('.').count() - ctx.layer.len();
+    for segment in full.split('.').skip(ctx.layer.len()) {
+        ctx.layer.push(segment.to_string());
+    }
+    walk(p, sheet, ctx);
+    for _ in 0..pushed {
+        ctx.layer.pop();
+    }
+}
+
+/// An `@import` from its URL and the rest of its prelude: optional `layer`/`layer(name)`,
+/// optional `supports(...)`, then the media list.
+fn import(url: CssUrl, rest: &str, sheet: &mut Sheet, ctx: &mut Context) -> Import {
     let mut s = rest.trim();
-    for prefix in ["layer", "supports"] {
-        if s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix) {
-            let after = &s[prefix.len()..];
-            if let Some(inner) = after.strip_prefix('(') {
-                let mut depth = 1;
-                let mut end = inner.len();
-                for (i, c) in inner.char_indices() {
-                    match c {
-                        '(' => depth += 1,
-                        ')' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                end = i + 1;
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                s = inner[end.min(inner.len())..].trim();
-            } else if prefix == "layer" && (after.is_empty() || after.starts_with(' ')) {
-                s = after.trim();
-            }
+    let mut layer = None;
+    let mut supported = true;
+    if let Some(after) = strip_word(s, "layer") {
+        if let Some((inner, tail)) = parenthesized(after) {
+            layer = Some(ctx.qualified(Some(inner.trim())));
+            s = tail;
+        } else if after.is_empty() || after.starts_with(|c: char| c.is_whitespace()) {
+            layer = Some(ctx.qualified(None));
+            s = after.trim();
         }
     }
-    s.to_string()
+    if let Some((inner, tail)) = strip_word(s, "supports").and_then(parenthesized) {
+        let inner = inner.trim();
+        // `supports(display: grid)` is a declaration without its parentheses.
+        let wrapped = format!("({inner})");
+        supported = super::supports::supports(inner) || super::supports::supports(&wrapped);
+        s = tail;
+    }
+    if let Some(l) = &layer {
+        sheet.name_layer(l);
+    }
+    Import {
+        url,
+        media: s.trim().to_string(),
+        layer,
+        supported,
+    }
+}
+
+/// `s` without a leading case-insensitive `word`.
+fn strip_word<'a>(s: &'a str, word: &str) -> Option<&'a str> {
+    let head = s.get(..word.len())?;
+    head.eq_ignore_ascii_case(word).then(|| &s[word.len()..])
+}
+
+/// `(inner) tail` split at the matching parenthesis.
+fn parenthesized(s: &str) -> Option<(&str, &str)> {
+    let inner = s.strip_prefix('(')?;
+    let mut depth = 1;
+    for (i, c) in inner.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some((&inner[..i], inner[i + 1..].trim()));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// One declaration being read: its property, value tokens (URLs apart) and URLs.
+struct Declaration<'i> {
+    property: Option<String>,
+    expect_colon: bool,
+    value: Vec<Token<'i>>,
+    urls: Vec<CssUrl>,
+}
+
+impl Declaration<'_> {
+    fn new() -> Self {
+        Declaration {
+            property: None,
+            expect_colon: false,
+            value: Vec::new(),
+            urls: Vec::new(),
+        }
+    }
 }
 
 fn walk_declarations<'i>(p: &mut Parser<'i>, rule: &mut StyleRule, depth: usize, dpr: f64) {
-    let mut property: Option<String> = None;
-    let mut expect_colon = false;
-    let mut value_tokens: Vec<Token<'i>> = Vec::new();
+    let mut d = Declaration::new();
     loop {
         let l = p.current_source_location();
         let tok = match p.next() {
@@ -332,64 +534,29 @@ fn walk_declarations<'i>(p: &mut Parser<'i>, rule: &mut StyleRule, depth: usize,
             Err(_) => break,
         };
         match tok {
-            Token::Ident(ref name) if property.is_none() && !expect_colon => {
-                property = Some(name.to_ascii_lowercase());
-                expect_colon = true;
+            Token::Ident(ref name) if d.property.is_none() && !d.expect_colon => {
+                d.property = Some(name.to_ascii_lowercase());
+                d.expect_colon = true;
             }
-            Token::Colon if expect_colon => expect_colon = false,
+            Token::Colon if d.expect_colon => d.expect_colon = false,
             Token::Semicolon => {
-                finish_declaration(&property, &value_tokens, rule);
-                property = None;
-                expect_colon = false;
-                value_tokens.clear();
+                finish_declaration(std::mem::replace(&mut d, Declaration::new()), rule)
             }
             Token::CurlyBracketBlock if depth < MAX_NESTING => {
-                // CSS nesting: a nested rule applies to descendants of what the parent matches;
-                // treat its references as the parent's.
+                // CSS nesting: a nested rule applies to descendants of (or states of) what
+                // the parent matches; its URLs load whenever the parent applies, outside the
+                // cascade of the parent's own declarations.
+                let mut nested = StyleRule::default();
                 let _ = p.parse_nested_block(|p| -> PResult {
-                    walk_declarations(p, rule, depth + 1, dpr);
+                    walk_declarations(p, &mut nested, depth + 1, dpr);
                     Ok(())
                 });
-                property = None;
-                expect_colon = false;
-                value_tokens.clear();
-            }
-            Token::UnquotedUrl(ref u) => {
-                let (line, column) = loc(l);
-                rule.urls.push(CssUrl {
-                    url: u.to_string(),
-                    line,
-                    column,
-                });
-            }
-            Token::Function(ref f) if f.eq_ignore_ascii_case("url") => {
-                let (line, column) = loc(l);
-                if let Ok(u) =
-                    p.parse_nested_block(|p| -> Result<String, cssparser::ParseError<()>> {
-                        Ok(p.expect_string()?.to_string())
-                    })
-                {
-                    rule.urls.push(CssUrl {
-                        url: u,
-                        line,
-                        column,
-                    });
-                }
-            }
-            Token::Function(ref f)
-                if f.eq_ignore_ascii_case("image-set")
-                    || f.eq_ignore_ascii_case("-webkit-image-set") =>
-            {
-                let _ = p.parse_nested_block(|p| -> PResult {
-                    if let Some(u) = image_set(p, dpr) {
-                        rule.urls.push(u);
-                    }
-                    Ok(())
-                });
+                rule.absorb(nested);
+                d = Declaration::new();
             }
             Token::Function(ref f)
                 if f.eq_ignore_ascii_case("var")
-                    && matches!(property.as_deref(), Some("font-family" | "font")) =>
+                    && matches!(d.property.as_deref(), Some("font-family" | "font")) =>
             {
                 let name = p
                     .parse_nested_block(|p| -> Result<String, cssparser::ParseError<()>> {
@@ -400,65 +567,220 @@ fn walk_declarations<'i>(p: &mut Parser<'i>, rule: &mut StyleRule, depth: usize,
                     rule.family_vars.push(name);
                 }
             }
-            Token::Function(_) | Token::ParenthesisBlock | Token::SquareBracketBlock => {
-                // Look inside nested functions (var() fallbacks, gradients with url() ...).
-                let _ = p.parse_nested_block(|p| -> PResult {
-                    walk_declarations(p, rule, depth + 1, dpr);
-                    Ok(())
-                });
-                value_tokens.push(tok);
-            }
             t => {
-                if property.is_some() && !expect_colon {
-                    value_tokens.push(t);
+                if !url_token(p, &t, l, &mut d.urls, depth, dpr)
+                    && d.property.is_some()
+                    && !d.expect_colon
+                {
+                    d.value.push(t);
                 }
             }
         }
     }
-    finish_declaration(&property, &value_tokens, rule);
+    finish_declaration(d, rule);
 }
 
-fn finish_declaration(property: &Option<String>, value: &[Token<'_>], rule: &mut StyleRule) {
-    match property.as_deref() {
-        Some("font-family") => rule.families.extend(families(value)),
-        Some("font-weight") => rule.weight = value.first().and_then(weight_of),
-        Some("font-style") => rule.italic = value.first().map(is_italic),
-        Some(custom) if custom.starts_with("--") => {
+/// Reads the URLs of a value token into `urls` (a `url()`, an `image-set()` candidate, URLs
+/// inside other functions such as `var()` fallbacks and gradients). Returns whether the
+/// token was a URL (and so is not a value token).
+fn url_token<'i>(
+    p: &mut Parser<'i>,
+    tok: &Token<'i>,
+    l: SourceLocation,
+    urls: &mut Vec<CssUrl>,
+    depth: usize,
+    dpr: f64,
+) -> bool {
+    let (line, column) = loc(l);
+    match tok {
+        Token::UnquotedUrl(u) => {
+            urls.push(CssUrl {
+                url: u.to_string(),
+                line,
+                column,
+            });
+            true
+        }
+        Token::Function(f) if f.eq_ignore_ascii_case("url") => {
+            if let Ok(url) =
+                p.parse_nested_block(|p| -> Result<String, cssparser::ParseError<()>> {
+                    Ok(p.expect_string()?.to_string())
+                })
+            {
+                urls.push(CssUrl { url, line, column });
+            }
+            true
+        }
+        Token::Function(f)
+            if f.eq_ignore_ascii_case("image-set")
+                || f.eq_ignore_ascii_case("-webkit-image-set") =>
+        {
+            let _ = p.parse_nested_block(|p| -> PResult {
+                urls.extend(image_set(p, dpr));
+                Ok(())
+            });
+            false // a valid image value: kept as a token for validation
+        }
+        Token::Function(_) | Token::ParenthesisBlock | Token::SquareBracketBlock
+            if depth < MAX_NESTING =>
+        {
+            let _ = p.parse_nested_block(|p| -> PResult {
+                loop {
+                    let l = p.current_source_location();
+                    let Ok(t) = p.next().cloned() else { break };
+                    url_token(p, &t, l, urls, depth + 1, dpr);
+                }
+                Ok(())
+            });
+            false
+        }
+        _ => false,
+    }
+}
+
+impl StyleRule {
+    /// A nested rule's references as this rule's own, outside its cascade.
+    fn absorb(&mut self, nested: StyleRule) {
+        self.urls.extend(nested.urls);
+        self.urls
+            .extend(nested.images.into_iter().flat_map(|d| d.urls));
+        self.families.extend(nested.families);
+        self.family_vars.extend(nested.family_vars);
+        self.custom_props.extend(nested.custom_props);
+        self.weight = self.weight.or(nested.weight);
+        self.italic = self.italic.or(nested.italic);
+        self.declares_container |= nested.declares_container;
+    }
+}
+
+/// Whether a value ends in `!important`.
+fn is_important(value: &[Token<'_>]) -> bool {
+    matches!(value, [.., Token::Delim('!'), Token::Ident(i)] if i.eq_ignore_ascii_case("important"))
+}
+
+/// Whether the value of an image longhand (`background-image` ...) is valid: images (URLs,
+/// gradients, `image-set()` ...), `none`, commas, a CSS-wide keyword, or a `var()` (which
+/// cannot be judged before it is substituted). Trailing junk makes it invalid: dropped.
+fn image_value_valid(value: &[Token<'_>], has_urls: bool) -> bool {
+    let value = if is_important(value) {
+        &value[..value.len() - 2]
+    } else {
+        value
+    };
+    if value.is_empty() {
+        return has_urls;
+    }
+    value.iter().all(|t| match t {
+        Token::Comma => true,
+        Token::Ident(i) => [
+            "none",
+            "inherit",
+            "initial",
+            "unset",
+            "revert",
+            "revert-layer",
+        ]
+        .iter()
+        .any(|k| i.eq_ignore_ascii_case(k)),
+        Token::Function(f) => {
+            let f = f.to_ascii_lowercase();
+            let f = f.strip_prefix("-webkit-").unwrap_or(&f);
+            f.ends_with("gradient")
+                || matches!(
+                    f,
+                    "image-set"
+                        | "cross-fade"
+                        | "image"
+                        | "paint"
+                        | "element"
+                        | "var"
+                        | "env"
+                        | "attr"
+                )
+        }
+        _ => false,
+    })
+}
+
+fn finish_declaration(d: Declaration<'_>, rule: &mut StyleRule) {
+    let Some(property) = d.property.as_deref() else {
+        return;
+    };
+    if d.expect_colon {
+        return; // no colon: not a declaration
+    }
+    if let Some((slot, longhand)) = ImageSlot::of(property) {
+        if !longhand || image_value_valid(&d.value, !d.urls.is_empty()) {
+            rule.images.push(ImageDecl {
+                slot,
+                urls: d.urls,
+                important: is_important(&d.value),
+            });
+        }
+        return;
+    }
+    rule.urls.extend(d.urls);
+    let value = &d.value[..];
+    match property {
+        "font-family" => rule.families.extend(families(value)),
+        "font-weight" => rule.weight = value.first().and_then(weight_of),
+        "font-style" => rule.italic = value.first().map(is_italic),
+        "display" => {
+            let important = is_important(value);
+            let words = if important {
+                &value[..value.len() - 2]
+            } else {
+                value
+            };
+            if let [Token::Ident(i), ..] = words {
+                rule.display = Some((
+                    i.eq_ignore_ascii_case("none") && words.len() == 1,
+                    important,
+                ));
+            }
+        }
+        "container-type" | "container" => {
+            rule.declares_container |= !matches!(value, [Token::Ident(i)] if i.eq_ignore_ascii_case("normal") || i.eq_ignore_ascii_case("none"));
+        }
+        custom if custom.starts_with("--") => {
             let fams = families(value);
             if !fams.is_empty() {
                 rule.custom_props.push((custom.to_string(), fams));
             }
         }
-        Some("font") => {
-            for t in value {
-                if let Some(w) = weight_of(t)
-                    .filter(|_| !matches!(t, Token::Ident(i) if i.eq_ignore_ascii_case("normal")))
-                {
-                    rule.weight = Some(w);
-                }
-                if matches!(t, Token::Ident(i) if i.eq_ignore_ascii_case("italic") || i.eq_ignore_ascii_case("oblique"))
-                {
-                    rule.italic = Some(true);
-                }
-                if matches!(t, Token::Dimension { .. } | Token::Percentage { .. }) {
-                    break;
-                }
-            }
-            // The family list follows the size (and optional /line-height).
-            let size_at = value.iter().position(|t| {
-                matches!(t, Token::Dimension { .. } | Token::Percentage { .. })
-                    || matches!(t, Token::Ident(i) if is_size_keyword(i))
-            });
-            if let Some(i) = size_at {
-                let mut j = i + 1;
-                if matches!(value.get(j), Some(Token::Delim('/'))) {
-                    j += 2;
-                }
-                rule.families
-                    .extend(families(value.get(j..).unwrap_or(&[])));
-            }
-        }
+        "font" => font_shorthand(value, rule),
         _ => {}
+    }
+}
+
+/// Weight, style and families from the `font` shorthand.
+fn font_shorthand(value: &[Token<'_>], rule: &mut StyleRule) {
+    for t in value {
+        if let Some(w) = weight_of(t)
+            .filter(|_| !matches!(t, Token::Ident(i) if i.eq_ignore_ascii_case("normal")))
+        {
+            rule.weight = Some(w);
+        }
+        if matches!(t, Token::Ident(i) if i.eq_ignore_ascii_case("italic") || i.eq_ignore_ascii_case("oblique"))
+        {
+            rule.italic = Some(true);
+        }
+        if matches!(t, Token::Dimension { .. } | Token::Percentage { .. }) {
+            break;
+        }
+    }
+    // The family list follows the size (and optional /line-height).
+    let size_at = value.iter().position(|t| {
+        matches!(t, Token::Dimension { .. } | Token::Percentage { .. })
+            || matches!(t, Token::Ident(i) if is_size_keyword(i))
+    });
+    if let Some(i) = size_at {
+        let mut j = i + 1;
+        if matches!(value.get(j), Some(Token::Delim('/'))) {
+            j += 2;
+        }
+        rule.families
+            .extend(families(value.get(j..).unwrap_or(&[])));
     }
 }
 
@@ -583,7 +905,7 @@ fn image_set<'i>(p: &mut Parser<'i>, dpr: f64) -> Option<CssUrl> {
     Some(cands.swap_remove(idx).1)
 }
 
-fn font_face<'i>(p: &mut Parser<'i>, face: &mut FontFace, _rule: &mut StyleRule) {
+fn font_face<'i>(p: &mut Parser<'i>, face: &mut FontFace) {
     let mut property: Option<String> = None;
     let mut value: Vec<Token<'i>> = Vec::new();
     let mut cur = FontSrc {
@@ -737,14 +1059,15 @@ mod tests {
         let s = parse(".hero { background: url(hero.jpg) no-repeat; }\n@media (max-width: 600px) { .a, .b::before { background-image: url('small.png') } }", 1.0);
         assert_eq!(s.rules.len(), 2);
         assert_eq!(s.rules[0].selectors, ".hero");
-        assert_eq!(s.rules[0].urls[0].url, "hero.jpg");
+        let hero = &s.rules[0].images[0];
         assert_eq!(
-            (s.rules[0].urls[0].line, s.rules[0].urls[0].column),
-            (1, 20)
+            (hero.slot, hero.urls[0].url.as_str()),
+            (ImageSlot::Background, "hero.jpg")
         );
+        assert_eq!((hero.urls[0].line, hero.urls[0].column), (1, 20));
         assert_eq!(s.rules[1].selectors, ".a, .b::before");
         assert_eq!(s.rules[1].media, ["(max-width: 600px)"]);
-        assert_eq!(s.rules[1].urls[0].url, "small.png");
+        assert_eq!(s.rules[1].images[0].urls[0].url, "small.png");
     }
 
     #[test]
@@ -793,15 +1116,70 @@ mod tests {
     #[test]
     fn image_set_picks_one_candidate_for_the_pixel_ratio() {
         let css = ".x { background-image: image-set(\"a.png\" 1x, \"b.png\" 2x) }";
-        assert_eq!(parse(css, 1.0).rules[0].urls[0].url, "a.png");
-        assert_eq!(parse(css, 2.0).rules[0].urls[0].url, "b.png");
+        assert_eq!(parse(css, 1.0).rules[0].images[0].urls[0].url, "a.png");
+        assert_eq!(parse(css, 2.0).rules[0].images[0].urls[0].url, "b.png");
     }
 
     #[test]
     fn style_attribute_declarations_parse_as_a_rule() {
         let r = parse_declarations("background-image: url(inline.png); font-family: Foo", 1.0);
-        assert_eq!(r.urls[0].url, "inline.png");
+        assert_eq!(r.images[0].urls[0].url, "inline.png");
         assert_eq!(r.families, ["foo"]);
+    }
+
+    #[test]
+    fn image_declarations_keep_slot_importance_and_validity_other_urls_load_apart() {
+        let s = parse(".a{background:none; list-style-image:url(l.png) !important; background-image:url(x.png) junk; cursor:url(c.cur), auto; --bg: url(v.png); &:hover{background:url(h.png)}}", 1.0);
+        let r = &s.rules[0];
+        let slots: Vec<(ImageSlot, usize, bool)> = r
+            .images
+            .iter()
+            .map(|d| (d.slot, d.urls.len(), d.important))
+            .collect();
+        // The invalid background-image (trailing junk) is dropped; `none` is kept: it overrides.
+        assert_eq!(
+            slots,
+            [
+                (ImageSlot::Background, 0, false),
+                (ImageSlot::ListStyle, 1, true)
+            ]
+        );
+        let other: Vec<&str> = r.urls.iter().map(|u| u.url.as_str()).collect();
+        assert_eq!(other, ["c.cur", "v.png", "h.png"]);
+    }
+
+    #[test]
+    fn layers_supports_and_containers_are_read_as_the_cascade_needs_them() {
+        let s = parse("@layer a, b; @layer a { @layer inner { .x{background:url(1.png)} } } @layer { .y{background:url(2.png)} } @supports (display: nonsense) { .z{background:url(3.png)} } @container (min-width: 1px) { .w{background:url(4.png)} } .c{container-type: inline-size}", 1.0);
+        assert_eq!(s.layers, ["a", "b", "a.inner", "#anonymous-1"]);
+        let layer_of: Vec<(&str, Option<&str>, bool)> = s
+            .rules
+            .iter()
+            .filter(|r| !r.images.is_empty())
+            .map(|r| (r.selectors.as_str(), r.layer.as_deref(), r.in_container))
+            .collect();
+        assert_eq!(
+            layer_of,
+            [
+                (".x", Some("a.inner"), false),
+                (".y", Some("#anonymous-1"), false),
+                (".w", None, true)
+            ]
+        );
+        assert!(s.declares_container);
+        let s = parse("@import url(a.css) layer(base) supports(display: grid) screen; @import url(b.css) layer supports(nonsense: 1);", 1.0);
+        let imports: Vec<(Option<&str>, bool, &str)> = s
+            .imports
+            .iter()
+            .map(|i| (i.layer.as_deref(), i.supported, i.media.as_str()))
+            .collect();
+        assert_eq!(
+            imports,
+            [
+                (Some("base"), true, "screen"),
+                (Some("#anonymous-1"), false, "")
+            ]
+        );
     }
 
     #[test]

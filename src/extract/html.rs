@@ -7,7 +7,8 @@
 //! `srcset`/`sizes` and `<picture>` yield one chosen candidate; media elements fetch the
 //! first playable source unless `preload=none`; `loading=lazy` is recorded.
 
-use super::{count_skip, initiator, media, resolve, srcset, Reference, SourceLocator, Viewport};
+use super::encoding::Enc;
+use super::{count_skip, initiator, media, resolve_in, srcset, Reference, SourceLocator, Viewport};
 use crate::model::{InitiatorKind, ResourceType, Skipped};
 use ego_tree::iter::Edge;
 use scraper::{ElementRef, Html};
@@ -24,6 +25,10 @@ pub enum InlineCss {
         line: u32,
         /// The `media` attribute of the `<style>` element.
         media: String,
+        /// The element's place among the document's elements (orders it in the cascade).
+        order: u32,
+        /// The base URL when the parser met it (a `<base href>` after it does not apply).
+        base: Url,
     },
     /// A `style` attribute: its declarations apply to its own element.
     Attribute {
@@ -33,6 +38,8 @@ pub enum InlineCss {
         element: String,
         /// Line of the attribute (1-based), where found.
         line: Option<u32>,
+        /// The element it applies to.
+        node: ego_tree::NodeId,
     },
 }
 
@@ -44,11 +51,32 @@ pub struct DocumentRefs {
     /// CSS inside the document, to be parsed and matched against it.
     pub inline_css: Vec<InlineCss>,
     /// `<iframe srcdoc>` documents (loaded without a request).
-    pub srcdoc_frames: Vec<String>,
+    pub srcdoc_frames: Vec<Srcdoc>,
     /// References that are not fetchable, counted.
     pub skipped: Skipped,
     /// The base URL for relative references (the document URL or its `<base href>`).
     pub base: Option<Url>,
+    /// Its `<meta http-equiv=refresh>`, the first one.
+    pub refresh: Option<Refresh>,
+}
+
+/// An `<iframe srcdoc>` document: its markup and the base URL it inherits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Srcdoc {
+    /// The document.
+    pub html: String,
+    /// The embedding document's base URL when the parser met the frame.
+    pub base: Url,
+}
+
+/// A declarative refresh: the browser navigates to `url` after `delay_s` seconds (after the
+/// load event).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refresh {
+    /// Seconds to wait.
+    pub delay_s: f64,
+    /// Where to (the document itself when the content names no URL).
+    pub url: Url,
 }
 
 /// MIME types of classic scripts (the HTML standard's JavaScript MIME type essences).
@@ -70,6 +98,69 @@ const JS_TYPES: &[&str] = &[
     "text/x-ecmascript",
     "text/x-javascript",
 ];
+
+/// Whether a `<script>` with these `type` and `language` attributes runs (and so is fetched):
+/// the HTML standard's rule. No type (or an empty one) and no language, or an empty one: a
+/// classic script; a type that is a JavaScript MIME type essence as written (parameters
+/// such as `; charset=utf-8` make it something else) or `module`; without a type, a
+/// language `L` with `text/L` a JavaScript MIME type.
+fn runs_as_script(ty: Option<&str>, language: Option<&str>) -> bool {
+    let ty = ty.map(|t| {
+        t.trim_matches(|c: char| c.is_ascii_whitespace())
+            .to_ascii_lowercase()
+    });
+    match (ty.as_deref(), language) {
+        (Some(""), _) | (None, None) => true,
+        (None, Some("")) => true,
+        (None, Some(l)) => JS_TYPES.contains(&format!("text/{}", l.to_ascii_lowercase()).as_str()),
+        (Some(t), _) => t == "module" || JS_TYPES.contains(&t),
+    }
+}
+
+/// Whether an `<embed>` or `<object>` needs a plugin (Flash and its kin): Chromium has none
+/// and fetches nothing for it.
+fn needs_plugin(ty: Option<&str>, url: &str) -> bool {
+    let ty = ty.unwrap_or("").trim().to_ascii_lowercase();
+    let path = url
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    ty.contains("shockwave")
+        || ty.contains("x-java")
+        || ty.contains("silverlight")
+        || path.ends_with(".swf")
+        || path.ends_with(".class")
+        || path.ends_with(".xap")
+}
+
+/// A `<meta http-equiv=refresh>` value: the delay in seconds and the URL (`None`: reload
+/// the same document), as the HTML standard's "shared declarative refresh steps" read it.
+pub fn parse_refresh(content: &str) -> Option<(f64, Option<String>)> {
+    let s = content.trim_start();
+    let digits = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let delay: f64 = s[..digits].parse().ok().filter(|d: &f64| d.is_finite())?;
+    let rest =
+        s[digits..].trim_start_matches(|c: char| c.is_ascii_whitespace() || c == ';' || c == ',');
+    if rest.is_empty() {
+        return Some((delay, None));
+    }
+    let rest = match rest.get(..3) {
+        Some(u) if u.eq_ignore_ascii_case("url") => rest[3..]
+            .trim_start()
+            .strip_prefix('=')
+            .map_or(rest, str::trim_start),
+        _ => rest,
+    };
+    let url = match rest.chars().next() {
+        Some(q @ ('"' | '\'')) => rest[1..].split(q).next().unwrap_or(""),
+        _ => rest,
+    };
+    let url = url.trim();
+    Some((delay, (!url.is_empty()).then(|| url.to_string())))
+}
 
 /// Parses a document (HTML5 parsing rules, scripting enabled as in a browser).
 pub fn parse_document(text: &str) -> Html {
@@ -114,11 +205,24 @@ pub fn live_elements(doc: &Html) -> impl Iterator<Item = ElementRef<'_>> {
         })
 }
 
-/// Every subresource the document's elements make a browser request.
+/// Every subresource the document's elements make a browser request (a UTF-8 document).
 pub fn extract(
     doc: &Html,
     text: &str,
     doc_url: &Url,
+    vp: &Viewport,
+    max_refs: usize,
+) -> DocumentRefs {
+    extract_encoded(doc, text, (doc_url, encoding_rs::UTF_8), vp, max_refs)
+}
+
+/// [`extract`] for a document decoded as `enc` (URL queries are written in it). Elements
+/// before the `<base href>` resolve against the document's URL, as they do in a browser,
+/// which fetches each as the parser inserts it.
+pub fn extract_encoded(
+    doc: &Html,
+    text: &str,
+    (doc_url, enc): (&Url, Enc),
     vp: &Viewport,
     max_refs: usize,
 ) -> DocumentRefs {
@@ -128,13 +232,20 @@ pub fn extract(
             base: Some(base.clone()),
             ..DocumentRefs::default()
         },
-        base,
+        base: doc_url.clone(),
         doc_url: doc_url.clone(),
         loc: SourceLocator::new(text),
         vp: *vp,
         max_refs,
+        enc,
+        order: 0,
     };
+    let mut base_seen = false;
     for el in live_elements(doc) {
+        if !base_seen && el.value().name() == "base" && el.value().attr("href").is_some() {
+            base_seen = true;
+            x.base = base.clone();
+        }
         x.element(el);
     }
     x.out
@@ -147,6 +258,9 @@ struct Extractor<'t> {
     loc: SourceLocator<'t>,
     vp: Viewport,
     max_refs: usize,
+    enc: Enc,
+    /// Elements seen so far.
+    order: u32,
 }
 
 impl Extractor<'_> {
@@ -160,7 +274,7 @@ impl Extractor<'_> {
         lazy: bool,
     ) {
         let pos = self.loc.find(raw.trim());
-        match resolve(raw, &self.base) {
+        match resolve_in(raw, &self.base, self.enc) {
             Ok(url) => {
                 if self.out.refs.len() >= self.max_refs {
                     self.out.skipped.over_limit += 1;
@@ -173,6 +287,7 @@ impl Extractor<'_> {
                     initiator: init,
                     lazy,
                     media: None,
+                    order: self.order,
                 });
             }
             Err(why) => count_skip(&mut self.out.skipped, why),
@@ -180,20 +295,33 @@ impl Extractor<'_> {
     }
 
     fn skip_raw(&mut self, raw: &str) {
-        if let Err(why) = resolve(raw, &self.base) {
+        if let Err(why) = resolve_in(raw, &self.base, self.enc) {
             count_skip(&mut self.out.skipped, why);
         }
     }
 
     fn element(&mut self, el: ElementRef<'_>) {
         let e = el.value();
+        self.order += 1;
         if let Some(style) = e.attr("style") {
-            if style.to_ascii_lowercase().contains("url(") || style.contains("font") {
+            let lower = style.to_ascii_lowercase();
+            let says = [
+                "url(",
+                "font",
+                "background",
+                "list-style",
+                "border-image",
+                "mask",
+                "content",
+                "display",
+            ];
+            if says.iter().any(|w| lower.contains(w)) {
                 let line = self.loc.find(style).map(|p| p.0);
                 self.out.inline_css.push(InlineCss::Attribute {
                     css: style.to_string(),
                     element: e.name().to_string(),
                     line,
+                    node: el.id(),
                 });
             }
         }
@@ -221,7 +349,11 @@ impl Extractor<'_> {
             }
             "iframe" | "frame" => {
                 if let Some(doc) = e.attr("srcdoc").filter(|_| e.name() == "iframe") {
-                    self.out.srcdoc_frames.push(doc.to_string());
+                    let frame = Srcdoc {
+                        html: doc.to_string(),
+                        base: self.base.clone(),
+                    };
+                    self.out.srcdoc_frames.push(frame);
                 } else if let Some(src) = e.attr("src") {
                     self.push(
                         src,
@@ -247,18 +379,28 @@ impl Extractor<'_> {
                     );
                 }
             }
-            "object" => {
-                if let Some(data) = e.attr("data") {
+            "object" | "embed" => {
+                let attr = if e.name() == "object" { "data" } else { "src" };
+                if let Some(url) = e.attr(attr).filter(|u| !needs_plugin(e.attr("type"), u)) {
                     let rt = type_from_mime(e.attr("type")).unwrap_or(ResourceType::Other);
-                    self.push(data, rt, InitiatorKind::Parser, &el, "data", false);
+                    self.push(url, rt, InitiatorKind::Parser, &el, attr, false);
                 }
             }
-            "embed" => {
-                if let Some(src) = e.attr("src") {
-                    let rt = type_from_mime(e.attr("type")).unwrap_or(ResourceType::Other);
-                    self.push(src, rt, InitiatorKind::Parser, &el, "src", false);
-                }
+            // SVG in HTML: `<image href>` (or the older `xlink:href`) loads an image, `<use>`
+            // an external document when it names another file.
+            "image" | "use" => {
+                let href = e.attrs().find(|(name, _)| *name == "href").map(|(_, v)| v);
+                let Some(href) = href.filter(|h| !h.trim_start().starts_with('#')) else {
+                    return;
+                };
+                let rt = if e.name() == "image" {
+                    ResourceType::Image
+                } else {
+                    ResourceType::Other
+                };
+                self.push(href, rt, InitiatorKind::Parser, &el, "href", false);
             }
+            "meta" if self.out.refresh.is_none() => self.refresh(el),
             "body" | "table" | "td" | "th" => {
                 if let Some(bg) = e.attr("background") {
                     self.push(
@@ -288,6 +430,8 @@ impl Extractor<'_> {
                         css,
                         line: line.unwrap_or(1),
                         media,
+                        order: self.order,
+                        base: self.base.clone(),
                     });
                 }
             }
@@ -295,9 +439,34 @@ impl Extractor<'_> {
         }
     }
 
+    /// `<meta http-equiv=refresh content="N; url=...">`: a navigation after N seconds.
+    fn refresh(&mut self, el: ElementRef<'_>) {
+        let e = el.value();
+        let is_refresh = e
+            .attr("http-equiv")
+            .is_some_and(|h| h.trim().eq_ignore_ascii_case("refresh"));
+        let Some((delay_s, raw)) = e
+            .attr("content")
+            .filter(|_| is_refresh)
+            .and_then(parse_refresh)
+        else {
+            return;
+        };
+        let url = match raw {
+            Some(raw) => match resolve_in(&raw, &self.base, self.enc) {
+                Ok(u) => u,
+                Err(why) => return count_skip(&mut self.out.skipped, why),
+            },
+            None => self.doc_url.clone(),
+        };
+        self.out.refresh = Some(Refresh { delay_s, url });
+    }
+
     fn link(&mut self, el: ElementRef<'_>) {
         let e = el.value();
-        let Some(href) = e.attr("href") else { return };
+        let Some(href) = e.attr("href").or_else(|| e.attr("imagesrcset").map(|_| "")) else {
+            return; // no href: only an image preload with imagesrcset fetches anything
+        };
         let rel: Vec<String> = e
             .attr("rel")
             .unwrap_or("")
@@ -369,7 +538,8 @@ impl Extractor<'_> {
             if rt == ResourceType::Image {
                 if let Some(set) = e.attr("imagesrcset") {
                     let cands = srcset::parse_srcset(set);
-                    let chosen = srcset::choose(&cands, Some(href), e.attr("imagesizes"), &self.vp)
+                    let fallback = e.attr("href");
+                    let chosen = srcset::choose(&cands, fallback, e.attr("imagesizes"), &self.vp)
                         .map(str::to_string);
                     if let Some(u) = chosen {
                         self.push(&u, rt, InitiatorKind::Preload, &el, "imagesrcset", false);
@@ -393,12 +563,7 @@ impl Extractor<'_> {
         if e.attr("nomodule").is_some() {
             return;
         }
-        let t = e
-            .attr("type")
-            .map(|t| t.trim().to_ascii_lowercase())
-            .unwrap_or_default();
-        let t = t.split(';').next().unwrap_or("").trim().to_string();
-        if !(t.is_empty() || t == "module" || JS_TYPES.contains(&t.as_str())) {
+        if !runs_as_script(e.attr("type"), e.attr("language")) {
             return;
         }
         self.push(
@@ -737,6 +902,54 @@ pub fn selector_matches_within(
     Some(false)
 }
 
+/// The members of a selector list that can match at load time, pseudo-elements stripped
+/// (their declarations apply to the originating element), each with its specificity.
+pub fn selector_parts(selectors: &str) -> Vec<(String, u32)> {
+    split_selector_list(selectors)
+        .into_iter()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .filter_map(|part| {
+            let stripped = strip_pseudo_elements(part);
+            let stripped = stripped.trim();
+            (!stripped.is_empty())
+                .then(|| (stripped.to_string(), super::cascade::specificity(part)))
+        })
+        .collect()
+}
+
+/// The elements one complex selector matches, spending at most `budget` element checks
+/// (`None` when it ran out). A selector that does not parse, or names a class or id the
+/// document lacks, matches nothing.
+pub fn matching_elements(
+    doc: &Html,
+    part: &str,
+    budget: &mut u64,
+    names: &Names,
+) -> Option<Vec<ego_tree::NodeId>> {
+    if !names.may_match(part) {
+        return Some(Vec::new());
+    }
+    let Ok(sel) = scraper::Selector::parse(part) else {
+        return Some(Vec::new());
+    };
+    let mut out = Vec::new();
+    for el in doc
+        .root_element()
+        .descendants()
+        .filter_map(scraper::ElementRef::wrap)
+    {
+        if *budget == 0 {
+            return None;
+        }
+        *budget -= 1;
+        if sel.matches(&el) {
+            out.push(el.id());
+        }
+    }
+    Some(out)
+}
+
 fn split_selector_list(s: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let (mut depth, mut start, mut quote) = (0i32, 0usize, None::<char>);
@@ -857,7 +1070,7 @@ mod tests {
 
     #[test]
     fn every_element_kind_is_found_with_its_type_and_position() {
-        let html = "<html><head>\n<link rel=stylesheet href=s.css>\n<link rel=icon href=f.ico>\n<link rel=preload as=font href=f.woff2 crossorigin>\n<link rel=modulepreload href=m.js>\n<script src=a.js async></script><script type=module src=b.js></script>\n</head><body background=bg.png>\n<img src=i.png><input type=image src=btn.png>\n<iframe src=frame.html></iframe>\n<video poster=p.jpg preload=auto><source src=v.webm type=video/webm><source src=v.mp4></video>\n<audio src=a.mp3></audio><track src=t.vtt default>\n<object data=o.swf></object><embed src=e.pdf></body></html>";
+        let html = "<html><head>\n<link rel=stylesheet href=s.css>\n<link rel=icon href=f.ico>\n<link rel=preload as=font href=f.woff2 crossorigin>\n<link rel=modulepreload href=m.js>\n<script src=a.js async></script><script type=module src=b.js></script>\n</head><body background=bg.png>\n<img src=i.png><input type=image src=btn.png>\n<iframe src=frame.html></iframe>\n<video poster=p.jpg preload=auto><source src=v.webm type=video/webm><source src=v.mp4></video>\n<audio src=a.mp3></audio><track src=t.vtt default>\n<object data=o.svg type=image/svg+xml></object><embed src=e.pdf></body></html>";
         let r = refs(html);
         let got: Vec<(String, ResourceType)> = r
             .refs
@@ -885,7 +1098,7 @@ mod tests {
             ("v.webm", Media),
             ("a.mp3", Media),
             ("t.vtt", Other),
-            ("o.swf", Other),
+            ("o.svg", Image),
             ("e.pdf", Other),
         ];
         let want: Vec<(String, ResourceType)> =
@@ -910,6 +1123,106 @@ mod tests {
     fn nomodule_and_non_javascript_scripts_are_not_fetched() {
         let r = refs("<script nomodule src=legacy.js></script><script type=text/template src=t.js></script><script type='text/javascript' src=ok.js></script>");
         assert_eq!(urls(&r), ["http://site.test/dir/ok.js"]);
+    }
+
+    #[test]
+    fn a_script_type_with_parameters_or_a_non_javascript_language_does_not_run_or_load() {
+        let r = refs("<script type='text/javascript; charset=utf-8' src=typed.js></script><script language=vbscript src=vb.js></script><script language=JavaScript1.2 src=js12.js></script><script type='' src=empty.js></script>");
+        assert_eq!(
+            urls(&r),
+            [
+                "http://site.test/dir/js12.js",
+                "http://site.test/dir/empty.js"
+            ]
+        );
+    }
+
+    #[test]
+    fn plugin_content_is_not_fetched_because_chromium_has_no_plugins() {
+        let r = refs("<embed src=movie.swf><object data=app.swf></object><object data=x type=application/x-shockwave-flash></object><embed src=doc.pdf>");
+        assert_eq!(urls(&r), ["http://site.test/dir/doc.pdf"]);
+    }
+
+    #[test]
+    fn svg_images_and_external_use_references_load_local_fragments_do_not() {
+        let r = refs("<svg xmlns:xlink='http://www.w3.org/1999/xlink'><image href=a.png /><image xlink:href=b.png /><use href='sprite.svg#i'/><use href='#local'/></svg>");
+        let got: Vec<(String, ResourceType)> = r
+            .refs
+            .iter()
+            .map(|r| (r.url.path().to_string(), r.resource_type))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("/dir/a.png".to_string(), ResourceType::Image),
+                ("/dir/b.png".to_string(), ResourceType::Image),
+                ("/dir/sprite.svg".to_string(), ResourceType::Other)
+            ]
+        );
+    }
+
+    #[test]
+    fn an_image_preload_without_href_fetches_its_imagesrcset_candidate() {
+        let r =
+            refs("<link rel=preload as=image imagesrcset='p1.png 1x, p2.png 2x' imagesizes=100vw>");
+        assert_eq!(urls(&r), ["http://site.test/dir/p1.png"]);
+    }
+
+    #[test]
+    fn meta_refresh_is_read_as_the_declarative_refresh_steps_say() {
+        assert_eq!(
+            parse_refresh("0; url=next.html"),
+            Some((0.0, Some("next.html".into())))
+        );
+        assert_eq!(
+            parse_refresh("0.5;URL='a b.html'"),
+            Some((0.5, Some("a b.html".into())))
+        );
+        assert_eq!(
+            parse_refresh("5, https://x.test/"),
+            Some((5.0, Some("https://x.test/".into())))
+        );
+        assert_eq!(parse_refresh("30"), Some((30.0, None)));
+        assert_eq!(parse_refresh("soon"), None);
+        let r = refs("<meta http-equiv=Refresh content='0; url=/moved'>");
+        let refresh = r.refresh.unwrap();
+        assert_eq!(
+            (refresh.delay_s, refresh.url.as_str()),
+            (0.0, "http://site.test/moved")
+        );
+    }
+
+    #[test]
+    fn elements_before_the_base_element_resolve_against_the_document_url() {
+        let r = refs("<link rel=stylesheet href=early.css><style>.a{}</style><base href=/sub/><img src=late.png><iframe srcdoc='<img src=x.png>'></iframe>");
+        assert_eq!(
+            urls(&r),
+            [
+                "http://site.test/dir/early.css",
+                "http://site.test/sub/late.png"
+            ]
+        );
+        assert!(
+            matches!(&r.inline_css[0], InlineCss::Block { base, .. } if base.as_str() == "http://site.test/dir/page.html")
+        );
+        assert_eq!(r.srcdoc_frames[0].base.as_str(), "http://site.test/sub/");
+    }
+
+    #[test]
+    fn queries_are_written_in_the_document_encoding() {
+        let doc = parse_document("<img src='\u{65e5}.png?q=\u{65e5}'>");
+        let url = Url::parse("http://site.test/").unwrap();
+        let r = extract_encoded(
+            &doc,
+            "",
+            (&url, encoding_rs::SHIFT_JIS),
+            &Viewport::default(),
+            10,
+        );
+        assert_eq!(
+            r.refs[0].url.as_str(),
+            "http://site.test/%E6%97%A5.png?q=%93%FA"
+        );
     }
 
     #[test]

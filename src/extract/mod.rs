@@ -1,11 +1,14 @@
 //! Pure functions from text to references: what a document or stylesheet would make a
 //! browser request, each with its initiator. No I/O here; everything is tested from literals.
 
+pub mod cascade;
 pub mod css;
+pub mod encoding;
 pub mod html;
 pub mod media;
 pub mod srcset;
 pub mod styles;
+pub mod supports;
 
 use crate::model::{Initiator, InitiatorKind, ResourceType, Skipped};
 use url::Url;
@@ -77,6 +80,9 @@ pub struct Reference {
     /// For a stylesheet: the media it applies to (`media` attribute; `not all` for an
     /// alternate sheet, which is fetched but not applied). `None` applies everywhere.
     pub media: Option<String>,
+    /// The referring element's place among the document's elements, counted from 1 (0 for
+    /// a reference made by a stylesheet): orders stylesheets in the cascade.
+    pub order: u32,
 }
 
 /// Why a referenced URL is not requested.
@@ -96,6 +102,12 @@ pub enum NotFetchable {
 
 /// Resolves a raw reference against a base, as a browser would before fetching it.
 pub fn resolve(raw: &str, base: &Url) -> Result<Url, NotFetchable> {
+    resolve_in(raw, base, encoding_rs::UTF_8)
+}
+
+/// [`resolve`] for a reference written in a document or sheet decoded as `enc`: its query is
+/// written in that encoding, as the URL standard says.
+pub fn resolve_in(raw: &str, base: &Url, enc: encoding::Enc) -> Result<Url, NotFetchable> {
     let t = raw.trim_matches(|c: char| c.is_ascii_whitespace());
     if t.is_empty() {
         return Err(NotFetchable::Empty);
@@ -107,7 +119,7 @@ pub fn resolve(raw: &str, base: &Url) -> Result<Url, NotFetchable> {
     if lower_prefix.starts_with("javascript:") {
         return Err(NotFetchable::Javascript);
     }
-    let mut u = base.join(t).map_err(|_| NotFetchable::Invalid)?;
+    let mut u = encoding::join(base, t, enc).map_err(|_| NotFetchable::Invalid)?;
     match u.scheme() {
         // A local document's (file://) subresources are local files (`links --kind resource`);
         // pages loaded over HTTP never resolve to file URLs.

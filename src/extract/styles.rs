@@ -1,13 +1,26 @@
-//! Which references of a document's CSS a browser loads: `url()`s only of rules whose
-//! selector matches an element and whose `@media` matches the viewport, fonts only for
-//! `@font-face` families that an applying rule uses (first supported `src` only), and every
-//! `@import` (the imported sheet's rules then apply only if the import's media matches).
+//! Which references of a document's CSS a browser loads.
+//!
+//! - Images: for each element and image property (`background-image`, `list-style-image`,
+//!   `border-image-source`, `mask-image`, `content`, each with its shorthand), only the URLs
+//!   of the declaration that wins the cascade ([`super::cascade`]: importance, layers, the
+//!   style attribute, specificity, order), among rules whose selector matches the element
+//!   and whose `@media`, `@supports` and `@container` conditions hold. They are decided
+//!   once every sheet of the document is in ([`DocumentStyles::settle`]), as a browser
+//!   computes style once its render-blocking sheets have arrived.
+//! - Fonts: only for `@font-face` families that an applying rule uses (first supported
+//!   `src` only), as soon as the use is known.
+//! - Every `@import` whose `supports()` holds (the imported sheet's rules then apply only if
+//!   the import's media matches); URLs in other properties (`cursor`, custom properties ...)
+//!   whenever their rule applies.
 //!
 //! Pure: the engine feeds sheets in as they arrive and schedules what comes back.
 
-use super::css::{Sheet, StyleRule};
-use super::{count_skip, html, initiator, media, resolve, Reference, Viewport};
+use super::cascade::{self, Layers, Priority};
+use super::css::{ImageSlot, Sheet, StyleRule};
+use super::encoding::Enc;
+use super::{count_skip, html, initiator, media, resolve_in, Reference, Viewport};
 use crate::model::{InitiatorKind, ResourceType, Skipped};
+use ego_tree::NodeId;
 use scraper::Html;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use url::Url;
@@ -20,7 +33,66 @@ struct Face {
     reference: Reference,
 }
 
-/// The CSS state of one document: what it uses and which fonts are still waiting for a use.
+/// Where a sheet stands in its document: its place in the cascade's order, the layer an
+/// `@import layer()` put it in, whether its media applies, and its encoding (the
+/// environment of the sheets it imports).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SheetPlace {
+    /// The referring element's place, then the `@import` positions down to this sheet.
+    pub order: Vec<u32>,
+    /// The layer its rules are in (`@import ... layer(x)`), full name.
+    pub layer: Option<String>,
+    /// Its media (and its importers') match the viewport.
+    pub media_ok: bool,
+    /// Its encoding.
+    pub encoding: Enc,
+}
+
+impl SheetPlace {
+    /// A sheet referred to by a document element at `order`.
+    pub fn of_element(order: u32, media_ok: bool, encoding: Enc) -> Self {
+        SheetPlace {
+            order: vec![order],
+            layer: None,
+            media_ok,
+            encoding,
+        }
+    }
+}
+
+/// A sheet as added: where its URLs resolve and where it stands.
+pub struct SheetSource<'a> {
+    /// Names it in initiators (the document's URL for a `<style>` block).
+    pub source: &'a Url,
+    /// Resolves its URLs (the sheet's own URL, or the document's base).
+    pub base: &'a Url,
+    /// Added to its line numbers (a block's line in the document, minus one).
+    pub line_offset: u32,
+    /// Where it stands.
+    pub place: SheetPlace,
+}
+
+/// A sheet kept until the document settles.
+struct Added {
+    sheet: Sheet,
+    source: Url,
+    base: Url,
+    line_offset: u32,
+    place: SheetPlace,
+}
+
+/// A `style` attribute kept until the document settles.
+struct Inline {
+    node: NodeId,
+    rule: StyleRule,
+    source: Url,
+    base: Url,
+    element: String,
+    line: Option<u32>,
+    encoding: Enc,
+}
+
+/// The CSS state of one document: its sheets, what it uses, which fonts wait for a use.
 ///
 /// Font use is approximated without a full cascade: the families named by applying rules
 /// (directly or through `var(--x)`), combined with every weight and style the page uses
@@ -30,6 +102,9 @@ struct Face {
 pub struct DocumentStyles {
     doc: Html,
     vp: Viewport,
+    sheets: Vec<Added>,
+    inline: Vec<Inline>,
+    settled: bool,
     used_families: HashSet<String>,
     family_vars: HashSet<String>,
     custom_props: HashMap<String, Vec<String>>,
@@ -52,19 +127,20 @@ pub struct DocumentStyles {
 
 /// Element checks one document's selector matching may spend (about a second of CPU):
 /// real pages use a small fraction (rules with a `url()` or a font are few, and most
-/// selectors match early); past it, rules are taken as applying (never hiding weight).
+/// selectors name a class the page lacks); past it, rules are taken as applying (never
+/// hiding weight).
 pub const MATCH_BUDGET: u64 = 20_000_000;
 
-/// An `@import` found in a sheet, with whether its rules apply.
+/// An `@import` found in a sheet.
 #[derive(Debug, Clone)]
 pub struct ImportRef {
     /// The sheet to request.
     pub reference: Reference,
-    /// Whether the imported sheet's media (and its parent's) match the viewport.
-    pub media_ok: bool,
+    /// Where the imported sheet stands (its media, its layer, its place in the order).
+    pub place: SheetPlace,
 }
 
-/// What a sheet makes the browser load.
+/// What a sheet (or the settled document) makes the browser load.
 #[derive(Debug, Default)]
 pub struct SheetRefs {
     /// `@import`ed sheets (requested whatever their media, as Chromium does).
@@ -73,9 +149,19 @@ pub struct SheetRefs {
     pub refs: Vec<Reference>,
     /// Not-fetchable URLs, counted.
     pub skipped: Skipped,
-    /// Selector matching ran out of its budget ([`MATCH_BUDGET`]) while adding this sheet:
-    /// from here on, rules are taken as applying.
+    /// Selector matching ran out of its budget ([`MATCH_BUDGET`]) meanwhile: from here on,
+    /// rules are taken as applying.
     pub matching_cut: bool,
+}
+
+/// The declaration winning one element's image property so far.
+struct Winner {
+    priority: Priority,
+    /// Index into `sheets` (or `usize::MAX` for a style attribute, then `rule` indexes
+    /// `inline`), the rule in it and the declaration in the rule.
+    sheet: usize,
+    rule: usize,
+    decl: usize,
 }
 
 impl DocumentStyles {
@@ -91,6 +177,9 @@ impl DocumentStyles {
         DocumentStyles {
             doc,
             vp,
+            sheets: Vec::new(),
+            inline: Vec::new(),
+            settled: false,
             used_families: HashSet::new(),
             family_vars: HashSet::new(),
             custom_props: HashMap::new(),
@@ -143,8 +232,19 @@ impl DocumentStyles {
         &self.doc
     }
 
-    fn rule_applies(&mut self, rule: &StyleRule) -> bool {
-        if !rule.media.iter().all(|m| media::matches(m, &self.vp)) {
+    /// Whether the document renders in quirks mode (no or an old doctype).
+    pub fn quirks(&self) -> bool {
+        self.doc.quirks_mode == html5ever::tree_builder::QuirksMode::Quirks
+    }
+
+    /// Whether the document's image declarations were decided ([`Self::settle`]).
+    pub fn is_settled(&self) -> bool {
+        self.settled
+    }
+
+    /// Whether a rule's conditions hold and its selector matches some element.
+    fn rule_applies(&mut self, rule: &StyleRule, containers: bool) -> bool {
+        if !self.conditions_hold(rule, containers) {
             return false;
         }
         if let Some(hit) = self.selector_cache.get(&rule.selectors) {
@@ -164,48 +264,90 @@ impl DocumentStyles {
         hit
     }
 
-    /// Adds a stylesheet (external, imported or a `<style>` block). `source` names it in
-    /// initiators (the document's URL for a block), `base` resolves its URLs (the sheet's own
-    /// URL, or the document's base), `line_offset` is added to its line numbers (a block's
-    /// line in the document, minus one) and `media_ok` says whether the sheet applies at all.
-    pub fn add_sheet(
-        &mut self,
-        sheet: &Sheet,
-        source: &Url,
-        base: &Url,
-        line_offset: u32,
-        media_ok: bool,
-    ) -> SheetRefs {
+    /// `@media` matches the viewport, and `@container` has a container to query (taken as
+    /// holding when the document declares one: its size is not known here).
+    fn conditions_hold(&self, rule: &StyleRule, containers: bool) -> bool {
+        (!rule.in_container || containers) && rule.media.iter().all(|m| media::matches(m, &self.vp))
+    }
+
+    fn declares_containers(&self) -> bool {
+        self.sheets.iter().any(|s| s.sheet.declares_container)
+    }
+
+    /// Adds a stylesheet (external, imported or a `<style>` block): returns its imports,
+    /// the fonts that became used, and URLs outside the cascade. Its image declarations
+    /// wait for [`Self::settle`].
+    pub fn add_sheet(&mut self, mut sheet: Sheet, at: SheetSource<'_>) -> SheetRefs {
         let mut out = SheetRefs::default();
         let cut_before = self.matching_cut;
-        let at = |line: u32, column: u32| Some((line + line_offset, column));
-        for imp in &sheet.imports {
-            match resolve(&imp.url.url, base) {
+        let place = at.place.clone();
+        let pos = |line: u32, column: u32| Some((line + at.line_offset, column));
+        qualify_anonymous_layers(&mut sheet, self.sheets.len());
+        for (i, imp) in sheet
+            .imports
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.supported)
+        {
+            match resolve_in(&imp.url.url, at.base, place.encoding) {
                 Ok(url) => {
                     let init = initiator(
                         InitiatorKind::Import,
-                        source,
+                        at.source,
                         "@import",
                         None,
-                        at(imp.url.line, imp.url.column),
+                        pos(imp.url.line, imp.url.column),
                     );
+                    let mut order = place.order.clone();
+                    order.push(i as u32);
+                    let layer = join_layers(place.layer.as_deref(), imp.layer.as_deref());
                     out.imports.push(ImportRef {
-                        reference: Reference {
-                            url,
-                            resource_type: ResourceType::Stylesheet,
-                            initiator: init,
-                            lazy: false,
-                            media: None,
+                        reference: sheet_reference(url, init),
+                        place: SheetPlace {
+                            order,
+                            layer,
+                            media_ok: place.media_ok && media::matches(&imp.media, &self.vp),
+                            encoding: place.encoding,
                         },
-                        media_ok: media_ok && media::matches(&imp.media, &self.vp),
                     });
                 }
                 Err(why) => count_skip(&mut out.skipped, why),
             }
         }
-        if !media_ok {
+        if !place.media_ok {
             return out;
         }
+        self.add_faces(&sheet, &at, place.encoding, &mut out);
+        let containers = self.declares_containers() || sheet.declares_container;
+        for rule in sheet.rules.iter().filter(|r| r.loads_now()) {
+            if !self.rule_applies(rule, containers) {
+                continue;
+            }
+            self.use_rule(rule);
+            for u in &rule.urls {
+                let init = initiator(
+                    InitiatorKind::Css,
+                    at.source,
+                    "url",
+                    None,
+                    pos(u.line, u.column),
+                );
+                push_image(&mut out, &u.url, (at.base, place.encoding), init);
+            }
+        }
+        out.refs.extend(self.take_used_faces());
+        out.matching_cut = self.matching_cut && !cut_before;
+        self.sheets.push(Added {
+            sheet,
+            source: at.source.clone(),
+            base: at.base.clone(),
+            line_offset: at.line_offset,
+            place,
+        });
+        out
+    }
+
+    fn add_faces(&mut self, sheet: &Sheet, at: &SheetSource<'_>, enc: Enc, out: &mut SheetRefs) {
         for face in &sheet.font_faces {
             if !face.media.iter().all(|m| media::matches(m, &self.vp)) {
                 continue;
@@ -213,22 +355,18 @@ impl DocumentStyles {
             let Some(src) = face.chosen_src() else {
                 continue;
             };
-            match resolve(&src.url, base) {
+            match resolve_in(&src.url, at.base, enc) {
                 Ok(url) => {
+                    let pos = Some((src.line + at.line_offset, src.column));
                     let init = initiator(
                         InitiatorKind::Css,
-                        source,
+                        at.source,
                         "@font-face",
                         Some("src"),
-                        at(src.line, src.column),
+                        pos,
                     );
-                    let reference = Reference {
-                        url,
-                        resource_type: ResourceType::Font,
-                        initiator: init,
-                        lazy: false,
-                        media: None,
-                    };
+                    let mut reference = sheet_reference(url, init);
+                    reference.resource_type = ResourceType::Font;
                     self.faces.push(Face {
                         family: face.family.clone(),
                         weight: face.weight,
@@ -240,38 +378,20 @@ impl DocumentStyles {
                 Err(why) => count_skip(&mut out.skipped, why),
             }
         }
-        for rule in &sheet.rules {
-            if !self.rule_applies(rule) {
-                continue;
-            }
-            self.use_rule(rule);
-            for u in &rule.urls {
-                let init = initiator(
-                    InitiatorKind::Css,
-                    source,
-                    "url",
-                    None,
-                    at(u.line, u.column),
-                );
-                push_image(&mut out, &u.url, base, init);
-            }
-        }
-        out.refs.extend(self.take_used_faces());
-        out.matching_cut = self.matching_cut && !cut_before;
-        out
     }
 
-    /// Adds the declarations of a `style` attribute (they apply to their element).
+    /// Adds the declarations of a `style` attribute (they apply to their own element):
+    /// fonts now, images when the document settles.
     pub fn add_inline(
         &mut self,
-        rule: &StyleRule,
-        source: &Url,
-        base: &Url,
+        rule: StyleRule,
+        node: NodeId,
+        (source, base, enc): (&Url, &Url, Enc),
         element: &str,
         line: Option<u32>,
     ) -> SheetRefs {
         let mut out = SheetRefs::default();
-        self.use_rule(rule);
+        self.use_rule(&rule);
         for u in &rule.urls {
             let mut init = initiator(
                 InitiatorKind::Css,
@@ -281,10 +401,308 @@ impl DocumentStyles {
                 line.map(|l| (l, 0)),
             );
             init.column = None;
-            push_image(&mut out, &u.url, base, init);
+            push_image(&mut out, &u.url, (base, enc), init);
         }
         out.refs.extend(self.take_used_faces());
+        self.inline.push(Inline {
+            node,
+            rule,
+            source: source.clone(),
+            base: base.clone(),
+            element: element.to_string(),
+            line,
+            encoding: enc,
+        });
         out
+    }
+
+    /// Every sheet of the document is in: decides, per element and image property, the
+    /// declaration that wins the cascade, and returns the images those make the browser
+    /// load (in the order of the sheets and rules that declare them). Once per document.
+    pub fn settle(&mut self) -> SheetRefs {
+        let mut out = SheetRefs::default();
+        if std::mem::replace(&mut self.settled, true) {
+            return out;
+        }
+        let cut_before = self.matching_cut;
+        let layers = self.layers();
+        let mut winners: HashMap<(NodeId, ImageSlot), Winner> = HashMap::new();
+        let mut taken_as_applying: Vec<(usize, usize)> = Vec::new();
+        let containers = self.declares_containers();
+        for si in 0..self.sheets.len() {
+            if !self.sheets[si].place.media_ok {
+                continue;
+            }
+            for ri in 0..self.sheets[si].sheet.rules.len() {
+                if !self.compete(si, ri, &layers, containers, &mut winners) {
+                    taken_as_applying.push((si, ri));
+                }
+            }
+        }
+        self.inline_compete(&mut winners);
+        let hidden = self.not_rendered(&layers, containers);
+        winners.retain(|(node, _), _| !self.inside(*node, &hidden));
+        self.emit_winners(winners, &taken_as_applying, &mut out);
+        out.matching_cut = self.matching_cut && !cut_before;
+        out
+    }
+
+    /// Elements whose computed `display` is `none`: those a `display: none` declaration
+    /// matches (or that have the `hidden` attribute, the UA stylesheet's rule), unless a
+    /// declaration that wins the cascade over it says otherwise.
+    fn not_rendered(&mut self, layers: &Layers, containers: bool) -> HashSet<NodeId> {
+        let mut display: HashMap<NodeId, (Priority, bool)> = HashMap::new();
+        let ua = Priority {
+            important: false,
+            layer: vec![0],
+            specificity: 0,
+            order: Vec::new(),
+        };
+        for el in self
+            .doc
+            .root_element()
+            .descendants()
+            .filter_map(scraper::ElementRef::wrap)
+        {
+            if el.value().attr("hidden").is_some() {
+                display.insert(el.id(), (ua.clone(), true));
+            }
+        }
+        for none_pass in [true, false] {
+            for si in 0..self.sheets.len() {
+                for ri in 0..self.sheets[si].sheet.rules.len() {
+                    let rule = &self.sheets[si].sheet.rules[ri];
+                    match rule.display {
+                        Some((none, _)) if none == none_pass && self.sheets[si].place.media_ok => {}
+                        _ => continue,
+                    }
+                    if self.conditions_hold(rule, containers) {
+                        self.display_compete(si, ri, layers, none_pass, &mut display);
+                    }
+                }
+            }
+        }
+        for inline in &self.inline {
+            if let Some((none, important)) = inline.rule.display {
+                let p = Priority {
+                    important,
+                    layer: cascade::style_attribute_key(),
+                    specificity: 0,
+                    order: Vec::new(),
+                };
+                match display.get(&inline.node) {
+                    Some((old, _)) if *old >= p => {}
+                    _ => {
+                        display.insert(inline.node, (p, none));
+                    }
+                }
+            }
+        }
+        display
+            .into_iter()
+            .filter(|(_, (_, none))| *none)
+            .map(|(n, _)| n)
+            .collect()
+    }
+
+    /// One rule's `display` for the elements it matches: every element for `display: none`,
+    /// only the already hidden ones for other values (all they can do is show them again).
+    fn display_compete(
+        &mut self,
+        si: usize,
+        ri: usize,
+        layers: &Layers,
+        none: bool,
+        display: &mut HashMap<NodeId, (Priority, bool)>,
+    ) {
+        let added = &self.sheets[si];
+        let rule = &added.sheet.rules[ri];
+        let Some((_, important)) = rule.display else {
+            return;
+        };
+        let layer = join_layers(added.place.layer.as_deref(), rule.layer.as_deref());
+        let mut order = added.place.order.clone();
+        order.extend([u32::MAX, ri as u32]);
+        for (part, specificity) in html::selector_parts(&rule.selectors) {
+            let nodes: Vec<NodeId> = if none {
+                let found =
+                    html::matching_elements(&self.doc, &part, &mut self.match_budget, &self.names);
+                found.unwrap_or_default()
+            } else {
+                let Ok(sel) = scraper::Selector::parse(&part) else {
+                    continue;
+                };
+                let doc = &self.doc;
+                display
+                    .keys()
+                    .copied()
+                    .filter(|id| {
+                        doc.tree
+                            .get(*id)
+                            .and_then(scraper::ElementRef::wrap)
+                            .is_some_and(|e| sel.matches(&e))
+                    })
+                    .collect()
+            };
+            let priority = Priority {
+                important,
+                layer: layers.key(layer.as_deref(), important),
+                specificity,
+                order: order.clone(),
+            };
+            for node in nodes {
+                match display.get(&node) {
+                    Some((p, _)) if *p >= priority => {}
+                    _ => {
+                        display.insert(node, (priority.clone(), none));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether an element is, or is inside, one of `hidden`.
+    fn inside(&self, node: NodeId, hidden: &HashSet<NodeId>) -> bool {
+        if hidden.is_empty() {
+            return false;
+        }
+        let mut cur = self.doc.tree.get(node);
+        while let Some(n) = cur {
+            if hidden.contains(&n.id()) {
+                return true;
+            }
+            cur = n.parent();
+        }
+        false
+    }
+
+    /// The document's layers in the order its sheets (in cascade order) name them.
+    fn layers(&self) -> Layers {
+        let mut by_order: Vec<&Added> = self.sheets.iter().collect();
+        by_order.sort_by(|a, b| a.place.order.cmp(&b.place.order));
+        let mut layers = Layers::default();
+        for s in by_order {
+            if let Some(l) = &s.place.layer {
+                layers.name(l);
+            }
+            for l in &s.sheet.layers {
+                layers.name(&join_layers(s.place.layer.as_deref(), Some(l)).unwrap_or_default());
+            }
+        }
+        layers
+    }
+
+    /// Puts one rule's image declarations into the competition for each element it
+    /// matches. Returns `false` when matching ran out of budget (the rule is then taken
+    /// as applying everywhere it could).
+    fn compete(
+        &mut self,
+        si: usize,
+        ri: usize,
+        layers: &Layers,
+        containers: bool,
+        winners: &mut HashMap<(NodeId, ImageSlot), Winner>,
+    ) -> bool {
+        let added = &self.sheets[si];
+        let rule = &added.sheet.rules[ri];
+        if rule.images.is_empty() || !self.conditions_hold(rule, containers) {
+            return true;
+        }
+        let layer = join_layers(added.place.layer.as_deref(), rule.layer.as_deref());
+        let mut order = added.place.order.clone();
+        order.push(u32::MAX); // a sheet's own rules come after its imports
+        order.push(ri as u32);
+        for (part, specificity) in html::selector_parts(&rule.selectors) {
+            let Some(nodes) =
+                html::matching_elements(&self.doc, &part, &mut self.match_budget, &self.names)
+            else {
+                self.matching_cut = true;
+                return false;
+            };
+            for (di, decl) in rule.images.iter().enumerate() {
+                let mut o = order.clone();
+                o.push(di as u32);
+                let priority = Priority {
+                    important: decl.important,
+                    layer: layers.key(layer.as_deref(), decl.important),
+                    specificity,
+                    order: o,
+                };
+                for &node in &nodes {
+                    let w = Winner {
+                        priority: priority.clone(),
+                        sheet: si,
+                        rule: ri,
+                        decl: di,
+                    };
+                    enter(winners, (node, decl.slot), w);
+                }
+            }
+        }
+        true
+    }
+
+    fn inline_compete(&self, winners: &mut HashMap<(NodeId, ImageSlot), Winner>) {
+        for (ii, inline) in self.inline.iter().enumerate() {
+            for (di, decl) in inline.rule.images.iter().enumerate() {
+                let priority = Priority {
+                    important: decl.important,
+                    layer: cascade::style_attribute_key(),
+                    specificity: 0,
+                    order: vec![di as u32],
+                };
+                let w = Winner {
+                    priority,
+                    sheet: usize::MAX,
+                    rule: ii,
+                    decl: di,
+                };
+                enter(winners, (inline.node, decl.slot), w);
+            }
+        }
+    }
+
+    /// The URLs of the winning declarations (and of rules taken as applying), each once,
+    /// in the order of their sheets, rules and declarations.
+    fn emit_winners(
+        &self,
+        winners: HashMap<(NodeId, ImageSlot), Winner>,
+        taken_as_applying: &[(usize, usize)],
+        out: &mut SheetRefs,
+    ) {
+        let mut chosen: BTreeSet<(usize, usize, usize)> = winners
+            .values()
+            .map(|w| (w.sheet, w.rule, w.decl))
+            .collect();
+        for &(si, ri) in taken_as_applying {
+            for di in 0..self.sheets[si].sheet.rules[ri].images.len() {
+                chosen.insert((si, ri, di));
+            }
+        }
+        for (si, ri, di) in chosen {
+            if si == usize::MAX {
+                let inline = &self.inline[ri];
+                for u in &inline.rule.images[di].urls {
+                    let pos = inline.line.map(|l| (l, 0));
+                    let mut init = initiator(
+                        InitiatorKind::Css,
+                        &inline.source,
+                        &inline.element,
+                        Some("style"),
+                        pos,
+                    );
+                    init.column = None;
+                    push_image(out, &u.url, (&inline.base, inline.encoding), init);
+                }
+                continue;
+            }
+            let added = &self.sheets[si];
+            for u in &added.sheet.rules[ri].images[di].urls {
+                let pos = Some((u.line + added.line_offset, u.column));
+                let init = initiator(InitiatorKind::Css, &added.source, "url", None, pos);
+                push_image(out, &u.url, (&added.base, added.place.encoding), init);
+            }
+        }
     }
 
     /// Faces now needed by a used (family, weight, style) and not requested yet.
@@ -337,16 +755,66 @@ impl DocumentStyles {
 }
 
 /// A CSS `url()` as an image reference, or counted as not fetchable.
-fn push_image(out: &mut SheetRefs, raw: &str, base: &Url, initiator: crate::model::Initiator) {
-    match resolve(raw, base) {
-        Ok(url) => out.refs.push(Reference {
-            url,
-            resource_type: ResourceType::Image,
-            initiator,
-            lazy: false,
-            media: None,
-        }),
+fn push_image(
+    out: &mut SheetRefs,
+    raw: &str,
+    (base, enc): (&Url, Enc),
+    initiator: crate::model::Initiator,
+) {
+    match resolve_in(raw, base, enc) {
+        Ok(url) => {
+            let mut r = sheet_reference(url, initiator);
+            r.resource_type = ResourceType::Image;
+            out.refs.push(r);
+        }
         Err(why) => count_skip(&mut out.skipped, why),
+    }
+}
+
+/// A reference made by a stylesheet (a sheet it imports unless retyped).
+fn sheet_reference(url: Url, initiator: crate::model::Initiator) -> Reference {
+    Reference {
+        url,
+        resource_type: ResourceType::Stylesheet,
+        initiator,
+        lazy: false,
+        media: None,
+        order: 0,
+    }
+}
+
+/// Keeps the greater of two declarations competing for one element's property.
+fn enter(winners: &mut HashMap<(NodeId, ImageSlot), Winner>, key: (NodeId, ImageSlot), w: Winner) {
+    match winners.get(&key) {
+        Some(old) if old.priority >= w.priority => {}
+        _ => {
+            winners.insert(key, w);
+        }
+    }
+}
+
+/// `inner` as a layer inside `outer` (an `@import layer()` around a sheet's own layers).
+fn join_layers(outer: Option<&str>, inner: Option<&str>) -> Option<String> {
+    match (outer, inner) {
+        (Some(o), Some(i)) => Some(format!("{o}.{i}")),
+        (Some(x), None) | (None, Some(x)) => Some(x.to_string()),
+        (None, None) => None,
+    }
+}
+
+/// Anonymous layers are distinct per sheet: their names get the sheet's number.
+fn qualify_anonymous_layers(sheet: &mut Sheet, n: usize) {
+    let rename = |l: &mut String| {
+        if l.contains("#anonymous-") {
+            *l = l.replace("#anonymous-", &format!("#anonymous-{n}-"));
+        }
+    };
+    sheet.layers.iter_mut().for_each(rename);
+    for r in &mut sheet.rules {
+        r.layer.as_mut().map(rename);
+    }
+    for i in &mut sheet.imports {
+        i.layer.as_mut().map(rename);
     }
 }
 
@@ -402,6 +870,7 @@ fn match_face(all: &[Face], candidates: &[usize], want: u16, italic: bool) -> Op
 mod tests {
     use super::*;
     use crate::extract::css;
+    use encoding_rs::UTF_8;
 
     fn styles(html: &str) -> DocumentStyles {
         DocumentStyles::new(html::parse_document(html), Viewport::default())
@@ -413,53 +882,191 @@ mod tests {
             .collect()
     }
 
+    /// Adds `css` as the sheet at `order` in the document, served from `url`.
+    fn add_at(
+        s: &mut DocumentStyles,
+        css_text: &str,
+        url: &str,
+        order: u32,
+        media_ok: bool,
+    ) -> SheetRefs {
+        let url = Url::parse(url).unwrap();
+        let at = SheetSource {
+            source: &url,
+            base: &url,
+            line_offset: 0,
+            place: SheetPlace::of_element(order, media_ok, UTF_8),
+        };
+        s.add_sheet(css::parse(css_text, 1.0), at)
+    }
+
+    fn add(s: &mut DocumentStyles, css_text: &str) -> SheetRefs {
+        add_at(s, css_text, "http://t.test/s.css", 1, true)
+    }
+
+    /// The CSS images a document with these sheets loads (the sheets in document order).
+    fn images(html: &str, sheets: &[&str]) -> Vec<String> {
+        let mut s = styles(html);
+        for (i, css_text) in sheets.iter().enumerate() {
+            add_at(&mut s, css_text, "http://t.test/s.css", i as u32 + 1, true);
+        }
+        names(&s.settle().refs)
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    }
+
     #[test]
     fn css_background_loads_only_where_the_selector_matches_an_element() {
         let mut s = styles("<div class=hero></div>");
-        let sheet = css::parse(".hero{background:url(a.png)} .absent{background:url(b.png)} .hero:hover{background:url(c.png)}", 1.0);
-        let out = s.add_sheet(
-            &sheet,
-            &Url::parse("http://t.test/s.css").unwrap(),
-            &Url::parse("http://t.test/s.css").unwrap(),
-            0,
-            true,
+        let now = add(&mut s, ".hero{background:url(a.png)} .absent{background:url(b.png)} .hero:hover{background:url(c.png)}");
+        assert!(
+            now.refs.is_empty(),
+            "images wait for the document to settle"
         );
+        let out = s.settle();
         assert_eq!(names(&out.refs), ["a.png"]);
         assert_eq!(out.refs[0].initiator.line, Some(1));
+        assert!(s.settle().refs.is_empty(), "settled once");
     }
 
     #[test]
     fn css_images_inside_non_matching_media_are_not_loaded() {
-        let mut s = styles("<div class=hero></div>");
-        let sheet = css::parse("@media (max-width: 600px) { .hero{background:url(m.png)} } @media (min-width: 900px) { .hero{background:url(d.png)} }", 1.0);
-        let out = s.add_sheet(
-            &sheet,
-            &Url::parse("http://t.test/s.css").unwrap(),
-            &Url::parse("http://t.test/s.css").unwrap(),
-            0,
-            true,
+        let got = images("<div class=hero></div>", &["@media (max-width: 600px) { .hero{background:url(m.png)} } @media (min-width: 900px) { .hero{background:url(d.png)} }"]);
+        assert_eq!(got, ["d.png"]);
+    }
+
+    #[test]
+    fn a_matching_media_rule_overrides_an_earlier_background_and_only_the_winner_loads() {
+        let got = images("<div class=hero></div>", &[".hero{background-image:url(small.png)} @media (min-width: 600px){.hero{background-image:url(large.png)}}"]);
+        assert_eq!(got, ["large.png"]);
+    }
+
+    #[test]
+    fn a_later_background_none_means_no_image() {
+        assert!(images(
+            "<a class=btn></a>",
+            &[".btn{background:url(x.png)} .btn{background:none}"]
+        )
+        .is_empty());
+        // A later sheet overrides an earlier one: order of appearance across sheets.
+        assert!(images(
+            "<a class=btn></a>",
+            &[".btn{background:url(x.png)}", ".btn{background:red}"]
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn important_beats_later_and_more_specific_declarations() {
+        let got = images("<div id=i class=imp></div>", &[".imp{background-image:url(win.png)!important} #i.imp{background-image:url(lose.png)}"]);
+        assert_eq!(got, ["win.png"]);
+    }
+
+    #[test]
+    fn the_more_specific_selector_wins_whatever_its_order() {
+        let got = images(
+            "<div class=sp></div>",
+            &["div.sp{background-image:url(win.png)} .sp{background-image:url(lose.png)}"],
         );
-        assert_eq!(names(&out.refs), ["d.png"]);
+        assert_eq!(got, ["win.png"]);
+    }
+
+    #[test]
+    fn a_declaration_made_invalid_by_trailing_junk_is_dropped() {
+        let got = images(
+            "<div class=j></div>",
+            &[".j{background-image:url(ok.png)} .j{background-image:url(bad.png) foo}"],
+        );
+        assert_eq!(got, ["ok.png"]);
+    }
+
+    #[test]
+    fn layers_lose_to_later_layers_and_to_unlayered_rules() {
+        let html = "<div class=ly></div>";
+        let got = images(html, &["@layer base, top; @layer top{.ly{background-image:url(top.png)}} @layer base{.ly{background-image:url(base.png)}}"]);
+        assert_eq!(got, ["top.png"]);
+        let got = images(html, &[".ly{background-image:url(unlayered.png)} @layer x{.ly{background-image:url(layered.png)}}"]);
+        assert_eq!(got, ["unlayered.png"]);
+        // Important declarations in an earlier layer beat those of later layers.
+        let got = images(html, &["@layer a{.ly{background-image:url(a.png)!important}} @layer b{.ly{background-image:url(b.png)!important}}"]);
+        assert_eq!(got, ["a.png"]);
+    }
+
+    #[test]
+    fn false_supports_and_containers_that_do_not_exist_apply_nothing() {
+        let html = "<div class=sf></div><div class=cq></div>";
+        let got = images(html, &["@supports (display: nonsense){.sf{background-image:url(no.png)}} @supports (display: grid){.sf{background-image:url(yes.png)}} @container (min-width: 10px){.cq{background-image:url(cq.png)}}"]);
+        assert_eq!(got, ["yes.png"]);
+        let got = images(html, &[".cq{container-type:inline-size} @container (min-width: 10px){.cq{background-image:url(cq.png)}}"]);
+        assert_eq!(got, ["cq.png"]);
+    }
+
+    #[test]
+    fn an_import_whose_supports_condition_is_false_is_not_requested() {
+        let mut s = styles("<p>t</p>");
+        let out = add(&mut s, "@import url(a.css) supports(display: nonsense); @import url(b.css) supports(display: grid) screen; @import url(c.css) layer(x);");
+        assert_eq!(
+            names(
+                &out.imports
+                    .iter()
+                    .map(|i| i.reference.clone())
+                    .collect::<Vec<_>>()
+            ),
+            ["b.css", "c.css"]
+        );
+        assert_eq!(out.imports[1].place.layer.as_deref(), Some("x"));
+        assert_eq!(out.imports[0].place.order, [1, 1]);
+    }
+
+    #[test]
+    fn the_style_attribute_beats_sheets_unless_they_are_important() {
+        let mut s = styles("<div class=in style='background-image:url(inline.png)'></div>");
+        add(&mut s, ".in{background-image:url(sheet.png)}");
+        let node = s
+            .doc
+            .root_element()
+            .descendants()
+            .filter_map(scraper::ElementRef::wrap)
+            .find(|e| e.value().name() == "div")
+            .unwrap()
+            .id();
+        let base = Url::parse("http://t.test/").unwrap();
+        let rule = css::parse_declarations("background-image:url(inline.png)", 1.0);
+        s.add_inline(rule, node, (&base, &base, UTF_8), "div", Some(1));
+        assert_eq!(names(&s.settle().refs), ["inline.png"]);
+    }
+
+    #[test]
+    fn elements_that_are_not_rendered_load_no_css_image() {
+        let html = "<div class=dn></div><div class=p><span class=c></span></div><div hidden class=h></div><div class='m open'></div>";
+        let got = images(html, &[".dn{display:none;background-image:url(dn.png)} .p{display:none} .c{background-image:url(child.png)} .h{background-image:url(h.png)} .m{display:none} .m.open{display:block;background:url(open.png)}"]);
+        assert_eq!(got, ["open.png"]);
+    }
+
+    #[test]
+    fn a_pseudo_element_rule_loads_for_its_element() {
+        let got = images(
+            "<p class=pb></p>",
+            &[".pb::before{content:'';background-image:url(before.png)}"],
+        );
+        assert_eq!(got, ["before.png"]);
     }
 
     #[test]
     fn fonts_load_only_for_used_families_even_when_the_use_comes_in_a_later_sheet() {
         let mut s = styles("<p class=x>t</p>");
-        let base = Url::parse("http://t.test/f.css").unwrap();
-        let faces = css::parse("@font-face{font-family:Used;src:url(u.woff2) format('woff2'),url(u.woff) format('woff')} @font-face{font-family:Unused;src:url(n.woff2)}", 1.0);
-        assert!(s.add_sheet(&faces, &base, &base, 0, true).refs.is_empty());
-        let rules = css::parse("p.x { font-family: 'Used', sans-serif }", 1.0);
-        let out = s.add_sheet(&rules, &base, &base, 0, true);
-        assert_eq!(names(&out.refs), ["u.woff2"]);
+        let faces = "@font-face{font-family:Used;src:url(u.woff2) format('woff2'),url(u.woff) format('woff')} @font-face{font-family:Unused;src:url(n.woff2)}";
+        assert!(add(&mut s, faces).refs.is_empty());
+        let rules = "p.x { font-family: 'Used', sans-serif }";
+        assert_eq!(names(&add(&mut s, rules).refs), ["u.woff2"]);
         // A second use does not request the face again.
-        assert!(s.add_sheet(&rules, &base, &base, 0, true).refs.is_empty());
+        assert!(add(&mut s, rules).refs.is_empty());
     }
 
     #[test]
     fn only_the_weights_and_styles_a_page_uses_load_their_faces() {
         // Regular text and a <strong>: the 400 and 700 faces, not 300, 800 or the italics.
-        let mut s = styles("<p>text <strong>bold</strong></p>");
-        let base = Url::parse("http://t.test/f.css").unwrap();
         let mut css_text = String::from("body { font-family: Open }");
         for (w, style, name) in [
             (300, "normal", "300"),
@@ -471,13 +1078,14 @@ mod tests {
         ] {
             css_text.push_str(&format!("@font-face {{ font-family: Open; font-weight: {w}; font-style: {style}; src: url({name}.woff2) format('woff2') }}"));
         }
-        let out = s.add_sheet(&css::parse(&css_text, 1.0), &base, &base, 0, true);
+        let mut s = styles("<p>text <strong>bold</strong></p>");
+        let out = add(&mut s, &css_text);
         let mut got = names(&out.refs);
         got.sort();
         assert_eq!(got, ["400.woff2", "700.woff2"]);
         // An <em> on the page makes the italics needed too.
         let mut s = styles("<p>text <em>it</em></p>");
-        let out = s.add_sheet(&css::parse(&css_text, 1.0), &base, &base, 0, true);
+        let out = add(&mut s, &css_text);
         let mut got = names(&out.refs);
         got.sort();
         assert_eq!(got, ["400.woff2", "400i.woff2"]);
@@ -486,25 +1094,16 @@ mod tests {
     #[test]
     fn a_missing_weight_falls_back_to_the_nearest_face_as_css_font_matching_says() {
         let mut s = styles("<code>x</code>");
-        let base = Url::parse("http://t.test/f.css").unwrap();
         let css_text = ":root { --mono: Mono, monospace } code { font-family: var(--mono); font-weight: 500 } @font-face { font-family: Mono; font-weight: 300; src: url(m300.woff2) } @font-face { font-family: Mono; font-weight: 700; src: url(m700.woff2) }";
-        let out = s.add_sheet(&css::parse(css_text, 1.0), &base, &base, 0, true);
         // 400 (no 400-500 face above, so down: 300) and 500 (same: 300).
-        assert_eq!(names(&out.refs), ["m300.woff2"]);
+        assert_eq!(names(&add(&mut s, css_text).refs), ["m300.woff2"]);
     }
 
     #[test]
     fn imports_are_requested_whatever_their_media_but_only_matching_ones_apply() {
         let mut s = styles("<p>t</p>");
-        let sheet = css::parse("@import url(a.css); @import url(p.css) print;", 1.0);
-        let out = s.add_sheet(
-            &sheet,
-            &Url::parse("http://t.test/s.css").unwrap(),
-            &Url::parse("http://t.test/s.css").unwrap(),
-            0,
-            true,
-        );
-        let ok: Vec<bool> = out.imports.iter().map(|i| i.media_ok).collect();
+        let out = add(&mut s, "@import url(a.css); @import url(p.css) print;");
+        let ok: Vec<bool> = out.imports.iter().map(|i| i.place.media_ok).collect();
         assert_eq!(ok, [true, false]);
         assert_eq!(
             out.imports[0].reference.initiator.kind,
@@ -515,14 +1114,15 @@ mod tests {
     #[test]
     fn a_sheet_whose_media_does_not_match_contributes_nothing() {
         let mut s = styles("<p class=x>t</p>");
-        let sheet = css::parse(".x{background:url(a.png)}", 1.0);
-        let out = s.add_sheet(
-            &sheet,
-            &Url::parse("http://t.test/print.css").unwrap(),
-            &Url::parse("http://t.test/print.css").unwrap(),
-            0,
-            false,
-        );
-        assert!(out.refs.is_empty());
+        assert!(add_at(
+            &mut s,
+            ".x{background:url(a.png)}",
+            "http://t.test/print.css",
+            1,
+            false
+        )
+        .refs
+        .is_empty());
+        assert!(s.settle().refs.is_empty());
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::config::AuditConfig;
 use crate::error::{Error, Result};
+use crate::extract::encoding::Markup;
 use crate::links::{self, CheckOutcome, CheckResult, Filter, Link, LinkKind};
 use crate::net::check::{self, CheckConfig};
 use crate::target::Target;
@@ -78,10 +79,10 @@ pub async fn run(plan: LinksPlan) -> Result<LinksReport> {
     let docs = documents(&plan).await?;
     let page_host = docs
         .first()
-        .and_then(|(u, _)| u.host_str().map(str::to_string));
+        .and_then(|m| m.url.host_str().map(str::to_string));
     let mut found = Vec::new();
-    for (url, html) in &docs {
-        found.extend(links::extract_links(html, url, &plan.kinds));
+    for markup in &docs {
+        found.extend(links::extract_links(markup, &plan.kinds));
     }
     if !plan.keep_duplicates {
         found = links::dedup(found);
@@ -114,15 +115,14 @@ fn check_config(cfg: &AuditConfig, c: &CheckSettings) -> CheckConfig {
 }
 
 /// The page's HTML (and with `all` its iframes'), each with the URL links resolve against.
-async fn documents(plan: &LinksPlan) -> Result<Vec<(Url, String)>> {
+async fn documents(plan: &LinksPlan) -> Result<Vec<Markup>> {
     let mut docs = vec![page(plan).await?];
     if !plan.all {
         return Ok(docs);
     }
     let mut i = 0;
     while i < docs.len() && docs.len() < MAX_DOCUMENTS {
-        let (u, h) = docs[i].clone();
-        for f in links::extract_links(&h, &u, &[LinkKind::Resource]) {
+        for f in links::extract_links(&docs[i].clone(), &[LinkKind::Resource]) {
             if f.element != "iframe" && f.element != "frame" {
                 continue;
             }
@@ -139,25 +139,25 @@ async fn documents(plan: &LinksPlan) -> Result<Vec<(Url, String)>> {
 }
 
 /// An iframe's document, when it can be read (a frame that cannot is left out).
-async fn frame(url: &Url, cfg: &AuditConfig) -> Option<(Url, String)> {
+async fn frame(url: &Url, cfg: &AuditConfig) -> Option<Markup> {
     match url.scheme() {
         "http" | "https" => crate::load::fetch_html(url, cfg).await.ok(),
         "file" => url
             .to_file_path()
             .ok()
-            .and_then(|p| std::fs::read_to_string(p).ok())
-            .map(|h| (url.clone(), h)),
+            .and_then(|p| std::fs::read(p).ok())
+            .map(|bytes| Markup::from_bytes(url.clone(), &bytes, None)),
         _ => None,
     }
 }
 
 /// The page itself.
-async fn page(plan: &LinksPlan) -> Result<(Url, String)> {
+async fn page(plan: &LinksPlan) -> Result<Markup> {
     let base = plan.base.as_ref();
     if plan.target == "-" {
-        let mut html = String::new();
+        let mut bytes = Vec::new();
         std::io::stdin()
-            .read_to_string(&mut html)
+            .read_to_end(&mut bytes)
             .map_err(|source| Error::Io {
                 path: "stdin".into(),
                 source,
@@ -165,40 +165,36 @@ async fn page(plan: &LinksPlan) -> Result<(Url, String)> {
         let url = base
             .cloned()
             .unwrap_or_else(|| Url::parse("about:blank").expect("valid"));
-        check_html("stdin", &html)?;
-        return Ok((url, html));
+        let markup = Markup::from_bytes(url, &bytes, None);
+        check_html("stdin", &markup.text)?;
+        return Ok(markup);
     }
-    Ok(match Target::parse(&plan.target)? {
-        Target::Url(u) => {
-            let (final_url, html) = crate::load::fetch_html(&u, &plan.cfg).await?;
-            (base.cloned().unwrap_or(final_url), html)
-        }
-        Target::File { root, page } => read_local(&root.join(page), base)?,
-        Target::Har { path, page } => {
-            let (u, html) = crate::har::document_html(&path, page)?;
-            (base.cloned().unwrap_or(u), html)
-        }
-        Target::Dir(root) => read_local(&root.join("index.html"), base)?,
-    })
+    let mut markup = match Target::parse(&plan.target)? {
+        Target::Url(u) => crate::load::fetch_html(&u, &plan.cfg).await?,
+        Target::File { root, page } => read_local(&root.join(page))?,
+        Target::Har { path, page } => crate::har::document_html(&path, page)?,
+        Target::Dir(root) => read_local(&root.join("index.html"))?,
+    };
+    if let Some(b) = base {
+        markup.url = b.clone();
+    }
+    Ok(markup)
 }
 
-fn read_local(path: &Path, base: Option<&Url>) -> Result<(Url, String)> {
+fn read_local(path: &Path) -> Result<Markup> {
     let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
     };
     let bytes = std::fs::read(path).map_err(io)?;
-    let html = crate::extract::into_text(bytes);
-    check_html(&path.display().to_string(), &html)?;
     let abs = std::fs::canonicalize(path).map_err(io)?;
-    let url = match base {
-        Some(b) => b.clone(),
-        None => Url::from_file_path(&abs).map_err(|_| Error::InvalidTarget {
-            target: abs.display().to_string(),
-            reason: "not an absolute path".into(),
-        })?,
-    };
-    Ok((url, html))
+    let url = Url::from_file_path(&abs).map_err(|_| Error::InvalidTarget {
+        target: abs.display().to_string(),
+        reason: "not an absolute path".into(),
+    })?;
+    let markup = Markup::from_bytes(url, &bytes, None);
+    check_html(&path.display().to_string(), &markup.text)?;
+    Ok(markup)
 }
 
 /// Refuses input that is plainly not HTML (binary, or no tag at all).

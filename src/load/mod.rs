@@ -11,9 +11,10 @@ mod fetch;
 use crate::config::AuditConfig;
 use crate::error::{Error, Result};
 use crate::events::{Event, EventSink};
+use crate::extract::encoding::{self, Enc};
 use crate::extract::html::{self, InlineCss};
-use crate::extract::styles::{DocumentStyles, SheetRefs};
-use crate::extract::{css, Reference, Viewport};
+use crate::extract::styles::{DocumentStyles, SheetPlace, SheetRefs, SheetSource};
+use crate::extract::{css, media, Reference, Viewport};
 use crate::model::{
     Connection, Entry, EntryError, ErrorKind, Header, Initiator, InitiatorKind, Load, LoadSettings,
     ResourceType, Skipped, Timings, Totals,
@@ -50,6 +51,12 @@ pub async fn load(
     engine.finish(url)
 }
 
+const MIB: f64 = 1024.0 * 1024.0;
+
+/// The longest `<meta http-equiv=refresh>` delay followed: a page that refreshes itself later
+/// (news pages reloading every few minutes) is audited as it first loads.
+const MAX_REFRESH_S: f64 = 5.0;
+
 /// Where a request's references go when it arrives.
 #[derive(Debug, Clone)]
 struct Job {
@@ -58,10 +65,9 @@ struct Job {
     initiator: Initiator,
     lazy: bool,
     frame_depth: u32,
-    /// For stylesheets: the document whose elements their rules match, and whether the
-    /// sheet's media applies.
-    doc: Option<usize>,
-    media_ok: bool,
+    /// For stylesheets: the document whose elements their rules match, and where the sheet
+    /// stands in it (its media, layer, order, the encoding of what referred to it).
+    sheet: Option<(usize, SheetPlace)>,
     import_depth: u32,
     /// URLs of the redirect chain so far (loop detection).
     chain: Vec<Url>,
@@ -79,8 +85,7 @@ impl Job {
             initiator: Initiator::navigation(),
             lazy: false,
             frame_depth: 0,
-            doc: None,
-            media_ok: true,
+            sheet: None,
             import_depth: 0,
             chain: Vec::new(),
             importers: Vec::new(),
@@ -103,6 +108,10 @@ struct Engine<'a> {
     seen: HashSet<Url>,
     entries: Vec<Entry>,
     docs: Vec<DocumentStyles>,
+    /// Per document: the job that loaded it, and its stylesheets still in flight (its CSS
+    /// images are decided when none is).
+    doc_jobs: Vec<Job>,
+    sheets_in_flight: Vec<u32>,
     skipped: Skipped,
     notes: Vec<String>,
     main_error: Option<EntryError>,
@@ -131,6 +140,8 @@ impl<'a> Engine<'a> {
             seen: HashSet::new(),
             entries: Vec::new(),
             docs: Vec::new(),
+            doc_jobs: Vec::new(),
+            sheets_in_flight: Vec::new(),
             skipped: Skipped::default(),
             notes: Vec::new(),
             main_error: None,
@@ -181,6 +192,9 @@ impl<'a> Engine<'a> {
             Arc::clone(&self.global),
             fj,
         ));
+        if let Some((doc, _)) = &job.sheet {
+            self.sheets_in_flight[*doc] += 1;
+        }
         self.pending.insert(handle.id(), job);
         self.queued += 1;
         self.events.event(Event::Queued {
@@ -192,8 +206,7 @@ impl<'a> Engine<'a> {
         &mut self,
         r: Reference,
         parent: &Job,
-        doc: Option<usize>,
-        media_ok: bool,
+        sheet: Option<(usize, SheetPlace)>,
         importers: Vec<Url>,
     ) {
         let frame_depth = parent.frame_depth + u32::from(r.resource_type == ResourceType::Iframe);
@@ -207,8 +220,7 @@ impl<'a> Engine<'a> {
             initiator: r.initiator,
             lazy: r.lazy,
             frame_depth,
-            doc,
-            media_ok,
+            sheet,
             import_depth: importers.len() as u32,
             chain: Vec::new(),
             importers,
@@ -234,13 +246,13 @@ impl<'a> Engine<'a> {
             };
             match next {
                 Ok(Some(Ok((id, result)))) => {
-                    if let Some(job) = self.pending.remove(&id) {
+                    if let Some(job) = self.take_pending(id) {
                         self.arrived(job, result);
                     }
                 }
                 Ok(Some(Err(e))) => {
                     // A fetch task panicked or was cancelled: keep its request as an entry.
-                    if let Some(job) = self.pending.remove(&e.id()) {
+                    if let Some(job) = self.take_pending(e.id()) {
                         let err = EntryError {
                             kind: ErrorKind::Other,
                             message: format!("internal error: {e}"),
@@ -257,7 +269,17 @@ impl<'a> Engine<'a> {
                     break;
                 }
             }
+            self.settle_ready();
         }
+    }
+
+    /// The job of a finished task, its sheet no longer in flight.
+    fn take_pending(&mut self, id: tokio::task::Id) -> Option<Job> {
+        let job = self.pending.remove(&id)?;
+        if let Some((doc, _)) = &job.sheet {
+            self.sheets_in_flight[*doc] -= 1;
+        }
+        Some(job)
     }
 
     fn abort_pending(&mut self, why: String) {
@@ -386,15 +408,19 @@ impl<'a> Engine<'a> {
             }
         }
         let mime = e.mime_type.clone().unwrap_or_default();
+        let content_type = f.content_type;
+        let decoded = e.decoded_bytes;
         let ok = e.error.is_none();
         self.entries.push(e);
         let Some(body) = f.body.filter(|_| ok) else {
             return;
         };
+        self.note_parse_cut(&job, body.len(), decoded);
         match job.resource_type {
             ResourceType::Document | ResourceType::Iframe => {
                 if is_html(&mime, &body) {
-                    self.document(&job, &crate::extract::body_text(&body));
+                    let (text, enc) = encoding::decode_html(&body, content_type.as_deref());
+                    self.document(&job, &text, enc);
                 } else if job.main {
                     self.notes.push(format!(
                         "the document is {}, not HTML: audited as a single request",
@@ -406,15 +432,26 @@ impl<'a> Engine<'a> {
                     ));
                 }
             }
-            ResourceType::Stylesheet => {
-                let sheet = css::parse(&crate::extract::body_text(&body), self.vp.dpr);
-                if let Some(doc) = job.doc {
-                    let out = self.docs[doc].add_sheet(&sheet, &job.url, &job.url, 0, job.media_ok);
-                    self.queue_sheet_refs(out, &job, doc);
-                }
+            ResourceType::Stylesheet if self.sheet_usable(&job, &mime) => {
+                self.stylesheet(&job, &body, content_type.as_deref());
             }
             _ => {}
         }
+    }
+
+    /// A body longer than the parse limit was kept only up to it: its references after the
+    /// cut cannot be known. Said in the notes and counted, never silent.
+    fn note_parse_cut(&mut self, job: &Job, kept: usize, decoded: u64) {
+        if (kept as u64) >= decoded || kept < self.cfg.max_parse_bytes {
+            return;
+        }
+        self.skipped.cut_at_parse_limit += 1;
+        self.notes.push(format!(
+            "{} is {:.1} MiB: only its first {:.1} MiB were parsed, so references after that point were not requested",
+            job.url,
+            decoded as f64 / MIB,
+            kept as f64 / MIB
+        ));
     }
 
     /// HAR phases from the moments a request passed: blocked until a connection was ready (or
@@ -508,7 +545,7 @@ impl<'a> Engine<'a> {
         self.queue(hop);
     }
 
-    fn document(&mut self, job: &Job, text: &str) {
+    fn document(&mut self, job: &Job, text: &str, enc: Enc) {
         let stripped = html::strip_comments(text);
         let depth = html::nesting_depth(&stripped);
         let doc = if depth > html::MAX_TREE_DEPTH {
@@ -521,50 +558,167 @@ impl<'a> Engine<'a> {
         } else {
             html::parse_document(&stripped)
         };
-        let refs = html::extract(&doc, text, &job.url, &self.vp, self.cfg.max_refs_per_doc);
+        let refs = html::extract_encoded(
+            &doc,
+            text,
+            (&job.url, enc),
+            &self.vp,
+            self.cfg.max_refs_per_doc,
+        );
         add_skipped(&mut self.skipped, &refs.skipped);
         let idx = self.docs.len();
         self.docs.push(DocumentStyles::new(doc, self.vp));
+        self.doc_jobs.push(job.clone());
+        self.sheets_in_flight.push(0);
         let base = refs.base.clone().unwrap_or_else(|| job.url.clone());
         // Inline CSS first: `<style>` blocks apply as the document is parsed.
-        for inline in &refs.inline_css {
-            let out = match inline {
-                InlineCss::Block {
-                    css: text,
-                    line,
-                    media,
-                } => {
-                    let sheet = css::parse(text, self.vp.dpr);
-                    let ok = crate::extract::media::matches(media, &self.vp);
-                    self.docs[idx].add_sheet(&sheet, &job.url, &base, line.saturating_sub(1), ok)
-                }
-                InlineCss::Attribute {
-                    css: text,
-                    element,
-                    line,
-                } => {
-                    let rule = css::parse_declarations(text, self.vp.dpr);
-                    self.docs[idx].add_inline(&rule, &job.url, &base, element, *line)
-                }
-            };
+        for inline in refs.inline_css {
+            let out = self.inline_css(idx, inline, (&job.url, &base, enc));
             self.queue_sheet_refs(out, job, idx);
         }
         for r in refs.refs {
-            let is_sheet = r.resource_type == ResourceType::Stylesheet;
-            let doc = is_sheet.then_some(idx);
-            let applies = r
-                .media
-                .as_deref()
-                .is_none_or(|m| crate::extract::media::matches(m, &self.vp));
-            self.queue_ref(r, job, doc, applies, Vec::new());
+            let sheet = (r.resource_type == ResourceType::Stylesheet).then(|| {
+                let applies = r
+                    .media
+                    .as_deref()
+                    .is_none_or(|m| media::matches(m, &self.vp));
+                (idx, SheetPlace::of_element(r.order, applies, enc))
+            });
+            self.queue_ref(r, job, sheet, Vec::new());
         }
+        self.refresh(job, refs.refresh);
         for frame in refs.srcdoc_frames {
             if job.frame_depth < self.cfg.max_frame_depth {
+                // `about:srcdoc`, UTF-8, resolving against the embedding document's base.
                 let mut child = job.clone();
                 child.frame_depth += 1;
-                self.document(&child, &frame);
+                child.url = frame.base;
+                self.document(&child, &frame.html, encoding_rs::UTF_8);
             } else {
                 self.skipped.over_limit += 1;
+            }
+        }
+    }
+
+    /// Follows a `<meta http-equiv=refresh>` as the browser does after the load event: a
+    /// navigation to its URL (a document of the same frame), when it comes within
+    /// [`MAX_REFRESH_S`]; a later one is only noted.
+    fn refresh(&mut self, job: &Job, refresh: Option<html::Refresh>) {
+        let Some(r) = refresh else { return };
+        if r.delay_s > MAX_REFRESH_S {
+            self.notes.push(format!(
+                "{} refreshes to {} after {} s (meta refresh): not followed (later than {MAX_REFRESH_S} s)",
+                job.url, r.url, r.delay_s
+            ));
+            return;
+        }
+        if r.url == job.url || self.seen.contains(&r.url) {
+            return; // a reload of the same document: the browser asks again, we do not
+        }
+        self.notes.push(format!(
+            "{} refreshes to {} after {} s (meta refresh): loaded as a navigation",
+            job.url, r.url, r.delay_s
+        ));
+        let mut hop = job.clone();
+        hop.initiator = Initiator {
+            kind: InitiatorKind::Redirect,
+            url: Some(job.url.to_string()),
+            element: Some("meta".into()),
+            attribute: Some("http-equiv=refresh".into()),
+            line: None,
+            column: None,
+        };
+        hop.url = r.url;
+        hop.chain = Vec::new();
+        self.queue(hop);
+    }
+
+    /// A `<style>` block or `style` attribute of document `idx`.
+    fn inline_css(
+        &mut self,
+        idx: usize,
+        inline: InlineCss,
+        (url, base, enc): (&Url, &Url, Enc),
+    ) -> SheetRefs {
+        match inline {
+            InlineCss::Block {
+                css: text,
+                line,
+                media: m,
+                order,
+                base: block_base,
+            } => {
+                let sheet = css::parse(&text, self.vp.dpr);
+                let place = SheetPlace::of_element(order, media::matches(&m, &self.vp), enc);
+                let at = SheetSource {
+                    source: url,
+                    base: &block_base,
+                    line_offset: line.saturating_sub(1),
+                    place,
+                };
+                self.docs[idx].add_sheet(sheet, at)
+            }
+            InlineCss::Attribute {
+                css: text,
+                element,
+                line,
+                node,
+            } => {
+                let rule = css::parse_declarations(&text, self.vp.dpr);
+                self.docs[idx].add_inline(rule, node, (url, base, enc), &element, line)
+            }
+        }
+    }
+
+    /// A stylesheet arrived: decoded (its BOM, charset, `@charset`, else its referrer's
+    /// encoding), parsed, and added to the document its rules apply to.
+    fn stylesheet(&mut self, job: &Job, body: &[u8], content_type: Option<&str>) {
+        let Some((doc, place)) = job.sheet.clone() else {
+            return;
+        };
+        let (text, enc) = encoding::decode_css(body, content_type, place.encoding);
+        let sheet = css::parse(&text, self.vp.dpr);
+        let at = SheetSource {
+            source: &job.url,
+            base: &job.url,
+            line_offset: 0,
+            place: SheetPlace {
+                encoding: enc,
+                ..place
+            },
+        };
+        let out = self.docs[doc].add_sheet(sheet, at);
+        self.queue_sheet_refs(out, job, doc);
+    }
+
+    /// Whether a browser applies a sheet served with this MIME type: `text/css` (or none),
+    /// or anything same-origin in a quirks-mode document. Otherwise it was fetched for
+    /// nothing: noted.
+    fn sheet_usable(&mut self, job: &Job, mime: &str) -> bool {
+        if mime.is_empty() || mime == "text/css" {
+            return true;
+        }
+        let Some((doc, _)) = &job.sheet else {
+            return false;
+        };
+        let same_origin = job.url.origin() == self.doc_jobs[*doc].url.origin();
+        if self.docs[*doc].quirks() && same_origin {
+            return true;
+        }
+        self.notes.push(format!(
+            "{} is served as {mime}, not text/css: a browser ignores its rules",
+            job.url
+        ));
+        false
+    }
+
+    /// Documents whose sheets have all arrived (or failed) get their CSS images decided.
+    fn settle_ready(&mut self) {
+        for doc in 0..self.docs.len() {
+            if self.sheets_in_flight[doc] == 0 && !self.docs[doc].is_settled() {
+                let out = self.docs[doc].settle();
+                let job = self.doc_jobs[doc].clone();
+                self.queue_sheet_refs(out, &job, doc);
             }
         }
     }
@@ -593,13 +747,13 @@ impl<'a> Engine<'a> {
             }
             let mut importers = parent.importers.clone();
             importers.push(parent.url.clone());
-            self.queue_ref(imp.reference, parent, Some(doc), imp.media_ok, importers);
+            self.queue_ref(imp.reference, parent, Some((doc, imp.place)), importers);
         }
         // One sheet's references are capped like a document's (--max-refs).
         let cap = self.cfg.max_refs_per_doc;
         self.skipped.over_limit += out.refs.len().saturating_sub(cap) as u64;
         for r in out.refs.into_iter().take(cap) {
-            self.queue_ref(r, parent, None, true, Vec::new());
+            self.queue_ref(r, parent, None, Vec::new());
         }
     }
 
@@ -701,7 +855,7 @@ fn is_html(mime: &str, body: &[u8]) -> bool {
 
 /// Fetches one HTML document (following redirects), without its subresources: for commands
 /// that read a page's markup (`links`). A non-HTML response is an error naming its type.
-pub async fn fetch_html(url: &Url, cfg: &AuditConfig) -> Result<(Url, String)> {
+pub async fn fetch_html(url: &Url, cfg: &AuditConfig) -> Result<encoding::Markup> {
     let http = Http::new(cfg, None)?;
     let mut url = url.clone();
     let limits = crate::net::client::BodyLimits {
@@ -737,7 +891,11 @@ pub async fn fetch_html(url: &Url, cfg: &AuditConfig) -> Result<(Url, String)> {
                 ),
             });
         }
-        return Ok((url, crate::extract::into_text(body)));
+        return Ok(encoding::Markup::from_bytes(
+            url,
+            &body,
+            f.content_type.as_deref(),
+        ));
     }
     Err(Error::MainDocument {
         url: url.to_string(),

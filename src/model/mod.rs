@@ -166,6 +166,14 @@ pub struct Skipped {
     pub invalid: u64,
     /// References beyond a limit (iframe depth, references per page).
     pub over_limit: u64,
+    /// Documents and stylesheets longer than the parse limit: read only up to it, so any
+    /// reference after the cut is unknown (and not requested).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cut_at_parse_limit: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Load {

@@ -94,6 +94,8 @@ pub(crate) struct Fetched {
     pub status: Option<u16>,
     pub error: Option<EntryError>,
     pub mime_type: Option<String>,
+    /// The Content-Type header as sent (its `charset` decides how text is decoded).
+    pub content_type: Option<String>,
     pub content_encoding: Option<String>,
     pub location: Option<String>,
     pub http_version: Option<String>,
@@ -234,7 +236,10 @@ fn read_head(out: &mut Fetched, parts: &http::response::Parts) -> bool {
     let text = |n| header_text(&parts.headers, n);
     out.status = Some(parts.status.as_u16());
     out.response_headers = header_list(&parts.headers);
-    out.mime_type = text(http::header::CONTENT_TYPE)
+    out.content_type = text(http::header::CONTENT_TYPE);
+    out.mime_type = out
+        .content_type
+        .as_deref()
         .map(|t| {
             t.split(';')
                 .next()

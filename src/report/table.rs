@@ -236,6 +236,13 @@ fn summary(out: &mut String, load: &Load) {
             parts.join(", ")
         );
     }
+    if s.cut_at_parse_limit > 0 {
+        let _ = writeln!(
+            out,
+            "  cut            {} document(s) or sheet(s) parsed only up to the parse limit (see notes)",
+            s.cut_at_parse_limit
+        );
+    }
     if load.partial {
         let _ = writeln!(out, "  PARTIAL        the load did not complete");
     }
