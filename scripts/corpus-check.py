@@ -131,6 +131,9 @@ def main():
                         by_js.add(u)
                         static.discard(u)
                         changed = True
+            if a.verbose:
+                for u in sorted(by_js):
+                    print(f"{page_id}: by-js {u}{'  (requested by pagecost)' if u in ours else ''}", file=sys.stderr)
             matched = static & set(ours)
             missed = sorted(static - set(ours))
             extra = sorted(set(ours) - static - by_js)

@@ -130,6 +130,11 @@ CASCADE = [
     ("display-none", ".dn{display:none;background-image:url(c-dn.png)}", "dn"),
     ("pseudo-before", ".pb::before{content:'';background-image:url(c-before.png)}", "pb"),
     ("hover-only", ".hv:hover{background-image:url(c-hover.png)}", "hv"),
+    ("pseudo-vs-style-attribute", ".pi::before{content:'';background-image:url(c-pi-before.png)}", "pi"),
+    ("pseudo-without-content", ".pn::after{background-image:url(c-pn.png)}"
+     ".pc::before{content:'';background:url(c-pc.png)} .pc::before{content:none}", "pn pc"),
+    ("hidden-attribute", ".ha{background-image:url(c-hidden.png)}", "ha"),
+    ("display-none-parent", ".dp{display:none} .dp .in2{background-image:url(c-dp.png)}", ""),
 ]
 
 
@@ -138,6 +143,12 @@ def f_cascade(p, r):
     p.head.append(f"<style>{css}</style>")
     if name == "inline-style-wins":
         p.body.append('<div class="in" style="background-image:url(c-inline.png)">x</div>')
+    elif name == "pseudo-vs-style-attribute":
+        p.body.append('<div class="pi" style="background-image:url(\'\')">x</div>')
+    elif name == "hidden-attribute":
+        p.body.append('<div class="ha" hidden>x</div>')
+    elif name == "display-none-parent":
+        p.body.append('<div class="dp"><span class="in2">x</span></div>')
     elif name == "list-style":
         p.body.append('<ul class="ls"><li>x</li></ul>')
     else:

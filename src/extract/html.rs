@@ -902,18 +902,32 @@ pub fn selector_matches_within(
     Some(false)
 }
 
-/// The members of a selector list that can match at load time, pseudo-elements stripped
-/// (their declarations apply to the originating element), each with its specificity.
-pub fn selector_parts(selectors: &str) -> Vec<(String, u32)> {
+/// One member of a selector list as the cascade sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SelectorPart {
+    /// The selector of the originating element (pseudo-elements stripped).
+    pub selector: String,
+    /// The pseudo-element it styles (`before`, `after` ...), lowercase; `None`: the element.
+    pub pseudo: Option<String>,
+    /// Its specificity, packed as `a << 20 | b << 10 | c`.
+    pub specificity: u32,
+}
+
+/// The members of a selector list that can match at load time.
+pub fn selector_parts(selectors: &str) -> Vec<SelectorPart> {
     split_selector_list(selectors)
         .into_iter()
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .filter_map(|part| {
-            let stripped = strip_pseudo_elements(part);
-            let stripped = stripped.trim();
-            (!stripped.is_empty())
-                .then(|| (stripped.to_string(), super::cascade::specificity(part)))
+            let (stripped, pseudo) = split_pseudo_element(part);
+            let selector = stripped.trim().to_string();
+            let specificity = super::cascade::specificity(part);
+            (!selector.is_empty()).then_some(SelectorPart {
+                selector,
+                pseudo,
+                specificity,
+            })
         })
         .collect()
 }
@@ -974,8 +988,14 @@ fn split_selector_list(s: &str) -> Vec<&str> {
 /// Removes `::name(...)` pseudo-elements and the legacy one-colon `:before`, `:after`,
 /// `:first-line`, `:first-letter`, outside strings and attribute selectors.
 fn strip_pseudo_elements(s: &str) -> String {
+    split_pseudo_element(s).0
+}
+
+/// A selector without its pseudo-elements, and the first one's name (lowercase).
+fn split_pseudo_element(s: &str) -> (String, Option<String>) {
     const LEGACY: [&str; 4] = ["before", "after", "first-line", "first-letter"];
     let b = s.as_bytes();
+    let mut pseudo: Option<String> = None;
     let mut out = String::with_capacity(s.len());
     let mut i = 0;
     let mut bracket = 0;
@@ -1004,6 +1024,7 @@ fn strip_pseudo_elements(s: &str) -> String {
             let end = ident_end(name_start);
             let name = s[name_start..end].to_ascii_lowercase();
             if double || LEGACY.contains(&name.as_str()) {
+                pseudo.get_or_insert(name);
                 let mut j = end;
                 if b.get(j) == Some(&b'(') {
                     let mut depth = 0;
@@ -1031,7 +1052,7 @@ fn strip_pseudo_elements(s: &str) -> String {
         out.push_str(&s[i..(i + len).min(s.len())]);
         i += len;
     }
-    out
+    (out, pseudo)
 }
 
 fn utf8_len(first: u8) -> usize {

@@ -154,6 +154,9 @@ pub struct SheetRefs {
     pub matching_cut: bool,
 }
 
+/// An image property of an element or of one of its pseudo-elements (`::before` ...).
+type Slot = (NodeId, Option<String>, ImageSlot);
+
 /// The declaration winning one element's image property so far.
 struct Winner {
     priority: Priority,
@@ -426,7 +429,7 @@ impl DocumentStyles {
         }
         let cut_before = self.matching_cut;
         let layers = self.layers();
-        let mut winners: HashMap<(NodeId, ImageSlot), Winner> = HashMap::new();
+        let mut winners: HashMap<Slot, Winner> = HashMap::new();
         let mut taken_as_applying: Vec<(usize, usize)> = Vec::new();
         let containers = self.declares_containers();
         for si in 0..self.sheets.len() {
@@ -441,7 +444,12 @@ impl DocumentStyles {
         }
         self.inline_compete(&mut winners);
         let hidden = self.not_rendered(&layers, containers);
-        winners.retain(|(node, _), _| !self.inside(*node, &hidden));
+        let generated = Self::generated_pseudo_elements(&winners);
+        winners.retain(|(node, pseudo, _), _| {
+            !self.inside(*node, &hidden)
+                && (!matches!(pseudo.as_deref(), Some("before" | "after"))
+                    || generated.contains(&(*node, pseudo.clone())))
+        });
         self.emit_winners(winners, &taken_as_applying, &mut out);
         out.matching_cut = self.matching_cut && !cut_before;
         out
@@ -523,13 +531,18 @@ impl DocumentStyles {
         let layer = join_layers(added.place.layer.as_deref(), rule.layer.as_deref());
         let mut order = added.place.order.clone();
         order.extend([u32::MAX, ri as u32]);
-        for (part, specificity) in html::selector_parts(&rule.selectors) {
+        let parts = html::selector_parts(&rule.selectors);
+        for part in parts.into_iter().filter(|p| p.pseudo.is_none()) {
             let nodes: Vec<NodeId> = if none {
-                let found =
-                    html::matching_elements(&self.doc, &part, &mut self.match_budget, &self.names);
+                let found = html::matching_elements(
+                    &self.doc,
+                    &part.selector,
+                    &mut self.match_budget,
+                    &self.names,
+                );
                 found.unwrap_or_default()
             } else {
-                let Ok(sel) = scraper::Selector::parse(&part) else {
+                let Ok(sel) = scraper::Selector::parse(&part.selector) else {
                     continue;
                 };
                 let doc = &self.doc;
@@ -547,7 +560,7 @@ impl DocumentStyles {
             let priority = Priority {
                 important,
                 layer: layers.key(layer.as_deref(), important),
-                specificity,
+                specificity: part.specificity,
                 order: order.clone(),
             };
             for node in nodes {
@@ -559,6 +572,18 @@ impl DocumentStyles {
                 }
             }
         }
+    }
+
+    /// The `::before`/`::after` styles Chromium computes: those given a `content` (even
+    /// `none`, checked against Chromium 156); without one, none of their images load.
+    fn generated_pseudo_elements(
+        winners: &HashMap<Slot, Winner>,
+    ) -> HashSet<(NodeId, Option<String>)> {
+        winners
+            .keys()
+            .filter(|(_, pseudo, slot)| pseudo.is_some() && *slot == ImageSlot::Content)
+            .map(|(node, pseudo, _)| (*node, pseudo.clone()))
+            .collect()
     }
 
     /// Whether an element is, or is inside, one of `hidden`.
@@ -601,7 +626,7 @@ impl DocumentStyles {
         ri: usize,
         layers: &Layers,
         containers: bool,
-        winners: &mut HashMap<(NodeId, ImageSlot), Winner>,
+        winners: &mut HashMap<Slot, Winner>,
     ) -> bool {
         let added = &self.sheets[si];
         let rule = &added.sheet.rules[ri];
@@ -612,10 +637,13 @@ impl DocumentStyles {
         let mut order = added.place.order.clone();
         order.push(u32::MAX); // a sheet's own rules come after its imports
         order.push(ri as u32);
-        for (part, specificity) in html::selector_parts(&rule.selectors) {
-            let Some(nodes) =
-                html::matching_elements(&self.doc, &part, &mut self.match_budget, &self.names)
-            else {
+        for part in html::selector_parts(&rule.selectors) {
+            let Some(nodes) = html::matching_elements(
+                &self.doc,
+                &part.selector,
+                &mut self.match_budget,
+                &self.names,
+            ) else {
                 self.matching_cut = true;
                 return false;
             };
@@ -625,7 +653,7 @@ impl DocumentStyles {
                 let priority = Priority {
                     important: decl.important,
                     layer: layers.key(layer.as_deref(), decl.important),
-                    specificity,
+                    specificity: part.specificity,
                     order: o,
                 };
                 for &node in &nodes {
@@ -635,14 +663,14 @@ impl DocumentStyles {
                         rule: ri,
                         decl: di,
                     };
-                    enter(winners, (node, decl.slot), w);
+                    enter(winners, (node, part.pseudo.clone(), decl.slot), w);
                 }
             }
         }
         true
     }
 
-    fn inline_compete(&self, winners: &mut HashMap<(NodeId, ImageSlot), Winner>) {
+    fn inline_compete(&self, winners: &mut HashMap<Slot, Winner>) {
         for (ii, inline) in self.inline.iter().enumerate() {
             for (di, decl) in inline.rule.images.iter().enumerate() {
                 let priority = Priority {
@@ -657,7 +685,7 @@ impl DocumentStyles {
                     rule: ii,
                     decl: di,
                 };
-                enter(winners, (inline.node, decl.slot), w);
+                enter(winners, (inline.node, None, decl.slot), w);
             }
         }
     }
@@ -666,7 +694,7 @@ impl DocumentStyles {
     /// in the order of their sheets, rules and declarations.
     fn emit_winners(
         &self,
-        winners: HashMap<(NodeId, ImageSlot), Winner>,
+        winners: HashMap<Slot, Winner>,
         taken_as_applying: &[(usize, usize)],
         out: &mut SheetRefs,
     ) {
@@ -784,7 +812,7 @@ fn sheet_reference(url: Url, initiator: crate::model::Initiator) -> Reference {
 }
 
 /// Keeps the greater of two declarations competing for one element's property.
-fn enter(winners: &mut HashMap<(NodeId, ImageSlot), Winner>, key: (NodeId, ImageSlot), w: Winner) {
+fn enter(winners: &mut HashMap<Slot, Winner>, key: Slot, w: Winner) {
     match winners.get(&key) {
         Some(old) if old.priority >= w.priority => {}
         _ => {
@@ -1045,12 +1073,41 @@ mod tests {
     }
 
     #[test]
-    fn a_pseudo_element_rule_loads_for_its_element() {
+    fn a_pseudo_element_is_styled_apart_from_its_element_and_loads_only_with_content() {
         let got = images(
             "<p class=pb></p>",
             &[".pb::before{content:'';background-image:url(before.png)}"],
         );
         assert_eq!(got, ["before.png"]);
+        // The element's own style attribute does not reach its ::before (Lighthouse's dbw page).
+        let mut s = styles("<h2 id=toppy style=\"background-image:url('')\">t</h2>");
+        add(
+            &mut s,
+            "#toppy::before{content:'';background-image:url(lcp.jpg)}",
+        );
+        let node = s
+            .doc
+            .root_element()
+            .descendants()
+            .filter_map(scraper::ElementRef::wrap)
+            .find(|e| e.value().name() == "h2")
+            .unwrap()
+            .id();
+        let base = Url::parse("http://t.test/").unwrap();
+        let rule = css::parse_declarations("background-image:url('')", 1.0);
+        s.add_inline(rule, node, (&base, &base, UTF_8), "h2", Some(1));
+        assert_eq!(names(&s.settle().refs), ["lcp.jpg"]);
+        // No content: no image. A `content: none` still does (as Chromium 156 does).
+        assert!(images(
+            "<p class=a></p>",
+            &[".a::after{background-image:url(x.png)}"]
+        )
+        .is_empty());
+        let got = images(
+            "<p class=a></p>",
+            &[".a::before{content:'';background:url(x.png)} .a::before{content:none}"],
+        );
+        assert_eq!(got, ["x.png"]);
     }
 
     #[test]
