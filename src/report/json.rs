@@ -38,6 +38,21 @@ struct Envelope<'a> {
     runs: Option<&'a crate::runs::Runs>,
 }
 
+/// [`audit`] written as it is serialized (no copy of the whole text in memory) when it is
+/// the load itself; an envelope (sorted keys) is built first.
+pub fn write_audit(a: &AuditReport, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let plain = a.runs.is_none() && a.estimate.is_none() && a.budget.is_none();
+    match (&a.load, plain) {
+        (Some(l), true) => {
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
+            serde_json::to_writer_pretty(&mut w, l).map_err(std::io::Error::other)?;
+            std::io::Write::write_all(&mut w, b"\n")?;
+            std::io::Write::flush(&mut w)
+        }
+        _ => out.write_all(audit(a).as_bytes()),
+    }
+}
+
 /// One page audited: the load itself, or, with runs, an estimate or a budget, an envelope
 /// holding them.
 pub fn audit(a: &AuditReport) -> String {

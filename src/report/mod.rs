@@ -112,6 +112,9 @@ pub fn stdout_terminal() -> (Option<u16>, bool) {
 /// Renders a report in a format. A format the report has no rendering for is an
 /// `InvalidInput` error (plans refuse those before anything runs).
 pub fn render(r: &Report, f: Format, o: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    if let (Report::Audit(a), Format::Json) = (r, f) {
+        return json::write_audit(a, out); // streamed: a load of 160,000 requests is no string
+    }
     let text = match r {
         Report::Audit(a) => audit(a, f, o),
         Report::Batch(b) => batch_text(b, f, o),
