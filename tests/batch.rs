@@ -90,6 +90,11 @@ fn a_batch_writes_one_line_per_page_and_shards_partition_it() {
         targets, want,
         "the shards together are the whole list, each page once, in the list's order"
     );
+    // The same shard given twice (or a file named twice) lists its pages once.
+    let mut again = args.clone();
+    again.push(parts[0].as_str());
+    let (code, twice, _) = pagecost(&again);
+    assert_eq!((code, twice.lines().count()), (0, 6), "{twice}");
     let mut table_args = vec!["merge"];
     table_args.extend(parts.iter().map(String::as_str));
     let (_, table, _) = pagecost(&table_args);

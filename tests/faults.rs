@@ -298,6 +298,29 @@ fn a_document_over_the_parse_limit_says_its_references_after_the_cut_are_unknown
 }
 
 #[test]
+fn a_redirect_to_another_scheme_is_an_entry_that_took_no_time() {
+    let s = TestServer::start(vec![
+        ("/", Route::html("<img src=/r.png><img src=/ok.png>")),
+        (
+            "/r.png",
+            Route::redirect(302, "ftp://files.test/x.png").delayed(Duration::from_millis(150)),
+        ),
+        ("/ok.png", Route::ok("image/png", OK)),
+    ]);
+    let load = audit_fault(&s, &[], Duration::from_secs(10));
+    let hop = entry(&load, "ftp://files.test/x.png");
+    assert_eq!(hop["error"]["kind"], "unsupported_scheme");
+    assert_eq!(hop["duration_ms"], 0.0);
+    let redirect = entry(&load, "/r.png");
+    let arrived =
+        redirect["started_ms"].as_f64().unwrap() + redirect["duration_ms"].as_f64().unwrap();
+    assert!(
+        hop["started_ms"].as_f64().unwrap() >= arrived - 1.0,
+        "{hop}"
+    );
+}
+
+#[test]
 fn fifty_thousand_references_are_capped_and_counted() {
     let mut page = String::from("<img src=/ok.png>");
     for i in 0..50_000 {
@@ -365,7 +388,8 @@ fn self_signed_and_expired_certificates_are_tls_errors() {
     let self_signed = tls::start(vec![("/", Route::html("hi"))], false, false);
     let (code, _, err) = pagecost(&["audit", &self_signed.url("/")]);
     assert_eq!(code, 2);
-    assert!(err.contains("tls"), "{err}");
+    assert!(err.contains("tls") && err.contains("--insecure"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
 
 #[test]

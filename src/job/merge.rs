@@ -14,10 +14,17 @@ pub struct MergePlan {
 
 /// Reads every page of every file. Shards interleave the list (every N-th page): when the
 /// files are shards of one list (each position once), the pages are put back in its order;
-/// other files keep theirs.
+/// other files keep theirs. A file named twice is read once, and a page found twice (the
+/// same position of the same target: a shard given again) is kept once.
 pub fn run(plan: &MergePlan) -> Result<BatchReport> {
     let mut pages: Vec<PageResult> = Vec::new();
+    let mut files_seen = std::collections::HashSet::new();
+    let mut pages_seen = std::collections::HashSet::new();
     for f in &plan.files {
+        let same = std::fs::canonicalize(f).unwrap_or_else(|_| f.clone());
+        if !files_seen.insert(same) {
+            continue;
+        }
         let text = std::fs::read_to_string(f).map_err(|source| Error::Io {
             path: f.clone(),
             source,
@@ -30,6 +37,11 @@ pub fn run(plan: &MergePlan) -> Result<BatchReport> {
                 input: format!("{}:{}", f.display(), n + 1),
                 reason: format!("not a pagecost JSON line: {e}"),
             })?;
+            if let Some(i) = p.index {
+                if !pages_seen.insert((i, p.target.clone())) {
+                    continue;
+                }
+            }
             pages.push(p);
         }
     }

@@ -512,7 +512,12 @@ impl<'a> Engine<'a> {
                 kind: ErrorKind::UnsupportedScheme,
                 message: format!("redirect to a {} URL is not followed", next.scheme()),
             };
+            // Never requested: it starts when the redirect arrived and takes no time.
+            hop.queued_at = Instant::now();
             self.push_failed(&hop, err);
+            if let Some(e) = self.entries.last_mut() {
+                e.duration_ms = 0.0;
+            }
             return;
         }
         if hop.chain.contains(&next) {
