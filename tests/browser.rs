@@ -42,7 +42,16 @@ fn the_browser_engine_sees_what_scripts_request() {
     }
     let static_load = audit_json(&[CASCADE]);
     assert_eq!(entries(&static_load).len(), 4, "document, css, photo, tag");
-    let load = audit_json(&[CASCADE, "--engine", "chromium"]);
+    // stdout carries the report and nothing of the browser's own output; stderr no browser log.
+    let (code, out, err) =
+        pagecost(&["audit", CASCADE, "--engine", "chromium", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let load: Value = serde_json::from_str(&out).expect("stdout is one JSON document");
+    assert!(out.starts_with('{') && out.ends_with("}\n"));
+    assert!(
+        !err.contains("DevTools") && !err.contains("ERROR:"),
+        "{err}"
+    );
     assert_eq!(load["settings"]["browser"], "chromium");
     let lib = by_path(&load, "/ads/lib.js");
     assert_eq!(lib["initiator"]["kind"], "script");
@@ -171,6 +180,28 @@ fn the_browser_applies_device_user_agent_and_headers() {
     }
     assert_eq!(load["settings"]["user_agent"], "pagecost-test/1");
     assert_eq!(load["settings"]["dpr"], 2.0);
+    // What the browser says of each request is kept: the headers it sent and received,
+    // and the priority it gave the request.
+    let doc = by_path(&load, "/");
+    let header = |list: &Value, n: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["name"] == n)
+            .map(|h| h["value"].clone())
+    };
+    assert_eq!(
+        header(&doc["request_headers"], "x-test"),
+        Some("yes".into()),
+        "{doc}"
+    );
+    assert_eq!(
+        header(&doc["response_headers"], "content-type"),
+        Some("text/html; charset=utf-8".into()),
+        "{doc}"
+    );
+    assert_eq!(doc["priority"], "very_high");
+    assert!(by_path(&load, "/two.png")["priority"].is_string());
 }
 
 /// How long a page's fixed busy loop takes at best of three once compiled, as the page

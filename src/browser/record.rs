@@ -4,7 +4,8 @@
 //! browser does not give stays `None`; nothing is guessed.
 
 use crate::model::{
-    Entry, EntryError, ErrorKind, Initiator, InitiatorKind, PageMetrics, ResourceType, Timings,
+    Entry, EntryError, ErrorKind, Header, Initiator, InitiatorKind, PageMetrics, Priority,
+    ResourceType, Timings,
 };
 use chromiumoxide::cdp::browser_protocol::network::{
     self as net, EventRequestWillBeSent, Response,
@@ -26,6 +27,9 @@ struct Req {
     /// Made for a worker (no loader): its answer goes to the worker's own session.
     worker: bool,
     initiator: Initiator,
+    /// The headers the renderer gave the request, and its priority.
+    request_headers: Vec<Header>,
+    priority: Option<Priority>,
     response: Option<Response>,
     redirect_url: Option<String>,
     decoded: u64,
@@ -219,6 +223,8 @@ impl Recorder {
             frame,
             worker: e.loader_id.inner().is_empty() && !main,
             initiator,
+            request_headers: headers(&e.request.headers),
+            priority: Some(priority(&e.request.initial_priority)),
             response: None,
             redirect_url: None,
             decoded: 0,
@@ -504,7 +510,7 @@ fn entry(r: &Req, ms: impl Fn(f64) -> f64, end: f64) -> Entry {
         header_bytes,
         body_bytes: transfer_bytes.saturating_sub(header_bytes.unwrap_or(0)),
         decoded_bytes: r.decoded,
-        content_encoding: None,
+        content_encoding: resp.and_then(|x| content_encoding(&x.headers)),
         http_version: resp.and_then(|x| x.protocol.as_deref()).map(protocol),
         remote_addr: resp.and_then(|x| {
             let ip = x.remote_ip_address.as_deref()?;
@@ -519,11 +525,55 @@ fn entry(r: &Req, ms: impl Fn(f64) -> f64, end: f64) -> Entry {
         frame_depth: 0,
         connection_id: resp.map(|x| x.connection_id as u64),
         connection_reused: resp.map(|x| x.connection_reused),
-        request_headers: Vec::new(),
-        response_headers: Vec::new(),
+        request_headers: r.request_headers.clone(),
+        response_headers: resp.map(|x| headers(&x.headers)).unwrap_or_default(),
         party: None,
         size_unknown: r.worker && r.finished.is_none() && r.failed.is_none(),
         after_load: false,
+        priority: r.priority,
+    }
+}
+
+/// DevTools headers (a JSON object; repeated headers joined by newlines) as entries' headers,
+/// names lowercase, sorted.
+fn headers(h: &net::Headers) -> Vec<Header> {
+    let mut out: Vec<Header> = h
+        .inner()
+        .as_object()
+        .into_iter()
+        .flatten()
+        .flat_map(|(name, value)| {
+            let name = name.to_ascii_lowercase();
+            let value = value.as_str().unwrap_or_default().to_string();
+            value
+                .split('\n')
+                .map(|v| Header {
+                    name: name.clone(),
+                    value: v.to_string(),
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+/// The response's `Content-Encoding`, when it has one.
+fn content_encoding(h: &net::Headers) -> Option<String> {
+    headers(h)
+        .into_iter()
+        .find(|x| x.name == "content-encoding")
+        .map(|x| x.value.trim().to_ascii_lowercase())
+        .filter(|v| !v.is_empty() && v != "identity")
+}
+
+fn priority(p: &net::ResourcePriority) -> Priority {
+    match p {
+        net::ResourcePriority::VeryLow => Priority::VeryLow,
+        net::ResourcePriority::Low => Priority::Low,
+        net::ResourcePriority::Medium => Priority::Medium,
+        net::ResourcePriority::High => Priority::High,
+        net::ResourcePriority::VeryHigh => Priority::VeryHigh,
     }
 }
 

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::extract::encoding::Markup;
 use crate::model::{
     Entry, EntryError, ErrorKind, Header, Initiator, InitiatorKind, Load, LoadSettings,
-    PageMetrics, ResourceType, Skipped, Timings, Totals,
+    PageMetrics, Priority, ResourceType, Skipped, Timings, Totals,
 };
 use serde_json::{json, Value};
 
@@ -288,6 +288,9 @@ fn export_entry(load: &Load, e: &Entry, page_start: f64, opts: &ExportOptions) -
     }
     if let Some(c) = e.connection_id {
         o.insert("connection".into(), json!(c.to_string()));
+    }
+    if let Some(p) = e.priority {
+        o.insert("_priority".into(), json!(p.chrome_name()));
     }
     if let Some(err) = &e.error {
         o.insert(
@@ -886,6 +889,7 @@ fn import_entry(e: &Value, first: bool) -> std::result::Result<Imported, String>
         party: pc.and_then(|p| serde_json::from_value(p.get("party")?.clone()).ok()),
         size_unknown: decoded.is_none(),
         after_load: false,
+        priority: str_of(e, "_priority").and_then(Priority::from_chrome_name),
     };
     Ok(Imported {
         entry,

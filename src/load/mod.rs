@@ -339,6 +339,7 @@ impl<'a> Engine<'a> {
             party: None,
             size_unknown: false,
             after_load: false,
+            priority: None,
         }
     }
 

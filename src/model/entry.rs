@@ -307,6 +307,52 @@ pub struct Entry {
     /// It started after the page's load event (a browser load: beacons, lazy ads).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub after_load: bool,
+    /// The priority the browser gave the request when it issued it (browser engine and
+    /// browser HARs; the static engine does not rank its requests).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+}
+
+/// A browser's request priority (Chromium's five levels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    /// Lowest: prefetches, beacons.
+    VeryLow,
+    /// Images outside the viewport, async scripts.
+    Low,
+    /// Scripts at the end of the body, images in the viewport.
+    Medium,
+    /// Scripts in the head, fonts.
+    High,
+    /// The document and its render-blocking stylesheets.
+    VeryHigh,
+}
+
+impl Priority {
+    /// As Chrome writes it in a HAR's `_priority`.
+    pub fn chrome_name(self) -> &'static str {
+        match self {
+            Priority::VeryLow => "VeryLow",
+            Priority::Low => "Low",
+            Priority::Medium => "Medium",
+            Priority::High => "High",
+            Priority::VeryHigh => "VeryHigh",
+        }
+    }
+
+    /// From a HAR's `_priority`.
+    pub fn from_chrome_name(s: &str) -> Option<Priority> {
+        [
+            Priority::VeryLow,
+            Priority::Low,
+            Priority::Medium,
+            Priority::High,
+            Priority::VeryHigh,
+        ]
+        .into_iter()
+        .find(|p| p.chrome_name().eq_ignore_ascii_case(s))
+    }
 }
 
 /// Who a request goes to, relative to the page.
