@@ -7,7 +7,9 @@
 //! server's think time (the recorded wait) and the bytes on the wire. It adds what the
 //! profile changes: one round trip for TCP, one for TLS, one per request, and a download
 //! bandwidth shared fairly by all transfers in flight. The connection pool is simulated the
-//! way the engine runs it, so connection reuse follows the profile's timing.
+//! way the engine runs it, so connection reuse follows the profile's timing. An image a
+//! stylesheet's rules load waits for every stylesheet of its document, as the engine (and a
+//! browser, which computes style once its sheets are in) decides those images only then.
 //! Time advances in steps of 0.25 ms.
 
 use crate::model::Profile;
@@ -28,7 +30,8 @@ enum Phase {
 }
 
 struct Node {
-    dep: Option<usize>,
+    /// Requests that must have ended before this one starts.
+    deps: Vec<usize>,
     origin: String,
     server_ms: f64,
     bytes: f64,
@@ -55,6 +58,65 @@ struct SimConn {
     origin: String,
     ready_at: Option<f64>,
     busy: bool,
+}
+
+/// The document each request belongs to: the nearest document or iframe up its initiator
+/// chain (the page for requests caused by nothing recorded).
+fn document_of(load: &Load, parents: &[Option<usize>], i: usize) -> Option<usize> {
+    use crate::model::ResourceType::{Document, Iframe};
+    std::iter::once(i)
+        .chain(crate::model::chains::chain(parents, i))
+        .find(|&j| matches!(load.entries[j].resource_type, Document | Iframe))
+}
+
+/// Each document's stylesheets (including the ones they import).
+fn sheets_by_document(
+    load: &Load,
+    parents: &[Option<usize>],
+) -> HashMap<Option<usize>, Vec<usize>> {
+    let mut out: HashMap<Option<usize>, Vec<usize>> = HashMap::new();
+    for (i, e) in load.entries.iter().enumerate() {
+        if e.resource_type == crate::model::ResourceType::Stylesheet {
+            out.entry(document_of(load, parents, i))
+                .or_default()
+                .push(i);
+        }
+    }
+    out
+}
+
+/// What request `i` waits for: its initiator; for an image a stylesheet's rules load, also
+/// every stylesheet of its document.
+/// The recorded load's graph: requests by URL, each one's parent, each document's sheets.
+struct Graph<'a> {
+    by_url: &'a HashMap<&'a str, usize>,
+    parents: &'a [Option<usize>],
+    sheets_of: &'a HashMap<Option<usize>, Vec<usize>>,
+}
+
+fn deps_of(load: &Load, i: usize, g: &Graph<'_>) -> Vec<usize> {
+    let e = &load.entries[i];
+    let mut deps: Vec<usize> = e
+        .initiator
+        .url
+        .as_deref()
+        .and_then(|u| g.by_url.get(u).copied())
+        .filter(|d| *d != i)
+        .into_iter()
+        .collect();
+    let css_image = e.resource_type == crate::model::ResourceType::Image
+        && e.initiator.kind == crate::model::InitiatorKind::Css;
+    if let (true, Some(&d)) = (css_image, deps.first()) {
+        let doc = document_of(load, g.parents, d);
+        deps.extend(
+            g.sheets_of
+                .get(&doc)
+                .into_iter()
+                .flatten()
+                .filter(|s| **s != i),
+        );
+    }
+    deps
 }
 
 /// Replays `load` under `profile` and returns the estimated load (same entries, new times).
@@ -92,6 +154,13 @@ impl Sim {
             .enumerate()
             .map(|(i, e)| (e.url.as_str(), i))
             .collect();
+        let parents = crate::model::chains::parents(&load.entries);
+        let sheets_of = sheets_by_document(load, &parents);
+        let graph = Graph {
+            by_url: &by_url,
+            parents: &parents,
+            sheets_of: &sheets_of,
+        };
         let mut facts: HashMap<String, OriginFacts> = HashMap::new();
         for c in &load.connections {
             facts.entry(c.origin.clone()).or_insert(OriginFacts {
@@ -105,12 +174,7 @@ impl Sim {
             .iter()
             .enumerate()
             .map(|(i, e)| Node {
-                dep: e
-                    .initiator
-                    .url
-                    .as_deref()
-                    .and_then(|u| by_url.get(u).copied())
-                    .filter(|d| *d != i),
+                deps: deps_of(load, i, &graph),
                 origin: url::Url::parse(&e.url)
                     .map(|u| u.origin().ascii_serialization())
                     .unwrap_or_default(),
@@ -142,8 +206,9 @@ impl Sim {
     fn start(&mut self, i: usize, t: f64) {
         let n = &self.nodes[i];
         if n.phase != Phase::Waiting
-            || n.dep
-                .is_some_and(|d| !self.nodes[d].end.is_some_and(|e| e <= t))
+            || n.deps
+                .iter()
+                .any(|d| !self.nodes[*d].end.is_some_and(|e| e <= t))
         {
             return;
         }
