@@ -101,11 +101,9 @@ fn worded(e: &anyhow::Error) -> String {
             let sep = if value.is_empty() { "" } else { " " };
             format!("{}{sep}{value}: {reason}", setting.flag())
         }
-        Some(pagecost::Error::MainDocument {
-            kind: pagecost::model::ErrorKind::Tls,
-            message,
-            ..
-        }) if message.contains("certificate") => {
+        Some(pagecost::Error::MainDocument { kind, message, .. })
+            if *kind == pagecost::model::ErrorKind::Tls && message.contains("certificate") =>
+        {
             format!("{e:#} (--insecure accepts an untrusted or expired certificate)")
         }
         _ => format!("{e:#}"),

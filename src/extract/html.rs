@@ -379,27 +379,7 @@ impl Extractor<'_> {
                     );
                 }
             }
-            "object" | "embed" => {
-                let attr = if e.name() == "object" { "data" } else { "src" };
-                if let Some(url) = e.attr(attr).filter(|u| !needs_plugin(e.attr("type"), u)) {
-                    let rt = type_from_mime(e.attr("type")).unwrap_or(ResourceType::Other);
-                    self.push(url, rt, InitiatorKind::Parser, &el, attr, false);
-                }
-            }
-            // SVG in HTML: `<image href>` (or the older `xlink:href`) loads an image, `<use>`
-            // an external document when it names another file.
-            "image" | "use" => {
-                let href = e.attrs().find(|(name, _)| *name == "href").map(|(_, v)| v);
-                let Some(href) = href.filter(|h| !h.trim_start().starts_with('#')) else {
-                    return;
-                };
-                let rt = if e.name() == "image" {
-                    ResourceType::Image
-                } else {
-                    ResourceType::Other
-                };
-                self.push(href, rt, InitiatorKind::Parser, &el, "href", false);
-            }
+            "object" | "embed" | "image" | "use" => self.embedded(el),
             "meta" if self.out.refresh.is_none() => self.refresh(el),
             "body" | "table" | "td" | "th" => {
                 if let Some(bg) = e.attr("background") {
@@ -436,6 +416,29 @@ impl Extractor<'_> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// `<object data>` and `<embed src>` (nothing for plugin content: Chromium has no
+    /// plugins); SVG in HTML: `<image href>` (or the older `xlink:href`) loads an image,
+    /// `<use>` an external document when it names another file.
+    fn embedded(&mut self, el: ElementRef<'_>) {
+        let e = el.value();
+        let rt = match e.name() {
+            "image" => ResourceType::Image,
+            "use" => ResourceType::Other,
+            _ => {
+                let attr = if e.name() == "object" { "data" } else { "src" };
+                if let Some(url) = e.attr(attr).filter(|u| !needs_plugin(e.attr("type"), u)) {
+                    let rt = type_from_mime(e.attr("type")).unwrap_or(ResourceType::Other);
+                    self.push(url, rt, InitiatorKind::Parser, &el, attr, false);
+                }
+                return;
+            }
+        };
+        let href = e.attrs().find(|(name, _)| *name == "href").map(|(_, v)| v);
+        if let Some(href) = href.filter(|h| !h.trim_start().starts_with('#')) {
+            self.push(href, rt, InitiatorKind::Parser, &el, "href", false);
         }
     }
 
