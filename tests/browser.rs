@@ -642,16 +642,10 @@ fn a_browser_killed_mid_load_leaves_a_partial_load_and_no_process() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().to_string_lossy().into_owned();
     let killer = std::thread::spawn(move || {
-        // The browser's own process: its command line names the profile and is no helper.
+        // The browser's own process, started with a profile under `dir`.
         for _ in 0..100 {
             std::thread::sleep(std::time::Duration::from_millis(200));
-            let main = std::fs::read_dir("/proc").unwrap().flatten().find_map(|p| {
-                let cmd = std::fs::read(p.path().join("cmdline")).ok()?;
-                let cmd = String::from_utf8_lossy(&cmd).into_owned();
-                let pid: i32 = p.file_name().to_str()?.parse().ok()?;
-                (cmd.contains(&dir) && !cmd.contains("--type=")).then_some(pid)
-            });
-            if let Some(pid) = main {
+            if let Some(&(pid, _)) = browser_processes(&dir).first() {
                 std::thread::sleep(std::time::Duration::from_millis(1500));
                 std::process::Command::new("kill")
                     .args(["-9", &pid.to_string()])
@@ -679,17 +673,27 @@ fn a_browser_killed_mid_load_leaves_a_partial_load_and_no_process() {
     );
 }
 
-/// The browsers' own processes (no helper) whose command line names `dir`.
+/// The browsers' main processes under `dir`, by the profile folder each was started with
+/// (`pagecost-profile-*`; every launch has a new one): (pid, profile). Helpers (`--type=`)
+/// and pagecost itself (whose arguments also name `dir`) are left out.
 #[cfg(target_os = "linux")]
-fn browser_pids(dir: &str) -> Vec<i32> {
+fn browser_processes(dir: &str) -> Vec<(i32, String)> {
+    let profile_flag = format!("--user-data-dir={dir}/pagecost-profile-");
     std::fs::read_dir("/proc")
         .unwrap()
         .flatten()
         .filter_map(|p| {
             let cmd = std::fs::read(p.path().join("cmdline")).ok()?;
-            let cmd = String::from_utf8_lossy(&cmd).into_owned();
             let pid: i32 = p.file_name().to_str()?.parse().ok()?;
-            (cmd.contains(dir) && !cmd.contains("--type=")).then_some(pid)
+            let args: Vec<String> = cmd
+                .split(|b| *b == 0)
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
+            if args.iter().any(|a| a.starts_with("--type=")) {
+                return None;
+            }
+            let profile = args.iter().find(|a| a.starts_with(&profile_flag))?;
+            Some((pid, profile.clone()))
         })
         .collect()
 }
@@ -725,26 +729,30 @@ fn a_batch_shares_one_browser_and_survives_its_crash() {
     std::fs::write(&list, urls.join("\n")).unwrap();
     let dir = tmp.path().to_string_lossy().into_owned();
     let watcher = std::thread::spawn(move || {
+        // Browsers told apart by their profile folders, so a reused pid cannot fool the count.
         let mut seen = std::collections::BTreeSet::new();
+        let mut first_seen: Option<std::time::Instant> = None;
         let mut killed = false;
-        for _ in 0..300 {
+        for _ in 0..600 {
             std::thread::sleep(std::time::Duration::from_millis(100));
-            let now = browser_pids(&dir);
-            seen.extend(now.iter().copied());
-            // The first browser, once it is stuck on the hanging pages: killed.
+            let now = browser_processes(&dir);
+            seen.extend(now.iter().map(|(_, profile)| profile.clone()));
+            // The first browser, once it has been stuck on the hanging pages for 2.5 s: killed.
             if !killed && seen.len() == 1 && now.len() == 1 {
-                std::thread::sleep(std::time::Duration::from_millis(2500));
-                std::process::Command::new("kill")
-                    .args(["-9", &now[0].to_string()])
-                    .status()
-                    .unwrap();
-                killed = true;
+                let since = *first_seen.get_or_insert_with(std::time::Instant::now);
+                if since.elapsed() >= std::time::Duration::from_millis(2500) {
+                    std::process::Command::new("kill")
+                        .args(["-9", &now[0].0.to_string()])
+                        .status()
+                        .unwrap();
+                    killed = true;
+                }
             }
             if killed && now.is_empty() && seen.len() > 1 {
                 break;
             }
         }
-        seen.len()
+        (killed, seen.len())
     });
     let out = assert_cmd::Command::new(assert_cmd::cargo::cargo_bin("pagecost"))
         .env("TMPDIR", tmp.path())
@@ -767,7 +775,8 @@ fn a_batch_shares_one_browser_and_survives_its_crash() {
         .timeout(std::time::Duration::from_secs(120))
         .output()
         .unwrap();
-    let browsers = watcher.join().unwrap();
+    let (killed, browsers) = watcher.join().unwrap();
+    assert!(killed, "the first browser was found and killed");
     let v: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     let results = v.as_array().unwrap();
