@@ -888,21 +888,40 @@ pub fn selector_matches_within(
         let Ok(sel) = scraper::Selector::parse(part) else {
             continue;
         };
-        for el in doc
-            .root_element()
-            .descendants()
-            .filter_map(scraper::ElementRef::wrap)
-        {
-            if *budget == 0 {
-                return None;
-            }
-            *budget -= 1;
-            if sel.matches(&el) {
-                return Some(true);
-            }
+        let mut hit = false;
+        each_match(doc, &sel, budget, |_| {
+            hit = true;
+            true
+        })?;
+        if hit {
+            return Some(true);
         }
     }
     Some(false)
+}
+
+/// Calls `found` on each element of `doc` that `sel` matches, in document order, until it
+/// returns true. Every element looked at costs one unit of `budget`; None when it ran out.
+fn each_match(
+    doc: &Html,
+    sel: &scraper::Selector,
+    budget: &mut u64,
+    mut found: impl FnMut(scraper::ElementRef) -> bool,
+) -> Option<()> {
+    for el in doc
+        .root_element()
+        .descendants()
+        .filter_map(scraper::ElementRef::wrap)
+    {
+        if *budget == 0 {
+            return None;
+        }
+        *budget -= 1;
+        if sel.matches(&el) && found(el) {
+            break;
+        }
+    }
+    Some(())
 }
 
 /// One member of a selector list as the cascade sees it.
@@ -951,19 +970,10 @@ pub fn matching_elements(
         return Some(Vec::new());
     };
     let mut out = Vec::new();
-    for el in doc
-        .root_element()
-        .descendants()
-        .filter_map(scraper::ElementRef::wrap)
-    {
-        if *budget == 0 {
-            return None;
-        }
-        *budget -= 1;
-        if sel.matches(&el) {
-            out.push(el.id());
-        }
-    }
+    each_match(doc, &sel, budget, |el| {
+        out.push(el.id());
+        false
+    })?;
     Some(out)
 }
 

@@ -383,8 +383,12 @@ impl<'a> Picked<'a> {
             self.waiting.push(e);
             return Ok(());
         };
-        self.decide(pages).map_err(|_| "stopped".to_string())?;
-        self.add(&e).map_err(|_| "stopped".to_string())
+        let step = self.decide(pages).and_then(|()| self.add(&e));
+        // The error waits in `error`; the reader only needs to know that it must stop.
+        step.map_err(|err| {
+            self.error = Some(err);
+            "stopped".to_string()
+        })
     }
 
     /// The entries that came before the pages, once everything is read.
@@ -398,8 +402,7 @@ impl<'a> Picked<'a> {
 
     fn decide(&mut self, pages: &[Value]) -> Result<()> {
         if self.choice.is_none() {
-            let i = pick_page(pages, self.page, self.path, &mut self.notes)
-                .inspect_err(|e| self.error = Some(clone_error(e)))?;
+            let i = pick_page(pages, self.page, self.path, &mut self.notes)?;
             let id = i.and_then(|i| str_of(&pages[i], "id")).map(str::to_string);
             self.page_index = i;
             self.choice = Some((i, id));
@@ -423,20 +426,8 @@ impl<'a> Picked<'a> {
                 self.rows.push(row.entry);
                 Ok(())
             }
-            Err(r) => {
-                let err = bad(self.path, format!("entries[{i}]: {r}"));
-                self.error = Some(clone_error(&err));
-                Err(err)
-            }
+            Err(r) => Err(bad(self.path, format!("entries[{i}]: {r}"))),
         }
-    }
-}
-
-/// A copy of an import error (they are all `InvalidTarget`).
-fn clone_error(e: &Error) -> Error {
-    match e {
-        Error::InvalidTarget { target, reason } => bad(target, reason.clone()),
-        other => bad("HAR", other.to_string()),
     }
 }
 
@@ -461,6 +452,17 @@ fn document_ttfb(entries: &[Entry]) -> Option<f64> {
         .flatten()
         .sum();
     t.wait_ms.map(|_| d.started_ms + pre)
+}
+
+/// The HAR text as strict JSON reads it: a lone surrogate escape (`\uD800` without its other
+/// half, which browsers write for a string cut mid-pair) becomes `\uFFFD`. Borrowed when
+/// there is none, which is nearly always.
+fn mended(text: &str) -> std::borrow::Cow<'_, str> {
+    if has_surrogate_escape(text) {
+        mend_lone_surrogates(text).into()
+    } else {
+        text.into()
+    }
 }
 
 /// `text` with every `\uD800`-`\uDFFF` escape that is not half of a pair made `\uFFFD`.
@@ -502,14 +504,8 @@ fn mend_lone_surrogates(text: &str) -> String {
 /// [`Load::finalize`](crate::model::Load::finalize), as for every source. The entries are
 /// read one at a time ([`stream`]): memory grows with the entries kept, not with the JSON.
 pub fn import(text: &str, path: &str, page: Option<usize>) -> Result<Load> {
-    let mended;
-    let text = if has_surrogate_escape(text) {
-        mended = mend_lone_surrogates(text);
-        mended.as_str()
-    } else {
-        text
-    };
-    import_with(|each| stream::read(text, each), path, page)
+    let text = mended(text);
+    import_with(|each| stream::read(&text, each), path, page)
 }
 
 /// [`import`] from entries handed over by `source` (a text, or a file read as it comes).
@@ -971,8 +967,8 @@ pub fn document_html(path: &std::path::Path, page: Option<usize>) -> Result<Mark
     };
     if stream::read_file(std::fs::File::open(path).map_err(io)?, &mut keep).is_err() {
         // Only a lone surrogate escape gets here (the import above read the file): mended.
-        let text = mend_lone_surrogates(&std::fs::read_to_string(path).map_err(io)?);
-        let _ = stream::read(&text, &mut keep);
+        let text = std::fs::read_to_string(path).map_err(io)?;
+        let _ = stream::read(&mended(&text), &mut keep);
     }
     let raw = found.ok_or_else(|| bad(&name, "the document entry has no response content"))?;
     let body = str_of(&raw, "text").ok_or_else(|| {
