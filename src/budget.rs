@@ -91,6 +91,20 @@ impl Serialize for BudgetType {
         s.serialize_str(self.as_str())
     }
 }
+
+/// Lighthouse's names, as the schema of a budget file lists them.
+impl schemars::JsonSchema for BudgetType {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "BudgetType".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "enum": RESOURCE_TYPES.map(BudgetType::as_str),
+        })
+    }
+}
 /// Timing metrics pagecost measures: both engines the first two, the browser engine the
 /// rest (under Lighthouse's names where Lighthouse has one).
 pub const SUPPORTED_TIMINGS: [&str; 8] = [
@@ -475,7 +489,7 @@ pub fn select<'a>(budgets: &'a [Budget], page_url: &str) -> Option<&'a Budget> {
 }
 
 /// The verdict of one budget line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Within the limit.
@@ -487,7 +501,7 @@ pub enum Status {
 }
 
 /// One judged budget line.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Line {
     /// Where it comes from, e.g. `resourceSizes.script`.
     pub name: String,
@@ -515,7 +529,7 @@ impl Line {
 }
 
 /// The result of judging loads against a budget file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Verdict {
     /// Index of the budget applied, if one matched the page.
     pub budget: Option<usize>,
@@ -612,7 +626,7 @@ pub enum Limit<'a> {
 }
 
 /// The unit of a budget line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum LineUnit {
     /// Kibibytes of transfer size.
     #[serde(rename = "KiB")]

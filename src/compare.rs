@@ -50,6 +50,21 @@ impl Serialize for MetricKey {
     }
 }
 
+/// A metric's name in the JSON contract: `transfer_bytes`, `estimated_fully_loaded_on_lte` ...
+impl schemars::JsonSchema for MetricKey {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "MetricKey".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[a-z0-9_]+$",
+            "description": "The metric's name; an estimate's is estimated_METRIC_on_PROFILE.",
+        })
+    }
+}
+
 /// What a comparison found for one metric (in words: `report::words`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Verdict {
@@ -79,7 +94,7 @@ impl Verdict {
 }
 
 /// One metric of both variants.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct MetricDiff {
     /// Which metric.
     #[serde(rename = "name")]
@@ -112,7 +127,7 @@ pub struct MetricDiff {
 }
 
 /// A request present in one variant only, or in both with different sizes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct RequestDiff {
     /// URL (same-origin URLs as paths, so two servings of one site line up).
     pub key: String,
@@ -131,7 +146,7 @@ pub struct RequestDiff {
 }
 
 /// One group (a type, host, entity or category) in both variants.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct GroupDiff {
     /// Group name.
     pub name: String,
@@ -142,7 +157,7 @@ pub struct GroupDiff {
 }
 
 /// Two variants compared.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Comparison {
     /// A's target.
     pub a: String,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// One metric over the runs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Series {
     /// Which metric.
     pub name: Metric,
@@ -21,7 +21,7 @@ pub struct Series {
 }
 
 /// A run that could not load the page.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FailedRun {
     /// 0-based run number.
     pub run: usize,
@@ -30,7 +30,7 @@ pub struct FailedRun {
 }
 
 /// Per-request waiting time (TTFB) over the runs, for URLs requested in every run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RequestWait {
     /// The URL.
     pub url: String,
@@ -39,7 +39,7 @@ pub struct RequestWait {
 }
 
 /// N loads of one target.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Runs {
     /// The target.
     pub target: String,

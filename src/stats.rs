@@ -31,7 +31,7 @@ pub fn median_index(xs: &[f64]) -> Option<usize> {
 }
 
 /// A summary of repeated measurements of one metric.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Summary {
     /// Number of values.
     pub n: usize,
@@ -83,7 +83,7 @@ impl Summary {
 }
 
 /// Result of a two-sided Mann-Whitney U test.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MannWhitney {
     /// U of the first sample (the number of pairs where it is larger, ties counting half).
     pub u: f64,
@@ -228,7 +228,9 @@ pub fn cliffs_delta(a: &[f64], b: &[f64]) -> Option<f64> {
 }
 
 /// The magnitude of an effect size.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Effect {
     /// |d| < 0.147.

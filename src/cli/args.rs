@@ -33,6 +33,41 @@ pub enum Command {
     /// Performance budgets: `budget init TARGET` writes a starting budget.json from a load.
     #[command(subcommand)]
     Budget(BudgetCommand),
+    /// Shell completions, a man page or the JSON Schema of an output, on stdout.
+    #[command(
+        after_help = "Examples:\n  pagecost generate complete-bash > /etc/bash_completion.d/pagecost\n  pagecost generate man > pagecost.1 && man -l pagecost.1\n  pagecost generate man audit > pagecost-audit.1\n  pagecost generate schema audit > audit.schema.json"
+    )]
+    Generate(GenerateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    /// What to generate.
+    #[arg(value_enum)]
+    pub kind: GenerateKind,
+
+    /// `man`: a subcommand's page (`audit`, `budget init` as `budget-init` ...; none: the
+    /// main page). `schema`: the output (audit, batch-page, compare, links, budget).
+    pub name: Option<String>,
+}
+
+/// What `generate` writes.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GenerateKind {
+    /// Bash completions.
+    CompleteBash,
+    /// Zsh completions.
+    CompleteZsh,
+    /// Fish completions.
+    CompleteFish,
+    /// PowerShell completions.
+    CompletePowershell,
+    /// Elvish completions.
+    CompleteElvish,
+    /// A man page (roff).
+    Man,
+    /// The JSON Schema of a JSON output.
+    Schema,
 }
 
 #[derive(Args, Debug)]

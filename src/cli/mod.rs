@@ -4,6 +4,7 @@
 //! `args.rs`.
 
 pub mod args;
+mod generate;
 mod progress;
 
 use anyhow::Context;
@@ -28,6 +29,7 @@ pub fn run(cli: args::Cli) -> ExitCode {
         args::Command::Budget(args::BudgetCommand::Init(a)) => budget_init(a),
         args::Command::Merge(a) => Ok(merge(a)),
         args::Command::Serve(a) => return exit(serve(a).map(|()| Outcome::Ok)),
+        args::Command::Generate(a) => return exit(generate::run(a).map(|()| Outcome::Ok)),
     };
     exit(command.and_then(execute))
 }

@@ -28,7 +28,7 @@ pub struct BudgetInitPlan {
 
 /// A budget.json (Lighthouse CI's format, with pagecost's extensions): the file is an array
 /// of these, one here.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct BudgetFile {
     /// pagecost's extensions.
     pub pagecost: Extensions,
@@ -45,14 +45,14 @@ pub struct BudgetFile {
 }
 
 /// `pagecost.*` of a budget.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Extensions {
     /// Most broken or empty subresources.
     pub broken: u64,
 }
 
 /// One `resourceSizes` or `resourceCounts` line.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TypeBudget {
     /// KiB or requests.
     pub budget: u64,
@@ -62,7 +62,7 @@ pub struct TypeBudget {
 }
 
 /// One `timings` line.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TimingBudget {
     /// Milliseconds.
     pub budget: u64,

@@ -50,7 +50,7 @@ pub struct ComparePlan {
 }
 
 /// Two variants compared.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
 pub struct CompareReport {
     /// Every run of A.
     pub a: Runs,
@@ -88,7 +88,7 @@ impl CompareReport {
 }
 
 /// The order of a round.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub enum Order {
     /// A, then B.
     AB,

@@ -5,7 +5,18 @@ use std::fmt;
 
 /// What a request is for, as a browser's network panel classifies it.
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum ResourceType {
@@ -68,7 +79,9 @@ impl fmt::Display for ResourceType {
 }
 
 /// How a request came to be made.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum InitiatorKind {
     /// The page itself, named by the user.
@@ -91,7 +104,7 @@ pub enum InitiatorKind {
 }
 
 /// Who caused a request: the document or stylesheet, and where in it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Initiator {
     /// How the request was caused.
     pub kind: InitiatorKind,
@@ -134,7 +147,19 @@ impl Initiator {
 }
 
 /// Why a request failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -204,7 +229,7 @@ impl fmt::Display for ErrorKind {
 }
 
 /// A failed request: the kind of failure and a human-readable cause.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EntryError {
     /// Class of failure.
     pub kind: ErrorKind,
@@ -221,7 +246,7 @@ pub struct EntryError {
 /// measured at the socket (the last request byte written, the first response byte read);
 /// over HTTP/2, where streams share the socket, `send` is 0 and `wait` runs to the response
 /// head.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Timings {
     /// Waiting for a free connection slot (the per-origin and global limits).
     pub blocked_ms: Option<f64>,
@@ -241,7 +266,7 @@ pub struct Timings {
 
 /// One request of the load (a redirect hop is a request of its own). `Default` is an empty
 /// request of type `other`, for building entries field by field.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Entry {
     /// The requested URL.
     pub url: String,
@@ -314,7 +339,9 @@ pub struct Entry {
 }
 
 /// A browser's request priority (Chromium's five levels).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     /// Lowest: prefetches, beacons.
@@ -356,7 +383,7 @@ impl Priority {
 }
 
 /// Who a request goes to, relative to the page.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Party {
     /// The page's own site (same registrable domain, or a `--first-party` host).
     pub first_party: bool,
@@ -369,7 +396,7 @@ pub struct Party {
 }
 
 /// One HTTP header.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Header {
     /// Name, lowercase.
     pub name: String,

@@ -20,7 +20,7 @@ pub use totals::{Bucket, Totals};
 use serde::{Deserialize, Serialize};
 
 /// One load of one page: every request it made, in the order they started.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Load {
     /// Name and version of the tool that made this load.
     pub tool: String,
@@ -66,7 +66,7 @@ pub struct Load {
 /// Rendering milestones of a load, in milliseconds from load start (the same time base as
 /// the entries). Each is `None` when the browser did not report it (a page that never
 /// painted has no first contentful paint); nothing is estimated.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct PageMetrics {
     /// The `DOMContentLoaded` event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -98,7 +98,7 @@ impl PageMetrics {
 }
 
 /// A local folder served on loopback for a load.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct LocalSource {
     /// `http://127.0.0.1:PORT`.
     pub origin: String,
@@ -107,7 +107,7 @@ pub struct LocalSource {
 }
 
 /// The settings a load ran with, recorded so that a saved load explains itself.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, schemars::JsonSchema)]
 pub struct LoadSettings {
     /// User-Agent header sent with every request.
     pub user_agent: String,
@@ -132,7 +132,7 @@ pub struct LoadSettings {
 }
 
 /// One connection the load opened.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Connection {
     /// Connection id, as in [`Entry::connection_id`].
     pub id: u64,
@@ -155,7 +155,7 @@ pub struct Connection {
 }
 
 /// Counts of references that were not requested because their URL cannot be fetched.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct Skipped {
     /// `data:` URLs (inline content, no request).
     pub data: u64,

@@ -17,7 +17,7 @@ fn plausible(rtt: f64, down: f64, up: f64) -> bool {
 }
 
 /// A network profile: round-trip time and bandwidths.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Profile {
     /// Name (`lte`, `slow-4g` ... or `custom`).
     pub name: String,

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::ops::AddAssign;
 
 /// Requests and bytes of a group of entries.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct Bucket {
     /// Number of requests.
     pub requests: u64,
@@ -33,7 +35,7 @@ impl AddAssign for Bucket {
 }
 
 /// Totals of a load: overall, per resource type and per host.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Totals {
     /// Number of requests (redirect hops included).
     pub requests: u64,

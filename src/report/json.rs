@@ -26,8 +26,8 @@ pub fn render_sorted<T: Serialize + ?Sized>(v: &T) -> String {
 }
 
 /// The audit envelope: only the keys that apply.
-#[derive(Serialize)]
-struct Envelope<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct Envelope<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     budget: Option<&'a crate::budget::Verdict>,
     #[serde(skip_serializing_if = "Option::is_none")]

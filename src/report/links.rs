@@ -6,7 +6,7 @@ use crate::links::{CheckOutcome as Outcome, CheckResult};
 use serde::Serialize;
 
 /// A link with its check result, as the JSON output writes it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Row<'a> {
     /// The link.
     #[serde(flatten)]

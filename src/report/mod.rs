@@ -9,6 +9,7 @@ pub mod html;
 pub mod json;
 pub mod links;
 pub mod markdown;
+pub mod schema;
 pub mod table;
 pub mod words;
 

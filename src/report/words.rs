@@ -103,6 +103,20 @@ impl serde::Serialize for Verdict {
     }
 }
 
+/// A verdict's schema: the sentence, a string.
+impl schemars::JsonSchema for Verdict {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Verdict".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "The comparison's verdict in a sentence: \"no significant difference\", \"B is 1.5x heavier, 120.0 kB more, p=0.008\" ..."
+        })
+    }
+}
+
 /// A verdict in a word, for narrow tables, with its p-value when `with_p`: `slower,
 /// p=0.008`, `fewer, always`, `same, p=0.700`.
 pub fn short(v: &Verdict, with_p: bool) -> String {

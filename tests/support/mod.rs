@@ -423,3 +423,36 @@ pub fn validate_har(files: &[String]) {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// Whether python3 can import `module` (installed by .ci/run with pip); when not, says so
+/// (and under CI fails, through [`missing`]).
+pub fn python_module(module: &str) -> bool {
+    let found = std::process::Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        missing(&format!("python3's {module} (pip install {module})"));
+    }
+    found
+}
+
+/// Checks JSON outputs against a committed schema with the `jsonschema` validator
+/// (scripts/validate-json.py); `each`: a top-level array is one document per element.
+/// Returns the validator's report; panics when a document is invalid.
+pub fn validate_json(schema: &str, files: &[&std::path::Path], each: bool) -> String {
+    if !python_module("jsonschema") {
+        return String::new();
+    }
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = std::process::Command::new("python3")
+        .arg(format!("{root}/scripts/validate-json.py"))
+        .arg(format!("{root}/docs/schema/{schema}.schema.json"))
+        .args(each.then_some("--each"))
+        .args(files)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{schema}: {text}");
+    text
+}

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Regenerates docs/schema/*.schema.json from the types (tests/generate.rs fails when they
+# are stale).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --quiet
+for name in audit batch-page compare links budget; do
+  ./target/debug/pagecost generate schema "$name" > "docs/schema/$name.schema.json"
+done
+echo "docs/schema/ regenerated"

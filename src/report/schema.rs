@@ -1,0 +1,96 @@
+//! JSON Schemas (draft 2020-12) of the JSON outputs, generated from the very types that
+//! are serialized, so that a schema cannot drift from what pagecost writes. Committed under
+//! `docs/schema/` (`pagecost generate schema NAME`); a test fails when they are stale.
+
+use crate::batch::PageResult;
+use crate::job::{BudgetFile, CompareReport};
+use crate::model::Load;
+use schemars::JsonSchema;
+
+/// A JSON output that has a schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// `audit --format json` of one page: the load, or an envelope with runs, an estimate
+    /// or a budget verdict.
+    Audit,
+    /// One page of a batch: a line of `--format jsonl`, an element of `--format json`.
+    BatchPage,
+    /// `compare --format json`.
+    Compare,
+    /// `links --format json`.
+    Links,
+    /// A budget file, as `budget init` writes it and `--budget` reads it.
+    Budget,
+}
+
+impl Output {
+    /// Every output, in the order the docs list them.
+    pub const ALL: [Output; 5] = [
+        Output::Audit,
+        Output::BatchPage,
+        Output::Compare,
+        Output::Links,
+        Output::Budget,
+    ];
+
+    /// The name on the command line and in the file name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Output::Audit => "audit",
+            Output::BatchPage => "batch-page",
+            Output::Compare => "compare",
+            Output::Links => "links",
+            Output::Budget => "budget",
+        }
+    }
+
+    /// An output by its name.
+    pub fn parse(name: &str) -> Option<Output> {
+        Output::ALL.into_iter().find(|o| o.name() == name)
+    }
+
+    /// The committed file: `docs/schema/{name}.schema.json`.
+    pub fn file_name(self) -> String {
+        format!("{}.schema.json", self.name())
+    }
+}
+
+/// What `audit --format json` writes: the load itself, or an envelope.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // only its schema is used
+enum AuditJson<'a> {
+    /// The load, when nothing else was asked for.
+    Load(&'a Load),
+    /// With runs, an estimate or a budget.
+    Envelope(super::json::Envelope<'a>),
+}
+
+/// The schema of `output`, pretty-printed with a trailing newline.
+pub fn render(output: Output) -> String {
+    let schema = match output {
+        Output::Audit => of::<AuditJson<'static>>(),
+        Output::BatchPage => of::<PageResult>(),
+        Output::Compare => of::<CompareReport>(),
+        Output::Links => of::<Vec<super::links::Row<'static>>>(),
+        Output::Budget => of::<Vec<BudgetFile>>(),
+    };
+    super::json::render_value(&schema)
+}
+
+/// The schema of what serializing a `T` writes (an optional field that is always written
+/// is required), with every object closed: a key the schema does not know is an error, so
+/// that a validator catches an output that drifted from its types.
+fn of<T: JsonSchema>() -> schemars::Schema {
+    let mut settings = schemars::generate::SchemaSettings::draft2020_12().for_serialize();
+    settings
+        .transforms
+        .push(Box::new(schemars::transform::RecursiveTransform(closed)));
+    settings.into_generator().into_root_schema_for::<T>()
+}
+
+fn closed(schema: &mut schemars::Schema) {
+    if schema.get("properties").is_some() && schema.get("additionalProperties").is_none() {
+        schema.insert("additionalProperties".into(), false.into());
+    }
+}
