@@ -134,6 +134,8 @@ pub enum CompareFormat {
     Markdown,
     /// One self-contained HTML report: verdicts, difference charts, both waterfalls.
     Html,
+    /// OpenMetrics text for Prometheus: both variants' medians and each metric's verdict.
+    Openmetrics,
 }
 
 #[derive(Args, Debug)]
@@ -311,6 +313,9 @@ pub enum AuditFormat {
     Jsonl,
     /// One self-contained HTML report with an SVG waterfall.
     Html,
+    /// OpenMetrics text for Prometheus (a Pushgateway, the textfile collector); many pages
+    /// too.
+    Openmetrics,
 }
 
 #[derive(Args, Debug)]

@@ -173,7 +173,7 @@ pub fn run(
     let targets = plan.all_targets()?;
     let format = plan.format.name();
     if plan.many(&targets) && plan.format.one_page_only() {
-        let why = "reports one page; for many pages use table, json or jsonl";
+        let why = "reports one page; for many pages use table, json, jsonl or openmetrics";
         return Err(Error::setting(Setting::Format, format, why));
     }
     if plan.crawl.is_some() {

@@ -9,6 +9,7 @@ pub mod html;
 pub mod json;
 pub mod links;
 pub mod markdown;
+pub mod openmetrics;
 pub mod schema;
 pub mod table;
 pub mod words;
@@ -38,11 +39,13 @@ pub enum Format {
     Csv,
     /// One URL per line.
     Lines,
+    /// OpenMetrics text (Prometheus).
+    Openmetrics,
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 9] = [
+    pub const ALL: [Format; 10] = [
         Format::Table,
         Format::Json,
         Format::Jsonl,
@@ -52,6 +55,7 @@ impl Format {
         Format::Html,
         Format::Csv,
         Format::Lines,
+        Format::Openmetrics,
     ];
 
     /// A format by its name.
@@ -71,6 +75,7 @@ impl Format {
             Format::Html => "html",
             Format::Csv => "csv",
             Format::Lines => "lines",
+            Format::Openmetrics => "openmetrics",
         }
     }
 
@@ -165,6 +170,7 @@ fn audit(a: &AuditReport, f: Format, o: &RenderOptions) -> Option<String> {
         }
         Format::Junit => budget::junit(&verdict?.0, &shown.url),
         Format::Html => html::render(shown),
+        Format::Openmetrics => openmetrics::audit(a),
         Format::Har => {
             let opts = crate::har::ExportOptions {
                 include_sensitive: o.include_sensitive,
@@ -180,6 +186,7 @@ fn batch_text(b: &BatchReport, f: Format, o: &RenderOptions) -> Option<String> {
     Some(match f {
         Format::Jsonl => batch::jsonl(&b.pages),
         Format::Json => json::render_value(&b.pages),
+        Format::Openmetrics => openmetrics::batch(&b.pages),
         Format::Table => batch::summary(&b.pages, &b.verdicts, o.width),
         _ => return None,
     })
@@ -205,6 +212,7 @@ fn compare_text(c: &CompareReport, f: Format, o: &RenderOptions) -> Option<Strin
         }
         Format::Html => html::render_compare(&c.comparison, c.a.median(), c.b.median()),
         Format::Json => json::render_sorted(c),
+        Format::Openmetrics => openmetrics::compare(c),
         _ => return None,
     })
 }
