@@ -186,3 +186,39 @@ fn the_compare_report_fits_narrow_terminals() {
         assert_eq!(only_b, 10, "{width} columns: one line per request:\n{text}");
     }
 }
+
+/// `--report-file FORMAT=FILE` renders the same load again: the JSON file is the very JSON
+/// printed on stdout (same start time, same timings). A format the report has none of is
+/// one line naming the flag, exit 2; a format that does not exist is refused before the
+/// load.
+#[test]
+fn report_files_render_the_same_load() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("again.json");
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo/");
+    let spec = format!("json={}", file.display());
+    let (code, stdout, err) = support::pagecost(&[
+        "audit",
+        demo,
+        "--format",
+        "json",
+        "-q",
+        "--report-file",
+        &spec,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), stdout);
+    let spec = format!("junit={}", tmp.path().join("x.xml").display());
+    let (code, _, err) = support::pagecost(&["audit", demo, "-q", "--report-file", &spec]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err.trim(),
+        format!("pagecost: --report-file {spec}: this report has no junit format")
+    );
+    let (code, _, err) = support::pagecost(&["audit", demo, "--report-file", "yaml=x"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("yaml is not a format (one of: table, json"),
+        "{err}"
+    );
+}

@@ -2,6 +2,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use pagecost::model::Profile;
+use pagecost::report::Format;
 use pagecost::units;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -194,6 +195,10 @@ pub struct CompareArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    /// Also write the report in FORMAT to FILE (repeats): `--report-file json=cmp.json`.
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = report_file)]
+    pub report_file: Vec<(Format, PathBuf)>,
+
     /// No progress bar.
     #[arg(short, long)]
     pub quiet: bool,
@@ -358,6 +363,11 @@ pub struct AuditArgs {
     /// Write the report to FILE instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Also write the report in FORMAT to FILE (repeats): one load, several reports, e.g.
+    /// `--format markdown --report-file json=page.json --report-file html=page.html`.
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = report_file)]
+    pub report_file: Vec<(Format, PathBuf)>,
 
     /// No progress bar and no hints on stderr (errors are still printed).
     #[arg(short, long)]
@@ -544,4 +554,16 @@ pub struct NetArgs {
     /// cable, or custom:RTT_MS,DOWN_KBPS,UP_KBPS.
     #[arg(long, value_name = "NAME", value_parser = Profile::parse)]
     pub throttle: Option<Profile>,
+}
+
+/// `--report-file FORMAT=FILE`.
+fn report_file(s: &str) -> Result<(Format, PathBuf), String> {
+    let (f, path) = s.split_once('=').ok_or("expected FORMAT=FILE")?;
+    let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+    let format = Format::parse(f)
+        .ok_or_else(|| format!("{f} is not a format (one of: {})", names.join(", ")))?;
+    if path.is_empty() {
+        return Err("no FILE after =".into());
+    }
+    Ok((format, PathBuf::from(path)))
 }

@@ -45,6 +45,18 @@ fn execute(mut c: Command) -> anyhow::Result<Outcome> {
     let mut text = Vec::new();
     pagecost::report::render(&report, c.format, &c.render, &mut text)?;
     emit(&text, c.output.as_deref())?;
+    for (format, path) in &c.report_files {
+        // Files get no terminal width or colour.
+        let plain = RenderOptions {
+            width: None,
+            color: false,
+            ..c.render
+        };
+        let mut text = Vec::new();
+        pagecost::report::render(&report, *format, &plain, &mut text)
+            .with_context(|| format!("--report-file {}={}", format.name(), path.display()))?;
+        emit(&text, Some(path))?;
+    }
     let github = std::env::var("GITHUB_ACTIONS").is_ok_and(|x| x == "true");
     for line in pagecost::report::notices(&report, c.quiet, github) {
         let prefix = if line.starts_with("::") {
@@ -148,6 +160,8 @@ pub struct Command {
     pub output: Option<PathBuf>,
     pub quiet: bool,
     pub render: RenderOptions,
+    /// More renderings of the same report: `--report-file FORMAT=FILE`.
+    pub report_files: Vec<(Format, PathBuf)>,
 }
 
 impl Command {
@@ -158,6 +172,7 @@ impl Command {
             output,
             quiet,
             render: RenderOptions::default(),
+            report_files: Vec::new(),
         }
     }
 }
@@ -273,6 +288,7 @@ pub fn audit(a: AuditArgs) -> anyhow::Result<Command> {
         viewport,
     };
     let mut c = Command::new(Plan::Audit(Box::new(plan)), format, a.output, a.quiet);
+    c.report_files = a.report_file;
     c.render.connections = a.connections;
     c.render.include_sensitive = a.include_sensitive;
     Ok(c)
@@ -317,12 +333,9 @@ pub fn compare(a: CompareArgs) -> anyhow::Result<Command> {
         viewport,
     };
     let format = format(a.format);
-    Ok(Command::new(
-        Plan::Compare(Box::new(plan)),
-        format,
-        a.output,
-        a.quiet,
-    ))
+    let mut c = Command::new(Plan::Compare(Box::new(plan)), format, a.output, a.quiet);
+    c.report_files = a.report_file;
+    Ok(c)
 }
 
 /// `links`.

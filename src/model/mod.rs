@@ -178,6 +178,18 @@ fn is_zero(n: &u64) -> bool {
 }
 
 impl Load {
+    /// The page as the user named it: a local folder's path in place of the loopback
+    /// origin it was served from (`dist/about.html`, not `http://127.0.0.1:41234/about.html`);
+    /// the URL otherwise. For report titles and metric labels that must not change from run
+    /// to run.
+    pub fn page_name(&self) -> String {
+        let local = self.local.as_ref();
+        match local.and_then(|l| Some((l, self.url.strip_prefix(&l.origin)?))) {
+            Some((l, rest)) => format!("{}{rest}", l.root.trim_end_matches('/')),
+            None => self.url.clone(),
+        }
+    }
+
     /// The finishing step every source's load goes through: entries in start order, each
     /// request's party classified against the page's site and `first_party` (unless the
     /// source recorded it), credentials redacted from URLs (a password in a page's URL must

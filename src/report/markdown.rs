@@ -6,7 +6,7 @@ use crate::model::Load;
 /// A Markdown summary of a load.
 pub fn load(l: &Load) -> String {
     let t = &l.totals;
-    let mut o = format!("### pagecost: `{}`\n\n", l.url.replace('`', "'"));
+    let mut o = format!("### pagecost: `{}`\n\n", l.page_name().replace('`', "'"));
     o.push_str("| metric | value |\n|---|---:|\n");
     o.push_str(&format!("| requests | {} |\n", t.requests));
     o.push_str(&format!(

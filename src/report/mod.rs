@@ -164,11 +164,11 @@ fn audit(a: &AuditReport, f: Format, o: &RenderOptions) -> Option<String> {
             let mut s = markdown::load(shown);
             if let Some((v, _)) = verdict {
                 s.push('\n');
-                s.push_str(&budget::markdown(v, &shown.url));
+                s.push_str(&budget::markdown(v, &shown.page_name()));
             }
             s
         }
-        Format::Junit => budget::junit(&verdict?.0, &shown.url),
+        Format::Junit => budget::junit(&verdict?.0, &shown.page_name()),
         Format::Html => html::render(shown),
         Format::Openmetrics => openmetrics::audit(a),
         Format::Har => {

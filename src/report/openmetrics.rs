@@ -17,7 +17,7 @@ use crate::runs::Runs;
 pub fn audit(a: &AuditReport) -> String {
     let mut x = Exposition::default();
     let load = a.shown();
-    let page = vec![("page", page_label(load))];
+    let page = vec![("page", load.page_name())];
     x.up(&page, true);
     x.load(&page, load, a.runs.as_ref());
     x.finish()
@@ -51,17 +51,6 @@ pub fn compare(c: &CompareReport) -> String {
     }
     x.verdicts(&c.comparison);
     x.finish()
-}
-
-/// The page as the user named it: a local folder's path instead of its loopback origin.
-fn page_label(load: &Load) -> String {
-    match &load.local {
-        Some(l) => match load.url.strip_prefix(&l.origin) {
-            Some(rest) => format!("{}{rest}", l.root.trim_end_matches('/')),
-            None => load.url.clone(),
-        },
-        None => load.url.clone(),
-    }
 }
 
 type Labels = Vec<(&'static str, String)>;
