@@ -333,6 +333,15 @@ fn did_you_mean(close: &[&str]) -> String {
 
 /// Reads a budget file: Lighthouse CI's format, as it is, with pagecost's extensions.
 /// Errors name the file, the JSON path and what was expected.
+///
+/// ```
+/// let text = r#"[{"path": "/*", "resourceSizes": [{"resourceType": "script", "budget": 100}]}]"#;
+/// let budgets = pagecost::budget::parse(text, "budget.json").unwrap();
+/// assert_eq!(budgets.len(), 1);
+/// let bad = r#"[{"resourceSizes": [{"resourceType": "scripts", "budget": 100}]}]"#;
+/// let err = pagecost::budget::parse(bad, "budget.json").unwrap_err().to_string();
+/// assert!(err.starts_with("budget.json"), "{err}");
+/// ```
 pub fn parse(text: &str, file: &str) -> Result<Vec<Budget>> {
     let r = Reader { file };
     let root: Value = serde_json::from_str(text)

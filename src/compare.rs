@@ -409,6 +409,13 @@ pub struct GateCheck {
 
 impl Gate {
     /// Parses a gate, naming what is wrong.
+    ///
+    /// ```
+    /// use pagecost::compare::Gate;
+    /// assert!(Gate::parse("bytes>+5%").is_ok());
+    /// assert!(Gate::parse("fully_loaded>+200ms").is_ok());
+    /// assert!(Gate::parse("bytes<5%").is_err());
+    /// ```
     pub fn parse(s: &str) -> Result<Gate, String> {
         let t = s.replace(' ', "");
         let (name, limit) = t

@@ -17,6 +17,8 @@
 //! The library never prints and never exits: failures of subresources are data in the
 //! `Load`; an [`Error`] means the audit itself could not run.
 
+#![warn(missing_docs)]
+
 pub mod batch;
 #[cfg(feature = "browser")]
 pub mod browser;
@@ -31,7 +33,7 @@ pub mod extract;
 pub mod har;
 pub mod job;
 pub mod links;
-pub mod load;
+mod load;
 pub mod metric;
 pub mod model;
 pub mod net;

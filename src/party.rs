@@ -307,6 +307,14 @@ pub enum BlockRule {
 
 impl BlockRule {
     /// Parses a pattern; an unknown entity or category is an error naming close matches.
+    ///
+    /// ```
+    /// use pagecost::party::BlockRule;
+    /// assert!(BlockRule::parse("category:ad").is_ok());
+    /// assert!(BlockRule::parse("*.doubleclick.net").is_ok());
+    /// let err = BlockRule::parse("category:adz").unwrap_err().to_string();
+    /// assert!(err.contains("did you mean"), "{err}");
+    /// ```
     pub fn parse(s: &str) -> crate::Result<BlockRule> {
         let bad = |reason: String| crate::Error::setting(crate::error::Setting::Block, s, reason);
         let unquote = |v: &str| v.trim().trim_matches('"').trim_matches('\'').to_string();

@@ -95,6 +95,14 @@ pub struct MannWhitney {
 }
 
 /// Two-sided Mann-Whitney U test of `a` against `b`.
+///
+/// ```
+/// let a = [10.0, 11.0, 12.0, 13.0, 14.0];
+/// let b = [20.0, 21.0, 22.0, 23.0, 24.0];
+/// let t = pagecost::stats::mann_whitney(&a, &b).unwrap();
+/// assert!(t.exact);
+/// assert!((t.p - 2.0 / 252.0).abs() < 1e-12); // the smallest two-sided p with 5 and 5
+/// ```
 pub fn mann_whitney(a: &[f64], b: &[f64]) -> Option<MannWhitney> {
     let (n1, n2) = (a.len(), b.len());
     if n1 == 0 || n2 == 0 {

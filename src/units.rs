@@ -5,6 +5,11 @@
 use std::time::Duration;
 
 /// `K/N` with 1 <= K <= N.
+///
+/// ```
+/// assert_eq!(pagecost::units::parse_shard("2/5"), Ok((2, 5)));
+/// assert!(pagecost::units::parse_shard("6/5").unwrap_err().contains("1 <= K <= N"));
+/// ```
 pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {
     let (k, n) = s
         .split_once('/')
@@ -20,6 +25,13 @@ pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {
 }
 
 /// `30`, `30s`, `500ms`, `2m`, `1.5s`.
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(pagecost::units::parse_duration("500ms"), Ok(Duration::from_millis(500)));
+/// assert_eq!(pagecost::units::parse_duration("2m"), Ok(Duration::from_secs(120)));
+/// assert!(pagecost::units::parse_duration("0s").is_err());
+/// ```
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let (num, unit) = s.split_at(
@@ -43,6 +55,11 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 /// `500000`, `500KB`, `500kB`, `2MB`, `1MiB`, `1GB`.
+///
+/// ```
+/// assert_eq!(pagecost::units::parse_size("500KB"), Ok(500_000));
+/// assert_eq!(pagecost::units::parse_size("1MiB"), Ok(1_048_576));
+/// ```
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let (num, unit) = t.split_at(

@@ -3,7 +3,7 @@
 //!
 //! One load: a fresh browser with a fresh profile (a temporary folder, removed after), cache
 //! and service workers off, QUIC and background networking off; the page navigated; every
-//! network event recorded ([`record`]). The page is done ([`Launch`]) when its load event has
+//! network event recorded (`record.rs`). The page is done ([`Launch`]) when its load event has
 //! fired, no request is in flight (event streams and workers' requests aside), and the
 //! network has been quiet for the quiet period: no request started, answered or ended, no
 //! body bytes arrived but an event stream's (WebPageTest's rule of network inactivity, with

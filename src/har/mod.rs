@@ -502,7 +502,7 @@ fn mend_lone_surrogates(text: &str) -> String {
 
 /// Reads a HAR file; `page` is 1-based (`None`: the first page). Parties are classified by
 /// [`Load::finalize`](crate::model::Load::finalize), as for every source. The entries are
-/// read one at a time ([`stream`]): memory grows with the entries kept, not with the JSON.
+/// read one at a time (`har::stream`): memory grows with the entries kept, not with the JSON.
 pub fn import(text: &str, path: &str, page: Option<usize>) -> Result<Load> {
     let text = mended(text);
     import_with(|each| stream::read(&text, each), path, page)

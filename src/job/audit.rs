@@ -135,6 +135,40 @@ impl BatchReport {
 }
 
 impl AuditPlan {
+    /// A plan with the command line's defaults: the static engine, one run, 4 pages at a
+    /// time, a table. Set the fields to change them.
+    ///
+    /// ```
+    /// use pagecost::job::{self, AuditPlan, Plan, Report};
+    /// let plan = AuditPlan::new(vec!["fixtures/demo/".into()]);
+    /// let Report::Audit(a) = job::run(Plan::Audit(Box::new(plan)), &pagecost::NoEvents)? else {
+    ///     unreachable!("one target, one audit")
+    /// };
+    /// let load = a.shown();
+    /// assert_eq!(load.totals.requests, 19);
+    /// assert_eq!(load.page_name(), "fixtures/demo/");
+    /// # Ok::<(), pagecost::Error>(())
+    /// ```
+    pub fn new(targets: Vec<String>) -> AuditPlan {
+        AuditPlan {
+            targets,
+            input_file: None,
+            format: Format::Table,
+            crawl: None,
+            shard: None,
+            jobs: 4,
+            runs: 1,
+            warmup: true,
+            page: None,
+            estimate: None,
+            budgets: None,
+            engine: Engine::Static,
+            serve_also: Vec::new(),
+            cfg: AuditConfig::default(),
+            viewport: Viewport::default(),
+        }
+    }
+
     /// Every target: those given, then the list's.
     fn all_targets(&self) -> Result<Vec<String>> {
         let mut targets = self.targets.clone();

@@ -116,6 +116,28 @@ impl Order {
 }
 
 impl ComparePlan {
+    /// A plan with the command line's defaults: 5 interleaved runs per variant after a
+    /// warm-up, alpha 0.05, the static engine; `b` None compares A with itself minus the
+    /// `block` rules (set them).
+    pub fn new(a: String, b: Option<String>) -> ComparePlan {
+        ComparePlan {
+            a,
+            b,
+            block: Vec::new(),
+            block_third_parties: false,
+            runs: 5,
+            warmup: true,
+            gates: Vec::new(),
+            alpha: crate::compare::ALPHA,
+            estimate: None,
+            serve_also: Vec::new(),
+            budgets: None,
+            engine: Engine::Static,
+            cfg: AuditConfig::default(),
+            viewport: Viewport::default(),
+        }
+    }
+
     /// Refuses a gate on a timing that cannot trip: with `runs` per variant the smallest
     /// p-value a test can give is not below the significance level. A recording has one run.
     fn check_power(&self, a: &Target, b: &Target) -> Result<()> {

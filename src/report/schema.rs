@@ -45,6 +45,14 @@ impl Output {
     }
 
     /// An output by its name.
+    ///
+    /// ```
+    /// use pagecost::report::schema::{render, Output};
+    /// let audit = Output::parse("audit").unwrap();
+    /// let schema: serde_json::Value = serde_json::from_str(&render(audit)).unwrap();
+    /// assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    /// assert!(Output::parse("yaml").is_none());
+    /// ```
     pub fn parse(name: &str) -> Option<Output> {
         Output::ALL.into_iter().find(|o| o.name() == name)
     }
