@@ -4,8 +4,8 @@
 # installed and named as missing where they are not. Needs ../shared/tools (gen-site.py,
 # serve.py) beside the checkout for the loopback sites; what is missing is skipped.
 #
-#   bash benches/run.sh            # everything (about a minute on 2 cores)
-#   bash benches/run.sh perf       # one of: perf extract links timing timing-browser browser
+#   bash benches/run.sh            # everything; each bench prints how long it took
+#   bash benches/run.sh perf       # one of: perf extract links timing timing-browser browser har-memory
 set -euo pipefail
 cd "$(dirname "$0")/.."
 only="${1:-all}"
@@ -18,7 +18,9 @@ bench() {
   shift 2
   [ "$only" = all ] || [ "$only" = "$name" ] || return 0
   echo "== $title =="
+  local t0=$SECONDS
   "$@"
+  echo "($name took $((SECONDS - t0)) s)"
   echo
 }
 
@@ -29,3 +31,5 @@ bench timing "timing accuracy against injected delays (benches/timing.py)" pytho
 bench timing-browser "timing accuracy of the browser engine (benches/timing.py --engine chromium)" python3 benches/timing.py --bin "$bin" --engine chromium
 # Lighthouse: $LIGHTHOUSE (its cli/index.js) or `lighthouse` on PATH; about 8 minutes.
 bench browser "the browser engine against Lighthouse (benches/browser.py)" python3 benches/browser.py --bin "$bin" ${LIGHTHOUSE:+--lighthouse "$LIGHTHOUSE"}
+bench har-memory "peak memory of reading a big HAR (benches/har_memory.py)" python3 benches/har_memory.py
+echo "(all selected benches: $SECONDS s)"
