@@ -126,3 +126,43 @@ impl Runs {
         self.metrics.iter().find(|s| s.name == m)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A load of `n` requests that ends after `ms` (one HAR entry of that duration each).
+    fn load(n: usize, ms: f64) -> Load {
+        let entry = |i: usize| {
+            format!(
+                r#"{{"startedDateTime": "2026-01-10T10:00:00.000Z", "time": {ms},
+                "request": {{"method": "GET", "url": "https://a.example/{i}", "headers": []}},
+                "response": {{"status": 200, "headers": [], "content": {{"size": 10, "mimeType": "text/html"}},
+                "bodySize": 10, "headersSize": 20}},
+                "timings": {{"send": 0, "wait": {ms}, "receive": 0}}}}"#
+            )
+        };
+        let entries: Vec<String> = (0..n).map(entry).collect();
+        let har = format!(r#"{{"log": {{"entries": [{}]}}}}"#, entries.join(","));
+        crate::har::import(&har, "t.har", None).unwrap()
+    }
+
+    #[test]
+    fn the_median_run_and_each_metric_over_the_runs() {
+        let runs = vec![load(3, 300.0), load(5, 100.0), load(4, 200.0)];
+        let r = Runs::new("t".into(), true, runs, Vec::new()).unwrap();
+        assert_eq!(r.median_run, 2, "the run of the median fully-loaded time");
+        assert_eq!(r.median().totals.requests, 4);
+        let fully = r.metric(Metric::FullyLoaded).unwrap();
+        assert_eq!(fully.values, vec![300.0, 100.0, 200.0]);
+        assert_eq!(fully.summary.median, 200.0);
+        let requests = r.metric(Metric::Requests).unwrap();
+        assert_eq!(requests.name, Metric::Requests);
+        assert_eq!(requests.summary.median, 4.0);
+        assert!(
+            r.metric(Metric::FirstContentfulPaint).is_none(),
+            "a HAR without page timings measured no paint"
+        );
+        assert!(Runs::new("t".into(), true, Vec::new(), Vec::new()).is_none());
+    }
+}
