@@ -147,23 +147,11 @@ fn no_targets_is_an_error_annotation() {
 /// writes.
 #[test]
 fn action_yml_hands_every_input_to_the_script() {
-    if !support::python_module("yaml") {
+    let yml = std::fs::read_to_string(format!("{ROOT}/action.yml")).unwrap();
+    let Some(docs) = support::yaml_documents(&yml) else {
         return;
-    }
-    let out = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import json, sys, yaml; json.dump(yaml.safe_load(open(sys.argv[1])), sys.stdout)",
-            &format!("{ROOT}/action.yml"),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let action: Value = serde_json::from_slice(&out.stdout).unwrap();
+    };
+    let action = &docs[0];
     assert_eq!(action["runs"]["using"], "composite");
     let steps = action["runs"]["steps"].as_array().unwrap();
     let audit = steps

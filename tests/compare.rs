@@ -5,19 +5,10 @@ mod support;
 
 use serde_json::Value;
 use std::path::Path;
-use support::{pagecost, Route, TestServer};
+use support::{pagecost, serve_ads, Route, TestServer};
 
 const BLOG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/compare/blog");
 const ADNET: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/compare/adnet");
-
-fn serve_ads() -> Vec<String> {
-    vec![
-        "--serve-also".into(),
-        format!("securepubads.g.doubleclick.net={ADNET}"),
-        "--serve-also".into(),
-        format!("tpc.googlesyndication.com={ADNET}"),
-    ]
-}
 
 fn compare_json(args: &[String]) -> (i32, Value, String) {
     let mut all: Vec<&str> = vec!["compare"];

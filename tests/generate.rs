@@ -30,16 +30,7 @@ fn bash_completes_subcommands_and_flags() {
              COMP_POINT=${{#COMP_LINE}}; _pagecost pagecost \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
             file.display()
         );
-        let out = std::process::Command::new("bash")
-            .args(["-c", &prog])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        support::run_ok("bash", &["-c", &prog], None)
     };
     let subs = complete("pagecost au");
     assert_eq!(subs.trim(), "audit", "{subs}");
@@ -236,26 +227,11 @@ fn real_outputs_validate_against_their_schemas() {
         &["audit", "--input-file", list, "--format", "json", "-q"],
     );
     let blog = fixture("compare/blog/with-ads.html");
-    let adnet = fixture("compare/adnet");
-    let compare = output(
-        d,
-        "compare.json",
-        &[
-            "compare",
-            &blog,
-            "--block",
-            "category:ad",
-            "--runs",
-            "3",
-            "--format",
-            "json",
-            "-q",
-            "--serve-also",
-            &format!("securepubads.g.doubleclick.net={adnet}"),
-            "--serve-also",
-            &format!("tpc.googlesyndication.com={adnet}"),
-        ],
-    );
+    let mut args = vec!["compare", &blog, "--block", "category:ad", "--runs", "3"];
+    args.extend(["--format", "json", "-q"]);
+    let ads = support::serve_ads();
+    args.extend(ads.iter().map(String::as_str));
+    let compare = output(d, "compare.json", &args);
     let links = output(
         d,
         "links.json",

@@ -303,30 +303,16 @@ fn batch_json_lines_are_unchanged() {
 
 #[test]
 fn compare_json_is_unchanged() {
-    let adnet = fixture("compare/adnet");
-    // Two ad frames reference one stylesheet: whichever asks first is its initiator.
-    check_masked(
-        "compare",
-        &[
-            "compare",
-            &fixture("compare/blog/index.html"),
-            &fixture("compare/blog/with-ads.html"),
-            "--runs",
-            "3",
-            "--serve-also",
-            &format!("securepubads.g.doubleclick.net={adnet}"),
-            "--serve-also",
-            &format!("tpc.googlesyndication.com={adnet}"),
-            "--estimate",
-            "3g",
-            "--max-bytes",
-            "500KB",
-            "--format",
-            "json",
-            "-q",
-        ],
-        &["initiator"],
+    let (a, b) = (
+        fixture("compare/blog/index.html"),
+        fixture("compare/blog/with-ads.html"),
     );
+    let mut args = vec!["compare", &a, &b, "--runs", "3", "--estimate", "3g"];
+    args.extend(["--max-bytes", "500KB", "--format", "json", "-q"]);
+    let ads = support::serve_ads();
+    args.extend(ads.iter().map(String::as_str));
+    // Two ad frames reference one stylesheet: whichever asks first is its initiator.
+    check_masked("compare", &args, &["initiator"]);
 }
 
 #[test]

@@ -23,18 +23,8 @@ fn parsed(args: &[&str]) -> Option<Value> {
         "{args:?}: exit {code}, no # EOF: {err}"
     );
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/read-openmetrics.py");
-    let out = assert_cmd::Command::new("python3")
-        .arg(script)
-        .arg("-")
-        .write_stdin(text)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(serde_json::from_slice(&out.stdout).unwrap())
+    let out = support::run_ok("python3", &[script, "-"], Some(&text));
+    Some(serde_json::from_str(&out).unwrap())
 }
 
 /// The value of the sample of `family` whose labels include every `(key, value)`.
@@ -124,22 +114,10 @@ fn a_batch_has_a_series_per_page_and_marks_the_failed_one_down() {
 #[test]
 fn a_compare_carries_both_variants_and_the_verdicts() {
     let blog = fixture("compare/blog/with-ads.html");
-    let adnet = fixture("compare/adnet");
-    let args = [
-        "compare",
-        &blog,
-        "--block",
-        "category:ad",
-        "--runs",
-        "3",
-        "--format",
-        "openmetrics",
-        "-q",
-        "--serve-also",
-        &format!("securepubads.g.doubleclick.net={adnet}"),
-        "--serve-also",
-        &format!("tpc.googlesyndication.com={adnet}"),
-    ];
+    let mut args = vec!["compare", &blog, "--block", "category:ad", "--runs", "3"];
+    args.extend(["--format", "openmetrics", "-q"]);
+    let ads = support::serve_ads();
+    args.extend(ads.iter().map(String::as_str));
     let Some(m) = parsed(&args) else {
         return;
     };

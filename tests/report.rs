@@ -60,21 +60,14 @@ fn page_controlled_text_is_escaped_in_the_html_report() {
 #[test]
 fn the_compare_report_draws_both_waterfalls_on_one_scale() {
     let blog = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/compare/blog");
-    let adnet = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/compare/adnet");
-    let (code, html, _) = pagecost(&[
-        "compare",
-        &format!("{blog}/index.html"),
-        &format!("{blog}/with-ads.html"),
-        "--serve-also",
-        &format!("securepubads.g.doubleclick.net={adnet}"),
-        "--serve-also",
-        &format!("tpc.googlesyndication.com={adnet}"),
-        "--runs",
-        "2",
-        "--format",
-        "html",
-        "-q",
-    ]);
+    let (a, b) = (
+        format!("{blog}/index.html"),
+        format!("{blog}/with-ads.html"),
+    );
+    let mut args = vec!["compare", &a, &b, "--runs", "2", "--format", "html", "-q"];
+    let ads = support::serve_ads();
+    args.extend(ads.iter().map(String::as_str));
+    let (code, html, _) = pagecost(&args);
     assert_eq!(code, 0);
     assert!(html.contains("<svg id=\"wf-a\"") && html.contains("<svg id=\"wf-b\""));
     assert!(html.contains("Shorter is better"));

@@ -12,31 +12,12 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// The recipes: every ```yaml block of docs/scale.md, each as its list of YAML documents.
 fn recipes() -> Option<Vec<Vec<Value>>> {
-    if !support::python_module("yaml") {
-        return None;
-    }
     let doc = std::fs::read_to_string(format!("{ROOT}/docs/scale.md")).unwrap();
     let blocks = doc
         .split("```yaml\n")
         .skip(1)
         .map(|b| b.split("```").next().unwrap());
-    let parse = |yaml: &str| -> Vec<Value> {
-        let out = assert_cmd::Command::new("python3")
-            .args([
-                "-c",
-                "import json, sys, yaml; json.dump(list(yaml.safe_load_all(sys.stdin)), sys.stdout)",
-            ])
-            .write_stdin(yaml)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    };
-    Some(blocks.map(parse).collect())
+    blocks.map(support::yaml_documents).collect()
 }
 
 /// A folder with urls.txt listing six local pages, and `out/` (the Kubernetes volume).

@@ -456,3 +456,44 @@ pub fn validate_json(schema: &str, files: &[&std::path::Path], each: bool) -> St
     assert!(out.status.success(), "{schema}: {text}");
     text
 }
+
+/// `--serve-also` for the compare fixture's ad network: its two hosts served from
+/// fixtures/compare/adnet on loopback.
+pub fn serve_ads() -> Vec<String> {
+    let adnet = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/compare/adnet");
+    [
+        "securepubads.g.doubleclick.net",
+        "tpc.googlesyndication.com",
+    ]
+    .iter()
+    .flat_map(|host| ["--serve-also".to_string(), format!("{host}={adnet}")])
+    .collect()
+}
+
+/// Runs `program ARGS` (with `stdin` when given) and returns its stdout; a failure fails
+/// the test with its stderr.
+pub fn run_ok(program: &str, args: &[&str], stdin: Option<&str>) -> String {
+    let mut cmd = assert_cmd::Command::new(program);
+    cmd.args(args);
+    if let Some(text) = stdin {
+        cmd.write_stdin(text);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The YAML documents of `text` as JSON values (PyYAML's safe loader), or None where
+/// PyYAML is missing.
+pub fn yaml_documents(text: &str) -> Option<Vec<serde_json::Value>> {
+    if !python_module("yaml") {
+        return None;
+    }
+    let code = "import json, sys, yaml; json.dump(list(yaml.safe_load_all(sys.stdin)), sys.stdout)";
+    let out = run_ok("python3", &["-c", code], Some(text));
+    Some(serde_json::from_str(&out).unwrap())
+}
