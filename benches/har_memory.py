@@ -6,11 +6,12 @@ table`. Peak RSS of each process (wait4's ru_maxrss), its wall time, and the rat
 HAR's size. README's Robustness section quotes this.
 
 usage: cargo build --release && python3 benches/har_memory.py [--entries 160000]
+       (PAGECOST_BIN=path: another binary)
 """
 import argparse, json, os, subprocess, sys, tempfile, time
 
 here = os.path.dirname(os.path.abspath(__file__))
-binary = os.path.join(here, "..", "target", "release", "pagecost")
+binary = os.environ.get("PAGECOST_BIN", os.path.join(here, "..", "target", "release", "pagecost"))
 
 
 def headers(n, prefix):

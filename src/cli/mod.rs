@@ -42,9 +42,7 @@ fn execute(mut c: Command) -> anyhow::Result<Outcome> {
     if c.output.is_none() {
         (c.render.width, c.render.color) = pagecost::report::stdout_terminal();
     }
-    let mut text = Vec::new();
-    pagecost::report::render(&report, c.format, &c.render, &mut text)?;
-    emit(&text, c.output.as_deref())?;
+    emit(&report, c.format, &c.render, c.output.as_deref())?;
     for (format, path) in &c.report_files {
         // Files get no terminal width or colour.
         let plain = RenderOptions {
@@ -52,10 +50,8 @@ fn execute(mut c: Command) -> anyhow::Result<Outcome> {
             color: false,
             ..c.render
         };
-        let mut text = Vec::new();
-        pagecost::report::render(&report, *format, &plain, &mut text)
+        emit(&report, *format, &plain, Some(path))
             .with_context(|| format!("--report-file {}={}", format.name(), path.display()))?;
-        emit(&text, Some(path))?;
     }
     let github = std::env::var("GITHUB_ACTIONS").is_ok_and(|x| x == "true");
     for line in pagecost::report::notices(&report, c.quiet, github) {
@@ -124,19 +120,31 @@ fn worded(e: &anyhow::Error) -> String {
     }
 }
 
-/// Writes the report to the output file or stdout.
-fn emit(report: &[u8], output: Option<&std::path::Path>) -> anyhow::Result<()> {
-    use anyhow::Context;
-    match output {
-        Some(path) => std::fs::write(path, report)
-            .with_context(|| format!("{}: cannot write report", path.display())),
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(report)?;
-            out.flush()?;
-            Ok(())
-        }
+/// Renders the report straight into the output file or stdout: a report of 160,000
+/// requests is never a string in memory. A file the rendering failed to fill is removed.
+fn emit(
+    report: &job::Report,
+    format: Format,
+    opts: &RenderOptions,
+    output: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let Some(path) = output else {
+        let mut out = std::io::stdout().lock();
+        pagecost::report::render(report, format, opts, &mut out)?;
+        return Ok(out.flush()?);
+    };
+    let cannot = || format!("{}: cannot write report", path.display());
+    let file = std::fs::File::create(path).with_context(cannot)?;
+    let mut w = std::io::BufWriter::new(file);
+    let done = pagecost::report::render(report, format, opts, &mut w).and_then(|()| w.flush());
+    if let Err(e) = done {
+        let _ = std::fs::remove_file(path);
+        return Err(match e.kind() {
+            std::io::ErrorKind::InvalidInput => e.into(), // no such rendering: said as it is
+            _ => anyhow::Error::new(e).context(cannot()),
+        });
     }
+    Ok(())
 }
 
 /// `pagecost serve DIR`: the loopback folder server in the foreground, until Ctrl-C.
