@@ -4,7 +4,7 @@
 //! browser does not give stays `None`; nothing is guessed.
 
 use crate::model::{
-    Entry, EntryError, ErrorKind, Header, Initiator, InitiatorKind, PageMetrics, Priority,
+    Entry, EntryError, ErrorKind, Header, Headers, Initiator, InitiatorKind, PageMetrics, Priority,
     ResourceType, Timings,
 };
 use chromiumoxide::cdp::browser_protocol::network::{
@@ -28,7 +28,7 @@ struct Req {
     worker: bool,
     initiator: Initiator,
     /// The headers the renderer gave the request, and its priority.
-    request_headers: Vec<Header>,
+    request_headers: Headers,
     priority: Option<Priority>,
     response: Option<Response>,
     redirect_url: Option<String>,
@@ -536,7 +536,7 @@ fn entry(r: &Req, ms: impl Fn(f64) -> f64, end: f64) -> Entry {
 
 /// DevTools headers (a JSON object; repeated headers joined by newlines) as entries' headers,
 /// names lowercase, sorted.
-fn headers(h: &net::Headers) -> Vec<Header> {
+fn headers(h: &net::Headers) -> Headers {
     let mut out: Vec<Header> = h
         .inner()
         .as_object()
@@ -555,15 +555,14 @@ fn headers(h: &net::Headers) -> Vec<Header> {
         })
         .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
-    out
+    out.into_iter().map(|h| (h.name, h.value)).collect()
 }
 
 /// The response's `Content-Encoding`, when it has one.
 fn content_encoding(h: &net::Headers) -> Option<String> {
     headers(h)
-        .into_iter()
-        .find(|x| x.name == "content-encoding")
-        .map(|x| x.value.trim().to_ascii_lowercase())
+        .get("content-encoding")
+        .map(|v| v.trim().to_ascii_lowercase())
         .filter(|v| !v.is_empty() && v != "identity")
 }
 

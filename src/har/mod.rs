@@ -13,7 +13,7 @@
 use crate::error::{Error, Result};
 use crate::extract::encoding::Markup;
 use crate::model::{
-    Entry, EntryError, ErrorKind, Header, Initiator, InitiatorKind, Load, LoadSettings,
+    Entry, EntryError, ErrorKind, Headers, Initiator, InitiatorKind, Load, LoadSettings,
     PageMetrics, Priority, ResourceType, Skipped, Timings, Totals,
 };
 use serde_json::{json, Value};
@@ -100,21 +100,21 @@ fn chrome_type(rt: ResourceType) -> &'static str {
     }
 }
 
-fn headers(h: &[Header], opts: &ExportOptions) -> Value {
+fn headers(h: &Headers, opts: &ExportOptions) -> Value {
     Value::Array(
         h.iter()
-            .map(|x| {
-                let sensitive = SENSITIVE_HEADERS.contains(&x.name.to_ascii_lowercase().as_str())
+            .map(|(name, value)| {
+                let sensitive = SENSITIVE_HEADERS.contains(&name.to_ascii_lowercase().as_str())
                     || opts
                         .extra_sensitive
                         .iter()
-                        .any(|n| n.eq_ignore_ascii_case(&x.name));
+                        .any(|n| n.eq_ignore_ascii_case(name));
                 let value = if sensitive && !opts.include_sensitive {
                     REDACTED
                 } else {
-                    x.value.as_str()
+                    value
                 };
-                json!({ "name": x.name, "value": value })
+                json!({ "name": name, "value": value })
             })
             .collect(),
     )
@@ -763,17 +763,12 @@ fn initiator_of(e: &Value, pc: Option<&Value>, first: bool) -> Initiator {
     }
 }
 
-fn headers_of(v: Option<&Value>) -> Vec<Header> {
+fn headers_of(v: Option<&Value>) -> Headers {
     let Some(a) = v.and_then(Value::as_array) else {
-        return Vec::new();
+        return Headers::default();
     };
     a.iter()
-        .filter_map(|h| {
-            Some(Header {
-                name: str_of(h, "name")?.to_string(),
-                value: str_of(h, "value").unwrap_or("").to_string(),
-            })
-        })
+        .filter_map(|h| Some((str_of(h, "name")?, str_of(h, "value").unwrap_or(""))))
         .collect()
 }
 

@@ -16,8 +16,8 @@ use crate::extract::html::{self, InlineCss};
 use crate::extract::styles::{DocumentStyles, SheetPlace, SheetRefs, SheetSource};
 use crate::extract::{css, media, Reference, Viewport};
 use crate::model::{
-    Connection, Entry, EntryError, ErrorKind, Header, Initiator, InitiatorKind, Load, LoadSettings,
-    ResourceType, Skipped, Timings, Totals,
+    Connection, Entry, EntryError, ErrorKind, Headers, Initiator, InitiatorKind, Load,
+    LoadSettings, ResourceType, Skipped, Timings, Totals,
 };
 use crate::net::client::{Fetched, Http};
 use fetch::FetchJob;
@@ -334,8 +334,8 @@ impl<'a> Engine<'a> {
             frame_depth: job.frame_depth,
             connection_id: None,
             connection_reused: None,
-            request_headers: Vec::new(),
-            response_headers: Vec::new(),
+            request_headers: Headers::default(),
+            response_headers: Headers::default(),
             party: None,
             size_unknown: false,
             after_load: false,
@@ -361,8 +361,8 @@ impl<'a> Engine<'a> {
         e.transfer_bytes = f.transfer_bytes;
         e.connection_id = f.connection_id;
         e.connection_reused = f.connection_reused;
-        e.request_headers = f.request_headers.into_iter().map(Header::from).collect();
-        e.response_headers = f.response_headers.into_iter().map(Header::from).collect();
+        e.request_headers = f.request_headers.iter().map(|(n, v)| (n, v)).collect();
+        e.response_headers = f.response_headers.iter().map(|(n, v)| (n, v)).collect();
         let first_byte_ms = f.first_byte_at.map(|t| self.ms(t));
         let failed = e.failed();
         self.events.event(Event::Finished {

@@ -11,8 +11,8 @@ mod totals;
 pub mod urls;
 
 pub use entry::{
-    Entry, EntryError, ErrorKind, Header, Initiator, InitiatorKind, Party, Priority, ResourceType,
-    Timings,
+    Entry, EntryError, ErrorKind, Header, Headers, Initiator, InitiatorKind, Party, Priority,
+    ResourceType, Timings,
 };
 pub use profile::{Profile, PROFILES};
 pub use totals::{Bucket, Totals};
