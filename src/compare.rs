@@ -516,4 +516,59 @@ mod tests {
         assert!(Gate::parse("requests>+5ms").unwrap_err().contains("unit"));
         assert!(Gate::parse("bytes").is_err());
     }
+
+    #[test]
+    fn only_a_difference_is_significant() {
+        assert!(!Verdict::Same { p: Some(0.4) }.significant());
+        assert!(!Verdict::Same { p: None }.significant());
+        let differs = Verdict::Differs {
+            unit: Unit::Bytes,
+            diff: 10.0,
+            ratio: Some(1.1),
+            p: None,
+        };
+        assert!(differs.significant());
+    }
+
+    /// A page's requests keyed so that two servings of a site match: the final document by
+    /// name, same-origin URLs by path and query, others whole.
+    #[test]
+    fn requests_are_keyed_by_path_on_the_page_origin_and_whole_elsewhere() {
+        let entry = |url: &str, ty: &str, status: u16, to: &str| {
+            format!(
+                r#"{{"startedDateTime": "2026-01-10T10:00:00.000Z", "time": 5,
+                "request": {{"method": "GET", "url": "{url}", "headers": []}},
+                "response": {{"status": {status}, "headers": [], "redirectURL": "{to}",
+                "content": {{"size": 10, "mimeType": "text/html"}}, "bodySize": 10}},
+                "timings": {{"send": 0, "wait": 5, "receive": 0}}, "_resourceType": "{ty}"}}"#
+            )
+        };
+        let entries = [
+            entry(
+                "https://a.example/old",
+                "document",
+                302,
+                "https://a.example/",
+            ),
+            entry("https://a.example/", "document", 200, ""),
+            entry("https://a.example/x.png?v=1", "image", 200, ""),
+            entry("https://b.example/x.png", "image", 200, ""),
+        ];
+        let har = format!(r#"{{"log": {{"entries": [{}]}}}}"#, entries.join(","));
+        let load = crate::har::import(&har, "t.har", None).unwrap();
+        assert_eq!(
+            load.final_url, "https://a.example/",
+            "the redirect's target is the page"
+        );
+        let keys: Vec<String> = load.entries.iter().map(|e| key_of(&load, e)).collect();
+        assert_eq!(
+            keys,
+            [
+                "/old",
+                "(the page's document)",
+                "/x.png?v=1",
+                "https://b.example/x.png"
+            ]
+        );
+    }
 }

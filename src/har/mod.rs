@@ -360,6 +360,8 @@ struct Picked<'a> {
     starts: Vec<Start>,
     notes: Vec<String>,
     error: Option<Error>,
+    /// Where the page's document redirected to, while its chain goes on.
+    next_hop: Option<String>,
 }
 
 impl<'a> Picked<'a> {
@@ -374,6 +376,7 @@ impl<'a> Picked<'a> {
             starts: Vec::new(),
             notes: Vec::new(),
             error: None,
+            next_hop: None,
         }
     }
 
@@ -416,8 +419,15 @@ impl<'a> Picked<'a> {
             return Ok(());
         }
         let i = self.rows.len();
-        match import_entry(e, i == 0) {
+        let url = str_of(&e["request"], "url").and_then(|u| url::Url::parse(u).ok());
+        // The page's document: the first entry, or where the page's document redirected to
+        // (a hop's target is the page itself, not an iframe).
+        let main = i == 0 || url.is_some_and(|u| self.next_hop.as_deref() == Some(u.as_str()));
+        match import_entry(e, main) {
             Ok(row) => {
+                if row.entry.resource_type == ResourceType::Document {
+                    self.next_hop = row.entry.redirect_url.clone();
+                }
                 self.starts.push(Start {
                     epoch_ms: row.start_epoch_ms,
                     from_page_start: row.from_page_start,
@@ -649,12 +659,12 @@ fn assemble(
     load
 }
 
-fn resource_type_of(e: &Value, first: bool, mime: &str) -> ResourceType {
+fn resource_type_of(e: &Value, main: bool, mime: &str) -> ResourceType {
     let chrome = str_of(e, "_resourceType")
         .unwrap_or("")
         .to_ascii_lowercase();
     match chrome.as_str() {
-        "document" if !first => ResourceType::Iframe,
+        "document" if !main => ResourceType::Iframe,
         "document" => ResourceType::Document,
         "stylesheet" => ResourceType::Stylesheet,
         "script" => ResourceType::Script,
@@ -663,7 +673,7 @@ fn resource_type_of(e: &Value, first: bool, mime: &str) -> ResourceType {
         "media" => ResourceType::Media,
         "" => {
             // Firefox and WebPageTest: from the MIME type.
-            if first && (mime.contains("html") || mime.is_empty()) {
+            if main && (mime.contains("html") || mime.is_empty()) {
                 ResourceType::Document
             } else if mime.contains("html") {
                 ResourceType::Iframe
@@ -737,7 +747,7 @@ fn error_of(
 }
 
 /// Who caused an entry: pagecost's record, else Chrome's `_initiator`.
-fn initiator_of(e: &Value, pc: Option<&Value>, first: bool) -> Initiator {
+fn initiator_of(e: &Value, pc: Option<&Value>, main: bool) -> Initiator {
     if let Some(i) =
         pc.and_then(|p| serde_json::from_value::<Initiator>(p.get("initiator")?.clone()).ok())
     {
@@ -749,7 +759,7 @@ fn initiator_of(e: &Value, pc: Option<&Value>, first: bool) -> Initiator {
             Some("parser") => InitiatorKind::Parser,
             Some("script") => InitiatorKind::Script,
             Some("redirect") => InitiatorKind::Redirect,
-            _ if first => InitiatorKind::Navigation,
+            _ if main => InitiatorKind::Navigation,
             _ => InitiatorKind::Other,
         },
         url: str_of(&i, "url").map(str::to_string),
@@ -798,7 +808,7 @@ struct Imported {
     from_page_start: bool,
 }
 
-fn import_entry(e: &Value, first: bool) -> std::result::Result<Imported, String> {
+fn import_entry(e: &Value, main: bool) -> std::result::Result<Imported, String> {
     static NULL: Value = Value::Null;
     let req = e.get("request").ok_or("no request")?;
     let resp = e.get("response").unwrap_or(&NULL);
@@ -835,8 +845,8 @@ fn import_entry(e: &Value, first: bool) -> std::result::Result<Imported, String>
     let error = error_of(e, resp, status, pc);
     let resource_type = pc
         .and_then(|p| serde_json::from_value::<ResourceType>(p.get("resource_type")?.clone()).ok())
-        .unwrap_or_else(|| resource_type_of(e, first, &mime));
-    let initiator = initiator_of(e, pc, first);
+        .unwrap_or_else(|| resource_type_of(e, main, &mime));
+    let initiator = initiator_of(e, pc, main);
     let redirect = str_of(resp, "redirectURL")
         .filter(|r| !r.is_empty() && status.is_some_and(|s| (300..400).contains(&s)));
     let redirect_url = redirect.map(|r| {
