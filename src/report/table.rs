@@ -523,57 +523,87 @@ fn display_url(load: &Load, u: &str) -> String {
     }
 }
 
+/// Rows per table when a waterfall is drawn: a HAR of 160,000 requests is drawn a slice at
+/// a time, every cell padded to its column's width over the whole load, so that the slices
+/// line up as one table and memory stays that of one slice.
+const WATERFALL_SLICE: usize = 1000;
+
 fn waterfall(load: &Load, opts: TableOptions) -> String {
-    let mut t = new_table(opts);
-    let width = opts.width.or_else(|| t.width()).map(usize::from);
+    waterfall_in_slices(load, opts, WATERFALL_SLICE)
+}
+
+/// A waterfall row's fixed cells: #, start, status, type, size, time.
+fn waterfall_cells(i: usize, e: &Entry, compact: bool) -> [String; 6] {
+    let kind = e.resource_type.as_str();
+    [
+        (i + 1).to_string(),
+        human_ms(e.started_ms),
+        e.status_label(),
+        if compact { short_type(kind) } else { kind }.to_string(),
+        e.size_text(human_bytes),
+        human_ms(e.duration_ms),
+    ]
+}
+
+fn waterfall_url(load: &Load, e: &Entry, url_width: usize) -> String {
+    let indent = "  ".repeat(e.frame_depth as usize);
+    let url = shorten(
+        &display_url(load, &e.url),
+        url_width.saturating_sub(indent.len()),
+    );
+    sanitize(&format!("{indent}{url}"))
+}
+
+/// `s` padded with spaces to `width` characters, on the left when `right`.
+fn pad(s: &str, width: usize, right: bool) -> String {
+    let fill = " ".repeat(width.saturating_sub(s.chars().count()));
+    if right {
+        format!("{fill}{s}")
+    } else {
+        format!("{s}{fill}")
+    }
+}
+
+fn waterfall_in_slices(load: &Load, opts: TableOptions, slice: usize) -> String {
+    let width = opts
+        .width
+        .or_else(|| new_table(opts).width())
+        .map(usize::from);
     // Under 100 columns the start column goes (the bar shows when a request started) and
     // types are abbreviated, so URL and bar keep readable widths instead of wrapping.
     let compact = width.is_some_and(|w| w < 100);
-    let rows: Vec<[String; 6]> = load
-        .entries
-        .iter()
-        .enumerate()
-        .map(|(i, e)| {
-            let kind = e.resource_type.as_str();
-            [
-                (i + 1).to_string(),
-                human_ms(e.started_ms),
-                e.status_label(),
-                if compact { short_type(kind) } else { kind }.to_string(),
-                e.size_text(human_bytes),
-                human_ms(e.duration_ms),
-            ]
-        })
-        .collect();
     let headers = ["#", "start", "status", "type", "size", "time"];
     let shown: Vec<usize> = (0..6).filter(|c| !(compact && *c == 1)).collect();
+    // Each fixed column's widest cell over the whole load (its header included).
+    let mut widest = headers.map(str::len);
+    for (i, e) in load.entries.iter().enumerate() {
+        for (w, cell) in widest.iter_mut().zip(waterfall_cells(i, e, compact)) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
     // Fit a terminal: the fixed columns take their widest cell plus 3 (padding and the
     // border between columns); URL and bar share what is left. Off a terminal, both keep
     // their full widths.
     let (url_width, bar_width) = match width {
         Some(w) => {
-            let fixed: usize = shown
-                .iter()
-                .map(|c| {
-                    rows.iter()
-                        .map(|r| r[*c].chars().count())
-                        .chain([headers[*c].len()])
-                        .max()
-                        .unwrap_or(0)
-                        + 3
-                })
-                .sum();
+            let fixed: usize = shown.iter().map(|c| widest[*c] + 3).sum();
             let rest = w.saturating_sub(fixed + 2 * 3 + 1);
             let bar = BAR_WIDTH.min(rest * 2 / 5).max(10);
             (URL_WIDTH.min(rest.saturating_sub(bar)).max(12), bar)
         }
         None => (URL_WIDTH, BAR_WIDTH),
     };
+    let url_widest = load
+        .entries
+        .iter()
+        .map(|e| waterfall_url(load, e, url_width).chars().count())
+        .fold(3, usize::max);
+    let is_right = |c: usize| matches!(c, 0 | 1 | 4 | 5);
     let mut header: Vec<Cell> = shown
         .iter()
-        .map(|c| match c {
-            0 | 1 | 4 | 5 => right(headers[*c]),
-            _ => Cell::new(headers[*c]),
+        .map(|&c| match is_right(c) {
+            true => right(headers[c]),
+            false => Cell::new(headers[c]),
         })
         .collect();
     header.push(Cell::new("url"));
@@ -582,32 +612,26 @@ fn waterfall(load: &Load, opts: TableOptions) -> String {
         human_ms(load.fully_loaded_ms),
         w = bar_width.saturating_sub(1)
     )));
-    t.set_header(header);
-    for (e, row) in load.entries.iter().zip(rows) {
-        let indent = "  ".repeat(e.frame_depth as usize);
-        let url = format!(
-            "{indent}{}",
-            shorten(
-                &display_url(load, &e.url),
-                url_width.saturating_sub(indent.len())
-            )
-        );
-        let mut cells: Vec<Cell> = shown
+    let row = |i: usize, e: &Entry| -> Vec<Cell> {
+        let cells = waterfall_cells(i, e, compact);
+        let mut row: Vec<Cell> = shown
             .iter()
-            .map(|c| match c {
-                0 | 1 | 4 | 5 => right(&row[*c]),
-                _ => Cell::new(&row[*c]),
-            })
+            .map(|&c| Cell::new(pad(&cells[c], widest[c], is_right(c))))
             .collect();
-        cells.push(Cell::new(sanitize(&url)));
-        cells.push(Cell::new(bar(
+        row.push(Cell::new(pad(
+            &waterfall_url(load, e, url_width),
+            url_widest,
+            false,
+        )));
+        row.push(Cell::new(bar(
             e,
             load.fully_loaded_ms,
             bar_width,
             opts.color,
         )));
-        t.add_row(cells);
-    }
+        row
+    };
+    let t = slices(load, slice, header, row, opts);
     let legend = "phases: .blocked :dns =connect %tls >send -wait(TTFB) #receive xfailed";
     let imported = load.tool.ends_with("(HAR)");
     match &load.settings.browser {
@@ -617,5 +641,100 @@ fn waterfall(load: &Load, opts: TableOptions) -> String {
             "{t}\n{legend}\nStatic engine: requests made by JavaScript at run time are not \
              seen\n(use --engine chromium, or audit a HAR export, for those).\n"
         ),
+    }
+}
+
+/// The rows of `load` drawn as one table, `slice` rows per comfy-table: the first slice
+/// keeps the top line and the header, the last the bottom line, and the lines where the
+/// slices meet are dropped.
+fn slices(
+    load: &Load,
+    slice: usize,
+    header: Vec<Cell>,
+    row: impl Fn(usize, &Entry) -> Vec<Cell>,
+    opts: TableOptions,
+) -> String {
+    let parts = load.entries.len().div_ceil(slice).max(1);
+    let mut out = String::new();
+    for k in 0..parts {
+        let mut t = new_table(opts);
+        if k == 0 {
+            t.set_header(header.clone());
+        }
+        let start = k * slice;
+        for (i, e) in load.entries.iter().enumerate().skip(start).take(slice) {
+            t.add_row(row(i, e));
+        }
+        let text = t.to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        let from = usize::from(k > 0);
+        let to = lines.len() - usize::from(k + 1 < parts);
+        for l in &lines[from..to] {
+            out.push_str(l);
+            out.push('\n');
+        }
+    }
+    out.pop(); // as Display writes it: no newline after the bottom line
+    out
+}
+
+#[cfg(test)]
+mod slice_tests {
+    use super::*;
+
+    /// A load of `n` requests of varied sizes, times, depths and URL lengths.
+    fn load(n: usize) -> Load {
+        let entry = |i: usize| {
+            let path = "x".repeat(i % 97);
+            format!(
+                r#"{{"startedDateTime": "2026-01-10T10:00:00.000Z", "time": {t},
+                "request": {{"method": "GET", "url": "https://h{h}.example/{path}{i}.png", "headers": []}},
+                "response": {{"status": {status}, "headers": [], "content": {{"size": {size}, "mimeType": "image/png"}},
+                "bodySize": {size}}}, "timings": {{"send": 0, "wait": {t}, "receive": 0}}}}"#,
+                t = i % 1300,
+                h = i % 7,
+                status = if i % 11 == 0 { 404 } else { 200 },
+                size = i * 37 % 100_000,
+            )
+        };
+        let entries: Vec<String> = (0..n).map(entry).collect();
+        let har = format!(r#"{{"log": {{"entries": [{}]}}}}"#, entries.join(","));
+        crate::har::import(&har, "t.har", None).unwrap()
+    }
+
+    /// Drawn a slice at a time, the waterfall is the very table drawn at once, on a
+    /// terminal or off it, in colour or not.
+    #[test]
+    fn slices_line_up_as_one_table() {
+        let l = load(2_345);
+        for (width, color) in [(None, false), (Some(80), false), (Some(160), true)] {
+            let opts = TableOptions {
+                width,
+                connections: false,
+                color,
+            };
+            let whole = waterfall_in_slices(&l, opts, usize::MAX);
+            assert_eq!(
+                waterfall_in_slices(&l, opts, 1000),
+                whole,
+                "{width:?} {color}"
+            );
+            let numbered = |l: &&str| {
+                l.split_whitespace()
+                    .next()
+                    .is_some_and(|w| w.parse::<usize>().is_ok())
+            };
+            assert_eq!(
+                whole.lines().filter(numbered).count(),
+                2_345,
+                "every request, one line each"
+            );
+        }
+        let empty = load(1);
+        let opts = TableOptions::default();
+        assert_eq!(
+            waterfall_in_slices(&empty, opts, 1000),
+            waterfall_in_slices(&empty, opts, usize::MAX)
+        );
     }
 }
