@@ -517,6 +517,32 @@ mod tests {
         assert!(Gate::parse("bytes").is_err());
     }
 
+    fn runs_of(requests: &[usize]) -> Runs {
+        let loads = requests
+            .iter()
+            .map(|n| crate::testing::load_of(*n, 10.0))
+            .collect();
+        Runs::new("t".into(), false, loads, Vec::new()).unwrap()
+    }
+
+    /// A size or count the same in every run of both sides is certain: no test, the
+    /// difference is the verdict. When either side varies, a test decides.
+    #[test]
+    fn a_count_that_varies_on_either_side_is_tested() {
+        let (same, more, varies) = (
+            runs_of(&[10, 10, 10]),
+            runs_of(&[12, 12, 12]),
+            runs_of(&[10, 12, 14]),
+        );
+        let d = metric_diff(Metric::Requests, &same, &more, ALPHA).unwrap();
+        assert_eq!((d.p, d.verdict.significant()), (None, true));
+        for (a, b) in [(&same, &varies), (&varies, &same)] {
+            let d = metric_diff(Metric::Requests, a, b, ALPHA).unwrap();
+            assert!(d.p.is_some(), "a test ran");
+            assert!(!d.verdict.significant(), "3 runs cannot show it");
+        }
+    }
+
     #[test]
     fn only_a_difference_is_significant() {
         assert!(!Verdict::Same { p: Some(0.4) }.significant());

@@ -43,6 +43,8 @@ pub mod runs;
 pub mod source;
 pub mod stats;
 pub mod target;
+#[cfg(test)]
+mod testing;
 pub mod units;
 
 pub use config::AuditConfig;

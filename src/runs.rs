@@ -131,21 +131,7 @@ impl Runs {
 mod tests {
     use super::*;
 
-    /// A load of `n` requests that ends after `ms` (one HAR entry of that duration each).
-    fn load(n: usize, ms: f64) -> Load {
-        let entry = |i: usize| {
-            format!(
-                r#"{{"startedDateTime": "2026-01-10T10:00:00.000Z", "time": {ms},
-                "request": {{"method": "GET", "url": "https://a.example/{i}", "headers": []}},
-                "response": {{"status": 200, "headers": [], "content": {{"size": 10, "mimeType": "text/html"}},
-                "bodySize": 10, "headersSize": 20}},
-                "timings": {{"send": 0, "wait": {ms}, "receive": 0}}}}"#
-            )
-        };
-        let entries: Vec<String> = (0..n).map(entry).collect();
-        let har = format!(r#"{{"log": {{"entries": [{}]}}}}"#, entries.join(","));
-        crate::har::import(&har, "t.har", None).unwrap()
-    }
+    use crate::testing::load_of as load;
 
     #[test]
     fn the_median_run_and_each_metric_over_the_runs() {
