@@ -109,6 +109,34 @@ fn a_batch_has_a_series_per_page_and_marks_the_failed_one_down() {
     assert_eq!(pages, 2);
 }
 
+/// Shards merged: `merge --format openmetrics` writes what the batch itself wrote, from
+/// the JSON lines of the same loads.
+#[test]
+fn merged_shards_write_the_batch_metrics() {
+    let tmp = tempfile::tempdir().unwrap();
+    let list = tmp.path().join("urls.txt");
+    std::fs::write(
+        &list,
+        format!("{}\n{}\n", fixture("demo/"), fixture("site/")),
+    )
+    .unwrap();
+    let lines = tmp.path().join("pages.jsonl");
+    let spec = format!("jsonl={}", lines.display());
+    let args = ["audit", "--input-file", list.to_str().unwrap(), "-q"];
+    let (code, batch, err) = pagecost(
+        &[
+            &args[..],
+            &["--format", "openmetrics", "--report-file", &spec],
+        ]
+        .concat(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, merged, err) =
+        pagecost(&["merge", lines.to_str().unwrap(), "--format", "openmetrics"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(merged, batch);
+}
+
 /// A compare: both variants (label `variant`) and per metric the verdict; blocking the ad
 /// network makes B's requests significantly fewer, and B/A below 1.
 #[test]

@@ -89,6 +89,8 @@ pub enum MergeFormat {
     Table,
     /// One JSON line per page.
     Jsonl,
+    /// OpenMetrics text of every page, for Prometheus.
+    Openmetrics,
 }
 
 #[derive(Args, Debug)]

@@ -417,6 +417,7 @@ pub fn merge(a: MergeArgs) -> Command {
     let format = match a.format {
         MergeFormat::Table => Format::Table,
         MergeFormat::Jsonl => Format::Jsonl,
+        MergeFormat::Openmetrics => Format::Openmetrics,
     };
     Command::new(
         Plan::Merge(job::MergePlan { files: a.files }),
