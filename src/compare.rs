@@ -543,6 +543,24 @@ mod tests {
         }
     }
 
+    /// Significant means p below alpha: a p equal to alpha is not.
+    #[test]
+    fn a_p_value_equal_to_alpha_is_not_significant() {
+        let timed = |ms: [f64; 3]| {
+            let loads = ms.iter().map(|t| crate::testing::load_of(1, *t)).collect();
+            Runs::new("t".into(), false, loads, Vec::new()).unwrap()
+        };
+        let (a, b) = (timed([10.0, 11.0, 12.0]), timed([20.0, 21.0, 22.0]));
+        let p = crate::stats::mann_whitney(&[20.0, 21.0, 22.0], &[10.0, 11.0, 12.0])
+            .unwrap()
+            .p;
+        let at = metric_diff(Metric::FullyLoaded, &a, &b, p).unwrap();
+        assert_eq!(at.p, Some(p));
+        assert!(!at.verdict.significant(), "p = alpha");
+        let above = metric_diff(Metric::FullyLoaded, &a, &b, p * 1.01).unwrap();
+        assert!(above.verdict.significant(), "p < alpha");
+    }
+
     #[test]
     fn only_a_difference_is_significant() {
         assert!(!Verdict::Same { p: Some(0.4) }.significant());
