@@ -561,6 +561,20 @@ mod tests {
         assert!(above.verdict.significant(), "p < alpha");
     }
 
+    /// A request is "changed" when its size differs by more than 1 % of the larger.
+    #[test]
+    fn a_request_changed_by_more_than_one_percent_is_listed() {
+        let doc = ("/", 500);
+        let a =
+            crate::testing::load_sized(&[doc, ("/same", 1000), ("/edge", 1000), ("/grew", 1000)]);
+        let b =
+            crate::testing::load_sized(&[doc, ("/same", 1000), ("/edge", 990), ("/grew", 1100)]);
+        let (only_a, only_b, changed) = request_diffs(&a, &b);
+        assert!(only_a.is_empty() && only_b.is_empty());
+        let keys: Vec<&str> = changed.iter().map(|d| d.key.as_str()).collect();
+        assert_eq!(keys, ["/grew"], "1 % exactly is not a change");
+    }
+
     #[test]
     fn only_a_difference_is_significant() {
         assert!(!Verdict::Same { p: Some(0.4) }.significant());

@@ -17,3 +17,19 @@ pub(crate) fn load_of(n: usize, ms: f64) -> Load {
     let har = format!(r#"{{"log": {{"entries": [{}]}}}}"#, entries.join(","));
     crate::har::import(&har, "t.har", None).unwrap()
 }
+
+/// A load of one request per `(path, bytes on the wire)`, on https://a.example.
+pub(crate) fn load_sized(requests: &[(&str, u64)]) -> Load {
+    let entry = |(path, bytes): &(&str, u64)| {
+        format!(
+            r#"{{"startedDateTime": "2026-01-10T10:00:00.000Z", "time": 5,
+            "request": {{"method": "GET", "url": "https://a.example{path}", "headers": []}},
+            "response": {{"status": 200, "headers": [], "content": {{"size": {bytes}, "mimeType": "image/png"}},
+            "bodySize": {bytes}}}, "_transferSize": {bytes},
+            "timings": {{"send": 0, "wait": 5, "receive": 0}}}}"#
+        )
+    };
+    let entries: Vec<String> = requests.iter().map(entry).collect();
+    let har = format!(r#"{{"log": {{"entries": [{}]}}}}"#, entries.join(","));
+    crate::har::import(&har, "t.har", None).unwrap()
+}

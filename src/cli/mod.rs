@@ -257,6 +257,12 @@ fn engine(n: &NetArgs) -> anyhow::Result<pagecost::Engine> {
              (add --engine chromium)"
         );
     }
+    #[cfg(not(feature = "browser"))]
+    anyhow::ensure!(
+        n.engine != EngineArg::Chromium,
+        "--engine chromium: this pagecost was built without the browser engine \
+         (cargo's default feature `browser`)"
+    );
     Ok(pagecost::Engine::Static)
 }
 
