@@ -575,6 +575,37 @@ mod tests {
         assert_eq!(keys, ["/grew"], "1 % exactly is not a change");
     }
 
+    /// Per type and per host, both sides; the page's own host under one name, so that two
+    /// servings of a site (two ports, two hosts) line up.
+    #[test]
+    fn groups_line_up_by_type_and_by_host() {
+        let runs = |page: &str, cdn_bytes: u64| {
+            let load = crate::testing::load_sized(&[
+                (page, 500),
+                (&format!("{page}x.png"), 1000),
+                ("https://cdn.example/y.png", cdn_bytes),
+            ]);
+            Runs::new("t".into(), false, vec![load], Vec::new()).unwrap()
+        };
+        let c = compare(
+            &runs("https://a.example/", 100),
+            &runs("https://b.example/", 300),
+            ALPHA,
+        );
+        let group = |g: &[GroupDiff], name: &str| {
+            let d = g
+                .iter()
+                .find(|d| d.name == name)
+                .unwrap_or_else(|| panic!("no {name}"));
+            (d.a.transfer_bytes, d.b.transfer_bytes)
+        };
+        assert_eq!(group(&c.by_host, "(page's host)"), (1500, 1500));
+        assert_eq!(group(&c.by_host, "cdn.example"), (100, 300));
+        assert_eq!(c.by_host.len(), 2);
+        assert_eq!(group(&c.by_type, "image"), (1100, 1300));
+        assert_eq!(group(&c.by_type, "document"), (500, 500));
+    }
+
     #[test]
     fn only_a_difference_is_significant() {
         assert!(!Verdict::Same { p: Some(0.4) }.significant());

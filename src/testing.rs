@@ -18,13 +18,24 @@ pub(crate) fn load_of(n: usize, ms: f64) -> Load {
     crate::har::import(&har, "t.har", None).unwrap()
 }
 
-/// A load of one request per `(path, bytes on the wire)`, on https://a.example.
+/// A load of one request per `(path, bytes on the wire)`, on https://a.example (a path
+/// that is a whole URL stays as it is); a path ending in `/` is an HTML page, the rest
+/// images.
 pub(crate) fn load_sized(requests: &[(&str, u64)]) -> Load {
     let entry = |(path, bytes): &(&str, u64)| {
+        let url = match path.starts_with("http") {
+            true => path.to_string(),
+            false => format!("https://a.example{path}"),
+        };
+        let mime = if path.ends_with('/') {
+            "text/html"
+        } else {
+            "image/png"
+        };
         format!(
             r#"{{"startedDateTime": "2026-01-10T10:00:00.000Z", "time": 5,
-            "request": {{"method": "GET", "url": "https://a.example{path}", "headers": []}},
-            "response": {{"status": 200, "headers": [], "content": {{"size": {bytes}, "mimeType": "image/png"}},
+            "request": {{"method": "GET", "url": "{url}", "headers": []}},
+            "response": {{"status": 200, "headers": [], "content": {{"size": {bytes}, "mimeType": "{mime}"}},
             "bodySize": {bytes}}}, "_transferSize": {bytes},
             "timings": {{"send": 0, "wait": 5, "receive": 0}}}}"#
         )
