@@ -641,23 +641,28 @@ fn a_browser_killed_mid_load_leaves_a_partial_load_and_no_process() {
     ]);
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().to_string_lossy().into_owned();
-    let killer = std::thread::spawn(move || {
-        // The browser's own process, started with a profile under `dir`.
-        for _ in 0..100 {
-            std::thread::sleep(std::time::Duration::from_millis(200));
-            if let Some(&(pid, _)) = browser_processes(&dir).first() {
-                std::thread::sleep(std::time::Duration::from_millis(1500));
-                std::process::Command::new("kill")
-                    .args(["-9", &pid.to_string()])
-                    .status()
-                    .unwrap();
-                return true;
+    let (killed, (load, took)) = std::thread::scope(|s| {
+        let killer = s.spawn(|| {
+            // The browser's own process (started with a profile under `dir`), once the page
+            // is loading: the server has been asked for the image that never comes.
+            for _ in 0..300 {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                let loading = server.paths().iter().any(|p| p == "/hang");
+                if let (true, Some(&(pid, _))) = (loading, browser_processes(&dir).first()) {
+                    std::thread::sleep(std::time::Duration::from_millis(300));
+                    std::process::Command::new("kill")
+                        .args(["-9", &pid.to_string()])
+                        .status()
+                        .unwrap();
+                    return true;
+                }
             }
-        }
-        false
+            false
+        });
+        let audit = timed_audit(&server.url("/"), tmp.path(), &["--audit-timeout", "60s"]);
+        (killer.join().unwrap(), audit)
     });
-    let (load, took) = timed_audit(&server.url("/"), tmp.path(), &["--audit-timeout", "60s"]);
-    assert!(killer.join().unwrap(), "the browser was found and killed");
+    assert!(killed, "the browser was found mid-load and killed");
     assert_eq!(load["partial"], true);
     assert!(
         notes(&load).contains("crashed or was killed"),

@@ -131,10 +131,14 @@ impl Running {
             }
             Err(e) => Err(browser_err(e)),
         };
-        if !*self.gone.borrow() {
-            let dispose = self.browser.dispose_browser_context(context);
-            let _ = tokio::time::timeout(super::COMMAND_TIMEOUT, dispose).await;
+        if *self.gone.borrow() {
+            // Gone before the page began to load (a load under way ends partial, Ok): said
+            // as it is, not in the protocol's words ("oneshot canceled").
+            return seen
+                .map_err(|_| browser_err("it crashed or was killed before the page loaded"));
         }
+        let dispose = self.browser.dispose_browser_context(context);
+        let _ = tokio::time::timeout(super::COMMAND_TIMEOUT, dispose).await;
         seen
     }
 }
