@@ -178,6 +178,14 @@ pub enum Error {
     /// Interrupted (Ctrl-C) before anything could be reported.
     #[error("interrupted ({0})")]
     Interrupted(#[source] Box<Error>),
+    /// The history database could not be opened, read or written.
+    #[error("history database {db}: {message}")]
+    History {
+        /// The database: a path, or a URL with its password masked.
+        db: String,
+        /// What went wrong.
+        message: String,
+    },
     /// The HTTP client could not be built.
     #[error("HTTP client: {0}")]
     Client(String),

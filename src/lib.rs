@@ -31,6 +31,8 @@ pub mod estimate;
 pub mod events;
 pub mod extract;
 pub mod har;
+#[cfg(feature = "history")]
+pub mod history;
 pub mod job;
 pub mod links;
 mod load;

@@ -46,12 +46,43 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "ms" => v / 1000.0,
         "m" | "min" => v * 60.0,
         "h" => v * 3600.0,
-        u => return Err(format!("unknown unit '{u}' in '{s}' (use ms, s, m or h)")),
+        "d" => v * 86_400.0,
+        "w" => v * 604_800.0,
+        u => {
+            return Err(format!(
+                "unknown unit '{u}' in '{s}' (use ms, s, m, h, d or w)"
+            ))
+        }
     };
     if !(secs > 0.0 && secs.is_finite()) {
         return Err(format!("'{s}' must be more than zero"));
     }
     Ok(Duration::from_secs_f64(secs))
+}
+
+/// A moment as a user gives it for a history filter: an age back from `now_unix_ms`
+/// (`90d`, `12h`, `2w`) or a UTC date (`2026-11-01`); Unix milliseconds.
+///
+/// ```
+/// let now = 1_796_022_000_000; // 2026-11-30 07:40 UTC
+/// assert_eq!(pagecost::units::parse_instant("1d", now), Ok(now - 86_400_000));
+/// assert_eq!(pagecost::units::parse_instant("2026-11-30", now), Ok(1_795_996_800_000));
+/// assert!(pagecost::units::parse_instant("2026-13-01", now).is_err());
+/// ```
+pub fn parse_instant(s: &str, now_unix_ms: u64) -> Result<u64, String> {
+    let t = s.trim();
+    let date: Vec<&str> = t.split('-').collect();
+    if let [y, m, d] = date[..] {
+        let n = |x: &str, lo: i64, hi: i64| x.parse::<i64>().ok().filter(|v| (lo..=hi).contains(v));
+        return match (n(y, 1970, 9999), n(m, 1, 12), n(d, 1, 31)) {
+            (Some(y), Some(m), Some(d)) => {
+                Ok(crate::dates::days_from_civil(y, m, d) as u64 * 86_400_000)
+            }
+            _ => Err(format!("'{t}' is not a date (YYYY-MM-DD)")),
+        };
+    }
+    let age = parse_duration(t).map_err(|e| format!("{e}; or a date, YYYY-MM-DD"))?;
+    Ok(now_unix_ms.saturating_sub(age.as_millis() as u64))
 }
 
 /// `500000`, `500KB`, `500kB`, `2MB`, `1MiB`, `1GB`.

@@ -34,6 +34,13 @@ pub enum Command {
     /// Performance budgets: `budget init TARGET` writes a starting budget.json from a load.
     #[command(subcommand)]
     Budget(BudgetCommand),
+    /// Stored runs over time (saved with --save): trend lines per metric, the latest runs;
+    /// `--prune AGE` deletes old runs; `history import` saves earlier outputs.
+    #[cfg(feature = "history")]
+    #[command(
+        after_help = "Examples:\n  pagecost audit https://example.org/ --save --label branch=main\n  pagecost history https://example.org/ --since 30d\n  pagecost history --label branch=main --format csv -o runs.csv\n  pagecost history --prune 90d\n  pagecost history import results.jsonl load.har --db postgres://ci@db/pagecost"
+    )]
+    History(HistoryArgs),
     /// Shell completions, a man page or the JSON Schema of an output, on stdout.
     #[command(
         after_help = "Examples:\n  pagecost generate complete-bash > /etc/bash_completion.d/pagecost\n  pagecost generate man > pagecost.1 && man -l pagecost.1\n  pagecost generate man audit > pagecost-audit.1\n  pagecost generate schema audit > audit.schema.json"
@@ -204,6 +211,11 @@ pub struct CompareArgs {
     /// No progress bar.
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Saved runs carry `variant=a` or `variant=b` besides the --label labels.
+    #[cfg(feature = "history")]
+    #[command(flatten)]
+    pub save: SaveArgs,
 
     #[command(flatten)]
     pub net: NetArgs,
@@ -409,8 +421,121 @@ pub struct AuditArgs {
     #[command(flatten)]
     pub budget: BudgetArgs,
 
+    #[cfg(feature = "history")]
+    #[command(flatten)]
+    pub save: SaveArgs,
+
     #[command(flatten)]
     pub net: NetArgs,
+}
+
+/// The history database.
+#[cfg(feature = "history")]
+#[derive(Args, Debug)]
+pub struct DbArg {
+    /// The history database: a SQLite file or a postgres://USER:PASSWORD@HOST:PORT/NAME URL
+    /// [default: $XDG_DATA_HOME/pagecost/history.sqlite].
+    #[arg(long, value_name = "DB", env = "PAGECOST_DB", hide_env_values = true)]
+    pub db: Option<String>,
+}
+
+/// Saving loads in the history database.
+#[cfg(feature = "history")]
+#[derive(Args, Debug)]
+pub struct SaveArgs {
+    /// Save every load in the history database (see `pagecost history`); the report is
+    /// written first, a database that fails exits 2.
+    #[arg(long)]
+    pub save: bool,
+
+    #[command(flatten)]
+    pub db: DbArg,
+
+    /// With --save: a label for the saved runs, KEY=VALUE (repeatable), e.g.
+    /// --label branch=main --label commit=$SHA.
+    #[arg(long, value_name = "KEY=VALUE", requires = "save")]
+    pub label: Vec<String>,
+}
+
+/// `history`: stored runs over time.
+#[cfg(feature = "history")]
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct HistoryArgs {
+    #[command(subcommand)]
+    pub command: Option<HistoryCommand>,
+
+    /// The page as it was audited (a URL, a local file or folder); none: every page.
+    pub page: Option<String>,
+
+    #[command(flatten)]
+    pub db: DbArg,
+
+    /// Only runs carrying this label, KEY=VALUE (repeatable: every one must hold).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub label: Vec<String>,
+
+    /// Only runs since WHEN: an age (7d, 12h, 2w) or a UTC date (2026-11-01).
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+
+    /// Only the latest N runs.
+    #[arg(long, value_name = "N")]
+    pub last: Option<usize>,
+
+    /// Delete the runs that started more than AGE ago (e.g. 90d), instead of showing runs.
+    #[arg(long, value_name = "AGE", value_parser = units::parse_duration,
+          conflicts_with_all = ["page", "label", "since", "last"])]
+    pub prune: Option<Duration>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = HistoryFormat::Table)]
+    pub format: HistoryFormat,
+
+    /// Write the report to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `history` subcommands.
+#[cfg(feature = "history")]
+#[derive(Subcommand, Debug)]
+pub enum HistoryCommand {
+    /// Save earlier outputs in the history: audit or compare JSON, batch JSON lines (audit
+    /// --format jsonl, merge) and HAR files. Every file is read before anything is saved.
+    Import(HistoryImportArgs),
+}
+
+/// `history import`.
+#[cfg(feature = "history")]
+#[derive(Args, Debug)]
+pub struct HistoryImportArgs {
+    /// The files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub db: DbArg,
+
+    /// A label for the imported runs, KEY=VALUE (repeatable).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub label: Vec<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = HistoryFormat::Table)]
+    pub format: HistoryFormat,
+}
+
+/// Report formats of `history`.
+#[cfg(feature = "history")]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    /// Per page: a trend line per metric and the latest runs.
+    Table,
+    /// Every run as JSON (an array, oldest first).
+    Json,
+    /// Every run as CSV, one row per run.
+    Csv,
 }
 
 /// Budgets: a file, or quick limits.

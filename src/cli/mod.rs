@@ -5,6 +5,8 @@
 
 pub mod args;
 mod generate;
+#[cfg(feature = "history")]
+mod history;
 mod progress;
 
 use anyhow::Context;
@@ -28,6 +30,8 @@ pub fn run(cli: args::Cli) -> ExitCode {
         args::Command::Compare(a) => compare(a),
         args::Command::Budget(args::BudgetCommand::Init(a)) => budget_init(a),
         args::Command::Merge(a) => Ok(merge(a)),
+        #[cfg(feature = "history")]
+        args::Command::History(a) => history::command(a),
         args::Command::Serve(a) => return exit(serve(a).map(|()| Outcome::Ok)),
         args::Command::Generate(a) => return exit(generate::run(a).map(|()| Outcome::Ok)),
     };
@@ -52,6 +56,18 @@ fn execute(mut c: Command) -> anyhow::Result<Outcome> {
         };
         emit(&report, *format, &plain, Some(path))
             .with_context(|| format!("--report-file {}={}", format.name(), path.display()))?;
+    }
+    #[cfg(feature = "history")]
+    if let Some(plan) = &c.save {
+        let saved = job::history::save(&report, plan)?;
+        if !c.quiet {
+            eprintln!(
+                "pagecost: {} run{} saved in {}",
+                saved.runs,
+                if saved.runs == 1 { "" } else { "s" },
+                saved.db
+            );
+        }
     }
     let github = std::env::var("GITHUB_ACTIONS").is_ok_and(|x| x == "true");
     for line in pagecost::report::notices(&report, c.quiet, github) {
@@ -170,6 +186,9 @@ pub struct Command {
     pub render: RenderOptions,
     /// More renderings of the same report: `--report-file FORMAT=FILE`.
     pub report_files: Vec<(Format, PathBuf)>,
+    /// `--save`: the report's loads go to the history database once it is written.
+    #[cfg(feature = "history")]
+    pub save: Option<job::history::SavePlan>,
 }
 
 impl Command {
@@ -181,6 +200,8 @@ impl Command {
             quiet,
             render: RenderOptions::default(),
             report_files: Vec::new(),
+            #[cfg(feature = "history")]
+            save: None,
         }
     }
 }
@@ -299,6 +320,10 @@ pub fn audit(a: AuditArgs) -> anyhow::Result<Command> {
     };
     let mut c = Command::new(Plan::Audit(Box::new(plan)), format, a.output, a.quiet);
     c.report_files = a.report_file;
+    #[cfg(feature = "history")]
+    {
+        c.save = history::save_plan(&a.save)?;
+    }
     c.render.connections = a.connections;
     c.render.include_sensitive = a.include_sensitive;
     Ok(c)
@@ -345,6 +370,10 @@ pub fn compare(a: CompareArgs) -> anyhow::Result<Command> {
     let format = format(a.format);
     let mut c = Command::new(Plan::Compare(Box::new(plan)), format, a.output, a.quiet);
     c.report_files = a.report_file;
+    #[cfg(feature = "history")]
+    {
+        c.save = history::save_plan(&a.save)?;
+    }
     Ok(c)
 }
 

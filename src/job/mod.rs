@@ -11,6 +11,8 @@
 pub mod audit;
 pub mod budget_init;
 pub mod compare;
+#[cfg(feature = "history")]
+pub mod history;
 pub mod links;
 pub mod merge;
 
@@ -36,6 +38,9 @@ pub enum Plan {
     BudgetInit(Box<BudgetInitPlan>),
     /// Join the JSON-lines outputs of sharded batches.
     Merge(MergePlan),
+    /// Show, prune or import into the history database.
+    #[cfg(feature = "history")]
+    History(history::HistoryPlan),
 }
 
 /// What a job produced: everything its renderers show.
@@ -51,6 +56,9 @@ pub enum Report {
     Links(LinksReport),
     /// A budget file.
     Budget(BudgetFile),
+    /// Stored runs, or what a history job did.
+    #[cfg(feature = "history")]
+    History(history::HistoryReport),
 }
 
 /// How a job ended, for the exit code.
@@ -75,6 +83,8 @@ impl Report {
             Report::Compare(r) => r.outcome(),
             Report::Links(r) => r.outcome(),
             Report::Budget(_) => Outcome::Ok,
+            #[cfg(feature = "history")]
+            Report::History(_) => Outcome::Ok,
         }
     }
 }
@@ -114,5 +124,7 @@ pub fn run(plan: Plan, events: &dyn EventSink) -> Result<Report> {
         Plan::Links(p) => rt.block_on(links::run(*p)).map(Report::Links),
         Plan::BudgetInit(p) => rt.block_on(budget_init::run(*p)).map(Report::Budget),
         Plan::Merge(p) => merge::run(&p).map(Report::Batch),
+        #[cfg(feature = "history")]
+        Plan::History(p) => history::run(p).map(Report::History),
     }
 }

@@ -115,7 +115,7 @@ pub fn csv(links: &[Link], checks: Option<&[CheckResult]>) -> String {
 
 /// A cell a spreadsheet will not run as a formula (OWASP's CSV injection advice): text from a
 /// page that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`.
-fn inert(cell: &str) -> String {
+pub(crate) fn inert(cell: &str) -> String {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{cell}")
     } else {

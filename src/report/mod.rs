@@ -5,6 +5,8 @@
 pub mod batch;
 pub mod budget;
 pub mod compare;
+#[cfg(feature = "history")]
+pub mod history;
 pub mod html;
 pub mod json;
 pub mod links;
@@ -127,6 +129,13 @@ pub fn render(r: &Report, f: Format, o: &RenderOptions, out: &mut dyn Write) -> 
         Report::Compare(c) => compare_text(c, f, o),
         Report::Links(l) => links_text(l, f, o),
         Report::Budget(b) => (f == Format::Json).then(|| json::render_sorted(&[b])),
+        #[cfg(feature = "history")]
+        Report::History(h) => match f {
+            Format::Table => Some(history::table(h, o.width)),
+            Format::Json => Some(history::json(h)),
+            Format::Csv => history::csv(h),
+            _ => None,
+        },
     };
     let text = text.ok_or_else(|| {
         io::Error::new(
@@ -275,6 +284,8 @@ pub fn notices(r: &Report, quiet: bool, github: bool) -> Vec<String> {
             b.broken()
         )),
         Report::Budget(_) => {}
+        #[cfg(feature = "history")]
+        Report::History(_) => {}
     }
     out
 }

@@ -1,0 +1,94 @@
+//! `--save` and `history`: flags to plans.
+
+use super::args::{DbArg, HistoryArgs, HistoryCommand, SaveArgs};
+use super::{format, Command};
+use anyhow::Context;
+use pagecost::history::{DbSpec, Filter, Labels};
+use pagecost::job::history::{HistoryAction, HistoryPlan, SavePlan};
+use pagecost::job::Plan;
+
+/// `--db`, else the default SQLite file.
+fn db(a: &DbArg) -> anyhow::Result<DbSpec> {
+    match &a.db {
+        Some(s) => Ok(DbSpec::parse(s).context("--db")?),
+        None => DbSpec::default_sqlite()
+            .context("--db: no default history database (neither XDG_DATA_HOME nor HOME is set)"),
+    }
+}
+
+fn labels(items: &[String]) -> anyhow::Result<Labels> {
+    Labels::parse(items).context("--label")
+}
+
+/// `--save`, `--db`, `--label` of audit and compare.
+pub fn save_plan(a: &SaveArgs) -> anyhow::Result<Option<SavePlan>> {
+    if !a.save {
+        return Ok(None);
+    }
+    Ok(Some(SavePlan {
+        db: db(&a.db)?,
+        labels: labels(&a.label)?,
+    }))
+}
+
+/// The page as it was saved: a URL as the URL parser writes it, a folder with its slash.
+fn page_key(page: &str) -> String {
+    match url::Url::parse(page) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => u.to_string(),
+        _ if std::path::Path::new(page).is_dir() => format!("{}/", page.trim_end_matches('/')),
+        _ => page.to_string(),
+    }
+}
+
+fn now_unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// `history`.
+pub fn command(a: HistoryArgs) -> anyhow::Result<Command> {
+    if let Some(HistoryCommand::Import(i)) = a.command {
+        let plan = HistoryPlan {
+            db: db(&i.db)?,
+            action: HistoryAction::Import {
+                files: i.files,
+                labels: labels(&i.label)?,
+            },
+        };
+        return Ok(Command::new(
+            Plan::History(plan),
+            format(i.format),
+            None,
+            true,
+        ));
+    }
+    let now = now_unix_ms();
+    let action = match a.prune {
+        Some(age) => HistoryAction::Prune {
+            before_unix_ms: now.saturating_sub(age.as_millis() as u64),
+        },
+        None => HistoryAction::Show(Filter {
+            page: a.page.as_deref().map(page_key),
+            labels: labels(&a.label)?.0.into_iter().collect(),
+            since_unix_ms: a
+                .since
+                .as_deref()
+                .map(|s| pagecost::units::parse_instant(s, now))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--since {e}"))?,
+            last: a.last,
+        }),
+    };
+    let plan = HistoryPlan {
+        db: db(&a.db)?,
+        action,
+    };
+    Ok(Command::new(
+        Plan::History(plan),
+        format(a.format),
+        a.output,
+        true,
+    ))
+}
