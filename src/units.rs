@@ -64,7 +64,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 /// (`90d`, `12h`, `2w`) or a UTC date (`2026-11-01`); Unix milliseconds.
 ///
 /// ```
-/// let now = 1_796_022_000_000; // 2026-11-30 07:40 UTC
+/// let now = 1_796_024_400_000; // 2026-11-30 07:40 UTC
 /// assert_eq!(pagecost::units::parse_instant("1d", now), Ok(now - 86_400_000));
 /// assert_eq!(pagecost::units::parse_instant("2026-11-30", now), Ok(1_795_996_800_000));
 /// assert!(pagecost::units::parse_instant("2026-13-01", now).is_err());

@@ -322,6 +322,6 @@ mod tests {
     #[test]
     fn datetimes_are_utc() {
         assert_eq!(datetime(0), "1970-01-01 00:00");
-        assert_eq!(datetime(1_796_022_000_000), "2026-11-30 07:40");
+        assert_eq!(datetime(1_796_024_400_000), "2026-11-30 07:40");
     }
 }
