@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+#[cfg(feature = "history")]
+pub mod postgres;
 pub mod tls;
 
 use std::collections::HashMap;

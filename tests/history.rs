@@ -1,0 +1,533 @@
+//! The history database end to end, on SQLite files and on a real PostgreSQL server
+//! (`initdb` in a temporary folder, a loopback port): save, history, prune, import, labels,
+//! migrations, refusals (a newer schema, a corrupt file, a wrong password, a server that is
+//! gone), a run never half-written, and 8 processes saving at once.
+
+#![cfg(feature = "history")]
+
+mod support;
+
+use serde_json::Value;
+use support::pagecost;
+
+const DEMO: &str = "fixtures/demo/";
+const BLOG: &str = "fixtures/compare/blog/";
+
+fn ok(args: &[&str]) -> String {
+    let (code, out, err) = pagecost(args);
+    assert_eq!(code, 0, "{args:?}: {err}");
+    out
+}
+
+fn runs(db: &str, filter: &[&str]) -> Vec<Value> {
+    let mut args = vec!["history", "--db", db, "--format", "json"];
+    args.extend(filter);
+    serde_json::from_str::<Vec<Value>>(&ok(&args)).unwrap()
+}
+
+fn temp_db() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir
+        .path()
+        .join("nested/history.sqlite")
+        .display()
+        .to_string();
+    (dir, db)
+}
+
+/// Save, filter, list and prune on one database (a SQLite path or a postgres URL).
+fn save_filter_and_prune(db: &str) {
+    for branch in ["main", "main", "dev"] {
+        let (code, out, err) = pagecost(&[
+            "audit",
+            DEMO,
+            "--save",
+            "--db",
+            db,
+            "--label",
+            &format!("branch={branch}"),
+            "--label",
+            "commit=abc'; DROP TABLE runs; --",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            out.contains("19 requests") || out.contains("requests"),
+            "the report is written: {out}"
+        );
+        assert!(err.contains("1 run saved in"), "{err}");
+        assert!(
+            !err.contains(support::postgres::PASSWORD),
+            "the password is never shown: {err}"
+        );
+    }
+    ok(&[
+        "audit",
+        DEMO,
+        "--runs",
+        "3",
+        "--no-warmup",
+        "--save",
+        "--db",
+        db,
+        "--label",
+        "branch=runs",
+        "-q",
+    ]);
+
+    let all = runs(db, &[]);
+    assert_eq!(all.len(), 6, "three audits and three runs");
+    let first = &all[0];
+    assert_eq!(first["page"], "fixtures/demo/");
+    assert_eq!(first["metrics"]["requests"], 19.0);
+    assert_eq!(first["metrics"]["transfer_bytes"], 224_987.0);
+    assert!(
+        first["metrics"]["first_contentful_paint_ms"].is_null(),
+        "not measured: null"
+    );
+    assert_eq!(first["by_type"]["font"]["requests"], 1);
+    assert_eq!(first["by_party"]["first"]["requests"], 19);
+    assert_eq!(
+        first["labels"]["commit"], "abc'; DROP TABLE runs; --",
+        "labels are values, never SQL"
+    );
+    let jobs: std::collections::BTreeSet<&str> =
+        all.iter().map(|r| r["job"].as_str().unwrap()).collect();
+    assert_eq!(jobs.len(), 4, "the three runs of one audit share their job");
+
+    assert_eq!(runs(db, &["--label", "branch=main"]).len(), 2);
+    assert_eq!(
+        runs(db, &["--label", "branch=main", "--label", "commit=x"]).len(),
+        0
+    );
+    assert_eq!(runs(db, &[DEMO]).len(), 6, "the folder as it was audited");
+    assert_eq!(
+        runs(db, &["fixtures/demo"]).len(),
+        6,
+        "without its slash too"
+    );
+    assert_eq!(runs(db, &["http://example.com/"]).len(), 0);
+    let last = runs(db, &["--last", "2"]);
+    assert_eq!(last.len(), 2);
+    assert_eq!(last[1]["id"], all[5]["id"], "the latest, oldest first");
+    assert_eq!(runs(db, &["--since", "1h"]).len(), 6);
+    assert_eq!(runs(db, &["--since", "2999-01-01"]).len(), 0);
+
+    let table = ok(&["history", DEMO, "--db", db]);
+    assert!(table.contains("fixtures/demo/: 6 runs"), "{table}");
+    for words in [
+        "trend, oldest to newest",
+        "transferred",
+        "225.0 kB",
+        "branch=dev",
+        "fully loaded",
+    ] {
+        assert!(table.contains(words), "{words}: {table}");
+    }
+    let csv = ok(&["history", "--db", db, "--format", "csv"]);
+    assert_eq!(csv.lines().count(), 7);
+    assert!(
+        csv.starts_with("id,job,page,started,started_unix_ms,engine"),
+        "{csv}"
+    );
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .ends_with("label:branch,label:commit"),
+        "{csv}"
+    );
+
+    // An imported load from 100 days ago is what --prune 90d removes, and only it.
+    let dir = tempfile::tempdir().unwrap();
+    let mut load: Value =
+        serde_json::from_str(&ok(&["audit", DEMO, "--format", "json", "-q"])).unwrap();
+    let old = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+        - 100 * 86_400_000;
+    load["started_unix_ms"] = old.into();
+    let file = dir.path().join("old.json");
+    std::fs::write(&file, load.to_string()).unwrap();
+    let out = ok(&[
+        "history",
+        "import",
+        file.to_str().unwrap(),
+        "--db",
+        db,
+        "--label",
+        "branch=old",
+    ]);
+    assert!(out.contains("1 run imported from 1 file"), "{out}");
+    assert_eq!(runs(db, &[]).len(), 7);
+    assert_eq!(runs(db, &["--since", "90d"]).len(), 6);
+    let out = ok(&["history", "--prune", "90d", "--db", db]);
+    assert!(out.contains("1 run that started before"), "{out}");
+    let left = runs(db, &[]);
+    assert_eq!(left.len(), 6);
+    assert!(left.iter().all(|r| r["labels"]["branch"] != "old"));
+}
+
+#[test]
+fn sqlite_saves_filters_lists_and_prunes() {
+    let (_dir, db) = temp_db();
+    save_filter_and_prune(&db);
+}
+
+#[test]
+fn postgres_saves_filters_lists_and_prunes() {
+    let Some(pg) = support::postgres::start() else {
+        return;
+    };
+    save_filter_and_prune(&pg.url);
+}
+
+/// Every kind of earlier output imports: audit JSON with runs, batch JSON lines, a
+/// comparison (both sides, labelled), a HAR; a bad file imports nothing.
+fn imports(db: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: String| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let runs_json = write(
+        "runs.json",
+        ok(&[
+            "audit",
+            DEMO,
+            "--runs",
+            "2",
+            "--no-warmup",
+            "--format",
+            "json",
+            "-q",
+        ]),
+    );
+    let batch = write(
+        "batch.jsonl",
+        ok(&["audit", DEMO, BLOG, "--format", "jsonl", "-q"]),
+    );
+    let (code, cmp, err) = pagecost(&[
+        "compare",
+        BLOG,
+        BLOG,
+        "--runs",
+        "2",
+        "--no-warmup",
+        "--format",
+        "json",
+        "-q",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let cmp = write("compare.json", cmp);
+    let bad = write("bad.jsonl", "{\"target\": \"x\"}\nnot json\n".into());
+
+    let (code, _, err) = pagecost(&["history", "import", &runs_json, &bad, "--db", db]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("bad.jsonl:2"),
+        "names the file and line: {err}"
+    );
+    assert_eq!(runs(db, &[]).len(), 0, "nothing saved when one file is bad");
+
+    let out = ok(&[
+        "history",
+        "import",
+        &runs_json,
+        &batch,
+        &cmp,
+        "fixtures/har/chrome.har",
+        "--db",
+        db,
+        "--label",
+        "from=import",
+    ]);
+    assert!(out.contains("9 runs imported from 4 files"), "{out}");
+    let all = runs(db, &["--label", "from=import"]);
+    assert_eq!(all.len(), 9);
+    assert_eq!(runs(db, &["--label", "variant=a"]).len(), 2);
+    assert_eq!(runs(db, &["--label", "variant=b"]).len(), 2);
+    assert_eq!(
+        runs(db, &[BLOG]).len(),
+        5,
+        "the blog: one batch page and four compare runs"
+    );
+}
+
+#[test]
+fn sqlite_imports_every_output_kind() {
+    let (_dir, db) = temp_db();
+    imports(&db);
+}
+
+#[test]
+fn postgres_imports_every_output_kind() {
+    let Some(pg) = support::postgres::start() else {
+        return;
+    };
+    imports(&pg.url);
+}
+
+/// A comparison saves both sides.
+#[test]
+fn compare_saves_both_variants() {
+    let (_dir, db) = temp_db();
+    let (code, _, err) = pagecost(&[
+        "compare",
+        BLOG,
+        BLOG,
+        "--runs",
+        "3",
+        "--no-warmup",
+        "--save",
+        "--db",
+        &db,
+        "--label",
+        "pr=7",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("6 runs saved"), "{err}");
+    assert_eq!(
+        runs(&db, &["--label", "variant=b", "--label", "pr=7"]).len(),
+        3
+    );
+}
+
+/// 8 processes saving 25 runs each at once: all 200 are there.
+fn many_writers(db: &str) {
+    let bin = assert_cmd::cargo::cargo_bin("pagecost");
+    let children: Vec<_> = (0..8)
+        .map(|i| {
+            std::process::Command::new(&bin)
+                .args([
+                    "audit",
+                    DEMO,
+                    "--runs",
+                    "25",
+                    "--no-warmup",
+                    "--save",
+                    "--db",
+                    db,
+                    "--label",
+                    &format!("writer={i}"),
+                    "-q",
+                    "--format",
+                    "json",
+                ])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let all = runs(db, &[]);
+    assert_eq!(all.len(), 200);
+    for i in 0..8 {
+        assert_eq!(
+            runs(db, &["--label", &format!("writer={i}")]).len(),
+            25,
+            "writer {i}"
+        );
+    }
+}
+
+#[test]
+fn sqlite_takes_eight_writers_at_once() {
+    let (_dir, db) = temp_db();
+    many_writers(&db);
+}
+
+#[test]
+fn postgres_takes_eight_writers_at_once() {
+    let Some(pg) = support::postgres::start() else {
+        return;
+    };
+    many_writers(&pg.url);
+}
+
+/// The report is written whatever happens to the database; the database error is one line
+/// naming it, exit 2.
+fn refused(db: &str, words: &str) {
+    let (code, out, err) = pagecost(&["audit", DEMO, "--save", "--db", db]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        out.contains("requests"),
+        "the report is still written: {out}"
+    );
+    let line = err
+        .lines()
+        .find(|l| l.contains("history database"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(line.contains(words), "{line}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn sqlite_refusals_name_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let corrupt = dir.path().join("corrupt.sqlite");
+    std::fs::write(&corrupt, vec![0x42u8; 8192]).unwrap();
+    refused(corrupt.to_str().unwrap(), "not a database");
+
+    let newer = dir.path().join("newer.sqlite");
+    let c = rusqlite::Connection::open(&newer).unwrap();
+    c.execute_batch("CREATE TABLE pagecost_schema (version INTEGER NOT NULL); INSERT INTO pagecost_schema VALUES (99);").unwrap();
+    drop(c);
+    refused(newer.to_str().unwrap(), "newer pagecost (schema 99");
+
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    refused(
+        &format!("{}/h.sqlite", file.display()),
+        "cannot create its folder",
+    );
+
+    let (code, _, err) = pagecost(&["history", "--db", "mysql://x/y"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unsupported database scheme 'mysql'"), "{err}");
+    let (code, _, err) = pagecost(&["history", "--db", "x.sqlite", "--since", "yesterday"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--since"), "{err}");
+    let (code, _, err) = pagecost(&[
+        "audit",
+        DEMO,
+        "--save",
+        "--db",
+        "x.sqlite",
+        "--label",
+        "no-equals",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--label") && err.contains("KEY=VALUE"),
+        "{err}"
+    );
+}
+
+#[test]
+fn postgres_refusals_name_the_database_and_mask_the_password() {
+    let Some(pg) = support::postgres::start() else {
+        return;
+    };
+    let wrong = pg.url.replace(support::postgres::PASSWORD, "wrong-pw");
+    refused(&wrong, "password authentication failed");
+    refused(&wrong, "pagecost:***@127.0.0.1");
+    let (_, _, err) = pagecost(&["audit", DEMO, "--save", "--db", &wrong]);
+    assert!(!err.contains("wrong-pw"), "{err}");
+
+    let mut c = pg.client();
+    ok(&["history", "--db", &pg.url]);
+    c.execute("UPDATE pagecost_schema SET version = 42", &[])
+        .unwrap();
+    refused(&pg.url, "newer pagecost (schema 42");
+    c.execute("UPDATE pagecost_schema SET version = 1", &[])
+        .unwrap();
+    drop(c);
+
+    pg.stop();
+    refused(&pg.url, "127.0.0.1");
+}
+
+/// A run that fails half-way (here the totals insert, as a full disk would) leaves nothing:
+/// one transaction per run.
+#[test]
+fn sqlite_never_keeps_a_half_written_run() {
+    let (_dir, db) = temp_db();
+    ok(&["history", "--db", &db]); // creates the schema
+    let c = rusqlite::Connection::open(&db).unwrap();
+    c.execute_batch("CREATE TRIGGER full BEFORE INSERT ON run_totals BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;").unwrap();
+    refused(&db, "database or disk is full");
+    let n: i64 = c
+        .query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 0);
+    let n: i64 = c
+        .query_row("SELECT COUNT(*) FROM run_labels", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 0);
+}
+
+#[test]
+fn postgres_never_keeps_a_half_written_run() {
+    let Some(pg) = support::postgres::start() else {
+        return;
+    };
+    ok(&["history", "--db", &pg.url]);
+    let mut c = pg.client();
+    c.batch_execute(
+        "CREATE FUNCTION full_disk() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'could not extend file: No space left on device'; END $$ LANGUAGE plpgsql;
+         CREATE TRIGGER disk_full BEFORE INSERT ON run_totals FOR EACH ROW EXECUTE FUNCTION full_disk();",
+    )
+    .unwrap();
+    refused(&pg.url, "No space left on device");
+    let n: i64 = c
+        .query_one("SELECT COUNT(*) FROM runs", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 0);
+}
+
+/// A database at an older schema is migrated on open, and what it held is kept.
+#[test]
+fn an_older_schema_is_migrated_on_open() {
+    let (_dir, db) = temp_db();
+    let spec = pagecost::history::DbSpec::parse(&db).unwrap();
+    drop(pagecost::history::History::open_at(&spec, 0).unwrap());
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let tables: i64 = c
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE name = 'runs'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 0, "schema 0: only the version table");
+    ok(&["audit", DEMO, "--save", "--db", &db, "-q"]);
+    let v: i64 = c
+        .query_row("SELECT version FROM pagecost_schema", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, i64::from(pagecost::history::SCHEMA_VERSION));
+    assert_eq!(runs(&db, &[]).len(), 1);
+}
+
+/// Without --db the default file is under XDG_DATA_HOME.
+#[test]
+fn the_default_database_is_under_xdg_data_home() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = assert_cmd::Command::new(assert_cmd::cargo::cargo_bin("pagecost"))
+        .env_clear()
+        .env("XDG_DATA_HOME", dir.path())
+        .args(["audit", DEMO, "--save", "-q"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.path().join("pagecost/history.sqlite").exists());
+}
+
+/// Saved loads come back whole: the stored Load renders again as it was.
+#[test]
+fn stored_loads_come_back_whole() {
+    let (_dir, db) = temp_db();
+    let audited: Value = serde_json::from_str(&ok(&[
+        "audit", DEMO, "--format", "json", "-q", "--save", "--db", &db,
+    ]))
+    .unwrap();
+    let spec = pagecost::history::DbSpec::parse(&db).unwrap();
+    let mut h = pagecost::history::History::open(&spec).unwrap();
+    let loads = h.loads(&pagecost::history::Filter::default()).unwrap();
+    assert_eq!(loads.len(), 1);
+    assert_eq!(serde_json::to_value(&loads[0]).unwrap(), audited);
+}
