@@ -43,6 +43,8 @@ pub enum Setting {
     ServeAlso,
     /// Compare's second variant.
     VariantB,
+    /// The stored runs a page is compared with.
+    Baseline,
     /// A regression gate.
     Gate,
     /// The significance level.
@@ -75,6 +77,7 @@ impl Setting {
             Setting::Crawl => "--crawl",
             Setting::ServeAlso => "--serve-also",
             Setting::Gate => "--fail-if",
+            Setting::Baseline => "--baseline",
             Setting::Alpha => "--alpha",
             Setting::LinkUrl => "--match",
             Setting::LinkText => "--text",
@@ -102,6 +105,7 @@ impl Setting {
             Setting::Crawl => "crawl",
             Setting::ServeAlso => "served folder",
             Setting::VariantB => "variant B",
+            Setting::Baseline => "baseline",
             Setting::Gate => "regression gate",
             Setting::Alpha => "significance level",
             Setting::LinkUrl => "URL pattern",

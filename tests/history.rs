@@ -531,3 +531,122 @@ fn stored_loads_come_back_whole() {
     assert_eq!(loads.len(), 1);
     assert_eq!(serde_json::to_value(&loads[0]).unwrap(), audited);
 }
+
+/// `compare PAGE --baseline LABEL`: the page's stored runs are A, a fresh audit B; a gate
+/// trips on what changed since, and the report names the new request.
+fn baseline_gate(db: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    copy_dir(std::path::Path::new(DEMO), &site);
+    let site = format!("{}/", site.display());
+    ok(&[
+        "audit",
+        &site,
+        "--runs",
+        "5",
+        "--no-warmup",
+        "--save",
+        "--db",
+        db,
+        "--label",
+        "branch=main",
+        "-q",
+    ]);
+    ok(&[
+        "audit",
+        &site,
+        "--save",
+        "--db",
+        db,
+        "--label",
+        "branch=dev",
+        "-q",
+    ]);
+
+    let gate = [
+        "--baseline",
+        "branch=main",
+        "--db",
+        db,
+        "--fail-if",
+        "bytes>+5%",
+        "--runs",
+        "3",
+        "--no-warmup",
+    ];
+    let mut same = vec!["compare", &site];
+    same.extend(gate);
+    let (code, out, err) = pagecost(&same);
+    assert_eq!(code, 0, "unchanged: {err}\n{out}");
+    assert!(out.contains("(branch=main) (5 runs)"), "{out}");
+
+    std::fs::write(format!("{site}extra.bin"), vec![7u8; 60_000]).unwrap();
+    let index = format!("{site}index.html");
+    let html = std::fs::read_to_string(&index)
+        .unwrap()
+        .replace("</body>", "<img src=\"extra.bin\"></body>");
+    std::fs::write(&index, html).unwrap();
+    let mut json = same.clone();
+    json.extend(["--format", "json"]);
+    let (code, out, err) = pagecost(&json);
+    assert_eq!(code, 1, "60 kB heavier: {err}");
+    assert!(err.contains("--fail-if bytes>+5%: tripped"), "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["a"]["runs"].as_array().unwrap().len(),
+        5,
+        "the latest 5 of branch=main only"
+    );
+    assert_eq!(v["b"]["target"], site.as_str());
+    let only_b = v["comparison"]["only_in_b"].as_array().unwrap();
+    assert_eq!(only_b.len(), 1, "{only_b:?}");
+    assert_eq!(only_b[0]["key"], "/extra.bin");
+
+    let (code, _, err) = pagecost(&["compare", &site, "--baseline", "branch=none", "--db", db]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("no stored runs of") && err.contains("branch=none"),
+        "{err}"
+    );
+    let (code, _, err) = pagecost(&[
+        "compare",
+        &site,
+        "--baseline",
+        "branch=dev",
+        "--db",
+        db,
+        "--fail-if",
+        "fully_loaded>+10%",
+    ]);
+    assert_eq!(
+        code, 2,
+        "one stored run cannot make a timing significant: {err}"
+    );
+    assert!(err.contains("can never be significant"), "{err}");
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn sqlite_baseline_gates_what_changed() {
+    let (_dir, db) = temp_db();
+    baseline_gate(&db);
+}
+
+#[test]
+fn postgres_baseline_gates_what_changed() {
+    let Some(pg) = support::postgres::start() else {
+        return;
+    };
+    baseline_gate(&pg.url);
+}

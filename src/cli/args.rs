@@ -217,6 +217,17 @@ pub struct CompareArgs {
     #[command(flatten)]
     pub save: SaveArgs,
 
+    /// A is the page's stored runs carrying this label (repeatable: all must hold), B a
+    /// fresh audit of it, e.g. `compare URL --baseline branch=main --fail-if 'bytes>+5%'`.
+    #[cfg(feature = "history")]
+    #[arg(long, value_name = "KEY=VALUE", conflicts_with = "b")]
+    pub baseline: Vec<String>,
+
+    /// With --baseline: the latest N stored runs.
+    #[cfg(feature = "history")]
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=10000))]
+    pub baseline_runs: u32,
+
     #[command(flatten)]
     pub net: NetArgs,
 }

@@ -31,6 +31,23 @@ pub fn save_plan(a: &SaveArgs) -> anyhow::Result<Option<SavePlan>> {
     }))
 }
 
+/// `compare --baseline KEY=VALUE --baseline-runs N`.
+pub fn baseline(
+    labels_given: &[String],
+    last: u32,
+    db_arg: &DbArg,
+) -> anyhow::Result<Option<pagecost::job::compare::Baseline>> {
+    if labels_given.is_empty() {
+        return Ok(None);
+    }
+    let labels = Labels::parse(labels_given).context("--baseline")?;
+    Ok(Some(pagecost::job::compare::Baseline {
+        db: db(db_arg)?,
+        labels: labels.0.into_iter().collect(),
+        last: last as usize,
+    }))
+}
+
 /// The page as it was saved: a URL as the URL parser writes it, a folder with its slash.
 fn page_key(page: &str) -> String {
     match url::Url::parse(page) {

@@ -366,6 +366,8 @@ pub fn compare(a: CompareArgs) -> anyhow::Result<Command> {
         engine: engine(&a.net)?,
         cfg,
         viewport,
+        #[cfg(feature = "history")]
+        baseline: history::baseline(&a.baseline, a.baseline_runs, &a.save.db)?,
     };
     let format = format(a.format);
     let mut c = Command::new(Plan::Compare(Box::new(plan)), format, a.output, a.quiet);

@@ -47,6 +47,21 @@ pub struct ComparePlan {
     pub cfg: AuditConfig,
     /// Viewport.
     pub viewport: Viewport,
+    /// A is not loaded: it is the stored runs of the page (`a`) in the history database.
+    #[cfg(feature = "history")]
+    pub baseline: Option<Baseline>,
+}
+
+/// Stored runs as variant A (`compare PAGE --baseline branch=main`).
+#[cfg(feature = "history")]
+#[derive(Debug, Clone)]
+pub struct Baseline {
+    /// The database.
+    pub db: crate::history::DbSpec,
+    /// Labels the stored runs carry.
+    pub labels: Vec<(String, String)>,
+    /// The latest this many of them.
+    pub last: usize,
 }
 
 /// Two variants compared.
@@ -135,16 +150,14 @@ impl ComparePlan {
             engine: Engine::Static,
             cfg: AuditConfig::default(),
             viewport: Viewport::default(),
+            #[cfg(feature = "history")]
+            baseline: None,
         }
     }
 
     /// Refuses a gate on a timing that cannot trip: with `runs` per variant the smallest
     /// p-value a test can give is not below the significance level. A recording has one run.
     fn check_power(&self, a: &Target, b: &Target) -> Result<()> {
-        if !(self.alpha > 0.0 && self.alpha < 1.0) {
-            let why = "must be more than 0 and less than 1";
-            return Err(Error::setting(Setting::Alpha, self.alpha.to_string(), why));
-        }
         let runs = |t: &Target| {
             if matches!(t, Target::Har { .. }) {
                 1
@@ -152,7 +165,18 @@ impl ComparePlan {
                 self.runs.max(1)
             }
         };
-        let (na, nb) = (runs(a), runs(b));
+        // A recording stays one run whatever --runs says; only the other side can grow.
+        let recording = matches!(a, Target::Har { .. }) || matches!(b, Target::Har { .. });
+        self.check_power_of(runs(a), runs(b), recording.then_some(1))
+    }
+
+    /// [`Self::check_power`] for `na` and `nb` runs; `fixed`: one side's count that more
+    /// runs do not change.
+    fn check_power_of(&self, na: usize, nb: usize, fixed: Option<usize>) -> Result<()> {
+        if !(self.alpha > 0.0 && self.alpha < 1.0) {
+            let why = "must be more than 0 and less than 1";
+            return Err(Error::setting(Setting::Alpha, self.alpha.to_string(), why));
+        }
         let smallest = crate::stats::min_p(na, nb);
         let Some(g) = self.gates.iter().find(|g| g.metric.is_timing()) else {
             return Ok(());
@@ -160,9 +184,7 @@ impl ComparePlan {
         if smallest < self.alpha {
             return Ok(());
         }
-        // A recording stays one run whatever --runs says; only the other side can grow.
-        let recording = matches!(a, Target::Har { .. }) || matches!(b, Target::Har { .. });
-        let need = crate::stats::runs_needed(self.alpha, recording.then_some(1));
+        let need = crate::stats::runs_needed(self.alpha, fixed);
         let advice = need.map_or_else(
             || "no number of runs can reach it".to_string(),
             |n| format!("it takes at least {n} runs per variant"),
@@ -203,6 +225,10 @@ impl ComparePlan {
 
 /// Runs a comparison.
 pub async fn run(plan: ComparePlan, events: &dyn EventSink) -> Result<CompareReport> {
+    #[cfg(feature = "history")]
+    if let Some(baseline) = &plan.baseline {
+        return against_baseline(&plan, baseline, events).await;
+    }
     let (ta, tb) = plan.targets()?;
     plan.check_power(&ta, &tb)?;
     let mut cfg_a = plan.cfg.clone();
@@ -220,21 +246,94 @@ pub async fn run(plan: ComparePlan, events: &dyn EventSink) -> Result<CompareRep
         cmp.metrics
             .extend(estimated_metrics(&ra, &rb, profile, plan.alpha));
     }
+    Ok(report(
+        &plan,
+        ra,
+        rb,
+        cmp,
+        (0..plan.runs.max(1)).map(Order::of_round).collect(),
+    ))
+}
+
+/// The report of a comparison made: gates and budgets judged on it.
+fn report(
+    plan: &ComparePlan,
+    ra: Runs,
+    rb: Runs,
+    cmp: Comparison,
+    order: Vec<Order>,
+) -> CompareReport {
     let budget_b = plan.budgets.as_ref().map(|b| {
         let loads: Vec<&Load> = rb.runs.iter().collect();
         budget::evaluate(&b.list, &loads)
     });
-    Ok(CompareReport {
+    CompareReport {
         gates: plan.gates.iter().map(|g| g.check(&cmp)).collect(),
         budget_name: plan.budgets.as_ref().map(|b| b.name.clone()),
         block_applies_to_b: plan.b.is_some()
             && (!plan.block.is_empty() || plan.block_third_parties),
-        order: (0..plan.runs.max(1)).map(Order::of_round).collect(),
+        order,
         a: ra,
         b: rb,
         budget_b,
         comparison: cmp,
-    })
+    }
+}
+
+/// A fresh audit of the page (B) against its stored runs (A): the latest `last` runs with
+/// the baseline's labels, loaded by the same engine.
+#[cfg(feature = "history")]
+async fn against_baseline(
+    plan: &ComparePlan,
+    baseline: &Baseline,
+    events: &dyn EventSink,
+) -> Result<CompareReport> {
+    if plan.b.is_some() || !plan.block.is_empty() || plan.block_third_parties {
+        let why = "compares one page with its stored runs: give one page, no B and no blocking";
+        return Err(Error::setting(Setting::Baseline, "", why));
+    }
+    let target = Target::parse(&plan.a)?;
+    let source = Source::open(&target, &plan.engine, &plan.serve_also).await?;
+    let mut rb = repeated(&source, &plan.cfg, plan, events).await?;
+    let page = rb.median().page_name();
+    rb.target = page.clone();
+    let engine = rb.median().settings.browser.clone();
+    let (db, labels, last) = (baseline.db.clone(), baseline.labels.clone(), baseline.last);
+    let filter = crate::history::Filter {
+        page: Some(page.clone()),
+        labels: labels.clone(),
+        since_unix_ms: None,
+        last: None,
+    };
+    // The database client blocks (PostgreSQL's runs its own runtime): off the async workers.
+    let stored =
+        tokio::task::spawn_blocking(move || crate::history::History::open(&db)?.loads(&filter))
+            .await
+            .map_err(|e| Error::Client(format!("history: {e}")))??;
+    let mut loads: Vec<Load> = stored
+        .into_iter()
+        .filter(|l| l.settings.browser == engine)
+        .collect();
+    loads.drain(..loads.len().saturating_sub(last));
+    let named: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    if loads.is_empty() {
+        let engine = engine.as_deref().unwrap_or("static");
+        let why = format!(
+            "no stored runs of {page} labelled {} by the {engine} engine",
+            named.join(" ")
+        );
+        return Err(Error::setting(Setting::Baseline, named.join(" "), why));
+    }
+    plan.check_power_of(loads.len(), rb.runs.len(), Some(loads.len()))?;
+    let ra = Runs::new(
+        format!("{page} ({})", named.join(" ")),
+        false,
+        loads,
+        Vec::new(),
+    )
+    .expect("a baseline has runs");
+    let cmp = compare(&ra, &rb, plan.alpha);
+    Ok(report(plan, ra, rb, cmp, Vec::new()))
 }
 
 /// The timing metrics of both variants' loads estimated on a profile.
@@ -259,6 +358,41 @@ fn estimated_metrics(a: &Runs, b: &Runs, profile: &Profile, alpha: f64) -> Vec<M
             m
         })
         .collect()
+}
+
+/// Loads one source `runs` times after an uncounted warm-up (unless `warmup` is off); runs
+/// that fail are kept as failures, an error only when every run failed.
+#[cfg(feature = "history")]
+async fn repeated(
+    source: &Source,
+    cfg: &AuditConfig,
+    plan: &ComparePlan,
+    events: &dyn EventSink,
+) -> Result<Runs> {
+    let warm = plan.warmup && source.repeatable();
+    if warm {
+        let _ = source.load(cfg, &plan.viewport, &NoEvents).await;
+    }
+    let (mut loads, mut failed, mut last_err) = (Vec::new(), Vec::new(), None);
+    let runs = if source.repeatable() {
+        plan.runs.max(1)
+    } else {
+        1
+    };
+    for run in 0..runs {
+        match source.load(cfg, &plan.viewport, events).await {
+            Ok(l) => loads.push(l),
+            Err(e) => {
+                failed.push(FailedRun {
+                    run,
+                    error: e.to_string(),
+                });
+                last_err = Some(e);
+            }
+        }
+    }
+    Runs::new(source.name(), warm, loads, failed)
+        .ok_or_else(|| last_err.expect("no loads means an error"))
 }
 
 /// Loads two sources interleaved and counterbalanced, A B, B A, A B ... ([`Order`]), after
