@@ -122,25 +122,17 @@ fn the_compare_report_fits_narrow_terminals() {
     let blog = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/compare/blog");
     let adnet = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/compare/adnet");
     let also = |host: &str| (host.to_string(), std::path::PathBuf::from(adnet));
-    let plan = job::ComparePlan {
-        a: format!("{blog}/index.html"),
-        b: Some(format!("{blog}/with-ads.html")),
-        block: vec![],
-        block_third_parties: false,
-        runs: 3,
-        warmup: false,
-        gates: vec![],
-        alpha: pagecost::compare::ALPHA,
-        estimate: Some(pagecost::model::Profile::parse("3g").unwrap()),
-        serve_also: vec![
-            also("securepubads.g.doubleclick.net"),
-            also("tpc.googlesyndication.com"),
-        ],
-        budgets: None,
-        engine: Default::default(),
-        cfg: pagecost::AuditConfig::default(),
-        viewport: pagecost::Viewport::default(),
-    };
+    let mut plan = job::ComparePlan::new(
+        format!("{blog}/index.html"),
+        Some(format!("{blog}/with-ads.html")),
+    );
+    plan.runs = 3;
+    plan.warmup = false;
+    plan.estimate = Some(pagecost::model::Profile::parse("3g").unwrap());
+    plan.serve_also = vec![
+        also("securepubads.g.doubleclick.net"),
+        also("tpc.googlesyndication.com"),
+    ];
     let report = job::run(Plan::Compare(Box::new(plan)), &pagecost::NoEvents).unwrap();
     let Report::Compare(c) = &report else {
         panic!("a compare report")
