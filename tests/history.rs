@@ -650,3 +650,54 @@ fn postgres_baseline_gates_what_changed() {
     };
     baseline_gate(&pg.url);
 }
+
+/// `history --format html`: a chart per measure with a point per run whose hover text names
+/// the run and its labels (escaped); a batch's pages are saved one run each.
+#[test]
+fn the_trend_page_charts_every_run_and_a_batch_saves_every_page() {
+    let (_dir, db) = temp_db();
+    ok(&[
+        "audit",
+        DEMO,
+        BLOG,
+        "--save",
+        "--db",
+        &db,
+        "--label",
+        "note=<script>x</script>",
+        "-q",
+        "--format",
+        "jsonl",
+    ]);
+    ok(&[
+        "audit",
+        DEMO,
+        "--runs",
+        "2",
+        "--no-warmup",
+        "--save",
+        "--db",
+        &db,
+        "-q",
+    ]);
+    assert_eq!(runs(&db, &[BLOG]).len(), 1);
+    let html = ok(&["history", DEMO, "--db", &db, "--format", "html"]);
+    for chart in [
+        "Transferred by resource type",
+        "Requests by resource type",
+        "Transferred by party",
+        "Timings",
+    ] {
+        assert!(html.contains(&format!("<h3>{chart}</h3>")), "{chart}");
+    }
+    assert_eq!(html.matches("<svg").count(), 4);
+    // 3 runs: every line has a point per run.
+    assert!(
+        html.contains("note=&lt;script&gt;x&lt;/script&gt;"),
+        "labels are escaped"
+    );
+    assert!(!html.contains("<script>x</script>"));
+    let points = html.matches("<circle").count();
+    assert_eq!(points % 3, 0, "{points}");
+    assert!(html.contains("· no labels ·"), "runs without labels say so");
+}

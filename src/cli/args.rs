@@ -547,6 +547,9 @@ pub enum HistoryFormat {
     Json,
     /// Every run as CSV, one row per run.
     Csv,
+    /// One self-contained page: SVG charts of bytes, requests and timings per type and
+    /// party over time (labels on hover), and the latest runs.
+    Html,
 }
 
 /// Budgets: a file, or quick limits.

@@ -21,7 +21,7 @@ const PHASES: [(&str, &str); 7] = [
     ("receive", "#1f5fbf"),
 ];
 
-fn type_colour(t: ResourceType) -> &'static str {
+pub(crate) fn type_colour(t: ResourceType) -> &'static str {
     match t {
         ResourceType::Document => "#3366cc",
         ResourceType::Iframe => "#8d6e63",
@@ -104,7 +104,7 @@ fn provenance(l: &Load) -> String {
     }
 }
 
-fn page(title: &str, subtitle: &str, body: &str, how: &str) -> String {
+pub(crate) fn page(title: &str, subtitle: &str, body: &str, how: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -120,7 +120,7 @@ fn page(title: &str, subtitle: &str, body: &str, how: &str) -> String {
     )
 }
 
-fn card(k: &str, v: &str, bad: bool) -> String {
+pub(crate) fn card(k: &str, v: &str, bad: bool) -> String {
     format!(
         "<div class=\"card{}\"><div class=\"k\">{}</div><div class=\"v\">{}</div></div>",
         if bad { " bad" } else { "" },
@@ -422,7 +422,7 @@ fn tooltip(l: &Load, e: &Entry, status: &str) -> String {
 }
 
 /// A readable axis step near `raw` milliseconds: 1, 2 or 5 times a power of ten.
-fn nice_step(raw: f64) -> f64 {
+pub(crate) fn nice_step(raw: f64) -> f64 {
     if raw <= 0.0 || !raw.is_finite() {
         return 0.0;
     }

@@ -14,6 +14,8 @@ pub mod markdown;
 pub mod openmetrics;
 pub mod schema;
 pub mod table;
+#[cfg(feature = "history")]
+pub mod trend;
 pub mod words;
 
 use crate::job::{AuditReport, BatchReport, CompareReport, LinksReport, Report};
@@ -134,6 +136,12 @@ pub fn render(r: &Report, f: Format, o: &RenderOptions, out: &mut dyn Write) -> 
             Format::Table => Some(history::table(h, o.width)),
             Format::Json => Some(history::json(h)),
             Format::Csv => history::csv(h),
+            Format::Html => match h {
+                crate::job::history::HistoryReport::Runs { db, runs, .. } => {
+                    Some(trend::render(db, runs))
+                }
+                _ => None,
+            },
             _ => None,
         },
     };
