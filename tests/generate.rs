@@ -124,7 +124,11 @@ fn unknown_kinds_and_names_list_the_valid_ones() {
 /// regenerating them fails here (regenerate: scripts/schemas.sh).
 #[test]
 fn committed_schemas_are_current() {
-    for name in ["audit", "batch-page", "compare", "links", "budget"] {
+    let mut names = vec!["audit", "batch-page", "compare", "links", "budget"];
+    if cfg!(feature = "history") {
+        names.push("history");
+    }
+    for name in names {
         let (code, fresh, err) = pagecost(&["generate", "schema", name]);
         assert_eq!(code, 0, "{err}");
         let file = format!(

@@ -123,6 +123,10 @@ fn save_filter_and_prune(db: &str) {
     ] {
         assert!(table.contains(words), "{words}: {table}");
     }
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("history.json");
+    std::fs::write(&json, ok(&["history", "--db", db, "--format", "json"])).unwrap();
+    support::validate_json("history", &[&json], false);
     let csv = ok(&["history", "--db", db, "--format", "csv"]);
     assert_eq!(csv.lines().count(), 7);
     assert!(
@@ -138,7 +142,6 @@ fn save_filter_and_prune(db: &str) {
     );
 
     // An imported load from 100 days ago is what --prune 90d removes, and only it.
-    let dir = tempfile::tempdir().unwrap();
     let mut load: Value =
         serde_json::from_str(&ok(&["audit", DEMO, "--format", "json", "-q"])).unwrap();
     let old = std::time::SystemTime::now()

@@ -55,7 +55,7 @@ pub struct GenerateArgs {
     pub kind: GenerateKind,
 
     /// `man`: a subcommand's page (`audit`, `budget init` as `budget-init` ...; none: the
-    /// main page). `schema`: the output (audit, batch-page, compare, links, budget).
+    /// main page). `schema`: the output (audit, batch-page, compare, links, budget, history).
     pub name: Option<String>,
 }
 

@@ -21,16 +21,21 @@ pub enum Output {
     Links,
     /// A budget file, as `budget init` writes it and `--budget` reads it.
     Budget,
+    /// `history --format json`: the stored runs, oldest first.
+    #[cfg(feature = "history")]
+    History,
 }
 
 impl Output {
     /// Every output, in the order the docs list them.
-    pub const ALL: [Output; 5] = [
+    pub const ALL: &'static [Output] = &[
         Output::Audit,
         Output::BatchPage,
         Output::Compare,
         Output::Links,
         Output::Budget,
+        #[cfg(feature = "history")]
+        Output::History,
     ];
 
     /// The name on the command line and in the file name.
@@ -41,6 +46,8 @@ impl Output {
             Output::Compare => "compare",
             Output::Links => "links",
             Output::Budget => "budget",
+            #[cfg(feature = "history")]
+            Output::History => "history",
         }
     }
 
@@ -54,7 +61,7 @@ impl Output {
     /// assert!(Output::parse("yaml").is_none());
     /// ```
     pub fn parse(name: &str) -> Option<Output> {
-        Output::ALL.into_iter().find(|o| o.name() == name)
+        Output::ALL.iter().copied().find(|o| o.name() == name)
     }
 
     /// The committed file: `docs/schema/{name}.schema.json`.
@@ -82,6 +89,8 @@ pub fn render(output: Output) -> String {
         Output::Compare => of::<CompareReport>(),
         Output::Links => of::<Vec<super::links::Row<'static>>>(),
         Output::Budget => of::<Vec<BudgetFile>>(),
+        #[cfg(feature = "history")]
+        Output::History => of::<Vec<crate::history::StoredRun>>(),
     };
     super::json::render_value(&schema)
 }
