@@ -295,16 +295,29 @@ async fn one(
     Ok(report)
 }
 
-/// `plan.runs` loads of a source after an uncounted warm-up (unless `warmup` is off); a
-/// recording is its one load. Failed runs are kept as failures; an error only when all fail.
+/// `plan.runs` loads of a source after an uncounted warm-up (unless `warmup` is off).
 async fn runs_of(source: &Source, plan: &AuditPlan, events: &dyn EventSink) -> Result<Runs> {
     let (cfg, vp) = (&plan.cfg, &plan.viewport);
+    repeated(source, cfg, vp, plan.runs, plan.warmup, events).await
+}
+
+/// `runs` loads of a source after an uncounted warm-up (unless `warmup` is off), until
+/// cancelled; a recording is its one load. Failed runs are kept as failures; an error only
+/// when all fail.
+pub(super) async fn repeated(
+    source: &Source,
+    cfg: &AuditConfig,
+    vp: &Viewport,
+    runs: usize,
+    warmup: bool,
+    events: &dyn EventSink,
+) -> Result<Runs> {
     let repeat = source.repeatable();
-    let warmup = plan.warmup && repeat;
+    let warmup = warmup && repeat;
     if warmup {
         let _ = source.load(cfg, vp, &NoEvents).await;
     }
-    let n = if repeat { plan.runs.max(1) } else { 1 };
+    let n = if repeat { runs.max(1) } else { 1 };
     let (mut loads, mut failed, mut last_err) = (Vec::new(), Vec::new(), None);
     for run in 0..n {
         if cfg.cancel.as_ref().is_some_and(Cancel::is_cancelled) {

@@ -294,7 +294,8 @@ async fn against_baseline(
     }
     let target = Target::parse(&plan.a)?;
     let source = Source::open(&target, &plan.engine, &plan.serve_also).await?;
-    let mut rb = repeated(&source, &plan.cfg, plan, events).await?;
+    let (cfg, vp) = (&plan.cfg, &plan.viewport);
+    let mut rb = super::audit::repeated(&source, cfg, vp, plan.runs, plan.warmup, events).await?;
     let page = rb.median().page_name();
     rb.target = page.clone();
     let engine = rb.median().settings.browser.clone();
@@ -358,41 +359,6 @@ fn estimated_metrics(a: &Runs, b: &Runs, profile: &Profile, alpha: f64) -> Vec<M
             m
         })
         .collect()
-}
-
-/// Loads one source `runs` times after an uncounted warm-up (unless `warmup` is off); runs
-/// that fail are kept as failures, an error only when every run failed.
-#[cfg(feature = "history")]
-async fn repeated(
-    source: &Source,
-    cfg: &AuditConfig,
-    plan: &ComparePlan,
-    events: &dyn EventSink,
-) -> Result<Runs> {
-    let warm = plan.warmup && source.repeatable();
-    if warm {
-        let _ = source.load(cfg, &plan.viewport, &NoEvents).await;
-    }
-    let (mut loads, mut failed, mut last_err) = (Vec::new(), Vec::new(), None);
-    let runs = if source.repeatable() {
-        plan.runs.max(1)
-    } else {
-        1
-    };
-    for run in 0..runs {
-        match source.load(cfg, &plan.viewport, events).await {
-            Ok(l) => loads.push(l),
-            Err(e) => {
-                failed.push(FailedRun {
-                    run,
-                    error: e.to_string(),
-                });
-                last_err = Some(e);
-            }
-        }
-    }
-    Runs::new(source.name(), warm, loads, failed)
-        .ok_or_else(|| last_err.expect("no loads means an error"))
 }
 
 /// Loads two sources interleaved and counterbalanced, A B, B A, A B ... ([`Order`]), after
