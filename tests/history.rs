@@ -394,6 +394,11 @@ fn sqlite_refusals_name_the_database() {
         "cannot create its folder",
     );
 
+    let missing = dir.path().join("missing.sqlite");
+    let (code, _, err) = pagecost(&["history", "--db", missing.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("does not exist"), "{err}");
+    assert!(!missing.exists(), "reading the history creates no database");
     let (code, _, err) = pagecost(&["history", "--db", "mysql://x/y"]);
     assert_eq!(code, 2);
     assert!(err.contains("unsupported database scheme 'mysql'"), "{err}");
@@ -445,7 +450,8 @@ fn postgres_refusals_name_the_database_and_mask_the_password() {
 #[test]
 fn sqlite_never_keeps_a_half_written_run() {
     let (_dir, db) = temp_db();
-    ok(&["history", "--db", &db]); // creates the schema
+    let spec = pagecost::history::DbSpec::parse(&db).unwrap();
+    drop(pagecost::history::History::open(&spec).unwrap()); // creates the schema
     let c = rusqlite::Connection::open(&db).unwrap();
     c.execute_batch("CREATE TRIGGER full BEFORE INSERT ON run_totals BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;").unwrap();
     refused(&db, "database or disk is full");

@@ -371,6 +371,20 @@ impl History {
         Self::open_at(spec, SCHEMA_VERSION)
     }
 
+    /// Opens a database that must exist already (a SQLite file is not created): for
+    /// reading the history, where a mistyped path should say so, not show an empty one.
+    pub fn open_existing(spec: &DbSpec) -> Result<History> {
+        if let DbSpec::Sqlite(path) = spec {
+            if !path.exists() {
+                return Err(Error::History {
+                    db: spec.display(),
+                    message: "does not exist (an audit with --save creates it)".into(),
+                });
+            }
+        }
+        Self::open(spec)
+    }
+
     /// Opens and migrates only up to `version` (tests of migrations from older schemas).
     #[doc(hidden)]
     pub fn open_at(spec: &DbSpec, version: u32) -> Result<History> {

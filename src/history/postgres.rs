@@ -53,7 +53,13 @@ impl Postgres {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(10));
         }
-        let client = config.connect(NoTls).map_err(text)?;
+        // A server that stops answering mid-query: data unacknowledged for 60 s ends the
+        // connection, and no statement runs longer than that.
+        config.tcp_user_timeout(Duration::from_secs(60));
+        let mut client = config.connect(NoTls).map_err(text)?;
+        client
+            .batch_execute("SET statement_timeout = 60000")
+            .map_err(text)?;
         Ok(Postgres { client })
     }
 }

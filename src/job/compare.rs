@@ -307,10 +307,11 @@ async fn against_baseline(
         last: None,
     };
     // The database client blocks (PostgreSQL's runs its own runtime): off the async workers.
-    let stored =
-        tokio::task::spawn_blocking(move || crate::history::History::open(&db)?.loads(&filter))
-            .await
-            .map_err(|e| Error::Client(format!("history: {e}")))??;
+    let stored = tokio::task::spawn_blocking(move || {
+        crate::history::History::open_existing(&db)?.loads(&filter)
+    })
+    .await
+    .map_err(|e| Error::Client(format!("history: {e}")))??;
     let mut loads: Vec<Load> = stored
         .into_iter()
         .filter(|l| l.settings.browser == engine)

@@ -128,7 +128,10 @@ pub enum HistoryReport {
 
 /// Runs a history job.
 pub fn run(plan: HistoryPlan) -> Result<HistoryReport> {
-    let mut db = History::open(&plan.db)?;
+    let mut db = match plan.action {
+        HistoryAction::Import { .. } => History::open(&plan.db)?,
+        _ => History::open_existing(&plan.db)?,
+    };
     match plan.action {
         HistoryAction::Show(filter) => Ok(HistoryReport::Runs {
             db: db.name(),
