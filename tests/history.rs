@@ -710,3 +710,39 @@ fn the_trend_page_charts_every_run_and_a_batch_saves_every_page() {
     assert_eq!(points % 3, 0, "{points}");
     assert!(html.contains("· no labels ·"), "runs without labels say so");
 }
+
+/// A writer waits for another's lock (the busy timeout), and past 30 s gives up with one line
+/// naming the database; the report is written either way.
+#[test]
+fn sqlite_waits_for_a_lock_then_gives_up() {
+    let (_dir, db) = temp_db();
+    let spec = pagecost::history::DbSpec::parse(&db).unwrap();
+    drop(pagecost::history::History::open(&spec).unwrap());
+    let hold = |secs: u64| {
+        let db = db.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let t = std::thread::spawn(move || {
+            let c = rusqlite::Connection::open(&db).unwrap();
+            c.execute_batch("BEGIN EXCLUSIVE").unwrap();
+            tx.send(()).unwrap();
+            std::thread::sleep(std::time::Duration::from_secs(secs));
+            c.execute_batch("COMMIT").unwrap();
+        });
+        rx.recv().unwrap();
+        t
+    };
+    let t = hold(2);
+    let started = std::time::Instant::now();
+    ok(&["audit", DEMO, "--save", "--db", &db, "-q"]);
+    assert!(
+        started.elapsed().as_millis() >= 1500,
+        "it waited for the lock"
+    );
+    t.join().unwrap();
+    assert_eq!(runs(&db, &[]).len(), 1);
+
+    let t = hold(40);
+    refused(&db, "database is locked");
+    t.join().unwrap();
+    assert_eq!(runs(&db, &[]).len(), 1, "nothing half-written");
+}
