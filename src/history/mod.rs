@@ -88,11 +88,11 @@ impl DbSpec {
     }
 }
 
-/// `postgres://user:secret@host/db` -> `postgres://user:***@host/db` (also `password=` in
-/// the query).
+/// `postgres://user:secret@host/db` -> `postgres://user:***@host/db`, and `password=` in
+/// the query masked too; by hand when the URL parser refuses it (a socket path as host).
 fn mask_password(u: &str) -> String {
     let Ok(mut parsed) = url::Url::parse(u) else {
-        return "postgres://(unparsable URL)".into();
+        return mask_by_hand(u);
     };
     if parsed.password().is_some() {
         let _ = parsed.set_password(Some("***"));
@@ -112,6 +112,31 @@ fn mask_password(u: &str) -> String {
         parsed.query_pairs_mut().clear().extend_pairs(pairs);
     }
     parsed.to_string()
+}
+
+fn mask_by_hand(u: &str) -> String {
+    let Some((scheme, rest)) = u.split_once("://") else {
+        return "postgres://(unreadable URL)".into();
+    };
+    let (authority, tail) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    let authority = match authority.rsplit_once('@') {
+        Some((creds, host)) => {
+            let user = creds.split(':').next().unwrap_or("");
+            let masked = if creds.contains(':') { ":***" } else { "" };
+            format!("{user}{masked}@{host}")
+        }
+        None => authority.to_string(),
+    };
+    let tail: Vec<String> = tail
+        .split('&')
+        .map(|part| match part.split_once("password=") {
+            Some((before, _)) if before.is_empty() || before.ends_with('?') => {
+                format!("{before}password=***")
+            }
+            _ => part.to_string(),
+        })
+        .collect();
+    format!("{scheme}://{authority}{}", tail.join("&"))
 }
 
 /// Labels a run carries (`branch=main`, `commit=abc123`): keys unique, sorted.
@@ -419,7 +444,7 @@ impl History {
     pub fn save(&mut self, job: &str, loads: &[&Load], labels: &Labels) -> Result<Vec<i64>> {
         let mut ids = Vec::with_capacity(loads.len());
         for load in loads {
-            let run = NewRun::of(job, load, labels)?;
+            let run = NewRun::of(job, load, labels).map_err(|m| self.fail(m))?;
             ids.push(self.backend.insert(&run).map_err(|m| self.fail(m))?);
         }
         Ok(ids)
@@ -477,6 +502,12 @@ mod tests {
         );
         assert!(shown.contains("ci:***@db.example:5432/pc"), "{shown}");
         assert!(DbSpec::parse("mysql://x/y").is_err());
+        let socket =
+            DbSpec::parse("postgres://ci:s3cret@/pc?host=/run/pg&password=s3cret").unwrap();
+        assert_eq!(
+            socket.display(),
+            "postgres://ci:***@/pc?host=/run/pg&password=***"
+        );
         assert!(DbSpec::parse(" ").is_err());
     }
 

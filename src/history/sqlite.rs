@@ -74,7 +74,7 @@ impl Backend for Sqlite {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(text)?;
         tx.execute_batch(sql::VERSION_TABLE).map_err(text)?;
-        drop(tx.commit());
+        tx.commit().map_err(text)?;
         let found = self.version()?;
         if found > sql::SCHEMA_VERSION {
             return Err(sql::too_new(found));
