@@ -297,10 +297,11 @@ pub(crate) struct NewRun {
 }
 
 impl NewRun {
-    fn of(job: &str, load: &Load, labels: &Labels) -> Result<NewRun> {
-        let json = serde_json::to_vec(load).map_err(|e| Error::Client(e.to_string()))?;
-        let compressed =
-            zstd::encode_all(&json[..], 3).map_err(|e| Error::Client(e.to_string()))?;
+    fn of(job: &str, load: &Load, labels: &Labels) -> std::result::Result<NewRun, String> {
+        let json =
+            serde_json::to_vec(load).map_err(|e| format!("a load cannot be written: {e}"))?;
+        let compressed = zstd::encode_all(&json[..], 3)
+            .map_err(|e| format!("a load cannot be compressed: {e}"))?;
         let t = &load.totals;
         let mut totals = Vec::new();
         for (ty, b) in &t.by_type {
