@@ -5,7 +5,7 @@
 # serve.py) beside the checkout for the loopback sites; what is missing is skipped.
 #
 #   bash benches/run.sh            # everything; each bench prints how long it took
-#   bash benches/run.sh perf       # one of: perf extract links timing timing-browser browser har-memory history
+#   bash benches/run.sh perf       # one of: perf extract links timing timing-browser browser har-memory history floor
 set -euo pipefail
 cd "$(dirname "$0")/.."
 only="${1:-all}"
@@ -32,5 +32,6 @@ bench timing-browser "timing accuracy of the browser engine (benches/timing.py -
 # Lighthouse: $LIGHTHOUSE (its cli/index.js) or `lighthouse` on PATH; about 8 minutes.
 bench browser "the browser engine against Lighthouse (benches/browser.py)" python3 benches/browser.py --bin "$bin" ${LIGHTHOUSE:+--lighthouse "$LIGHTHOUSE"}
 bench har-memory "peak memory of reading a big HAR (benches/har_memory.py)" python3 benches/har_memory.py
+bench floor "against the floor: nginx, curl with the URL list, HTTP/1.1 and HTTP/2, N up to 10,000 (benches/floor.py)" python3 benches/floor.py --bin "$bin"
 bench history "the history database: --save's cost, history of 10,000 runs (benches/history.py)" python3 benches/history.py --bin "$bin"
 echo "(all selected benches: $SECONDS s)"
