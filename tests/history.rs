@@ -508,7 +508,7 @@ fn an_older_schema_is_migrated_on_open() {
     assert_eq!(runs(&db, &[]).len(), 1);
 }
 
-/// Without --db the default file is under XDG_DATA_HOME.
+/// Without --db the default file is under XDG_DATA_HOME, or $PAGECOST_DB.
 #[test]
 fn the_default_database_is_under_xdg_data_home() {
     let dir = tempfile::tempdir().unwrap();
