@@ -368,7 +368,7 @@ async fn batch(
         .iter()
         .map(|p| {
             let b = plan.budgets.as_ref()?;
-            Some(budget::evaluate(&b.list, &[p.load.as_ref()?]))
+            Some(budget::evaluate(&b.list, &[&p.load()?]))
         })
         .collect();
     BatchReport {

@@ -5,6 +5,7 @@ use super::Report;
 use crate::error::{Error, Result};
 use crate::history::{new_job_id, DbSpec, Filter, History, Labels, StoredRun};
 use crate::model::Load;
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 /// Where a job's loads are saved, and with which labels.
@@ -27,21 +28,24 @@ pub struct Saved {
 
 /// The loads a report holds with the labels each is saved with: every run of an audit, each
 /// audited page of a batch, both sides of a comparison (labelled `variant=a` and `b`).
-pub fn loads_of<'r>(report: &'r Report, labels: &Labels) -> Vec<(&'r Load, Labels)> {
-    let runs = |r: &'r crate::runs::Runs, l: &Labels| -> Vec<(&'r Load, Labels)> {
-        r.runs.iter().map(|x| (x, l.clone())).collect()
+pub fn loads_of<'r>(report: &'r Report, labels: &Labels) -> Vec<(Cow<'r, Load>, Labels)> {
+    let runs = |r: &'r crate::runs::Runs, l: &Labels| -> Vec<(Cow<'r, Load>, Labels)> {
+        r.runs
+            .iter()
+            .map(|x| (Cow::Borrowed(x), l.clone()))
+            .collect()
     };
     match report {
         Report::Audit(a) => match (&a.runs, &a.load) {
             (Some(r), _) => runs(r, labels),
-            (None, Some(l)) => vec![(l, labels.clone())],
+            (None, Some(l)) => vec![(Cow::Borrowed(l), labels.clone())],
             (None, None) => Vec::new(),
         },
         Report::Batch(b) => b
             .pages
             .iter()
-            .filter_map(|p| p.load.as_ref())
-            .map(|l| (l, labels.clone()))
+            .filter_map(|p| p.load())
+            .map(|l| (Cow::Owned(l), labels.clone()))
             .collect(),
         Report::Compare(c) => {
             let mut all = runs(&c.a, &labels.with("variant", "a"));
@@ -58,7 +62,7 @@ pub fn save(report: &Report, plan: &SavePlan) -> Result<Saved> {
     let job = new_job_id();
     let mut n = 0;
     for (load, labels) in loads_of(report, &plan.labels) {
-        n += db.save(&job, &[load], &labels)?.len();
+        n += db.save(&job, &[&load], &labels)?.len();
     }
     Ok(Saved {
         db: db.name(),
@@ -230,7 +234,7 @@ fn json_lines(text: &str, name: &str) -> Result<Vec<(Load, Option<&'static str>)
                 input: format!("{name}:{}", n + 1),
                 reason: format!("not a pagecost JSON line: {e}"),
             })?;
-        loads.extend(p.load.map(|l| (l, None)));
+        loads.extend(p.load().map(|l| (l, None)));
     }
     Ok(loads)
 }

@@ -8,12 +8,20 @@ use comfy_table::{Cell, CellAlignment, Table};
 
 /// One JSON line per page.
 pub fn jsonl(pages: &[PageResult]) -> String {
-    let mut s = String::new();
+    let mut out = Vec::new();
+    write_jsonl(pages, &mut out).expect("writing to memory does not fail");
+    String::from_utf8(out).expect("JSON is UTF-8")
+}
+
+/// One JSON line per page, written as each is serialized: a batch of 1,000 pages does not
+/// hold its whole output (about 30 KB a page) as one string besides its loads.
+pub fn write_jsonl(pages: &[PageResult], out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
     for p in pages {
-        s.push_str(&serde_json::to_string(p).expect("a page serializes"));
-        s.push('\n');
+        serde_json::to_writer(&mut w, p).map_err(std::io::Error::other)?;
+        std::io::Write::write_all(&mut w, b"\n")?;
     }
-    s
+    std::io::Write::flush(&mut w)
 }
 
 fn right(s: String) -> Cell {
@@ -56,7 +64,7 @@ pub fn summary(pages: &[PageResult], verdicts: &[Option<Verdict>], width: Option
     let (mut reqs, mut bytes) = (0u64, 0u64);
     for (i, p) in pages.iter().enumerate() {
         let mut row = vec![Cell::new(sanitize(&p.target))];
-        match &p.load {
+        match &p.load() {
             Some(l) => {
                 reqs += l.totals.requests;
                 bytes += l.totals.transfer_bytes;
@@ -79,7 +87,7 @@ pub fn summary(pages: &[PageResult], verdicts: &[Option<Verdict>], width: Option
         }
         t.add_row(row);
     }
-    let ok = pages.iter().filter(|p| p.load.is_some()).count();
+    let ok = pages.iter().filter(|p| p.audited()).count();
     format!(
         "{t}\n{} pages ({ok} audited): {reqs} requests, {} transferred\n",
         pages.len(),

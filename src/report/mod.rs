@@ -122,8 +122,11 @@ pub fn stdout_terminal() -> (Option<u16>, bool) {
 /// Renders a report in a format. A format the report has no rendering for is an
 /// `InvalidInput` error (plans refuse those before anything runs).
 pub fn render(r: &Report, f: Format, o: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
-    if let (Report::Audit(a), Format::Json) = (r, f) {
-        return json::write_audit(a, out); // streamed: a load of 160,000 requests is no string
+    match (r, f) {
+        // Streamed: a load of 160,000 requests, or a batch of 1,000 pages, is no string.
+        (Report::Audit(a), Format::Json) => return json::write_audit(a, out),
+        (Report::Batch(b), Format::Jsonl) => return batch::write_jsonl(&b.pages, out),
+        _ => {}
     }
     let text = match r {
         Report::Audit(a) => audit(a, f, o),
@@ -202,7 +205,10 @@ fn audit(a: &AuditReport, f: Format, o: &RenderOptions) -> Option<String> {
 fn batch_text(b: &BatchReport, f: Format, o: &RenderOptions) -> Option<String> {
     Some(match f {
         Format::Jsonl => batch::jsonl(&b.pages),
-        Format::Json => json::render_value(&b.pages),
+        // Through a value, so that the packed loads are pretty-printed too.
+        Format::Json => {
+            json::render_value(&serde_json::to_value(&b.pages).expect("pages serialize"))
+        }
         Format::Openmetrics => openmetrics::batch(&b.pages),
         Format::Table => batch::summary(&b.pages, &b.verdicts, o.width),
         _ => return None,

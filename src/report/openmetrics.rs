@@ -30,8 +30,8 @@ pub fn batch(pages: &[PageResult]) -> String {
     let mut seen = std::collections::HashSet::new();
     for p in pages.iter().filter(|p| seen.insert(p.target.as_str())) {
         let page = vec![("page", p.target.clone())];
-        x.up(&page, p.load.is_some());
-        if let Some(load) = &p.load {
+        x.up(&page, p.audited());
+        if let Some(load) = &p.load() {
             x.load(&page, load, None);
         }
     }
