@@ -322,6 +322,49 @@ mod tests {
     use super::*;
 
     #[test]
+    fn summaries_give_the_sample_standard_deviation() {
+        let s = Summary::of(&[1.0, 2.0, 3.0, 4.0]).unwrap();
+        // Sum of squares 5 over n - 1 = 3.
+        assert!(
+            (s.stddev - (5.0f64 / 3.0).sqrt()).abs() < 1e-12,
+            "{}",
+            s.stddev
+        );
+        assert_eq!(s.mean, 2.5);
+        assert_eq!(Summary::of(&[7.0]).unwrap().stddev, 0.0);
+    }
+
+    #[test]
+    fn outliers_follow_the_modified_z_score_exactly() {
+        // MAD 0: no outliers, however far a value is.
+        assert!(Summary::of(&[5.0, 5.0, 5.0, 5.0, 9.0])
+            .unwrap()
+            .outliers
+            .is_empty());
+        // Median 0, MAD 0.6745: the last value's score is exactly 3.5, not above it.
+        let at = [-0.6745, -0.6745, 0.0, 0.0, 0.6745, 0.6745, 3.5];
+        assert!(Summary::of(&at).unwrap().outliers.is_empty());
+        // MAD 1: a deviation of 3 scores 2.0 (not an outlier), 6 scores 4.0 (one).
+        let xs = [9.0, 10.0, 10.0, 11.0, 13.0, 8.0, 16.0];
+        let s = Summary::of(&xs).unwrap();
+        assert_eq!(s.median, 10.0);
+        assert_eq!(s.outliers, vec![6]);
+        // A small MAD (0.1) with a far value: an outlier by dividing by the MAD.
+        let tight = [10.0, 10.1, 9.9, 10.0, 10.1, 9.9, 50.0];
+        assert_eq!(Summary::of(&tight).unwrap().outliers, vec![6]);
+    }
+
+    #[test]
+    fn the_exact_test_runs_up_to_40_values_in_all() {
+        let a: Vec<f64> = (0..10).map(f64::from).collect();
+        let b: Vec<f64> = (0..10).map(|x| f64::from(x) + 0.5).collect();
+        assert!(mann_whitney(&a, &b).unwrap().exact, "10 and 10");
+        let c: Vec<f64> = (0..21).map(f64::from).collect();
+        let d: Vec<f64> = (0..20).map(|x| f64::from(x) + 0.5).collect();
+        assert!(!mann_whitney(&c, &d).unwrap().exact, "21 and 20");
+    }
+
+    #[test]
     fn median_and_the_median_run_follow_webpagetest() {
         assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
         assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
