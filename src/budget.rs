@@ -1033,6 +1033,16 @@ mod tests {
         assert!(!path_matches("/*.html$", "/index.html/x"));
         assert!(path_matches("/exact$", "/exact"));
         assert!(!path_matches("/exact$", "/exactly"));
+        // Unanchored, the last part may be followed by more; anchored, only the last part
+        // is held to the end, and it may not overlap what came before it.
+        assert!(path_matches("/a*b", "/a-b-c"));
+        assert!(path_matches("/a*b*c$", "/a-b-c"));
+        assert!(!path_matches("/ab*b$", "/ab"));
+        assert!(path_matches("/ab*c*d", "/abxxcyd"));
+        assert!(path_matches("/ab*c*d$", "/abxxcyd"));
+        assert!(!path_matches("/ab*c*c$", "/abc"));
+        // An anchored last part is found at the end, not at its first occurrence.
+        assert!(path_matches("/a*b$", "/a-b-b"));
         assert!(!path_matches("/shop", "/blog"));
     }
 
