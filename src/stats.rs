@@ -355,6 +355,15 @@ mod tests {
     }
 
     #[test]
+    fn runs_needed_asks_for_a_p_below_alpha_not_equal_to_it() {
+        // 3 and 3 runs can reach p = 2/20 = 0.1 and no lower: at alpha 0.1 that is not enough.
+        assert_eq!(min_p(3, 3), 0.1);
+        assert_eq!(runs_needed(0.1, None), Some(4));
+        assert_eq!(runs_needed(0.11, None), Some(3));
+        assert_eq!(min_p(0, 5), 1.0);
+    }
+
+    #[test]
     fn the_exact_test_runs_up_to_40_values_in_all() {
         let a: Vec<f64> = (0..10).map(f64::from).collect();
         let b: Vec<f64> = (0..10).map(|x| f64::from(x) + 0.5).collect();
