@@ -355,6 +355,13 @@ mod tests {
     }
 
     #[test]
+    fn the_normal_cdf_is_symmetric() {
+        assert!((normal_cdf(1.959_964) - 0.975).abs() < 2e-7);
+        assert!((normal_cdf(-1.959_964) - 0.025).abs() < 2e-7);
+        assert!((normal_cdf(0.0) - 0.5).abs() < 1e-9);
+    }
+
+    #[test]
     fn runs_needed_asks_for_a_p_below_alpha_not_equal_to_it() {
         // 3 and 3 runs can reach p = 2/20 = 0.1 and no lower: at alpha 0.1 that is not enough.
         assert_eq!(min_p(3, 3), 0.1);
