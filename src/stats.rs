@@ -355,6 +355,18 @@ mod tests {
     }
 
     #[test]
+    fn effect_sizes_start_at_their_thresholds() {
+        assert_eq!(cliffs_magnitude(0.146), Effect::Negligible);
+        assert_eq!(cliffs_magnitude(0.147), Effect::Small);
+        assert_eq!(cliffs_magnitude(-0.2), Effect::Small);
+        assert_eq!(cliffs_magnitude(0.33), Effect::Medium);
+        assert_eq!(cliffs_magnitude(0.4), Effect::Medium);
+        assert_eq!(cliffs_magnitude(-0.474), Effect::Large);
+        assert_eq!(cliffs_delta(&[], &[1.0]), None);
+        assert_eq!(cliffs_delta(&[1.0], &[]), None);
+    }
+
+    #[test]
     fn the_normal_cdf_is_symmetric() {
         assert!((normal_cdf(1.959_964) - 0.975).abs() < 2e-7);
         assert!((normal_cdf(-1.959_964) - 0.025).abs() < 2e-7);
