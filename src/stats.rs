@@ -355,6 +355,17 @@ mod tests {
     }
 
     #[test]
+    fn the_bootstrap_generator_is_splitmix64() {
+        // SplitMix64's reference outputs for seed 0 (Vigna's splitmix64.c).
+        let mut r = SplitMix(0);
+        assert_eq!(r.next(), 0xe220_a839_7b1d_cdaf);
+        assert_eq!(r.next(), 0x6e78_9e6a_a1b9_65f4);
+        assert_eq!(r.next(), 0x06c4_5d18_8009_454f);
+        let mut r = SplitMix(7);
+        assert!((0..1000).all(|_| r.below(3) < 3));
+    }
+
+    #[test]
     fn effect_sizes_start_at_their_thresholds() {
         assert_eq!(cliffs_magnitude(0.146), Effect::Negligible);
         assert_eq!(cliffs_magnitude(0.147), Effect::Small);
