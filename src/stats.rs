@@ -366,6 +366,16 @@ mod tests {
     }
 
     #[test]
+    fn no_bootstrap_without_rounds_or_values() {
+        assert_eq!(bootstrap_median_diff_ci(&[1.0], &[2.0], 0), None);
+        assert_eq!(bootstrap_median_diff_ci(&[], &[2.0], 100), None);
+        assert_eq!(
+            bootstrap_median_diff_ci(&[1.0], &[2.0], 100),
+            Some((1.0, 1.0))
+        );
+    }
+
+    #[test]
     fn effect_sizes_start_at_their_thresholds() {
         assert_eq!(cliffs_magnitude(0.146), Effect::Negligible);
         assert_eq!(cliffs_magnitude(0.147), Effect::Small);
