@@ -313,8 +313,13 @@ pub fn bootstrap_median_diff_ci(a: &[f64], b: &[f64], rounds: usize) -> Option<(
         diffs.push(median(&rb)? - median(&ra)?);
     }
     diffs.sort_by(f64::total_cmp);
-    let at = |q: f64| diffs[((q * (rounds - 1) as f64).round() as usize).min(rounds - 1)];
-    Some((at(0.025), at(0.975)))
+    Some((percentile(&diffs, 0.025), percentile(&diffs, 0.975)))
+}
+
+/// The `q` quantile of sorted values by nearest rank: the value at `round(q * (n - 1))`.
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    let last = sorted.len() - 1;
+    sorted[((q * last as f64).round() as usize).min(last)]
 }
 
 #[cfg(test)]
@@ -363,6 +368,15 @@ mod tests {
         assert_eq!(r.next(), 0x06c4_5d18_8009_454f);
         let mut r = SplitMix(7);
         assert!((0..1000).all(|_| r.below(3) < 3));
+    }
+
+    #[test]
+    fn percentiles_take_the_nearest_rank() {
+        let v: Vec<f64> = (0..=40).map(f64::from).collect();
+        assert_eq!(percentile(&v, 0.025), 1.0);
+        assert_eq!(percentile(&v, 0.975), 39.0);
+        assert_eq!(percentile(&v, 1.0), 40.0);
+        assert_eq!(percentile(&[3.0], 0.5), 3.0);
     }
 
     #[test]
