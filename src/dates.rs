@@ -2,6 +2,13 @@
 //! Retry-After): days since the Unix epoch from a proleptic Gregorian date and back
 //! (Howard Hinnant's algorithms), without a date crate.
 
+/// Now, in milliseconds since the Unix epoch (0 on a clock set before it).
+pub(crate) fn now_unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
 /// Days since 1970-01-01 of year `y`, month `m` (1-12), day `d`.
 pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let (y2, m2) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };

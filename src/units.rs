@@ -85,6 +85,11 @@ pub fn parse_instant(s: &str, now_unix_ms: u64) -> Result<u64, String> {
     Ok(now_unix_ms.saturating_sub(age.as_millis() as u64))
 }
 
+/// [`parse_instant`] from now.
+pub fn parse_since(s: &str) -> Result<u64, String> {
+    parse_instant(s, crate::dates::now_unix_ms())
+}
+
 /// `500000`, `500KB`, `500kB`, `2MB`, `1MiB`, `1GB`.
 ///
 /// ```

@@ -218,9 +218,7 @@ pub async fn load(
     check_supported(cfg)?;
     note_root(events);
     let running = pool.get(exe, cfg, vp).await?;
-    let started_unix_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64);
+    let started_unix_ms = crate::dates::now_unix_ms();
     let seen = running.visit(url, (cfg, &pool.launch), vp, events).await?;
     let mut load = build(url, &pool.launch, seen, started_unix_ms, cfg, vp)?;
     load.settings.user_agent = if cfg.user_agent == crate::config::DEFAULT_USER_AGENT {

@@ -57,13 +57,6 @@ fn page_key(page: &str) -> String {
     }
 }
 
-fn now_unix_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
 /// `history`.
 pub fn command(a: HistoryArgs) -> anyhow::Result<Command> {
     if let Some(HistoryCommand::Import(i)) = a.command {
@@ -81,18 +74,15 @@ pub fn command(a: HistoryArgs) -> anyhow::Result<Command> {
             true,
         ));
     }
-    let now = now_unix_ms();
     let action = match a.prune {
-        Some(age) => HistoryAction::Prune {
-            before_unix_ms: now.saturating_sub(age.as_millis() as u64),
-        },
+        Some(older_than) => HistoryAction::Prune { older_than },
         None => HistoryAction::Show(Filter {
             page: a.page.as_deref().map(page_key),
             labels: labels(&a.label)?.0.into_iter().collect(),
             since_unix_ms: a
                 .since
                 .as_deref()
-                .map(|s| pagecost::units::parse_instant(s, now))
+                .map(pagecost::units::parse_since)
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("--since {e}"))?,
             last: a.last,

@@ -317,7 +317,7 @@ impl NewRun {
             page: load.page_name(),
             final_url: load.final_url.clone(),
             started_unix_ms: load.started_unix_ms.min(i64::MAX as u64) as i64,
-            saved_unix_ms: now_unix_ms(),
+            saved_unix_ms: crate::dates::now_unix_ms().min(i64::MAX as u64) as i64,
             tool: load.tool.clone(),
             engine: load
                 .settings
@@ -338,13 +338,6 @@ impl NewRun {
             load: compressed,
         })
     }
-}
-
-fn now_unix_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// A new invocation's id: time and process, so that runs saved together can be told apart

@@ -5,7 +5,7 @@
 
 use super::sql::{self, Param, RunRow, TotalRow, Where};
 use super::{Backend, NewRun};
-use rusqlite::{params_from_iter, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params_from_iter, Connection, TransactionBehavior};
 use std::path::Path;
 use std::time::Duration;
 
@@ -55,16 +55,6 @@ impl Sqlite {
             .map_err(text)?;
         Ok(Sqlite { conn })
     }
-
-    fn version(&self) -> Result<u32, String> {
-        let v: Option<i64> = self
-            .conn
-            .query_row("SELECT MAX(version) FROM pagecost_schema", [], |r| r.get(0))
-            .optional()
-            .map_err(text)?
-            .flatten();
-        Ok(v.unwrap_or(0).max(0) as u32)
-    }
 }
 
 impl Backend for Sqlite {
@@ -73,17 +63,9 @@ impl Backend for Sqlite {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(text)?;
+        // One transaction holding the write lock: another process migrating at the same
+        // moment waits, then finds the schema current.
         tx.execute_batch(sql::VERSION_TABLE).map_err(text)?;
-        tx.commit().map_err(text)?;
-        let found = self.version()?;
-        if found > sql::SCHEMA_VERSION {
-            return Err(sql::too_new(found));
-        }
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(text)?;
-        // Read again under the write lock: another process may have migrated meanwhile.
         let found: i64 = tx
             .query_row(
                 "SELECT COALESCE(MAX(version), 0) FROM pagecost_schema",
@@ -91,6 +73,9 @@ impl Backend for Sqlite {
                 |r| r.get(0),
             )
             .map_err(text)?;
+        if found > i64::from(sql::SCHEMA_VERSION) {
+            return Err(sql::too_new(found as u32));
+        }
         for m in sql::MIGRATIONS
             .iter()
             .filter(|m| m.version as i64 > found && m.version <= target)

@@ -75,10 +75,10 @@ pub fn save(report: &Report, plan: &SavePlan) -> Result<Saved> {
 pub enum HistoryAction {
     /// Show the runs a filter selects.
     Show(Filter),
-    /// Delete the runs that started before a time (Unix milliseconds).
+    /// Delete the runs that started longer ago than an age.
     Prune {
-        /// The time.
-        before_unix_ms: u64,
+        /// The age.
+        older_than: std::time::Duration,
     },
     /// Save the loads of earlier outputs.
     Import {
@@ -142,11 +142,15 @@ pub fn run(plan: HistoryPlan) -> Result<HistoryReport> {
             page: filter.page.clone(),
             runs: db.runs(&filter)?,
         }),
-        HistoryAction::Prune { before_unix_ms } => Ok(HistoryReport::Pruned {
-            db: db.name(),
-            removed: db.prune(before_unix_ms)?,
-            before_unix_ms,
-        }),
+        HistoryAction::Prune { older_than } => {
+            let age = u64::try_from(older_than.as_millis()).unwrap_or(u64::MAX);
+            let before_unix_ms = crate::dates::now_unix_ms().saturating_sub(age);
+            Ok(HistoryReport::Pruned {
+                db: db.name(),
+                removed: db.prune(before_unix_ms)?,
+                before_unix_ms,
+            })
+        }
         HistoryAction::Import { files, labels } => {
             // Every file is read before anything is saved: a bad file saves nothing.
             let mut loads = Vec::new();

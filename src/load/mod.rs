@@ -23,7 +23,7 @@ use crate::net::client::{Fetched, Http};
 use fetch::FetchJob;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use url::Url;
@@ -131,9 +131,7 @@ impl<'a> Engine<'a> {
             vp,
             events,
             t0: Instant::now(),
-            started_unix_ms: SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis() as u64),
+            started_unix_ms: crate::dates::now_unix_ms(),
             global: Arc::new(Semaphore::new(cfg.concurrency)),
             tasks: JoinSet::new(),
             pending: HashMap::new(),

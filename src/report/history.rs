@@ -2,10 +2,10 @@
 //! newest, with first, last, min and max) and the latest runs as rows; or every run as JSON
 //! or CSV.
 
-use super::{human_bytes, human_ms, sanitize, table::fit};
+use super::{sanitize, table::fit};
 use crate::history::StoredRun;
 use crate::job::history::HistoryReport;
-use crate::metric::{Metric, Unit};
+use crate::metric::Metric;
 use comfy_table::{Cell, CellAlignment, Table};
 use std::collections::BTreeMap;
 
@@ -110,7 +110,7 @@ fn trends(runs: &[&StoredRun], width: Option<u16>) -> String {
         let first = values.iter().flatten().next().copied();
         let last = values.iter().rev().flatten().next().copied();
         t.add_row(vec![
-            Cell::new(metric_words(m)),
+            Cell::new(super::words::metric_label(m)),
             Cell::new(sparkline(&values, w)),
             right(value(m, first)),
             right(value(m, last)),
@@ -135,7 +135,6 @@ fn latest(runs: &[&StoredRun], width: Option<u16>) -> String {
         "failed",
     ]);
     for r in runs.iter().skip(runs.len().saturating_sub(TABLE_ROWS)) {
-        let labels: Vec<String> = r.labels.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let engine = match &r.profile {
             Some(p) => format!("{} {p}", r.engine),
             None => r.engine.clone(),
@@ -144,7 +143,7 @@ fn latest(runs: &[&StoredRun], width: Option<u16>) -> String {
         t.add_row(vec![
             right(r.id.to_string()),
             Cell::new(datetime(r.started_unix_ms)),
-            Cell::new(sanitize(&labels.join(" "))),
+            Cell::new(sanitize(&labels_text(r))),
             Cell::new(engine),
             right(value(Metric::Requests, r.metric(Metric::Requests))),
             right(value(
@@ -165,32 +164,15 @@ fn right(s: String) -> Cell {
     Cell::new(s).set_alignment(CellAlignment::Right)
 }
 
-fn metric_words(m: Metric) -> &'static str {
-    match m {
-        Metric::DocumentTtfb => "document TTFB",
-        Metric::FullyLoaded => "fully loaded",
-        Metric::Requests => "requests",
-        Metric::TransferBytes => "transferred",
-        Metric::DecodedBytes => "decoded",
-        Metric::DomContentLoaded => "DOMContentLoaded",
-        Metric::LoadEvent => "load event",
-        Metric::FirstContentfulPaint => "first contentful paint",
-        Metric::LargestContentfulPaint => "largest contentful paint",
-        Metric::TotalBlockingTime => "total blocking time",
-        Metric::CumulativeLayoutShift => "cumulative layout shift",
-    }
+/// A stored metric's value in words; `unknown` when the run did not measure it.
+pub(crate) fn value(m: Metric, v: Option<f64>) -> String {
+    v.map_or_else(|| "unknown".into(), |v| super::words::amount(v, m.unit()))
 }
 
-fn value(m: Metric, v: Option<f64>) -> String {
-    let Some(v) = v else {
-        return "unknown".into();
-    };
-    match m.unit() {
-        Unit::Ms => human_ms(v),
-        Unit::Bytes => human_bytes(v.max(0.0) as u64),
-        Unit::Count => format!("{}", v.round() as i64),
-        Unit::Score => format!("{v:.3}"),
-    }
+/// A run's labels as `key=value` words.
+pub(crate) fn labels_text(r: &StoredRun) -> String {
+    let labels: Vec<String> = r.labels.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    labels.join(" ")
 }
 
 /// Values as a line of block characters, `width` at most: runs are put in `width` buckets

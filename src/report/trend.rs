@@ -2,8 +2,9 @@
 //! stored runs over time (bytes and requests per resource type, bytes per party, timings),
 //! each point's run, time and labels on hover, and the latest runs as a table.
 
+use super::history::{labels_text, value};
 use super::html::{card, esc, nice_step, page, type_colour};
-use super::{human_bytes, human_ms};
+use super::words::{amount, metric_label};
 use crate::history::{GroupTotals, StoredRun};
 use crate::metric::{Metric, Unit};
 use crate::model::ResourceType;
@@ -102,7 +103,7 @@ fn section(name: &str, runs: &[&StoredRun]) -> String {
         .filter(|(_, v)| v.iter().any(Option::is_some))
         .enumerate()
         .map(|(i, (m, values))| Series {
-            name: m.name().trim_end_matches("_ms").replace('_', " "),
+            name: metric_label(*m),
             colour: PALETTE[i % PALETTE.len()],
             values,
         })
@@ -116,12 +117,6 @@ fn section(name: &str, runs: &[&StoredRun]) -> String {
 fn cards(runs: &[&StoredRun]) -> String {
     let last = runs[runs.len() - 1];
     let first = runs[0];
-    let value = |m: Metric, r: &StoredRun| match (r.metric(m), m.unit()) {
-        (None, _) => "unknown".to_string(),
-        (Some(v), Unit::Bytes) => human_bytes(v as u64),
-        (Some(v), Unit::Ms) => human_ms(v),
-        (Some(v), _) => format!("{}", v.round() as i64),
-    };
     let change = |m: Metric| match (first.metric(m), last.metric(m)) {
         (Some(a), Some(b)) if a > 0.0 => format!(" ({:+.0}%)", (b - a) / a * 100.0),
         _ => String::new(),
@@ -139,33 +134,11 @@ fn cards(runs: &[&StoredRun]) -> String {
         false,
     ));
     for m in [Metric::TransferBytes, Metric::Requests, Metric::FullyLoaded] {
-        let k = format!(
-            "latest {}{}",
-            m.name().trim_end_matches("_ms").replace('_', " "),
-            change(m)
-        );
-        o.push_str(&card(&k, &value(m, last), false));
+        let k = format!("latest {}{}", metric_label(m), change(m));
+        o.push_str(&card(&k, &value(m, last.metric(m)), false));
     }
     o.push_str("</div>");
     o
-}
-
-fn scaled(v: f64, unit: Unit) -> String {
-    match unit {
-        Unit::Bytes => human_bytes(v.max(0.0) as u64),
-        Unit::Ms => human_ms(v),
-        Unit::Count => format!("{}", v.round() as i64),
-        Unit::Score => format!("{v:.3}"),
-    }
-}
-
-fn labels(r: &StoredRun) -> String {
-    r.labels
-        .0
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// An SVG line chart of the series over the runs (evenly spaced, oldest left).
@@ -207,7 +180,7 @@ fn chart(title: &str, unit: Unit, runs: &[&StoredRun], series: &[Series]) -> Str
             W - RIGHT,
             LEFT - 6.0,
             y(v) + 4.0,
-            esc(&scaled(v, unit)),
+            esc(&amount(v, unit)),
             y = y(v)
         ));
         v += step;
@@ -289,10 +262,10 @@ fn line(
                 if r.labels.0.is_empty() {
                     "no labels".to_string()
                 } else {
-                    labels(r)
+                    labels_text(r)
                 },
                 s.name,
-                scaled(*v, unit)
+                amount(*v, unit)
             );
             o.push_str(&format!(
                 "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{}\"><title>{}</title></circle>",
@@ -309,16 +282,12 @@ fn line(
 fn latest(runs: &[&StoredRun]) -> String {
     let mut o = String::from("<h3>Latest runs</h3><table><tr><th>run</th><th>started</th><th>labels</th><th>engine</th><th class=\"n\">requests</th><th class=\"n\">transferred</th><th class=\"n\">fully loaded</th><th class=\"n\">failed</th></tr>");
     for r in runs.iter().rev().take(super::history::TABLE_ROWS) {
-        let m = |m: Metric| {
-            r.metric(m)
-                .map(|v| scaled(v, m.unit()))
-                .unwrap_or_else(|| "unknown".into())
-        };
+        let m = |m: Metric| value(m, r.metric(m));
         o.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}{}</td><td class=\"n\">{}</td></tr>",
             r.id,
             super::history::datetime(r.started_unix_ms),
-            esc(&labels(r)),
+            esc(&labels_text(r)),
             esc(&r.engine),
             m(Metric::Requests),
             m(Metric::TransferBytes),
