@@ -135,6 +135,9 @@ CASCADE = [
      ".pc::before{content:'';background:url(c-pc.png)} .pc::before{content:none}", "pn pc"),
     ("hidden-attribute", ".ha{background-image:url(c-hidden.png)}", "ha"),
     ("display-none-parent", ".dp{display:none} .dp .in2{background-image:url(c-dp.png)}", ""),
+    # In quirks mode (about one page in seven) classes and ids match whatever their case.
+    ("name-case", ".CaseA{background-image:url(c-case-class.png)}"
+     "#CaseB .caseC{background-image:url(c-case-id.png)}", ""),
 ]
 
 
@@ -149,6 +152,8 @@ def f_cascade(p, r):
         p.body.append('<div class="ha" hidden>x</div>')
     elif name == "display-none-parent":
         p.body.append('<div class="dp"><span class="in2">x</span></div>')
+    elif name == "name-case":
+        p.body.append('<div class="casea">x</div><div id="caseb"><i class="CASEC">x</i></div>')
     elif name == "list-style":
         p.body.append('<ul class="ls"><li>x</li></ul>')
     else:

@@ -12,6 +12,9 @@ use super::{count_skip, initiator, media, resolve_in, srcset, Reference, SourceL
 use crate::model::{InitiatorKind, ResourceType, Skipped};
 use ego_tree::iter::Edge;
 use scraper::{ElementRef, Html};
+use selectors::matching::QuirksMode;
+use selectors::parser::ParseRelative;
+use std::collections::HashMap;
 use url::Url;
 
 /// CSS that lives inside a document.
@@ -796,73 +799,192 @@ pub fn selector_matches(doc: &Html, selectors: &str) -> bool {
     selector_matches_within(doc, selectors, &mut unlimited, None).unwrap_or(true)
 }
 
-/// The classes and ids present in a document, to reject selectors that name others without
-/// walking the tree.
+/// A selector list parsed once and matched the way the document's mode says: in quirks
+/// mode classes and ids match ASCII case-insensitively, as browsers match them (scraper's
+/// own `Selector::matches` always takes standards mode). The matcher's caches live as long
+/// as it does, not one element.
+pub struct Matcher {
+    list: selectors::SelectorList<scraper::selector::Simple>,
+    quirks: QuirksMode,
+    caches: selectors::matching::SelectorCaches,
+}
+
+impl Matcher {
+    /// The selector list for `doc`; None when it does not parse (a browser drops the rule).
+    pub fn parse(doc: &Html, selectors: &str) -> Option<Matcher> {
+        let mut input = cssparser::Parser::new(selectors);
+        let parser = scraper::selector::Parser;
+        let list = selectors::SelectorList::parse(&parser, &mut input, ParseRelative::No).ok()?;
+        Some(Matcher {
+            list,
+            quirks: match doc.quirks_mode {
+                html5ever::tree_builder::QuirksMode::Quirks => QuirksMode::Quirks,
+                html5ever::tree_builder::QuirksMode::LimitedQuirks => QuirksMode::LimitedQuirks,
+                html5ever::tree_builder::QuirksMode::NoQuirks => QuirksMode::NoQuirks,
+            },
+            caches: Default::default(),
+        })
+    }
+
+    /// Whether it matches the element.
+    pub fn matches(&mut self, el: &ElementRef) -> bool {
+        use selectors::matching::{
+            matches_selector_list, MatchingContext, MatchingForInvalidation, MatchingMode,
+            NeedsSelectorFlags,
+        };
+        let mut context = MatchingContext::new(
+            MatchingMode::Normal,
+            None,
+            &mut self.caches,
+            self.quirks,
+            NeedsSelectorFlags::No,
+            MatchingForInvalidation::No,
+        );
+        matches_selector_list(&self.list, el, &mut context)
+    }
+}
+
+/// The classes and ids of a document with the elements carrying each, in document order:
+/// a selector that names an absent one is rejected without a walk, and one whose subject
+/// (its last compound) names a class or id is tried only on the elements that have it, as
+/// browsers' rule hashes do. Without it, a page with a rule per element (`.f1` ... `.f9999`,
+/// each on one element) costs rules x elements checks.
 #[derive(Debug, Default)]
 pub struct Names {
-    classes: std::collections::HashSet<String>,
-    ids: std::collections::HashSet<String>,
+    classes: HashMap<String, Vec<ego_tree::NodeId>>,
+    ids: HashMap<String, Vec<ego_tree::NodeId>>,
+    /// Quirks mode: names are kept and looked up in ASCII lowercase.
+    fold: bool,
+}
+
+/// Where to look for the elements one compound selector may match.
+enum Candidates<'a> {
+    /// Nowhere: it names a class or id the document lacks.
+    None,
+    /// Only these elements (in document order).
+    Only(&'a [ego_tree::NodeId]),
+    /// Every element.
+    All,
 }
 
 impl Names {
     /// Collects them in one walk.
     pub fn of(doc: &Html) -> Names {
-        let mut n = Names::default();
+        let fold = doc.quirks_mode == html5ever::tree_builder::QuirksMode::Quirks;
+        let key = |name: &str| {
+            if fold {
+                name.to_ascii_lowercase()
+            } else {
+                name.to_string()
+            }
+        };
+        let mut n = Names {
+            fold,
+            ..Names::default()
+        };
         for el in doc
             .root_element()
             .descendants()
             .filter_map(scraper::ElementRef::wrap)
         {
-            n.classes.extend(el.value().classes().map(str::to_string));
+            for class in el.value().classes() {
+                let with = n.classes.entry(key(class)).or_default();
+                if with.last() != Some(&el.id()) {
+                    with.push(el.id()); // `class="a a"` lists the element once
+                }
+            }
             if let Some(id) = el.value().id() {
-                n.ids.insert(id.to_string());
+                n.ids.entry(key(id)).or_default().push(el.id());
             }
         }
         n
     }
 
-    /// Whether every class and id a compound selector requires outside functional
+    /// Whether every class and id a complex selector requires outside functional
     /// pseudo-classes (`:not(.x)` needs no `.x`) and attribute selectors is present. Exact
     /// for what it rejects; a selector with escapes is never rejected.
+    #[cfg(test)]
     fn may_match(&self, part: &str) -> bool {
-        if part.contains('\\') {
-            return true;
-        }
-        let b = part.as_bytes();
-        let (mut i, mut depth, mut quote) = (0usize, 0i32, None::<u8>);
-        while i < b.len() {
-            let c = b[i];
-            match (quote, c) {
-                (Some(q), c) if c == q => quote = None,
-                (Some(_), _) => {}
-                (None, b'"' | b'\'') => quote = Some(c),
-                (None, b'(' | b'[') => depth += 1,
-                (None, b')' | b']') => depth -= 1,
-                (None, b'.' | b'#') if depth == 0 => {
-                    let start = i + 1;
-                    let mut j = start;
-                    while j < b.len()
-                        && (b[j].is_ascii_alphanumeric()
-                            || b[j] == b'-'
-                            || b[j] == b'_'
-                            || b[j] >= 0x80)
-                    {
-                        j += 1;
-                    }
-                    let name = &part[start..j];
-                    let set = if c == b'.' { &self.classes } else { &self.ids };
-                    if !name.is_empty() && !set.contains(name) {
-                        return false;
-                    }
-                    i = j;
-                    continue;
-                }
-                _ => {}
-            }
-            i += 1;
-        }
-        true
+        !matches!(self.candidates(part), Candidates::None)
     }
+
+    /// The elements worth trying for a complex selector: none when it requires a class or
+    /// id the document lacks; those with the rarest class or id its subject requires; else
+    /// all of them.
+    fn candidates(&self, part: &str) -> Candidates<'_> {
+        let part = part.trim();
+        if part.contains('\\') {
+            return Candidates::All;
+        }
+        let (names, subject) = required_names(part);
+        let mut best: Option<&[ego_tree::NodeId]> = None;
+        for n in &names {
+            let set = if n.id { &self.ids } else { &self.classes };
+            let found = if self.fold {
+                set.get(&n.name.to_ascii_lowercase())
+            } else {
+                set.get(n.name)
+            };
+            let Some(found) = found else {
+                return Candidates::None;
+            };
+            if n.compound == subject && best.is_none_or(|b| found.len() < b.len()) {
+                best = Some(found);
+            }
+        }
+        best.map_or(Candidates::All, Candidates::Only)
+    }
+}
+
+/// A class (`.x`) or id (`#x`) a selector requires, and which compound of it (counted from
+/// 0 at the left; compounds are separated by combinators) requires it.
+struct RequiredName<'a> {
+    name: &'a str,
+    id: bool,
+    compound: usize,
+}
+
+/// The classes and ids of a complex selector outside brackets, parentheses and quotes, in
+/// order, and the number of its last compound (the subject).
+fn required_names(part: &str) -> (Vec<RequiredName<'_>>, usize) {
+    let b = part.as_bytes();
+    let mut out = Vec::new();
+    let (mut i, mut depth, mut quote, mut compound) = (0usize, 0i32, None::<u8>, 0usize);
+    while i < b.len() {
+        let c = b[i];
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(c),
+            (None, b'(' | b'[') => depth += 1,
+            (None, b')' | b']') => depth -= 1,
+            (None, b' ' | b'\t' | b'\n' | b'>' | b'+' | b'~') if depth == 0 => compound += 1,
+            (None, b'.' | b'#') if depth == 0 => {
+                let start = i + 1;
+                let mut j = start;
+                while j < b.len() && is_name_byte(b[j]) {
+                    j += 1;
+                }
+                if j > start {
+                    let name = &part[start..j];
+                    out.push(RequiredName {
+                        name,
+                        id: c == b'#',
+                        compound,
+                    });
+                }
+                i = j;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    (out, compound)
+}
+
+fn is_name_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c >= 0x80
 }
 
 /// [`selector_matches`] spending at most `budget` element checks (it is decremented); `None`
@@ -882,14 +1004,15 @@ pub fn selector_matches_within(
         if part.is_empty() {
             continue;
         }
-        if names.is_some_and(|n| !n.may_match(part)) {
+        let candidates = names.map_or(Candidates::All, |n| n.candidates(part));
+        if matches!(candidates, Candidates::None) {
             continue; // names a class or id the document does not have
         }
-        let Ok(sel) = scraper::Selector::parse(part) else {
+        let Some(mut sel) = Matcher::parse(doc, part) else {
             continue;
         };
         let mut hit = false;
-        each_match(doc, &sel, budget, |_| {
+        each_match(doc, &mut sel, candidates, budget, |_| {
             hit = true;
             true
         })?;
@@ -900,19 +1023,29 @@ pub fn selector_matches_within(
     Some(false)
 }
 
-/// Calls `found` on each element of `doc` that `sel` matches, in document order, until it
-/// returns true. Every element looked at costs one unit of `budget`; None when it ran out.
+/// Calls `found` on each element among `candidates` that `sel` matches, in document order,
+/// until it returns true. Every element looked at costs one unit of `budget`; None when it
+/// ran out.
 fn each_match(
     doc: &Html,
-    sel: &scraper::Selector,
+    sel: &mut Matcher,
+    candidates: Candidates<'_>,
     budget: &mut u64,
     mut found: impl FnMut(scraper::ElementRef) -> bool,
 ) -> Option<()> {
-    for el in doc
-        .root_element()
-        .descendants()
-        .filter_map(scraper::ElementRef::wrap)
-    {
+    let elements: Box<dyn Iterator<Item = scraper::ElementRef>> = match candidates {
+        Candidates::None => return Some(()),
+        Candidates::Only(ids) => Box::new(
+            ids.iter()
+                .filter_map(|&id| doc.tree.get(id).and_then(scraper::ElementRef::wrap)),
+        ),
+        Candidates::All => Box::new(
+            doc.root_element()
+                .descendants()
+                .filter_map(scraper::ElementRef::wrap),
+        ),
+    };
+    for el in elements {
         if *budget == 0 {
             return None;
         }
@@ -963,14 +1096,15 @@ pub fn matching_elements(
     budget: &mut u64,
     names: &Names,
 ) -> Option<Vec<ego_tree::NodeId>> {
-    if !names.may_match(part) {
+    let candidates = names.candidates(part);
+    if matches!(candidates, Candidates::None) {
         return Some(Vec::new());
     }
-    let Ok(sel) = scraper::Selector::parse(part) else {
+    let Some(mut sel) = Matcher::parse(doc, part) else {
         return Some(Vec::new());
     };
     let mut out = Vec::new();
-    each_match(doc, &sel, budget, |el| {
+    each_match(doc, &mut sel, candidates, budget, |el| {
         out.push(el.id());
         false
     })?;
@@ -1364,6 +1498,62 @@ mod tests {
                 "{sel}"
             );
         }
+    }
+
+    #[test]
+    fn a_subject_class_or_id_narrows_matching_to_its_elements_with_the_same_answers() {
+        let mut html = String::from("<main id=m class='wrap a'>");
+        for i in 0..2_000 {
+            html.push_str(&format!("<p><span class='f{i} x'>t</span></p>"));
+        }
+        html.push_str("<div class='a a'><em id=e>e</em></div></main>");
+        let doc = parse_document(&html);
+        let names = Names::of(&doc);
+        let mut budget = 10;
+        assert_eq!(
+            selector_matches_within(&doc, ".f1999", &mut budget, Some(&names)),
+            Some(true)
+        );
+        assert_eq!(budget, 9, "one element tried, not 2,000");
+        for sel in [
+            ".f7",
+            ".x.f3",
+            "#m .f12",
+            ".wrap > p > .f5",
+            "p .f5",
+            "p + div.a",
+            "div.a",
+            ".a em",
+            "#e",
+            ".a > #e",
+            ".f3:not(.y)",
+            ".x",
+            "p:first-child .f0",
+            "[class~=f4]",
+            "main.a #e",
+        ] {
+            let mut b = u64::MAX;
+            let indexed = matching_elements(&doc, sel, &mut b, &names).unwrap();
+            let walked = walked_without_index(&doc, sel);
+            assert!(!walked.is_empty(), "{sel} matches something");
+            assert_eq!(indexed, walked, "{sel}");
+        }
+    }
+
+    /// The elements a selector matches, by trying every element.
+    fn walked_without_index(doc: &Html, sel: &str) -> Vec<ego_tree::NodeId> {
+        let sel = scraper::Selector::parse(sel).unwrap();
+        let mut all = Vec::new();
+        for el in doc
+            .root_element()
+            .descendants()
+            .filter_map(ElementRef::wrap)
+        {
+            if sel.matches(&el) {
+                all.push(el.id());
+            }
+        }
+        all
     }
 
     #[test]

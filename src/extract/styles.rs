@@ -542,7 +542,7 @@ impl DocumentStyles {
                 );
                 found.unwrap_or_default()
             } else {
-                let Ok(sel) = scraper::Selector::parse(&part.selector) else {
+                let Some(mut sel) = html::Matcher::parse(&self.doc, &part.selector) else {
                     continue;
                 };
                 let doc = &self.doc;
@@ -956,6 +956,19 @@ mod tests {
         assert_eq!(names(&out.refs), ["a.png"]);
         assert_eq!(out.refs[0].initiator.line, Some(1));
         assert!(s.settle().refs.is_empty(), "settled once");
+    }
+
+    #[test]
+    fn classes_and_ids_match_whatever_their_case_in_quirks_mode_only() {
+        let css = ".Hero{background-image:url(class.png)} #Main .Inner{background-image:url(id.png)} \
+                   [class=box]{background-image:url(attr.png)} [class=BOX]{background-image:url(attr-case.png)}";
+        let body =
+            "<div class=hero></div><div id=main><p class=INNER>x</p></div><b class=box>b</b>";
+        // No doctype: quirks mode. Chromium 156 loads class.png, id.png and attr.png from
+        // this page, and only attr.png with a doctype (an attribute value keeps its case).
+        assert_eq!(images(body, &[css]), ["class.png", "id.png", "attr.png"]);
+        let standards = format!("<!doctype html>{body}");
+        assert_eq!(images(&standards, &[css]), ["attr.png"]);
     }
 
     #[test]
