@@ -1,10 +1,9 @@
-//! One request as a task: wait for a slot under the global limit, then fetch (the pool adds
+//! One request as a task, spawned when it may start under the page's limit (the pool adds
 //! the per-origin limit).
 
 use crate::model::ResourceType;
 use crate::net::client::{self, BodyLimits, Fetched, Http};
 use std::sync::Arc;
-use tokio::sync::Semaphore;
 use url::Url;
 
 /// What to fetch and with which limits.
@@ -16,9 +15,7 @@ pub(super) struct FetchJob {
     pub max_decoded: u64,
 }
 
-pub(super) async fn run(http: Arc<Http>, global: Arc<Semaphore>, job: FetchJob) -> Fetched {
-    // The semaphore is never closed, so acquiring cannot fail.
-    let _g = global.acquire_owned().await.ok();
+pub(super) async fn run(http: Arc<Http>, job: FetchJob) -> Fetched {
     let limits = BodyLimits {
         max_body: job.max_body,
         max_decoded: job.max_decoded,

@@ -21,10 +21,9 @@ use crate::model::{
 };
 use crate::net::client::{Fetched, Http};
 use fetch::FetchJob;
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use url::Url;
 
@@ -102,9 +101,12 @@ struct Engine<'a> {
     events: &'a dyn EventSink,
     t0: Instant,
     started_unix_ms: u64,
-    global: Arc<Semaphore>,
+    /// Requests in flight, at most `cfg.concurrency`; the rest wait in `waiting`, in the
+    /// order they were found (a task is spawned only for a request that may start, so a
+    /// page of 10,000 requests does not hold 10,000 suspended fetches in memory).
     tasks: JoinSet<Fetched>,
     pending: HashMap<tokio::task::Id, Job>,
+    waiting: VecDeque<(Job, FetchJob)>,
     seen: HashSet<Url>,
     entries: Vec<Entry>,
     docs: Vec<DocumentStyles>,
@@ -112,6 +114,9 @@ struct Engine<'a> {
     /// images are decided when none is).
     doc_jobs: Vec<Job>,
     sheets_in_flight: Vec<u32>,
+    /// The documents not settled yet (most settle as soon as they are parsed: looking only
+    /// at these keeps a page of thousands of frames linear).
+    unsettled: Vec<usize>,
     skipped: Skipped,
     notes: Vec<String>,
     main_error: Option<EntryError>,
@@ -132,14 +137,15 @@ impl<'a> Engine<'a> {
             events,
             t0: Instant::now(),
             started_unix_ms: crate::dates::now_unix_ms(),
-            global: Arc::new(Semaphore::new(cfg.concurrency)),
             tasks: JoinSet::new(),
             pending: HashMap::new(),
+            waiting: VecDeque::new(),
             seen: HashSet::new(),
             entries: Vec::new(),
             docs: Vec::new(),
             doc_jobs: Vec::new(),
             sheets_in_flight: Vec::new(),
+            unsettled: Vec::new(),
             skipped: Skipped::default(),
             notes: Vec::new(),
             main_error: None,
@@ -185,19 +191,27 @@ impl<'a> Engine<'a> {
             max_body: self.cfg.max_body_bytes,
             max_decoded: self.cfg.max_decoded_bytes,
         };
-        let handle = self.tasks.spawn(fetch::run(
-            Arc::clone(&self.http),
-            Arc::clone(&self.global),
-            fj,
-        ));
         if let Some((doc, _)) = &job.sheet {
             self.sheets_in_flight[*doc] += 1;
         }
-        self.pending.insert(handle.id(), job);
+        self.waiting.push_back((job, fj));
         self.queued += 1;
         self.events.event(Event::Queued {
             queued: self.queued,
         });
+        self.start_waiting();
+    }
+
+    /// Starts waiting requests, oldest first, while fewer than `cfg.concurrency` are in
+    /// flight (the pool adds the per-origin limit).
+    fn start_waiting(&mut self) {
+        while self.tasks.len() < self.cfg.concurrency.max(1) {
+            let Some((job, fj)) = self.waiting.pop_front() else {
+                return;
+            };
+            let handle = self.tasks.spawn(fetch::run(Arc::clone(&self.http), fj));
+            self.pending.insert(handle.id(), job);
+        }
     }
 
     fn queue_ref(
@@ -267,6 +281,7 @@ impl<'a> Engine<'a> {
                     break;
                 }
             }
+            self.start_waiting();
             self.settle_ready();
         }
     }
@@ -282,7 +297,8 @@ impl<'a> Engine<'a> {
 
     fn abort_pending(&mut self, why: String) {
         self.tasks.abort_all();
-        let jobs: Vec<Job> = self.pending.drain().map(|(_, j)| j).collect();
+        let mut jobs: Vec<Job> = self.pending.drain().map(|(_, j)| j).collect();
+        jobs.extend(self.waiting.drain(..).map(|(j, _)| j));
         for job in jobs {
             self.push_failed(
                 &job,
@@ -574,6 +590,7 @@ impl<'a> Engine<'a> {
         self.docs.push(DocumentStyles::new(doc, self.vp));
         self.doc_jobs.push(job.clone());
         self.sheets_in_flight.push(0);
+        self.unsettled.push(idx);
         let base = refs.base.clone().unwrap_or_else(|| job.url.clone());
         // Inline CSS first: `<style>` blocks apply as the document is parsed.
         for inline in refs.inline_css {
@@ -718,12 +735,17 @@ impl<'a> Engine<'a> {
 
     /// Documents whose sheets have all arrived (or failed) get their CSS images decided.
     fn settle_ready(&mut self) {
-        for doc in 0..self.docs.len() {
-            if self.sheets_in_flight[doc] == 0 && !self.docs[doc].is_settled() {
-                let out = self.docs[doc].settle();
-                let job = self.doc_jobs[doc].clone();
-                self.queue_sheet_refs(out, &job, doc);
+        let mut i = 0;
+        while i < self.unsettled.len() {
+            let doc = self.unsettled[i];
+            if self.sheets_in_flight[doc] > 0 {
+                i += 1;
+                continue;
             }
+            self.unsettled.remove(i); // in document order, as before
+            let out = self.docs[doc].settle();
+            let job = self.doc_jobs[doc].clone();
+            self.queue_sheet_refs(out, &job, doc);
         }
     }
 
