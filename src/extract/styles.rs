@@ -101,6 +101,7 @@ struct Inline {
 /// font matching rules, so unused weights and italics are not fetched.
 pub struct DocumentStyles {
     doc: Html,
+    quirks: bool,
     vp: Viewport,
     sheets: Vec<Added>,
     inline: Vec<Inline>,
@@ -178,6 +179,7 @@ impl DocumentStyles {
         let italic_used = has("em, i, cite, var, dfn, address");
         let names = html::Names::of(&doc);
         DocumentStyles {
+            quirks: doc.quirks_mode == html5ever::tree_builder::QuirksMode::Quirks,
             doc,
             vp,
             sheets: Vec::new(),
@@ -230,14 +232,9 @@ impl DocumentStyles {
         }
     }
 
-    /// The document these styles apply to.
-    pub fn document(&self) -> &Html {
-        &self.doc
-    }
-
     /// Whether the document renders in quirks mode (no or an old doctype).
     pub fn quirks(&self) -> bool {
-        self.doc.quirks_mode == html5ever::tree_builder::QuirksMode::Quirks
+        self.quirks
     }
 
     /// Whether the document's image declarations were decided ([`Self::settle`]).
@@ -452,7 +449,19 @@ impl DocumentStyles {
         });
         self.emit_winners(winners, &taken_as_applying, &mut out);
         out.matching_cut = self.matching_cut && !cut_before;
+        self.release();
         out
+    }
+
+    /// Drops the document and its sheets once settled: nothing reads them after, and a page
+    /// of thousands of frames would otherwise hold every frame's tree to the end.
+    fn release(&mut self) {
+        self.doc = Html::new_document();
+        self.sheets = Vec::new();
+        self.inline = Vec::new();
+        self.selector_cache = HashMap::new();
+        self.names = html::Names::default();
+        self.faces = Vec::new();
     }
 
     /// Elements whose computed `display` is `none`: those a `display: none` declaration

@@ -106,7 +106,7 @@ struct Engine<'a> {
     /// page of 10,000 requests does not hold 10,000 suspended fetches in memory).
     tasks: JoinSet<Fetched>,
     pending: HashMap<tokio::task::Id, Job>,
-    waiting: VecDeque<(Job, FetchJob)>,
+    waiting: VecDeque<Job>,
     seen: HashSet<Url>,
     entries: Vec<Entry>,
     docs: Vec<DocumentStyles>,
@@ -165,10 +165,10 @@ impl<'a> Engine<'a> {
 
     /// Queues a request unless its URL was requested already (one request per URL).
     fn queue(&mut self, mut job: Job) {
-        if job.initiator.kind != InitiatorKind::Redirect && !self.seen.insert(job.url.clone()) {
-            return;
+        let fresh = self.seen.insert(job.url.clone());
+        if !fresh && job.initiator.kind != InitiatorKind::Redirect {
+            return; // a redirect hop is a request of its own even to a URL seen before
         }
-        self.seen.insert(job.url.clone());
         job.queued_at = Instant::now();
         if !job.main {
             if let Some(why) = self.cfg.blocked_by(&job.url, &self.page_host) {
@@ -180,21 +180,10 @@ impl<'a> Engine<'a> {
                 return;
             }
         }
-        let keep = matches!(
-            job.resource_type,
-            ResourceType::Document | ResourceType::Iframe | ResourceType::Stylesheet
-        );
-        let fj = FetchJob {
-            url: job.url.clone(),
-            resource_type: job.resource_type,
-            keep: if keep { self.cfg.max_parse_bytes } else { 0 },
-            max_body: self.cfg.max_body_bytes,
-            max_decoded: self.cfg.max_decoded_bytes,
-        };
         if let Some((doc, _)) = &job.sheet {
             self.sheets_in_flight[*doc] += 1;
         }
-        self.waiting.push_back((job, fj));
+        self.waiting.push_back(job);
         self.queued += 1;
         self.events.event(Event::Queued {
             queued: self.queued,
@@ -206,11 +195,30 @@ impl<'a> Engine<'a> {
     /// flight (the pool adds the per-origin limit).
     fn start_waiting(&mut self) {
         while self.tasks.len() < self.cfg.concurrency.max(1) {
-            let Some((job, fj)) = self.waiting.pop_front() else {
+            let Some(job) = self.waiting.pop_front() else {
+                // The queue of a large page held thousands: give the room back.
+                self.waiting.shrink_to(64);
                 return;
             };
-            let handle = self.tasks.spawn(fetch::run(Arc::clone(&self.http), fj));
+            let fetch = self.fetch_job(&job);
+            let handle = self.tasks.spawn(fetch::run(Arc::clone(&self.http), fetch));
             self.pending.insert(handle.id(), job);
+        }
+    }
+
+    /// What the fetch task needs of a job: its URL and the body limits for its type (only
+    /// documents and stylesheets are kept, for parsing).
+    fn fetch_job(&self, job: &Job) -> FetchJob {
+        let keep = matches!(
+            job.resource_type,
+            ResourceType::Document | ResourceType::Iframe | ResourceType::Stylesheet
+        );
+        FetchJob {
+            url: job.url.clone(),
+            resource_type: job.resource_type,
+            keep: if keep { self.cfg.max_parse_bytes } else { 0 },
+            max_body: self.cfg.max_body_bytes,
+            max_decoded: self.cfg.max_decoded_bytes,
         }
     }
 
@@ -298,7 +306,7 @@ impl<'a> Engine<'a> {
     fn abort_pending(&mut self, why: String) {
         self.tasks.abort_all();
         let mut jobs: Vec<Job> = self.pending.drain().map(|(_, j)| j).collect();
-        jobs.extend(self.waiting.drain(..).map(|(j, _)| j));
+        jobs.extend(self.waiting.drain(..));
         for job in jobs {
             self.push_failed(
                 &job,
