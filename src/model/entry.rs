@@ -584,20 +584,3 @@ impl Entry {
         self.started_ms + self.duration_ms
     }
 }
-#[cfg(test)]
-mod size_probe {
-    #[test]
-    fn size_probe() {
-        use super::*;
-        eprintln!(
-            "Entry {} Initiator {} Party {} Headers {} Timings {} EntryError {} Priority {}",
-            std::mem::size_of::<Entry>(),
-            std::mem::size_of::<crate::model::Initiator>(),
-            std::mem::size_of::<Option<crate::model::Party>>(),
-            std::mem::size_of::<Headers>(),
-            std::mem::size_of::<Timings>(),
-            std::mem::size_of::<Option<EntryError>>(),
-            std::mem::size_of::<Option<Priority>>()
-        );
-    }
-}
