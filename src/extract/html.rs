@@ -853,6 +853,8 @@ impl Matcher {
 pub struct Names {
     classes: HashMap<String, Vec<ego_tree::NodeId>>,
     ids: HashMap<String, Vec<ego_tree::NodeId>>,
+    /// The element names present (local names, as the parser gives them).
+    tags: std::collections::HashSet<String>,
     /// Quirks mode: names are kept and looked up in ASCII lowercase.
     fold: bool,
 }
@@ -896,8 +898,17 @@ impl Names {
             if let Some(id) = el.value().id() {
                 n.ids.entry(key(id)).or_default().push(el.id());
             }
+            let tag = el.value().name();
+            if !n.tags.contains(tag) {
+                n.tags.insert(tag.to_string());
+            }
         }
         n
+    }
+
+    /// Whether some element has one of these names (HTML names are lowercase).
+    pub fn has_any_tag(&self, tags: &[&str]) -> bool {
+        tags.iter().any(|t| self.tags.contains(*t))
     }
 
     /// Whether every class and id a complex selector requires outside functional

@@ -171,13 +171,12 @@ struct Winner {
 impl DocumentStyles {
     /// State for a parsed document.
     pub fn new(doc: Html, vp: Viewport) -> Self {
-        let has = |sel: &str| html::selector_matches(&doc, sel);
+        let names = html::Names::of(&doc);
         let mut weights = BTreeSet::from([400]);
-        if has("b, strong, h1, h2, h3, h4, h5, h6, th") {
+        if names.has_any_tag(&["b", "strong", "h1", "h2", "h3", "h4", "h5", "h6", "th"]) {
             weights.insert(700);
         }
-        let italic_used = has("em, i, cite, var, dfn, address");
-        let names = html::Names::of(&doc);
+        let italic_used = names.has_any_tag(&["em", "i", "cite", "var", "dfn", "address"]);
         DocumentStyles {
             quirks: doc.quirks_mode == html5ever::tree_builder::QuirksMode::Quirks,
             doc,

@@ -565,9 +565,12 @@ impl Entry {
         self.redirect_url.is_some()
     }
 
+    /// What [`Entry::host`] says of a URL without a host.
+    pub const NO_HOST: &'static str = "(none)";
+
     /// The host of the URL (with port when not the default).
     pub fn host(&self) -> String {
-        super::urls::host_port(&self.url).unwrap_or_else(|| "(none)".to_string())
+        super::urls::host_port(&self.url).unwrap_or_else(|| Self::NO_HOST.to_string())
     }
 
     /// The transferred size in words (`12.0 kB`), or `unknown` when it was not recorded.

@@ -195,18 +195,25 @@ impl Load {
     /// source recorded it), credentials redacted from URLs (a password in a page's URL must
     /// not reach a report), totals and the fully-loaded time summed from the entries.
     pub fn finalize(&mut self, first_party: &[String]) {
-        self.entries
-            .sort_by(|a, b| a.started_ms.total_cmp(&b.started_ms));
+        sort_by_start(&mut self.entries);
         let page_host = urls::host(&self.final_url).unwrap_or_default();
         let redact = urls::redact_url;
+        let mut hosts = urls::Hosts::default();
+        let mut parties: std::collections::HashMap<String, Party> = Default::default();
         for e in &mut self.entries {
             if e.party.is_none() {
-                e.party =
-                    urls::host(&e.url).map(|h| crate::party::classify(&h, &page_host, first_party));
+                e.party = hosts.host(&e.url).map(|h| {
+                    let classify = |h: &String| crate::party::classify(h, &page_host, first_party);
+                    parties.entry(h).or_insert_with_key(classify).clone()
+                });
             }
-            e.url = redact(&e.url);
-            e.redirect_url = e.redirect_url.as_deref().map(redact);
-            e.initiator.url = e.initiator.url.as_deref().map(redact);
+            urls::redact_in_place(&mut e.url);
+            if let Some(u) = &mut e.redirect_url {
+                urls::redact_in_place(u);
+            }
+            if let Some(u) = &mut e.initiator.url {
+                urls::redact_in_place(u);
+            }
         }
         self.url = redact(&self.url);
         self.final_url = redact(&self.final_url);
@@ -258,5 +265,54 @@ impl Load {
         } else {
             format!("{loc}{what}")
         }
+    }
+}
+
+/// Entries in the order they started (stable: ties keep their order). The entries are large
+/// (hundreds of bytes), so the order is found on indices and each entry moved once, where a
+/// sort of the entries themselves moves each about log2(n) times.
+fn sort_by_start(entries: &mut [Entry]) {
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_by(|&a, &b| entries[a].started_ms.total_cmp(&entries[b].started_ms));
+    // order[i]: where the entry that goes to place i is now. Each cycle is followed once.
+    const DONE: usize = usize::MAX;
+    for start in 0..order.len() {
+        if order[start] == DONE {
+            continue;
+        }
+        let mut place = start;
+        loop {
+            let from = order[place];
+            order[place] = DONE;
+            if from == start {
+                break;
+            }
+            entries.swap(place, from);
+            place = from;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_sort_by_start_stably() {
+        let starts = [5.0, 1.0, 3.0, 1.0, 0.0, 5.0, 2.0, 4.0, 3.0, 0.5];
+        let mut entries: Vec<Entry> = starts
+            .iter()
+            .enumerate()
+            .map(|(i, &s)| Entry {
+                url: format!("http://a.test/{i}"),
+                started_ms: s,
+                ..Entry::default()
+            })
+            .collect();
+        let mut want = entries.clone();
+        want.sort_by(|a, b| a.started_ms.total_cmp(&b.started_ms));
+        sort_by_start(&mut entries);
+        assert_eq!(entries, want);
+        sort_by_start(&mut []);
     }
 }

@@ -77,13 +77,15 @@ impl Totals {
     /// Sums a list of entries.
     pub fn from_entries(entries: &[Entry]) -> Totals {
         let mut t = Totals::default();
+        let mut hosts = super::urls::Hosts::default();
         for e in entries {
-            t.add_entry(e);
+            let host = hosts.host_port(&e.url);
+            t.add_entry(e, host.unwrap_or_else(|| Entry::NO_HOST.to_string()));
         }
         t
     }
 
-    fn add_entry(&mut self, e: &Entry) {
+    fn add_entry(&mut self, e: &Entry, host: String) {
         if e.blocked() {
             self.blocked += 1;
             return;
@@ -101,7 +103,7 @@ impl Totals {
             .entry(e.resource_type)
             .or_default()
             .add_entry(e);
-        self.by_host.entry(e.host()).or_default().add_entry(e);
+        self.by_host.entry(host).or_default().add_entry(e);
         if let Some(p) = &e.party {
             if p.first_party {
                 self.first_party.add_entry(e);
