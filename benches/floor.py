@@ -168,7 +168,10 @@ def batches(bin, work, port, rounds):
         per_page[pages] = (w / pages, rss)
         print(f"{pages:>6} | {w*1000:>6.0f} ms {w*1000/pages:>6.2f} ms {c*1000:>5.0f} ms {fmt_rss(rss)}")
     (a, _), (b, rss) = per_page[100], per_page[1000]
-    print(f"  1,000 pages: {b/a:.2f}x the 100-page batch's wall per page (within 10 %: {'met' if abs(b/a - 1) <= 0.10 else 'NOT met'}); "
+    # Linear in pages: the cost per page does not grow with the batch. It may fall (the
+    # process start-up and the last pages' tail are spread over more pages), so only a rise
+    # past 10 % fails.
+    print(f"  1,000 pages: {b/a:.2f}x the 100-page batch's wall per page (at most 10 % above: {'met' if b/a <= 1.10 else 'NOT met'}); "
           f"peak RSS {fmt_rss(rss).strip()} (< 64 MiB: {'met' if rss is not None and rss < 64 else 'NOT met'})")
 
 
