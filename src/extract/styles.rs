@@ -236,11 +236,6 @@ impl DocumentStyles {
         self.quirks
     }
 
-    /// Whether the document's image declarations were decided ([`Self::settle`]).
-    pub fn is_settled(&self) -> bool {
-        self.settled
-    }
-
     /// Whether a rule's conditions hold and its selector matches some element.
     fn rule_applies(&mut self, rule: &StyleRule, containers: bool) -> bool {
         if !self.conditions_hold(rule, containers) {
