@@ -49,9 +49,9 @@ pub fn parse_srcset(input: &str) -> Vec<Candidate> {
             while i < s.len() {
                 let c = s[i];
                 match c {
+                    // The comma itself is skipped at the top of the outer loop.
                     b',' if !in_parens => {
                         push(&mut cur_start, i, &mut descriptors);
-                        i += 1;
                         break;
                     }
                     c if is_ws(c) && !in_parens => push(&mut cur_start, i, &mut descriptors),
@@ -90,21 +90,13 @@ fn candidate(url: &str, descriptors: &[String]) -> Option<Candidate> {
         let (num, unit) = d.split_at(last);
         match unit {
             "w" | "W" if c.width.is_none() && c.density.is_none() => {
-                let w: u64 = num.parse().ok()?;
-                if w == 0 {
-                    return None;
-                }
-                c.width = Some(w as f64);
+                c.width = Some(positive_integer(num)? as f64);
             }
             "x" | "X" if c.width.is_none() && c.density.is_none() && !height => {
-                let x: f64 = num.parse().ok()?;
-                if x.is_nan() || x < 0.0 {
-                    return None;
-                }
-                c.density = Some(x);
+                c.density = Some(float_number(num).filter(|x| *x >= 0.0)?);
             }
             "h" | "H" if !height && c.density.is_none() => {
-                num.parse::<u64>().ok().filter(|h| *h > 0)?;
+                positive_integer(num)?;
                 height = true;
             }
             _ => return None,
@@ -114,6 +106,46 @@ fn candidate(url: &str, descriptors: &[String]) -> Option<Candidate> {
         return None;
     }
     Some(c)
+}
+
+/// A "valid non-negative integer" above zero: ASCII digits only (no sign, as Rust's `parse`
+/// would take).
+fn positive_integer(s: &str) -> Option<u64> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok().filter(|n| *n > 0)
+}
+
+/// A "valid floating-point number" of HTML: `-`? digits, `.` digits or both, then an optional
+/// exponent. Rust's `parse` also takes `+1`, `1.`, `inf` and `NaN`, which Chromium drops.
+fn float_number(s: &str) -> Option<f64> {
+    let b = s.as_bytes();
+    let digits = |from: usize| from + b[from..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let mut i = usize::from(b.first() == Some(&b'-'));
+    let int_end = digits(i);
+    let mut end = int_end;
+    if b.get(end) == Some(&b'.') {
+        end = digits(end + 1);
+        if end == int_end + 1 {
+            return None;
+        }
+    } else if int_end == i {
+        return None;
+    }
+    i = end;
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        i += usize::from(matches!(b.get(i), Some(b'-' | b'+')));
+        end = digits(i);
+        if end == i {
+            return None;
+        }
+    }
+    if end != b.len() {
+        return None;
+    }
+    s.parse().ok()
 }
 
 /// The source size in CSS px from a `sizes` attribute: the length of the first entry whose
@@ -127,21 +159,23 @@ pub fn source_size(sizes: Option<&str>, vp: &Viewport) -> f64 {
             continue;
         }
         // The length is the last component; a condition may precede it.
-        let (cond, len) = match last_component(entry) {
-            Some(split) => split,
-            None => continue,
-        };
+        let (cond, len) = last_component(entry);
+        let cond = cond.trim();
         if len.eq_ignore_ascii_case("auto") {
-            if cond.trim().is_empty() || media::matches(cond, vp) {
+            // `auto` stands alone: Chromium 156 takes 100vw for it on an image that is not
+            // lazy (a lazy one's layout width is not known here). After a condition it is an
+            // invalid entry, skipped.
+            if cond.is_empty() {
                 return default;
             }
             continue;
         }
-        let Some(px) = length_px(len, vp) else {
+        // A negative length is invalid, not zero: the entry is skipped.
+        let Some(px) = length_px(len, vp).filter(|px| *px >= 0.0) else {
             continue;
         };
-        if cond.trim().is_empty() || media::matches(cond, vp) {
-            return px.max(0.0);
+        if cond.is_empty() || media::matches(cond, vp) {
+            return px;
         }
     }
     default
@@ -167,7 +201,7 @@ fn split_top_level_commas(s: &str) -> Vec<&str> {
 }
 
 /// Splits `"(max-width: 600px) calc(100vw - 2em)"` into the condition and the length.
-fn last_component(entry: &str) -> Option<(&str, &str)> {
+fn last_component(entry: &str) -> (&str, &str) {
     let bytes = entry.as_bytes();
     let mut depth = 0i32;
     let mut i = bytes.len();
@@ -177,12 +211,12 @@ fn last_component(entry: &str) -> Option<(&str, &str)> {
             b')' => depth += 1,
             b'(' => depth -= 1,
             c if c.is_ascii_whitespace() && depth == 0 => {
-                return Some((&entry[..i], entry[i + 1..].trim()));
+                return (&entry[..i], entry[i..].trim());
             }
             _ => {}
         }
     }
-    Some(("", entry))
+    ("", entry)
 }
 
 /// A CSS length in px: px, em, rem, vw, vh, vmin, vmax and `calc()` of them.
@@ -409,5 +443,101 @@ mod tests {
             choose(&set, Some("src.jpg"), Some("50px"), &vp(1350.0, 1.0)),
             Some("w.jpg")
         );
+    }
+
+    /// Each `srcset` alone on an `<img>` in Chromium 156 (1350x940, DPR 1): whether its one
+    /// candidate was requested. Numbers follow HTML's grammar, not Rust's `parse`.
+    #[test]
+    fn descriptors_are_kept_or_dropped_as_chromium_does() {
+        let cases = [
+            ("d.png -1x", false),
+            ("d.png 0x", true),
+            ("d.png infx", false),
+            ("d.png NaNx", false),
+            ("d.png +1x", false),
+            ("d.png 1.x", false),
+            ("d.png .5x", true),
+            ("d.png 1e0x", true),
+            ("d.png 1e+0x", true),
+            ("d.png 1ex", false),
+            ("d.png -x", false),
+            ("w.png +480w", false),
+            ("w.png 480.5w", false),
+            ("w.png 0480w", true),
+            ("w.png 100w 200w", false),
+            ("w.png 2x 480w", false),
+            ("w.png 2x 3x", false),
+            ("h.png 10w 20h 30h", false),
+            ("h.png 10w 0h", false),
+            ("h.png 10w +5h", false),
+            ("h.png 2x 5h", false),
+            ("h.png 5h 10w", true),
+        ];
+        for (set, kept) in cases {
+            assert_eq!(parse_srcset(set).len(), usize::from(kept), "{set}");
+        }
+        assert_eq!(parse_srcset("d.png 0x")[0].density, Some(0.0));
+        assert_eq!(parse_srcset("d.png .5x")[0].density, Some(0.5));
+        assert_eq!(parse_srcset("h.png 5h 10w")[0].width, Some(10.0));
+    }
+
+    /// Inside parentheses a comma belongs to the descriptor (Chromium requested neither image
+    /// of either set): the rest of the attribute is one invalid descriptor.
+    #[test]
+    fn a_comma_inside_parentheses_does_not_end_a_descriptor() {
+        assert!(parse_srcset("a.png 1x (, b.png 2x").is_empty());
+        assert!(parse_srcset("a.png 1x (x, b.png 2x").is_empty());
+        let after = parse_srcset("a.png 1x (x), b.png 2x");
+        assert_eq!(after.len(), 1);
+        assert_eq!(after[0].url, "b.png");
+    }
+
+    /// Each `sizes` beside `400w, 1000w, 2000w` in Chromium 156 at 1350x940; the size that
+    /// gives the image it requested.
+    #[test]
+    fn sizes_entries_are_read_as_chromium_reads_them() {
+        let v = Viewport::default();
+        let cases = [
+            ("-10px, 1500px", 1500.0), // negative: invalid, skipped
+            ("10, 1500px", 1500.0),    // a number without unit: skipped
+            ("0.0, 1500px", 0.0),
+            ("+350px", 350.0),
+            ("(min-width: 100px) auto, 350px", 350.0),
+            ("auto, 350px", 1350.0),
+            ("min(350px, 50vw)", 350.0),
+            ("(min-width: 100px) calc(30vw - 50px)", 355.0),
+            ("(max-width: 100px) calc(30vw - 50px), 7px", 7.0),
+            ("20em", 320.0),
+            ("30vmin", 282.0),
+            ("70vmax", 945.0),
+        ];
+        for (sizes, px) in cases {
+            assert_eq!(source_size(Some(sizes), &v), px, "{sizes}");
+        }
+    }
+
+    #[test]
+    fn lengths_in_every_unit() {
+        let v = Viewport::default();
+        let cases = [
+            ("12.5px", Some(12.5)),
+            ("+10px", Some(10.0)),
+            ("-10px", Some(-10.0)),
+            ("2em", Some(32.0)),
+            ("3rem", Some(48.0)),
+            ("50vw", Some(675.0)),
+            ("50vh", Some(470.0)),
+            ("10vmin", Some(94.0)),
+            ("10vmax", Some(135.0)),
+            ("0", Some(0.0)),
+            ("0.0", Some(0.0)),
+            ("10", None),
+            ("10pt", None),
+            ("max(10px, 2em)", Some(32.0)),
+            ("calc(100vw / 2 - 3 * 10px)", Some(645.0)),
+        ];
+        for (len, px) in cases {
+            assert_eq!(length_px(len, &v), px, "{len}");
+        }
     }
 }
