@@ -204,6 +204,43 @@ fn the_browser_applies_device_user_agent_and_headers() {
     assert!(by_path(&load, "/two.png")["priority"].is_string());
 }
 
+/// Both engines answer media queries for the same device: a desktop with a mouse (headless
+/// Chromium alone would have no pointer at all) and, with `--mobile`, a touch screen. Each
+/// device's background image is the only one either engine requests.
+#[test]
+fn both_engines_answer_media_queries_for_a_mouse_or_a_touch_screen() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !browser_available() {
+        return;
+    }
+    let page = r#"<!doctype html><style>
+@media (hover: hover) and (pointer: fine) { body { background: url(/mouse.png) } }
+@media (hover: none) and (pointer: coarse) { p { background: url(/touch.png) } }
+@media (hover: none) and (pointer: none) { div { background: url(/nothing.png) } }
+</style><p>text</p><div>more</div>"#;
+    for (device, wanted) in [("desktop", "/mouse.png"), ("mobile", "/touch.png")] {
+        for engine in ["static", "chromium"] {
+            let server = TestServer::start(vec![
+                ("/", Route::html(page)),
+                ("/mouse.png", Route::ok("image/png", vec![0u8; 10])),
+                ("/touch.png", Route::ok("image/png", vec![0u8; 10])),
+                ("/nothing.png", Route::ok("image/png", vec![0u8; 10])),
+            ]);
+            let mut args = vec![server.url("/"), "--engine".into(), engine.into()];
+            if device == "mobile" {
+                args.push("--mobile".into());
+            }
+            audit_json(&args.iter().map(String::as_str).collect::<Vec<_>>());
+            let images: Vec<String> = server
+                .paths()
+                .into_iter()
+                .filter(|p| p.ends_with(".png"))
+                .collect();
+            assert_eq!(images, [wanted], "{engine} engine, {device}");
+        }
+    }
+}
+
 /// How long a page's fixed busy loop takes at best of three once compiled, as the page
 /// measured it (reported in a request).
 const BUSY: &str = r#"<!doctype html><p>text</p><script>

@@ -120,6 +120,9 @@ fn config(exe: &Path, profile: &Path, cfg: &AuditConfig, vp: &Viewport) -> Resul
         .chrome_executable(exe)
         .user_data_dir(profile)
         .window_size(vp.width as u32, vp.height as u32)
+        // No emulation of the crate's own: it would turn touch emulation on for every page
+        // (a coarse pointer and touch points on the desktop). `setup` emulates the device.
+        .viewport(None)
         .launch_timeout(Duration::from_secs(30))
         .request_timeout(cfg.timeout.min(COMMAND_TIMEOUT))
         .args([
@@ -131,6 +134,11 @@ fn config(exe: &Path, profile: &Path, cfg: &AuditConfig, vp: &Viewport) -> Resul
             "disable-site-isolation-trials",
         ])
         .arg(("disk-cache-size", "1"))
+        // Headless Chromium has no pointing device, so `(hover: hover)` would not match as it
+        // does in a user's browser: a mouse on the desktop, a touch screen for `--mobile`
+        // (Blink's bit flags: hover 1 none, 2 hover; pointer 1 none, 2 coarse, 4 fine). The
+        // static engine answers media queries for the same devices.
+        .arg(("blink-settings", pointer_settings(vp.mobile)))
         // Every frame in the page's own renderer, so that the page's DevTools session sees
         // the requests of cross-site iframes (ads) too; the network is the same.
         .arg((
@@ -158,6 +166,14 @@ fn config(exe: &Path, profile: &Path, cfg: &AuditConfig, vp: &Viewport) -> Resul
     }
     b.build()
         .map_err(|e| Error::Client(format!("browser: {e}")))
+}
+
+fn pointer_settings(mobile: bool) -> &'static str {
+    if mobile {
+        "primaryHoverType=1,availableHoverTypes=1,primaryPointerType=2,availablePointerTypes=2"
+    } else {
+        "primaryHoverType=2,availableHoverTypes=2,primaryPointerType=4,availablePointerTypes=4"
+    }
 }
 
 /// Settings the browser engine cannot apply: refused, so that nothing is silently ignored.

@@ -2,12 +2,19 @@
 //!
 //! Covers what pages use in `<link media>`, `<source media>`, `sizes`, `@import` and
 //! `@media`: media types, `and`/`or`/`not`/`only`, comma lists, `min-`/`max-` and range
-//! syntax (`width >= 600px`, `400px <= width <= 700px`) for width, height, aspect-ratio and
-//! resolution, orientation, and the preference features with a desktop browser's answers.
-//! An unknown feature does not match, as the spec says.
+//! syntax (`width >= 600px`, `400px <= width <= 700px`) for width, height, aspect-ratio,
+//! resolution and colour depth, lengths in any absolute or viewport unit and in math
+//! functions (`calc()`, `min()`, `max()`, `clamp()`), orientation, and the discrete features
+//! with a desktop browser's answers (a touch device's for the mobile preset).
+//!
+//! Logic is three-valued as in Media Queries 4 and Chromium: a feature that is unknown or has
+//! an invalid value is neither true nor false, so `not (fancy: 1)` does not match but
+//! `(fancy: 1) or (width > 0)` does. A query whose syntax is invalid matches nothing.
+//! `fixtures/media-queries.tsv` holds Chromium's answers to 234 queries; a unit test holds
+//! this module to them.
 
-use super::Viewport;
-use cssparser::{Parser, Token};
+use super::{srcset, Viewport};
+use cssparser::{Delimiter, ParseError, Parser, Token};
 
 /// Whether a media query list matches the viewport. An empty list matches.
 pub fn matches(query: &str, vp: &Viewport) -> bool {
@@ -19,8 +26,8 @@ pub fn matches(query: &str, vp: &Viewport) -> bool {
     // A comma-separated list matches when any query in it does.
     let mut any = false;
     loop {
-        let r = p.parse_until_before(cssparser::Delimiter::Comma, |p| {
-            Ok::<bool, cssparser::ParseError<()>>(eval_query(p, vp))
+        let r = p.parse_until_before(Delimiter::Comma, |p| {
+            Ok::<bool, ParseError<()>>(query_matches(p, vp))
         });
         any |= r.unwrap_or(false);
         if p.next().is_err() {
@@ -30,260 +37,386 @@ pub fn matches(query: &str, vp: &Viewport) -> bool {
     any
 }
 
-/// One query: `[not|only]? type [and condition]?` or a bare condition.
-fn eval_query(p: &mut Parser<'_>, vp: &Viewport) -> bool {
+/// A truth value of Media Queries 4: an unknown feature makes its term unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Truth {
+    True,
+    False,
+    Unknown,
+}
+
+impl Truth {
+    fn known(answer: Option<bool>) -> Self {
+        match answer {
+            Some(true) => Truth::True,
+            Some(false) => Truth::False,
+            None => Truth::Unknown,
+        }
+    }
+
+    fn not(self) -> Self {
+        match self {
+            Truth::True => Truth::False,
+            Truth::False => Truth::True,
+            Truth::Unknown => Truth::Unknown,
+        }
+    }
+
+    fn and(self, other: Self) -> Self {
+        match (self, other) {
+            (Truth::False, _) | (_, Truth::False) => Truth::False,
+            (Truth::True, Truth::True) => Truth::True,
+            _ => Truth::Unknown,
+        }
+    }
+
+    fn or(self, other: Self) -> Self {
+        self.not().and(other.not()).not()
+    }
+}
+
+/// One query: `[not|only]? type [and condition-without-or]?` or a bare condition.
+fn query_matches(p: &mut Parser<'_>, vp: &Viewport) -> bool {
     let start = p.state();
-    if let Ok(Token::Ident(id)) = p.next().cloned() {
-        let lower = id.to_ascii_lowercase();
-        let (negated, media_type) = match lower.as_str() {
-            "not" | "only" => {
-                let t = match p.next().cloned() {
-                    Ok(Token::Ident(t)) => t.to_ascii_lowercase(),
-                    _ => {
-                        // `not (condition)`: a negated bare condition.
-                        p.reset(&start);
-                        return eval_condition(p, vp);
-                    }
+    let Ok(Token::Ident(first)) = p.next().cloned() else {
+        p.reset(&start);
+        return condition(p, vp, true) == Some(Truth::True);
+    };
+    let first = first.to_ascii_lowercase();
+    let (negated, media_type) = match first.as_str() {
+        "not" | "only" => match p.next().cloned() {
+            Ok(Token::Ident(t)) => (first == "not", t.to_ascii_lowercase()),
+            _ => {
+                // `not (condition)`: a negated bare condition.
+                p.reset(&start);
+                return condition(p, vp, true) == Some(Truth::True);
+            }
+        },
+        _ => (false, first),
+    };
+    if matches!(media_type.as_str(), "not" | "only" | "and" | "or" | "layer") {
+        return false;
+    }
+    let rest = if p.is_exhausted() {
+        Truth::True
+    } else {
+        match p.next().cloned() {
+            Ok(Token::Ident(and)) if and.eq_ignore_ascii_case("and") => {
+                let Some(rest) = condition(p, vp, false) else {
+                    return false;
                 };
-                (lower == "not", t)
+                rest
             }
-            _ => (false, lower),
-        };
-        let type_ok = matches!(media_type.as_str(), "all" | "screen");
-        let known = matches!(
-            media_type.as_str(),
-            "all"
-                | "screen"
-                | "print"
-                | "speech"
-                | "tv"
-                | "handheld"
-                | "projection"
-                | "braille"
-                | "embossed"
-                | "aural"
-                | "tty"
-        );
-        let rest_ok = match p.next().cloned() {
-            Ok(Token::Ident(and)) if and.eq_ignore_ascii_case("and") => eval_condition(p, vp),
-            Err(_) => true,
             _ => return false, // garbage after the type: the query is invalid
+        }
+    };
+    // Any other type, known or not, matches nothing: `not tv` and `not foo` match.
+    let type_ok = Truth::known(Some(matches!(media_type.as_str(), "all" | "screen")));
+    let t = type_ok.and(rest);
+    (if negated { t.not() } else { t }) == Truth::True
+}
+
+/// A condition to the end of the input: `not (a)`, or `(a) [and (b)]*`, or `(a) [or (b)]*`
+/// (`or` only where `allow_or`). `None` when the syntax is invalid.
+fn condition(p: &mut Parser<'_>, vp: &Viewport, allow_or: bool) -> Option<Truth> {
+    if p.try_parse(|p| p.expect_ident_matching("not")).is_ok() {
+        let t = in_parens(p, vp)?.not();
+        return p.is_exhausted().then_some(t);
+    }
+    let mut t = in_parens(p, vp)?;
+    let mut joiner: Option<bool> = None; // Some(true) once `or` joins, Some(false) for `and`
+    while !p.is_exhausted() {
+        let or = match p.next().cloned().ok()? {
+            Token::Ident(w) if w.eq_ignore_ascii_case("and") => false,
+            Token::Ident(w) if allow_or && w.eq_ignore_ascii_case("or") => true,
+            _ => return None,
         };
-        if !known {
-            return false;
+        if *joiner.get_or_insert(or) != or {
+            return None; // `and` and `or` mixed without parentheses
         }
-        return (type_ok && rest_ok) != negated;
+        let next = in_parens(p, vp)?;
+        t = if or { t.or(next) } else { t.and(next) };
     }
-    p.reset(&start);
-    eval_condition(p, vp)
+    Some(t)
 }
 
-/// A condition: `(feature)` terms joined by `and` or `or`, each possibly `not`.
-fn eval_condition(p: &mut Parser<'_>, vp: &Viewport) -> bool {
-    let mut result: Option<bool> = None;
-    let mut op_or = false;
-    let mut negate_next = false;
-    while let Ok(tok) = p.next().cloned() {
-        match tok {
-            Token::Ident(id) if id.eq_ignore_ascii_case("not") => negate_next = true,
-            Token::Ident(id) if id.eq_ignore_ascii_case("and") => op_or = false,
-            Token::Ident(id) if id.eq_ignore_ascii_case("or") => op_or = true,
-            Token::ParenthesisBlock => {
-                let v = p
-                    .parse_nested_block(|p| {
-                        Ok::<bool, cssparser::ParseError<()>>(eval_parens(p, vp))
-                    })
-                    .unwrap_or(false);
-                let v = v != negate_next;
-                negate_next = false;
-                result = Some(match result {
-                    None => v,
-                    Some(r) if op_or => r || v,
-                    Some(r) => r && v,
-                });
-            }
-            _ => return false,
-        }
-    }
-    result.unwrap_or(false)
+/// `( ... )`: a nested condition or a feature. What is neither (or a feature with an invalid
+/// value) is unknown, not invalid: Media Queries 4's `<general-enclosed>`.
+fn in_parens(p: &mut Parser<'_>, vp: &Viewport) -> Option<Truth> {
+    p.expect_parenthesis_block().ok()?;
+    p.parse_nested_block(|p| {
+        let start = p.state();
+        let nested = match p.next().cloned() {
+            Ok(Token::ParenthesisBlock) => true,
+            Ok(Token::Ident(w)) => w.eq_ignore_ascii_case("not"),
+            _ => false,
+        };
+        p.reset(&start);
+        let t = if nested {
+            condition(p, vp, true).unwrap_or(Truth::Unknown)
+        } else {
+            Truth::known(feature(&tokens(p, vp), vp))
+        };
+        Ok::<Truth, ParseError<()>>(t)
+    })
+    .ok()
 }
 
-/// Inside parentheses: a nested condition, `name: value`, `name`, or a range.
-fn eval_parens(p: &mut Parser<'_>, vp: &Viewport) -> bool {
-    let start = p.state();
+/// The tokens of a feature, each math function replaced by its length in px.
+fn tokens<'i>(p: &mut Parser<'i>, vp: &Viewport) -> Vec<Token<'i>> {
     let mut toks = Vec::new();
     while let Ok(t) = p.next().cloned() {
-        if matches!(t, Token::ParenthesisBlock) {
-            p.reset(&start);
-            return eval_condition(p, vp);
+        if let Token::Function(name) = &t {
+            let px = p
+                .parse_nested_block(|p| {
+                    let start = p.position();
+                    while p.next().is_ok() {}
+                    let call = format!("{}({})", name.to_ascii_lowercase(), p.slice_from(start));
+                    Ok::<_, ParseError<()>>(srcset::length_px(&call, vp))
+                })
+                .ok()
+                .flatten();
+            if let Some(px) = px {
+                toks.push(Token::Dimension {
+                    has_sign: false,
+                    value: px as f32,
+                    int_value: None,
+                    unit: "px".into(),
+                });
+                continue;
+            }
         }
         toks.push(t);
     }
-    match toks.as_slice() {
+    toks
+}
+
+/// `name`, `name: value` or a range; `None` when the feature is unknown or its value invalid.
+fn feature(toks: &[Token<'_>], vp: &Viewport) -> Option<bool> {
+    match toks {
         [Token::Ident(name)] => boolean_feature(&name.to_ascii_lowercase(), vp),
         [Token::Ident(name), Token::Colon, value @ ..] => {
-            plain_feature(&name.to_ascii_lowercase(), value, vp).unwrap_or(false)
+            plain_feature(&name.to_ascii_lowercase(), value, vp)
         }
-        _ => range_feature(&toks, vp).unwrap_or(false),
+        _ => range_feature(toks, vp),
     }
 }
 
-fn boolean_feature(name: &str, vp: &Viewport) -> bool {
-    match name {
-        "color" | "hover" | "pointer" | "any-hover" | "any-pointer" | "grid" | "scripting" => {
-            name != "grid"
-        }
-        "width" | "height" | "resolution" | "aspect-ratio" | "orientation" => true,
-        "monochrome" | "inverted-colors" | "prefers-reduced-motion" | "prefers-contrast" => false,
-        _ => {
-            let _ = vp;
-            false
-        }
+/// A feature in a boolean context: true unless its value is 0, `none` or `no-preference`.
+fn boolean_feature(name: &str, vp: &Viewport) -> Option<bool> {
+    if let Some((_, v)) = range_value(name, vp) {
+        return Some(v != 0.0);
     }
+    if name == "grid" {
+        return Some(false);
+    }
+    discrete_value(name, vp).map(|v| !matches!(v, "none" | "no-preference"))
 }
 
-/// A numeric value of a feature for the viewport, in the unit `to_number` yields.
-fn feature_value(name: &str, vp: &Viewport) -> Option<f64> {
+/// What a range feature's value is written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Length,
+    Resolution,
+    Integer,
+    Number,
+    Ratio,
+}
+
+/// A range feature's value for the viewport: lengths in px, resolutions in dppx.
+fn range_value(name: &str, vp: &Viewport) -> Option<(Kind, f64)> {
     Some(match name {
-        "width" | "device-width" => vp.width,
-        "height" | "device-height" => vp.height,
-        "aspect-ratio" | "device-aspect-ratio" => vp.width / vp.height,
-        "resolution" | "-webkit-device-pixel-ratio" | "device-pixel-ratio" => vp.dpr,
-        "color" => 8.0,
-        "monochrome" => 0.0,
+        "width" | "device-width" => (Kind::Length, vp.width),
+        "height" | "device-height" => (Kind::Length, vp.height),
+        "aspect-ratio" | "device-aspect-ratio" => (Kind::Ratio, vp.width / vp.height),
+        "resolution" => (Kind::Resolution, vp.dpr),
+        "-webkit-device-pixel-ratio" => (Kind::Number, vp.dpr),
+        "color" => (Kind::Integer, 8.0),
+        "color-index" | "monochrome" => (Kind::Integer, 0.0),
+        "-webkit-transform-3d" => (Kind::Integer, 1.0),
         _ => return None,
     })
 }
 
-/// `name: value` (with `min-`/`max-` prefixes).
-fn plain_feature(name: &str, value: &[Token<'_>], vp: &Viewport) -> Option<bool> {
-    let (cmp, base) = if let Some(b) = name.strip_prefix("min-") {
-        (Some(">="), b)
-    } else if let Some(b) = name.strip_prefix("max-") {
-        (Some("<="), b)
-    } else if let Some(b) = name.strip_prefix("-webkit-min-") {
-        (Some(">="), b)
-    } else if let Some(b) = name.strip_prefix("-webkit-max-") {
-        (Some("<="), b)
-    } else {
-        (None, name)
-    };
-    let base = if base == "device-pixel-ratio" && !name.starts_with("-webkit") && cmp.is_some() {
-        "-webkit-device-pixel-ratio"
-    } else {
-        base
-    };
-    if let Some(actual) = feature_value(base, vp) {
-        let wanted = to_number(value, vp)?;
-        return Some(compare(actual, cmp.unwrap_or("="), wanted));
-    }
-    let ident = match value {
-        [Token::Ident(v)] => v.to_ascii_lowercase(),
-        _ => return None,
-    };
-    Some(match (base, ident.as_str()) {
-        ("orientation", v) => {
-            v == if vp.width >= vp.height {
-                "landscape"
-            } else {
-                "portrait"
-            }
+/// A discrete feature's value: a desktop browser with a mouse, or a touch device for the
+/// mobile preset. (Headless Chromium reports no pointer at all; the table's answers were
+/// taken with a mouse configured, as a user's browser has one.)
+fn discrete_value(name: &str, vp: &Viewport) -> Option<&'static str> {
+    Some(match name {
+        "orientation" if vp.height >= vp.width => "portrait",
+        "orientation" => "landscape",
+        "hover" | "any-hover" if vp.mobile => "none",
+        "hover" | "any-hover" => "hover",
+        "pointer" | "any-pointer" if vp.mobile => "coarse",
+        "pointer" | "any-pointer" => "fine",
+        "prefers-color-scheme" => "light",
+        "prefers-reduced-motion" | "prefers-contrast" | "prefers-reduced-transparency" => {
+            "no-preference"
         }
-        ("prefers-color-scheme", v) => v == "light",
-        ("prefers-reduced-motion", v) => v == "no-preference",
-        ("prefers-contrast", v) => v == "no-preference",
-        ("prefers-reduced-data", v) => v == "no-preference",
-        ("hover" | "any-hover", v) => v == if vp.mobile { "none" } else { "hover" },
-        ("pointer" | "any-pointer", v) => v == if vp.mobile { "coarse" } else { "fine" },
-        ("scripting", v) => v == "enabled",
-        ("display-mode", v) => v == "browser",
-        ("forced-colors" | "inverted-colors", v) => v == "none",
-        ("update", v) => v == "fast",
-        ("overflow-block", v) => v == "scroll",
+        "scripting" => "enabled",
+        "display-mode" => "browser",
+        "forced-colors" => "none",
+        "update" => "fast",
+        "overflow-block" | "overflow-inline" => "scroll",
+        "color-gamut" => "srgb",
+        "dynamic-range" => "standard",
         _ => return None,
     })
+}
+
+/// `name: value`, with `min-`/`max-` prefixes on range features.
+fn plain_feature(name: &str, value: &[Token<'_>], vp: &Viewport) -> Option<bool> {
+    let (cmp, base) = match name {
+        "-webkit-min-device-pixel-ratio" => (Cmp::Ge, "-webkit-device-pixel-ratio"),
+        "-webkit-max-device-pixel-ratio" => (Cmp::Le, "-webkit-device-pixel-ratio"),
+        _ => match (name.strip_prefix("min-"), name.strip_prefix("max-")) {
+            (Some(base), _) => (Cmp::Ge, base),
+            (_, Some(base)) => (Cmp::Le, base),
+            _ => (Cmp::Eq, name),
+        },
+    };
+    if let Some((kind, actual)) = range_value(base, vp) {
+        return Some(cmp.holds(actual, value_of(value, kind, vp)?));
+    }
+    if cmp != Cmp::Eq {
+        return None; // `min-orientation`: prefixes belong to range features
+    }
+    match (base, value) {
+        (
+            "grid",
+            [Token::Number {
+                int_value: Some(v), ..
+            }],
+        ) => Some(*v == 0),
+        (_, [Token::Ident(v)]) => Some(v.eq_ignore_ascii_case(discrete_value(base, vp)?)),
+        _ => None,
+    }
+}
+
+/// A comparison of range syntax or of a `min-`/`max-` prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cmp {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+}
+
+impl Cmp {
+    fn holds(self, a: f64, b: f64) -> bool {
+        const EPS: f64 = 1e-9;
+        match self {
+            Cmp::Lt => a < b - EPS,
+            Cmp::Le => a <= b + EPS,
+            Cmp::Gt => a > b + EPS,
+            Cmp::Ge => a >= b - EPS,
+            Cmp::Eq => (a - b).abs() < EPS,
+        }
+    }
+
+    /// `a < x < b` and `a > x > b` are ranges; other pairs are invalid.
+    fn same_direction(self, other: Self) -> bool {
+        let less = |c| matches!(c, Cmp::Lt | Cmp::Le);
+        let greater = |c| matches!(c, Cmp::Gt | Cmp::Ge);
+        (less(self) && less(other)) || (greater(self) && greater(other))
+    }
 }
 
 /// `width >= 600px`, `600px < width`, `400px <= width <= 700px`.
 fn range_feature(toks: &[Token<'_>], vp: &Viewport) -> Option<bool> {
-    // Split into operands and operators.
-    let mut parts: Vec<Vec<Token<'_>>> = vec![Vec::new()];
-    let mut ops: Vec<String> = Vec::new();
-    let mut i = 0;
+    let mut parts: Vec<&[Token<'_>]> = Vec::new();
+    let mut ops: Vec<Cmp> = Vec::new();
+    let (mut i, mut from) = (0, 0);
     while i < toks.len() {
-        match &toks[i] {
-            Token::Delim(c @ ('<' | '>' | '=')) => {
-                let mut op = c.to_string();
-                if *c != '=' && matches!(toks.get(i + 1), Some(Token::Delim('='))) {
-                    op.push('=');
-                    i += 1;
-                }
-                ops.push(op);
-                parts.push(Vec::new());
-            }
-            t => parts.last_mut()?.push(t.clone()),
+        if let Token::Delim(c @ ('<' | '>' | '=')) = toks[i] {
+            parts.push(&toks[from..i]);
+            let or_equal = c != '=' && matches!(toks.get(i + 1), Some(Token::Delim('=')));
+            ops.push(match (c, or_equal) {
+                ('<', false) => Cmp::Lt,
+                ('<', true) => Cmp::Le,
+                ('>', false) => Cmp::Gt,
+                ('>', true) => Cmp::Ge,
+                _ => Cmp::Eq,
+            });
+            i += usize::from(or_equal);
+            from = i + 1;
         }
         i += 1;
     }
-    let name_of = |part: &[Token<'_>]| match part {
-        [Token::Ident(n)] => feature_value(&n.to_ascii_lowercase(), vp),
+    parts.push(&toks[from..]);
+    let feature = |part: &[Token<'_>]| match part {
+        [Token::Ident(n)] => range_value(&n.to_ascii_lowercase(), vp),
         _ => None,
     };
     match (parts.as_slice(), ops.as_slice()) {
-        ([a, b], [op]) => {
-            if let Some(actual) = name_of(a) {
-                Some(compare(actual, op, to_number(b, vp)?))
-            } else {
-                let actual = name_of(b)?;
-                Some(compare(to_number(a, vp)?, op, actual))
+        ([a, b], [op]) => match feature(a) {
+            Some((kind, actual)) => Some(op.holds(actual, value_of(b, kind, vp)?)),
+            None => {
+                let (kind, actual) = feature(b)?;
+                Some(op.holds(value_of(a, kind, vp)?, actual))
+            }
+        },
+        ([a, b, c], [op1, op2]) if op1.same_direction(*op2) => {
+            let (kind, actual) = feature(b)?;
+            let low = value_of(a, kind, vp)?;
+            let high = value_of(c, kind, vp)?;
+            Some(op1.holds(low, actual) && op2.holds(actual, high))
+        }
+        _ => None,
+    }
+}
+
+/// A value written for a feature of `kind`, in the unit `range_value` gives; `None` when it is
+/// not of that kind (`(min-width: 100)`, `(color: 8.0)`).
+fn value_of(value: &[Token<'_>], kind: Kind, vp: &Viewport) -> Option<f64> {
+    match (kind, value) {
+        (
+            Kind::Ratio,
+            [Token::Number { value: a, .. }, Token::Delim('/'), Token::Number { value: b, .. }],
+        ) => Some(f64::from(*a) / f64::from(*b)),
+        (Kind::Ratio | Kind::Number, [Token::Number { value, .. }]) => Some(f64::from(*value)),
+        (
+            Kind::Integer,
+            [Token::Number {
+                int_value: Some(v), ..
+            }],
+        ) => Some(f64::from(*v)),
+        (Kind::Length, [Token::Number { value, .. }]) if *value == 0.0 => Some(0.0),
+        (Kind::Length, [Token::Dimension { value, unit, .. }]) => {
+            length_unit_px(f64::from(*value), &unit.to_ascii_lowercase(), vp)
+        }
+        (Kind::Resolution, [Token::Dimension { value, unit, .. }]) => {
+            let v = f64::from(*value);
+            match unit.to_ascii_lowercase().as_str() {
+                "dppx" | "x" => Some(v),
+                "dpi" => Some(v / 96.0),
+                // Chromium compares dpcm to two decimals of dppx: 37.8dpcm is 1dppx.
+                "dpcm" => Some((v * 2.54 / 96.0 * 100.0).round() / 100.0),
+                _ => None,
             }
         }
-        ([a, b, c], [op1, op2]) => {
-            let actual = name_of(b)?;
-            Some(compare(to_number(a, vp)?, op1, actual) && compare(actual, op2, to_number(c, vp)?))
-        }
         _ => None,
     }
 }
 
-fn compare(a: f64, op: &str, b: f64) -> bool {
-    const EPS: f64 = 1e-9;
-    match op {
-        "<" => a < b - EPS,
-        "<=" => a <= b + EPS,
-        ">" => a > b + EPS,
-        ">=" => a >= b - EPS,
-        _ => (a - b).abs() < EPS,
-    }
-}
-
-/// A value as a number: lengths in CSS px, resolutions in dppx, ratios as a quotient.
-fn to_number(value: &[Token<'_>], vp: &Viewport) -> Option<f64> {
-    match value {
-        [Token::Number { value: a, .. }, Token::Delim('/'), Token::Number { value: b, .. }] => {
-            Some(f64::from(*a) / f64::from(*b))
-        }
-        [Token::Number { value, .. }] => Some(f64::from(*value)),
-        [Token::Dimension { value, unit, .. }] => {
-            let v = f64::from(*value);
-            Some(match unit.to_ascii_lowercase().as_str() {
-                "px" => v,
-                "em" | "rem" => v * 16.0,
-                "vw" => v * vp.width / 100.0,
-                "vh" => v * vp.height / 100.0,
-                "cm" => v * 96.0 / 2.54,
-                "mm" => v * 96.0 / 25.4,
-                "in" => v * 96.0,
-                "pt" => v * 96.0 / 72.0,
-                "pc" => v * 16.0,
-                "dppx" | "x" => v,
-                "dpi" => v / 96.0,
-                "dpcm" => v * 2.54 / 96.0,
-                _ => return None,
-            })
-        }
-        _ => None,
-    }
+/// A length of `unit` in CSS px (em and rem at the default 16 px font size).
+pub(super) fn length_unit_px(v: f64, unit: &str, vp: &Viewport) -> Option<f64> {
+    Some(match unit {
+        "px" => v,
+        "em" | "rem" => v * 16.0,
+        "vw" => v * vp.width / 100.0,
+        "vh" => v * vp.height / 100.0,
+        "vmin" => v * vp.width.min(vp.height) / 100.0,
+        "vmax" => v * vp.width.max(vp.height) / 100.0,
+        "cm" => v * 96.0 / 2.54,
+        "mm" => v * 96.0 / 25.4,
+        "q" => v * 96.0 / 101.6,
+        "in" => v * 96.0,
+        "pt" => v * 96.0 / 72.0,
+        "pc" => v * 16.0,
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -342,5 +475,34 @@ mod tests {
         assert!(matches("(prefers-color-scheme: light)", &vp));
         assert!(!matches("(prefers-color-scheme: dark)", &vp));
         assert!(matches("(hover: hover)", &vp));
+    }
+
+    /// Every query of `fixtures/media-queries.tsv` against Chromium 156's `matchMedia` at the
+    /// default viewport with DPR 1 and 2 (`scripts/media-oracle.py` made the table).
+    #[test]
+    fn every_query_answers_as_chromium_does() {
+        let table = include_str!("../../fixtures/media-queries.tsv");
+        let mut wrong = Vec::new();
+        let mut rows = 0;
+        for line in table.lines().filter(|l| !l.starts_with('#')) {
+            let cols: Vec<&str> = line.split('\t').collect();
+            let [query, dpr1, dpr2] = cols[..] else {
+                panic!("bad row {line:?}")
+            };
+            for (dpr, want) in [(1.0, dpr1), (2.0, dpr2)] {
+                let vp = Viewport { dpr, ..desktop() };
+                if matches(query, &vp) != (want == "1") {
+                    wrong.push(format!("{query:?} at DPR {dpr}: Chromium says {want}"));
+                }
+            }
+            rows += 1;
+        }
+        assert!(rows > 150, "{rows} rows");
+        assert!(
+            wrong.is_empty(),
+            "{} differ:\n{}",
+            wrong.len(),
+            wrong.join("\n")
+        );
     }
 }

@@ -219,48 +219,36 @@ fn last_component(entry: &str) -> (&str, &str) {
     ("", entry)
 }
 
-/// A CSS length in px: px, em, rem, vw, vh, vmin, vmax and `calc()` of them.
+/// A CSS length in px: any absolute or viewport unit, and `calc()`, `min()`, `max()` and
+/// `clamp()` of lengths.
 pub fn length_px(s: &str, vp: &Viewport) -> Option<f64> {
-    let s = s.trim();
-    let lower = s.to_ascii_lowercase();
-    if let Some(inner) = lower
-        .strip_prefix("calc(")
-        .or_else(|| lower.strip_prefix("min("))
-        .or_else(|| lower.strip_prefix("max("))
-    {
-        let inner = inner.strip_suffix(')')?;
-        if lower.starts_with("calc(") {
-            return calc(inner, vp);
+    let lower = s.trim().to_ascii_lowercase();
+    if let Some((name, args)) = lower.split_once('(') {
+        let args = args.strip_suffix(')')?;
+        if name == "calc" {
+            return calc(args, vp);
         }
-        let vals: Option<Vec<f64>> = split_top_level_commas(inner)
+        let vals: Vec<f64> = split_top_level_commas(args)
             .into_iter()
             .map(|p| length_px(p, vp))
-            .collect();
-        let vals = vals?;
-        return if lower.starts_with("min(") {
-            vals.into_iter().reduce(f64::min)
-        } else {
-            vals.into_iter().reduce(f64::max)
+            .collect::<Option<_>>()?;
+        return match (name, vals.as_slice()) {
+            ("min", _) => vals.into_iter().reduce(f64::min),
+            ("max", _) => vals.into_iter().reduce(f64::max),
+            ("clamp", [low, v, high]) => Some(v.min(*high).max(*low)),
+            _ => None,
         };
-    }
-    if lower == "0" {
-        return Some(0.0);
     }
     let split = lower
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
         .unwrap_or(lower.len());
     let (num, unit) = lower.split_at(split);
     let v: f64 = num.parse().ok()?;
-    Some(match unit {
-        "px" => v,
-        "em" | "rem" => v * 16.0,
-        "vw" => v * vp.width / 100.0,
-        "vh" => v * vp.height / 100.0,
-        "vmin" => v * vp.width.min(vp.height) / 100.0,
-        "vmax" => v * vp.width.max(vp.height) / 100.0,
-        "" if v == 0.0 => 0.0,
-        _ => return None,
-    })
+    if unit.is_empty() {
+        // A number is a length only when it is zero.
+        return (v == 0.0).then_some(0.0);
+    }
+    media::length_unit_px(v, unit, vp)
 }
 
 /// `calc()` with + - * / over lengths and numbers (left to right within precedence).
@@ -532,7 +520,14 @@ mod tests {
             ("0", Some(0.0)),
             ("0.0", Some(0.0)),
             ("10", None),
-            ("10pt", None),
+            ("12pt", Some(16.0)),
+            ("2.54cm", Some(96.0)),
+            ("10foo", None),
+            ("clamp(10px, 50vw, 600px)", Some(600.0)),
+            ("clamp(10px, 1vw, 600px)", Some(13.5)),
+            ("clamp(700px, 1vw, 600px)", Some(700.0)),
+            ("clamp(10px, 1vw)", None),
+            ("foo(10px)", None),
             ("max(10px, 2em)", Some(32.0)),
             ("calc(100vw / 2 - 3 * 10px)", Some(645.0)),
         ];
