@@ -298,9 +298,48 @@ def f_media_link(p, r):
     p.features.append(f"link-media:{how}")
 
 
+def f_media_feature(p, r):
+    """A media condition that takes Media Queries 4's three-valued logic, a unit rule or a
+    device feature to answer right (each was answered wrong once)."""
+    how = r.choice(["mouse", "touch", "not-unknown", "unknown-or", "unitless", "calc",
+                    "range-mixed", "not-unknown-type", "dpcm", "and-or-mixed"])
+    cond = {"mouse": "(hover: hover) and (pointer: fine)",
+            "touch": "(hover: none) and (pointer: coarse)",
+            "not-unknown": "not (fancy-feature: 1)",
+            "unknown-or": "(fancy-feature: 1) or (min-width: 100px)",
+            "unitless": "(min-width: 100)",
+            "calc": "(max-width: calc(1000px + 400px))",
+            "range-mixed": "(2000px >= width <= 1400px)",
+            "not-unknown-type": "not foo",
+            "dpcm": "(min-resolution: 37.8dpcm)",
+            "and-or-mixed": "(min-width: 100px) and (max-width: 2000px) or (color)"}[how]
+    p.head.append(f"<style>@media {cond}{{.mf{{background-image:url(mf-{how}.png)}}}}</style>")
+    p.body.append('<div class="mf">x</div>')
+    p.features.append(f"media-feature:{how}")
+
+
+def f_srcset_grammar(p, r):
+    """A srcset descriptor or sizes entry whose number follows HTML's grammar, not Rust's."""
+    how = r.choice(["plus-density", "dot-density", "inf-density", "plus-width", "zero-height",
+                    "negative-size", "auto-after-condition", "paren-comma"])
+    markup = {
+        "plus-density": '<img srcset="sg-a.png +1x">',
+        "dot-density": '<img srcset="sg-b.png 1.x, sg-b2.png .5x">',
+        "inf-density": '<img srcset="sg-c.png infx">',
+        "plus-width": '<img srcset="sg-d.png +480w" sizes="100px">',
+        "zero-height": '<img srcset="sg-e.png 10w 0h" sizes="100px">',
+        "negative-size": '<img srcset="sg-f1.png 400w, sg-f2.png 2000w" sizes="-10px, 1500px">',
+        "auto-after-condition":
+            '<img srcset="sg-g1.png 400w, sg-g2.png 2000w" sizes="(min-width: 100px) auto, 350px">',
+        "paren-comma": '<img srcset="sg-h1.png 1x (x, sg-h2.png 2x">',
+    }[how]
+    p.body.append(markup)
+    p.features.append(f"srcset-grammar:{how}")
+
+
 GRAMMAR = [f_encoding, f_css_encoding, f_cascade, f_cascade, f_cascade, f_import, f_svg,
            f_preload, f_picture, f_fonts, f_iframe, f_base, f_mime, f_comments, f_refresh,
-           f_media_link]
+           f_media_link, f_media_feature, f_srcset_grammar]
 
 
 def generate(seed, index):
@@ -397,7 +436,11 @@ def requested(site, prefix, start):
 
 
 def chromium_load(chrome, url, profile):
-    cmd = [chrome, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+    # A mouse, as a desktop user's browser has (headless Chromium has no pointer at all);
+    # pagecost answers `hover` and `pointer` for it.
+    mouse = ("--blink-settings=primaryHoverType=2,availableHoverTypes=2,"
+             "primaryPointerType=4,availablePointerTypes=4")
+    cmd = [chrome, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", mouse,
            "--disable-background-networking", "--disable-component-update",
            f"--user-data-dir={profile}", "--window-size=1350,940",
            "--virtual-time-budget=4000", "--dump-dom", url]

@@ -505,4 +505,32 @@ mod tests {
             wrong.join("\n")
         );
     }
+
+    /// The mobile preset is a touch screen (Chromium with Blink's touch settings answers the
+    /// same), and a square viewport is portrait (checked in Chromium at 900x900).
+    #[test]
+    fn a_touch_screen_has_no_hover_and_a_coarse_pointer_and_a_square_is_portrait() {
+        let touch = Viewport {
+            mobile: true,
+            ..desktop()
+        };
+        for (query, want) in [
+            ("(hover: none)", true),
+            ("(hover)", false),
+            ("(any-hover: hover)", false),
+            ("(pointer: coarse)", true),
+            ("(pointer: fine)", false),
+            ("(pointer)", true),
+            ("(any-pointer: coarse)", true),
+        ] {
+            assert_eq!(matches(query, &touch), want, "{query}");
+        }
+        let square = Viewport {
+            width: 900.0,
+            height: 900.0,
+            ..desktop()
+        };
+        assert!(matches("(orientation: portrait)", &square));
+        assert!(!matches("(orientation: landscape)", &square));
+    }
 }
