@@ -251,36 +251,26 @@ pub fn length_px(s: &str, vp: &Viewport) -> Option<f64> {
     media::length_unit_px(v, unit, vp)
 }
 
-/// `calc()` with + - * / over lengths and numbers (left to right within precedence).
+/// `calc()` with + - * / over lengths and numbers, products before sums, left to right; the
+/// operators stand between spaces (+ and - must, in CSS). A missing operand is invalid.
 fn calc(expr: &str, vp: &Viewport) -> Option<f64> {
-    // Sums of products; operators + and - need surrounding spaces per the CSS syntax.
-    let mut total = 0.0;
-    let mut sign = 1.0;
-    let tokens: Vec<&str> = expr.split_whitespace().collect();
-    let mut i = 0;
-    while i < tokens.len() {
-        let mut term = calc_factor(tokens[i], vp)?;
-        i += 1;
-        while i + 1 < tokens.len() && (tokens[i] == "*" || tokens[i] == "/") {
-            let rhs = calc_factor(tokens[i + 1], vp)?;
-            term = if tokens[i] == "*" {
-                term * rhs
-            } else {
-                term / rhs
-            };
-            i += 2;
-        }
-        total += sign * term;
-        if i < tokens.len() {
-            sign = match tokens[i] {
-                "+" => 1.0,
-                "-" => -1.0,
-                _ => return None,
-            };
-            i += 1;
+    let mut tokens = expr.split_whitespace();
+    let (mut total, mut sign) = (0.0, 1.0);
+    let mut term = calc_factor(tokens.next()?, vp)?;
+    while let Some(op) = tokens.next() {
+        let rhs = calc_factor(tokens.next()?, vp)?;
+        match op {
+            "*" => term *= rhs,
+            "/" => term /= rhs,
+            "+" | "-" => {
+                total += sign * term;
+                sign = if op == "+" { 1.0 } else { -1.0 };
+                term = rhs;
+            }
+            _ => return None,
         }
     }
-    Some(total)
+    Some(total + sign * term)
 }
 
 fn calc_factor(tok: &str, vp: &Viewport) -> Option<f64> {
@@ -530,6 +520,13 @@ mod tests {
             ("foo(10px)", None),
             ("max(10px, 2em)", Some(32.0)),
             ("calc(100vw / 2 - 3 * 10px)", Some(645.0)),
+            ("calc(2 * 10px + 3px * 2 - 1px)", Some(25.0)),
+            ("calc(100px / 4 / 5)", Some(5.0)),
+            ("calc(10px - 2px - 3px)", Some(5.0)),
+            ("calc(10px *)", None),
+            ("calc(10px +)", None),
+            ("calc(10px 5px)", None),
+            ("calc()", None),
         ];
         for (len, px) in cases {
             assert_eq!(length_px(len, &v), px, "{len}");
