@@ -435,6 +435,11 @@ def requested(site, prefix, start):
     return {t for t in got if t.startswith(prefix)}, {t for t in got if not t.startswith(prefix)}
 
 
+# The window height that gives a 1350x940 viewport, as pagecost's (headless Chromium's own
+# frame takes part of the window, more with a fresh profile): found once by `calibrate`.
+WINDOW_HEIGHT = [940]
+
+
 def chromium_load(chrome, url, profile):
     # A mouse, as a desktop user's browser has (headless Chromium has no pointer at all);
     # pagecost answers `hover` and `pointer` for it.
@@ -442,9 +447,28 @@ def chromium_load(chrome, url, profile):
              "primaryPointerType=4,availablePointerTypes=4")
     cmd = [chrome, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", mouse,
            "--disable-background-networking", "--disable-component-update",
-           f"--user-data-dir={profile}", "--window-size=1350,940",
+           f"--user-data-dir={profile}", f"--window-size=1350,{WINDOW_HEIGHT[0]}",
            "--virtual-time-budget=4000", "--dump-dom", url]
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+    out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=60)
+    return out.stdout.decode("utf-8", "replace")
+
+
+def calibrate(chrome):
+    """Sizes the window until the viewport is 1350x940 (a data: page reports its own)."""
+    page = "data:text/html,<p id=v></p><script>v.textContent=innerWidth+'x'+innerHeight</script>"
+    for _ in range(3):
+        profile = tempfile.mkdtemp(prefix="pc-diff-profile-")
+        try:
+            dom = chromium_load(chrome, page, profile)
+        finally:
+            shutil.rmtree(profile, ignore_errors=True)
+        m = re.search(r'<p id="v">(\d+)x(\d+)</p>', dom)
+        if not m:
+            sys.exit(f"{chrome} printed no viewport: is Chromium installed?")
+        if (int(m.group(1)), int(m.group(2))) == (1350, 940):
+            return
+        WINDOW_HEIGHT[0] += 940 - int(m.group(2))
+    sys.exit(f"no window size gives a 1350x940 viewport (last: {m.group(0)})")
 
 
 def pagecost_load(binary, url):
@@ -486,6 +510,7 @@ def main():
     if shutil.which(args.chromium) is None and not os.path.exists(args.chromium):
         print(f"differential: no browser at {args.chromium!r} (set CHROME or --chromium)", file=sys.stderr)
         return 2
+    calibrate(args.chromium)
     site = Site()
     server = Quiet(("127.0.0.1", 0), handler(site))
     port = server.server_address[1]
