@@ -279,8 +279,9 @@ fn calc_factor(tok: &str, vp: &Viewport) -> Option<f64> {
 
 /// Chooses the candidate a browser requests: densities come from `x` descriptors, or from
 /// `w` descriptors divided by the source size; the smallest density at least the device
-/// pixel ratio wins, else the largest. `src` joins as the 1x candidate when `srcset` has
-/// neither a 1x nor a width descriptor (WHATWG "update the source set").
+/// pixel ratio wins, else the largest; of equal densities the first written. `src` joins as
+/// a 1x candidate when `srcset` has no width descriptor (WHATWG "update the source set": a
+/// 1x in `srcset` comes first, so it wins the tie).
 pub fn choose<'a>(
     srcset: &'a [Candidate],
     src: Option<&'a str>,
@@ -288,29 +289,24 @@ pub fn choose<'a>(
     vp: &Viewport,
 ) -> Option<&'a str> {
     let size = source_size(sizes, vp);
-    let mut dens: Vec<(f64, &str)> = Vec::new();
     let has_w = srcset.iter().any(|c| c.width.is_some());
-    for c in srcset {
-        let d = match (c.width, c.density) {
-            (Some(w), _) if size > 0.0 => w / size,
-            (Some(_), _) => f64::INFINITY,
-            (None, Some(x)) => x,
-            (None, None) => 1.0,
-        };
-        if !dens.iter().any(|(e, _)| (*e - d).abs() < 1e-9) {
-            dens.push((d, c.url.as_str()));
-        }
+    let mut dens: Vec<(f64, &str)> = srcset
+        .iter()
+        .map(|c| {
+            let d = match (c.width, c.density) {
+                (Some(w), _) => w / size, // infinite at a zero size: every one ties
+                (None, Some(x)) => x,
+                (None, None) => 1.0,
+            };
+            (d, c.url.as_str())
+        })
+        .collect();
+    if let Some(src) = src.filter(|s| !s.trim().is_empty() && !has_w) {
+        dens.push((1.0, src));
     }
-    if let Some(src) = src.filter(|s| !s.trim().is_empty()) {
-        let has_1x = dens.iter().any(|(d, _)| (*d - 1.0).abs() < 1e-9) && !has_w;
-        if !has_w && !has_1x {
-            dens.push((1.0, src));
-        }
-    }
-    if dens.is_empty() {
-        return None;
-    }
+    // A stable sort keeps the written order within a tie; the first of each tie stays.
     dens.sort_by(|a, b| a.0.total_cmp(&b.0));
+    dens.dedup_by(|later, first| later.0 == first.0);
     dens.iter()
         .find(|(d, _)| *d >= vp.dpr - 1e-9)
         .or(dens.last())
@@ -531,5 +527,47 @@ mod tests {
         for (len, px) in cases {
             assert_eq!(length_px(len, &v), px, "{len}");
         }
+    }
+
+    /// Of equal densities the first written wins, also when none reaches the device pixel
+    /// ratio (Chromium 156 at DPR 2 requested `a`, `d`, `f` and `h` of these).
+    #[test]
+    fn equal_densities_keep_the_first_candidate() {
+        let dpr2 = vp(1350.0, 2.0);
+        let pick = |set: &str, src: Option<&'static str>, sizes: Option<&str>| {
+            let c = parse_srcset(set);
+            choose(&c, src, sizes, &dpr2).map(str::to_string)
+        };
+        assert_eq!(
+            pick("a.png 1x, b.png 1x", None, None).as_deref(),
+            Some("a.png")
+        );
+        assert_eq!(
+            pick("c.png 1x, d.png 2x, e.png 2x", None, None).as_deref(),
+            Some("d.png")
+        );
+        assert_eq!(
+            pick("f.png 400w, g.png 400w", None, Some("100px")).as_deref(),
+            Some("f.png")
+        );
+        assert_eq!(
+            pick("h.png 1x, i.png 0.5x", Some("src.png"), None).as_deref(),
+            Some("h.png")
+        );
+        // A zero source size makes every width candidate infinitely dense: the first wins.
+        assert_eq!(
+            pick("l.png 2000w, m.png 1000w", None, Some("0px")).as_deref(),
+            Some("l.png")
+        );
+        // src is the 1x beside a 2x only: chosen at DPR 1, not at 2.
+        let c = parse_srcset("two.png 2x");
+        assert_eq!(
+            choose(&c, Some("one.png"), None, &vp(1350.0, 1.0)),
+            Some("one.png")
+        );
+        assert_eq!(
+            choose(&c, Some(" "), None, &vp(1350.0, 1.0)),
+            Some("two.png")
+        );
     }
 }
