@@ -54,6 +54,9 @@ pub struct FontFace {
     pub weight: (u16, u16),
     /// `font-style: italic` or `oblique`.
     pub italic: bool,
+    /// `unicode-range`: the code points it covers, inclusive; empty is all of them (also
+    /// when the descriptor is invalid, as CSS Fonts says).
+    pub unicode_range: Vec<(u32, u32)>,
 }
 
 impl Default for FontFace {
@@ -64,6 +67,7 @@ impl Default for FontFace {
             media: Vec::new(),
             weight: (400, 400),
             italic: false,
+            unicode_range: Vec::new(),
         }
     }
 }
@@ -924,6 +928,9 @@ fn font_face<'i>(p: &mut Parser<'i>, face: &mut FontFace) {
                     face.srcs.clear();
                 }
                 let _ = p.expect_colon();
+                if property.as_deref() == Some("unicode-range") {
+                    face.unicode_range = unicode_ranges(p);
+                }
             }
             (_, Token::Semicolon) => {
                 face_descriptor(&property, &value, face);
@@ -1001,6 +1008,22 @@ fn font_face<'i>(p: &mut Parser<'i>, face: &mut FontFace) {
     }
 }
 
+/// A `unicode-range` list up to the end of the declaration. One invalid range (or a range
+/// past U+10FFFF, or backwards) makes the whole descriptor invalid: empty, all code points.
+fn unicode_ranges(p: &mut Parser<'_>) -> Vec<(u32, u32)> {
+    let list = p.parse_until_before(cssparser::Delimiter::Semicolon, |p| {
+        p.parse_comma_separated(|p| {
+            let r = cssparser::UnicodeRange::parse(p)?;
+            p.expect_exhausted()?;
+            Ok::<_, cssparser::ParseError<()>>((r.start, r.end))
+        })
+    });
+    match list {
+        Ok(v) if v.iter().all(|&(a, b)| a <= b && b <= 0x10FFFF) => v,
+        _ => Vec::new(),
+    }
+}
+
 fn face_descriptor(property: &Option<String>, value: &[Token<'_>], face: &mut FontFace) {
     match property.as_deref() {
         Some("font-family") => face.family = families(value).into_iter().next().unwrap_or_default(),
@@ -1068,6 +1091,25 @@ mod tests {
         assert_eq!(s.rules[1].selectors, ".a, .b::before");
         assert_eq!(s.rules[1].media, ["(max-width: 600px)"]);
         assert_eq!(s.rules[1].images[0].urls[0].url, "small.png");
+    }
+
+    #[test]
+    fn unicode_ranges_are_read_and_an_invalid_list_covers_everything() {
+        let ranges = |v: &str| {
+            let css = format!("@font-face{{font-family:F;unicode-range:{v};src:url(f.woff2)}}");
+            parse(&css, 1.0).font_faces[0].unicode_range.clone()
+        };
+        assert_eq!(
+            ranges("U+0000-00FF, U+0131, u+4??"),
+            [(0, 0xFF), (0x131, 0x131), (0x400, 0x4FF)]
+        );
+        assert_eq!(ranges("U+0-10FFFF"), [(0, 0x10FFFF)]);
+        for bad in ["U+00FF-0000", "U+110000", "U+0-FF junk", "latin", "U+0-FF,"] {
+            assert!(ranges(bad).is_empty(), "{bad}");
+        }
+        // The declarations after it are still read.
+        let css = "@font-face{unicode-range:U+0-7F;font-family:G;src:url(g.woff2)}";
+        assert_eq!(parse(css, 1.0).font_faces[0].family, "g");
     }
 
     #[test]

@@ -8,7 +8,9 @@
 //!   once every sheet of the document is in ([`DocumentStyles::settle`]), as a browser
 //!   computes style once its render-blocking sheets have arrived.
 //! - Fonts: only for `@font-face` families that an applying rule uses (first supported
-//!   `src` only), as soon as the use is known.
+//!   `src` only), as soon as the use is known; of faces declared alike (Google Fonts'
+//!   subsets), per character of the document's text the last declared whose
+//!   `unicode-range` covers it.
 //! - Every `@import` whose `supports()` holds (the imported sheet's rules then apply only if
 //!   the import's media matches); URLs in other properties (`cursor`, custom properties ...)
 //!   whenever their rule applies.
@@ -30,7 +32,23 @@ struct Face {
     family: String,
     weight: (u16, u16),
     italic: bool,
+    /// `unicode-range`, inclusive; empty covers every character.
+    ranges: Vec<(u32, u32)>,
     reference: Reference,
+}
+
+impl Face {
+    fn covers(&self, c: char) -> bool {
+        self.ranges.is_empty()
+            || self
+                .ranges
+                .iter()
+                .any(|&(a, b)| (a..=b).contains(&(c as u32)))
+    }
+
+    fn declared_like(&self, other: &Face) -> bool {
+        self.weight == other.weight && self.italic == other.italic
+    }
 }
 
 /// Where a sheet stands in its document: its place in the cascade's order, the layer an
@@ -122,6 +140,8 @@ pub struct DocumentStyles {
     match_budget: u64,
     /// Its classes and ids.
     names: html::Names,
+    /// The characters of its text, found when a face with a `unicode-range` is first matched.
+    text: Option<Vec<char>>,
     /// The budget ran out.
     matching_cut: bool,
 }
@@ -196,6 +216,7 @@ impl DocumentStyles {
             matched_at: 0,
             match_budget: MATCH_BUDGET,
             names,
+            text: None,
             matching_cut: false,
         }
     }
@@ -365,6 +386,7 @@ impl DocumentStyles {
                         family: face.family.clone(),
                         weight: face.weight,
                         italic: face.italic,
+                        ranges: face.unicode_range.clone(),
                         reference,
                     });
                     self.generation += 1;
@@ -742,6 +764,10 @@ impl DocumentStyles {
             return Vec::new(); // nothing font matching reads has changed: nothing new is used
         }
         self.matched_at = self.generation;
+        if self.text.is_none() && self.faces.iter().any(|f| !f.ranges.is_empty()) {
+            self.text = Some(rendered_chars(&self.doc));
+        }
+        let chars = self.text.as_deref().unwrap_or_default();
         let mut families: BTreeSet<&str> = self.used_families.iter().map(String::as_str).collect();
         for v in &self.family_vars {
             if let Some(f) = self.custom_props.get(v) {
@@ -766,9 +792,12 @@ impl DocumentStyles {
             };
             for &italic in styles {
                 for &w in &self.weights {
-                    if let Some(i) = match_face(&self.faces, faces, w, italic) {
-                        if seen.insert(i) {
-                            chosen.push(i);
+                    let Some(i) = match_face(&self.faces, faces, w, italic) else {
+                        continue;
+                    };
+                    for j in segments(&self.faces, faces, i, chars) {
+                        if seen.insert(j) {
+                            chosen.push(j);
                         }
                     }
                 }
@@ -853,6 +882,74 @@ fn qualify_anonymous_layers(sheet: &mut Sheet, n: usize) {
 /// weight inside a face's range, else the nearest weight in the direction the spec gives
 /// (for 400-500: up to 500, then down, then up; below 400: down then up; above 500: up then
 /// down).
+/// The faces that draw the text, of those declared like face `i` (its family, weights and
+/// style): for each character, the last declared whose `unicode-range` covers it (CSS Fonts:
+/// a composite face tries its last rule first). Without ranges that is the last declared
+/// face alone. The characters are the whole document's, not each element's: a family used
+/// for headings alone also loads the ranges of the body's text (Chromium would not).
+fn segments(all: &[Face], family: &[usize], i: usize, chars: &[char]) -> Vec<usize> {
+    let alike: Vec<usize> = family
+        .iter()
+        .copied()
+        .filter(|&j| all[j].declared_like(&all[i]))
+        .collect();
+    if alike.iter().all(|&j| all[j].ranges.is_empty()) {
+        return alike.last().copied().into_iter().collect();
+    }
+    let mut out = Vec::new();
+    for &c in chars {
+        if let Some(&j) = alike.iter().rev().find(|&&j| all[j].covers(c)) {
+            if !out.contains(&j) {
+                out.push(j);
+            }
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+/// The characters of a document's text that fonts are loaded for, sorted and unique: text
+/// outside the head, scripts, styles, templates, `<noscript>` and `hidden` elements, without
+/// whitespace except a space where one stands between words.
+fn rendered_chars(doc: &Html) -> Vec<char> {
+    use ego_tree::iter::Edge;
+    use scraper::Node;
+    const NO_TEXT: &[&str] = &["head", "script", "style", "template", "noscript"];
+    let mut ascii = [false; 128];
+    let mut other = BTreeSet::new();
+    let mut hidden = 0usize;
+    for edge in doc.tree.root().traverse() {
+        match edge {
+            Edge::Open(n) => match n.value() {
+                Node::Element(e)
+                    if hidden > 0 || NO_TEXT.contains(&e.name()) || e.attr("hidden").is_some() =>
+                {
+                    hidden += 1;
+                }
+                Node::Text(t) if hidden == 0 => {
+                    for c in t.trim().chars() {
+                        let c = if c.is_whitespace() { ' ' } else { c };
+                        match ascii.get_mut(c as usize) {
+                            Some(seen) => *seen = true,
+                            None => {
+                                other.insert(c);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            },
+            Edge::Close(n) => {
+                if n.value().is_element() && hidden > 0 {
+                    hidden -= 1;
+                }
+            }
+        }
+    }
+    let ascii = (0u8..128).filter(|b| ascii[*b as usize]).map(char::from);
+    ascii.chain(other).collect()
+}
+
 fn match_face(all: &[Face], candidates: &[usize], want: u16, italic: bool) -> Option<usize> {
     let styled: Vec<usize> = candidates
         .iter()
@@ -1162,6 +1259,53 @@ mod tests {
         let mut got = names(&out.refs);
         got.sort();
         assert_eq!(got, ["400.woff2", "400i.woff2"]);
+    }
+
+    /// Google Fonts serves each family as faces split by `unicode-range` (cyrillic, greek,
+    /// latin ...). Chromium 156 loads, per character of the text, the last declared face
+    /// that covers it: a Latin page loads the latin face alone (pagecost took the first
+    /// declared, cyrillic-ext on Google's sheets). Each case as Chromium loaded it.
+    #[test]
+    fn unicode_ranges_load_the_faces_the_text_needs_the_last_declared_first() {
+        let css_text = "@font-face{font-family:Seg;src:url(cyr.woff2);unicode-range:U+0400-045F}\
+            @font-face{font-family:Seg;src:url(greek.woff2);unicode-range:U+0370-03FF}\
+            @font-face{font-family:Seg;src:url(wild.woff2);unicode-range:U+4??}\
+            @font-face{font-family:Seg;src:url(latin.woff2);unicode-range:U+0000-00FF,U+0131,U+20AC}\
+            p{font-family:Seg}";
+        let loads = |html: &str| {
+            let mut s = styles(html);
+            let out = add(&mut s, css_text);
+            let mut got: Vec<String> = names(&out.refs).into_iter().map(String::from).collect();
+            got.sort();
+            got
+        };
+        assert_eq!(loads("<p>Hello world</p>"), ["latin.woff2"]);
+        assert_eq!(loads("<p>\u{3a9}\u{3bc}</p>"), ["greek.woff2"]);
+        // The space between two Greek words is drawn with the latin face.
+        assert_eq!(
+            loads("<p>\u{3a9}\u{3bc} \u{3a9}\u{3bc}</p>"),
+            ["greek.woff2", "latin.woff2"]
+        );
+        // Cyrillic: the wildcard range U+4?? is declared later than U+0400-045F, so it wins.
+        assert_eq!(loads("<p>\u{41f}\u{440}</p>"), ["wild.woff2"]);
+        assert_eq!(loads("<p>\u{131}</p>"), ["latin.woff2"]);
+        // Text that is not rendered, and whitespace alone, load nothing more.
+        assert_eq!(
+            loads("<p>Hi<span hidden>\u{3a9}</span><script>'\u{3a9}'</script></p>"),
+            ["latin.woff2"]
+        );
+        assert!(loads("<p>   </p>").is_empty());
+        // Declared alike without ranges: the last face alone (Chromium loaded `second`).
+        let mut s = styles("<p>x</p>");
+        let dup = "@font-face{font-family:D;src:url(first.woff2)} @font-face{font-family:D;src:url(second.woff2)} p{font-family:D}";
+        assert_eq!(names(&add(&mut s, dup).refs), ["second.woff2"]);
+        // A face without ranges declared after one with covers what the first does not.
+        let mut s = styles("<p>Hello \u{3a9}</p>");
+        let ov = "@font-face{font-family:O;src:url(all.woff2)} @font-face{font-family:O;src:url(latin.woff2);unicode-range:U+0-FF} p{font-family:O}";
+        let out = add(&mut s, ov);
+        let mut got = names(&out.refs);
+        got.sort();
+        assert_eq!(got, ["all.woff2", "latin.woff2"]);
     }
 
     #[test]
