@@ -10,7 +10,7 @@
 //! Logic is three-valued as in Media Queries 4 and Chromium: a feature that is unknown or has
 //! an invalid value is neither true nor false, so `not (fancy: 1)` does not match but
 //! `(fancy: 1) or (width > 0)` does. A query whose syntax is invalid matches nothing.
-//! `fixtures/media-queries.tsv` holds Chromium's answers to 234 queries; a unit test holds
+//! `fixtures/media-queries.tsv` holds Chromium's answers to 254 queries; a unit test holds
 //! this module to them.
 
 use super::{srcset, Viewport};
@@ -210,7 +210,7 @@ fn boolean_feature(name: &str, vp: &Viewport) -> Option<bool> {
     if name == "grid" {
         return Some(false);
     }
-    discrete_value(name, vp).map(|v| !matches!(v, "none" | "no-preference"))
+    discrete_value(name, vp).map(|(v, _)| !matches!(v, "none" | "no-preference"))
 }
 
 /// What a range feature's value is written as.
@@ -238,28 +238,45 @@ fn range_value(name: &str, vp: &Viewport) -> Option<(Kind, f64)> {
     })
 }
 
-/// A discrete feature's value: a desktop browser with a mouse, or a touch device for the
-/// mobile preset. (Headless Chromium reports no pointer at all; the table's answers were
-/// taken with a mouse configured, as a user's browser has one.)
-fn discrete_value(name: &str, vp: &Viewport) -> Option<&'static str> {
+/// A discrete feature's value and the values it may take: a desktop browser with a mouse, or
+/// a touch device for the mobile preset. (Headless Chromium reports no pointer at all; the
+/// table's answers were taken with a mouse configured, as a user's browser has one.) A value
+/// outside the list makes the feature unknown (`not (hover: foo)` does not match).
+fn discrete_value(name: &str, vp: &Viewport) -> Option<(&'static str, &'static [&'static str])> {
+    const NO_PREFERENCE: &[&str] = &["no-preference", "reduce"];
     Some(match name {
-        "orientation" if vp.height >= vp.width => "portrait",
-        "orientation" => "landscape",
-        "hover" | "any-hover" if vp.mobile => "none",
-        "hover" | "any-hover" => "hover",
-        "pointer" | "any-pointer" if vp.mobile => "coarse",
-        "pointer" | "any-pointer" => "fine",
-        "prefers-color-scheme" => "light",
-        "prefers-reduced-motion" | "prefers-contrast" | "prefers-reduced-transparency" => {
-            "no-preference"
+        "orientation" if vp.height >= vp.width => ("portrait", &["portrait", "landscape"]),
+        "orientation" => ("landscape", &["portrait", "landscape"]),
+        "hover" | "any-hover" if vp.mobile => ("none", &["none", "hover"]),
+        "hover" | "any-hover" => ("hover", &["none", "hover"]),
+        "pointer" | "any-pointer" if vp.mobile => ("coarse", &["none", "coarse", "fine"]),
+        "pointer" | "any-pointer" => ("fine", &["none", "coarse", "fine"]),
+        "prefers-color-scheme" => ("light", &["light", "dark"]),
+        "prefers-reduced-motion" | "prefers-reduced-transparency" => {
+            ("no-preference", NO_PREFERENCE)
         }
-        "scripting" => "enabled",
-        "display-mode" => "browser",
-        "forced-colors" => "none",
-        "update" => "fast",
-        "overflow-block" | "overflow-inline" => "scroll",
-        "color-gamut" => "srgb",
-        "dynamic-range" => "standard",
+        "prefers-contrast" => (
+            "no-preference",
+            &["no-preference", "more", "less", "custom"],
+        ),
+        "scripting" => ("enabled", &["none", "initial-only", "enabled"]),
+        "display-mode" => (
+            "browser",
+            &[
+                "fullscreen",
+                "standalone",
+                "minimal-ui",
+                "browser",
+                "picture-in-picture",
+                "window-controls-overlay",
+            ],
+        ),
+        "forced-colors" => ("none", &["none", "active"]),
+        "update" => ("fast", &["none", "slow", "fast"]),
+        "overflow-block" => ("scroll", &["none", "scroll", "paged"]),
+        "overflow-inline" => ("scroll", &["none", "scroll"]),
+        "color-gamut" => ("srgb", &["srgb", "p3", "rec2020"]),
+        "dynamic-range" => ("standard", &["standard", "high"]),
         _ => return None,
     })
 }
@@ -288,7 +305,11 @@ fn plain_feature(name: &str, value: &[Token<'_>], vp: &Viewport) -> Option<bool>
                 int_value: Some(v), ..
             }],
         ) => Some(*v == 0),
-        (_, [Token::Ident(v)]) => Some(v.eq_ignore_ascii_case(discrete_value(base, vp)?)),
+        (_, [Token::Ident(v)]) => {
+            let (actual, values) = discrete_value(base, vp)?;
+            let v = v.to_ascii_lowercase();
+            values.contains(&v.as_str()).then(|| v == actual)
+        }
         _ => None,
     }
 }
