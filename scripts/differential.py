@@ -20,6 +20,11 @@ run of the README); CI runs the fixed seeds (`--seeds 1,2,3`).
 import argparse, json, os, random, re, shutil, subprocess, sys, tempfile, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+# A valid font for every font request (fixtures/fonts/box.ttf): with junk bytes Chromium
+# would fall back to the next face of a family and request it too.
+FONT = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "fonts",
+                         "box.ttf"), "rb").read()
+
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082")
@@ -337,9 +342,36 @@ def f_srcset_grammar(p, r):
     p.features.append(f"srcset-grammar:{how}")
 
 
+def f_font_ranges(p, r):
+    """A family split by unicode-range in Google Fonts' order (latin last) and text that
+    needs one subset or several: only the faces the text needs load, the last declared
+    first."""
+    how = r.choice(["latin", "greek", "cyrillic", "greek-and-latin", "vietnamese", "none"])
+    faces = [("cyrillic-ext", "U+0460-052F, U+1C80-1C8A, U+20B4, U+2DE0-2DFF, U+A640-A69F"),
+             ("cyrillic", "U+0301, U+0400-045F, U+0490-0491, U+04B0-04B1, U+2116"),
+             ("greek", "U+0370-0377, U+037A-037F, U+0384-038A, U+038C, U+038E-03A1, U+03A3-03FF"),
+             ("vietnamese", "U+0102-0103, U+0110-0111, U+0128-0129, U+0168-0169, U+01A0-01A1, "
+                            "U+01AF-01B0, U+1EA0-1EF9, U+20AB"),
+             ("latin-ext", "U+0100-02BA, U+02BD-02C5, U+02C7-02CC, U+02CE-02D7, U+02DD-02FF, "
+                           "U+1E00-1E9F, U+1EF2-1EFF, U+2020, U+20A0-20AB, U+20AD-20C0"),
+             ("latin", "U+0000-00FF, U+0131, U+0152-0153, U+02BB-02BC, U+02C6, U+02DA, U+02DC, "
+                       "U+2000-206F, U+20AC, U+2122, U+2191, U+2193, U+2212, U+2215, U+FEFF, U+FFFD")]
+    css = "".join(f"@font-face{{font-family:Gf;src:url(gf-{n}.woff2) format('woff2');"
+                  f"unicode-range:{rng}}}" for n, rng in faces)
+    text = {"latin": "Hello world", "greek": "\u03a9\u03bc\u03ad\u03b3\u03b1",
+            "cyrillic": "\u041f\u0440\u0438\u0432\u0435\u0442",
+            "greek-and-latin": "Hello \u03a9\u03bc\u03ad\u03b3\u03b1",
+            "vietnamese": "Vi\u1ec7t Nam", "none": ""}[how]
+    p.head.append(f"<style>{css}.gf{{font-family:Gf,serif}}</style>")
+    # Character references: the page may be in an encoding without Greek or Cyrillic.
+    p.body.append('<p class="gf">' + "".join(c if c.isascii() else f"&#{ord(c)};" for c in text)
+                  + "</p>")
+    p.features.append(f"font-ranges:{how}")
+
+
 GRAMMAR = [f_encoding, f_css_encoding, f_cascade, f_cascade, f_cascade, f_import, f_svg,
            f_preload, f_picture, f_fonts, f_iframe, f_base, f_mime, f_comments, f_refresh,
-           f_media_link, f_media_feature, f_srcset_grammar]
+           f_media_link, f_media_feature, f_srcset_grammar, f_font_ranges]
 
 
 def generate(seed, index):
@@ -404,6 +436,8 @@ def handler(site):
             if body is None:
                 ext = path.rsplit(".", 1)[-1].lower()
                 body, ctype = {"png": (PNG, "image/png"), "css": (b"", "text/css"),
+                               "woff2": (FONT, "font/ttf"), "woff": (FONT, "font/ttf"),
+                               "ttf": (FONT, "font/ttf"),
                                "js": (b"", "text/javascript"),
                                "html": (b"<!doctype html>", "text/html")}.get(
                     ext, (b"x", "application/octet-stream"))

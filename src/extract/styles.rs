@@ -27,6 +27,14 @@ use scraper::Html;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use url::Url;
 
+/// Where a font family is used: the elements a rule's selectors match, or the element of a
+/// `style` attribute.
+#[derive(Debug, Clone, Copy)]
+enum FamilyUse {
+    Rule { sheet: usize, rule: usize },
+    Inline(NodeId),
+}
+
 /// A declared `@font-face` whose `src` was resolved.
 struct Face {
     family: String,
@@ -140,8 +148,9 @@ pub struct DocumentStyles {
     match_budget: u64,
     /// Its classes and ids.
     names: html::Names,
-    /// The characters of its text, found when a face with a `unicode-range` is first matched.
-    text: Option<Vec<char>>,
+    /// Where each font family is used: the text under those elements is what its faces with
+    /// a `unicode-range` must draw.
+    family_uses: HashMap<String, Vec<FamilyUse>>,
     /// The budget ran out.
     matching_cut: bool,
 }
@@ -216,17 +225,20 @@ impl DocumentStyles {
             matched_at: 0,
             match_budget: MATCH_BUDGET,
             names,
-            text: None,
+            family_uses: HashMap::new(),
             matching_cut: false,
         }
     }
 
-    fn use_rule(&mut self, rule: &StyleRule) {
+    fn use_rule(&mut self, rule: &StyleRule, at: FamilyUse) {
         let mut grew = false;
         for f in &rule.families {
             if !self.used_families.contains(f) {
-                grew |= self.used_families.insert(f.clone());
+                self.used_families.insert(f.clone());
             }
+            // New text for the family, whose ranges may need another face.
+            self.family_uses.entry(f.clone()).or_default().push(at);
+            grew = true;
         }
         for v in &rule.family_vars {
             if !self.family_vars.contains(v) {
@@ -250,6 +262,63 @@ impl DocumentStyles {
         if grew {
             self.generation += 1;
         }
+    }
+
+    /// The rendered characters under each used family's elements, for the families that have
+    /// a face with a `unicode-range` (the others need none).
+    fn ranged_family_texts(&mut self) -> HashMap<String, Vec<char>> {
+        let ranged: BTreeSet<String> = self
+            .faces
+            .iter()
+            .filter(|f| !f.ranges.is_empty())
+            .map(|f| f.family.clone())
+            .collect();
+        ranged
+            .into_iter()
+            .map(|family| {
+                let text = self.family_text(&family);
+                (family, text)
+            })
+            .collect()
+    }
+
+    /// The rendered characters under the elements a family is used on (their own and their
+    /// descendants', which inherit it, unless one of them names another family: not
+    /// followed). A family named only through a custom property, or a selector matching cut
+    /// short by its budget, takes the whole document's text.
+    fn family_text(&mut self, family: &str) -> Vec<char> {
+        let Some(uses) = self.family_uses.get(family) else {
+            return rendered_chars(&self.doc, None);
+        };
+        let mut roots = Vec::new();
+        for u in uses {
+            let (sheet, rule) = match *u {
+                FamilyUse::Inline(node) => {
+                    roots.push(node);
+                    continue;
+                }
+                FamilyUse::Rule { sheet, rule } => (sheet, rule),
+            };
+            let Some(r) = self.sheets.get(sheet).and_then(|a| a.sheet.rules.get(rule)) else {
+                continue;
+            };
+            for part in html::selector_parts(&r.selectors) {
+                let found = html::matching_elements(
+                    &self.doc,
+                    &part.selector,
+                    &mut self.match_budget,
+                    &self.names,
+                );
+                match found {
+                    Some(nodes) => roots.extend(nodes),
+                    None => {
+                        self.matching_cut = true;
+                        return rendered_chars(&self.doc, None);
+                    }
+                }
+            }
+        }
+        rendered_chars(&self.doc, Some(&roots))
     }
 
     /// Whether the document renders in quirks mode (no or an old doctype).
@@ -334,11 +403,16 @@ impl DocumentStyles {
         }
         self.add_faces(&sheet, &at, place.encoding, &mut out);
         let containers = self.declares_containers() || sheet.declares_container;
-        for rule in sheet.rules.iter().filter(|r| r.loads_now()) {
-            if !self.rule_applies(rule, containers) {
+        let sheet_index = self.sheets.len();
+        for (ri, rule) in sheet.rules.iter().enumerate() {
+            if !rule.loads_now() || !self.rule_applies(rule, containers) {
                 continue;
             }
-            self.use_rule(rule);
+            let used_at = FamilyUse::Rule {
+                sheet: sheet_index,
+                rule: ri,
+            };
+            self.use_rule(rule, used_at);
             for u in &rule.urls {
                 let init = initiator(
                     InitiatorKind::Css,
@@ -350,8 +424,7 @@ impl DocumentStyles {
                 push_image(&mut out, &u.url, (at.base, place.encoding), init);
             }
         }
-        out.refs.extend(self.take_used_faces());
-        out.matching_cut = self.matching_cut && !cut_before;
+        // In the list first: the faces' text is found through the sheet's rules.
         self.sheets.push(Added {
             sheet,
             source: at.source.clone(),
@@ -359,6 +432,8 @@ impl DocumentStyles {
             line_offset: at.line_offset,
             place,
         });
+        out.refs.extend(self.take_used_faces());
+        out.matching_cut = self.matching_cut && !cut_before;
         out
     }
 
@@ -407,7 +482,7 @@ impl DocumentStyles {
         line: Option<u32>,
     ) -> SheetRefs {
         let mut out = SheetRefs::default();
-        self.use_rule(&rule);
+        self.use_rule(&rule, FamilyUse::Inline(node));
         for u in &rule.urls {
             let mut init = initiator(
                 InitiatorKind::Css,
@@ -764,10 +839,7 @@ impl DocumentStyles {
             return Vec::new(); // nothing font matching reads has changed: nothing new is used
         }
         self.matched_at = self.generation;
-        if self.text.is_none() && self.faces.iter().any(|f| !f.ranges.is_empty()) {
-            self.text = Some(rendered_chars(&self.doc));
-        }
-        let chars = self.text.as_deref().unwrap_or_default();
+        let texts = self.ranged_family_texts();
         let mut families: BTreeSet<&str> = self.used_families.iter().map(String::as_str).collect();
         for v in &self.family_vars {
             if let Some(f) = self.custom_props.get(v) {
@@ -795,6 +867,7 @@ impl DocumentStyles {
                     let Some(i) = match_face(&self.faces, faces, w, italic) else {
                         continue;
                     };
+                    let chars = texts.get(family).map_or(&[][..], Vec::as_slice);
                     for j in segments(&self.faces, faces, i, chars) {
                         if seen.insert(j) {
                             chosen.push(j);
@@ -885,8 +958,7 @@ fn qualify_anonymous_layers(sheet: &mut Sheet, n: usize) {
 /// The faces that draw the text, of those declared like face `i` (its family, weights and
 /// style): for each character, the last declared whose `unicode-range` covers it (CSS Fonts:
 /// a composite face tries its last rule first). Without ranges that is the last declared
-/// face alone. The characters are the whole document's, not each element's: a family used
-/// for headings alone also loads the ranges of the body's text (Chromium would not).
+/// face alone. The characters are those under the elements the family is used on.
 fn segments(all: &[Face], family: &[usize], i: usize, chars: &[char]) -> Vec<usize> {
     let alike: Vec<usize> = family
         .iter()
@@ -908,40 +980,54 @@ fn segments(all: &[Face], family: &[usize], i: usize, chars: &[char]) -> Vec<usi
     out
 }
 
-/// The characters of a document's text that fonts are loaded for, sorted and unique: text
-/// outside the head, scripts, styles, templates, `<noscript>` and `hidden` elements, without
-/// whitespace except a space where one stands between words.
-fn rendered_chars(doc: &Html) -> Vec<char> {
+/// Elements whose text is never drawn.
+const NO_TEXT: &[&str] = &["head", "script", "style", "template", "noscript"];
+
+fn draws_no_text(e: &scraper::node::Element) -> bool {
+    NO_TEXT.contains(&e.name()) || e.attr("hidden").is_some()
+}
+
+/// The characters of the text fonts are loaded for, sorted and unique: under `roots` (the
+/// whole document when `None`), outside the head, scripts, styles, templates, `<noscript>`
+/// and `hidden` elements, without whitespace except a space where one stands between words.
+fn rendered_chars(doc: &Html, roots: Option<&[NodeId]>) -> Vec<char> {
     use ego_tree::iter::Edge;
     use scraper::Node;
-    const NO_TEXT: &[&str] = &["head", "script", "style", "template", "noscript"];
     let mut ascii = [false; 128];
     let mut other = BTreeSet::new();
-    let mut hidden = 0usize;
-    for edge in doc.tree.root().traverse() {
-        match edge {
-            Edge::Open(n) => match n.value() {
-                Node::Element(e)
-                    if hidden > 0 || NO_TEXT.contains(&e.name()) || e.attr("hidden").is_some() =>
-                {
-                    hidden += 1;
-                }
-                Node::Text(t) if hidden == 0 => {
-                    for c in t.trim().chars() {
-                        let c = if c.is_whitespace() { ' ' } else { c };
-                        match ascii.get_mut(c as usize) {
-                            Some(seen) => *seen = true,
-                            None => {
-                                other.insert(c);
+    let whole = [doc.tree.root().id()];
+    for &root in roots.unwrap_or(&whole) {
+        let Some(root) = doc.tree.get(root) else {
+            continue;
+        };
+        let under_no_text = root
+            .ancestors()
+            .any(|a| a.value().as_element().is_some_and(draws_no_text));
+        if under_no_text {
+            continue;
+        }
+        let mut hidden = 0usize;
+        for edge in root.traverse() {
+            match edge {
+                Edge::Open(n) => match n.value() {
+                    Node::Element(e) if hidden > 0 || draws_no_text(e) => hidden += 1,
+                    Node::Text(t) if hidden == 0 => {
+                        for c in t.trim().chars() {
+                            let c = if c.is_whitespace() { ' ' } else { c };
+                            match ascii.get_mut(c as usize) {
+                                Some(seen) => *seen = true,
+                                None => {
+                                    other.insert(c);
+                                }
                             }
                         }
                     }
-                }
-                _ => {}
-            },
-            Edge::Close(n) => {
-                if n.value().is_element() && hidden > 0 {
-                    hidden -= 1;
+                    _ => {}
+                },
+                Edge::Close(n) => {
+                    if n.value().is_element() && hidden > 0 {
+                        hidden -= 1;
+                    }
                 }
             }
         }
@@ -1295,6 +1381,30 @@ mod tests {
             ["latin.woff2"]
         );
         assert!(loads("<p>   </p>").is_empty());
+        // Only the text of the elements that use the family (Chromium loaded latin alone),
+        // with what their descendants inherit.
+        assert_eq!(
+            loads("<p>Hello</p><div>\u{3a9}\u{3bc}\u{41f}</div>"),
+            ["latin.woff2"]
+        );
+        assert_eq!(
+            loads("<p>Hi <b>\u{3a9}</b></p><h1>\u{41f}</h1>"),
+            ["greek.woff2", "latin.woff2"]
+        );
+        // A family in a style attribute: that element's text.
+        let mut s = styles("<div style=\"font-family:Seg\">\u{3a9}</div><p>x</p>");
+        let faces_only = css_text.replace("p{font-family:Seg}", "");
+        let _ = add(&mut s, &faces_only);
+        let node = s
+            .doc
+            .select(&scraper::Selector::parse("div").unwrap())
+            .next()
+            .unwrap()
+            .id();
+        let base = Url::parse("http://t.test/").unwrap();
+        let rule = css::parse_declarations("font-family:Seg", 1.0);
+        let out = s.add_inline(rule, node, (&base, &base, UTF_8), "div", Some(1));
+        assert_eq!(names(&out.refs), ["greek.woff2"]);
         // Declared alike without ranges: the last face alone (Chromium loaded `second`).
         let mut s = styles("<p>x</p>");
         let dup = "@font-face{font-family:D;src:url(first.woff2)} @font-face{font-family:D;src:url(second.woff2)} p{font-family:D}";
