@@ -10,7 +10,7 @@
 //! Logic is three-valued as in Media Queries 4 and Chromium: a feature that is unknown or has
 //! an invalid value is neither true nor false, so `not (fancy: 1)` does not match but
 //! `(fancy: 1) or (width > 0)` does. A query whose syntax is invalid matches nothing.
-//! `fixtures/media-queries.tsv` holds Chromium's answers to 254 queries; a unit test holds
+//! `fixtures/media-queries.tsv` holds Chromium's answers to 289 queries; a unit test holds
 //! this module to them.
 
 use super::{srcset, Viewport};
@@ -325,14 +325,15 @@ enum Cmp {
 }
 
 impl Cmp {
+    /// Exact: values are read as the decimals written ([`decimal`]), so `(max-width: 1350px)`
+    /// at 1350 and `(-webkit-min-device-pixel-ratio: 1.1)` at DPR 1.1 hold.
     fn holds(self, a: f64, b: f64) -> bool {
-        const EPS: f64 = 1e-9;
         match self {
-            Cmp::Lt => a < b - EPS,
-            Cmp::Le => a <= b + EPS,
-            Cmp::Gt => a > b + EPS,
-            Cmp::Ge => a >= b - EPS,
-            Cmp::Eq => (a - b).abs() < EPS,
+            Cmp::Lt => a < b,
+            Cmp::Le => a <= b,
+            Cmp::Gt => a > b,
+            Cmp::Ge => a >= b,
+            Cmp::Eq => a == b,
         }
     }
 
@@ -395,8 +396,8 @@ fn value_of(value: &[Token<'_>], kind: Kind, vp: &Viewport) -> Option<f64> {
         (
             Kind::Ratio,
             [Token::Number { value: a, .. }, Token::Delim('/'), Token::Number { value: b, .. }],
-        ) => Some(f64::from(*a) / f64::from(*b)),
-        (Kind::Ratio | Kind::Number, [Token::Number { value, .. }]) => Some(f64::from(*value)),
+        ) => Some(decimal(*a) / decimal(*b)),
+        (Kind::Ratio | Kind::Number, [Token::Number { value, .. }]) => Some(decimal(*value)),
         (
             Kind::Integer,
             [Token::Number {
@@ -405,10 +406,10 @@ fn value_of(value: &[Token<'_>], kind: Kind, vp: &Viewport) -> Option<f64> {
         ) => Some(f64::from(*v)),
         (Kind::Length, [Token::Number { value, .. }]) if *value == 0.0 => Some(0.0),
         (Kind::Length, [Token::Dimension { value, unit, .. }]) => {
-            length_unit_px(f64::from(*value), &unit.to_ascii_lowercase(), vp)
+            length_unit_px(decimal(*value), &unit.to_ascii_lowercase(), vp)
         }
         (Kind::Resolution, [Token::Dimension { value, unit, .. }]) => {
-            let v = f64::from(*value);
+            let v = decimal(*value);
             match unit.to_ascii_lowercase().as_str() {
                 "dppx" | "x" => Some(v),
                 "dpi" => Some(v / 96.0),
@@ -419,6 +420,12 @@ fn value_of(value: &[Token<'_>], kind: Kind, vp: &Viewport) -> Option<f64> {
         }
         _ => None,
     }
+}
+
+/// The decimal a CSS number token was written as: the tokenizer keeps an `f32`, whose `f64`
+/// widening is not the decimal (`1.1` would become 1.100000023841858); its shortest form is.
+fn decimal(v: f32) -> f64 {
+    v.to_string().parse().unwrap_or(f64::from(v))
 }
 
 /// A length of `unit` in CSS px (em and rem at the default 16 px font size).
