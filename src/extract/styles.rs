@@ -9,8 +9,8 @@
 //!   computes style once its render-blocking sheets have arrived.
 //! - Fonts: only for `@font-face` families that an applying rule uses (first supported
 //!   `src` only), as soon as the use is known; of faces declared alike (Google Fonts'
-//!   subsets), per character of the document's text the last declared whose
-//!   `unicode-range` covers it.
+//!   subsets), per character of the text under the family's elements the last declared
+//!   whose `unicode-range` covers it.
 //! - Every `@import` whose `supports()` holds (the imported sheet's rules then apply only if
 //!   the import's media matches); URLs in other properties (`cursor`, custom properties ...)
 //!   whenever their rule applies.
