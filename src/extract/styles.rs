@@ -264,13 +264,13 @@ impl DocumentStyles {
         }
     }
 
-    /// The rendered characters under each used family's elements, for the families that have
-    /// a face with a `unicode-range` (the others need none).
+    /// The rendered characters under each used family's elements, for the used families that
+    /// have a face with a `unicode-range` (the others need none).
     fn ranged_family_texts(&mut self) -> HashMap<String, Vec<char>> {
         let ranged: BTreeSet<String> = self
             .faces
             .iter()
-            .filter(|f| !f.ranges.is_empty())
+            .filter(|f| !f.ranges.is_empty() && self.is_used(&f.family))
             .map(|f| f.family.clone())
             .collect();
         ranged
@@ -280,6 +280,16 @@ impl DocumentStyles {
                 (family, text)
             })
             .collect()
+    }
+
+    /// Whether a rule names the family, directly or through a custom property.
+    fn is_used(&self, family: &str) -> bool {
+        self.used_families.contains(family)
+            || self.family_vars.iter().any(|v| {
+                self.custom_props
+                    .get(v)
+                    .is_some_and(|f| f.iter().any(|f| f == family))
+            })
     }
 
     /// The rendered characters under the elements a family is used on (their own and their
