@@ -514,9 +514,10 @@ pub enum Status {
 pub struct Line {
     /// Where it comes from, e.g. `resourceSizes.script`.
     pub name: String,
-    /// Measured value (the worst run for sizes and counts, the median for timings).
+    /// Measured value (the worst run for sizes and counts, exact; the median for timings, to
+    /// 0.1 ms or 0.001 of a score).
     pub actual: f64,
-    /// The limit.
+    /// The limit (a timing's budget plus its tolerance).
     pub limit: f64,
     /// `KiB`, `requests` or `ms`.
     pub unit: LineUnit,
@@ -553,8 +554,15 @@ impl Verdict {
     }
 }
 
+/// Bytes as KiB, exactly (a division by a power of two): limits are judged on this, as
+/// Lighthouse compares bytes with `budget * 1024`.
 fn kib(bytes: u64) -> f64 {
-    (bytes as f64 / 1024.0 * 100.0).round() / 100.0
+    bytes as f64 / 1024.0
+}
+
+/// KiB as a detail line writes them: to two decimals.
+fn shown(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
 }
 
 fn is_first_party(e: &Entry, page: &str, hostnames: &[String]) -> bool {
@@ -819,7 +827,7 @@ impl Limit<'_> {
                 let over = of_type(of, false)
                     .filter(|e| kib(e.transfer_bytes) > limit)
                     .map(|e| {
-                        let size = kib(e.transfer_bytes);
+                        let size = shown(kib(e.transfer_bytes));
                         format!(
                             "{} is {size} KiB, referenced at {}",
                             e.url,
@@ -855,7 +863,7 @@ impl Limit<'_> {
             .cloned()
             .max_by(|a, b| a.0.total_cmp(&b.0))
             .unwrap_or((0.0, Vec::new()));
-        let failing = vals.iter().filter(|v| v.0 > limit + 1e-9).count();
+        let failing = vals.iter().filter(|v| v.0 > limit).count();
         Line {
             name: self.name(),
             actual: worst,
@@ -881,7 +889,7 @@ fn judge_timing(t: &TimingLimit, runs: &[&Load]) -> Line {
     let unsupported = |why: &str| Line {
         name: limit.name(),
         actual: f64::NAN,
-        limit: t.budget,
+        limit: limit.limit(),
         unit: limit.unit(),
         status: Status::Unsupported,
         failing_runs: 0,
@@ -900,7 +908,7 @@ fn judge_timing(t: &TimingLimit, runs: &[&Load]) -> Line {
         });
     }
     let median = crate::stats::median(&vals).unwrap_or(f64::NAN);
-    let max = t.budget + t.tolerance;
+    let max = limit.limit();
     let digits = if metric.unit() == crate::metric::Unit::Score {
         1000.0
     } else {
@@ -1142,5 +1150,154 @@ mod tests {
             ["*.my-site.com", "my-site.cdn.com"]
         );
         assert_eq!(b[0].timings[0].metric, "interactive");
+    }
+
+    use crate::testing::load_sized;
+
+    fn lines(json: &str, runs: &[&Load]) -> Vec<Line> {
+        evaluate(&parse(json, "budget.json").unwrap(), runs).lines
+    }
+
+    fn timed(ms: f64) -> Load {
+        let mut l = load_sized(&[("/", 100)]);
+        l.fully_loaded_ms = ms;
+        l
+    }
+
+    #[test]
+    fn sizes_are_judged_in_bytes_and_a_page_exactly_at_its_limit_passes() {
+        let json = r#"[{"resourceSizes": [{"resourceType": "total", "budget": 10}]}]"#;
+        let at = lines(json, &[&load_sized(&[("/", 10240)])]);
+        assert_eq!(
+            (at[0].status, at[0].actual, at[0].over_by()),
+            (Status::Pass, 10.0, 0.0)
+        );
+        let over = lines(json, &[&load_sized(&[("/", 10752)])]);
+        assert_eq!(
+            (over[0].status, over[0].actual, over[0].over_by()),
+            (Status::Fail, 10.5, 0.5)
+        );
+        // --max-bytes 1000: 1000 bytes pass, 1001 fail (KiB rounded to 0.98 would fail both).
+        let quick = vec![quick(Some(1000), None, None, false).unwrap()];
+        let judge = |bytes| evaluate(&quick, &[&load_sized(&[("/", bytes)])]).lines[0].status;
+        assert_eq!((judge(1000), judge(1001)), (Status::Pass, Status::Fail));
+    }
+
+    #[test]
+    fn every_line_has_its_unit() {
+        let json = r#"[{
+            "resourceSizes": [{"resourceType": "total", "budget": 1}],
+            "resourceCounts": [{"resourceType": "total", "budget": 1}],
+            "timings": [{"metric": "fully-loaded", "budget": 1},
+                        {"metric": "cumulative-layout-shift", "budget": 0.1}],
+            "pagecost": {"entities": [{"name": "Criteo", "requests": 1, "size": 1}],
+                         "largestRequest": [{"resourceType": "image", "budget": 1}],
+                         "broken": 0}
+        }]"#;
+        let units: Vec<(String, &str)> = lines(json, &[&timed(5.0)])
+            .iter()
+            .map(|l| (l.name.clone(), l.unit.as_str()))
+            .collect();
+        let want = [
+            ("resourceSizes.total", "KiB"),
+            ("resourceCounts.total", "requests"),
+            ("pagecost.entities.Criteo.requests", "requests"),
+            ("pagecost.entities.Criteo.size", "KiB"),
+            ("pagecost.largestRequest.image", "KiB"),
+            ("pagecost.broken", "requests"),
+            ("timings.fully-loaded", "ms"),
+            ("timings.cumulative-layout-shift", "score"),
+        ];
+        let want: Vec<(String, &str)> = want.iter().map(|(n, u)| (n.to_string(), *u)).collect();
+        assert_eq!(units, want);
+        for u in [
+            LineUnit::KiB,
+            LineUnit::Requests,
+            LineUnit::Ms,
+            LineUnit::Score,
+        ] {
+            assert_eq!(serde_json::to_value(u).unwrap(), u.as_str(), "{u:?}");
+        }
+    }
+
+    #[test]
+    fn a_party_limit_counts_only_its_own_requests() {
+        let mut l = load_sized(&[
+            ("/", 100),
+            ("https://ads.example/a", 1024),
+            ("https://ads.example/b", 2048),
+            ("https://other.example/c", 4096),
+        ]);
+        for (e, entity) in l
+            .entries
+            .iter_mut()
+            .zip(["", "Criteo", "Criteo", "Taboola"])
+        {
+            e.party = Some(crate::model::Party {
+                entity: (!entity.is_empty()).then(|| entity.to_string()),
+                ..Default::default()
+            });
+        }
+        let json =
+            r#"[{"pagecost": {"entities": [{"name": "Criteo", "requests": 2, "size": 2}]}}]"#;
+        let got: Vec<(f64, Status)> = lines(json, &[&l])
+            .iter()
+            .map(|l| (l.actual, l.status))
+            .collect();
+        assert_eq!(got, [(2.0, Status::Pass), (3.0, Status::Fail)]);
+    }
+
+    #[test]
+    fn only_requests_over_the_largest_request_limit_are_named() {
+        let l = load_sized(&[("/", 100), ("/at.png", 10240), ("/big.png", 20480)]);
+        let json =
+            r#"[{"pagecost": {"largestRequest": [{"resourceType": "image", "budget": 10}]}}]"#;
+        let line = &lines(json, &[&l])[0];
+        assert_eq!((line.status, line.actual), (Status::Fail, 20.0));
+        assert_eq!(line.details.len(), 1, "{:?}", line.details);
+        assert!(line.details[0].starts_with("https://a.example/big.png is 20 KiB"));
+    }
+
+    #[test]
+    fn a_line_within_its_limit_names_nothing() {
+        let mut l = load_sized(&[("/", 100), ("/gone.png", 0)]);
+        l.entries[1].status = Some(404);
+        let line = &lines(r#"[{"pagecost": {"broken": 1}}]"#, &[&l])[0];
+        assert_eq!((line.status, line.actual), (Status::Pass, 1.0));
+        assert_eq!(line.details, Vec::<String>::new());
+        let line = &lines(r#"[{"pagecost": {"broken": 0}}]"#, &[&l])[0];
+        assert_eq!((line.status, line.details.len()), (Status::Fail, 1));
+    }
+
+    #[test]
+    fn timings_allow_their_tolerance_and_the_median_at_the_limit_passes() {
+        let json = r#"[{"timings": [{"metric": "fully-loaded", "budget": 100, "tolerance": 50}]}]"#;
+        let (a, b, c) = (timed(100.0), timed(150.0), timed(200.0));
+        let line = &lines(json, &[&a, &b, &c])[0];
+        assert_eq!(
+            (line.status, line.actual, line.limit),
+            (Status::Pass, 150.0, 150.0)
+        );
+        assert_eq!((line.failing_runs, line.runs), (1, 3));
+        let d = timed(160.0);
+        let line = &lines(json, &[&a, &d, &c])[0];
+        assert_eq!(
+            (line.status, line.over_by(), line.failing_runs),
+            (Status::Fail, 10.0, 2)
+        );
+    }
+
+    #[test]
+    fn timings_show_a_tenth_of_a_millisecond_and_scores_a_thousandth() {
+        let ms = lines(
+            r#"[{"timings": [{"metric": "fully-loaded", "budget": 1000}]}]"#,
+            &[&timed(123.456)],
+        );
+        assert_eq!(ms[0].actual, 123.5);
+        let mut l = timed(5.0);
+        l.page_metrics.cumulative_layout_shift = Some(0.12345);
+        let json = r#"[{"timings": [{"metric": "cumulative-layout-shift", "budget": 0.1}]}]"#;
+        let cls = lines(json, &[&l]);
+        assert_eq!((cls[0].status, cls[0].actual), (Status::Fail, 0.123));
     }
 }
