@@ -435,6 +435,120 @@ fn compare_blocks_the_ad_cascade_by_category_in_the_browser() {
     }
 }
 
+const WORKERS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/workers/");
+
+/// The workers fixture served by a test server (which sees each request's headers).
+fn workers_server() -> TestServer {
+    let routes = [
+        ("/", "text/html", "index.html"),
+        ("/worker.js", "text/javascript", "worker.js"),
+        ("/lib.js", "text/javascript", "lib.js"),
+        ("/data.json", "application/json", "data.json"),
+        ("/track/pixel.gif", "image/gif", "track/pixel.gif"),
+        ("/nested.js", "text/javascript", "nested.js"),
+        ("/nested.json", "application/json", "nested.json"),
+    ];
+    let file = |name: &str| std::fs::read(format!("{WORKERS}{name}")).unwrap();
+    TestServer::start(
+        routes
+            .iter()
+            .map(|(path, mime, name)| (*path, Route::ok(mime, file(name))))
+            .collect(),
+    )
+}
+
+/// What a dedicated worker requests, and what a worker's own worker requests, is the page's:
+/// each request answered, with its bytes and the script that made it, under the page's
+/// headers and throttling (each worker is a DevTools session of its own); and `--block`
+/// stops a worker's request inside the browser.
+#[test]
+fn workers_requests_are_recorded_with_the_pages_settings() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !browser_available() {
+        return;
+    }
+    let server = workers_server();
+    let load = audit_json(&[
+        &server.url("/"),
+        "--engine",
+        "chromium",
+        "--header",
+        "X-Test: yes",
+        "--throttle",
+        "custom:300,100000,100000",
+    ]);
+    let size = |path: &str| std::fs::metadata(format!("{WORKERS}{path}")).unwrap().len();
+    let made_by = [
+        ("lib.js", "/worker.js"),
+        ("data.json", "/worker.js"),
+        ("track/pixel.gif", "/worker.js"),
+        ("nested.json", "/nested.js"),
+    ];
+    for (path, by) in made_by {
+        let e = by_path(&load, &format!("/{path}"));
+        assert_eq!(
+            (e["status"].as_u64(), e["decoded_bytes"].as_u64()),
+            (Some(200), Some(size(path))),
+            "{e}"
+        );
+        assert!(e["initiator"]["url"].as_str().unwrap().ends_with(by), "{e}");
+        // DevTools adds the latency once per request, in the worker's session too.
+        assert!(
+            e["duration_ms"].as_f64().unwrap() >= 300.0,
+            "throttled: {e}"
+        );
+    }
+    // The workers' own scripts are answered in their sessions: status and size known.
+    for path in ["worker.js", "nested.js"] {
+        let e = by_path(&load, &format!("/{path}"));
+        assert_eq!(
+            (e["status"].as_u64(), e["decoded_bytes"].as_u64()),
+            (Some(200), Some(size(path))),
+            "{e}"
+        );
+    }
+    assert!(!notes(&load).contains("worker"), "{}", notes(&load));
+    for r in server.requests() {
+        let test = r
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("x-test"));
+        assert_eq!(test.map(|(_, v)| v.as_str()), Some("yes"), "{}", r.path);
+    }
+    let server = workers_server();
+    let (code, out, err) = pagecost(&[
+        "compare",
+        &server.url("/"),
+        "--engine",
+        "chromium",
+        "--block",
+        "*://*/track/*",
+        "--runs",
+        "1",
+        "--no-warmup",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let b = &v["b"]["runs"][0];
+    let pixel = by_path(b, "/track/pixel.gif");
+    assert_eq!(pixel["error"]["kind"], "blocked", "{pixel}");
+    assert_eq!(
+        by_path(&v["a"]["runs"][0], "/track/pixel.gif")["status"],
+        200
+    );
+    assert_eq!(
+        server
+            .paths()
+            .iter()
+            .filter(|p| *p == "/track/pixel.gif")
+            .count(),
+        1,
+        "A's only"
+    );
+}
+
 /// A browser load exports as a HAR with its page timings, and the HAR validates.
 #[test]
 fn browser_hars_carry_page_timings_and_validate() {

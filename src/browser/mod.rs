@@ -3,8 +3,10 @@
 //!
 //! One load: a fresh browser with a fresh profile (a temporary folder, removed after), cache
 //! and service workers off, QUIC and background networking off; the page navigated; every
-//! network event recorded (`record.rs`). The page is done ([`Launch`]) when its load event has
-//! fired, no request is in flight (event streams and workers' requests aside), and the
+//! network event of the page and of the workers it starts (`children.rs`) recorded
+//! (`record.rs`). The page is done ([`Launch`]) when its load event has
+//! fired, no request is in flight (event streams aside, and a worker's script, answered in
+//! the worker), and the
 //! network has been quiet for the quiet period: no request started, answered or ended, no
 //! body bytes arrived but an event stream's (WebPageTest's rule of network inactivity, with
 //! 1 s instead of 2 s). A page that never goes quiet (polling, a request that hangs) is
@@ -12,6 +14,7 @@
 //! the audit's time limit. Either way the load is partial and says why. The browser and its children
 //! end with the load, on every path: closed, waited for, and killed.
 
+mod children;
 mod paint;
 mod record;
 mod running;
@@ -365,6 +368,7 @@ async fn watch(
     let mut dialogs = listen::<EventJavascriptDialogOpening>(page).await?;
     let mut frames = listen::<EventFrameAttached>(page).await?;
     let mut crashed = listen::<EventTargetCrashed>(page).await?;
+    let mut workers = children::watch(page, cfg).await?;
     let nav = page.execute(NavigateParams::new(url.as_str()));
     let gone = ended(gone);
     tokio::pin!(gone);
@@ -392,6 +396,7 @@ async fn watch(
             Some(e) = resp.next() => rec.on_response(&e),
             Some(e) = fin.next() => rec.on_finished(&e),
             Some(e) = fail.next() => rec.on_failed(&e),
+            e = workers.next() => { active = rec.child_event(e); }
             // Body bytes are activity (a long download is not done), but an event stream's
             // are not: it would never let a page end.
             Some(e) = data.next() => { active = rec.data(e.request_id.inner(), e.data_length); }
@@ -435,6 +440,9 @@ async fn watch(
     while let Some(Some(e)) = fail.next().now_or_never() {
         rec.on_failed(&e);
     }
+    for e in workers.ready() {
+        rec.child_event(e);
+    }
     Ok((rec, stop))
 }
 
@@ -476,8 +484,8 @@ fn build(
     let workers = rec.unanswered_workers();
     if workers > 0 {
         notes.push(format!(
-            "{workers} requests were made for workers, whose answers go to the worker, which \
-             pagecost does not watch yet: their status and size are unknown"
+            "{workers} requests were made for workers whose answers pagecost did not see (a \
+             shared worker, or one nested more than 4 deep): their status and size are unknown"
         ));
     }
     match stop {

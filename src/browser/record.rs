@@ -3,6 +3,7 @@
 //! `loadingFailed`, turned into the same [`Entry`] the static engine makes. A field the
 //! browser does not give stays `None`; nothing is guessed.
 
+use super::children::NetEvent;
 use crate::model::{
     Entry, EntryError, ErrorKind, Header, Headers, Initiator, InitiatorKind, PageMetrics, Priority,
     ResourceType, Timings,
@@ -24,7 +25,8 @@ struct Req {
     subframe: bool,
     /// The frame it was made for (an iframe's document: the iframe's own frame).
     frame: Option<String>,
-    /// Made for a worker (no loader): its answer goes to the worker's own session.
+    /// Made for a worker (no loader) in the page's session: its answer goes to the worker's
+    /// own session (seen when that session is watched, [`Recorder::child_event`]).
     worker: bool,
     initiator: Initiator,
     /// The headers the renderer gave the request, and its priority.
@@ -260,6 +262,37 @@ impl Recorder {
     fn hop(&mut self, id: &str) -> Option<&mut Req> {
         let i = *self.current.get(id)?;
         self.reqs.get_mut(i)
+    }
+
+    /// An event of a worker's own session ([`super::children`]), recorded as the page's;
+    /// whether it is network activity. A request made there is answered there, so it counts
+    /// as in flight as any other.
+    pub fn child_event(&mut self, e: NetEvent) -> bool {
+        match e {
+            NetEvent::Sent(e) => {
+                self.sent(&e);
+                self.answered_here(e.request_id.inner());
+            }
+            NetEvent::Response(e) => self.on_response(&e),
+            NetEvent::Data(e) => return self.data(e.request_id.inner(), e.data_length),
+            NetEvent::Finished(e) => self.on_finished(&e),
+            NetEvent::Failed(e) => self.on_failed(&e),
+        }
+        true
+    }
+
+    /// A request seen in the session its answer comes to.
+    fn answered_here(&mut self, id: &str) {
+        let Some(&i) = self.current.get(id) else {
+            return;
+        };
+        let r = &mut self.reqs[i];
+        if r.worker {
+            r.worker = false;
+            if r.finished.is_none() && r.failed.is_none() && counts(r) {
+                self.open += 1;
+            }
+        }
     }
 
     /// `Network.responseReceived`.

@@ -21,29 +21,15 @@ pub type BlockReasons = Arc<Mutex<HashMap<String, String>>>;
 
 /// Applies the audit's network settings, device and observers to a fresh page.
 pub async fn prepare(page: &Page, cfg: &AuditConfig, vp: &Viewport) -> Result<()> {
-    run(page.execute(net::EnableParams::default()).await)?;
+    for c in network(cfg) {
+        run(page.execute(c).await)?;
+    }
     // For the renderer's crash event.
     let inspector = chromiumoxide::cdp::browser_protocol::inspector::EnableParams::default();
     run(page.execute(inspector).await)?;
-    run(page.execute(net::SetCacheDisabledParams::new(true)).await)?;
     run(page
         .execute(net::SetBypassServiceWorkerParams::new(true))
         .await)?;
-    if !cfg.headers.is_empty() {
-        let h: serde_json::Map<String, serde_json::Value> = cfg
-            .headers
-            .iter()
-            .map(|(n, v)| (n.clone(), serde_json::Value::String(v.clone())))
-            .collect();
-        let headers = net::Headers::new(serde_json::Value::Object(h));
-        run(page
-            .execute(net::SetExtraHttpHeadersParams::new(headers))
-            .await)?;
-    }
-    if cfg.user_agent != DEFAULT_USER_AGENT {
-        let ua = net::SetUserAgentOverrideParams::new(cfg.user_agent.clone());
-        run(page.execute(ua).await)?;
-    }
     let device = emu::SetDeviceMetricsOverrideParams::new(
         vp.width as i64,
         vp.height as i64,
@@ -56,6 +42,35 @@ pub async fn prepare(page: &Page, cfg: &AuditConfig, vp: &Viewport) -> Result<()
             .execute(emu::SetTouchEmulationEnabledParams::new(true))
             .await)?;
     }
+    if let Some(p) = cfg.throttle.as_ref().filter(|p| p.cpu_slowdown() > 1.0) {
+        let cpu = emu::SetCpuThrottlingRateParams::new(p.cpu_slowdown());
+        run(page.execute(cpu).await)?;
+    }
+    let observer = AddScriptToEvaluateOnNewDocumentParams::new(paint::OBSERVER);
+    run(page.execute(observer).await)?;
+    Ok(())
+}
+
+/// The network settings of a page and of every worker it starts: events on, cache off,
+/// extra headers, user agent, throttling.
+pub fn network(cfg: &AuditConfig) -> Vec<Raw> {
+    let mut out = vec![
+        Raw::of(net::EnableParams::default()),
+        Raw::of(net::SetCacheDisabledParams::new(true)),
+    ];
+    if !cfg.headers.is_empty() {
+        let h: serde_json::Map<String, serde_json::Value> = cfg
+            .headers
+            .iter()
+            .map(|(n, v)| (n.clone(), serde_json::Value::String(v.clone())))
+            .collect();
+        let headers = net::Headers::new(serde_json::Value::Object(h));
+        out.push(Raw::of(net::SetExtraHttpHeadersParams::new(headers)));
+    }
+    if cfg.user_agent != DEFAULT_USER_AGENT {
+        let ua = net::SetUserAgentOverrideParams::new(cfg.user_agent.clone());
+        out.push(Raw::of(ua));
+    }
     if let Some(p) = &cfg.throttle {
         // Every request (an empty pattern matches all). DevTools adds the latency once per
         // request, from sending it to its response head: not per round trip of DNS, TCP
@@ -66,16 +81,64 @@ pub async fn prepare(page: &Page, cfg: &AuditConfig, vp: &Viewport) -> Result<()
             p.down_bytes_per_sec().unwrap_or(-1.0),
             p.up_bytes_per_sec().unwrap_or(-1.0),
         );
-        let conditions = net::EmulateNetworkConditionsByRuleParams::new(false, vec![all]);
-        run(page.execute(conditions).await)?;
-        if p.cpu_slowdown() > 1.0 {
-            let cpu = emu::SetCpuThrottlingRateParams::new(p.cpu_slowdown());
-            run(page.execute(cpu).await)?;
+        out.push(Raw::of(net::EmulateNetworkConditionsByRuleParams::new(
+            false,
+            vec![all],
+        )));
+    }
+    out
+}
+
+/// A DevTools command as its method and parameters: the same settings go to the page and,
+/// wrapped, to its workers.
+#[derive(Debug, Clone)]
+pub struct Raw {
+    method: chromiumoxide::types::MethodId,
+    params: serde_json::Value,
+}
+
+impl Raw {
+    /// A typed command, kept as its method and parameters.
+    pub fn of<C: chromiumoxide::Command>(c: C) -> Raw {
+        Raw {
+            method: c.identifier(),
+            params: serde_json::to_value(&c).unwrap_or_default(),
         }
     }
-    let observer = AddScriptToEvaluateOnNewDocumentParams::new(paint::OBSERVER);
-    run(page.execute(observer).await)?;
-    Ok(())
+
+    /// A command the crate does not know (`Target.sendMessageToTarget`, deprecated).
+    pub fn new(method: &'static str, params: serde_json::Value) -> Raw {
+        Raw {
+            method: method.into(),
+            params,
+        }
+    }
+
+    /// Its method, e.g. `Network.enable`.
+    pub fn method(&self) -> &str {
+        &self.method
+    }
+
+    /// Its parameters.
+    pub fn params(&self) -> &serde_json::Value {
+        &self.params
+    }
+}
+
+impl serde::Serialize for Raw {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.params.serialize(s)
+    }
+}
+
+impl chromiumoxide::Method for Raw {
+    fn identifier(&self) -> chromiumoxide::types::MethodId {
+        self.method.clone()
+    }
+}
+
+impl chromiumoxide::Command for Raw {
+    type Response = serde_json::Value;
 }
 
 fn run<T>(r: std::result::Result<T, chromiumoxide::error::CdpError>) -> Result<T> {
