@@ -455,7 +455,9 @@ impl Gate {
             };
         };
         let over = match self.threshold {
-            Threshold::Percent(p) => m.a.median > 0.0 && m.diff / m.a.median * 100.0 > p,
+            // From zero, any increase is over every percentage (blocking time 0 -> 300 ms).
+            Threshold::Percent(p) if m.a.median > 0.0 => m.diff * 100.0 > p * m.a.median,
+            Threshold::Percent(_) => m.diff > 0.0,
             Threshold::Absolute(x) => m.diff > x,
         };
         let state = match (over, m.significant) {
@@ -541,6 +543,42 @@ mod tests {
             assert!(d.p.is_some(), "a test ran");
             assert!(!d.verdict.significant(), "3 runs cannot show it");
         }
+    }
+
+    /// A percentage gate is over when the median grows by more than its share of A's median
+    /// (exactly that share is within), and from zero by anything at all.
+    #[test]
+    fn percentage_gates_are_over_past_their_share_and_from_zero() {
+        let gate = Gate::parse("requests>+10%").unwrap();
+        let state = |b: usize| {
+            gate.check(&compare(&runs_of(&[100; 3]), &runs_of(&[b; 3]), ALPHA))
+                .state
+        };
+        assert_eq!(state(105), GateState::Within);
+        assert_eq!(state(110), GateState::Within);
+        assert_eq!(state(111), GateState::Tripped);
+        let blocking = |ms: [f64; 5]| {
+            let loads = ms
+                .iter()
+                .map(|t| {
+                    let mut l = crate::testing::load_of(1, 10.0);
+                    l.page_metrics.total_blocking_time_ms = Some(*t);
+                    l
+                })
+                .collect();
+            Runs::new("t".into(), false, loads, Vec::new()).unwrap()
+        };
+        let zero = blocking([0.0; 5]);
+        let busy = blocking([300.0, 310.0, 320.0, 330.0, 340.0]);
+        let gate = Gate::parse("tbt>+10%").unwrap();
+        assert_eq!(
+            gate.check(&compare(&zero, &busy, ALPHA)).state,
+            GateState::Tripped
+        );
+        assert_eq!(
+            gate.check(&compare(&zero, &zero, ALPHA)).state,
+            GateState::Within
+        );
     }
 
     /// Significant means p below alpha: a p equal to alpha is not.
