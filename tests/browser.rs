@@ -648,9 +648,10 @@ fn notes(load: &Value) -> String {
 }
 
 /// Pages that never go quiet end within their limits with what they loaded: an event
-/// stream does not hold the page open (it is not counted in flight), polling is cut at the
-/// watch after load, a load event that never comes at the time limit; each marked partial
-/// or not as it should be, and no browser process is left.
+/// stream does not hold the page open (it is not counted in flight), nor a hanging websocket
+/// or a service worker's registration; polling is cut at the watch after load, a load event
+/// that never comes at the time limit; each marked partial or not as it should be, and no
+/// browser process is left.
 #[cfg(target_os = "linux")]
 #[test]
 fn pages_that_never_go_quiet_end_within_their_limits() {
@@ -685,6 +686,28 @@ fn pages_that_never_go_quiet_end_within_their_limits() {
         (
             "/hang",
             Route::ok("image/png", "").action(support::Action::Hang),
+        ),
+        (
+            "/sw",
+            Route::html(
+                "<p>sw</p><script>navigator.serviceWorker.register('/sw.js')\
+                 .then(() => fetch('/registered'), () => fetch('/refused'))</script>",
+            ),
+        ),
+        (
+            "/sw.js",
+            Route::ok("text/javascript", "onfetch = () => {};"),
+        ),
+        (
+            "/ws",
+            Route::html(
+                "<p>ws</p><script>new WebSocket('ws://' + location.host + '/socket');\
+                 fetch('/after-ws')</script>",
+            ),
+        ),
+        (
+            "/socket",
+            Route::ok("text/plain", "").action(support::Action::Hang),
         ),
         (
             "/dialogs",
@@ -735,6 +758,18 @@ fn pages_that_never_go_quiet_end_within_their_limits() {
     assert!(docs
         .iter()
         .all(|e| e["resource_type"] == "document" && e["frame_depth"] == 0));
+    // A service worker's registration never settles (service workers are off), and a
+    // websocket whose handshake hangs is no request in flight: both pages end at their quiet
+    // period, whole.
+    for (page, last) in [("/sw", "/sw"), ("/ws", "/after-ws")] {
+        let (load, took) = timed_audit(&server.url(page), tmp.path(), &[]);
+        assert_eq!(load["partial"], false, "{page}: {}", notes(&load));
+        assert!(
+            took < std::time::Duration::from_secs(15),
+            "{page}: {took:?}"
+        );
+        by_path(&load, last);
+    }
     let (dialogs, _) = timed_audit(&server.url("/dialogs"), tmp.path(), &[]);
     assert_eq!(dialogs["partial"], false);
     by_path(&dialogs, "/after-dialogs");
