@@ -781,6 +781,40 @@ fn pages_that_never_go_quiet_end_within_their_limits() {
     );
 }
 
+/// A body past `--max-body` (here an endless download a script reads, declared 2 GB) stops
+/// the page's loading there, as Esc stops it: the entry is `too_large`, the load partial and
+/// said so, and the audit ends in seconds instead of reading 2 GB.
+#[test]
+fn a_body_past_its_limit_stops_the_page_loading() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !browser_available() {
+        return;
+    }
+    let server = TestServer::start(vec![
+        (
+            "/",
+            Route::html(
+                "<p>big</p><img src=/small.png>\
+                 <script>fetch('/endless.js').then(r => r.arrayBuffer())</script>",
+            ),
+        ),
+        ("/small.png", Route::ok("image/png", vec![0u8; 100])),
+        (
+            "/endless.js",
+            Route::ok("text/javascript", "").action(support::Action::Endless(2_000_000_000)),
+        ),
+    ]);
+    let tmp = tempfile::tempdir().unwrap();
+    let (load, took) = timed_audit(&server.url("/"), tmp.path(), &["--max-body", "1MB"]);
+    assert!(took < std::time::Duration::from_secs(20), "{took:?}");
+    let big = by_path(&load, "/endless.js");
+    assert_eq!(big["error"]["kind"], "too_large", "{big}");
+    assert!(big["decoded_bytes"].as_u64().unwrap() > 1_000_000, "{big}");
+    assert_eq!(load["partial"], true);
+    assert!(notes(&load).contains("size limit"), "{}", notes(&load));
+    assert_eq!(by_path(&load, "/small.png")["status"], 200);
+}
+
 /// A page that makes 10,000 requests is recorded whole: each request the browser made is an
 /// entry, answered or failed as the browser says (Chromium itself refuses most of them with
 /// ERR_INSUFFICIENT_RESOURCES when so many are pending at once).

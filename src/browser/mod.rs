@@ -32,9 +32,10 @@ use chromiumoxide::cdp::browser_protocol::inspector::EventTargetCrashed;
 use chromiumoxide::cdp::browser_protocol::network as net;
 use chromiumoxide::cdp::browser_protocol::page::{
     EventDomContentEventFired, EventFrameAttached, EventJavascriptDialogOpening,
-    EventLoadEventFired, HandleJavaScriptDialogParams, NavigateParams,
+    EventLoadEventFired, HandleJavaScriptDialogParams, NavigateParams, StopLoadingParams,
 };
 use chromiumoxide::cdp::js_protocol::runtime::EvaluateParams;
+use chromiumoxide::listeners::EventStream;
 use futures_util::StreamExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -358,21 +359,17 @@ async fn watch(
     (cfg, launch): (&AuditConfig, &Launch),
     (events, gone): (&dyn EventSink, &mut Gone),
 ) -> Result<(record::Recorder, Stop)> {
-    let mut sent = listen::<net::EventRequestWillBeSent>(page).await?;
-    let mut resp = listen::<net::EventResponseReceived>(page).await?;
-    let mut data = listen::<net::EventDataReceived>(page).await?;
-    let mut fin = listen::<net::EventLoadingFinished>(page).await?;
-    let mut fail = listen::<net::EventLoadingFailed>(page).await?;
+    let mut n = Network::listen(page, cfg).await?;
     let mut loaded = listen::<EventLoadEventFired>(page).await?;
     let mut dcl = listen::<EventDomContentEventFired>(page).await?;
     let mut dialogs = listen::<EventJavascriptDialogOpening>(page).await?;
     let mut frames = listen::<EventFrameAttached>(page).await?;
     let mut crashed = listen::<EventTargetCrashed>(page).await?;
-    let mut workers = children::watch(page, cfg).await?;
     let nav = page.execute(NavigateParams::new(url.as_str()));
     let gone = ended(gone);
     tokio::pin!(gone);
     let mut rec = record::Recorder::default();
+    rec.limits = Some((cfg.max_body_bytes, cfg.max_decoded_bytes));
     let deadline = tokio::time::sleep(cfg.max_time);
     tokio::pin!(deadline);
     tokio::pin!(nav);
@@ -389,17 +386,17 @@ async fn watch(
                 navigated = true;
                 navigated_ok(r.map(|r| r.result), url, &rec)?;
             }
-            Some(e) = sent.next() => {
+            Some(e) = n.sent.next() => {
                 rec.sent(&e);
                 events.event(Event::Queued { queued: rec.len() });
             }
-            Some(e) = resp.next() => rec.on_response(&e),
-            Some(e) = fin.next() => rec.on_finished(&e),
-            Some(e) = fail.next() => rec.on_failed(&e),
-            e = workers.next() => { active = rec.child_event(e); }
+            Some(e) = n.resp.next() => rec.on_response(&e),
+            Some(e) = n.fin.next() => rec.on_finished(&e),
+            Some(e) = n.fail.next() => rec.on_failed(&e),
+            e = n.workers.next() => { active = rec.child_event(e); }
             // Body bytes are activity (a long download is not done), but an event stream's
             // are not: it would never let a page end.
-            Some(e) = data.next() => { active = rec.data(e.request_id.inner(), e.data_length); }
+            Some(e) = n.data.next() => { active = rec.data(&e); }
             // alert(), confirm(), prompt() and beforeunload would stop the page: accepted.
             Some(_) = dialogs.next() => {
                 active = false;
@@ -421,29 +418,59 @@ async fn watch(
         if active {
             quiet_since = tokio::time::Instant::now();
         }
+        if rec.take_over_limit() {
+            let _ = page.execute(StopLoadingParams::default()).await;
+        }
     };
-    // What the browser sent before the watch ended is kept: events already delivered are
-    // read, in the order of their kinds' life (start, head, end).
-    use futures_util::FutureExt;
-    while let Some(Some(e)) = sent.next().now_or_never() {
-        rec.sent(&e);
-    }
-    while let Some(Some(e)) = resp.next().now_or_never() {
-        rec.on_response(&e);
-    }
-    while let Some(Some(e)) = data.next().now_or_never() {
-        rec.data(e.request_id.inner(), e.data_length);
-    }
-    while let Some(Some(e)) = fin.next().now_or_never() {
-        rec.on_finished(&e);
-    }
-    while let Some(Some(e)) = fail.next().now_or_never() {
-        rec.on_failed(&e);
-    }
-    for e in workers.ready() {
-        rec.child_event(e);
-    }
+    n.drain(&mut rec);
     Ok((rec, stop))
+}
+
+/// The network events of a page and of its workers.
+struct Network {
+    sent: EventStream<net::EventRequestWillBeSent>,
+    resp: EventStream<net::EventResponseReceived>,
+    data: EventStream<net::EventDataReceived>,
+    fin: EventStream<net::EventLoadingFinished>,
+    fail: EventStream<net::EventLoadingFailed>,
+    workers: children::Children,
+}
+
+impl Network {
+    async fn listen(page: &chromiumoxide::Page, cfg: &AuditConfig) -> Result<Network> {
+        Ok(Network {
+            sent: listen(page).await?,
+            resp: listen(page).await?,
+            data: listen(page).await?,
+            fin: listen(page).await?,
+            fail: listen(page).await?,
+            workers: children::watch(page, cfg).await?,
+        })
+    }
+
+    /// What the browser sent before the watch ended is kept: events already delivered are
+    /// read, in the order of their kinds' life (start, head, end).
+    fn drain(&mut self, rec: &mut record::Recorder) {
+        use futures_util::FutureExt;
+        while let Some(Some(e)) = self.sent.next().now_or_never() {
+            rec.sent(&e);
+        }
+        while let Some(Some(e)) = self.resp.next().now_or_never() {
+            rec.on_response(&e);
+        }
+        while let Some(Some(e)) = self.data.next().now_or_never() {
+            rec.data(&e);
+        }
+        while let Some(Some(e)) = self.fin.next().now_or_never() {
+            rec.on_finished(&e);
+        }
+        while let Some(Some(e)) = self.fail.next().now_or_never() {
+            rec.on_failed(&e);
+        }
+        for e in self.workers.ready() {
+            rec.child_event(e);
+        }
+    }
 }
 
 async fn cancelled(cfg: &AuditConfig) {
@@ -481,6 +508,7 @@ fn build(
     if rec.favicon_probes > 0 {
         notes.push("the browser's own /favicon.ico probe is left out: it is not the page's".into());
     }
+    let rec_over_limit = rec.over_limit();
     let workers = rec.unanswered_workers();
     if workers > 0 {
         notes.push(format!(
@@ -501,7 +529,14 @@ fn build(
         Stop::Crashed => notes
             .push("the browser crashed or was killed during the load: this load is partial".into()),
     }
-    let partial = stop != Stop::Quiet;
+    if rec_over_limit {
+        notes.push(
+            "a body passed its size limit (--max-body, --max-decoded): the page's loading was \
+             stopped there (as Esc stops it), so this load is partial"
+                .into(),
+        );
+    }
+    let partial = stop != Stop::Quiet || rec_over_limit;
     Ok(Load {
         tool: concat!("pagecost ", env!("CARGO_PKG_VERSION"), " (chromium)").to_string(),
         url: url.to_string(),

@@ -35,6 +35,10 @@ struct Req {
     response: Option<Response>,
     redirect_url: Option<String>,
     decoded: u64,
+    /// Body bytes as sent, as they arrived.
+    encoded: u64,
+    /// Its body passed `--max-body` or `--max-decoded`.
+    over_limit: bool,
     /// Monotonic seconds when it ended, with the bytes on the wire.
     finished: Option<(f64, u64)>,
     failed: Option<(f64, String)>,
@@ -45,7 +49,7 @@ struct Req {
 #[derive(Debug)]
 enum Early {
     Response(Box<Response>),
-    Data(i64),
+    Data(i64, i64),
     Finished(f64, f64),
     Failed(f64, String),
 }
@@ -61,6 +65,11 @@ pub struct Recorder {
     open: usize,
     /// The current hop of each request id.
     current: HashMap<String, usize>,
+    /// Largest body, as sent and decoded (`--max-body`, `--max-decoded`); a page whose
+    /// request passes one is stopped as the Esc key stops it. `None`: no limit.
+    pub limits: Option<(u64, u64)>,
+    /// A body passed its limit since [`Recorder::take_over_limit`] was last asked.
+    stop_loading: bool,
     /// Monotonic seconds of the navigation's start.
     pub start: Option<f64>,
     /// Wall-clock seconds (since the Unix epoch) of the navigation's start.
@@ -230,6 +239,8 @@ impl Recorder {
             response: None,
             redirect_url: None,
             decoded: 0,
+            encoded: 0,
+            over_limit: false,
             finished: None,
             failed: None,
         });
@@ -237,8 +248,8 @@ impl Recorder {
         for ev in self.early.remove(&id).unwrap_or_default() {
             match ev {
                 Early::Response(r) => self.response(&id, &r),
-                Early::Data(n) => {
-                    self.data(&id, n);
+                Early::Data(decoded, encoded) => {
+                    self.body(&id, decoded, encoded);
                 }
                 Early::Finished(ts, n) => self.finished(&id, ts, n),
                 Early::Failed(ts, text) => self.failed(&id, ts, &text),
@@ -274,7 +285,7 @@ impl Recorder {
                 self.answered_here(e.request_id.inner());
             }
             NetEvent::Response(e) => self.on_response(&e),
-            NetEvent::Data(e) => return self.data(e.request_id.inner(), e.data_length),
+            NetEvent::Data(e) => return self.data(&e),
             NetEvent::Finished(e) => self.on_finished(&e),
             NetEvent::Failed(e) => self.on_failed(&e),
         }
@@ -330,17 +341,49 @@ impl Recorder {
 
     /// Body bytes arrived (decoded); whether they are network activity (an event stream's
     /// are not).
-    pub fn data(&mut self, id: &str, decoded: i64) -> bool {
-        if self.early(id, Early::Data(decoded)).is_none() {
+    pub fn data(&mut self, e: &net::EventDataReceived) -> bool {
+        self.body(e.request_id.inner(), e.data_length, e.encoded_data_length)
+    }
+
+    /// Body bytes, decoded and as sent; a request whose body passes a limit
+    /// ([`Recorder::limits`]) is marked, and the page is to stop loading
+    /// ([`Recorder::take_over_limit`]).
+    fn body(&mut self, id: &str, decoded: i64, encoded: i64) -> bool {
+        if self.early(id, Early::Data(decoded, encoded)).is_none() {
             return true;
         }
-        match self.hop(id) {
-            Some(h) => {
-                h.decoded += decoded.max(0) as u64;
-                counts(h)
-            }
-            None => true,
-        }
+        let (max_body, max_decoded) = self.limits.unwrap_or((u64::MAX, u64::MAX));
+        let Some(h) = self.hop(id) else {
+            return true;
+        };
+        h.decoded += decoded.max(0) as u64;
+        h.encoded += encoded.max(0) as u64;
+        // Chromium often gives no encoded length until the end: a body sent without a
+        // content encoding is as long as sent as decoded.
+        let identity = h
+            .response
+            .as_ref()
+            .is_some_and(|r| content_encoding(&r.headers).is_none());
+        let sent = if identity {
+            h.encoded.max(h.decoded)
+        } else {
+            h.encoded
+        };
+        let over = !h.over_limit && (sent > max_body || h.decoded > max_decoded);
+        h.over_limit |= over;
+        let active = counts(h);
+        self.stop_loading |= over;
+        active
+    }
+
+    /// Whether a body has just passed its limit: the page should stop loading (once).
+    pub fn take_over_limit(&mut self) -> bool {
+        std::mem::take(&mut self.stop_loading)
+    }
+
+    /// Whether any body passed its limit.
+    pub fn over_limit(&self) -> bool {
+        self.reqs.iter().any(|r| r.over_limit)
     }
 
     /// The request ended with `encoded` bytes on the wire.
@@ -514,6 +557,12 @@ fn entry(r: &Req, ms: impl Fn(f64) -> f64, end: f64) -> Entry {
         (None, None) => (end, None),
     };
     let error = match (&r.failed, &r.finished) {
+        _ if r.over_limit => Some(EntryError {
+            kind: ErrorKind::TooLarge,
+            message: "its body passed the size limit (--max-body, --max-decoded): the page's \
+                      loading was stopped there"
+                .into(),
+        }),
         (Some((_, text)), _) => Some(EntryError {
             kind: error_kind(text),
             message: text.clone(),

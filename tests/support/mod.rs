@@ -274,7 +274,15 @@ fn serve(
                 false
             }
             Action::Endless(len) => {
-                let head = format!("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {len}\r\n\r\n");
+                // The route's content type, if it has one.
+                let kind = route
+                    .headers
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                    .map_or("application/octet-stream", |(_, v)| v.as_str());
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: {kind}\r\nContent-Length: {len}\r\n\r\n"
+                );
                 let _ = stream.write_all(head.as_bytes());
                 let chunk = vec![0u8; 64 * 1024];
                 let mut sent = 0u64;
