@@ -455,9 +455,9 @@ impl Gate {
             };
         };
         let over = match self.threshold {
-            // From zero, any increase is over every percentage (blocking time 0 -> 300 ms).
-            Threshold::Percent(p) if m.a.median > 0.0 => m.diff * 100.0 > p * m.a.median,
-            Threshold::Percent(_) => m.diff > 0.0,
+            // Without a division: from a median of zero, any increase is over (blocking time
+            // 0 -> 300 ms).
+            Threshold::Percent(p) => m.diff * 100.0 > p * m.a.median,
             Threshold::Absolute(x) => m.diff > x,
         };
         let state = match (over, m.significant) {
