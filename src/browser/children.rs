@@ -96,13 +96,14 @@ pub async fn watch(page: &Page, cfg: &AuditConfig) -> crate::error::Result<Child
     Ok(Children { events, task })
 }
 
+/// Children attached as they start, each waiting until resumed, nested (not flattened).
 fn auto_attach() -> SetAutoAttachParams {
-    SetAutoAttachParams::builder()
-        .auto_attach(true)
-        .wait_for_debugger_on_start(true)
-        .flatten(false)
-        .build()
-        .expect("every required field is set")
+    SetAutoAttachParams {
+        auto_attach: true,
+        wait_for_debugger_on_start: true,
+        flatten: Some(false),
+        filter: None,
+    }
 }
 
 /// Sends commands to child sessions through the page.
