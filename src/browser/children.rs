@@ -113,8 +113,9 @@ struct Sender {
 }
 
 impl Sender {
-    /// A new child: the page's network settings, its own children, then resumed. The page
-    /// waits for none of the answers (a command a worker lacks fails alone).
+    /// A new child: the page's network settings, its own children, then resumed. Each
+    /// command's delivery is awaited, not the child's answer (a command a worker lacks fails
+    /// alone, and the rest still apply).
     async fn start(&mut self, path: &[String], setup: &[Raw]) {
         if path.len() > MAX_DEPTH {
             return self
