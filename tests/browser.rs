@@ -1081,3 +1081,80 @@ fn ctrl_c_ends_the_browser_with_the_audit() {
         "no browser process outlives Ctrl-C"
     );
 }
+
+/// Told to stop while its browser loads (SIGTERM from a CI job's timeout or `timeout`, or
+/// Ctrl-C in a batch, which has no partial report to give), pagecost ends every browser it
+/// started, their helpers and their profile folders, and exits as the signal asks (143,
+/// 130). Chromium does not notice its parent's end by itself.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_stopped_audit_or_batch_leaves_no_browser_behind() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !browser_available() {
+        return;
+    }
+    let server = TestServer::start(vec![
+        ("/", Route::html("<p>slow</p><img src=/hang.png>")),
+        (
+            "/hang.png",
+            Route::ok("image/png", "").action(support::Action::Hang),
+        ),
+    ]);
+    let url = server.url("/");
+    let list_dir = tempfile::tempdir().unwrap();
+    let list = list_dir.path().join("urls.txt");
+    std::fs::write(&list, format!("{url}\n{url}\n")).unwrap();
+    let audit = ["audit", url.as_str()];
+    let batch = [
+        "audit",
+        "--input-file",
+        list.to_str().unwrap(),
+        "--jobs",
+        "2",
+    ];
+    for (args, signal, code) in [(&audit[..], "-TERM", 143), (&batch[..], "-INT", 130)] {
+        let hangs = || server.paths().iter().filter(|p| *p == "/hang.png").count();
+        let before = hangs();
+        let tmp = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pagecost"))
+            .env("TMPDIR", tmp.path())
+            .args(args)
+            .args(["--engine", "chromium", "--format", "json", "-q"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let t = std::time::Instant::now();
+        while processes_under(tmp.path()) == 0 || hangs() == before {
+            assert!(
+                t.elapsed().as_secs() < 30,
+                "{args:?}: the browser never loaded"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let sent = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(code), "{args:?} {signal}");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        assert_eq!(
+            processes_under(tmp.path()),
+            0,
+            "{args:?} {signal}: a browser was left"
+        );
+        let profiles = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("pagecost-profile-")
+            })
+            .count();
+        assert_eq!(profiles, 0, "{args:?} {signal}: a profile folder was left");
+    }
+}

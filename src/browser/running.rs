@@ -1,7 +1,9 @@
 //! Running browsers: one headless Chromium process per set of launch flags, shared by every
 //! load of a job (a batch's pages, a comparison's runs), each load in a browser context of
 //! its own. A browser that crashed is replaced on the next load; every browser and its
-//! helper processes end when the pool is dropped (at the end of the job), on every path.
+//! helper processes end when the pool is dropped (at the end of the job), on every path,
+//! and when pagecost is told to stop ([`guard_signals`]: SIGTERM, SIGHUP, and Ctrl-C where
+//! no load is there to end gracefully).
 
 use super::{browser_err, config, drive, Gone, Launch, Seen};
 use crate::config::AuditConfig;
@@ -15,8 +17,9 @@ use chromiumoxide::cdp::browser_protocol::target::{
 use chromiumoxide::error::CdpError;
 use futures_util::StreamExt;
 use std::collections::HashMap;
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use url::Url;
 
 /// The browsers of a job, by launch flags; the engine's settings ([`Launch`]) with them.
@@ -92,6 +95,11 @@ impl Running {
             let _ = gone_tx.send(true);
         });
         let root = browser.get_mut_child().and_then(|c| c.inner.id());
+        if let Some(pid) = root {
+            guard_signals();
+            let mut live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
+            live.push((pid, profile.path().to_path_buf()));
+        }
         let user_agent = browser
             .version()
             .await
@@ -148,6 +156,10 @@ impl Drop for Running {
     /// outlive it); the profile folder is removed after.
     fn drop(&mut self) {
         let tree = self.root.map(process_tree).unwrap_or_default();
+        if let Some(pid) = self.root {
+            let mut live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
+            live.retain(|(p, _)| *p != pid);
+        }
         if let Some(child) = self.browser.get_mut_child() {
             let _ = child.inner.start_kill();
         }
@@ -155,6 +167,64 @@ impl Drop for Running {
         self.driver.abort();
     }
 }
+/// The browsers this process started and has not ended: root pid and profile folder.
+static LIVE: Mutex<Vec<(u32, PathBuf)>> = Mutex::new(Vec::new());
+
+/// Set while a single audit answers Ctrl-C itself (it ends the load and reports it partial).
+pub static GRACEFUL_INTERRUPT: AtomicBool = AtomicBool::new(false);
+
+/// Once a browser runs: a thread that, when pagecost is told to stop, ends every browser it
+/// started (with their helpers and profile folders) before exiting as the signal asks:
+/// SIGTERM (143: a CI job's timeout, `timeout`, `kill`), SIGHUP (129), and SIGINT (130)
+/// unless [`GRACEFUL_INTERRUPT`] is set. Without it those signals would end pagecost alone
+/// and leave Chromium running: it does not notice its parent's end.
+fn guard_signals() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        #[cfg(unix)]
+        let _ = std::thread::Builder::new()
+            .name("pagecost-signals".into())
+            .spawn(|| {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_io()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(wait_and_end());
+            });
+    });
+}
+
+#[cfg(unix)]
+async fn wait_and_end() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        return;
+    };
+    let code = loop {
+        tokio::select! {
+            _ = term.recv() => break 143,
+            _ = hup.recv() => break 129,
+            _ = int.recv() => {
+                if !GRACEFUL_INTERRUPT.load(Ordering::SeqCst) {
+                    break 130;
+                }
+            }
+        }
+    };
+    let live = std::mem::take(&mut *LIVE.lock().unwrap_or_else(|p| p.into_inner()));
+    for (pid, profile) in live {
+        reap(&process_tree(pid));
+        let _ = std::fs::remove_dir_all(profile);
+    }
+    std::process::exit(code);
+}
+
 /// The browser's process and its descendants (Linux: from /proc; elsewhere none).
 fn process_tree(root: u32) -> Vec<u32> {
     let parent_of = |pid: u32| -> Option<u32> {

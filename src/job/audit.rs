@@ -227,6 +227,8 @@ pub fn run(
     let cancel = Cancel::default();
     let on_signal = cancel.clone();
     // Ctrl-C stops the load; what finished is reported (marked partial).
+    #[cfg(feature = "browser")]
+    crate::browser::GRACEFUL_INTERRUPT.store(true, std::sync::atomic::Ordering::SeqCst);
     rt.spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             on_signal.cancel();
