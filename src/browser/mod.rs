@@ -20,7 +20,7 @@ mod record;
 mod running;
 mod setup;
 
-pub use running::{Browsers, GRACEFUL_INTERRUPT};
+pub use running::{end_all, Browsers, GRACEFUL_INTERRUPT};
 
 use crate::config::AuditConfig;
 use crate::error::{Error, Result, Setting};

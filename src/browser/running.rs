@@ -2,8 +2,7 @@
 //! load of a job (a batch's pages, a comparison's runs), each load in a browser context of
 //! its own. A browser that crashed is replaced on the next load; every browser and its
 //! helper processes end when the pool is dropped (at the end of the job), on every path,
-//! and when pagecost is told to stop ([`guard_signals`]: SIGTERM, SIGHUP, and Ctrl-C where
-//! no load is there to end gracefully).
+//! or at once with [`end_all`] (the CLI calls it when told to stop).
 
 use super::{browser_err, config, drive, Gone, Launch, Seen};
 use crate::config::AuditConfig;
@@ -18,7 +17,7 @@ use chromiumoxide::error::CdpError;
 use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use url::Url;
 
@@ -96,7 +95,6 @@ impl Running {
         });
         let root = browser.get_mut_child().and_then(|c| c.inner.id());
         if let Some(pid) = root {
-            guard_signals();
             let mut live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
             live.push((pid, profile.path().to_path_buf()));
         }
@@ -173,56 +171,15 @@ static LIVE: Mutex<Vec<(u32, PathBuf)>> = Mutex::new(Vec::new());
 /// Set while a single audit answers Ctrl-C itself (it ends the load and reports it partial).
 pub static GRACEFUL_INTERRUPT: AtomicBool = AtomicBool::new(false);
 
-/// Once a browser runs: a thread that, when pagecost is told to stop, ends every browser it
-/// started (with their helpers and profile folders) before exiting as the signal asks:
-/// SIGTERM (143: a CI job's timeout, `timeout`, `kill`), SIGHUP (129), and SIGINT (130)
-/// unless [`GRACEFUL_INTERRUPT`] is set. Without it those signals would end pagecost alone
-/// and leave Chromium running: it does not notice its parent's end.
-fn guard_signals() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        #[cfg(unix)]
-        let _ = std::thread::Builder::new()
-            .name("pagecost-signals".into())
-            .spawn(|| {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                    .enable_io()
-                    .build()
-                else {
-                    return;
-                };
-                rt.block_on(wait_and_end());
-            });
-    });
-}
-
-#[cfg(unix)]
-async fn wait_and_end() {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::hangup()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        return;
-    };
-    let code = loop {
-        tokio::select! {
-            _ = term.recv() => break 143,
-            _ = hup.recv() => break 129,
-            _ = int.recv() => {
-                if !GRACEFUL_INTERRUPT.load(Ordering::SeqCst) {
-                    break 130;
-                }
-            }
-        }
-    };
+/// Ends every browser this process started and has not ended yet: its process tree and its
+/// profile folder. For a program told to stop (SIGTERM, SIGHUP) before it exits: Chromium,
+/// started with a DevTools port, does not notice its parent's end by itself.
+pub fn end_all() {
     let live = std::mem::take(&mut *LIVE.lock().unwrap_or_else(|p| p.into_inner()));
     for (pid, profile) in live {
         reap(&process_tree(pid));
         let _ = std::fs::remove_dir_all(profile);
     }
-    std::process::exit(code);
 }
 
 /// The browser's process and its descendants (Linux: from /proc; elsewhere none).

@@ -8,6 +8,8 @@ mod generate;
 #[cfg(feature = "history")]
 mod history;
 mod progress;
+#[cfg(feature = "browser")]
+mod signals;
 
 use anyhow::Context;
 use args::*;
@@ -271,6 +273,7 @@ fn engine(n: &NetArgs) -> anyhow::Result<pagecost::Engine> {
         launch.quiet = b.quiet_period.unwrap_or(launch.quiet);
         launch.after_load = b.after_load.unwrap_or(launch.after_load);
         if n.engine == EngineArg::Chromium {
+            signals::end_browsers_on_stop();
             let pool = pagecost::browser::Browsers::new(launch);
             return Ok(pagecost::Engine::Chromium(std::sync::Arc::new(pool)));
         }
