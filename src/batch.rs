@@ -8,7 +8,6 @@ use crate::model::Load;
 use crate::source::{Engine, Source};
 use crate::target::Target;
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 
 /// One page of a batch: its load, or why it could not be audited.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
@@ -139,8 +138,9 @@ pub fn shard(len: usize, k: usize, n: usize) -> Vec<usize> {
         .collect()
 }
 
-/// Audits targets, `jobs` at a time; results come back in the list's order. Each finished
-/// page is reported to `events` as [`Event::Finished`] (its target as the URL).
+/// Audits targets, `jobs` at a time, started in the list's order (a page starts when one
+/// before it has finished); results come back in the list's order. Each finished page is
+/// reported to `events` as [`Event::Finished`] (its target as the URL).
 pub async fn audit_all(
     targets: &[String],
     cfg: &AuditConfig,
@@ -149,34 +149,26 @@ pub async fn audit_all(
     jobs: usize,
     events: &dyn EventSink,
 ) -> Vec<PageResult> {
-    let sem = Arc::new(tokio::sync::Semaphore::new(jobs.max(1)));
     let mut set = tokio::task::JoinSet::new();
     events.event(Event::Pages { jobs });
     events.event(Event::Queued {
         queued: targets.len(),
     });
-    for (i, t) in targets.iter().enumerate() {
-        let (t, cfg, vp, sem) = (t.clone(), cfg.clone(), *vp, Arc::clone(&sem));
-        let (engine, also) = (engine.clone(), also.to_vec());
-        set.spawn(async move {
-            let _permit = sem.acquire_owned().await.expect("never closed");
-            let r = match Target::parse(&t) {
-                Ok(target) => match Source::open(&target, &engine, &also).await {
-                    Ok(s) => s.load(&cfg, &vp, &NoEvents).await,
-                    Err(e) => Err(e),
-                },
-                Err(e) => Err(e),
-            };
-            let page = match r {
-                Ok(load) => PageResult::loaded(t, Some(i), &load),
-                Err(e) => PageResult::failed(t, Some(i), e.to_string()),
-            };
-            (i, page)
-        });
-    }
+    let mut waiting = targets.iter().enumerate();
     let mut out: Vec<Option<PageResult>> = vec![None; targets.len()];
     let mut done = 0;
-    while let Some(joined) = set.join_next().await {
+    loop {
+        // Tasks are spawned only as slots free up, so that no scheduler can start a later
+        // page before an earlier one.
+        while set.len() < jobs.max(1) {
+            let Some((i, t)) = waiting.next() else { break };
+            let (t, cfg, vp) = (t.clone(), cfg.clone(), *vp);
+            let (engine, also) = (engine.clone(), also.to_vec());
+            set.spawn(async move { (i, audit_one(t, i, &cfg, &vp, (&engine, &also)).await) });
+        }
+        let Some(joined) = set.join_next().await else {
+            break;
+        };
         if let Ok((i, page)) = joined {
             done += 1;
             events.event(Event::Finished {
@@ -195,6 +187,27 @@ pub async fn audit_all(
             })
         })
         .collect()
+}
+
+/// One page of a batch, its failure kept as its result.
+async fn audit_one(
+    t: String,
+    i: usize,
+    cfg: &AuditConfig,
+    vp: &Viewport,
+    (engine, also): (&Engine, &[(String, std::path::PathBuf)]),
+) -> PageResult {
+    let r = match Target::parse(&t) {
+        Ok(target) => match Source::open(&target, engine, also).await {
+            Ok(s) => s.load(cfg, vp, &NoEvents).await,
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(load) => PageResult::loaded(t, Some(i), &load),
+        Err(e) => PageResult::failed(t, Some(i), e.to_string()),
+    }
 }
 
 #[cfg(test)]

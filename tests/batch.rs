@@ -339,3 +339,40 @@ fn a_list_with_a_byte_order_mark_reads_its_first_url() {
         "the invisible character is shown: {e}"
     );
 }
+
+#[test]
+fn a_batch_starts_its_pages_in_the_lists_order() {
+    let routes: Vec<(String, Route)> = (0..16)
+        .map(|i| (format!("/p{i}"), Route::html(&format!("page {i}"))))
+        .collect();
+    let server = TestServer::start(
+        routes
+            .iter()
+            .map(|(p, r)| (p.as_str(), r.clone()))
+            .collect(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("urls.txt");
+    let urls: Vec<String> = routes.iter().map(|(p, _)| server.url(p)).collect();
+    std::fs::write(&list, urls.join("\n")).unwrap();
+    let (code, _, err) = pagecost(&[
+        "audit",
+        "--input-file",
+        list.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        "--jobs",
+        "1",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let documents: Vec<String> = server
+        .paths()
+        .into_iter()
+        .filter(|p| p.starts_with("/p"))
+        .collect();
+    let expected: Vec<String> = routes.iter().map(|(p, _)| p.clone()).collect();
+    assert_eq!(
+        documents, expected,
+        "one page at a time, each after the one before it in the list"
+    );
+}
