@@ -359,11 +359,29 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<Budget>> {
         .map(|e| e.name.as_str())
         .collect();
     let categories = crate::party::Entities::embedded().categories();
-    let mut out = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let p = format!("[{i}]");
-        let o = r.obj(item, &p)?;
-        r.known_keys(o, &p)?;
+    let names = Names {
+        entities: &entities,
+        categories: &categories,
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| r.budget(item, &format!("[{i}]"), &names))
+        .collect()
+}
+
+/// The entity and category names a budget may limit.
+struct Names<'a> {
+    entities: &'a [&'a str],
+    categories: &'a [&'a str],
+}
+
+impl Reader<'_> {
+    /// One budget of the file, at `p`.
+    fn budget(&self, item: &Value, p: &str, names: &Names) -> Result<Budget> {
+        let r = self;
+        let o = r.obj(item, p)?;
+        r.known_keys(o, p)?;
         let mut b = Budget {
             path: o
                 .get("path")
@@ -373,80 +391,82 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<Budget>> {
         };
         if let Some(opts) = o.get("options") {
             let oo = r.obj(opts, &format!("{p}.options"))?;
+            let hp = format!("{p}.options.firstPartyHostnames");
             for (j, h) in r
-                .arr(
-                    oo.get("firstPartyHostnames"),
-                    &format!("{p}.options.firstPartyHostnames"),
-                )?
+                .arr(oo.get("firstPartyHostnames"), &hp)?
                 .iter()
                 .enumerate()
             {
-                b.first_party_hostnames.push(
-                    r.str(Some(h), &format!("{p}.options.firstPartyHostnames[{j}]"))?
-                        .to_string(),
-                );
+                let host = r.str(Some(h), &format!("{hp}[{j}]"))?;
+                b.first_party_hostnames.push(host.to_string());
             }
         }
         b.sizes = r.type_limits(o.get("resourceSizes"), &format!("{p}.resourceSizes"))?;
         b.counts = r.type_limits(o.get("resourceCounts"), &format!("{p}.resourceCounts"))?;
-        for (j, t) in r
-            .arr(o.get("timings"), &format!("{p}.timings"))?
-            .iter()
-            .enumerate()
-        {
-            let tp = format!("{p}.timings[{j}]");
-            let to = r.obj(t, &tp)?;
-            let metric = r.str(to.get("metric"), &format!("{tp}.metric"))?;
-            if !SUPPORTED_TIMINGS.contains(&metric) && !LIGHTHOUSE_TIMINGS.contains(&metric) {
-                let mut valid: Vec<&str> = SUPPORTED_TIMINGS.to_vec();
-                valid.extend(LIGHTHOUSE_TIMINGS);
-                return Err(r.err(
-                    &format!("{tp}.metric"),
-                    &format!("unknown metric '{metric}' (valid: {})", valid.join(", ")),
-                ));
-            }
-            b.timings.push(TimingLimit {
-                metric: metric.to_string(),
-                budget: r.num(
-                    to.get("budget").unwrap_or(&Value::Null),
-                    &format!("{tp}.budget"),
-                )?,
-                tolerance: r.opt_num(to, "tolerance", &tp)?.unwrap_or(0.0),
-            });
+        let tp = format!("{p}.timings");
+        for (j, t) in r.arr(o.get("timings"), &tp)?.iter().enumerate() {
+            b.timings.push(r.timing(t, &format!("{tp}[{j}]"))?);
         }
         if let Some(ext) = o.get("pagecost") {
-            let ep = format!("{p}.pagecost");
-            let eo = r.obj(ext, &ep)?;
-            b.broken = r.opt_num(eo, "broken", &ep)?;
-            b.entities = r.named(
-                eo.get("entities"),
-                &format!("{ep}.entities"),
-                &entities,
-                "entity",
-            )?;
-            b.categories = r.named(
-                eo.get("categories"),
-                &format!("{ep}.categories"),
-                &categories,
-                "category",
-            )?;
-            if let Some(fp) = eo.get("firstParty") {
-                let fo = r.obj(fp, &format!("{ep}.firstParty"))?;
-                b.first_party_sizes = r.type_limits(
-                    fo.get("resourceSizes"),
-                    &format!("{ep}.firstParty.resourceSizes"),
-                )?;
-                b.first_party_counts = r.type_limits(
-                    fo.get("resourceCounts"),
-                    &format!("{ep}.firstParty.resourceCounts"),
-                )?;
-            }
-            b.largest_request =
-                r.type_limits(eo.get("largestRequest"), &format!("{ep}.largestRequest"))?;
+            r.extension(&mut b, ext, &format!("{p}.pagecost"), names)?;
         }
-        out.push(b);
+        Ok(b)
     }
-    Ok(out)
+
+    /// A `timings` line: a metric pagecost measures or one of Lighthouse's it reports
+    /// unsupported; anything else is an error.
+    fn timing(&self, t: &Value, tp: &str) -> Result<TimingLimit> {
+        let r = self;
+        let to = r.obj(t, tp)?;
+        let metric = r.str(to.get("metric"), &format!("{tp}.metric"))?;
+        if !SUPPORTED_TIMINGS.contains(&metric) && !LIGHTHOUSE_TIMINGS.contains(&metric) {
+            let mut valid: Vec<&str> = SUPPORTED_TIMINGS.to_vec();
+            valid.extend(LIGHTHOUSE_TIMINGS);
+            return Err(r.err(
+                &format!("{tp}.metric"),
+                &format!("unknown metric '{metric}' (valid: {})", valid.join(", ")),
+            ));
+        }
+        Ok(TimingLimit {
+            metric: metric.to_string(),
+            budget: r.num(
+                to.get("budget").unwrap_or(&Value::Null),
+                &format!("{tp}.budget"),
+            )?,
+            tolerance: r.opt_num(to, "tolerance", tp)?.unwrap_or(0.0),
+        })
+    }
+
+    /// pagecost's extension of a budget (`"pagecost": {...}`), at `ep`.
+    fn extension(&self, b: &mut Budget, ext: &Value, ep: &str, names: &Names) -> Result<()> {
+        let r = self;
+        let eo = r.obj(ext, ep)?;
+        b.broken = r.opt_num(eo, "broken", ep)?;
+        let entities = eo.get("entities");
+        b.entities = r.named(
+            entities,
+            &format!("{ep}.entities"),
+            names.entities,
+            "entity",
+        )?;
+        let categories = eo.get("categories");
+        let cp = format!("{ep}.categories");
+        b.categories = r.named(categories, &cp, names.categories, "category")?;
+        if let Some(fp) = eo.get("firstParty") {
+            let fo = r.obj(fp, &format!("{ep}.firstParty"))?;
+            b.first_party_sizes = r.type_limits(
+                fo.get("resourceSizes"),
+                &format!("{ep}.firstParty.resourceSizes"),
+            )?;
+            b.first_party_counts = r.type_limits(
+                fo.get("resourceCounts"),
+                &format!("{ep}.firstParty.resourceCounts"),
+            )?;
+        }
+        b.largest_request =
+            r.type_limits(eo.get("largestRequest"), &format!("{ep}.largestRequest"))?;
+        Ok(())
+    }
 }
 
 /// Reads a budget file from disk.

@@ -307,30 +307,12 @@ impl Extractor<'_> {
         let e = el.value();
         self.order += 1;
         if let Some(style) = e.attr("style") {
-            let lower = style.to_ascii_lowercase();
-            let says = [
-                "url(",
-                "font",
-                "background",
-                "list-style",
-                "border-image",
-                "mask",
-                "content",
-                "display",
-            ];
-            if says.iter().any(|w| lower.contains(w)) {
-                let line = self.loc.find(style).map(|p| p.0);
-                self.out.inline_css.push(InlineCss::Attribute {
-                    css: style.to_string(),
-                    element: e.name().to_string(),
-                    line,
-                    node: el.id(),
-                });
-            }
+            self.style_attribute(el, style);
         }
         let lazy = e
             .attr("loading")
             .is_some_and(|l| l.trim().eq_ignore_ascii_case("lazy"));
+        let image = (ResourceType::Image, InitiatorKind::Parser);
         match e.name() {
             "link" => self.link(el),
             "script" => self.script(el),
@@ -339,86 +321,107 @@ impl Extractor<'_> {
                 if e.attr("type")
                     .is_some_and(|t| t.trim().eq_ignore_ascii_case("image")) =>
             {
-                if let Some(src) = e.attr("src") {
-                    self.push(
-                        src,
-                        ResourceType::Image,
-                        InitiatorKind::Parser,
-                        &el,
-                        "src",
-                        lazy,
-                    );
-                }
+                self.push_attr(&el, "src", image, lazy);
             }
-            "iframe" | "frame" => {
-                if let Some(doc) = e.attr("srcdoc").filter(|_| e.name() == "iframe") {
-                    let frame = Srcdoc {
-                        html: doc.to_string(),
-                        base: self.base.clone(),
-                    };
-                    self.out.srcdoc_frames.push(frame);
-                } else if let Some(src) = e.attr("src") {
-                    self.push(
-                        src,
-                        ResourceType::Iframe,
-                        InitiatorKind::Parser,
-                        &el,
-                        "src",
-                        lazy,
-                    );
-                }
-            }
+            "iframe" | "frame" => self.frame(el, lazy),
             "video" | "audio" => self.media_element(el),
             // Text tracks load when shown; `default` shows one at load.
             "track" if e.attr("default").is_some() => {
-                if let Some(src) = e.attr("src") {
-                    self.push(
-                        src,
-                        ResourceType::Other,
-                        InitiatorKind::Parser,
-                        &el,
-                        "src",
-                        false,
-                    );
-                }
+                self.push_attr(
+                    &el,
+                    "src",
+                    (ResourceType::Other, InitiatorKind::Parser),
+                    false,
+                );
             }
             "object" | "embed" | "image" | "use" => self.embedded(el),
             "meta" if self.out.refresh.is_none() => self.refresh(el),
-            "body" | "table" | "td" | "th" => {
-                if let Some(bg) = e.attr("background") {
-                    self.push(
-                        bg,
-                        ResourceType::Image,
-                        InitiatorKind::Parser,
-                        &el,
-                        "background",
-                        false,
-                    );
-                }
-            }
-            "style" => {
-                let css: String = el.text().collect();
-                let line = if css.trim().is_empty() {
-                    None
-                } else {
-                    self.loc.find(css.trim_start()).map(|p| p.0)
-                };
-                let media = e.attr("media").unwrap_or("").to_string();
-                let type_ok = e.attr("type").is_none_or(|t| {
-                    let t = t.trim();
-                    t.is_empty() || t.eq_ignore_ascii_case("text/css")
-                });
-                if type_ok {
-                    self.out.inline_css.push(InlineCss::Block {
-                        css,
-                        line: line.unwrap_or(1),
-                        media,
-                        order: self.order,
-                        base: self.base.clone(),
-                    });
-                }
-            }
+            "body" | "table" | "td" | "th" => self.push_attr(&el, "background", image, false),
+            "style" => self.style_element(el),
             _ => {}
+        }
+    }
+
+    /// The URL in an attribute of the element, when it has the attribute.
+    fn push_attr(
+        &mut self,
+        el: &ElementRef<'_>,
+        attr: &str,
+        (kind, initiator): (ResourceType, InitiatorKind),
+        lazy: bool,
+    ) {
+        if let Some(url) = el.value().attr(attr) {
+            self.push(url, kind, initiator, el, attr, lazy);
+        }
+    }
+
+    /// A `style` attribute, kept for the cascade when it says anything that can load or
+    /// hide: a URL, a font, a background, a list or border image, a mask, generated
+    /// content, display.
+    fn style_attribute(&mut self, el: ElementRef<'_>, style: &str) {
+        let lower = style.to_ascii_lowercase();
+        let says = [
+            "url(",
+            "font",
+            "background",
+            "list-style",
+            "border-image",
+            "mask",
+            "content",
+            "display",
+        ];
+        if says.iter().any(|w| lower.contains(w)) {
+            let line = self.loc.find(style).map(|p| p.0);
+            self.out.inline_css.push(InlineCss::Attribute {
+                css: style.to_string(),
+                element: el.value().name().to_string(),
+                line,
+                node: el.id(),
+            });
+        }
+    }
+
+    /// `<iframe srcdoc>` (its document parsed as the page's) or `src`; `<frame src>`.
+    fn frame(&mut self, el: ElementRef<'_>, lazy: bool) {
+        let e = el.value();
+        if let Some(doc) = e.attr("srcdoc").filter(|_| e.name() == "iframe") {
+            let frame = Srcdoc {
+                html: doc.to_string(),
+                base: self.base.clone(),
+            };
+            self.out.srcdoc_frames.push(frame);
+        } else {
+            self.push_attr(
+                &el,
+                "src",
+                (ResourceType::Iframe, InitiatorKind::Parser),
+                lazy,
+            );
+        }
+    }
+
+    /// A `<style>` element of type CSS (or none), kept in document order for the cascade.
+    fn style_element(&mut self, el: ElementRef<'_>) {
+        let e = el.value();
+        let css: String = el.text().collect();
+        let line = if css.trim().is_empty() {
+            None
+        } else {
+            self.loc.find(css.trim_start()).map(|p| p.0)
+        };
+        let media = e.attr("media").unwrap_or("").to_string();
+        let type_ok = e.attr("type").is_none_or(|t| {
+            let t = t.trim();
+            t.is_empty() || t.eq_ignore_ascii_case("text/css")
+        });
+        if type_ok {
+            self.out.inline_css.push(InlineCss::Block {
+                css,
+                line: line.unwrap_or(1),
+                media,
+                order: self.order,
+                base: self.base.clone(),
+            });
         }
     }
 

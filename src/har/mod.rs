@@ -148,7 +148,7 @@ pub fn export(load: &Load, opts: &ExportOptions) -> Value {
     let entries: Vec<Value> = load
         .entries
         .iter()
-        .map(|e| export_entry(load, e, page_start, opts))
+        .map(|e| export_entry(e, page_start, opts))
         .collect();
     json!({
         "log": {
@@ -181,7 +181,7 @@ pub fn export(load: &Load, opts: &ExportOptions) -> Value {
     })
 }
 
-fn export_entry(load: &Load, e: &Entry, page_start: f64, opts: &ExportOptions) -> Value {
+fn export_entry(e: &Entry, page_start: f64, opts: &ExportOptions) -> Value {
     let t = &e.timings_ms;
     let phases = [
         t.blocked_ms,
@@ -192,45 +192,12 @@ fn export_entry(load: &Load, e: &Entry, page_start: f64, opts: &ExportOptions) -
         t.receive_ms,
     ];
     let time: f64 = phases.iter().flatten().filter(|x| **x >= 0.0).sum();
-    let url = crate::model::urls::redact_url(&e.url);
-    let query: Vec<Value> = url::Url::parse(&e.url)
-        .map(|u| {
-            u.query_pairs()
-                .map(|(k, v)| json!({ "name": k, "value": v }))
-                .collect()
-        })
-        .unwrap_or_default();
-    let http_version = e.http_version.clone().unwrap_or_default();
     let mut entry = json!({
         "pageref": "page_1",
         "startedDateTime": iso8601(page_start + e.started_ms),
         "time": (time * 1000.0).round() / 1000.0,
-        "request": {
-            "method": e.method,
-            "url": url,
-            "httpVersion": http_version,
-            "cookies": [],
-            "headers": headers(&e.request_headers, opts),
-            "queryString": query,
-            "headersSize": -1,
-            "bodySize": 0,
-        },
-        "response": {
-            "status": e.status.unwrap_or(0),
-            "statusText": e.status.and_then(|s| http::StatusCode::from_u16(s).ok()).and_then(|s| s.canonical_reason()).unwrap_or(""),
-            "httpVersion": http_version,
-            "cookies": [],
-            "headers": headers(&e.response_headers, opts),
-            "content": {
-                "size": e.decoded_bytes,
-                "compression": e.decoded_bytes as i64 - e.body_bytes as i64,
-                "mimeType": e.mime_type.clone().unwrap_or_else(|| "x-unknown".into()),
-            },
-            "redirectURL": e.redirect_url.as_deref().map(crate::model::urls::redact_url).unwrap_or_default(),
-            "headersSize": e.header_bytes.map_or(-1, |h| h as i64),
-            "bodySize": if e.status.is_some() { e.body_bytes as i64 } else { -1 },
-            "_transferSize": e.transfer_bytes,
-        },
+        "request": request(e, opts),
+        "response": response(e, opts),
         "cache": {},
         "timings": {
             "blocked": ms(t.blocked_ms),
@@ -243,17 +210,7 @@ fn export_entry(load: &Load, e: &Entry, page_start: f64, opts: &ExportOptions) -
         },
         "_resourceType": chrome_type(e.resource_type),
         "_transferSize": e.transfer_bytes,
-        "_initiator": {
-            "type": match e.initiator.kind {
-                InitiatorKind::Navigation => "other",
-                InitiatorKind::Redirect => "redirect",
-                InitiatorKind::Script => "script",
-                InitiatorKind::Other => "other",
-                _ => "parser",
-            },
-            "url": e.initiator.url.as_deref().map(crate::model::urls::redact_url),
-            "lineNumber": e.initiator.line.map(|l| l.saturating_sub(1)),
-        },
+        "_initiator": initiator(e),
         "_pagecost": {
             "resource_type": e.resource_type,
             "initiator": e.initiator,
@@ -269,7 +226,73 @@ fn export_entry(load: &Load, e: &Entry, page_start: f64, opts: &ExportOptions) -
             "error": e.error,
         },
     });
-    let o = entry.as_object_mut().expect("an object");
+    optional_fields(entry.as_object_mut().expect("an object"), e);
+    entry
+}
+
+/// An entry's HAR `request`: its URL redacted, its query parsed.
+fn request(e: &Entry, opts: &ExportOptions) -> Value {
+    let query: Vec<Value> = url::Url::parse(&e.url)
+        .map(|u| {
+            u.query_pairs()
+                .map(|(k, v)| json!({ "name": k, "value": v }))
+                .collect()
+        })
+        .unwrap_or_default();
+    json!({
+        "method": e.method,
+        "url": crate::model::urls::redact_url(&e.url),
+        "httpVersion": e.http_version.clone().unwrap_or_default(),
+        "cookies": [],
+        "headers": headers(&e.request_headers, opts),
+        "queryString": query,
+        "headersSize": -1,
+        "bodySize": 0,
+    })
+}
+
+/// An entry's HAR `response`: -1 where a size is unknown, status 0 when none came.
+fn response(e: &Entry, opts: &ExportOptions) -> Value {
+    let reason = e
+        .status
+        .and_then(|s| http::StatusCode::from_u16(s).ok())
+        .and_then(|s| s.canonical_reason());
+    json!({
+        "status": e.status.unwrap_or(0),
+        "statusText": reason.unwrap_or(""),
+        "httpVersion": e.http_version.clone().unwrap_or_default(),
+        "cookies": [],
+        "headers": headers(&e.response_headers, opts),
+        "content": {
+            "size": e.decoded_bytes,
+            "compression": e.decoded_bytes as i64 - e.body_bytes as i64,
+            "mimeType": e.mime_type.clone().unwrap_or_else(|| "x-unknown".into()),
+        },
+        "redirectURL": e.redirect_url.as_deref().map(crate::model::urls::redact_url).unwrap_or_default(),
+        "headersSize": e.header_bytes.map_or(-1, |h| h as i64),
+        "bodySize": if e.status.is_some() { e.body_bytes as i64 } else { -1 },
+        "_transferSize": e.transfer_bytes,
+    })
+}
+
+/// Chrome's `_initiator`: its kinds, and 0-based line numbers.
+fn initiator(e: &Entry) -> Value {
+    json!({
+        "type": match e.initiator.kind {
+            InitiatorKind::Navigation => "other",
+            InitiatorKind::Redirect => "redirect",
+            InitiatorKind::Script => "script",
+            InitiatorKind::Other => "other",
+            _ => "parser",
+        },
+        "url": e.initiator.url.as_deref().map(crate::model::urls::redact_url),
+        "lineNumber": e.initiator.line.map(|l| l.saturating_sub(1)),
+    })
+}
+
+/// The fields HAR leaves out when unknown: server address and port, connection, priority,
+/// error.
+fn optional_fields(o: &mut serde_json::Map<String, Value>, e: &Entry) {
     if let Some(ip) = &e.remote_addr {
         let ip = ip
             .rsplit_once(':')
@@ -298,8 +321,6 @@ fn export_entry(load: &Load, e: &Entry, page_start: f64, opts: &ExportOptions) -
             json!(format!("{}: {}", err.kind, err.message)),
         );
     }
-    let _ = load;
-    entry
 }
 
 fn bad(path: &str, reason: impl Into<String>) -> Error {

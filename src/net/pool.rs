@@ -141,6 +141,36 @@ fn check_sendable(url: &Url) -> Result<(), SendError> {
     Ok(())
 }
 
+/// The HTTP/1.1 handshake on a new connection (hyper's, with pagecost's limits on response
+/// heads); the connection's task runs beside.
+async fn start_h1(
+    io: hyper_util::rt::TokioIo<Metered<Stream>>,
+    id: u64,
+    stats: Arc<IoStats>,
+    remote: std::net::SocketAddr,
+    open: Option<OpenTimings>,
+) -> Result<H1Conn, SendError> {
+    let (sender, conn) = http1::Builder::new()
+        .max_headers(MAX_RESPONSE_HEADERS)
+        .max_header_size(MAX_RESPONSE_HEAD_BYTES)
+        .handshake(io)
+        .await
+        .map_err(|e| {
+            se(
+                ErrorKind::Protocol,
+                format!("HTTP/1.1 handshake: {e}"),
+                open,
+            )
+        })?;
+    tokio::spawn(conn);
+    Ok(H1Conn {
+        id,
+        sender,
+        stats,
+        remote,
+    })
+}
+
 fn se(kind: ErrorKind, message: impl Into<String>, open: Option<OpenTimings>) -> SendError {
     SendError {
         error: EntryError {
@@ -220,10 +250,7 @@ impl Pool {
         fresh: bool,
     ) -> Result<Sent, (SendError, bool)> {
         if let Some(h2) = self.live_h2(origin) {
-            return self
-                .send_h2(url, headers, h2, true, Instant::now(), None)
-                .await
-                .map_err(|e| self.h2_failed(origin, e));
+            return self.on_h2(url, headers, origin, h2).await;
         }
         let permit = Arc::clone(&origin.slots)
             .acquire_owned()
@@ -231,10 +258,7 @@ impl Pool {
             .expect("never closed");
         if let Some(h2) = self.live_h2(origin) {
             drop(permit);
-            return self
-                .send_h2(url, headers, h2, true, Instant::now(), None)
-                .await
-                .map_err(|e| self.h2_failed(origin, e));
+            return self.on_h2(url, headers, origin, h2).await;
         }
         if !fresh {
             let idle = origin.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
@@ -246,7 +270,31 @@ impl Pool {
                     .map_err(|e| (e, true));
             }
         }
-        // A new connection. For a TLS origin whose protocol is unknown, one opens at a time.
+        self.on_new_connection(url, headers, origin, permit).await
+    }
+
+    /// The request on the origin's live HTTP/2 connection.
+    async fn on_h2(
+        &self,
+        url: &Url,
+        headers: &http::HeaderMap,
+        origin: &Origin,
+        h2: H2Conn,
+    ) -> Result<Sent, (SendError, bool)> {
+        self.send_h2(url, headers, h2, true, Instant::now(), None)
+            .await
+            .map_err(|e| self.h2_failed(origin, e))
+    }
+
+    /// The request on a connection opened for it. For a TLS origin whose protocol is not
+    /// known yet, one connection opens at a time: if it turns out HTTP/2, the others share it.
+    async fn on_new_connection(
+        &self,
+        url: &Url,
+        headers: &http::HeaderMap,
+        origin: &Arc<Origin>,
+        permit: OwnedSemaphorePermit,
+    ) -> Result<Sent, (SendError, bool)> {
         let mut first_guard = None;
         if origin.tls {
             let g = origin.first.lock().await;
@@ -255,33 +303,22 @@ impl Pool {
             }
             if let Some(h2) = self.live_h2(origin) {
                 drop(permit);
-                return self
-                    .send_h2(url, headers, h2, true, Instant::now(), None)
-                    .await
-                    .map_err(|e| self.h2_failed(origin, e));
+                return self.on_h2(url, headers, origin, h2).await;
             }
-        }
-        if origin.tls {
             self.connector.tls.prepare(); // built once; waiting for it is time blocked
         }
         let ready_at = Instant::now();
-        let opened = self
+        let opened = match self
             .connector
             .open(&origin.host, origin.port, origin.tls)
-            .await;
-        let opened = match opened {
+            .await
+        {
             Ok(o) => o,
-            Err(e) => {
+            Err(error) => {
                 if let Some(mut g) = first_guard {
                     *g = false;
                 }
-                return Err((
-                    SendError {
-                        error: e,
-                        open: None,
-                    },
-                    false,
-                ));
+                return Err((SendError { error, open: None }, false));
             }
         };
         let id = self.record(url, &opened, ready_at);
@@ -305,28 +342,9 @@ impl Pool {
         if let Some(mut g) = first_guard {
             *g = true;
         }
-        let (sender, conn) = http1::Builder::new()
-            .max_headers(MAX_RESPONSE_HEADERS)
-            .max_header_size(MAX_RESPONSE_HEAD_BYTES)
-            .handshake(io)
+        let conn = start_h1(io, id, opened.stats, remote, open)
             .await
-            .map_err(|e| {
-                (
-                    se(
-                        ErrorKind::Protocol,
-                        format!("HTTP/1.1 handshake: {e}"),
-                        open,
-                    ),
-                    false,
-                )
-            })?;
-        tokio::spawn(conn);
-        let conn = H1Conn {
-            id,
-            sender,
-            stats: opened.stats,
-            remote,
-        };
+            .map_err(|e| (e, false))?;
         self.send_h1(url, headers, conn, origin, permit, false, ready_at, open)
             .await
             .map_err(|e| (e, false))

@@ -273,111 +273,139 @@ fn legend() -> String {
     o
 }
 
+const WF_ROW: f64 = 20.0;
+const WF_TOP: f64 = 28.0;
+const WF_LABEL: f64 = 610.0;
+const WF_BAR: f64 = 600.0;
+const WF_WIDTH: f64 = WF_LABEL + WF_BAR + 20.0;
+
 /// The waterfall of one load as an SVG, on a time scale of `scale_ms`.
 fn waterfall(l: &Load, id: &str, scale_ms: f64) -> String {
-    const ROW: f64 = 20.0;
-    const TOP: f64 = 28.0;
-    const LABEL: f64 = 610.0;
-    const BARW: f64 = 600.0;
-    let width = LABEL + BARW + 20.0;
-    let scale = if scale_ms > 0.0 { BARW / scale_ms } else { 0.0 };
-    let height = TOP + ROW * l.entries.len() as f64 + 8.0;
+    let (row, top, width) = (WF_ROW, WF_TOP, WF_WIDTH);
+    let scale = if scale_ms > 0.0 {
+        WF_BAR / scale_ms
+    } else {
+        0.0
+    };
+    let height = top + row * l.entries.len() as f64 + 8.0;
     let mut o = format!(
         "<div class=\"filter\"><input type=\"search\" placeholder=\"Filter requests (URL, type, status, host)…\" data-target=\"{id}\" oninput=\"pcFilter(this)\"></div>\
-         <div class=\"wf\"><svg id=\"{id}\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" data-top=\"{TOP}\" data-rowh=\"{ROW}\">"
+         <div class=\"wf\"><svg id=\"{id}\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" data-top=\"{top}\" data-rowh=\"{row}\">"
     );
-    // Time axis with grid lines.
+    axis(&mut o, scale_ms, scale, height);
+    let parents = crate::model::chains::parents(&l.entries);
+    for (i, e) in l.entries.iter().enumerate() {
+        row_label(&mut o, l, i, &parents);
+        row_bars(&mut o, e, scale);
+    }
+    o.push_str("</svg></div>");
+    o
+}
+
+/// The time axis with its grid lines.
+fn axis(o: &mut String, scale_ms: f64, scale: f64, height: f64) {
     let step = nice_step(scale_ms / 8.0);
     o.push_str("<g class=\"axis\">");
     let mut t = 0.0;
     while t <= scale_ms + 1e-9 && step > 0.0 {
-        let x = LABEL + t * scale;
+        let x = WF_LABEL + t * scale;
         let _ = write!(
             o,
             "<line class=\"grid-line\" x1=\"{x:.1}\" y1=\"{}\" x2=\"{x:.1}\" y2=\"{}\" stroke=\"#e3e7ed\"/><text x=\"{x:.1}\" y=\"16\" text-anchor=\"middle\">{}</text>",
-            TOP - 6.0,
+            WF_TOP - 6.0,
             height - 8.0,
             esc(&human_ms(t))
         );
         t += step;
     }
     o.push_str("</g>");
-    let parents = crate::model::chains::parents(&l.entries);
-    for (i, e) in l.entries.iter().enumerate() {
-        let y = TOP + i as f64 * ROW;
-        let status = e.status_label();
-        let url = redact_url(&e.url);
-        let mut tip = tooltip(l, e, &status);
-        let chain = crate::model::chains::chain(&parents, i);
-        if chain.len() > 1 {
-            let names: Vec<String> = chain
-                .iter()
-                .map(|&j| super::shorten(&redact_url(&l.entries[j].url), 60))
-                .collect();
-            let _ = write!(tip, "\ncaused by: {}", names.join(" ← "));
-        }
-        let text = format!("{} {} {} {}", url, e.resource_type, status, e.host()).to_lowercase();
-        let bad = e.failed() || e.empty();
+}
+
+/// A request's row: its tooltip (with the chain of requests that caused it), number,
+/// status, type, URL and size. The row's group stays open for its bars.
+fn row_label(o: &mut String, l: &Load, i: usize, parents: &[Option<usize>]) {
+    let e = &l.entries[i];
+    let y = WF_TOP + i as f64 * WF_ROW;
+    let status = e.status_label();
+    let url = redact_url(&e.url);
+    let mut tip = tooltip(l, e, &status);
+    let chain = crate::model::chains::chain(parents, i);
+    if chain.len() > 1 {
+        let names: Vec<String> = chain
+            .iter()
+            .map(|&j| super::shorten(&redact_url(&l.entries[j].url), 60))
+            .collect();
+        let _ = write!(tip, "\ncaused by: {}", names.join(" ← "));
+    }
+    let text = format!("{} {} {} {}", url, e.resource_type, status, e.host()).to_lowercase();
+    let bad = e.failed() || e.empty();
+    let _ = write!(
+        o,
+        "<g class=\"row\" transform=\"translate(0,{y})\" data-text=\"{}\"><title>{}</title>\
+         <rect class=\"hl\" x=\"0\" y=\"0\" width=\"{WF_WIDTH}\" height=\"{WF_ROW}\" fill=\"{}\"/>\
+         <rect x=\"6\" y=\"5\" width=\"8\" height=\"10\" rx=\"2\" fill=\"{}\"/>\
+         <text x=\"20\" y=\"14\">{:>3}</text><text x=\"52\" y=\"14\"{}>{}</text><text x=\"120\" y=\"14\" fill=\"#5f6b7a\">{}</text>\
+         <text x=\"200\" y=\"14\">{}</text><text x=\"{}\" y=\"14\" text-anchor=\"end\">{}</text>",
+        esc(&text),
+        esc(&tip),
+        if i % 2 == 0 { "#ffffff" } else { "#fafbfc" },
+        type_colour(e.resource_type),
+        i + 1,
+        if bad { " fill=\"#c62828\"" } else { "" },
+        esc(&status),
+        e.resource_type,
+        esc(&super::shorten(&url, 44)),
+        WF_LABEL - 10.0,
+        esc(&e.size_text(human_bytes))
+    );
+}
+
+/// A request's bars (one per phase it went through, or one for its whole time when no
+/// phase is known) and its duration; closes the row's group.
+fn row_bars(o: &mut String, e: &crate::model::Entry, scale: f64) {
+    let bad = e.failed() || e.empty();
+    let mut x = WF_LABEL + e.started_ms * scale;
+    let t = &e.timings_ms;
+    let phases = [
+        t.blocked_ms,
+        t.dns_ms,
+        t.connect_ms.map(|c| c - t.ssl_ms.unwrap_or(0.0)),
+        t.ssl_ms,
+        t.send_ms,
+        t.wait_ms,
+        t.receive_ms,
+    ];
+    let mut drew = false;
+    for ((name, colour), v) in PHASES.iter().zip(phases) {
+        let Some(ms) = v.filter(|m| *m > 0.0) else {
+            continue;
+        };
+        let w = (ms * scale).max(0.5);
+        let _ = write!(o, "<rect x=\"{x:.2}\" y=\"4\" width=\"{w:.2}\" height=\"12\" fill=\"{colour}\"><title>{name}: {}</title></rect>", esc(&format_ms(ms)));
+        x += ms * scale;
+        drew = true;
+    }
+    if !drew {
+        let w = (e.duration_ms * scale).max(2.0);
+        let fill = if bad { "#c62828" } else { "#8a8f98" };
+        let _ = write!(o, "<rect x=\"{:.2}\" y=\"4\" width=\"{w:.2}\" height=\"12\" fill=\"{fill}\" opacity=\"0.7\"/>", WF_LABEL + e.started_ms * scale);
+    }
+    // The duration after the bar, or before it when the bar ends near the right edge.
+    let label = esc(&human_ms(e.duration_ms));
+    if x + 64.0 < WF_WIDTH {
         let _ = write!(
             o,
-            "<g class=\"row\" transform=\"translate(0,{y})\" data-text=\"{}\"><title>{}</title>\
-             <rect class=\"hl\" x=\"0\" y=\"0\" width=\"{width}\" height=\"{ROW}\" fill=\"{}\"/>\
-             <rect x=\"6\" y=\"5\" width=\"8\" height=\"10\" rx=\"2\" fill=\"{}\"/>\
-             <text x=\"20\" y=\"14\">{:>3}</text><text x=\"52\" y=\"14\"{}>{}</text><text x=\"120\" y=\"14\" fill=\"#5f6b7a\">{}</text>\
-             <text x=\"200\" y=\"14\">{}</text><text x=\"{}\" y=\"14\" text-anchor=\"end\">{}</text>",
-            esc(&text),
-            esc(&tip),
-            if i % 2 == 0 { "#ffffff" } else { "#fafbfc" },
-            type_colour(e.resource_type),
-            i + 1,
-            if bad { " fill=\"#c62828\"" } else { "" },
-            esc(&status),
-            e.resource_type,
-            esc(&super::shorten(&url, 44)),
-            LABEL - 10.0,
-            esc(&e.size_text(human_bytes))
+            "<text x=\"{:.1}\" y=\"14\" fill=\"#5f6b7a\">{label}</text></g>",
+            x + 4.0
         );
-        let mut x = LABEL + e.started_ms * scale;
-        let t = &e.timings_ms;
-        let phases = [
-            t.blocked_ms,
-            t.dns_ms,
-            t.connect_ms.map(|c| c - t.ssl_ms.unwrap_or(0.0)),
-            t.ssl_ms,
-            t.send_ms,
-            t.wait_ms,
-            t.receive_ms,
-        ];
-        let mut drew = false;
-        for ((name, colour), v) in PHASES.iter().zip(phases) {
-            let Some(ms) = v.filter(|m| *m > 0.0) else {
-                continue;
-            };
-            let w = (ms * scale).max(0.5);
-            let _ = write!(o, "<rect x=\"{x:.2}\" y=\"4\" width=\"{w:.2}\" height=\"12\" fill=\"{colour}\"><title>{name}: {}</title></rect>", esc(&format_ms(ms)));
-            x += ms * scale;
-            drew = true;
-        }
-        if !drew {
-            let w = (e.duration_ms * scale).max(2.0);
-            let fill = if bad { "#c62828" } else { "#8a8f98" };
-            let _ = write!(o, "<rect x=\"{:.2}\" y=\"4\" width=\"{w:.2}\" height=\"12\" fill=\"{fill}\" opacity=\"0.7\"/>", LABEL + e.started_ms * scale);
-        }
-        // The duration after the bar, or before it when the bar ends near the right edge.
-        let label = esc(&human_ms(e.duration_ms));
-        if x + 64.0 < width {
-            let _ = write!(
-                o,
-                "<text x=\"{:.1}\" y=\"14\" fill=\"#5f6b7a\">{label}</text></g>",
-                x + 4.0
-            );
-        } else {
-            let start = LABEL + e.started_ms * scale;
-            let _ = write!(o, "<text x=\"{:.1}\" y=\"14\" fill=\"#5f6b7a\" text-anchor=\"end\">{label}</text></g>", start - 4.0);
-        }
+    } else {
+        let start = WF_LABEL + e.started_ms * scale;
+        let _ = write!(
+            o,
+            "<text x=\"{:.1}\" y=\"14\" fill=\"#5f6b7a\" text-anchor=\"end\">{label}</text></g>",
+            start - 4.0
+        );
     }
-    o.push_str("</svg></div>");
-    o
 }
 
 fn format_ms(ms: f64) -> String {
