@@ -16,7 +16,8 @@ one page per process, so N runs cost N single runs; labelled as computed), or wi
 start-up: an audit of an empty page with no quiet period.
 Skips what is missing (the corpus, Lighthouse, node) and says so.
 """
-import argparse, os, shutil, statistics, subprocess, sys, tempfile, threading, time
+import argparse
+import json, os, shutil, statistics, subprocess, sys, tempfile, threading, time
 
 here = os.path.dirname(os.path.abspath(__file__))
 corpus = os.path.normpath(os.path.join(here, "..", "..", "shared", "corpus"))
@@ -60,10 +61,11 @@ def tree_rss_kb(root):
     return sum(pss_kb(p) for p in tree)
 
 
-def run_measured(cmd):
-    """Wall seconds and peak tree RSS (MB) of a command."""
+def run_measured(cmd, out=None):
+    """Wall seconds and peak tree RSS (MB) of a command (its output to the file `out`)."""
     t0 = time.monotonic()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    sink = open(out, "wb") if out else subprocess.DEVNULL
+    p = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.PIPE)
     peak = [0]
     def sample():
         while p.poll() is None:
@@ -74,9 +76,28 @@ def run_measured(cmd):
     _, err = p.communicate()
     th.join()
     wall = time.monotonic() - t0
+    if out:
+        sink.close()
     if p.returncode not in (0, 1):
         sys.stderr.write(f"{cmd[:3]} exit {p.returncode}: {err.decode()[-300:]}\n")
     return wall, peak[0] / 1024.0
+
+
+QUIET_S = 1.0  # pagecost's default quiet period
+
+
+def floor(report, jobs):
+    """What the pages themselves take: each page's fully-loaded time (its own delays, as the
+    browser saw them in the batch) and the quiet period after it. No engine that waits for
+    a page to be done can spend less; packed perfectly on `jobs` slots, that is the batch's
+    floor. Failed lookups of public hosts that took Chromium 5 s are counted apart."""
+    loads = [p["load"] for p in json.load(open(report)) if "load" in p]
+    own = sum(l["fully_loaded_ms"] / 1000.0 + QUIET_S for l in loads)
+    stalled = sum(1 for l in loads for e in l["entries"]
+                  if (e.get("error") or {}).get("kind") == "dns" and (e["duration_ms"] or 0) > 4000)
+    print(f"the pages' own time in that batch: fully loaded + {QUIET_S:.0f} s quiet, summed over "
+          f"{len(loads)} pages: {own:.1f} s; on {jobs} slots at best {own / jobs:.1f} s "
+          f"({stalled} failed lookups of public hosts took Chromium 5 s)")
 
 
 def lighthouse_cmd(lh, url, chrome):
@@ -135,10 +156,12 @@ def main():
         lst = os.path.join(run, "urls.txt")
         with open(lst, "w") as f:
             f.write("\n".join(urls) + "\n")
+        report = os.path.join(run, "batch.json")
         bw, brss = run_measured([a.bin, "audit", "--input-file", lst, "--engine", "chromium",
-                                 "--jobs", str(a.jobs), "--format", "json", "-q"])
+                                 "--jobs", str(a.jobs), "--format", "json", "-q"], report)
         print(f"batch of {a.batch} pages at --jobs {a.jobs}: pagecost {bw:.1f} s "
               f"({bw / a.batch:.2f} s a page), peak PSS of the process tree {brss:.0f} MB")
+        floor(report, a.jobs)
         if have_lh:
             if a.lighthouse_batch:
                 lb = sum(run_measured(lighthouse_cmd(lh, u, chrome))[0] for u in urls)
