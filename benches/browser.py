@@ -39,7 +39,12 @@ def pss_kb(pid):
 
 def tree_rss_kb(root):
     """Summed PSS of `root` and its descendants (Linux /proc)."""
-    parent, rss = {}, {}
+    return sum(pss_kb(p) for p in process_tree(root))
+
+
+def process_tree(root):
+    """`root` and its descendants (Linux /proc)."""
+    parent = {}
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
@@ -50,7 +55,6 @@ def tree_rss_kb(root):
             continue
         fields = dict(l.split(":", 1) for l in st.splitlines() if ":" in l)
         parent[int(d)] = int(fields.get("PPid", "0").strip() or 0)
-        rss[int(d)] = 0
     tree, grew = {root}, True
     while grew:
         grew = False
@@ -58,14 +62,31 @@ def tree_rss_kb(root):
             if p not in tree and pp in tree:
                 tree.add(p)
                 grew = True
-    return sum(pss_kb(p) for p in tree)
+    return tree
 
 
-def run_measured(cmd, out=None):
-    """Wall seconds and peak tree RSS (MB) of a command (its output to the file `out`)."""
+HUNG = []  # commands killed at their time limit
+
+
+def run_measured(cmd, out=None, limit=None):
+    """Wall seconds and peak tree RSS (MB) of a command (its output to the file `out`). A
+    command still running after `limit` seconds is killed with its process tree (its time
+    is the time it took until then) and noted in HUNG."""
     t0 = time.monotonic()
     sink = open(out, "wb") if out else subprocess.DEVNULL
     p = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.PIPE)
+    if limit:
+        def guard():
+            try:
+                p.wait(timeout=limit)
+            except subprocess.TimeoutExpired:
+                HUNG.append(cmd)
+                for pid in process_tree(p.pid):
+                    try:
+                        os.kill(pid, 9)
+                    except OSError:
+                        pass
+        threading.Thread(target=guard, daemon=True).start()
     peak = [0]
     def sample():
         while p.poll() is None:
@@ -84,6 +105,7 @@ def run_measured(cmd, out=None):
 
 
 QUIET_S = 1.0  # pagecost's default quiet period
+LH_LIMIT_S = 90  # a Lighthouse run of a corpus page takes 11 to 23 s here; one hung 250 s+
 
 
 def floor(report, jobs):
@@ -164,8 +186,12 @@ def main():
         floor(report, a.jobs)
         if have_lh:
             if a.lighthouse_batch:
-                lb = sum(run_measured(lighthouse_cmd(lh, u, chrome))[0] for u in urls)
+                lb = sum(run_measured(lighthouse_cmd(lh, u, chrome), limit=LH_LIMIT_S)[0]
+                         for u in urls)
                 how = f"{a.batch} runs measured"
+                if HUNG:
+                    how += (f"; {len(HUNG)} hung and were killed at {LH_LIMIT_S} s, "
+                            f"counted as the time they took")
             else:
                 single = {r[0]: r[3] for r in rows}
                 lb = sum(single[u] for u in urls)
