@@ -267,49 +267,9 @@ impl Connector {
         port: u16,
         tls: bool,
     ) -> Result<Opened, EntryError> {
-        let lower = host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_ascii_lowercase();
-        let (addrs, dns_ms) = match self
-            .connect_to
-            .iter()
-            .find(|(h, p, _)| *h == lower && *p == port)
-        {
-            Some((_, _, to)) => (vec![*to], None),
-            None => {
-                let (ips, dns) = self.resolve(host, port).await?;
-                (
-                    ips.into_iter()
-                        .map(|ip| SocketAddr::new(ip, port))
-                        .collect(),
-                    dns,
-                )
-            }
-        };
+        let (addrs, dns_ms) = self.addresses(host, port).await?;
         let t_connect = Instant::now();
-        let mut last_err = None;
-        let mut tcp = None;
-        for addr in addrs {
-            match tokio::time::timeout(self.connect_timeout, TcpStream::connect(addr)).await {
-                Ok(Ok(s)) => {
-                    tcp = Some((s, addr));
-                    break;
-                }
-                Ok(Err(e)) => last_err = Some(err(ErrorKind::Connect, format!("{addr}: {e}"))),
-                Err(_) => {
-                    last_err = Some(err(
-                        ErrorKind::Timeout,
-                        format!("{addr}: connect timed out after {:?}", self.connect_timeout),
-                    ))
-                }
-            }
-        }
-        let Some((tcp, remote)) = tcp else {
-            return Err(
-                last_err.unwrap_or_else(|| err(ErrorKind::Connect, "no address to connect to"))
-            );
-        };
+        let (tcp, remote) = self.connect_first(addrs).await?;
         let _ = tcp.set_nodelay(true);
         let throttled = Throttled::new(tcp, self.throttle.clone());
         if let Some(t) = &self.throttle {
@@ -332,23 +292,7 @@ impl Connector {
             });
         }
         let t_tls = Instant::now();
-        let bare = host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_string();
-        let name = rustls::pki_types::ServerName::try_from(bare)
-            .map_err(|e| err(ErrorKind::Tls, format!("invalid server name {host}: {e}")))?;
-        let connector = tokio_rustls::TlsConnector::from(self.tls.prepare());
-        let tls_stream =
-            tokio::time::timeout(self.connect_timeout, connector.connect(name, throttled))
-                .await
-                .map_err(|_| {
-                    err(
-                        ErrorKind::Timeout,
-                        format!("TLS handshake timed out after {:?}", self.connect_timeout),
-                    )
-                })?
-                .map_err(|e| err(ErrorKind::Tls, e.to_string()))?;
+        let tls_stream = self.handshake(host, throttled).await?;
         let h2 = tls_stream.get_ref().1.alpn_protocol() == Some(b"h2");
         let ssl_ms = t_tls.elapsed().as_secs_f64() * 1000.0;
         let connect_ms = t_connect.elapsed().as_secs_f64() * 1000.0;
@@ -363,6 +307,79 @@ impl Connector {
                 ssl_ms: Some(ssl_ms),
             },
         })
+    }
+
+    /// Where `host:port` is: `--connect-to`'s address (no lookup), else the resolver's, with
+    /// the lookup's time (none when cached).
+    async fn addresses(
+        &self,
+        host: &str,
+        port: u16,
+    ) -> Result<(Vec<SocketAddr>, Option<f64>), EntryError> {
+        let lower = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
+        let mapped = self
+            .connect_to
+            .iter()
+            .find(|(h, p, _)| *h == lower && *p == port);
+        if let Some((_, _, to)) = mapped {
+            return Ok((vec![*to], None));
+        }
+        let (ips, dns) = self.resolve(host, port).await?;
+        let addrs = ips
+            .into_iter()
+            .map(|ip| SocketAddr::new(ip, port))
+            .collect();
+        Ok((addrs, dns))
+    }
+
+    /// A TCP connection to the first address that answers, each given the connect timeout;
+    /// the last address's error when none does.
+    async fn connect_first(
+        &self,
+        addrs: Vec<SocketAddr>,
+    ) -> Result<(TcpStream, SocketAddr), EntryError> {
+        let mut last_err = None;
+        for addr in addrs {
+            match tokio::time::timeout(self.connect_timeout, TcpStream::connect(addr)).await {
+                Ok(Ok(s)) => return Ok((s, addr)),
+                Ok(Err(e)) => last_err = Some(err(ErrorKind::Connect, format!("{addr}: {e}"))),
+                Err(_) => {
+                    last_err = Some(err(
+                        ErrorKind::Timeout,
+                        format!("{addr}: connect timed out after {:?}", self.connect_timeout),
+                    ))
+                }
+            }
+        }
+        Err(last_err.unwrap_or_else(|| err(ErrorKind::Connect, "no address to connect to")))
+    }
+
+    /// The TLS handshake over a connected socket, for the host's name, within the connect
+    /// timeout.
+    async fn handshake(
+        &self,
+        host: &str,
+        throttled: Throttled<TcpStream>,
+    ) -> Result<tokio_rustls::client::TlsStream<Throttled<TcpStream>>, EntryError> {
+        let bare = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        let name = rustls::pki_types::ServerName::try_from(bare)
+            .map_err(|e| err(ErrorKind::Tls, format!("invalid server name {host}: {e}")))?;
+        let connector = tokio_rustls::TlsConnector::from(self.tls.prepare());
+        tokio::time::timeout(self.connect_timeout, connector.connect(name, throttled))
+            .await
+            .map_err(|_| {
+                err(
+                    ErrorKind::Timeout,
+                    format!("TLS handshake timed out after {:?}", self.connect_timeout),
+                )
+            })?
+            .map_err(|e| err(ErrorKind::Tls, e.to_string()))
     }
 }
 
