@@ -758,10 +758,10 @@ fn pages_that_never_go_quiet_end_within_their_limits() {
     assert!(docs
         .iter()
         .all(|e| e["resource_type"] == "document" && e["frame_depth"] == 0));
-    // A service worker's registration never settles (service workers are off), and a
-    // websocket whose handshake hangs is no request in flight: both pages end at their quiet
-    // period, whole.
-    for (page, last) in [("/sw", "/sw"), ("/ws", "/after-ws")] {
+    // Registering a service worker is refused (service workers are off: its script is never
+    // fetched), and a websocket whose handshake hangs is no request in flight: both pages
+    // end at their quiet period, whole.
+    for (page, last) in [("/sw", "/refused"), ("/ws", "/after-ws")] {
         let (load, took) = timed_audit(&server.url(page), tmp.path(), &[]);
         assert_eq!(load["partial"], false, "{page}: {}", notes(&load));
         assert!(
@@ -770,6 +770,14 @@ fn pages_that_never_go_quiet_end_within_their_limits() {
         );
         by_path(&load, last);
     }
+    assert!(
+        !server
+            .paths()
+            .iter()
+            .any(|p| p == "/sw.js" || p == "/registered"),
+        "{:?}",
+        server.paths()
+    );
     let (dialogs, _) = timed_audit(&server.url("/dialogs"), tmp.path(), &[]);
     assert_eq!(dialogs["partial"], false);
     by_path(&dialogs, "/after-dialogs");

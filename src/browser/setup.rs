@@ -1,5 +1,5 @@
-//! A page made ready for a load: the network as the audit asks (cache and service workers
-//! off, extra headers, user agent, network throttling), the device (viewport, pixel ratio,
+//! A page made ready for a load: the network as the audit asks (cache off, service workers
+//! refused, extra headers, user agent, network throttling), the device (viewport, pixel ratio,
 //! mobile, CPU slowdown), the rendering observers, and `--block` by request interception.
 
 use super::{browser_err, listen, paint};
@@ -48,8 +48,28 @@ pub async fn prepare(page: &Page, cfg: &AuditConfig, vp: &Viewport) -> Result<()
     }
     let observer = AddScriptToEvaluateOnNewDocumentParams::new(paint::OBSERVER);
     run(page.execute(observer).await)?;
+    let refuse = AddScriptToEvaluateOnNewDocumentParams::new(NO_SERVICE_WORKERS);
+    run(page.execute(refuse).await)?;
     Ok(())
 }
+
+/// Service workers are off, as in a browser that blocks them for the site: registering one
+/// is refused with the `SecurityError` Chromium gives then, in every frame, before the
+/// page's own scripts run, so its script is never fetched. (Chromium has no switch for it;
+/// left alone, the browser fetched the script outside the page's session, unlisted, the
+/// worker never ran it (its own first fetch never came) and the registration never settled.)
+const NO_SERVICE_WORKERS: &str = r#"(() => {
+  const c = self.ServiceWorkerContainer;
+  if (!c) return;
+  Object.defineProperty(c.prototype, 'register', {
+    configurable: true, writable: true,
+    value: function register() {
+      return Promise.reject(new DOMException(
+        "Failed to register a ServiceWorker: service workers are off (pagecost's browser engine)",
+        'SecurityError'));
+    },
+  });
+})();"#;
 
 /// The network settings of a page and of every worker it starts: events on, cache off,
 /// extra headers, user agent, throttling.
