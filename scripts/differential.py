@@ -488,12 +488,15 @@ def chromium_load(chrome, url, profile):
 
 
 def calibrate(chrome):
-    """Sizes the window until the viewport is 1350x940 (a data: page reports its own)."""
-    page = "data:text/html,<p id=v></p><script>v.textContent=innerWidth+'x'+innerHeight</script>"
+    """Sizes the window until the viewport is 1350x940 (a page reports its own). The page is
+    a file: Chromium 148 dumps nothing for a data: URL given on its command line."""
     for _ in range(3):
         profile = tempfile.mkdtemp(prefix="pc-diff-profile-")
         try:
-            dom = chromium_load(chrome, page, profile)
+            page = os.path.join(profile, "viewport.html")
+            with open(page, "w") as f:
+                f.write("<p id=v></p><script>v.textContent=innerWidth+'x'+innerHeight</script>")
+            dom = chromium_load(chrome, "file://" + page, profile)
         finally:
             shutil.rmtree(profile, ignore_errors=True)
         m = re.search(r'<p id="v">(\d+)x(\d+)</p>', dom)
