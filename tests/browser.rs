@@ -583,6 +583,26 @@ fn browser_hars_carry_page_timings_and_validate() {
         .is_some());
 }
 
+/// A page whose one image never comes: its load is under way until stopped.
+fn hanging_page() -> TestServer {
+    TestServer::start(vec![
+        ("/", Route::html("<p>slow</p><img src=/hang.png>")),
+        (
+            "/hang.png",
+            Route::ok("image/png", "").action(support::Action::Hang),
+        ),
+    ])
+}
+
+/// Sends a signal (`-INT`, `-TERM`) to a child process, as `kill` does.
+fn signal(child: &std::process::Child, signal: &str) {
+    let sent = std::process::Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill {signal}");
+}
+
 /// Processes whose command line names `dir` (the browser's profile is made under it).
 fn processes_under(dir: &std::path::Path) -> usize {
     let Ok(procs) = std::fs::read_dir("/proc") else {
@@ -1043,13 +1063,7 @@ fn ctrl_c_ends_the_browser_with_the_audit() {
     if !browser_available() {
         return;
     }
-    let server = TestServer::start(vec![
-        ("/", Route::html("<p>slow</p><img src=/hang.png>")),
-        (
-            "/hang.png",
-            Route::ok("image/png", "").action(support::Action::Hang),
-        ),
-    ]);
+    let server = hanging_page();
     let tmp = tempfile::tempdir().unwrap();
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pagecost"))
         .env("TMPDIR", tmp.path())
@@ -1071,11 +1085,7 @@ fn ctrl_c_ends_the_browser_with_the_audit() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     std::thread::sleep(std::time::Duration::from_millis(300));
-    let sent = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
+    signal(&child, "-INT");
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{err}");
@@ -1101,13 +1111,7 @@ fn a_stopped_audit_or_batch_leaves_no_browser_behind() {
     if !browser_available() {
         return;
     }
-    let server = TestServer::start(vec![
-        ("/", Route::html("<p>slow</p><img src=/hang.png>")),
-        (
-            "/hang.png",
-            Route::ok("image/png", "").action(support::Action::Hang),
-        ),
-    ]);
+    let server = hanging_page();
     let url = server.url("/");
     let list_dir = tempfile::tempdir().unwrap();
     let list = list_dir.path().join("urls.txt");
@@ -1141,11 +1145,7 @@ fn a_stopped_audit_or_batch_leaves_no_browser_behind() {
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
         std::thread::sleep(std::time::Duration::from_millis(300));
-        let sent = std::process::Command::new("kill")
-            .args([signal, &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
+        self::signal(&child, signal);
         let status = child.wait().unwrap();
         assert_eq!(status.code(), Some(code), "{args:?} {signal}");
         std::thread::sleep(std::time::Duration::from_millis(500));
