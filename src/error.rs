@@ -193,6 +193,9 @@ pub enum Error {
     /// The HTTP client could not be built.
     #[error("HTTP client: {0}")]
     Client(String),
+    /// The browser could not be started, reached or driven.
+    #[error("browser: {0}")]
+    Browser(String),
 }
 
 impl Error {

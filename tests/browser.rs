@@ -1154,15 +1154,75 @@ fn a_stopped_audit_or_batch_leaves_no_browser_behind() {
             0,
             "{args:?} {signal}: a browser was left"
         );
-        let profiles = std::fs::read_dir(tmp.path())
-            .unwrap()
-            .flatten()
-            .filter(|e| {
-                e.file_name()
-                    .to_string_lossy()
-                    .starts_with("pagecost-profile-")
-            })
-            .count();
-        assert_eq!(profiles, 0, "{args:?} {signal}: a profile folder was left");
+        assert_eq!(
+            profiles_in(tmp.path()),
+            0,
+            "{args:?} {signal}: a profile folder was left"
+        );
     }
+}
+
+/// The browsers' profile folders in `dir`.
+fn profiles_in(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("pagecost-profile-")
+        })
+        .count()
+}
+
+/// Killed outright (SIGKILL: a CI runner's hard stop, the OOM killer), pagecost can end
+/// nothing itself: the kernel ends its browser, started to die with its parent, and the
+/// browser's helpers end with it. The profile folder left behind is removed by the next
+/// pagecost that starts a browser.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_killed_pagecost_takes_its_browser_with_it() {
+    use std::os::unix::process::ExitStatusExt;
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !browser_available() {
+        return;
+    }
+    let server = hanging_page();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pagecost"))
+        .env("TMPDIR", tmp.path())
+        .args(["audit", &server.url("/"), "--engine", "chromium", "-q"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t = std::time::Instant::now();
+    while processes_under(tmp.path()) == 0 || !server.paths().iter().any(|p| p == "/hang.png") {
+        assert!(t.elapsed().as_secs() < 30, "the browser never loaded");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let helpers = processes_under(tmp.path());
+    signal(&child, "-KILL");
+    assert_eq!(child.wait().unwrap().signal(), Some(9));
+    let t = std::time::Instant::now();
+    while processes_under(tmp.path()) > 0 && t.elapsed().as_secs() < 10 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(
+        processes_under(tmp.path()),
+        0,
+        "the browser and its helpers ({helpers} processes) end with a killed pagecost"
+    );
+    assert_eq!(
+        profiles_in(tmp.path()),
+        1,
+        "the killed one's profile is left"
+    );
+    let (next, _) = timed_audit(CASCADE, tmp.path(), &[]);
+    assert!(next["entries"].as_array().is_some_and(|e| !e.is_empty()));
+    assert_eq!(
+        profiles_in(tmp.path()),
+        0,
+        "the next pagecost removes the profile a killed one left"
+    );
 }

@@ -1,21 +1,22 @@
 //! The browser engine: headless Chromium driven over the DevTools protocol (chromiumoxide),
 //! producing the same [`Load`] as the static engine, with what scripts request at run time.
 //!
-//! One load: a fresh browser with a fresh profile (a temporary folder, removed after), cache
-//! and service workers off, QUIC and background networking off; the page navigated; every
-//! network event of the page and of the workers it starts (`children.rs`) recorded
-//! (`record.rs`). The page is done ([`Launch`]) when its load event has
-//! fired, no request is in flight (event streams aside, and a worker's script, answered in
-//! the worker), and the
-//! network has been quiet for the quiet period: no request started, answered or ended, no
-//! body bytes arrived but an event stream's (WebPageTest's rule of network inactivity, with
-//! 1 s instead of 2 s). A page that never goes quiet (polling, a request that hangs) is
-//! watched at most `after_load` past its load event; a page that never fires load, up to
-//! the audit's time limit. Either way the load is partial and says why. The browser and its children
-//! end with the load, on every path: closed, waited for, and killed.
+//! One load: a browser context of its own (no cookies, cache or storage from another load)
+//! in the job's browser (`running.rs`; started by `process.rs`, with a temporary profile
+//! folder removed after), cache and service workers off, QUIC and background networking off;
+//! the page navigated; every network event of the page and of the workers it starts
+//! (`children.rs`) recorded (`record.rs`). The page is done ([`Launch`]) when its load event
+//! has fired, no request is in flight (event streams aside, and a worker's script, answered
+//! in the worker), and the network has been quiet for the quiet period: no request started,
+//! answered or ended, no body bytes arrived but an event stream's (WebPageTest's rule of
+//! network inactivity, with 1 s instead of 2 s). A page that never goes quiet (polling, a
+//! request that hangs) is watched at most `after_load` past its load event; a page that never
+//! fires load, up to the audit's time limit. Either way the load is partial and says why. The
+//! browser and its helpers end with the job, on every path, even when pagecost is killed.
 
 mod children;
 mod paint;
+mod process;
 mod record;
 mod running;
 mod setup;
@@ -27,7 +28,6 @@ use crate::error::{Error, Result, Setting};
 use crate::events::{Event, EventSink};
 use crate::extract::Viewport;
 use crate::model::{Load, LoadSettings, Skipped};
-use chromiumoxide::browser::BrowserConfig;
 use chromiumoxide::cdp::browser_protocol::inspector::EventTargetCrashed;
 use chromiumoxide::cdp::browser_protocol::network as net;
 use chromiumoxide::cdp::browser_protocol::page::{
@@ -117,69 +117,6 @@ fn running_as_root() -> bool {
     }
 }
 
-/// Switches are given without their leading dashes: the crate adds them, and merges the
-/// values of a switch given twice (its own `disable-features` and ours become one list).
-fn config(exe: &Path, profile: &Path, cfg: &AuditConfig, vp: &Viewport) -> Result<BrowserConfig> {
-    let mut b = BrowserConfig::builder()
-        .chrome_executable(exe)
-        .user_data_dir(profile)
-        .window_size(vp.width as u32, vp.height as u32)
-        // No emulation of the crate's own: it would turn touch emulation on for every page
-        // (a coarse pointer and touch points on the desktop). `setup` emulates the device.
-        .viewport(None)
-        .launch_timeout(Duration::from_secs(30))
-        .request_timeout(cfg.timeout.min(COMMAND_TIMEOUT))
-        .args([
-            "disable-quic",
-            "disable-background-networking",
-            "disable-component-update",
-            "disable-sync",
-            "no-first-run",
-            "disable-site-isolation-trials",
-        ])
-        .arg(("disk-cache-size", "1"))
-        // Headless Chromium has no pointing device, so `(hover: hover)` would not match as it
-        // does in a user's browser: a mouse on the desktop, a touch screen for `--mobile`
-        // (Blink's bit flags: hover 1 none, 2 hover; pointer 1 none, 2 coarse, 4 fine). The
-        // static engine answers media queries for the same devices.
-        .arg(("blink-settings", pointer_settings(vp.mobile)))
-        // Every frame in the page's own renderer, so that the page's DevTools session sees
-        // the requests of cross-site iframes (ads) too; the network is the same. And no
-        // omnibox popup: each context's window would start one, a WebUI page with a renderer
-        // of its own, about half of Chromium's CPU for a small page (20 empty pages: 10.2 s
-        // of CPU with it, 5.7 s without); the page's own loading is the same.
-        .arg((
-            "disable-features",
-            &[
-                "IsolateOrigins",
-                "site-per-process",
-                "WebUIOmniboxPopup",
-                "WebUIOmniboxAimPopup",
-            ][..],
-        ));
-    if running_as_root() {
-        b = b.no_sandbox();
-    }
-    if cfg.insecure {
-        b = b.arg("ignore-certificate-errors");
-    }
-    let mut rules: Vec<String> = cfg
-        .resolve
-        .iter()
-        .map(|r| format!("MAP {} {}", r.host, r.addr))
-        .collect();
-    rules.extend(
-        cfg.connect_to
-            .iter()
-            .map(|c| format!("MAP {} {}", c.host, c.to)),
-    );
-    if !rules.is_empty() {
-        b = b.arg(("host-resolver-rules", rules.join(", ").as_str()));
-    }
-    b.build()
-        .map_err(|e| Error::Client(format!("browser: {e}")))
-}
-
 fn pointer_settings(mobile: bool) -> &'static str {
     if mobile {
         "primaryHoverType=1,availableHoverTypes=1,primaryPointerType=2,availablePointerTypes=2"
@@ -229,7 +166,7 @@ async fn listen<T: chromiumoxide::cdp::IntoEventKind + Unpin>(
 }
 
 fn browser_err(e: impl std::fmt::Display) -> Error {
-    Error::Client(format!("browser: {e}"))
+    Error::Browser(e.to_string())
 }
 
 /// Loads a page in headless Chromium: a browser of `pool` made for these settings (launched

@@ -4,7 +4,7 @@
 //! helper processes end when the pool is dropped (at the end of the job), on every path,
 //! or at once with [`end_all`] (the CLI calls it when told to stop).
 
-use super::{browser_err, config, drive, Gone, Launch, Seen};
+use super::{browser_err, drive, process, Gone, Launch, Seen};
 use crate::config::AuditConfig;
 use crate::error::{Error, Result};
 use crate::events::EventSink;
@@ -14,6 +14,7 @@ use chromiumoxide::cdp::browser_protocol::target::{
     CreateBrowserContextParams, CreateTargetParams,
 };
 use chromiumoxide::error::CdpError;
+use chromiumoxide::handler::HandlerConfig;
 use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -47,42 +48,63 @@ impl Browsers {
         cfg: &AuditConfig,
         vp: &Viewport,
     ) -> Result<Arc<Running>> {
-        let flags = config(exe, Path::new(""), cfg, vp)?;
-        let key = format!("{}|{flags:?}", exe.display());
+        let switches = process::switches(cfg, vp);
+        let key = format!("{}|{}", exe.display(), switches.join(" "));
         let mut running = self.running.lock().await;
         if let Some(r) = running.get(&key).filter(|r| !*r.gone.borrow()) {
             return Ok(Arc::clone(r));
         }
-        let r = Arc::new(Running::launch(exe, cfg, vp).await?);
+        let r = Arc::new(Running::launch(exe, &switches, cfg).await?);
         running.insert(key, Arc::clone(&r));
         Ok(r)
     }
 }
 
-/// One headless Chromium: its connection, process tree and profile folder.
+/// One headless Chromium: its connection, process and profile folder.
 #[derive(Debug)]
 pub(super) struct Running {
     browser: Browser,
     driver: tokio::task::JoinHandle<()>,
     gone: Gone,
-    root: Option<u32>,
+    process: std::process::Child,
     /// The browser's own user agent.
     pub user_agent: String,
     _profile: tempfile::TempDir,
 }
 
+/// Profile folders are named `{PROFILE_PREFIX}{pid}-*`, by the pagecost process that made
+/// them, so that the next one can remove those a killed one left.
+const PROFILE_PREFIX: &str = "pagecost-profile-";
+
 impl Running {
-    async fn launch(exe: &Path, cfg: &AuditConfig, vp: &Viewport) -> Result<Running> {
+    async fn launch(exe: &Path, switches: &[String], cfg: &AuditConfig) -> Result<Running> {
+        process::sweep_profiles(PROFILE_PREFIX);
         let profile = tempfile::Builder::new()
-            .prefix("pagecost-profile-")
+            .prefix(&format!("{PROFILE_PREFIX}{}-", std::process::id()))
             .tempdir()
             .map_err(|source| Error::Io {
                 path: std::env::temp_dir(),
                 source,
             })?;
-        let (mut browser, mut handler) = Browser::launch(config(exe, profile.path(), cfg, vp)?)
-            .await
-            .map_err(|e| browser_err(format!("{} could not start: {e}", exe.display())))?;
+        let (mut process, ws) = process::start(exe, switches, profile.path()).await?;
+        let pid = process.id();
+        LIVE.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((pid, profile.path().to_path_buf()));
+        let handler = HandlerConfig {
+            viewport: None,
+            request_timeout: cfg.timeout.min(super::COMMAND_TIMEOUT),
+            ..HandlerConfig::default()
+        };
+        let (browser, mut handler) = match Browser::connect_with_config(ws, handler).await {
+            Ok(connected) => connected,
+            Err(e) => {
+                forget(pid);
+                process::end(&mut process);
+                let why = format!("{} could not be reached: {e}", exe.display());
+                return Err(browser_err(why));
+            }
+        };
         // The connection's driver; it ends when the browser goes away (exited, killed).
         let (gone_tx, gone) = tokio::sync::watch::channel(false);
         let driver = tokio::spawn(async move {
@@ -93,11 +115,6 @@ impl Running {
             }
             let _ = gone_tx.send(true);
         });
-        let root = browser.get_mut_child().and_then(|c| c.inner.id());
-        if let Some(pid) = root {
-            let mut live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
-            live.push((pid, profile.path().to_path_buf()));
-        }
         let user_agent = browser
             .version()
             .await
@@ -106,7 +123,7 @@ impl Running {
             browser,
             driver,
             gone,
-            root,
+            process,
             user_agent,
             _profile: profile,
         })
@@ -153,18 +170,21 @@ impl Drop for Running {
     /// Ends the browser and every helper it started (a killed browser's helpers can
     /// outlive it); the profile folder is removed after.
     fn drop(&mut self) {
-        let tree = self.root.map(process_tree).unwrap_or_default();
-        if let Some(pid) = self.root {
-            let mut live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
-            live.retain(|(p, _)| *p != pid);
-        }
-        if let Some(child) = self.browser.get_mut_child() {
-            let _ = child.inner.start_kill();
-        }
+        let pid = self.process.id();
+        let tree = process_tree(pid);
+        forget(pid);
+        process::end(&mut self.process);
         reap(&tree);
         self.driver.abort();
     }
 }
+
+/// Takes a browser off [`LIVE`]: it is ended by whoever forgets it.
+fn forget(pid: u32) {
+    let mut live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
+    live.retain(|(p, _)| *p != pid);
+}
+
 /// The browsers this process started and has not ended: root pid and profile folder.
 static LIVE: Mutex<Vec<(u32, PathBuf)>> = Mutex::new(Vec::new());
 

@@ -1,0 +1,255 @@
+//! Starting Chromium so that it cannot outlive pagecost.
+//!
+//! chromiumoxide can launch a browser, but runs nothing in the child between fork and exec,
+//! which is where Linux's parent-death signal is asked for: a pagecost killed with SIGKILL
+//! (by a CI runner, the OOM killer) left its browser running. So pagecost starts the browser
+//! itself, asking for SIGKILL on its parent's death (Chromium's helpers end with their
+//! browser), reads the DevTools address the browser prints, and connects to it as
+//! chromiumoxide connects to a running browser. The kernel sends that signal when the
+//! *thread* that started the child ends, so every browser is started by one thread that
+//! lives as long as pagecost. The switches are the ones chromiumoxide gave the browser
+//! (Puppeteer's for automation) and pagecost's own, in one fixed order.
+
+use super::{browser_err, pointer_settings, running_as_root};
+use crate::config::AuditConfig;
+use crate::error::Result;
+use crate::extract::Viewport;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, ChildStderr, Command, Stdio};
+use std::sync::{mpsc, OnceLock};
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+/// Longest wait for a started browser to print its DevTools address.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Lines of the browser's own output kept to say why it did not start.
+const KEPT_LINES: usize = 4;
+
+/// Puppeteer's switches for an automated browser (chromiumoxide's defaults).
+const AUTOMATION: [&str; 21] = [
+    "--disable-background-networking",
+    "--enable-features=NetworkService,NetworkServiceInProcess",
+    "--disable-background-timer-throttling",
+    "--disable-backgrounding-occluded-windows",
+    "--disable-breakpad",
+    "--disable-client-side-phishing-detection",
+    "--disable-component-extensions-with-background-pages",
+    "--disable-default-apps",
+    "--disable-dev-shm-usage",
+    "--disable-hang-monitor",
+    "--disable-ipc-flooding-protection",
+    "--disable-popup-blocking",
+    "--disable-prompt-on-repost",
+    "--disable-renderer-backgrounding",
+    "--force-color-profile=srgb",
+    "--metrics-recording-only",
+    "--enable-automation",
+    "--password-store=basic",
+    "--use-mock-keychain",
+    "--enable-blink-features=IdleDetection",
+    "--lang=en_US",
+];
+
+/// The browser's switches for these settings, its profile folder aside (loads whose
+/// switches differ need browsers of their own).
+pub(super) fn switches(cfg: &AuditConfig, vp: &Viewport) -> Vec<String> {
+    let mut s: Vec<String> = AUTOMATION.iter().map(|a| a.to_string()).collect();
+    s.extend(
+        [
+            "--headless",
+            "--hide-scrollbars",
+            "--mute-audio",
+            "--remote-debugging-port=0",
+            "--disable-extensions",
+            "--disable-quic",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-site-isolation-trials",
+            "--disk-cache-size=1",
+        ]
+        .map(String::from),
+    );
+    s.push(format!("--window-size={},{}", vp.width, vp.height));
+    // Headless Chromium has no pointing device, so `(hover: hover)` would not match as it
+    // does in a user's browser: a mouse on the desktop, a touch screen for `--mobile`. The
+    // static engine answers media queries for the same devices.
+    s.push(format!("--blink-settings={}", pointer_settings(vp.mobile)));
+    // Every frame in the page's own renderer, so that the page's DevTools session sees the
+    // requests of cross-site iframes (ads) too; the network is the same. And no omnibox
+    // popup: each context's window would start one, a WebUI page with a renderer of its
+    // own, about half of Chromium's CPU for a small page (20 empty pages: 10.2 s of CPU
+    // with it, 5.7 s without); the page's own loading is the same.
+    s.push(
+        "--disable-features=TranslateUI,IsolateOrigins,site-per-process,WebUIOmniboxPopup,\
+         WebUIOmniboxAimPopup"
+            .into(),
+    );
+    if running_as_root() {
+        s.extend(["--no-sandbox", "--disable-setuid-sandbox"].map(String::from));
+    }
+    if cfg.insecure {
+        s.push("--ignore-certificate-errors".into());
+    }
+    let rules: Vec<String> = (cfg.resolve.iter().map(|r| (&r.host, r.addr.to_string())))
+        .chain(cfg.connect_to.iter().map(|c| (&c.host, c.to.to_string())))
+        .map(|(host, to)| format!("MAP {host} {to}"))
+        .collect();
+    if !rules.is_empty() {
+        s.push(format!("--host-resolver-rules={}", rules.join(", ")));
+    }
+    s
+}
+
+/// Starts the browser with `switches` and the profile folder `profile`: the running
+/// process and its DevTools address (`ws://`), once it has printed it.
+pub(super) async fn start(
+    exe: &Path,
+    switches: &[String],
+    profile: &Path,
+) -> Result<(Child, String)> {
+    let could_not = |why: String| browser_err(format!("{} could not start: {why}", exe.display()));
+    let mut cmd = Command::new(exe);
+    cmd.args(switches)
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    end_with_parent(&mut cmd);
+    let mut child = spawn_kept(cmd)
+        .await
+        .map_err(|e| could_not(e.to_string()))?;
+    let (tx, address) = oneshot::channel();
+    if let Some(stderr) = child.stderr.take() {
+        let reader = std::thread::Builder::new().name("browser-stderr".into());
+        if let Err(e) = reader.spawn(move || listen(stderr, tx)) {
+            end(&mut child);
+            return Err(could_not(e.to_string()));
+        }
+    }
+    let why = match tokio::time::timeout(START_TIMEOUT, address).await {
+        Ok(Ok(Ok(ws))) => return Ok((child, ws)),
+        Ok(Ok(Err(said))) => said,
+        Ok(Err(_)) => "its output could not be read".into(),
+        Err(_) => format!("no DevTools address within {} s", START_TIMEOUT.as_secs()),
+    };
+    end(&mut child);
+    Err(could_not(why))
+}
+
+/// Kills a started browser and waits for its exit (no zombie is left).
+pub(super) fn end(child: &mut Child) {
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Reads the browser's standard error until it prints its DevTools address, which is sent;
+/// or until it ends without one, when its last lines are sent. The rest is read and dropped,
+/// so that the browser never blocks on a full pipe.
+fn listen(stderr: ChildStderr, tx: oneshot::Sender<std::result::Result<String, String>>) {
+    let mut reader = BufReader::new(stderr);
+    let mut last = std::collections::VecDeque::with_capacity(KEPT_LINES);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        let text = String::from_utf8_lossy(&line).trim().to_string();
+        if let Some(ws) = text.strip_prefix("DevTools listening on ") {
+            let _ = tx.send(Ok(ws.to_string()));
+            let _ = std::io::copy(&mut reader, &mut std::io::sink());
+            return;
+        }
+        if last.len() == KEPT_LINES {
+            last.pop_front();
+        }
+        if !text.is_empty() {
+            last.push_back(text);
+        }
+    }
+    let said = Vec::from(last).join(" / ");
+    let _ = tx.send(Err(if said.is_empty() {
+        "it ended without a word".into()
+    } else {
+        format!("it ended saying: {said}")
+    }));
+}
+
+/// A command and where to answer with its spawned child.
+type Spawn = (Command, oneshot::Sender<std::io::Result<Child>>);
+
+/// Spawns `cmd` on the one thread kept for starting browsers (see the module's notes).
+async fn spawn_kept(cmd: Command) -> std::io::Result<Child> {
+    static LAUNCHER: OnceLock<Option<mpsc::Sender<Spawn>>> = OnceLock::new();
+    let launcher = LAUNCHER.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<Spawn>();
+        let thread = std::thread::Builder::new().name("browser-launcher".into());
+        let kept = thread.spawn(move || {
+            for (mut cmd, reply) in rx {
+                let _ = reply.send(cmd.spawn());
+            }
+        });
+        kept.ok().map(|_| tx)
+    });
+    let no_thread = || std::io::Error::other("no thread to start it from");
+    let (reply, child) = oneshot::channel();
+    launcher
+        .as_ref()
+        .ok_or_else(no_thread)?
+        .send((cmd, reply))
+        .map_err(|_| no_thread())?;
+    child.await.map_err(|_| no_thread())?
+}
+
+/// Asks the kernel to kill the child when its parent (this program) ends, however it ends.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn end_with_parent(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    let parent = std::process::id() as libc::pid_t;
+    // SAFETY: between fork and exec the closure makes only async-signal-safe calls
+    // (prctl(2), getppid(2)) and allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // Ended between fork and prctl: the signal would never come.
+            if libc::getppid() != parent {
+                return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
+            }
+            Ok(())
+        });
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn end_with_parent(_: &mut Command) {}
+
+/// Removes the profile folders (`{prefix}{pid}-*` in the temporary folder) of pagecost
+/// processes that no longer run: a killed pagecost cannot remove its own. Once a process.
+pub(super) fn sweep_profiles(prefix: &str) {
+    static SWEPT: std::sync::Once = std::sync::Once::new();
+    SWEPT.call_once(|| {
+        // Whether a process runs is read from /proc: elsewhere nothing is removed.
+        if !Path::new("/proc/self").exists() {
+            return;
+        }
+        let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(prefix)) else {
+                continue;
+            };
+            let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
+            if pid.is_some_and(|p| !Path::new(&format!("/proc/{p}")).exists()) {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    });
+}
