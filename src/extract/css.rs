@@ -912,11 +912,7 @@ fn image_set<'i>(p: &mut Parser<'i>, dpr: f64) -> Option<CssUrl> {
 fn font_face<'i>(p: &mut Parser<'i>, face: &mut FontFace) {
     let mut property: Option<String> = None;
     let mut value: Vec<Token<'i>> = Vec::new();
-    let mut cur = FontSrc {
-        url: None,
-        format: None,
-    };
-    let mut cur_set = false;
+    let mut src = SrcEntry::default();
     loop {
         let l = p.current_source_location();
         let Ok(tok) = p.next().cloned() else { break };
@@ -934,77 +930,82 @@ fn font_face<'i>(p: &mut Parser<'i>, face: &mut FontFace) {
             }
             (_, Token::Semicolon) => {
                 face_descriptor(&property, &value, face);
-                if cur_set {
-                    face.srcs.push(std::mem::replace(
-                        &mut cur,
-                        FontSrc {
-                            url: None,
-                            format: None,
-                        },
-                    ));
-                    cur_set = false;
-                }
+                src.end(&mut face.srcs);
                 property = None;
                 value.clear();
             }
-            (Some(prop), tok) if prop == "src" => match tok {
-                Token::UnquotedUrl(u) => {
-                    let (line, column) = loc(l);
-                    cur.url = Some(CssUrl {
-                        url: u.to_string(),
-                        line,
-                        column,
-                    });
-                    cur_set = true;
-                }
-                Token::Function(f) => {
-                    let f = f.to_ascii_lowercase();
-                    let arg = p
-                        .parse_nested_block(|p| -> Result<String, cssparser::ParseError<()>> {
-                            let t = p.next()?.clone();
-                            Ok(match t {
-                                Token::QuotedString(s) | Token::Ident(s) => s.to_string(),
-                                _ => String::new(),
-                            })
-                        })
-                        .unwrap_or_default();
-                    match f.as_str() {
-                        "url" => {
-                            let (line, column) = loc(l);
-                            cur.url = Some(CssUrl {
-                                url: arg,
-                                line,
-                                column,
-                            });
-                            cur_set = true;
-                        }
-                        "local" => {
-                            cur.url = None;
-                            cur_set = true;
-                        }
-                        "format" => cur.format = Some(arg.to_ascii_lowercase()),
-                        _ => {}
-                    }
-                }
-                Token::Comma if cur_set => {
-                    face.srcs.push(std::mem::replace(
-                        &mut cur,
-                        FontSrc {
-                            url: None,
-                            format: None,
-                        },
-                    ));
-                    cur_set = false;
-                }
-                _ => {}
-            },
+            (Some(prop), tok) if prop == "src" => src_token(p, tok, loc(l), &mut src, face),
             (Some(_), tok) => value.push(tok),
             _ => {}
         }
     }
     face_descriptor(&property, &value, face);
-    if cur_set {
-        face.srcs.push(cur);
+    src.end(&mut face.srcs);
+}
+
+/// The `src` entry being read: its URL (`None` for `local()`), its format hint, and whether
+/// a `url()` or `local()` has been seen (a format hint alone is no entry).
+#[derive(Default)]
+struct SrcEntry {
+    url: Option<CssUrl>,
+    format: Option<String>,
+    seen: bool,
+}
+
+impl SrcEntry {
+    fn source(&mut self, url: Option<CssUrl>) {
+        self.url = url;
+        self.seen = true;
+    }
+
+    /// The entry ends (a comma, the declaration's end): added to `srcs` when it is one.
+    fn end(&mut self, srcs: &mut Vec<FontSrc>) {
+        let SrcEntry { url, format, seen } = std::mem::take(self);
+        if seen {
+            srcs.push(FontSrc { url, format });
+        } else {
+            self.format = format;
+        }
+    }
+}
+
+/// One token of a `src` descriptor's value, at `(line, column)`.
+fn src_token<'i>(
+    p: &mut Parser<'i>,
+    tok: Token<'i>,
+    (line, column): (u32, u32),
+    src: &mut SrcEntry,
+    face: &mut FontFace,
+) {
+    match tok {
+        Token::UnquotedUrl(u) => src.source(Some(CssUrl {
+            url: u.to_string(),
+            line,
+            column,
+        })),
+        Token::Function(f) => {
+            let f = f.to_ascii_lowercase();
+            let arg = p
+                .parse_nested_block(|p| -> Result<String, cssparser::ParseError<()>> {
+                    Ok(match p.next()?.clone() {
+                        Token::QuotedString(s) | Token::Ident(s) => s.to_string(),
+                        _ => String::new(),
+                    })
+                })
+                .unwrap_or_default();
+            match f.as_str() {
+                "url" => src.source(Some(CssUrl {
+                    url: arg,
+                    line,
+                    column,
+                })),
+                "local" => src.source(None),
+                "format" => src.format = Some(arg.to_ascii_lowercase()),
+                _ => {}
+            }
+        }
+        Token::Comma => src.end(&mut face.srcs),
+        _ => {}
     }
 }
 

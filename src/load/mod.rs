@@ -365,63 +365,18 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn arrived(&mut self, job: Job, f: Fetched) {
-        let started = self.ms(job.queued_at);
-        let mut e = self.base_entry(&job, started);
-        let end = f.done_at.map_or(started, |d| self.ms(d));
-        e.duration_ms = ((end - started) * 1000.0).round() / 1000.0;
-        e.timings_ms = self.phases(started, end, &f);
-        e.status = f.status;
-        e.error = f.error;
-        e.mime_type = f.mime_type;
-        e.content_encoding = f.content_encoding;
-        e.http_version = f.http_version;
-        e.remote_addr = f.remote_addr;
-        e.header_bytes = f.header_bytes;
-        e.body_bytes = f.body_bytes;
-        e.decoded_bytes = f.decoded_bytes;
-        e.transfer_bytes = f.transfer_bytes;
-        e.connection_id = f.connection_id;
-        e.connection_reused = f.connection_reused;
-        e.request_headers = f.request_headers.iter().map(|(n, v)| (n, v)).collect();
-        e.response_headers = f.response_headers.iter().map(|(n, v)| (n, v)).collect();
+    fn arrived(&mut self, job: Job, mut f: Fetched) {
+        let e = self.entry_of(&job, &mut f);
         let first_byte_ms = f.first_byte_at.map(|t| self.ms(t));
-        let failed = e.failed();
         self.events.event(Event::Finished {
             url: e.url.clone(),
-            failed,
+            failed: e.failed(),
             done: self.entries.len() + 1,
         });
-
         // Redirect: the next hop is a request of its own.
         let is_redirect = matches!(e.status, Some(301 | 302 | 303 | 307 | 308));
         if is_redirect && e.error.is_none() {
-            match f.location.as_deref().map(|l| job.url.join(l.trim())) {
-                Some(Ok(mut next)) => {
-                    next.set_fragment(None);
-                    e.redirect_url = Some(next.to_string());
-                    let idx = self.entries.len();
-                    self.entries.push(e);
-                    self.follow_redirect(job, next, idx);
-                }
-                Some(Err(err)) => {
-                    e.error = Some(EntryError {
-                        kind: ErrorKind::BadRedirect,
-                        message: format!("unparseable Location: {err}"),
-                    });
-                    self.note_main_failure(&job, &e);
-                    self.entries.push(e);
-                }
-                None => {
-                    e.error = Some(EntryError {
-                        kind: ErrorKind::BadRedirect,
-                        message: "redirect without a Location header".into(),
-                    });
-                    self.note_main_failure(&job, &e);
-                    self.entries.push(e);
-                }
-            }
-            return;
+            return self.redirected(job, e, f.location.as_deref());
         }
         self.note_main_failure(&job, &e);
         if job.main {
@@ -431,32 +386,81 @@ impl<'a> Engine<'a> {
             }
         }
         let mime = e.mime_type.clone().unwrap_or_default();
-        let content_type = f.content_type;
         let decoded = e.decoded_bytes;
         let ok = e.error.is_none();
         self.entries.push(e);
-        let Some(body) = f.body.filter(|_| ok) else {
-            return;
+        if let Some(body) = f.body.filter(|_| ok) {
+            self.note_parse_cut(&job, body.len(), decoded);
+            self.parse_body(&job, &mime, &body, f.content_type.as_deref());
+        }
+    }
+
+    /// The entry of a fetched request: when it started and took, and what came back (taken
+    /// out of `f`; its body, location and content type are left).
+    fn entry_of(&self, job: &Job, f: &mut Fetched) -> Entry {
+        let started = self.ms(job.queued_at);
+        let mut e = self.base_entry(job, started);
+        let end = f.done_at.map_or(started, |d| self.ms(d));
+        e.duration_ms = ((end - started) * 1000.0).round() / 1000.0;
+        e.timings_ms = self.phases(started, end, f);
+        e.status = f.status;
+        e.error = f.error.take();
+        e.mime_type = f.mime_type.take();
+        e.content_encoding = f.content_encoding.take();
+        e.http_version = f.http_version.take();
+        e.remote_addr = f.remote_addr.take();
+        e.header_bytes = f.header_bytes;
+        e.body_bytes = f.body_bytes;
+        e.decoded_bytes = f.decoded_bytes;
+        e.transfer_bytes = f.transfer_bytes;
+        e.connection_id = f.connection_id;
+        e.connection_reused = f.connection_reused;
+        e.request_headers = f.request_headers.iter().map(|(n, v)| (n, v)).collect();
+        e.response_headers = f.response_headers.iter().map(|(n, v)| (n, v)).collect();
+        e
+    }
+
+    /// A redirect's entry, and its next hop requested when `location` makes a URL.
+    fn redirected(&mut self, job: Job, mut e: Entry, location: Option<&str>) {
+        let bad = |message: String| EntryError {
+            kind: ErrorKind::BadRedirect,
+            message,
         };
-        self.note_parse_cut(&job, body.len(), decoded);
+        match location.map(|l| job.url.join(l.trim())) {
+            Some(Ok(mut next)) => {
+                next.set_fragment(None);
+                e.redirect_url = Some(next.to_string());
+                let idx = self.entries.len();
+                self.entries.push(e);
+                return self.follow_redirect(job, next, idx);
+            }
+            Some(Err(err)) => e.error = Some(bad(format!("unparseable Location: {err}"))),
+            None => e.error = Some(bad("redirect without a Location header".into())),
+        }
+        self.note_main_failure(&job, &e);
+        self.entries.push(e);
+    }
+
+    /// What a fetched body refers to: a document's or frame's HTML, a stylesheet's CSS.
+    fn parse_body(&mut self, job: &Job, mime: &str, body: &[u8], content_type: Option<&str>) {
         match job.resource_type {
             ResourceType::Document | ResourceType::Iframe => {
-                if is_html(&mime, &body) {
-                    let (text, enc) = encoding::decode_html(&body, content_type.as_deref());
-                    self.document(&job, &text, enc);
+                if is_html(mime, body) {
+                    let (text, enc) = encoding::decode_html(body, content_type);
+                    self.document(job, &text, enc);
                 } else if job.main {
+                    let what = if mime.is_empty() {
+                        "of unknown type"
+                    } else {
+                        mime
+                    };
                     self.notes.push(format!(
-                        "the document is {}, not HTML: audited as a single request",
-                        if mime.is_empty() {
-                            "of unknown type"
-                        } else {
-                            &mime
-                        }
+                        "the document is {what}, not HTML: audited as a single request"
                     ));
                 }
             }
-            ResourceType::Stylesheet if self.sheet_usable(&job, &mime) => {
-                self.stylesheet(&job, &body, content_type.as_deref());
+            ResourceType::Stylesheet if self.sheet_usable(job, mime) => {
+                self.stylesheet(job, body, content_type);
             }
             _ => {}
         }
