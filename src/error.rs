@@ -55,6 +55,8 @@ pub enum Setting {
     LinkText,
     /// The pattern of links' URLs to drop.
     LinkExclude,
+    /// A command-line switch for the browser.
+    BrowserFlag,
 }
 
 impl Setting {
@@ -82,6 +84,7 @@ impl Setting {
             Setting::LinkUrl => "--match",
             Setting::LinkText => "--text",
             Setting::LinkExclude => "--exclude",
+            Setting::BrowserFlag => "--browser-flag",
             _ => "setting",
         }
     }
@@ -108,6 +111,7 @@ impl Setting {
             Setting::Baseline => "baseline",
             Setting::Gate => "regression gate",
             Setting::Alpha => "significance level",
+            Setting::BrowserFlag => "browser switch",
             Setting::LinkUrl => "URL pattern",
             Setting::LinkText => "text pattern",
             Setting::LinkExclude => "exclude pattern",

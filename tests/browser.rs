@@ -603,6 +603,66 @@ fn signal(child: &std::process::Child, signal: &str) {
     assert!(sent.success(), "kill {signal}");
 }
 
+/// `--browser-flag` switches reach the browser: a host-resolver rule of the user's own sends
+/// made-up hosts, the page's and its cross-site iframe's, to the test server (the merging of
+/// feature lists is checked where the switches are made, in `browser/process.rs`). A switch
+/// pagecost sets itself is refused.
+#[test]
+fn browser_flags_reach_the_browser() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !browser_available() {
+        return;
+    }
+    let server = TestServer::start(vec![
+        (
+            "/",
+            Route::html(
+                "<p>top</p><script>const f = document.createElement('iframe');\
+                 f.src = 'http://ads.flag.test:' + location.port + '/ad';\
+                 document.body.append(f)</script>",
+            ),
+        ),
+        ("/ad", Route::html("<img src=/pixel.png>")),
+        ("/pixel.png", Route::ok("image/png", vec![0u8; 10])),
+    ]);
+    let port = server
+        .url("/")
+        .split(':')
+        .nth(2)
+        .unwrap()
+        .trim_end_matches('/')
+        .to_string();
+    let load = audit_json(&[
+        &format!("http://www.flag.test:{port}/"),
+        "--engine",
+        "chromium",
+        "--browser-flag=--host-resolver-rules=MAP *.flag.test 127.0.0.1",
+        "--browser-flag",
+        "--disable-features=AsyncDns",
+    ]);
+    assert_eq!(entries(&load)[0]["status"], 200, "{load}");
+    let urls: Vec<&str> = entries(&load)
+        .iter()
+        .map(|e| e["url"].as_str().unwrap())
+        .collect();
+    assert!(
+        urls.contains(&format!("http://ads.flag.test:{port}/pixel.png").as_str()),
+        "{urls:?}"
+    );
+    let (code, _, err) = pagecost(&[
+        "audit",
+        CASCADE,
+        "--engine",
+        "chromium",
+        "--browser-flag=--remote-debugging-port=9222",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--browser-flag --remote-debugging-port=9222: pagecost sets"),
+        "{err}"
+    );
+}
+
 /// Processes whose command line names `dir` (the browser's profile is made under it).
 fn processes_under(dir: &std::path::Path) -> usize {
     let Ok(procs) = std::fs::read_dir("/proc") else {

@@ -56,6 +56,9 @@ pub struct Launch {
     pub quiet: Duration,
     /// The longest watch after the load event ([`AFTER_LOAD`]).
     pub after_load: Duration,
+    /// The user's own switches for the browser (`--browser-flag`), checked by
+    /// [`check_flags`]; feature lists are merged with pagecost's.
+    pub flags: Vec<String>,
 }
 
 impl Default for Launch {
@@ -64,8 +67,35 @@ impl Default for Launch {
             browser: None,
             quiet: QUIET,
             after_load: AFTER_LOAD,
+            flags: Vec::new(),
         }
     }
+}
+
+/// Switches pagecost sets itself, which a `--browser-flag` may not change: how it reaches
+/// the browser and where the profile is.
+const OWN_SWITCHES: [&str; 4] = [
+    "--remote-debugging-port",
+    "--remote-debugging-pipe",
+    "--remote-debugging-address",
+    "--user-data-dir",
+];
+
+/// Checks the user's browser switches: each a `--switch` or `--switch=value`, none of
+/// pagecost's own ([`OWN_SWITCHES`]).
+pub fn check_flags(flags: &[String]) -> Result<()> {
+    for f in flags {
+        let name = f.split('=').next().unwrap_or_default();
+        let why = if !f.starts_with("--") || name.len() < 3 {
+            "not a switch: write it as --name or --name=value"
+        } else if OWN_SWITCHES.contains(&name) {
+            "pagecost sets this switch itself"
+        } else {
+            continue;
+        };
+        return Err(Error::setting(Setting::BrowserFlag, f.clone(), why));
+    }
+    Ok(())
 }
 
 /// Longest wait for the browser to answer one DevTools command.
@@ -513,4 +543,29 @@ fn build(
         page_metrics,
         third_party_tags: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_that_are_not_switches_or_are_pagecosts_own_are_refused() {
+        let check = |f: &str| check_flags(&[f.to_string()]).map_err(|e| e.to_string());
+        assert!(check("--disable-features=AsyncDns").is_ok());
+        assert!(check("--mute-audio").is_ok());
+        for bad in [
+            "mute-audio",
+            "-x",
+            "--",
+            "--user-data-dir=/tmp/x",
+            "--remote-debugging-port",
+        ] {
+            assert!(check(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            check("--user-data-dir=/x").unwrap_err(),
+            "browser switch --user-data-dir=/x: pagecost sets this switch itself"
+        );
+    }
 }

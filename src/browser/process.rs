@@ -28,9 +28,8 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 const KEPT_LINES: usize = 4;
 
 /// Puppeteer's switches for an automated browser (chromiumoxide's defaults).
-const AUTOMATION: [&str; 21] = [
+const AUTOMATION: [&str; 20] = [
     "--disable-background-networking",
-    "--enable-features=NetworkService,NetworkServiceInProcess",
     "--disable-background-timer-throttling",
     "--disable-backgrounding-occluded-windows",
     "--disable-breakpad",
@@ -52,9 +51,33 @@ const AUTOMATION: [&str; 21] = [
     "--lang=en_US",
 ];
 
-/// The browser's switches for these settings, its profile folder aside (loads whose
-/// switches differ need browsers of their own).
-pub(super) fn switches(cfg: &AuditConfig, vp: &Viewport) -> Vec<String> {
+/// Features on (Puppeteer's) and off (Puppeteer's, then pagecost's: see [`switches`]).
+const ENABLED: [&str; 2] = ["NetworkService", "NetworkServiceInProcess"];
+const DISABLED: [&str; 5] = [
+    "TranslateUI",
+    "IsolateOrigins",
+    "site-per-process",
+    "WebUIOmniboxPopup",
+    "WebUIOmniboxAimPopup",
+];
+
+/// The browser's switches for these settings and the user's own (`flags`, checked by
+/// [`super::check_flags`]), its profile folder aside (loads whose switches differ need
+/// browsers of their own). Chromium reads only the last of a switch given twice, so the
+/// user's `--enable-features` and `--disable-features` lists are merged into pagecost's.
+pub(super) fn switches(cfg: &AuditConfig, vp: &Viewport, flags: &[String]) -> Vec<String> {
+    let mut enabled: Vec<&str> = ENABLED.to_vec();
+    let mut disabled: Vec<&str> = DISABLED.to_vec();
+    let mut own = Vec::new();
+    for f in flags {
+        if let Some(list) = f.strip_prefix("--enable-features=") {
+            enabled.extend(list.split(',').filter(|x| !x.is_empty()));
+        } else if let Some(list) = f.strip_prefix("--disable-features=") {
+            disabled.extend(list.split(',').filter(|x| !x.is_empty()));
+        } else {
+            own.push(f.clone());
+        }
+    }
     let mut s: Vec<String> = AUTOMATION.iter().map(|a| a.to_string()).collect();
     s.extend(
         [
@@ -77,16 +100,14 @@ pub(super) fn switches(cfg: &AuditConfig, vp: &Viewport) -> Vec<String> {
     // does in a user's browser: a mouse on the desktop, a touch screen for `--mobile`. The
     // static engine answers media queries for the same devices.
     s.push(format!("--blink-settings={}", pointer_settings(vp.mobile)));
-    // Every frame in the page's own renderer, so that the page's DevTools session sees the
-    // requests of cross-site iframes (ads) too; the network is the same. And no omnibox
-    // popup: each context's window would start one, a WebUI page with a renderer of its
-    // own, about half of Chromium's CPU for a small page (20 empty pages: 10.2 s of CPU
-    // with it, 5.7 s without); the page's own loading is the same.
-    s.push(
-        "--disable-features=TranslateUI,IsolateOrigins,site-per-process,WebUIOmniboxPopup,\
-         WebUIOmniboxAimPopup"
-            .into(),
-    );
+    // Every frame in the page's own renderer (`IsolateOrigins`, `site-per-process`), so
+    // that the page's DevTools session sees the requests of cross-site iframes (ads) too;
+    // the network is the same. And no omnibox popup (`WebUIOmnibox*`): each context's
+    // window would start one, a WebUI page with a renderer of its own, about half of
+    // Chromium's CPU for a small page (20 empty pages: 10.2 s of CPU with it, 5.7 s
+    // without); the page's own loading is the same.
+    s.push(format!("--enable-features={}", enabled.join(",")));
+    s.push(format!("--disable-features={}", disabled.join(",")));
     if running_as_root() {
         s.extend(["--no-sandbox", "--disable-setuid-sandbox"].map(String::from));
     }
@@ -100,6 +121,7 @@ pub(super) fn switches(cfg: &AuditConfig, vp: &Viewport) -> Vec<String> {
     if !rules.is_empty() {
         s.push(format!("--host-resolver-rules={}", rules.join(", ")));
     }
+    s.extend(own);
     s
 }
 
@@ -252,4 +274,38 @@ pub(super) fn sweep_profiles(prefix: &str) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Chromium reads only the last `--disable-features` (or `--enable-features`) given, so
+    /// the user's lists join pagecost's instead of replacing them; other switches come last.
+    #[test]
+    fn the_users_feature_lists_are_merged_with_pagecosts() {
+        let flags = [
+            "--disable-features=AsyncDns,Foo",
+            "--enable-features=Bar",
+            "--lang=fr",
+        ]
+        .map(String::from);
+        let s = switches(&AuditConfig::default(), &Viewport::default(), &flags);
+        let all =
+            |prefix: &str| -> Vec<&String> { s.iter().filter(|x| x.starts_with(prefix)).collect() };
+        assert_eq!(
+            all("--disable-features="),
+            [
+                "--disable-features=TranslateUI,IsolateOrigins,site-per-process,\
+              WebUIOmniboxPopup,WebUIOmniboxAimPopup,AsyncDns,Foo"
+            ]
+        );
+        assert_eq!(
+            all("--enable-features="),
+            ["--enable-features=NetworkService,NetworkServiceInProcess,Bar"]
+        );
+        assert_eq!(s.last().map(String::as_str), Some("--lang=fr"));
+        let plain = switches(&AuditConfig::default(), &Viewport::default(), &[]);
+        assert_eq!(plain.len() + 1, s.len());
+    }
 }

@@ -48,7 +48,7 @@ impl Browsers {
         cfg: &AuditConfig,
         vp: &Viewport,
     ) -> Result<Arc<Running>> {
-        let switches = process::switches(cfg, vp);
+        let switches = process::switches(cfg, vp, &self.launch.flags);
         let key = format!("{}|{}", exe.display(), switches.join(" "));
         let mut running = self.running.lock().await;
         if let Some(r) = running.get(&key).filter(|r| !*r.gone.borrow()) {

@@ -603,6 +603,11 @@ pub struct BrowserArgs {
     /// never quiet (polling) [default: 10s].
     #[arg(long, value_name = "DURATION", value_parser = units::parse_duration)]
     pub after_load: Option<Duration>,
+    /// With --engine chromium: a command-line switch for the browser, as Lighthouse's
+    /// --chrome-flags (repeatable: --browser-flag=--disable-features=AsyncDns); feature
+    /// lists are merged with pagecost's own.
+    #[arg(long, value_name = "SWITCH", allow_hyphen_values = true)]
+    pub browser_flag: Vec<String>,
 }
 
 #[derive(Args, Debug)]

@@ -266,8 +266,10 @@ fn engine(n: &NetArgs) -> anyhow::Result<pagecost::Engine> {
     #[cfg(feature = "browser")]
     {
         let b = &n.browser;
+        pagecost::browser::check_flags(&b.browser_flag)?;
         let mut launch = pagecost::browser::Launch {
             browser: b.browser.clone(),
+            flags: b.browser_flag.clone(),
             ..Default::default()
         };
         launch.quiet = b.quiet_period.unwrap_or(launch.quiet);
@@ -279,8 +281,8 @@ fn engine(n: &NetArgs) -> anyhow::Result<pagecost::Engine> {
         }
         anyhow::ensure!(
             launch == Default::default(),
-            "--browser, --quiet-period and --after-load apply to the browser engine only \
-             (add --engine chromium)"
+            "--browser, --browser-flag, --quiet-period and --after-load apply to the browser \
+             engine only (add --engine chromium)"
         );
     }
     Ok(pagecost::Engine::Static)
