@@ -3,7 +3,7 @@
 real pages (served on loopback by ../shared/corpus/serve-corpus.sh).
 
 usage: benches/browser.py [--bin target/release/pagecost] [--lighthouse PATH]
-                          [--batch 50] [--jobs 4] [--lighthouse-batch]
+                          [--batch 50] [--jobs 4] [--lighthouse-batch] [--chromium-dns]
 
 Measures, per page: the wall time of one `pagecost audit URL --engine chromium` and of one
 Lighthouse run of the same URL (performance category only, headless Chromium, the same
@@ -145,7 +145,7 @@ def batch(a, run, name, pages, single_lh, lighthouse):
     with open(lst, "w") as f:
         f.write("\n".join(urls) + "\n")
     report = os.path.join(run, f"{name}.json")
-    bw, brss = run_measured([a.bin, "audit", "--input-file", lst, "--engine", "chromium",
+    bw, brss = run_measured([a.bin, "audit", "--input-file", lst, *engine(a),
                              "--jobs", str(a.jobs), "--format", "json", "-q"], report)
     print(f"batch of {a.batch} pages ({len(pages)} in turn) at --jobs {a.jobs}: pagecost "
           f"{bw:.1f} s ({bw / a.batch:.2f} s a page), peak PSS of the process tree {brss:.0f} MB")
@@ -156,7 +156,7 @@ def batch(a, run, name, pages, single_lh, lighthouse):
     lh, chrome = lighthouse
     if a.lighthouse_batch:
         HUNG.clear()
-        lb = sum(run_measured(lighthouse_cmd(lh, u, chrome), limit=LH_LIMIT_S)[0] for u in urls)
+        lb = sum(run_measured(lighthouse_cmd(lh, u, chrome, a), limit=LH_LIMIT_S)[0] for u in urls)
         how = f"{a.batch} runs measured"
         if HUNG:
             how += (f"; {len(HUNG)} hung and were killed at {LH_LIMIT_S} s, "
@@ -168,10 +168,27 @@ def batch(a, run, name, pages, single_lh, lighthouse):
           f"ratio {bw / lb:.3f} (target <= 0.05)")
 
 
-def lighthouse_cmd(lh, url, chrome):
+# Both tools give Chromium the same extra switches. By default the system's resolver
+# (Chromium's own DNS client is off): on a machine without public DNS, as here, Chromium's
+# client sometimes takes 5 s to fail a lookup the system fails at once, at random, which
+# measures the machine's resolver, not the tool. --chromium-dns keeps Chromium's client.
+SYSTEM_DNS = ["--disable-features=AsyncDns"]
+
+
+def browser_switches(a):
+    return [] if a.chromium_dns else SYSTEM_DNS
+
+
+def engine(a):
+    """pagecost's arguments for the browser engine with the bench's switches."""
+    return ["--engine", "chromium"] + [f"--browser-flag={f}" for f in browser_switches(a)]
+
+
+def lighthouse_cmd(lh, url, chrome, a):
+    flags = " ".join(["--headless=new", "--no-sandbox"] + browser_switches(a))
     return ["node", lh, url, "--only-categories=performance", "--output=json",
             "--output-path=/dev/null", "--quiet", f"--chrome-path={chrome}",
-            "--chrome-flags=--headless=new --no-sandbox"]
+            f"--chrome-flags={flags}"]
 
 
 def main():
@@ -181,6 +198,8 @@ def main():
     ap.add_argument("--batch", type=int, default=50)
     ap.add_argument("--jobs", type=int, default=4)
     ap.add_argument("--lighthouse-batch", action="store_true")
+    ap.add_argument("--chromium-dns", action="store_true",
+                    help="keep Chromium's own DNS client (default: the system's, for both tools)")
     a = ap.parse_args()
     if not os.path.isdir(corpus):
         print(f"skipped: {corpus} not found")
@@ -203,12 +222,13 @@ def main():
         rows = []
         one = os.path.join(run, "one.json")
         for url in pages:
-            pc, rss = run_measured([a.bin, "audit", url, "--engine", "chromium", "--format", "json",
+            pc, rss = run_measured([a.bin, "audit", url, *engine(a), "--format", "json",
                                     "-q"], one)
-            lw = run_measured(lighthouse_cmd(lh, url, chrome))[0] if have_lh else None
+            lw = run_measured(lighthouse_cmd(lh, url, chrome, a))[0] if have_lh else None
             rows.append((url, pc, rss, lw, fully_loaded_s(one)))
         print(f"one page: pagecost --engine chromium against Lighthouse (performance only), "
-              f"the same Chromium ({len(pages)} corpus pages)")
+              f"the same Chromium ({len(pages)} corpus pages); extra switches for both: "
+              f"{' '.join(browser_switches(a)) or 'none'}")
         print(f"{'page':<58} {'pagecost s':>10} {'peak PSS MB':>11} {'Lighthouse s':>12} {'ratio':>6}")
         for url, pc, rss, lw, _ in rows:
             lws = f"{lw:12.2f}" if lw else f"{'n/a':>12}"
@@ -235,7 +255,7 @@ def main():
         os.makedirs(empty)
         with open(os.path.join(empty, "index.html"), "w") as f:
             f.write("<!doctype html><title>empty</title>")
-        walls = [run_measured([a.bin, "audit", empty, "--engine", "chromium", "--quiet-period", "1ms",
+        walls = [run_measured([a.bin, "audit", empty, *engine(a), "--quiet-period", "1ms",
                                "--format", "json", "-q"]) for _ in range(5)]
         w = statistics.median(x[0] for x in walls)
         r = statistics.median(x[1] for x in walls)

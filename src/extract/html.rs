@@ -484,85 +484,78 @@ impl Extractor<'_> {
             .collect();
         let has = |r: &str| rel.iter().any(|x| x == r);
         if has("stylesheet") {
-            // Chromium skips disabled sheets and those of a non-CSS type. It fetches alternate
-            // sheets and sheets whose media does not match (at the lowest priority), but
-            // their rules do not apply.
-            let type_ok = e.attr("type").is_none_or(|t| {
-                let t = t.trim();
-                t.is_empty() || t.eq_ignore_ascii_case("text/css")
-            });
-            if e.attr("disabled").is_some() || !type_ok {
-                self.skip_raw(href);
-                return;
-            }
-            let media = if has("alternate") {
-                Some("not all".to_string())
-            } else {
-                e.attr("media").map(str::to_string)
-            };
-            let before = self.out.refs.len();
-            self.push(
-                href,
-                ResourceType::Stylesheet,
-                InitiatorKind::Parser,
-                &el,
-                "href",
-                false,
-            );
-            if let Some(r) = self.out.refs.get_mut(before) {
-                r.media = media;
-            }
+            self.stylesheet_link(el, href, has("alternate"));
         } else if has("icon") {
             // Favicons: Chromium fetches every <link rel=icon> of the page (its network panel
             // calls them "other").
-            self.push(
-                href,
-                ResourceType::Other,
-                InitiatorKind::Parser,
-                &el,
-                "href",
-                false,
-            );
+            let rt = ResourceType::Other;
+            self.push(href, rt, InitiatorKind::Parser, &el, "href", false);
         } else if has("modulepreload") {
-            self.push(
-                href,
-                ResourceType::Script,
-                InitiatorKind::Preload,
-                &el,
-                "href",
-                false,
-            );
-        } else if has("preload") {
-            let as_ = e.attr("as").unwrap_or("").trim().to_ascii_lowercase();
-            let rt = match as_.as_str() {
-                "style" => ResourceType::Stylesheet,
-                "script" | "worker" | "sharedworker" | "serviceworker" => ResourceType::Script,
-                "font" => ResourceType::Font,
-                "image" => ResourceType::Image,
-                "audio" | "video" | "track" => ResourceType::Media,
-                "fetch" | "json" => ResourceType::Other,
-                "document" => ResourceType::Iframe,
-                _ => return, // a preload without a valid `as` is ignored by browsers
-            };
-            if rt == ResourceType::Image {
-                if let Some(set) = e.attr("imagesrcset") {
-                    let cands = srcset::parse_srcset(set);
-                    let fallback = e.attr("href");
-                    let chosen = srcset::choose(&cands, fallback, e.attr("imagesizes"), &self.vp)
-                        .map(str::to_string);
-                    if let Some(u) = chosen {
-                        self.push(&u, rt, InitiatorKind::Preload, &el, "imagesrcset", false);
-                    }
-                    return;
-                }
-            }
-            if let Some(m) = e.attr("media") {
-                if !media::matches(m, &self.vp) {
-                    return; // a preload whose media does not match is not fetched
-                }
-            }
+            let rt = ResourceType::Script;
             self.push(href, rt, InitiatorKind::Preload, &el, "href", false);
+        } else if has("preload") {
+            self.preload_link(el, href);
         }
+    }
+
+    /// `<link rel=stylesheet>`. Chromium skips disabled sheets and those of a non-CSS type.
+    /// It fetches alternate sheets and sheets whose media does not match (at the lowest
+    /// priority), but their rules do not apply.
+    fn stylesheet_link(&mut self, el: ElementRef<'_>, href: &str, alternate: bool) {
+        let e = el.value();
+        let type_ok = e.attr("type").is_none_or(|t| {
+            let t = t.trim();
+            t.is_empty() || t.eq_ignore_ascii_case("text/css")
+        });
+        if e.attr("disabled").is_some() || !type_ok {
+            self.skip_raw(href);
+            return;
+        }
+        let media = if alternate {
+            Some("not all".to_string())
+        } else {
+            e.attr("media").map(str::to_string)
+        };
+        let before = self.out.refs.len();
+        let rt = ResourceType::Stylesheet;
+        self.push(href, rt, InitiatorKind::Parser, &el, "href", false);
+        if let Some(r) = self.out.refs.get_mut(before) {
+            r.media = media;
+        }
+    }
+
+    /// `<link rel=preload>`: fetched as its `as` says (a preload without a valid one is
+    /// ignored by browsers), an image from its `imagesrcset` when it has one, and only when
+    /// its media matches.
+    fn preload_link(&mut self, el: ElementRef<'_>, href: &str) {
+        let e = el.value();
+        let as_ = e.attr("as").unwrap_or("").trim().to_ascii_lowercase();
+        let rt = match as_.as_str() {
+            "style" => ResourceType::Stylesheet,
+            "script" | "worker" | "sharedworker" | "serviceworker" => ResourceType::Script,
+            "font" => ResourceType::Font,
+            "image" => ResourceType::Image,
+            "audio" | "video" | "track" => ResourceType::Media,
+            "fetch" | "json" => ResourceType::Other,
+            "document" => ResourceType::Iframe,
+            _ => return,
+        };
+        if let Some(set) = e.attr("imagesrcset").filter(|_| rt == ResourceType::Image) {
+            let cands = srcset::parse_srcset(set);
+            let fallback = e.attr("href");
+            let chosen = srcset::choose(&cands, fallback, e.attr("imagesizes"), &self.vp)
+                .map(str::to_string);
+            if let Some(u) = chosen {
+                self.push(&u, rt, InitiatorKind::Preload, &el, "imagesrcset", false);
+            }
+            return;
+        }
+        if e.attr("media")
+            .is_some_and(|m| !media::matches(m, &self.vp))
+        {
+            return;
+        }
+        self.push(href, rt, InitiatorKind::Preload, &el, "href", false);
     }
 
     fn script(&mut self, el: ElementRef<'_>) {

@@ -839,42 +839,25 @@ fn import_entry(e: &Value, main: bool) -> std::result::Result<Imported, String> 
         .ok_or("startedDateTime missing or invalid")?;
     let pc = e.get("_pagecost");
     let content = resp.get("content").unwrap_or(&NULL);
-    let mime = str_of(content, "mimeType")
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let mime = mime_of(content);
     let status = resp
         .get("status")
         .and_then(Value::as_u64)
         .filter(|s| *s > 0)
         .map(|s| s as u16);
     let timings = timings_of(e, pc);
-    let header_bytes = num(resp.get("headersSize")).map(|x| x as u64);
-    let body = num(resp.get("bodySize")).map(|x| x as u64);
-    let transfer = num(e.get("_transferSize"))
-        .or_else(|| num(resp.get("_transferSize")))
-        .map(|x| x as u64)
-        .or_else(|| Some(header_bytes? + body?))
-        .or(body);
-    let decoded = pc
-        .and_then(|p| p.get("decoded_bytes")?.as_u64())
-        .or_else(|| num(content.get("size")).map(|x| x as u64))
-        .or(body);
+    let Sizes {
+        header_bytes,
+        body,
+        transfer,
+        decoded,
+    } = sizes_of(e, pc);
     let error = error_of(e, resp, status, pc);
     let resource_type = pc
         .and_then(|p| serde_json::from_value::<ResourceType>(p.get("resource_type")?.clone()).ok())
         .unwrap_or_else(|| resource_type_of(e, main, &mime));
     let initiator = initiator_of(e, pc, main);
-    let redirect = str_of(resp, "redirectURL")
-        .filter(|r| !r.is_empty() && status.is_some_and(|s| (300..400).contains(&s)));
-    let redirect_url = redirect.map(|r| {
-        url::Url::parse(&url)
-            .and_then(|b| b.join(r))
-            .map_or_else(|_| r.to_string(), |u| u.to_string())
-    });
+    let redirect_url = redirect_of(resp, status, &url);
     let given_start = pc.and_then(|p| p.get("started_ms")?.as_f64());
     let duration_ms = pc
         .and_then(|p| p.get("duration_ms")?.as_f64())
@@ -919,6 +902,61 @@ fn import_entry(e: &Value, main: bool) -> std::result::Result<Imported, String> 
         start_epoch_ms: started,
         from_page_start: given_start.is_none(),
     })
+}
+
+/// The response's media type, lowercase, without parameters ("" when none).
+fn mime_of(content: &Value) -> String {
+    let given = str_of(content, "mimeType").unwrap_or("");
+    given
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// An entry's byte counts, each `None` when the HAR does not give it.
+struct Sizes {
+    header_bytes: Option<u64>,
+    body: Option<u64>,
+    transfer: Option<u64>,
+    decoded: Option<u64>,
+}
+
+/// The byte counts of entry `e` (pagecost's own `_pagecost` fields in `pc` first): on the
+/// wire, Chrome's `_transferSize`, else headers and body; decoded, `content.size`.
+fn sizes_of(e: &Value, pc: Option<&Value>) -> Sizes {
+    static NULL: Value = Value::Null;
+    let resp = e.get("response").unwrap_or(&NULL);
+    let header_bytes = num(resp.get("headersSize")).map(|x| x as u64);
+    let body = num(resp.get("bodySize")).map(|x| x as u64);
+    let transfer = num(e.get("_transferSize"))
+        .or_else(|| num(resp.get("_transferSize")))
+        .map(|x| x as u64)
+        .or_else(|| Some(header_bytes? + body?))
+        .or(body);
+    let content = resp.get("content").unwrap_or(&NULL);
+    let decoded = pc
+        .and_then(|p| p.get("decoded_bytes")?.as_u64())
+        .or_else(|| num(content.get("size")).map(|x| x as u64))
+        .or(body);
+    Sizes {
+        header_bytes,
+        body,
+        transfer,
+        decoded,
+    }
+}
+
+/// A redirect's target, resolved against the request's `url`: only for a 3xx status.
+fn redirect_of(resp: &Value, status: Option<u16>, url: &str) -> Option<String> {
+    let r = str_of(resp, "redirectURL")
+        .filter(|r| !r.is_empty() && status.is_some_and(|s| (300..400).contains(&s)))?;
+    Some(
+        url::Url::parse(url)
+            .and_then(|b| b.join(r))
+            .map_or_else(|_| r.to_string(), |u| u.to_string()),
+    )
 }
 
 fn round_us(ms: f64) -> f64 {
