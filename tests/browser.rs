@@ -604,11 +604,12 @@ fn signal(child: &std::process::Child, signal: &str) {
 }
 
 /// `--browser-flag` switches reach the browser: a host-resolver rule of the user's own sends
-/// made-up hosts, the page's and its cross-site iframe's, to the test server (the merging of
-/// feature lists is checked where the switches are made, in `browser/process.rs`). A switch
-/// pagecost sets itself is refused.
+/// made-up hosts, the page's and its cross-site iframe's, to the test server. Chromium reads
+/// only the last `--disable-features` given, so feature lists are merged (pagecost's own and
+/// each of the user's): two lists of the user's both apply, seen from the page (a feature
+/// that gates a JavaScript property). A switch pagecost sets itself is refused.
 #[test]
-fn browser_flags_reach_the_browser() {
+fn browser_flags_reach_the_browser_and_their_feature_lists_merge() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     if !browser_available() {
         return;
@@ -624,23 +625,25 @@ fn browser_flags_reach_the_browser() {
         ),
         ("/ad", Route::html("<img src=/pixel.png>")),
         ("/pixel.png", Route::ok("image/png", vec![0u8; 10])),
+        (
+            "/pip",
+            Route::html(
+                "<script>fetch('/probe?pip=' + ('documentPictureInPicture' in window))</script>",
+            ),
+        ),
+        ("/probe", Route::ok("text/plain", "")),
     ]);
     let port = server
         .url("/")
-        .split(':')
-        .nth(2)
+        .rsplit(':')
+        .next()
         .unwrap()
         .trim_end_matches('/')
         .to_string();
-    let load = audit_json(&[
-        &format!("http://www.flag.test:{port}/"),
-        "--engine",
-        "chromium",
-        "--browser-flag=--host-resolver-rules=MAP *.flag.test 127.0.0.1",
-        "--browser-flag",
-        "--disable-features=AsyncDns",
-    ]);
-    assert_eq!(entries(&load)[0]["status"], 200, "{load}");
+    let page = format!("http://www.flag.test:{port}/");
+    let rules = "--browser-flag=--host-resolver-rules=MAP *.flag.test 127.0.0.1";
+    let pip = "--browser-flag=--disable-features=DocumentPictureInPictureAPI";
+    let load = audit_json(&[&page, "--engine", "chromium", rules]);
     let urls: Vec<&str> = entries(&load)
         .iter()
         .map(|e| e["url"].as_str().unwrap())
@@ -649,13 +652,16 @@ fn browser_flags_reach_the_browser() {
         urls.contains(&format!("http://ads.flag.test:{port}/pixel.png").as_str()),
         "{urls:?}"
     );
-    let (code, _, err) = pagecost(&[
-        "audit",
-        CASCADE,
-        "--engine",
-        "chromium",
-        "--browser-flag=--remote-debugging-port=9222",
-    ]);
+    // (The API needs a secure context: the page is on 127.0.0.1.)
+    let dns = "--browser-flag=--disable-features=AsyncDns";
+    audit_json(&[&server.url("/pip"), "--engine", "chromium"]);
+    audit_json(&[&server.url("/pip"), "--engine", "chromium", pip, dns]);
+    let probes: Vec<String> = (server.paths().into_iter())
+        .filter(|p| p.starts_with("/probe"))
+        .collect();
+    assert_eq!(probes, ["/probe?pip=true", "/probe?pip=false"]);
+    let own = "--browser-flag=--remote-debugging-port=9222";
+    let (code, _, err) = pagecost(&["audit", CASCADE, "--engine", "chromium", own]);
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("--browser-flag --remote-debugging-port=9222: pagecost sets"),

@@ -69,11 +69,17 @@ pub(super) fn switches(cfg: &AuditConfig, vp: &Viewport, flags: &[String]) -> Ve
     let mut enabled: Vec<&str> = ENABLED.to_vec();
     let mut disabled: Vec<&str> = DISABLED.to_vec();
     let mut own = Vec::new();
+    // The user's word wins over pagecost's: a feature the user enables is taken off
+    // pagecost's disabled list, and the other way round.
     for f in flags {
         if let Some(list) = f.strip_prefix("--enable-features=") {
-            enabled.extend(list.split(',').filter(|x| !x.is_empty()));
+            let on: Vec<&str> = list.split(',').filter(|x| !x.is_empty()).collect();
+            disabled.retain(|x| !on.contains(x));
+            enabled.extend(on);
         } else if let Some(list) = f.strip_prefix("--disable-features=") {
-            disabled.extend(list.split(',').filter(|x| !x.is_empty()));
+            let off: Vec<&str> = list.split(',').filter(|x| !x.is_empty()).collect();
+            enabled.retain(|x| !off.contains(x));
+            disabled.extend(off);
         } else {
             own.push(f.clone());
         }
@@ -281,12 +287,14 @@ mod tests {
     use super::*;
 
     /// Chromium reads only the last `--disable-features` (or `--enable-features`) given, so
-    /// the user's lists join pagecost's instead of replacing them; other switches come last.
+    /// the user's lists join pagecost's instead of replacing them, the user's word winning
+    /// where they disagree; other switches come last.
     #[test]
     fn the_users_feature_lists_are_merged_with_pagecosts() {
         let flags = [
             "--disable-features=AsyncDns,Foo",
-            "--enable-features=Bar",
+            "--enable-features=Bar,TranslateUI",
+            "--disable-features=NetworkServiceInProcess",
             "--lang=fr",
         ]
         .map(String::from);
@@ -296,13 +304,13 @@ mod tests {
         assert_eq!(
             all("--disable-features="),
             [
-                "--disable-features=TranslateUI,IsolateOrigins,site-per-process,\
-              WebUIOmniboxPopup,WebUIOmniboxAimPopup,AsyncDns,Foo"
+                "--disable-features=IsolateOrigins,site-per-process,WebUIOmniboxPopup,\
+                 WebUIOmniboxAimPopup,AsyncDns,Foo,NetworkServiceInProcess"
             ]
         );
         assert_eq!(
             all("--enable-features="),
-            ["--enable-features=NetworkService,NetworkServiceInProcess,Bar"]
+            ["--enable-features=NetworkService,Bar,TranslateUI"]
         );
         assert_eq!(s.last().map(String::as_str), Some("--lang=fr"));
         let plain = switches(&AuditConfig::default(), &Viewport::default(), &[]);

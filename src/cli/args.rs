@@ -605,7 +605,7 @@ pub struct BrowserArgs {
     pub after_load: Option<Duration>,
     /// With --engine chromium: a command-line switch for the browser, as Lighthouse's
     /// --chrome-flags (repeatable: --browser-flag=--disable-features=AsyncDns); feature
-    /// lists are merged with pagecost's own.
+    /// lists are merged with pagecost's own, the user's word winning.
     #[arg(long, value_name = "SWITCH", allow_hyphen_values = true)]
     pub browser_flag: Vec<String>,
 }
