@@ -479,11 +479,40 @@ fn build(
             e.resource_type == crate::model::ResourceType::Document && e.redirect_url.is_none()
         })
         .map_or_else(|| url.to_string(), |e| e.url.clone());
+    let rec_over_limit = rec.over_limit();
+    let notes = notes(&rec, stop, launch);
+    let partial = stop != Stop::Quiet || rec_over_limit;
+    Ok(Load {
+        tool: concat!("pagecost ", env!("CARGO_PKG_VERSION"), " (chromium)").to_string(),
+        url: url.to_string(),
+        final_url,
+        started_unix_ms,
+        settings: settings(cfg, vp),
+        document_ttfb_ms: ttfb,
+        fully_loaded_ms: 0.0,
+        entries,
+        connections: Vec::new(),
+        totals: Default::default(),
+        skipped: Skipped {
+            data: rec.data_urls,
+            other_scheme: rec.local_urls,
+            ..Skipped::default()
+        },
+        notes,
+        partial,
+        local: None,
+        page_metrics,
+        third_party_tags: Vec::new(),
+    })
+}
+
+/// What a reader of the load must know: what the browser engine includes and leaves out,
+/// and why a load is partial.
+fn notes(rec: &record::Recorder, stop: Stop, launch: &Launch) -> Vec<String> {
     let mut notes = vec!["browser engine: requests made by scripts are included".to_string()];
     if rec.favicon_probes > 0 {
         notes.push("the browser's own /favicon.ico probe is left out: it is not the page's".into());
     }
-    let rec_over_limit = rec.over_limit();
     let workers = rec.unanswered_workers();
     if workers > 0 {
         notes.push(format!(
@@ -504,45 +533,28 @@ fn build(
         Stop::Crashed => notes
             .push("the browser crashed or was killed during the load: this load is partial".into()),
     }
-    if rec_over_limit {
+    if rec.over_limit() {
         notes.push(
             "a body passed its size limit (--max-body, --max-decoded): the page's loading was \
              stopped there (as Esc stops it), so this load is partial"
                 .into(),
         );
     }
-    let partial = stop != Stop::Quiet || rec_over_limit;
-    Ok(Load {
-        tool: concat!("pagecost ", env!("CARGO_PKG_VERSION"), " (chromium)").to_string(),
-        url: url.to_string(),
-        final_url,
-        started_unix_ms,
-        settings: LoadSettings {
-            user_agent: String::new(),
-            concurrency: 0,
-            per_origin: 0,
-            timeout_ms: cfg.timeout.as_millis() as u64,
-            viewport: format!("{}x{}", vp.width, vp.height),
-            dpr: vp.dpr,
-            throttle: cfg.throttle.clone(),
-            browser: Some("chromium".into()),
-        },
-        document_ttfb_ms: ttfb,
-        fully_loaded_ms: 0.0,
-        entries,
-        connections: Vec::new(),
-        totals: Default::default(),
-        skipped: Skipped {
-            data: rec.data_urls,
-            other_scheme: rec.local_urls,
-            ..Skipped::default()
-        },
-        notes,
-        partial,
-        local: None,
-        page_metrics,
-        third_party_tags: Vec::new(),
-    })
+    notes
+}
+
+/// The settings a browser load was made with (the user agent is set by the caller).
+fn settings(cfg: &AuditConfig, vp: &Viewport) -> LoadSettings {
+    LoadSettings {
+        user_agent: String::new(),
+        concurrency: 0,
+        per_origin: 0,
+        timeout_ms: cfg.timeout.as_millis() as u64,
+        viewport: format!("{}x{}", vp.width, vp.height),
+        dpr: vp.dpr,
+        throttle: cfg.throttle.clone(),
+        browser: Some("chromium".into()),
+    }
 }
 
 #[cfg(test)]

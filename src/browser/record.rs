@@ -170,34 +170,14 @@ impl Recorder {
     /// A request was issued (or redirected: the previous hop ends with the redirect
     /// response it carries).
     pub fn sent(&mut self, e: &EventRequestWillBeSent) {
-        // Inline content and in-memory objects are no network request: counted as the static
-        // engine counts them.
-        if e.request.url.starts_with("data:") {
-            self.data_urls += 1;
-            return;
-        }
-        if e.request.url.starts_with("blob:") || e.request.url.starts_with("filesystem:") {
-            self.local_urls += 1;
-            return;
-        }
-        // The browser's own probe for a tab icon is not the page's (browsers' HAR exports
-        // leave it out too).
-        if e.request.url.ends_with("/favicon.ico")
-            && e.initiator.r#type == net::InitiatorType::Other
-            && e.r#type == Some(net::ResourceType::Other)
-        {
-            self.favicon_probes += 1;
+        if self.not_a_page_request(e) {
             return;
         }
         let id = e.request_id.inner().clone();
         let ts = *e.timestamp.inner();
         self.last = self.last.max(ts);
         if let (Some(r), Some(&prev)) = (&e.redirect_response, self.current.get(&id)) {
-            self.close(prev);
-            let hop = &mut self.reqs[prev];
-            hop.response = Some(r.clone());
-            hop.redirect_url = Some(e.request.url.clone());
-            hop.finished = Some((ts, r.encoded_data_length.max(0.0) as u64));
+            self.hop_ends(prev, r, &e.request.url, ts);
         }
         let main = self.start.is_none() && e.r#type == Some(net::ResourceType::Document);
         let frame = e.frame_id.as_ref().map(|f| f.inner().clone());
@@ -246,14 +226,49 @@ impl Recorder {
         });
         self.open += usize::from(counts(&self.reqs[self.reqs.len() - 1]));
         for ev in self.early.remove(&id).unwrap_or_default() {
-            match ev {
-                Early::Response(r) => self.response(&id, &r),
-                Early::Data(decoded, encoded) => {
-                    self.body(&id, decoded, encoded);
-                }
-                Early::Finished(ts, n) => self.finished(&id, ts, n),
-                Early::Failed(ts, text) => self.failed(&id, ts, &text),
+            self.replay(&id, ev);
+        }
+    }
+
+    /// Requests that are not the page's network requests, counted apart: inline content and
+    /// in-memory objects (as the static engine counts them), and the browser's own probe
+    /// for a tab icon (browsers' HAR exports leave it out too).
+    fn not_a_page_request(&mut self, e: &EventRequestWillBeSent) -> bool {
+        let url = &e.request.url;
+        let counter = if url.starts_with("data:") {
+            &mut self.data_urls
+        } else if url.starts_with("blob:") || url.starts_with("filesystem:") {
+            &mut self.local_urls
+        } else if url.ends_with("/favicon.ico")
+            && e.initiator.r#type == net::InitiatorType::Other
+            && e.r#type == Some(net::ResourceType::Other)
+        {
+            &mut self.favicon_probes
+        } else {
+            return false;
+        };
+        *counter += 1;
+        true
+    }
+
+    /// Hop `prev` of a redirect chain ends at `ts` with the redirect response `r` to `next`.
+    fn hop_ends(&mut self, prev: usize, r: &net::Response, next: &str, ts: f64) {
+        self.close(prev);
+        let hop = &mut self.reqs[prev];
+        hop.response = Some(r.clone());
+        hop.redirect_url = Some(next.to_string());
+        hop.finished = Some((ts, r.encoded_data_length.max(0.0) as u64));
+    }
+
+    /// An event of request `id` that came before the request itself, now applied.
+    fn replay(&mut self, id: &str, ev: Early) {
+        match ev {
+            Early::Response(r) => self.response(id, &r),
+            Early::Data(decoded, encoded) => {
+                self.body(id, decoded, encoded);
             }
+            Early::Finished(ts, n) => self.finished(id, ts, n),
+            Early::Failed(ts, text) => self.failed(id, ts, &text),
         }
     }
 
