@@ -82,7 +82,7 @@ const OWN_SWITCHES: [&str; 4] = [
 ];
 
 /// Checks the user's browser switches: each a `--switch` or `--switch=value`, none of
-/// pagecost's own ([`OWN_SWITCHES`]).
+/// pagecost's own (`--remote-debugging-*`, `--user-data-dir`).
 pub fn check_flags(flags: &[String]) -> Result<()> {
     for f in flags {
         let name = f.split('=').next().unwrap_or_default();
