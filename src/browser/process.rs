@@ -64,11 +64,13 @@ const DISABLED: [&str; 5] = [
 /// The browser's switches for these settings and the user's own (`flags`, checked by
 /// [`super::check_flags`]), its profile folder aside (loads whose switches differ need
 /// browsers of their own). Chromium reads only the last of a switch given twice, so the
-/// user's `--enable-features` and `--disable-features` lists are merged into pagecost's.
+/// user's `--enable-features`, `--disable-features` and `--host-resolver-rules` lists are
+/// merged into pagecost's.
 pub(super) fn switches(cfg: &AuditConfig, vp: &Viewport, flags: &[String]) -> Vec<String> {
     let mut enabled: Vec<&str> = ENABLED.to_vec();
     let mut disabled: Vec<&str> = DISABLED.to_vec();
     let mut own = Vec::new();
+    let mut user_rules: Vec<&str> = Vec::new();
     // The user's word wins over pagecost's: a feature the user enables is taken off
     // pagecost's disabled list, and the other way round.
     for f in flags {
@@ -80,6 +82,8 @@ pub(super) fn switches(cfg: &AuditConfig, vp: &Viewport, flags: &[String]) -> Ve
             let off: Vec<&str> = list.split(',').filter(|x| !x.is_empty()).collect();
             enabled.retain(|x| !off.contains(x));
             disabled.extend(off);
+        } else if let Some(list) = f.strip_prefix("--host-resolver-rules=") {
+            user_rules.extend(list.split(',').map(str::trim).filter(|x| !x.is_empty()));
         } else {
             own.push(f.clone());
         }
@@ -120,9 +124,11 @@ pub(super) fn switches(cfg: &AuditConfig, vp: &Viewport, flags: &[String]) -> Ve
     if cfg.insecure {
         s.push("--ignore-certificate-errors".into());
     }
+    // `--resolve` and `--connect-to` first (the first matching rule wins), then the user's.
     let rules: Vec<String> = (cfg.resolve.iter().map(|r| (&r.host, r.addr.to_string())))
         .chain(cfg.connect_to.iter().map(|c| (&c.host, c.to.to_string())))
         .map(|(host, to)| format!("MAP {host} {to}"))
+        .chain(user_rules.into_iter().map(String::from))
         .collect();
     if !rules.is_empty() {
         s.push(format!("--host-resolver-rules={}", rules.join(", ")));
@@ -295,10 +301,17 @@ mod tests {
             "--disable-features=AsyncDns,Foo",
             "--enable-features=Bar,TranslateUI",
             "--disable-features=NetworkServiceInProcess",
+            "--host-resolver-rules=MAP *.test 127.0.0.1, EXCLUDE localhost",
             "--lang=fr",
         ]
         .map(String::from);
-        let s = switches(&AuditConfig::default(), &Viewport::default(), &flags);
+        let mut cfg = AuditConfig::default();
+        cfg.resolve.push(crate::config::ResolveOverride {
+            host: "a.example".into(),
+            port: 443,
+            addr: [127, 0, 0, 2].into(),
+        });
+        let s = switches(&cfg, &Viewport::default(), &flags);
         let all =
             |prefix: &str| -> Vec<&String> { s.iter().filter(|x| x.starts_with(prefix)).collect() };
         assert_eq!(
@@ -312,8 +325,15 @@ mod tests {
             all("--enable-features="),
             ["--enable-features=NetworkService,Bar,TranslateUI"]
         );
+        assert_eq!(
+            all("--host-resolver-rules="),
+            [
+                "--host-resolver-rules=MAP a.example 127.0.0.2, MAP *.test 127.0.0.1, \
+              EXCLUDE localhost"
+            ]
+        );
         assert_eq!(s.last().map(String::as_str), Some("--lang=fr"));
-        let plain = switches(&AuditConfig::default(), &Viewport::default(), &[]);
+        let plain = switches(&cfg, &Viewport::default(), &[]);
         assert_eq!(plain.len() + 1, s.len());
     }
 }
