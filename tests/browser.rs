@@ -669,6 +669,30 @@ fn browser_flags_reach_the_browser_and_their_feature_lists_merge() {
     );
 }
 
+/// Starts pagecost with `args` and the browser engine, its profiles under `tmp`, and waits
+/// until its browser runs and has requested the [`hanging_page`]'s image once more.
+fn loading(server: &TestServer, tmp: &std::path::Path, args: &[&str]) -> std::process::Child {
+    let hangs = || server.paths().iter().filter(|p| *p == "/hang.png").count();
+    let before = hangs();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pagecost"))
+        .env("TMPDIR", tmp)
+        .args(args)
+        .args(["--engine", "chromium", "--format", "json", "-q"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t = std::time::Instant::now();
+    while processes_under(tmp) == 0 || hangs() == before {
+        assert!(
+            t.elapsed().as_secs() < 30,
+            "{args:?}: the browser never loaded"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child
+}
+
 /// Processes whose command line names `dir` (the browser's profile is made under it).
 fn processes_under(dir: &std::path::Path) -> usize {
     let Ok(procs) = std::fs::read_dir("/proc") else {
@@ -1191,25 +1215,8 @@ fn a_stopped_audit_or_batch_leaves_no_browser_behind() {
         "2",
     ];
     for (args, signal, code) in [(&audit[..], "-TERM", 143), (&batch[..], "-INT", 130)] {
-        let hangs = || server.paths().iter().filter(|p| *p == "/hang.png").count();
-        let before = hangs();
         let tmp = tempfile::tempdir().unwrap();
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pagecost"))
-            .env("TMPDIR", tmp.path())
-            .args(args)
-            .args(["--engine", "chromium", "--format", "json", "-q"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let t = std::time::Instant::now();
-        while processes_under(tmp.path()) == 0 || hangs() == before {
-            assert!(
-                t.elapsed().as_secs() < 30,
-                "{args:?}: the browser never loaded"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
+        let mut child = loading(&server, tmp.path(), args);
         std::thread::sleep(std::time::Duration::from_millis(300));
         self::signal(&child, signal);
         let status = child.wait().unwrap();
@@ -1255,18 +1262,7 @@ fn a_killed_pagecost_takes_its_browser_with_it() {
     }
     let server = hanging_page();
     let tmp = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pagecost"))
-        .env("TMPDIR", tmp.path())
-        .args(["audit", &server.url("/"), "--engine", "chromium", "-q"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let t = std::time::Instant::now();
-    while processes_under(tmp.path()) == 0 || !server.paths().iter().any(|p| p == "/hang.png") {
-        assert!(t.elapsed().as_secs() < 30, "the browser never loaded");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    let mut child = loading(&server, tmp.path(), &["audit", &server.url("/")]);
     let helpers = processes_under(tmp.path());
     signal(&child, "-KILL");
     assert_eq!(child.wait().unwrap().signal(), Some(9));
