@@ -79,8 +79,17 @@ fn the_browser_engine_sees_what_scripts_request() {
         .as_str()
         .unwrap()
         .ends_with("/ads/creative.html"));
+    // Fired from a fetch's callback, Chromium gives the pixel no stack at all: its initiator
+    // stays what the browser says, not a guess.
     by_path(&load, "/ads/sync.gif?bidder=exampleads");
-    by_path(&load, "/ads/impression.gif?slot=top");
+    // `new Image().src = ...` loads in a task of its own: its caller is found in the
+    // request's asynchronous stack (without it Chromium names the document's parser).
+    let impression = by_path(&load, "/ads/impression.gif?slot=top");
+    assert_eq!(impression["initiator"]["kind"], "script", "{impression}");
+    assert!(impression["initiator"]["url"]
+        .as_str()
+        .unwrap()
+        .ends_with("/ads/creative.html"));
     let beacon = by_path(&load, "/ads/viewable?slot=top");
     assert_eq!(
         beacon["after_load"], true,
@@ -419,6 +428,18 @@ fn compare_blocks_the_ad_cascade_by_category_in_the_browser() {
             assert_eq!(e["status"].as_u64().map(|s| s / 100), Some(2), "{e}");
         }
         assert_eq!(by_path(run, "/banner.png")["frame_depth"], 1);
+        // The sync pixel, fired from the bid's callback, is the library's (line 5), found in
+        // its asynchronous stack; so the tag's cost is the whole cascade.
+        let sync = by_path(run, "/sync.gif?bidder=exampleads");
+        assert!(sync["initiator"]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/lib.js"));
+        assert_eq!(sync["initiator"]["line"], 5, "{sync}");
+        let tags = run["third_party_tags"].as_array().unwrap();
+        assert_eq!(tags.len(), 1, "{tags:#?}");
+        assert!(tags[0]["url"].as_str().unwrap().ends_with("/tag.js"));
+        assert_eq!(tags[0]["requests"], cascade.len(), "{tags:#?}");
     }
     for run in v["b"]["runs"].as_array().unwrap() {
         let tag = by_path(run, "/tag.js");

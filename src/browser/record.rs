@@ -11,6 +11,7 @@ use crate::model::{
 use chromiumoxide::cdp::browser_protocol::network::{
     self as net, EventRequestWillBeSent, Response,
 };
+use chromiumoxide::cdp::js_protocol::runtime::{CallFrame, StackTrace};
 use std::collections::HashMap;
 
 /// One request as the browser reported it so far.
@@ -98,9 +99,25 @@ fn counts(r: &Req) -> bool {
     r.kind != Some(net::ResourceType::EventSource) && !r.worker
 }
 
+/// The frame that made a script's request: the top of its stack or, where the stack is empty,
+/// the top of the nearest asynchronous parent's. (An image's load runs in a task of its own:
+/// `new Image().src = ...` is sent with an empty stack whose parent, "Image", holds the
+/// caller; without asynchronous stacks Chromium names the document's parser instead.)
+fn calling_frame(stack: Option<&StackTrace>) -> Option<&CallFrame> {
+    let mut at = stack;
+    for _ in 0..=super::setup::ASYNC_STACK_DEPTH {
+        let s = at?;
+        if let Some(f) = s.call_frames.first() {
+            return Some(f);
+        }
+        at = s.parent.as_deref();
+    }
+    None
+}
+
 fn initiator_of(e: &EventRequestWillBeSent, main: bool) -> Initiator {
     let i = &e.initiator;
-    let frame = i.stack.as_ref().and_then(|s| s.call_frames.first());
+    let frame = calling_frame(i.stack.as_ref());
     let kind = match i.r#type {
         _ if main => InitiatorKind::Navigation,
         net::InitiatorType::Parser => InitiatorKind::Parser,

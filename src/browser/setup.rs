@@ -10,6 +10,7 @@ use chromiumoxide::cdp::browser_protocol::emulation as emu;
 use chromiumoxide::cdp::browser_protocol::fetch;
 use chromiumoxide::cdp::browser_protocol::network as net;
 use chromiumoxide::cdp::browser_protocol::page::AddScriptToEvaluateOnNewDocumentParams;
+use chromiumoxide::cdp::js_protocol::runtime;
 use chromiumoxide::Page;
 use futures_util::StreamExt;
 use std::collections::HashMap;
@@ -71,10 +72,17 @@ const NO_SERVICE_WORKERS: &str = r#"(() => {
   });
 })();"#;
 
-/// The network settings of a page and of every worker it starts: events on, cache off,
-/// extra headers, user agent, throttling.
+/// How many asynchronous parents a request's stack keeps (timers, promises, an image's own
+/// load task): enough to reach the script behind a request sent from a task of its own.
+pub const ASYNC_STACK_DEPTH: i64 = 4;
+
+/// The network settings of a page and of every worker it starts: asynchronous stacks (for
+/// initiators), events on, cache off, extra headers, user agent, throttling.
 pub fn network(cfg: &AuditConfig) -> Vec<Raw> {
     let mut out = vec![
+        Raw::of(runtime::SetAsyncCallStackDepthParams::new(
+            ASYNC_STACK_DEPTH,
+        )),
         Raw::of(net::EnableParams::default()),
         Raw::of(net::SetCacheDisabledParams::new(true)),
     ];
