@@ -175,6 +175,24 @@ fn bad_regex_and_non_html_fail_with_exit_2() {
     );
 }
 
+/// links reads the HTML as served: the browser engine and its flags are refused, not ignored.
+#[cfg(feature = "browser")]
+#[test]
+fn the_browser_engine_is_refused_not_ignored() {
+    for args in [
+        &["--engine", "chromium"][..],
+        &["--browser-flag=--mute-audio"],
+        &["--quiet-period", "2s"],
+    ] {
+        let mut all = vec!["links", PAGE];
+        all.extend_from_slice(args);
+        let (code, out, err) = pagecost(&all);
+        assert_eq!(code, 2, "{args:?}: {out}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains("links"), "{err}");
+    }
+}
+
 fn check_server() -> TestServer {
     let page = "<a href=/flaky>flaky</a><a href=/gone>gone</a><a href=/old>old</a><a href=/hang>hang</a><a href=/ok>ok</a><a href=/nohead>nohead</a><a href=mailto:a@b.c>mail</a>";
     TestServer::start_seq(vec![

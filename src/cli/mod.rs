@@ -288,6 +288,21 @@ fn engine(n: &NetArgs) -> anyhow::Result<pagecost::Engine> {
     Ok(pagecost::Engine::Static)
 }
 
+/// `links` reads the page's HTML as served: the browser engine and its flags are refused
+/// there rather than ignored.
+fn static_only(n: &NetArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        n.engine == EngineArg::Static,
+        "--engine chromium: links reads the page's HTML as served, without running its \
+         scripts (the browser engine is for audit, compare and budget init)"
+    );
+    engine(n).map(drop).map_err(|_| {
+        anyhow::anyhow!(
+            "--browser, --browser-flag, --quiet-period and --after-load: links runs no browser"
+        )
+    })
+}
+
 fn budgets(b: &BudgetArgs) -> pagecost::Result<Option<pagecost::budget::Budgets>> {
     let quick = pagecost::budget::quick(
         b.max_bytes,
@@ -386,6 +401,7 @@ pub fn compare(a: CompareArgs) -> anyhow::Result<Command> {
 
 /// `links`.
 pub fn links(a: LinksArgs) -> anyhow::Result<Command> {
+    static_only(&a.net)?;
     let site = match (a.internal, a.external) {
         (true, _) => Some(Site::Internal),
         (_, true) => Some(Site::External),
