@@ -21,6 +21,8 @@ pub enum Setting {
     ConnectTo,
     /// A pattern of requests not to make.
     Block,
+    /// `--block-third-parties`.
+    BlockThirdParties,
     /// Most requests in flight.
     Concurrency,
     /// Most requests in flight per origin.
@@ -68,6 +70,7 @@ impl Setting {
             Setting::Resolve => "--resolve",
             Setting::ConnectTo => "--connect-to",
             Setting::Block => "--block",
+            Setting::BlockThirdParties => "--block-third-parties",
             Setting::Concurrency => "--concurrency",
             Setting::PerOrigin => "--per-origin",
             Setting::Timeout => "--timeout",
@@ -97,6 +100,7 @@ impl Setting {
             Setting::Resolve => "resolve override",
             Setting::ConnectTo => "connect-to override",
             Setting::Block => "block pattern",
+            Setting::BlockThirdParties => "third-party blocking",
             Setting::Concurrency => "concurrency",
             Setting::PerOrigin => "per-origin concurrency",
             Setting::Timeout => "timeout",

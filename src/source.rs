@@ -35,8 +35,13 @@ pub struct Source {
 enum Kind {
     /// Loaded by the static engine (a local folder is served while the source lives).
     Static(Prepared),
-    /// Read from a HAR file: its one recorded load.
-    Har { path: PathBuf, page: Option<usize> },
+    /// Read from a HAR file: its one recorded load (`browser`: the browser engine was asked
+    /// for, which a recording makes moot).
+    Har {
+        path: PathBuf,
+        page: Option<usize>,
+        browser: bool,
+    },
     /// Loaded by a headless browser (a local folder is served while the source lives).
     #[cfg(feature = "browser")]
     Browser(Prepared, PathBuf, std::sync::Arc<crate::browser::Browsers>),
@@ -52,8 +57,13 @@ impl Source {
     ) -> Result<Source> {
         if let Target::Har { path, page } = target {
             let (path, page) = (path.clone(), *page);
+            let browser = !matches!(engine, Engine::Static);
             return Ok(Source {
-                kind: Kind::Har { path, page },
+                kind: Kind::Har {
+                    path,
+                    page,
+                    browser,
+                },
             });
         }
         #[cfg(feature = "browser")]
@@ -120,11 +130,36 @@ impl Source {
                 p.annotate(&mut l);
                 l
             }
-            Kind::Har { path, page } => crate::har::read(path, *page)?,
+            Kind::Har {
+                path,
+                page,
+                browser,
+            } => {
+                let mut l = crate::har::read(path, *page)?;
+                l.notes.extend(moot_for_a_recording(cfg, *browser));
+                l
+            }
         };
         load.finalize(&cfg.first_party);
         Ok(load)
     }
+}
+
+/// What a recording makes moot, said rather than silently ignored: a HAR is imported as
+/// it was recorded, whatever engine or network profile the job asked for.
+fn moot_for_a_recording(cfg: &AuditConfig, browser: bool) -> Vec<String> {
+    let mut notes = Vec::new();
+    if browser {
+        notes.push("--engine chromium does not apply: a HAR is a recorded load".to_string());
+    }
+    if let Some(p) = &cfg.throttle {
+        notes.push(format!(
+            "--throttle {} does not apply: a HAR is a recorded load (--estimate estimates it on \
+             that network)",
+            p.name
+        ));
+    }
+    notes
 }
 
 /// Audits a target once with the static engine (a HAR is imported, not loaded): the

@@ -220,6 +220,17 @@ fn bad_block_patterns_and_missing_variants_are_usage_errors() {
     let (code, _, err) = pagecost(&["compare", BLOG]);
     assert_eq!(code, 2);
     assert!(err.contains("needs a variant B"), "{err}");
+    // A recording cannot be loaded again without some of its requests: refused, not a B
+    // identical to A.
+    let har = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/har/chrome.har");
+    for block in [&["--block", "ads.example"][..], &["--block-third-parties"]] {
+        let mut args = vec!["compare", har];
+        args.extend_from_slice(block);
+        let (code, _, err) = pagecost(&args);
+        assert_eq!(code, 2, "{block:?}");
+        assert!(err.starts_with(&format!("pagecost: {}", block[0])), "{err}");
+        assert!(err.contains("a HAR is a recorded load"), "{err}");
+    }
 }
 
 #[test]

@@ -252,6 +252,29 @@ fn hars_from_each_browser_import_with_their_quirks() {
     );
 }
 
+/// A HAR is imported as recorded: an engine or a network profile asked for is said not to
+/// apply, in the load's notes, rather than silently ignored.
+#[test]
+fn settings_a_recording_makes_moot_are_noted() {
+    let har = format!("{FIX}/chrome.har");
+    let plain = audit_json(&[&har]);
+    assert!(!plain["notes"].to_string().contains("does not apply"));
+    let throttled = audit_json(&[&har, "--throttle", "lte"]);
+    let notes = throttled["notes"].to_string();
+    assert!(notes.contains("--throttle lte does not apply"), "{notes}");
+    assert_eq!(throttled["totals"], plain["totals"]);
+    #[cfg(feature = "browser")]
+    {
+        let browser = audit_json(&[&har, "--engine", "chromium"]);
+        let notes = browser["notes"].to_string();
+        assert!(
+            notes.contains("--engine chromium does not apply"),
+            "{notes}"
+        );
+        assert_eq!(browser["totals"], plain["totals"]);
+    }
+}
+
 #[test]
 fn malformed_hars_fail_with_one_line_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();

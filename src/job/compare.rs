@@ -219,6 +219,15 @@ impl ComparePlan {
             }
             None => a.clone(),
         };
+        let blocking = !self.block.is_empty() || self.block_third_parties;
+        if blocking && [&a, &b].iter().any(|t| matches!(t, Target::Har { .. })) {
+            let why = "a HAR is a recorded load, which cannot be loaded again without some of \
+                       its requests: blocking needs a page to load (a URL, a file or a folder)";
+            return Err(match self.block.first() {
+                Some(rule) => Error::setting(Setting::Block, rule.describe(), why),
+                None => Error::setting(Setting::BlockThirdParties, "", why),
+            });
+        }
         Ok((a, b))
     }
 }
