@@ -29,6 +29,14 @@ pub enum Setting {
     PerOrigin,
     /// Per-request timeout.
     Timeout,
+    /// Connection set-up timeout.
+    ConnectTimeout,
+    /// Most redirect hops followed.
+    MaxRedirects,
+    /// Deepest iframe nesting loaded.
+    MaxFrameDepth,
+    /// Most references taken from one document or stylesheet.
+    MaxRefs,
     /// Device pixel ratio.
     Dpr,
     /// A network profile.
@@ -74,6 +82,10 @@ impl Setting {
             Setting::Concurrency => "--concurrency",
             Setting::PerOrigin => "--per-origin",
             Setting::Timeout => "--timeout",
+            Setting::ConnectTimeout => "--connect-timeout",
+            Setting::MaxRedirects => "--max-redirects",
+            Setting::MaxFrameDepth => "--max-frame-depth",
+            Setting::MaxRefs => "--max-refs",
             Setting::Dpr => "--dpr",
             Setting::Profile => "--throttle",
             Setting::Margin => "--margin",
@@ -104,6 +116,10 @@ impl Setting {
             Setting::Concurrency => "concurrency",
             Setting::PerOrigin => "per-origin concurrency",
             Setting::Timeout => "timeout",
+            Setting::ConnectTimeout => "connect timeout",
+            Setting::MaxRedirects => "redirect limit",
+            Setting::MaxFrameDepth => "frame depth limit",
+            Setting::MaxRefs => "reference limit",
             Setting::Dpr => "device pixel ratio",
             Setting::Profile => "network profile",
             Setting::Margin => "budget margin",

@@ -103,6 +103,27 @@ fn the_browser_engine_sees_what_scripts_request() {
     assert!(load["totals"]["transfer_bytes"].as_u64().unwrap() > 11_000);
 }
 
+/// The static engine's settings the browser cannot apply are refused once, before any page
+/// or browser: one line naming the setting and why, exit 2 (no browser needed to say so).
+#[test]
+fn settings_the_browser_cannot_apply_are_refused_before_any_page() {
+    for (args, said) in [
+        (&["--timeout", "5s"][..], "--timeout 5s: "),
+        (&["--max-redirects", "3"], "--max-redirects 3: "),
+        (&["--max-frame-depth", "1"], "--max-frame-depth 1: "),
+        (&["--per-origin", "2"], "--per-origin 2: "),
+    ] {
+        let mut all = vec!["audit", CASCADE, CASCADE, "--engine", "chromium"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--browser", "/no/such/chromium"]);
+        let (code, out, err) = pagecost(&all);
+        assert_eq!(code, 2, "{args:?}: {out}");
+        assert!(out.is_empty(), "no page was tried: {out}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.starts_with(&format!("pagecost: {said}")), "{err}");
+    }
+}
+
 /// No browser: one line naming what was searched and how to install one, exit 2.
 #[test]
 fn no_browser_is_a_clear_usage_error() {

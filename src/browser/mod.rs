@@ -155,25 +155,64 @@ fn pointer_settings(mobile: bool) -> &'static str {
     }
 }
 
-/// Settings the browser engine cannot apply: refused, so that nothing is silently ignored.
-/// The browser schedules its own requests (six connections per HTTP/1.1 origin, as every
-/// Chromium does), so the static engine's concurrency limits have no meaning there.
+/// Settings the browser engine cannot apply: refused when given a value other than the
+/// default, so that nothing is silently ignored. The browser schedules its own requests (six
+/// connections per HTTP/1.1 origin, as every Chromium does), times out and redirects them by
+/// its own rules, and loads what the page asks for; the page as a whole is bounded by
+/// `--audit-timeout`, the watch after load and the body limits, which it does apply.
 pub fn check_supported(cfg: &AuditConfig) -> Result<()> {
-    let default = AuditConfig::default();
-    let refuse = |setting, value: usize| {
-        Err(Error::setting(
-            setting,
-            value.to_string(),
-            "the browser engine schedules requests as the browser does; use the static engine",
-        ))
-    };
-    if cfg.concurrency != default.concurrency {
-        return refuse(Setting::Concurrency, cfg.concurrency);
+    const SCHEDULES: &str =
+        "the browser engine schedules requests as the browser does; use the static engine";
+    let d = AuditConfig::default();
+    let secs = |t: Duration| format!("{}s", t.as_secs_f64());
+    let refused = [
+        (
+            cfg.concurrency != d.concurrency,
+            Setting::Concurrency,
+            cfg.concurrency.to_string(),
+            SCHEDULES,
+        ),
+        (
+            cfg.per_origin != d.per_origin,
+            Setting::PerOrigin,
+            cfg.per_origin.to_string(),
+            SCHEDULES,
+        ),
+        (
+            cfg.timeout != d.timeout,
+            Setting::Timeout,
+            secs(cfg.timeout),
+            "the browser has no time limit per request; --audit-timeout bounds the page",
+        ),
+        (
+            cfg.connect_timeout != d.connect_timeout,
+            Setting::ConnectTimeout,
+            secs(cfg.connect_timeout),
+            "the browser sets up connections with its own time limits",
+        ),
+        (
+            cfg.max_redirects != d.max_redirects,
+            Setting::MaxRedirects,
+            cfg.max_redirects.to_string(),
+            "Chromium follows up to 20 redirects, a number it does not let change",
+        ),
+        (
+            cfg.max_frame_depth != d.max_frame_depth,
+            Setting::MaxFrameDepth,
+            cfg.max_frame_depth.to_string(),
+            "the browser loads every frame the page makes, however deep",
+        ),
+        (
+            cfg.max_refs_per_doc != d.max_refs_per_doc,
+            Setting::MaxRefs,
+            cfg.max_refs_per_doc.to_string(),
+            "a limit of the static engine's parsing; the browser requests what the page asks for",
+        ),
+    ];
+    match refused.into_iter().find(|(given, ..)| *given) {
+        Some((_, setting, value, why)) => Err(Error::setting(setting, value, why)),
+        None => Ok(()),
     }
-    if cfg.per_origin != default.per_origin {
-        return refuse(Setting::PerOrigin, cfg.per_origin);
-    }
-    Ok(())
 }
 
 /// Says once per process that Chromium runs without its sandbox.
@@ -549,7 +588,8 @@ fn settings(cfg: &AuditConfig, vp: &Viewport) -> LoadSettings {
         user_agent: String::new(),
         concurrency: 0,
         per_origin: 0,
-        timeout_ms: cfg.timeout.as_millis() as u64,
+        // No time limit per request (`check_supported`): 0, as the limits above.
+        timeout_ms: 0,
         viewport: format!("{}x{}", vp.width, vp.height),
         dpr: vp.dpr,
         throttle: cfg.throttle.clone(),
@@ -579,5 +619,36 @@ mod tests {
             check("--user-data-dir=/x").unwrap_err(),
             "browser switch --user-data-dir=/x: pagecost sets this switch itself"
         );
+    }
+
+    /// Each setting of the static engine the browser cannot apply is refused when given,
+    /// naming itself; the defaults and the limits the browser applies pass.
+    #[test]
+    fn settings_the_browser_cannot_apply_are_refused() {
+        let ok = AuditConfig {
+            max_time: Duration::from_secs(9),
+            max_body_bytes: 1000,
+            ..Default::default()
+        };
+        assert!(check_supported(&ok).is_ok());
+        type Set = fn(&mut AuditConfig);
+        let refused: [(Set, &str); 7] = [
+            (|c| c.concurrency = 8, "concurrency 8"),
+            (|c| c.per_origin = 2, "per-origin concurrency 2"),
+            (|c| c.timeout = Duration::from_millis(1500), "timeout 1.5s"),
+            (
+                |c| c.connect_timeout = Duration::from_secs(2),
+                "connect timeout 2s",
+            ),
+            (|c| c.max_redirects = 3, "redirect limit 3"),
+            (|c| c.max_frame_depth = 1, "frame depth limit 1"),
+            (|c| c.max_refs_per_doc = 5, "reference limit 5"),
+        ];
+        for (set, said) in refused {
+            let mut cfg = AuditConfig::default();
+            set(&mut cfg);
+            let e = check_supported(&cfg).unwrap_err().to_string();
+            assert!(e.starts_with(&format!("{said}: ")), "{e}");
+        }
     }
 }

@@ -259,10 +259,12 @@ pub fn config(n: &NetArgs) -> pagecost::Result<(AuditConfig, Viewport)> {
     Ok((c, vp))
 }
 
-/// The engine from `--engine` and the browser's flags (refused with the static engine). A
-/// static-only build has no `--engine chromium` to give (clap lists `static` alone).
+/// The engine from `--engine` and the browser's flags (refused with the static engine; the
+/// static engine's settings the browser cannot apply refused with the browser, once, before
+/// any page). A static-only build has no `--engine chromium` to give (clap lists `static`
+/// alone).
 #[cfg_attr(not(feature = "browser"), allow(unused_variables))]
-fn engine(n: &NetArgs) -> anyhow::Result<pagecost::Engine> {
+fn engine(n: &NetArgs, cfg: &AuditConfig) -> anyhow::Result<pagecost::Engine> {
     #[cfg(feature = "browser")]
     {
         let b = &n.browser;
@@ -275,6 +277,7 @@ fn engine(n: &NetArgs) -> anyhow::Result<pagecost::Engine> {
         launch.quiet = b.quiet_period.unwrap_or(launch.quiet);
         launch.after_load = b.after_load.unwrap_or(launch.after_load);
         if n.engine == EngineArg::Chromium {
+            pagecost::browser::check_supported(cfg)?;
             signals::end_browsers_on_stop();
             let pool = pagecost::browser::Browsers::new(launch);
             return Ok(pagecost::Engine::Chromium(std::sync::Arc::new(pool)));
@@ -296,7 +299,7 @@ fn static_only(n: &NetArgs) -> anyhow::Result<()> {
         "--engine chromium: links reads the page's HTML as served, without running its \
          scripts (the browser engine is for audit, compare and budget init)"
     );
-    engine(n).map(drop).map_err(|_| {
+    engine(n, &AuditConfig::default()).map(drop).map_err(|_| {
         anyhow::anyhow!(
             "--browser, --browser-flag, --quiet-period and --after-load: links runs no browser"
         )
@@ -334,7 +337,7 @@ pub fn audit(a: AuditArgs) -> anyhow::Result<Command> {
         serve_also: a.serve_also,
         estimate: a.estimate,
         budgets: budgets(&a.budget)?,
-        engine: engine(&a.net)?,
+        engine: engine(&a.net, &cfg)?,
         cfg,
         viewport,
     };
@@ -383,7 +386,7 @@ pub fn compare(a: CompareArgs) -> anyhow::Result<Command> {
         estimate: a.estimate,
         serve_also: a.serve_also,
         budgets: budgets(&a.budget)?,
-        engine: engine(&a.net)?,
+        engine: engine(&a.net, &cfg)?,
         cfg,
         viewport,
         #[cfg(feature = "history")]
@@ -454,7 +457,7 @@ pub fn budget_init(a: BudgetInitArgs) -> anyhow::Result<Command> {
     let plan = job::BudgetInitPlan {
         target: a.target,
         margin: a.margin,
-        engine: engine(&a.net)?,
+        engine: engine(&a.net, &cfg)?,
         cfg,
         viewport,
     };

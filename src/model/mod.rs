@@ -111,11 +111,13 @@ pub struct LocalSource {
 pub struct LoadSettings {
     /// User-Agent header sent with every request.
     pub user_agent: String,
-    /// Most requests in flight at once, over all origins.
+    /// Most requests in flight at once, over all origins (0 with the browser engine: the
+    /// browser's own scheduling).
     pub concurrency: usize,
-    /// Most requests in flight at once to one origin (a browser allows 6 over HTTP/1.1).
+    /// Most requests in flight at once to one origin (a browser allows 6 over HTTP/1.1; 0
+    /// with the browser engine).
     pub per_origin: usize,
-    /// Per-request timeout.
+    /// Per-request timeout (0 with the browser engine: none per request).
     pub timeout_ms: u64,
     /// Viewport the page was laid out for, `WxH`.
     #[serde(default)]
