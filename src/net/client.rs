@@ -1,9 +1,9 @@
 //! One measured request: headers as a browser sends them, the response streamed, counted and
 //! decoded as it arrives, every phase timed. Used by the static engine through a [`Pool`].
 
-use super::conn::{Connector, OpenTimings, Tls};
+use super::conn::{Connector, IoStats, OpenTimings, Tls};
 use super::decode::{DecodeError, Decoder};
-use super::pool::{hyper_err, Pool};
+use super::pool::{hyper_err, Pool, Sent};
 use super::throttle::Throttle;
 use crate::config::AuditConfig;
 use crate::error::{Error, Result, Setting};
@@ -139,12 +139,7 @@ fn timeout_error(t: std::time::Duration) -> EntryError {
 pub(crate) async fn fetch(http: &Http, url: &Url, rt: ResourceType, limits: BodyLimits) -> Fetched {
     let mut out = Fetched::default();
     let deadline = tokio::time::Instant::now() + http.timeout;
-    let mut headers = http.headers.clone();
-    headers.insert(http::header::ACCEPT, HeaderValue::from_static(accept(rt)));
-    if rt == ResourceType::Media {
-        // Media elements ask for ranges, as Chromium does (`bytes=0-`: the whole file).
-        headers.insert(http::header::RANGE, HeaderValue::from_static("bytes=0-"));
-    }
+    let headers = request_headers(http, rt);
     out.request_headers = header_list(&headers);
     let sent = match tokio::time::timeout_at(deadline, http.pool.send(url, &headers)).await {
         Ok(Ok(s)) => s,
@@ -160,6 +155,40 @@ pub(crate) async fn fetch(http: &Http, url: &Url, rt: ResourceType, limits: Body
             return out;
         }
     };
+    record_sent(&mut out, &sent);
+    let (parts, mut body) = sent.response.into_parts();
+    let closes = read_head(&mut out, &parts);
+    let mut decoder = decoder_for(&mut out, &parts.headers, limits);
+    let complete = read_body(
+        &mut out,
+        &mut body,
+        &mut decoder,
+        deadline,
+        http.timeout,
+        limits,
+    )
+    .await;
+    out.done_at = Some(Instant::now());
+    finish_decoding(&mut out, decoder, complete, limits);
+    count_transfer(&mut out, sent.read_mark.as_ref());
+    sent.lease
+        .release(complete && out.error.is_none() && !closes);
+    out
+}
+
+/// The job's headers with the `Accept` of this kind of resource (and a range for media).
+fn request_headers(http: &Http, rt: ResourceType) -> HeaderMap {
+    let mut headers = http.headers.clone();
+    headers.insert(http::header::ACCEPT, HeaderValue::from_static(accept(rt)));
+    if rt == ResourceType::Media {
+        // Media elements ask for ranges, as Chromium does (`bytes=0-`: the whole file).
+        headers.insert(http::header::RANGE, HeaderValue::from_static("bytes=0-"));
+    }
+    headers
+}
+
+/// The connection and the moments of a request sent into `out`.
+fn record_sent(out: &mut Fetched, sent: &Sent) {
     out.connection_id = Some(sent.conn_id);
     out.connection_reused = Some(sent.reused);
     out.remote_addr = Some(sent.remote.to_string());
@@ -172,15 +201,18 @@ pub(crate) async fn fetch(http: &Http, url: &Url, rt: ResourceType, limits: Body
     } else {
         format!("{:?}", sent.response.version())
     });
-    let (parts, mut body) = sent.response.into_parts();
-    let closes = read_head(&mut out, &parts);
-    let mut decoder = match Decoder::new(
+}
+
+/// A decoder for the response's content encoding, sized to its Content-Length; an encoding
+/// that cannot be decoded is the entry's error (and no decoder).
+fn decoder_for(out: &mut Fetched, headers: &HeaderMap, limits: BodyLimits) -> Option<Decoder> {
+    match Decoder::new(
         out.content_encoding.as_deref(),
         limits.max_decoded,
         limits.keep,
     ) {
         Ok(mut d) => {
-            let length = header_text(&parts.headers, http::header::CONTENT_LENGTH);
+            let length = header_text(headers, http::header::CONTENT_LENGTH);
             if let Some(n) = length.and_then(|n| n.parse().ok()) {
                 d.reserve(n);
             }
@@ -190,17 +222,16 @@ pub(crate) async fn fetch(http: &Http, url: &Url, rt: ResourceType, limits: Body
             out.error = Some(decode_error(e));
             None
         }
-    };
-    let complete = read_body(
-        &mut out,
-        &mut body,
-        &mut decoder,
-        deadline,
-        http.timeout,
-        limits,
-    )
-    .await;
-    out.done_at = Some(Instant::now());
+    }
+}
+
+/// Decoded size (and the kept prefix) of a body read whole; what was decoded of one cut short.
+fn finish_decoding(
+    out: &mut Fetched,
+    decoder: Option<Decoder>,
+    complete: bool,
+    limits: BodyLimits,
+) {
     match (decoder, complete && out.error.is_none()) {
         (Some(d), true) => match d.finish() {
             Ok((n, kept)) => {
@@ -214,7 +245,12 @@ pub(crate) async fn fetch(http: &Http, url: &Url, rt: ResourceType, limits: Body
         (Some(d), false) => out.decoded_bytes = d.decoded(),
         (None, _) => {}
     }
-    match &sent.read_mark {
+}
+
+/// Bytes on the wire: what the connection read for this response (headers included), when
+/// it counts them; else the body alone.
+fn count_transfer(out: &mut Fetched, read_mark: Option<&(Arc<IoStats>, u64)>) {
+    match read_mark {
         Some((stats, mark)) => {
             let read = stats.read_bytes.load(std::sync::atomic::Ordering::Relaxed) - mark;
             out.transfer_bytes = read.max(out.body_bytes);
@@ -222,9 +258,6 @@ pub(crate) async fn fetch(http: &Http, url: &Url, rt: ResourceType, limits: Body
         }
         None => out.transfer_bytes = out.body_bytes,
     }
-    sent.lease
-        .release(complete && out.error.is_none() && !closes);
-    out
 }
 
 fn header_text(h: &HeaderMap, n: HeaderName) -> Option<String> {
