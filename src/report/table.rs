@@ -173,29 +173,7 @@ fn summary(out: &mut String, load: &Load) {
     if load.final_url != load.url {
         let _ = writeln!(out, "  final URL      {}", sanitize(&load.final_url));
     }
-    let mut extra = Vec::new();
-    if t.failed > 0 {
-        extra.push(format!("{} failed", t.failed));
-    }
-    if t.empty > 0 {
-        extra.push(format!("{} empty", t.empty));
-    }
-    if t.redirects > 0 {
-        extra.push(format!("{} redirects", t.redirects));
-    }
-    if t.lazy.requests > 0 {
-        extra.push(format!(
-            "{} lazy, {}",
-            t.lazy.requests,
-            human_bytes(t.lazy.transfer_bytes)
-        ));
-    }
-    let extra = if extra.is_empty() {
-        String::new()
-    } else {
-        format!("  ({})", extra.join(", "))
-    };
-    let _ = writeln!(out, "  requests       {}{}", t.requests, extra);
+    let _ = writeln!(out, "  requests       {}{}", t.requests, request_extras(t));
     let _ = writeln!(
         out,
         "  transferred    {}  (decoded {})",
@@ -214,21 +192,57 @@ fn summary(out: &mut String, load: &Load) {
     if !rendering.is_empty() {
         let _ = writeln!(out, "  rendering      {}", rendering.join(" · "));
     }
-    let s = &load.skipped;
-    let not_fetched = s.data + s.javascript + s.other_scheme + s.invalid + s.over_limit;
-    if not_fetched > 0 {
-        let mut parts = Vec::new();
-        for (n, what) in [
-            (s.data, "data:"),
-            (s.javascript, "javascript:"),
-            (s.other_scheme, "other scheme"),
-            (s.invalid, "invalid"),
-            (s.over_limit, "over a limit"),
-        ] {
-            if n > 0 {
-                parts.push(format!("{n} {what}"));
-            }
+    skipped(out, &load.skipped);
+    if load.partial {
+        let _ = writeln!(out, "  PARTIAL        the load did not complete");
+    }
+    for n in &load.notes {
+        let _ = writeln!(out, "  note: {}", sanitize(n));
+    }
+}
+
+/// What the request count holds besides successes: `  (1 failed, 2 redirects ...)`, or
+/// nothing.
+fn request_extras(t: &crate::model::Totals) -> String {
+    let mut extra = Vec::new();
+    for (n, what) in [
+        (t.failed, "failed"),
+        (t.empty, "empty"),
+        (t.redirects, "redirects"),
+    ] {
+        if n > 0 {
+            extra.push(format!("{n} {what}"));
         }
+    }
+    if t.lazy.requests > 0 {
+        extra.push(format!(
+            "{} lazy, {}",
+            t.lazy.requests,
+            human_bytes(t.lazy.transfer_bytes)
+        ));
+    }
+    if extra.is_empty() {
+        String::new()
+    } else {
+        format!("  ({})", extra.join(", "))
+    }
+}
+
+/// References not requested, by why, and documents cut at the parse limit.
+fn skipped(out: &mut String, s: &crate::model::Skipped) {
+    let parts: Vec<String> = [
+        (s.data, "data:"),
+        (s.javascript, "javascript:"),
+        (s.other_scheme, "other scheme"),
+        (s.invalid, "invalid"),
+        (s.over_limit, "over a limit"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    if !parts.is_empty() {
+        let not_fetched = s.data + s.javascript + s.other_scheme + s.invalid + s.over_limit;
         let _ = writeln!(
             out,
             "  not requested  {} ({})",
@@ -242,12 +256,6 @@ fn summary(out: &mut String, load: &Load) {
             "  cut            {} document(s) or sheet(s) parsed only up to the parse limit (see notes)",
             s.cut_at_parse_limit
         );
-    }
-    if load.partial {
-        let _ = writeln!(out, "  PARTIAL        the load did not complete");
-    }
-    for n in &load.notes {
-        let _ = writeln!(out, "  note: {}", sanitize(n));
     }
 }
 
