@@ -579,84 +579,60 @@ impl Extractor<'_> {
     }
 
     fn img(&mut self, el: ElementRef<'_>, lazy: bool) {
-        let e = el.value();
         // <picture>: the first <source> whose media and type match supplies the srcset.
-        if let Some(parent) = el.parent().and_then(ElementRef::wrap) {
-            if parent.value().name() == "picture" {
-                for s in parent.children().filter_map(ElementRef::wrap) {
-                    if s.id() == el.id() {
-                        break;
-                    }
-                    let sv = s.value();
-                    if sv.name() != "source" {
-                        continue;
-                    }
-                    let Some(set) = sv.attr("srcset") else {
-                        continue;
-                    };
-                    if let Some(m) = sv.attr("media") {
-                        if !media::matches(m, &self.vp) {
-                            continue;
-                        }
-                    }
-                    if let Some(t) = sv.attr("type") {
-                        if !image_type_supported(t) {
-                            continue;
-                        }
-                    }
-                    let cands = srcset::parse_srcset(set);
-                    let sizes = sv.attr("sizes");
-                    if let Some(u) =
-                        srcset::choose(&cands, None, sizes, &self.vp).map(str::to_string)
-                    {
-                        self.push(
-                            &u,
-                            ResourceType::Image,
-                            InitiatorKind::Parser,
-                            &s,
-                            "srcset",
-                            lazy,
-                        );
-                        return;
-                    }
-                }
-            }
+        if let Some((u, source)) = self.picture_source(el) {
+            let (rt, by) = (ResourceType::Image, InitiatorKind::Parser);
+            self.push(&u, rt, by, &source, "srcset", lazy);
+            return;
         }
+        let e = el.value();
         let src = e.attr("src");
-        match e.attr("srcset") {
+        let chosen = match e.attr("srcset") {
             Some(set) => {
                 let cands = srcset::parse_srcset(set);
-                let chosen =
-                    srcset::choose(&cands, src, e.attr("sizes"), &self.vp).map(str::to_string);
-                if let Some(u) = chosen {
-                    let attr = if Some(u.as_str()) == src {
-                        "src"
-                    } else {
-                        "srcset"
-                    };
-                    self.push(
-                        &u,
-                        ResourceType::Image,
-                        InitiatorKind::Parser,
-                        &el,
-                        attr,
-                        lazy,
-                    );
-                }
+                srcset::choose(&cands, src, e.attr("sizes"), &self.vp).map(str::to_string)
             }
-            None => {
-                if let Some(src) = src {
-                    self.push(
-                        src,
-                        ResourceType::Image,
-                        InitiatorKind::Parser,
-                        &el,
-                        "src",
-                        lazy,
-                    );
-                }
+            None => src.map(str::to_string),
+        };
+        if let Some(u) = chosen {
+            let attr = if Some(u.as_str()) == src {
+                "src"
+            } else {
+                "srcset"
+            };
+            let (rt, by) = (ResourceType::Image, InitiatorKind::Parser);
+            self.push(&u, rt, by, &el, attr, lazy);
+        }
+    }
+
+    /// In a `<picture>`, the first `<source>` before the image whose media and type match and
+    /// whose srcset yields a candidate: that candidate, and the source it came from.
+    fn picture_source<'a>(&self, el: ElementRef<'a>) -> Option<(String, ElementRef<'a>)> {
+        let parent = el.parent().and_then(ElementRef::wrap)?;
+        if parent.value().name() != "picture" {
+            return None;
+        }
+        for s in parent.children().filter_map(ElementRef::wrap) {
+            if s.id() == el.id() {
+                break;
+            }
+            let sv = s.value();
+            let Some(set) = sv.attr("srcset").filter(|_| sv.name() == "source") else {
+                continue;
+            };
+            if sv
+                .attr("media")
+                .is_some_and(|m| !media::matches(m, &self.vp))
+                || sv.attr("type").is_some_and(|t| !image_type_supported(t))
+            {
+                continue;
+            }
+            let cands = srcset::parse_srcset(set);
+            if let Some(u) = srcset::choose(&cands, None, sv.attr("sizes"), &self.vp) {
+                return Some((u.to_string(), s));
             }
         }
+        None
     }
 
     fn media_element(&mut self, el: ElementRef<'_>) {
