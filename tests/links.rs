@@ -290,6 +290,47 @@ fn check_retries_with_backoff_follows_redirects_and_reports_broken_links() {
     assert_eq!(methods, ["HEAD", "GET"]);
 }
 
+/// A redirect that cannot be followed breaks its link, saying why: a loop, a hop too many,
+/// a redirect with no Location.
+#[test]
+fn redirects_that_cannot_be_followed_break_the_link_saying_why() {
+    let page =
+        "<a href=/loop-a>a</a><a href=/far0>far</a><a href=/nowhere>n</a><a href=/near0>near</a>";
+    let s = TestServer::start(vec![
+        ("/", Route::html(page)),
+        ("/loop-a", Route::redirect(302, "/loop-b")),
+        ("/loop-b", Route::redirect(307, "/loop-a")),
+        ("/far0", Route::redirect(301, "/far1")),
+        ("/far1", Route::redirect(301, "/far2")),
+        ("/far2", Route::redirect(301, "/far3")),
+        ("/far3", Route::ok("text/plain", "far")),
+        ("/nowhere", Route::status(302)),
+        ("/near0", Route::redirect(302, "/near1")),
+        ("/near1", Route::ok("text/plain", "near")),
+    ]);
+    let (code, out, err) = pagecost(&[
+        "links",
+        &s.url("/"),
+        "--check",
+        "--max-redirects",
+        "2",
+        "--retries",
+        "0",
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    let line = |p: &str| {
+        let at = format!("{}{p}", s.addr);
+        out.lines()
+            .find(|l| l.contains(&format!("{at} ")) || l.ends_with(&at))
+            .unwrap_or_else(|| panic!("no {p} in {out}"))
+            .to_string()
+    };
+    assert!(line("/loop-a").contains("redirect loop back to"), "{out}");
+    assert!(line("/far0").contains("more than 2 redirects"), "{out}");
+    assert!(line("/nowhere").contains("302 without a Location"), "{out}");
+    assert!(line("/near0").starts_with("200 redirected"), "{out}");
+}
+
 #[test]
 fn retry_after_is_honoured() {
     let s = TestServer::start_seq(vec![

@@ -192,66 +192,31 @@ async fn follow(
     r.error = None;
     let mut chain = vec![url.clone()];
     loop {
-        let mut method = reqwest::Method::HEAD;
-        let mut resp = http.request(method.clone(), url.as_str()).send().await;
-        // Many servers refuse HEAD (403, 404, 405, 501 ...) and answer GET: any failure of
-        // HEAD is asked again with GET, as lychee does, but a transient one (429, 503 ...),
-        // which is retried as it is after a backoff.
-        let refused = match &resp {
-            Ok(x) => x.status().as_u16() >= 400 && !transient_status(x.status().as_u16()),
-            Err(e) => !e.is_timeout() && !e.is_connect(),
-        };
-        if refused {
-            method = reqwest::Method::GET;
-            resp = http.get(url.as_str()).send().await;
-        }
+        let (method, resp) = head_or_get(http, &url).await;
         r.method = method.to_string();
         let resp = match resp {
             Ok(x) => x,
-            Err(e) => {
-                r.outcome = Outcome::Broken;
-                r.error = Some(describe(&e, cfg));
-                return (r, None);
-            }
+            Err(e) => return (broke(r, describe(&e, cfg)), None),
         };
         let status = resp.status().as_u16();
         r.status = Some(status);
+        if (300..400).contains(&status) && status != 304 {
+            match next_hop(&url, &resp, &chain, r.redirects, cfg) {
+                Ok(next) => {
+                    r.redirects += 1;
+                    r.final_url = Some(next.to_string());
+                    chain.push(next.clone());
+                    url = next;
+                    continue;
+                }
+                Err(why) => return (broke(r, why), None),
+            }
+        }
         let retry_after = resp
             .headers()
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
-        if (300..400).contains(&status) && status != 304 {
-            let Some(loc) = resp
-                .headers()
-                .get(reqwest::header::LOCATION)
-                .and_then(|v| v.to_str().ok())
-            else {
-                r.outcome = Outcome::Broken;
-                r.error = Some(format!("{status} without a Location"));
-                return (r, None);
-            };
-            let Ok(next) = url.join(loc.trim()) else {
-                r.outcome = Outcome::Broken;
-                r.error = Some(format!("unparseable Location {loc:?}"));
-                return (r, None);
-            };
-            if chain.contains(&next) {
-                r.outcome = Outcome::Broken;
-                r.error = Some(format!("redirect loop back to {next}"));
-                return (r, None);
-            }
-            if r.redirects >= cfg.max_redirects {
-                r.outcome = Outcome::Broken;
-                r.error = Some(format!("more than {} redirects", cfg.max_redirects));
-                return (r, None);
-            }
-            r.redirects += 1;
-            r.final_url = Some(next.to_string());
-            chain.push(next.clone());
-            url = next;
-            continue;
-        }
         r.outcome = match status {
             200..=299 if r.redirects > 0 => Outcome::Redirected,
             200..=299 => Outcome::Ok,
@@ -262,6 +227,60 @@ async fn follow(
         }
         return (r, retry_after);
     }
+}
+
+/// One request for a link: HEAD, asked again with GET when HEAD fails. Many servers refuse
+/// HEAD (403, 404, 405, 501 ...) and answer GET, as lychee also assumes; a transient failure
+/// (429, 503 ..., a timeout, no connection) is not asked again here but retried as it is
+/// after a backoff.
+async fn head_or_get(
+    http: &reqwest::Client,
+    url: &Url,
+) -> (reqwest::Method, reqwest::Result<reqwest::Response>) {
+    let resp = http.head(url.as_str()).send().await;
+    let refused = match &resp {
+        Ok(x) => x.status().as_u16() >= 400 && !transient_status(x.status().as_u16()),
+        Err(e) => !e.is_timeout() && !e.is_connect(),
+    };
+    if refused {
+        (reqwest::Method::GET, http.get(url.as_str()).send().await)
+    } else {
+        (reqwest::Method::HEAD, resp)
+    }
+}
+
+/// Where a redirect leads, or why it breaks the link: no or an unparseable Location, a loop
+/// back to a URL already visited, one hop too many.
+fn next_hop(
+    url: &Url,
+    resp: &reqwest::Response,
+    chain: &[Url],
+    redirects: u32,
+    cfg: &CheckConfig,
+) -> std::result::Result<Url, String> {
+    let status = resp.status().as_u16();
+    let loc = resp
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| format!("{status} without a Location"))?;
+    let next = url
+        .join(loc.trim())
+        .map_err(|_| format!("unparseable Location {loc:?}"))?;
+    if chain.contains(&next) {
+        return Err(format!("redirect loop back to {next}"));
+    }
+    if redirects >= cfg.max_redirects {
+        return Err(format!("more than {} redirects", cfg.max_redirects));
+    }
+    Ok(next)
+}
+
+/// The check's result, marked broken for this reason.
+fn broke(mut r: CheckResult, why: String) -> CheckResult {
+    r.outcome = Outcome::Broken;
+    r.error = Some(why);
+    r
 }
 
 fn describe(e: &reqwest::Error, cfg: &CheckConfig) -> String {
