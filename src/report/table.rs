@@ -580,38 +580,19 @@ fn waterfall_in_slices(load: &Load, opts: TableOptions, slice: usize) -> String 
     // Under 100 columns the start column goes (the bar shows when a request started) and
     // types are abbreviated, so URL and bar keep readable widths instead of wrapping.
     let compact = width.is_some_and(|w| w < 100);
-    let headers = ["#", "start", "status", "type", "size", "time"];
     let shown: Vec<usize> = (0..6).filter(|c| !(compact && *c == 1)).collect();
-    // Each fixed column's widest cell over the whole load (its header included).
-    let mut widest = headers.map(str::len);
-    for (i, e) in load.entries.iter().enumerate() {
-        for (w, cell) in widest.iter_mut().zip(waterfall_cells(i, e, compact)) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    // Fit a terminal: the fixed columns take their widest cell plus 3 (padding and the
-    // border between columns); URL and bar share what is left. Off a terminal, both keep
-    // their full widths.
-    let (url_width, bar_width) = match width {
-        Some(w) => {
-            let fixed: usize = shown.iter().map(|c| widest[*c] + 3).sum();
-            let rest = w.saturating_sub(fixed + 2 * 3 + 1);
-            let bar = BAR_WIDTH.min(rest * 2 / 5).max(10);
-            (URL_WIDTH.min(rest.saturating_sub(bar)).max(12), bar)
-        }
-        None => (URL_WIDTH, BAR_WIDTH),
-    };
+    let widest = fixed_widths(load, compact);
+    let (url_width, bar_width) = url_and_bar_widths(width, &shown, &widest);
     let url_widest = load
         .entries
         .iter()
         .map(|e| waterfall_url(load, e, url_width).chars().count())
         .fold(3, usize::max);
-    let is_right = |c: usize| matches!(c, 0 | 1 | 4 | 5);
     let mut header: Vec<Cell> = shown
         .iter()
-        .map(|&c| match is_right(c) {
-            true => right(headers[c]),
-            false => Cell::new(headers[c]),
+        .map(|&c| match right_aligned(c) {
+            true => right(WATERFALL_HEADERS[c]),
+            false => Cell::new(WATERFALL_HEADERS[c]),
         })
         .collect();
     header.push(Cell::new("url"));
@@ -624,29 +605,65 @@ fn waterfall_in_slices(load: &Load, opts: TableOptions, slice: usize) -> String 
         let cells = waterfall_cells(i, e, compact);
         let mut row: Vec<Cell> = shown
             .iter()
-            .map(|&c| Cell::new(pad(&cells[c], widest[c], is_right(c))))
+            .map(|&c| Cell::new(pad(&cells[c], widest[c], right_aligned(c))))
             .collect();
-        row.push(Cell::new(pad(
-            &waterfall_url(load, e, url_width),
-            url_widest,
-            false,
-        )));
-        row.push(Cell::new(bar(
-            e,
-            load.fully_loaded_ms,
-            bar_width,
-            opts.color,
-        )));
+        let url = waterfall_url(load, e, url_width);
+        row.push(Cell::new(pad(&url, url_widest, false)));
+        let bar = bar(e, load.fully_loaded_ms, bar_width, opts.color);
+        row.push(Cell::new(bar));
         row
     };
     let t = slices(load, slice, header, row, opts);
+    format!("{t}\n{}", waterfall_legend(load))
+}
+
+/// The waterfall's fixed columns, before URL and bar.
+const WATERFALL_HEADERS: [&str; 6] = ["#", "start", "status", "type", "size", "time"];
+
+/// Whether a fixed column of the waterfall is a number (right-aligned).
+fn right_aligned(column: usize) -> bool {
+    matches!(column, 0 | 1 | 4 | 5)
+}
+
+/// Each fixed column's widest cell over the whole load (its header included).
+fn fixed_widths(load: &Load, compact: bool) -> [usize; 6] {
+    let mut widest = WATERFALL_HEADERS.map(str::len);
+    for (i, e) in load.entries.iter().enumerate() {
+        for (w, cell) in widest.iter_mut().zip(waterfall_cells(i, e, compact)) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    widest
+}
+
+/// The URL's and the bar's widths. To fit a terminal, the fixed columns take their widest
+/// cell plus 3 (padding and the border between columns); URL and bar share what is left.
+/// Off a terminal, both keep their full widths.
+fn url_and_bar_widths(
+    width: Option<usize>,
+    shown: &[usize],
+    widest: &[usize; 6],
+) -> (usize, usize) {
+    match width {
+        Some(w) => {
+            let fixed: usize = shown.iter().map(|c| widest[*c] + 3).sum();
+            let rest = w.saturating_sub(fixed + 2 * 3 + 1);
+            let bar = BAR_WIDTH.min(rest * 2 / 5).max(10);
+            (URL_WIDTH.min(rest.saturating_sub(bar)).max(12), bar)
+        }
+        None => (URL_WIDTH, BAR_WIDTH),
+    }
+}
+
+/// The lines under the waterfall: the phases' legend and what the engine could see.
+fn waterfall_legend(load: &Load) -> String {
     let legend = "phases: .blocked :dns =connect %tls >send -wait(TTFB) #receive xfailed";
     let imported = load.tool.ends_with("(HAR)");
     match &load.settings.browser {
-        Some(b) => format!("{t}\n{legend}\nLoaded by {b}: requests made by scripts included.\n"),
-        None if imported => format!("{t}\n{legend}\n"),
+        Some(b) => format!("{legend}\nLoaded by {b}: requests made by scripts included.\n"),
+        None if imported => format!("{legend}\n"),
         None => format!(
-            "{t}\n{legend}\nStatic engine: requests made by JavaScript at run time are not \
+            "{legend}\nStatic engine: requests made by JavaScript at run time are not \
              seen\n(use --engine chromium, or audit a HAR export, for those).\n"
         ),
     }
