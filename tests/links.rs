@@ -193,6 +193,35 @@ fn the_browser_engine_is_refused_not_ignored() {
     }
 }
 
+/// links loads no subresources: the options of a page's load are refused, not ignored.
+#[test]
+fn options_of_a_page_load_are_refused_not_ignored() {
+    for args in [
+        &["--throttle", "lte"][..],
+        &["--viewport", "400x800"],
+        &["--mobile"],
+        &["--max-refs", "3"],
+        &["--first-party", "cdn.example"],
+    ] {
+        let mut all = vec!["links", PAGE];
+        all.extend_from_slice(args);
+        let (code, out, err) = pagecost(&all);
+        assert_eq!(code, 2, "{args:?}: {out}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with(&format!(
+                "pagecost: {}: links loads no subresources",
+                args[0]
+            )),
+            "{err}"
+        );
+    }
+    assert!(
+        !lines(&["--timeout", "5s"]).is_empty(),
+        "a fetch option is kept"
+    );
+}
+
 fn check_server() -> TestServer {
     let page = "<a href=/flaky>flaky</a><a href=/gone>gone</a><a href=/old>old</a><a href=/hang>hang</a><a href=/ok>ok</a><a href=/nohead>nohead</a><a href=mailto:a@b.c>mail</a>";
     TestServer::start_seq(vec![

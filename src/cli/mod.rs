@@ -291,9 +291,26 @@ fn engine(n: &NetArgs, cfg: &AuditConfig) -> anyhow::Result<pagecost::Engine> {
     Ok(pagecost::Engine::Static)
 }
 
-/// `links` reads the page's HTML as served: the browser engine and its flags are refused
-/// there rather than ignored.
-fn static_only(n: &NetArgs) -> anyhow::Result<()> {
+/// `links` reads the page's HTML as served (and with `--check` requests each link): the
+/// browser engine, its flags and the options of a page's load are refused there rather than
+/// ignored.
+fn links_options(n: &NetArgs) -> anyhow::Result<()> {
+    let page_load_only = [
+        ("--throttle", n.throttle.is_some()),
+        ("--viewport", n.viewport.is_some()),
+        ("--dpr", n.dpr.is_some()),
+        ("--mobile", n.mobile),
+        ("--first-party", !n.first_party.is_empty()),
+        ("--max-frame-depth", n.max_frame_depth.is_some()),
+        ("--max-refs", n.max_refs.is_some()),
+        ("--audit-timeout", n.audit_timeout.is_some()),
+    ];
+    if let Some((flag, _)) = page_load_only.iter().find(|(_, given)| *given) {
+        anyhow::bail!(
+            "{flag}: links loads no subresources (it reads the page's HTML and, with --check, \
+             requests each link), so this option of a page's load does nothing there"
+        );
+    }
     anyhow::ensure!(
         n.engine == EngineArg::Static,
         "--engine chromium: links reads the page's HTML as served, without running its \
@@ -404,7 +421,7 @@ pub fn compare(a: CompareArgs) -> anyhow::Result<Command> {
 
 /// `links`.
 pub fn links(a: LinksArgs) -> anyhow::Result<Command> {
-    static_only(&a.net)?;
+    links_options(&a.net)?;
     let site = match (a.internal, a.external) {
         (true, _) => Some(Site::Internal),
         (_, true) => Some(Site::External),
