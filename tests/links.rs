@@ -222,6 +222,15 @@ fn options_of_a_page_load_are_refused_not_ignored() {
     );
 }
 
+/// The `--check` output line of the link to `path` on the server at `addr`.
+fn checked_line(out: &str, addr: std::net::SocketAddr, path: &str) -> String {
+    let at = format!("{addr}{path}");
+    out.lines()
+        .find(|l| l.contains(&format!("{at} ")) || l.ends_with(&at))
+        .unwrap_or_else(|| panic!("no {path} in {out}"))
+        .to_string()
+}
+
 fn check_server() -> TestServer {
     let page = "<a href=/flaky>flaky</a><a href=/gone>gone</a><a href=/old>old</a><a href=/hang>hang</a><a href=/ok>ok</a><a href=/nohead>nohead</a><a href=mailto:a@b.c>mail</a>";
     TestServer::start_seq(vec![
@@ -264,14 +273,7 @@ fn check_retries_with_backoff_follows_redirects_and_reports_broken_links() {
         "700ms",
     ]);
     assert_eq!(code, 1, "a broken link fails the check: {out}{err}");
-    let line = |p: &str| {
-        out.lines()
-            .find(|l| {
-                l.contains(&format!("{}{p} ", s.addr)) || l.ends_with(&format!("{}{p}", s.addr))
-            })
-            .unwrap_or_else(|| panic!("no {p} in {out}"))
-            .to_string()
-    };
+    let line = |p: &str| checked_line(&out, s.addr, p);
     assert!(line("/flaky").starts_with("200 ok"), "{}", line("/flaky"));
     assert!(line("/gone").starts_with("404 broken"), "{}", line("/gone"));
     assert!(
@@ -347,13 +349,7 @@ fn redirects_that_cannot_be_followed_break_the_link_saying_why() {
         "0",
     ]);
     assert_eq!(code, 1, "{out}{err}");
-    let line = |p: &str| {
-        let at = format!("{}{p}", s.addr);
-        out.lines()
-            .find(|l| l.contains(&format!("{at} ")) || l.ends_with(&at))
-            .unwrap_or_else(|| panic!("no {p} in {out}"))
-            .to_string()
-    };
+    let line = |p: &str| checked_line(&out, s.addr, p);
     assert!(line("/loop-a").contains("redirect loop back to"), "{out}");
     assert!(line("/far0").contains("more than 2 redirects"), "{out}");
     assert!(line("/nowhere").contains("302 without a Location"), "{out}");
