@@ -1330,3 +1330,131 @@ fn a_killed_pagecost_takes_its_browser_with_it() {
         "the next pagecost removes the profile a killed one left"
     );
 }
+
+/// The browser's DevTools channel is pagecost's alone. While an audit runs, no process of
+/// the browser's listens on a TCP port (it talks over pipes), and no listening loopback
+/// port of the machine, asked by another user (`nobody`, when the test runs as root) for
+/// DevTools (`/json/version`, a WebSocket to `/devtools/browser`), answers with DevTools.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_browsers_control_channel_is_open_to_no_other_user() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !browser_available() {
+        return;
+    }
+    let server = hanging_page();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = loading(&server, tmp.path(), &["audit", &server.url("/")]);
+    let browser = pids_under(tmp.path());
+    let listening = listening_sockets();
+    let own: Vec<u16> = (listening.iter())
+        .filter(|(inode, _)| browser.iter().any(|pid| holds_socket(*pid, *inode)))
+        .map(|(_, port)| *port)
+        .collect();
+    let server_port = url::Url::parse(&server.url("/")).unwrap().port().unwrap();
+    let ports: Vec<String> = (listening.iter())
+        .map(|(_, port)| *port)
+        .filter(|p| *p != server_port)
+        .map(|p| p.to_string())
+        .collect();
+    let answered = probe_as_another_user(&ports);
+    signal(&child, "-KILL");
+    let _ = child.wait();
+    assert!(!browser.is_empty(), "no browser process found");
+    assert!(own.is_empty(), "the browser listens on {own:?}");
+    assert!(answered.is_empty(), "DevTools answered on {answered}");
+}
+
+/// Pids of the processes whose command line names `dir`.
+#[cfg(target_os = "linux")]
+fn pids_under(dir: &std::path::Path) -> Vec<u32> {
+    let dir = dir.to_string_lossy().into_owned();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|p| {
+            let pid: u32 = p.file_name().to_str()?.parse().ok()?;
+            let cmd = std::fs::read(p.path().join("cmdline")).ok()?;
+            String::from_utf8_lossy(&cmd).contains(&dir).then_some(pid)
+        })
+        .collect()
+}
+
+/// Every listening TCP socket of the machine (IPv4 and IPv6): its inode and port.
+#[cfg(target_os = "linux")]
+fn listening_sockets() -> Vec<(u64, u16)> {
+    let mut all = Vec::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let text = std::fs::read_to_string(table).unwrap_or_default();
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            // sl local_address rem_address st ... inode (the 10th field); 0A is LISTEN.
+            if f.len() > 9 && f[3] == "0A" {
+                let port = f[1].rsplit(':').next().unwrap();
+                all.push((
+                    f[9].parse().unwrap(),
+                    u16::from_str_radix(port, 16).unwrap(),
+                ));
+            }
+        }
+    }
+    all
+}
+
+/// Whether process `pid` holds the socket with this inode.
+#[cfg(target_os = "linux")]
+fn holds_socket(pid: u32, inode: u64) -> bool {
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    let wanted = format!("socket:[{inode}]");
+    fds.flatten()
+        .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|l| l.to_string_lossy() == wanted))
+}
+
+/// Asks each loopback port for DevTools as user `nobody` (as the test's own user when it is
+/// not root): the ports that answered, with what.
+#[cfg(target_os = "linux")]
+fn probe_as_another_user(ports: &[String]) -> String {
+    const PROBE: &str = r#"
+import socket, sys
+for port in sys.argv[1:]:
+    for req in (b"GET /json/version HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+                b"GET /devtools/browser HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                b"Sec-WebSocket-Version: 13\r\n\r\n"):
+        try:
+            s = socket.create_connection(("127.0.0.1", int(port)), timeout=1)
+            s.sendall(req)
+            got = s.recv(4096).decode("latin-1")
+            s.close()
+        except OSError:
+            continue
+        if "webSocketDebuggerUrl" in got or " 101 " in got.split("\r\n")[0]:
+            print(port, got.split("\r\n")[0])
+"#;
+    let root = std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"));
+    let mut cmd = if root {
+        let mut c = std::process::Command::new("setpriv");
+        // The system's Python: a user's own (pyenv) may be unreadable to `nobody`.
+        c.args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "/usr/bin/python3",
+        ]);
+        c
+    } else {
+        std::process::Command::new("python3")
+    };
+    let out = cmd.args(["-c", PROBE]).args(ports).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

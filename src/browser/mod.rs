@@ -16,6 +16,7 @@
 
 mod children;
 mod paint;
+mod pipe;
 mod process;
 mod record;
 mod running;
@@ -395,7 +396,16 @@ async fn watch(
         let watch_end = loaded_at.map_or(far, |t| t + launch.after_load);
         // Network activity: a request started, answered or ended.
         let mut active = true;
+        // In this order when several are ready: the limits first, so that no flood of events
+        // can hold them off; then the network before the page's own events, which the
+        // browser sent later (a `DOMContentLoaded` read before its document's request
+        // would be taken for about:blank's).
         tokio::select! {
+            biased;
+            _ = &mut deadline => break Stop::Cut,
+            () = &mut gone => break Stop::Crashed,
+            _ = cancelled(cfg) => break Stop::Cut,
+            Some(_) = crashed.next() => break Stop::Crashed,
             r = &mut nav, if !navigated => {
                 navigated = true;
                 navigated_ok(r.map(|r| r.result), url, &rec)?;
@@ -424,10 +434,6 @@ async fn watch(
             }
             _ = tokio::time::sleep_until(quiet_since + launch.quiet), if done => break Stop::Quiet,
             _ = tokio::time::sleep_until(watch_end), if loaded_at.is_some() => break Stop::Busy,
-            _ = &mut deadline => break Stop::Cut,
-            Some(_) = crashed.next() => break Stop::Crashed,
-            () = &mut gone => break Stop::Crashed,
-            _ = cancelled(cfg) => break Stop::Cut,
         }
         if active {
             quiet_since = tokio::time::Instant::now();

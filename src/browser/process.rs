@@ -4,12 +4,13 @@
 //! which is where Linux's parent-death signal is asked for: a pagecost killed with SIGKILL
 //! (by a CI runner, the OOM killer) left its browser running. So pagecost starts the browser
 //! itself, asking for SIGKILL on its parent's death (Chromium's helpers end with their
-//! browser), reads the DevTools address the browser prints, and connects to it as
-//! chromiumoxide connects to a running browser. The kernel sends that signal when the
+//! browser), talks DevTools with it over two pipes only the two hold (`pipe.rs`: a port
+//! would be open to every local user), and connects chromiumoxide to that channel. The kernel sends that signal when the
 //! *thread* that started the child ends, so every browser is started by one thread that
 //! lives as long as pagecost. The switches are the ones chromiumoxide gave the browser
 //! (Puppeteer's for automation) and pagecost's own, in one fixed order.
 
+use super::pipe::Pipes;
 use super::{browser_err, pointer_settings, running_as_root};
 use crate::config::AuditConfig;
 use crate::error::Result;
@@ -21,7 +22,7 @@ use std::sync::{mpsc, OnceLock};
 use std::time::Duration;
 use tokio::sync::oneshot;
 
-/// Longest wait for a started browser to print its DevTools address.
+/// Longest wait for a started browser to answer its first DevTools command.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Lines of the browser's own output kept to say why it did not start.
@@ -94,7 +95,7 @@ pub(super) fn switches(cfg: &AuditConfig, vp: &Viewport, flags: &[String]) -> Ve
             "--headless",
             "--hide-scrollbars",
             "--mute-audio",
-            "--remote-debugging-port=0",
+            "--remote-debugging-pipe",
             "--disable-extensions",
             "--disable-quic",
             "--disable-component-update",
@@ -138,24 +139,27 @@ pub(super) fn switches(cfg: &AuditConfig, vp: &Viewport, flags: &[String]) -> Ve
 }
 
 /// Starts the browser with `switches` and the profile folder `profile`: the running
-/// process and its DevTools address (`ws://`), once it has printed it.
+/// process, the address of its DevTools channel (`ws://`, for chromiumoxide, open until it
+/// connects) and the task relaying that channel, once the browser has answered.
 pub(super) async fn start(
     exe: &Path,
     switches: &[String],
     profile: &Path,
-) -> Result<(Child, String)> {
+) -> Result<(Child, String, tokio::task::JoinHandle<()>)> {
     let could_not = |why: String| browser_err(format!("{} could not start: {why}", exe.display()));
+    let pipes = Pipes::new().map_err(|e| could_not(e.to_string()))?;
     let mut cmd = Command::new(exe);
     cmd.args(switches)
         .arg(format!("--user-data-dir={}", profile.display()))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
+    pipes.give_to(&mut cmd);
     end_with_parent(&mut cmd);
     let mut child = spawn_kept(cmd)
         .await
         .map_err(|e| could_not(e.to_string()))?;
-    let (tx, address) = oneshot::channel();
+    let (tx, said) = oneshot::channel();
     if let Some(stderr) = child.stderr.take() {
         let reader = std::thread::Builder::new().name("browser-stderr".into());
         if let Err(e) = reader.spawn(move || listen(stderr, tx)) {
@@ -163,13 +167,21 @@ pub(super) async fn start(
             return Err(could_not(e.to_string()));
         }
     }
-    let why = match tokio::time::timeout(START_TIMEOUT, address).await {
-        Ok(Ok(Ok(ws))) => return Ok((child, ws)),
-        Ok(Ok(Err(said))) => said,
-        Ok(Err(_)) => "its output could not be read".into(),
-        Err(_) => format!("no DevTools address within {} s", START_TIMEOUT.as_secs()),
+    let closed = match tokio::time::timeout(START_TIMEOUT, pipes.bridge()).await {
+        Ok(Ok((address, relay))) => return Ok((child, address, relay)),
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => {
+            end(&mut child);
+            let why = format!("no DevTools answer within {} s", START_TIMEOUT.as_secs());
+            return Err(could_not(why));
+        }
     };
     end(&mut child);
+    // A browser that closed its pipe ended: its last words say why.
+    let why = match tokio::time::timeout(Duration::from_secs(2), said).await {
+        Ok(Ok(said)) => said,
+        _ => closed,
+    };
     Err(could_not(why))
 }
 
@@ -179,10 +191,9 @@ pub(super) fn end(child: &mut Child) {
     let _ = child.wait();
 }
 
-/// Reads the browser's standard error until it prints its DevTools address, which is sent;
-/// or until it ends without one, when its last lines are sent. The rest is read and dropped,
-/// so that the browser never blocks on a full pipe.
-fn listen(stderr: ChildStderr, tx: oneshot::Sender<std::result::Result<String, String>>) {
+/// Reads the browser's standard error until it ends, so that the browser never blocks on a
+/// full pipe; then sends its last lines, which say why a browser that ended early did.
+fn listen(stderr: ChildStderr, tx: oneshot::Sender<String>) {
     let mut reader = BufReader::new(stderr);
     let mut last = std::collections::VecDeque::with_capacity(KEPT_LINES);
     let mut line = Vec::new();
@@ -193,11 +204,6 @@ fn listen(stderr: ChildStderr, tx: oneshot::Sender<std::result::Result<String, S
             Ok(_) => {}
         }
         let text = String::from_utf8_lossy(&line).trim().to_string();
-        if let Some(ws) = text.strip_prefix("DevTools listening on ") {
-            let _ = tx.send(Ok(ws.to_string()));
-            let _ = std::io::copy(&mut reader, &mut std::io::sink());
-            return;
-        }
         if last.len() == KEPT_LINES {
             last.pop_front();
         }
@@ -206,11 +212,11 @@ fn listen(stderr: ChildStderr, tx: oneshot::Sender<std::result::Result<String, S
         }
     }
     let said = Vec::from(last).join(" / ");
-    let _ = tx.send(Err(if said.is_empty() {
+    let _ = tx.send(if said.is_empty() {
         "it ended without a word".into()
     } else {
         format!("it ended saying: {said}")
-    }));
+    });
 }
 
 /// A command and where to answer with its spawned child.

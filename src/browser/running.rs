@@ -65,6 +65,8 @@ impl Browsers {
 pub(super) struct Running {
     browser: Browser,
     driver: tokio::task::JoinHandle<()>,
+    /// Relays the browser's DevTools pipe to the connection.
+    relay: tokio::task::JoinHandle<()>,
     gone: Gone,
     process: std::process::Child,
     /// The browser's own user agent.
@@ -86,7 +88,7 @@ impl Running {
                 path: std::env::temp_dir(),
                 source,
             })?;
-        let (mut process, ws) = process::start(exe, switches, profile.path()).await?;
+        let (mut process, ws, relay) = process::start(exe, switches, profile.path()).await?;
         let pid = process.id();
         LIVE.lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -100,6 +102,7 @@ impl Running {
             Ok(connected) => connected,
             Err(e) => {
                 forget(pid);
+                relay.abort();
                 process::end(&mut process);
                 let why = format!("{} could not be reached: {e}", exe.display());
                 return Err(browser_err(why));
@@ -122,6 +125,7 @@ impl Running {
         Ok(Running {
             browser,
             driver,
+            relay,
             gone,
             process,
             user_agent,
@@ -176,6 +180,7 @@ impl Drop for Running {
         process::end(&mut self.process);
         reap(&tree);
         self.driver.abort();
+        self.relay.abort();
     }
 }
 
@@ -192,8 +197,8 @@ static LIVE: Mutex<Vec<(u32, PathBuf)>> = Mutex::new(Vec::new());
 pub static GRACEFUL_INTERRUPT: AtomicBool = AtomicBool::new(false);
 
 /// Ends every browser this process started and has not ended yet: its process tree and its
-/// profile folder. For a program told to stop (SIGTERM, SIGHUP) before it exits: Chromium,
-/// started with a DevTools port, does not notice its parent's end by itself.
+/// profile folder. For a program told to stop (SIGTERM, SIGHUP) before it exits: its
+/// helpers and profile folder would outlive it otherwise.
 pub fn end_all() {
     let live = std::mem::take(&mut *LIVE.lock().unwrap_or_else(|p| p.into_inner()));
     for (pid, profile) in live {
