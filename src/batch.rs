@@ -1,122 +1,13 @@
 //! Many pages in one run: audited concurrently (a fixed number at a time), each page's result
 //! kept whatever happens to the others; a deterministic shard of a list for CI matrices.
 
-use crate::config::AuditConfig;
+use crate::config::{AuditConfig, Cancel};
 use crate::events::{Event, EventSink, NoEvents};
 use crate::extract::Viewport;
-use crate::model::Load;
 use crate::source::{Engine, Source};
 use crate::target::Target;
-use serde::{Deserialize, Serialize};
 
-/// One page of a batch: its load, or why it could not be audited.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
-pub struct PageResult {
-    /// The target as listed.
-    pub target: String,
-    /// Its position in the whole list (0-based, before `--shard`), so that `merge` puts the
-    /// shards' pages back in the list's order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub index: Option<usize>,
-    /// The load, when the page could be audited.
-    // Kept packed (`PackedLoad`); `PageResult::load` unpacks it.
-    #[serde(rename = "load", skip_serializing_if = "Option::is_none")]
-    pub packed: Option<PackedLoad>,
-    /// Why it could not, otherwise.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-impl PageResult {
-    /// A page that was audited.
-    pub fn loaded(target: String, index: Option<usize>, load: &Load) -> PageResult {
-        PageResult {
-            target,
-            index,
-            packed: Some(PackedLoad::pack(load)),
-            error: None,
-        }
-    }
-
-    /// A page that could not be audited, and why.
-    pub fn failed(target: String, index: Option<usize>, error: String) -> PageResult {
-        PageResult {
-            target,
-            index,
-            packed: None,
-            error: Some(error),
-        }
-    }
-
-    /// The load, unpacked (a copy each call).
-    pub fn load(&self) -> Option<Load> {
-        self.packed.as_ref().map(PackedLoad::unpack)
-    }
-
-    /// Whether the page was audited.
-    pub fn audited(&self) -> bool {
-        self.packed.is_some()
-    }
-}
-
-/// A load kept as compressed JSON while a batch holds it: a page of 20 requests is about
-/// 50 KB as a `Load` and 4 KB packed, so that a batch of 1,000 pages keeps its memory flat.
-/// It serializes as the load itself (the JSON is written as it was packed).
-#[derive(Clone, PartialEq)]
-pub struct PackedLoad(Box<[u8]>);
-
-impl std::fmt::Debug for PackedLoad {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "PackedLoad({} bytes)", self.0.len())
-    }
-}
-
-impl PackedLoad {
-    /// Packs a load.
-    pub fn pack(load: &Load) -> PackedLoad {
-        let json = serde_json::to_vec(load).expect("a load serializes");
-        let packed = zstd::encode_all(&json[..], 1).expect("compressing in memory does not fail");
-        PackedLoad(packed.into_boxed_slice())
-    }
-
-    fn json(&self) -> String {
-        let bytes = zstd::decode_all(&self.0[..]).expect("packed by PackedLoad::pack");
-        String::from_utf8(bytes).expect("packed from JSON")
-    }
-
-    /// The load again.
-    pub fn unpack(&self) -> Load {
-        serde_json::from_str(&self.json()).expect("packed from a load")
-    }
-}
-
-impl Serialize for PackedLoad {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let raw = serde_json::value::RawValue::from_string(self.json())
-            .map_err(serde::ser::Error::custom)?;
-        raw.serialize(s)
-    }
-}
-
-impl<'de> Deserialize<'de> for PackedLoad {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Load::deserialize(d).map(|l| PackedLoad::pack(&l))
-    }
-}
-
-impl schemars::JsonSchema for PackedLoad {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        Load::schema_name()
-    }
-
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        Load::schema_id()
-    }
-
-    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        Load::json_schema(g)
-    }
-}
+pub use crate::model::{PackedLoad, PageResult};
 
 /// Reads a list of targets: one per line, blank lines and `#` comments ignored.
 pub fn read_list(text: &str) -> Vec<String> {
@@ -140,13 +31,16 @@ pub fn shard(len: usize, k: usize, n: usize) -> Vec<usize> {
 
 /// Audits targets, `jobs` at a time, started in the list's order (a page starts when one
 /// before it has finished); results come back in the list's order. Each finished page is
-/// reported to `events` as [`Event::Finished`] (its target as the URL).
+/// reported to `events` as [`Event::Finished`] (its target as the URL) and, whole, as
+/// [`Event::Page`]. Once `cfg.cancel` is cancelled no page starts, the pages under way end
+/// early (partial), and only the pages that started are returned. `positions`: the targets'
+/// places in a longer list (a shard), recorded in their results.
 pub async fn audit_all(
     targets: &[String],
     cfg: &AuditConfig,
     vp: &Viewport,
     (engine, also): (Engine, &[(String, std::path::PathBuf)]),
-    jobs: usize,
+    (jobs, positions): (usize, Option<&[usize]>),
     events: &dyn EventSink,
 ) -> Vec<PageResult> {
     let mut set = tokio::task::JoinSet::new();
@@ -160,11 +54,13 @@ pub async fn audit_all(
     loop {
         // Tasks are spawned only as slots free up, so that no scheduler can start a later
         // page before an earlier one.
-        while set.len() < jobs.max(1) {
+        let cancelled = || cfg.cancel.as_ref().is_some_and(Cancel::is_cancelled);
+        while set.len() < jobs.max(1) && !cancelled() {
             let Some((i, t)) = waiting.next() else { break };
             let (t, cfg, vp) = (t.clone(), cfg.clone(), *vp);
             let (engine, also) = (engine.clone(), also.to_vec());
-            set.spawn(async move { (i, audit_one(t, i, &cfg, &vp, (&engine, &also)).await) });
+            let at = positions.map_or(i, |p| p[i]);
+            set.spawn(async move { (i, audit_one(t, at, &cfg, &vp, (&engine, &also)).await) });
         }
         let Some(joined) = set.join_next().await else {
             break;
@@ -176,14 +72,21 @@ pub async fn audit_all(
                 failed: page.error.is_some(),
                 done,
             });
+            events.event(Event::Page {
+                position: i,
+                page: Box::new(page.clone()),
+            });
             out[i] = Some(page);
         }
     }
+    let started = targets.len() - waiting.len();
     out.into_iter()
+        .take(started)
         .enumerate()
         .map(|(i, p)| {
             p.unwrap_or_else(|| {
-                PageResult::failed(targets[i].clone(), Some(i), "internal error".into())
+                let at = positions.map_or(i, |p| p[i]);
+                PageResult::failed(targets[i].clone(), Some(at), "internal error".into())
             })
         })
         .collect()
@@ -213,20 +116,6 @@ async fn audit_one(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_packed_load_is_the_load_in_json_and_back() {
-        let load = crate::testing::load_sized(&[("/a.css", 1200), ("/b.png", 30_000)]);
-        let page = PageResult::loaded("t".into(), Some(3), &load);
-        assert_eq!(page.load().as_ref(), Some(&load));
-        let packed = serde_json::to_value(&page).unwrap();
-        assert_eq!(packed["load"], serde_json::to_value(&load).unwrap());
-        let back: PageResult = serde_json::from_value(packed).unwrap();
-        assert_eq!(back, page);
-        assert!(page.packed.as_ref().unwrap().0.len() < serde_json::to_vec(&load).unwrap().len());
-        let failed = PageResult::failed("u".into(), None, "no".into());
-        assert!(!failed.audited() && failed.load().is_none());
-    }
 
     #[test]
     fn shards_partition_the_list() {

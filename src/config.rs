@@ -108,6 +108,9 @@ pub struct AuditConfig {
     pub user_agent: String,
     /// Extra request headers (name, value), sent with every request.
     pub headers: Vec<(String, String)>,
+    /// Keep secret header values (cookies, authorization, API keys, the added headers) in
+    /// the load; by default they are redacted (`model::secrets`).
+    pub keep_secrets: bool,
     /// Accept invalid TLS certificates (self-signed staging servers).
     pub insecure: bool,
     /// Host names pinned to addresses.
@@ -233,6 +236,7 @@ impl Default for AuditConfig {
             max_time: DEFAULT_MAX_TIME,
             user_agent: DEFAULT_USER_AGENT.to_string(),
             headers: Vec::new(),
+            keep_secrets: false,
             insecure: false,
             resolve: Vec::new(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,

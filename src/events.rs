@@ -25,6 +25,14 @@ pub enum Event {
         /// Pages audited at once.
         jobs: usize,
     },
+    /// A page of a batch is done: its result, and its position in the batch's list (pages
+    /// finish out of order), so that it can be written before the batch ends.
+    Page {
+        /// Its position in the list audited (0-based).
+        position: usize,
+        /// The page's result.
+        page: Box<crate::model::PageResult>,
+    },
     /// Something a person watching should know (a folder being served, pages found by a
     /// crawl); not part of the report.
     Notice(String),

@@ -91,10 +91,11 @@ impl Source {
 
     /// What reports call it: the URL loaded, or the HAR file.
     pub fn name(&self) -> String {
+        use crate::model::urls::redact_url;
         match &self.kind {
-            Kind::Static(p) => p.url.to_string(),
+            Kind::Static(p) => redact_url(p.url.as_str()),
             #[cfg(feature = "browser")]
-            Kind::Browser(p, ..) => p.url.to_string(),
+            Kind::Browser(p, ..) => redact_url(p.url.as_str()),
             Kind::Har { path, .. } => path.display().to_string(),
         }
     }
@@ -125,9 +126,11 @@ impl Source {
             Kind::Static(p) => p.load(cfg, vp, events).await?,
             #[cfg(feature = "browser")]
             Kind::Browser(p, exe, pool) => {
+                let confined = p.confine_to_references(cfg, vp).await;
                 let cfg = p.config(cfg);
                 let mut l = crate::browser::load(&p.url, pool, exe, &cfg, vp, events).await?;
                 p.annotate(&mut l);
+                l.notes.extend(confined);
                 l
             }
             Kind::Har {
@@ -140,7 +143,12 @@ impl Source {
                 l
             }
         };
-        load.finalize(&cfg.first_party);
+        let added: Vec<String> = cfg.headers.iter().map(|(n, _)| n.clone()).collect();
+        let secrets = crate::model::secrets::Secrets {
+            keep: cfg.keep_secrets,
+            added: &added,
+        };
+        load.finalize(&cfg.first_party, &secrets);
         Ok(load)
     }
 }

@@ -129,7 +129,9 @@ impl Target {
 pub struct Prepared {
     /// The URL to load.
     pub url: Url,
-    _server: Option<crate::net::serve::LocalServer>,
+    server: Option<crate::net::serve::LocalServer>,
+    /// A single local page (not a folder): a browser is served only what it references.
+    single_page: bool,
     note: Option<String>,
     local: Option<crate::model::LocalSource>,
     /// Folders served as other hosts (`--serve-also`), and where requests to them go.
@@ -157,6 +159,38 @@ impl Prepared {
         cfg
     }
 
+    /// Before a browser loads a single local page (a file, not a folder): narrows its
+    /// server to the page and what the page references, as the static engine finds them
+    /// with these settings, so that the page's scripts cannot read the other files of its
+    /// folder (a browser opening the file from disk could not). Says so in a note; `None`
+    /// for other targets.
+    pub async fn confine_to_references(&self, cfg: &AuditConfig, vp: &Viewport) -> Option<String> {
+        let server = self.server.as_ref().filter(|_| self.single_page)?;
+        server.serve_only(None);
+        let quick = AuditConfig {
+            throttle: None,
+            cancel: None,
+            ..self.config(cfg)
+        };
+        let origin = self.url.origin();
+        let found = crate::load::load(&self.url, &quick, vp, &crate::events::NoEvents).await;
+        let mut paths: Vec<String> = (found.iter().flat_map(|l| &l.entries))
+            .filter_map(|e| Url::parse(&e.url).ok())
+            .filter(|u| u.origin() == origin)
+            .map(|u| u.path().to_string())
+            .collect();
+        paths.push(self.url.path().to_string());
+        paths.sort();
+        paths.dedup();
+        let n = paths.len() - 1;
+        server.serve_only(Some(paths));
+        Some(format!(
+            "the browser was served only this page and the {n} local file{} it references; \
+             other files of its folder were not: audit the folder to serve it whole",
+            if n == 1 { "" } else { "s" }
+        ))
+    }
+
     /// Notes where a local page was served, and the folder behind it.
     pub fn annotate(&self, load: &mut Load) {
         if let Some(n) = &self.note {
@@ -173,7 +207,8 @@ pub async fn prepare(target: &Target) -> Result<Prepared> {
         Target::Url(url) => {
             return Ok(Prepared {
                 url: url.clone(),
-                _server: None,
+                server: None,
+                single_page: false,
                 note: None,
                 local: None,
                 also: Vec::new(),
@@ -194,14 +229,19 @@ pub async fn prepare(target: &Target) -> Result<Prepared> {
         .expect("http URL has a path")
         .pop_if_empty()
         .push(page);
-    let note = Some(format!("served from {} at {}", root.display(), url));
+    let note = Some(format!(
+        "served from {} at {} (dotfiles are never served)",
+        root.display(),
+        url
+    ));
     let local = Some(crate::model::LocalSource {
         origin: format!("http://{}", server.addr()),
         root: root.display().to_string(),
     });
     Ok(Prepared {
         url,
-        _server: Some(server),
+        server: Some(server),
+        single_page: matches!(target, Target::File { .. }),
         note,
         local,
         also: Vec::new(),

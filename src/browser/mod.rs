@@ -22,7 +22,7 @@ mod record;
 mod running;
 mod setup;
 
-pub use running::{end_all, Browsers, GRACEFUL_INTERRUPT};
+pub use running::{end_all, Browsers};
 
 use crate::config::AuditConfig;
 use crate::error::{Error, Result, Setting};

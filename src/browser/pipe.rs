@@ -165,16 +165,8 @@ async fn accept_one(listener: tokio::net::TcpListener, path: &str) -> Option<Ws>
                 let Ok((stream, _)) = conn else { continue };
                 let (won, path) = (won.clone(), path.to_string());
                 tokio::spawn(async move {
-                    let handshake = async_tungstenite::tokio::accept_hdr_async(
-                        stream,
-                        move |req: &Request, resp| {
-                            if req.uri().path() == path {
-                                Ok(resp)
-                            } else {
-                                Err(not_found())
-                            }
-                        },
-                    );
+                    let handshake =
+                        async_tungstenite::tokio::accept_hdr_async(stream, OnlyAt(path));
                     if let Ok(Ok(ws)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
                         let _ = won.try_send(ws);
                     }
@@ -184,13 +176,22 @@ async fn accept_one(listener: tokio::net::TcpListener, path: &str) -> Option<Ws>
     }
 }
 
-type Request = async_tungstenite::tungstenite::handshake::server::Request;
-type ErrorResponse = async_tungstenite::tungstenite::handshake::server::ErrorResponse;
+use async_tungstenite::tungstenite::handshake::server::{
+    Callback, ErrorResponse, Request, Response,
+};
 
-fn not_found() -> ErrorResponse {
-    let mut resp = ErrorResponse::new(None);
-    *resp.status_mut() = async_tungstenite::tungstenite::http::StatusCode::NOT_FOUND;
-    resp
+/// A handshake accepted only at this path; any other is answered 404.
+struct OnlyAt(String);
+
+impl Callback for OnlyAt {
+    fn on_request(self, req: &Request, resp: Response) -> Result<Response, ErrorResponse> {
+        if req.uri().path() == self.0 {
+            return Ok(resp);
+        }
+        let mut refused = ErrorResponse::new(None);
+        *refused.status_mut() = async_tungstenite::tungstenite::http::StatusCode::NOT_FOUND;
+        Err(refused)
+    }
 }
 
 /// Messages both ways until either side ends: a WebSocket message becomes a NUL-ended

@@ -18,7 +18,6 @@ use chromiumoxide::handler::HandlerConfig;
 use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use url::Url;
 
@@ -192,9 +191,6 @@ fn forget(pid: u32) {
 
 /// The browsers this process started and has not ended: root pid and profile folder.
 static LIVE: Mutex<Vec<(u32, PathBuf)>> = Mutex::new(Vec::new());
-
-/// Set while a single audit answers Ctrl-C itself (it ends the load and reports it partial).
-pub static GRACEFUL_INTERRUPT: AtomicBool = AtomicBool::new(false);
 
 /// Ends every browser this process started and has not ended yet: its process tree and its
 /// profile folder. For a program told to stop (SIGTERM, SIGHUP) before it exits: its

@@ -416,7 +416,8 @@ pub struct AuditArgs {
     #[arg(long)]
     pub connections: bool,
 
-    /// With --format har: keep Cookie, Set-Cookie, Authorization and -H header values.
+    /// Keep the values of secret headers (Cookie, Set-Cookie, Authorization, API-key and
+    /// token headers, -H headers) in every output and --save; they are redacted by default.
     #[arg(long)]
     pub include_sensitive: bool,
 

@@ -8,8 +8,8 @@ mod generate;
 #[cfg(feature = "history")]
 mod history;
 mod progress;
-#[cfg(feature = "browser")]
 mod signals;
+mod stream;
 
 use anyhow::Context;
 use args::*;
@@ -17,6 +17,7 @@ use pagecost::config::{parse_header, AuditConfig, ConnectTo, ResolveOverride};
 use pagecost::error::Setting;
 use pagecost::job::{self, Outcome, Plan};
 use pagecost::links::{Filter, LinkKind, Patterns, Site};
+use pagecost::model::urls::redact_text;
 use pagecost::report::{Format, RenderOptions};
 use pagecost::Viewport;
 use std::io::Write;
@@ -41,14 +42,27 @@ pub fn run(cli: args::Cli) -> ExitCode {
 }
 
 fn execute(mut c: Command) -> anyhow::Result<Outcome> {
+    let cancel = pagecost::config::Cancel::default();
+    let cancellable = c.plan.set_cancel(&cancel);
+    signals::cancel_on_stop(cancellable.then_some(cancel));
     let progress = progress::Progress::new(c.quiet);
-    let report = job::run(c.plan, &progress);
+    // A batch's JSON lines are written as its pages finish (nothing is lost on a stop).
+    let streamed = (c.format == Format::Jsonl && matches!(c.plan, Plan::Audit(_)))
+        .then(|| stream::Jsonl::new(c.output.clone(), &progress));
+    let sink: &dyn pagecost::EventSink = match &streamed {
+        Some(s) => s,
+        None => &progress,
+    };
+    let report = job::run(c.plan, sink);
     progress.finish();
+    let streamed_all = streamed.map(stream::Jsonl::finish).transpose()?.is_some();
     let report = report?;
     if c.output.is_none() {
         (c.render.width, c.render.color) = pagecost::report::stdout_terminal();
     }
-    emit(&report, c.format, &c.render, c.output.as_deref())?;
+    if !(streamed_all && matches!(report, job::Report::Batch(_))) {
+        emit(&report, c.format, &c.render, c.output.as_deref())?;
+    }
     for (format, path) in &c.report_files {
         // Files get no terminal width or colour.
         let plain = RenderOptions {
@@ -78,7 +92,7 @@ fn execute(mut c: Command) -> anyhow::Result<Outcome> {
         } else {
             "pagecost: "
         };
-        eprintln!("{prefix}{}", flags(&line));
+        eprintln!("{prefix}{}", redact_text(&flags(&line)));
     }
     Ok(report.outcome())
 }
@@ -97,16 +111,17 @@ fn exit(r: anyhow::Result<Outcome>) -> ExitCode {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Failed) => ExitCode::from(1),
         Ok(Outcome::CouldNotRun) => ExitCode::from(2),
-        Ok(Outcome::Interrupted) => ExitCode::from(130),
+        Ok(Outcome::Interrupted) => ExitCode::from(signals::exit_code()),
         // A reader that went away (`| head`) is not a failure.
         Err(e) if e.chain().any(|c| matches!(c.downcast_ref::<std::io::Error>(), Some(io) if io.kind() == std::io::ErrorKind::BrokenPipe)) => ExitCode::SUCCESS,
         Err(e) if matches!(e.downcast_ref(), Some(pagecost::Error::Interrupted(_))) => {
             let _ = writeln!(std::io::stderr(), "pagecost: interrupted");
-            ExitCode::from(130)
+            ExitCode::from(signals::exit_code())
         }
         Err(e) => {
             // One line naming the input and the cause.
             let msg = worded(&e).split_whitespace().collect::<Vec<_>>().join(" ");
+            let msg = redact_text(&msg);
             let _ = writeln!(std::io::stderr(), "pagecost: {msg}");
             ExitCode::from(2)
         }
@@ -278,7 +293,6 @@ fn engine(n: &NetArgs, cfg: &AuditConfig) -> anyhow::Result<pagecost::Engine> {
         launch.after_load = b.after_load.unwrap_or(launch.after_load);
         if n.engine == EngineArg::Chromium {
             pagecost::browser::check_supported(cfg)?;
-            signals::end_browsers_on_stop();
             let pool = pagecost::browser::Browsers::new(launch);
             return Ok(pagecost::Engine::Chromium(std::sync::Arc::new(pool)));
         }
@@ -335,7 +349,8 @@ fn budgets(b: &BudgetArgs) -> pagecost::Result<Option<pagecost::budget::Budgets>
 
 /// `audit`.
 pub fn audit(a: AuditArgs) -> anyhow::Result<Command> {
-    let (cfg, viewport) = config(&a.net)?;
+    let (mut cfg, viewport) = config(&a.net)?;
+    cfg.keep_secrets = a.include_sensitive;
     let format = format(a.format);
     let plan = job::AuditPlan {
         targets: a.targets,

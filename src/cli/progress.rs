@@ -2,6 +2,7 @@
 //! (a folder served, pages found) as lines unless `--quiet`.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use pagecost::model::urls::redact_text;
 use pagecost::{Event, EventSink};
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -65,8 +66,8 @@ impl EventSink for Progress {
         if let Event::Notice(n) = &e {
             if !self.quiet {
                 self.bar.as_ref().map_or_else(
-                    || eprintln!("pagecost: {n}"),
-                    |b| b.suspend(|| eprintln!("pagecost: {n}")),
+                    || eprintln!("pagecost: {}", redact_text(n)),
+                    |b| b.suspend(|| eprintln!("pagecost: {}", redact_text(n))),
                 );
             }
             return;

@@ -1,48 +1,66 @@
-//! Signals while the browser engine runs: SIGTERM (143: a CI job's timeout, `timeout`,
-//! `kill`), SIGHUP (129), and Ctrl-C (130) unless a single audit answers it itself
-//! ([`pagecost::browser::GRACEFUL_INTERRUPT`]) end every browser pagecost started before
-//! pagecost exits. Without this those signals would end pagecost alone and leave Chromium
-//! running.
+//! Signals, for every command that runs a job and either engine: the first SIGINT (Ctrl-C),
+//! SIGTERM (a CI job's timeout, `timeout`, `kill`) or SIGHUP cancels the job, which ends
+//! its loads early and reports what finished, marked interrupted; pagecost then exits as
+//! the signal asks (130, 143, 129). A second signal stops at once: every browser pagecost
+//! started is ended (their helpers and profile folders too), and pagecost exits.
+//!
+//! The library knows nothing of signals: it is handed the [`Cancel`] this module cancels.
 
-/// Starts the thread that waits for those signals (once per process).
-pub fn end_browsers_on_stop() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        #[cfg(unix)]
-        let _ = std::thread::Builder::new()
-            .name("pagecost-signals".into())
-            .spawn(|| {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                    .enable_io()
-                    .build()
-                else {
-                    return;
-                };
-                if let Some(code) = rt.block_on(stopped()) {
-                    pagecost::browser::end_all();
-                    std::process::exit(code);
-                }
-            });
-    });
+use pagecost::config::Cancel;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// The exit code of the signal that stopped the job; 0 while none has.
+static STOPPED_BY: AtomicU8 = AtomicU8::new(0);
+
+/// The exit code for an interrupted job: that of the signal that interrupted it.
+pub fn exit_code() -> u8 {
+    match STOPPED_BY.load(Ordering::SeqCst) {
+        0 => 130,
+        code => code,
+    }
 }
 
-/// The exit code of the signal that stops pagecost; `None` if they cannot be watched.
+/// Starts the thread that waits for those signals and cancels `cancel` on the first; a job
+/// that cannot be cancelled (`None`) stops at once on the first.
+pub fn cancel_on_stop(cancel: Option<Cancel>) {
+    #[cfg(unix)]
+    let _ = std::thread::Builder::new()
+        .name("pagecost-signals".into())
+        .spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_io()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(watch(cancel));
+        });
+    #[cfg(not(unix))]
+    let _ = cancel;
+}
+
 #[cfg(unix)]
-async fn stopped() -> Option<i32> {
-    use std::sync::atomic::Ordering;
+async fn watch(cancel: Option<Cancel>) {
     use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate()).ok()?;
-    let mut hup = signal(SignalKind::hangup()).ok()?;
-    let mut int = signal(SignalKind::interrupt()).ok()?;
+    let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        return;
+    };
     loop {
-        tokio::select! {
-            _ = term.recv() => return Some(143),
-            _ = hup.recv() => return Some(129),
-            _ = int.recv() => {
-                if !pagecost::browser::GRACEFUL_INTERRUPT.load(Ordering::SeqCst) {
-                    return Some(130);
-                }
-            }
+        let code = tokio::select! {
+            _ = term.recv() => 143,
+            _ = hup.recv() => 129,
+            _ = int.recv() => 130,
+        };
+        if let (0, Some(c)) = (STOPPED_BY.swap(code, Ordering::SeqCst), &cancel) {
+            c.cancel();
+            continue;
         }
+        #[cfg(feature = "browser")]
+        pagecost::browser::end_all();
+        std::process::exit(i32::from(code));
     }
 }

@@ -20,14 +20,7 @@ use serde_json::{json, Value};
 
 mod stream;
 
-/// Header names whose values are redacted by default.
-pub const SENSITIVE_HEADERS: [&str; 4] = [
-    "cookie",
-    "set-cookie",
-    "authorization",
-    "proxy-authorization",
-];
-const REDACTED: &str = "[redacted]";
+use crate::model::secrets::{Secrets, REDACTED};
 
 /// What to keep when exporting.
 #[derive(Debug, Clone, Default)]
@@ -104,12 +97,11 @@ fn headers(h: &Headers, opts: &ExportOptions) -> Value {
     Value::Array(
         h.iter()
             .map(|(name, value)| {
-                let sensitive = SENSITIVE_HEADERS.contains(&name.to_ascii_lowercase().as_str())
-                    || opts
-                        .extra_sensitive
-                        .iter()
-                        .any(|n| n.eq_ignore_ascii_case(name));
-                let value = if sensitive && !opts.include_sensitive {
+                let policy = Secrets {
+                    keep: opts.include_sensitive,
+                    added: &opts.extra_sensitive,
+                };
+                let value = if !policy.keep && policy.is_secret(name) {
                     REDACTED
                 } else {
                     value

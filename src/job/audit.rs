@@ -112,6 +112,8 @@ pub struct BatchReport {
     /// Joined from earlier batches' outputs (`merge`): their failures were reported when
     /// they ran, so they do not fail this one.
     pub merged: bool,
+    /// Cancelled (Ctrl-C, SIGTERM): the pages that had started, those under way partial.
+    pub interrupted: bool,
 }
 
 impl BatchReport {
@@ -124,6 +126,8 @@ impl BatchReport {
     pub fn outcome(&self) -> Outcome {
         if self.merged {
             Outcome::Ok
+        } else if self.interrupted {
+            Outcome::Interrupted
         } else if self.failed() > 0 {
             Outcome::CouldNotRun
         } else if self.verdicts.iter().flatten().any(budget::Verdict::failed) {
@@ -224,16 +228,8 @@ pub fn run(
         let why = "reports budgets: give a budget file or a limit";
         return Err(Error::setting(Setting::Format, format, why));
     }
-    let cancel = Cancel::default();
-    let on_signal = cancel.clone();
-    // Ctrl-C stops the load; what finished is reported (marked partial).
-    #[cfg(feature = "browser")]
-    crate::browser::GRACEFUL_INTERRUPT.store(true, std::sync::atomic::Ordering::SeqCst);
-    rt.spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            on_signal.cancel();
-        }
-    });
+    // Cancelled (the CLI's Ctrl-C), the load stops; what finished is reported, partial.
+    let cancel = plan.cfg.cancel.clone().unwrap_or_default();
     rt.block_on(one(plan, &targets[0], cancel, events))
         .map(Box::new)
         .map(Report::Audit)
@@ -330,7 +326,7 @@ pub(super) async fn repeated(
             Err(e) => {
                 failed.push(FailedRun {
                     run,
-                    error: e.to_string(),
+                    error: crate::model::urls::redact_owned(e.to_string()),
                 });
                 last_err = Some(e);
             }
@@ -352,20 +348,15 @@ async fn batch(
         targets = at.iter().map(|i| targets[*i].clone()).collect();
         positions = Some(at);
     }
-    let mut pages = audit_all(
+    let pages = audit_all(
         &targets,
         &plan.cfg,
         &plan.viewport,
         (plan.engine.clone(), &plan.serve_also),
-        plan.jobs,
+        (plan.jobs, positions.as_deref()),
         events,
     )
     .await;
-    if let Some(at) = positions {
-        for (p, i) in pages.iter_mut().zip(at) {
-            p.index = Some(i);
-        }
-    }
     let verdicts = pages
         .iter()
         .map(|p| {
@@ -377,6 +368,7 @@ async fn batch(
         pages,
         verdicts,
         merged: false,
+        interrupted: plan.cfg.cancel.as_ref().is_some_and(Cancel::is_cancelled),
     }
 }
 

@@ -88,13 +88,19 @@ pub struct CompareReport {
     /// Block patterns were given along with a B of its own (they apply to B only).
     #[serde(skip)]
     pub block_applies_to_b: bool,
+    /// Cancelled (Ctrl-C, SIGTERM) before every round ran: the statistics are of the runs
+    /// that finished (a load cut short by the stop is left out).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
 }
 
 impl CompareReport {
     /// Failed when a gate tripped or B is over budget.
     pub fn outcome(&self) -> Outcome {
         let tripped = self.gates.iter().any(|g| g.tripped);
-        if tripped || self.budget_b.as_ref().is_some_and(budget::Verdict::failed) {
+        if self.interrupted {
+            Outcome::Interrupted
+        } else if tripped || self.budget_b.as_ref().is_some_and(budget::Verdict::failed) {
             Outcome::Failed
         } else {
             Outcome::Ok
@@ -249,19 +255,28 @@ pub async fn run(plan: ComparePlan, events: &dyn EventSink) -> Result<CompareRep
     cfg_b.intercept_all = blocking;
     let sa = Source::open(&ta, &plan.engine, &plan.serve_also).await?;
     let sb = Source::open(&tb, &plan.engine, &plan.serve_also).await?;
-    let (ra, rb) = interleaved([(&sa, &cfg_a), (&sb, &cfg_b)], &plan, events).await?;
+    let (ra, rb, rounds) = interleaved([(&sa, &cfg_a), (&sb, &cfg_b)], &plan, events).await?;
     let mut cmp = compare(&ra, &rb, plan.alpha);
     if let Some(profile) = &plan.estimate {
         cmp.metrics
             .extend(estimated_metrics(&ra, &rb, profile, plan.alpha));
     }
-    Ok(report(
+    let mut r = report(
         &plan,
         ra,
         rb,
         cmp,
-        (0..plan.runs.max(1)).map(Order::of_round).collect(),
-    ))
+        (0..rounds).map(Order::of_round).collect(),
+    );
+    r.interrupted = rounds < plan.runs.max(1) || cancelled(&plan.cfg);
+    Ok(r)
+}
+
+/// Whether the job was cancelled (Ctrl-C, SIGTERM).
+fn cancelled(cfg: &AuditConfig) -> bool {
+    cfg.cancel
+        .as_ref()
+        .is_some_and(crate::config::Cancel::is_cancelled)
 }
 
 /// The report of a comparison made: gates and budgets judged on it.
@@ -286,6 +301,7 @@ fn report(
         b: rb,
         budget_b,
         comparison: cmp,
+        interrupted: false,
     }
 }
 
@@ -374,11 +390,13 @@ fn estimated_metrics(a: &Runs, b: &Runs, profile: &Profile, alpha: f64) -> Vec<M
 /// Loads two sources interleaved and counterbalanced, A B, B A, A B ... ([`Order`]), after
 /// one uncounted warm-up load of each (unless `warmup` is off). A recording is its one load.
 /// Runs that fail are kept as failures; an error only when every run of a side failed.
+/// Cancelled, no load starts and the one cut short is left out: the runs, and the rounds
+/// begun.
 async fn interleaved(
     sides: [(&Source, &AuditConfig); 2],
     plan: &ComparePlan,
     events: &dyn EventSink,
-) -> Result<(Runs, Runs)> {
+) -> Result<(Runs, Runs, usize)> {
     let vp = &plan.viewport;
     let warm = |s: &Source| plan.warmup && s.repeatable();
     for (s, cfg) in sides {
@@ -389,18 +407,27 @@ async fn interleaved(
     let mut loads: [Vec<Load>; 2] = Default::default();
     let mut failed: [Vec<FailedRun>; 2] = Default::default();
     let mut last_err: [Option<Error>; 2] = [None, None];
-    for run in 0..plan.runs.max(1) {
+    let mut rounds = 0;
+    'rounds: for run in 0..plan.runs.max(1) {
+        if cancelled(&plan.cfg) {
+            break;
+        }
+        rounds += 1;
         for i in Order::of_round(run).sides() {
             let (s, cfg) = sides[i];
             if run > 0 && !s.repeatable() {
                 continue;
             }
-            match s.load(cfg, vp, events).await {
+            let load = s.load(cfg, vp, events).await;
+            if cancelled(&plan.cfg) {
+                break 'rounds;
+            }
+            match load {
                 Ok(l) => loads[i].push(l),
                 Err(e) => {
                     failed[i].push(FailedRun {
                         run,
-                        error: e.to_string(),
+                        error: crate::model::urls::redact_owned(e.to_string()),
                     });
                     last_err[i] = Some(e);
                 }
@@ -411,8 +438,14 @@ async fn interleaved(
     let [fa, fb] = failed;
     let [ea, eb] = last_err;
     let side = |s: &Source, l, f, e: Option<Error>| {
-        Runs::new(s.name(), warm(s), l, f)
-            .ok_or_else(|| e.expect("a side without loads has an error"))
+        Runs::new(s.name(), warm(s), l, f).ok_or_else(|| match e {
+            Some(e) if !cancelled(&plan.cfg) => e,
+            _ => Error::Interrupted(Box::new(Error::Client(format!(
+                "no run of {} had finished",
+                s.name()
+            )))),
+        })
     };
-    Ok((side(sides[0].0, la, fa, ea)?, side(sides[1].0, lb, fb, eb)?))
+    let (ra, rb) = (side(sides[0].0, la, fa, ea)?, side(sides[1].0, lb, fb, eb)?);
+    Ok((ra, rb, rounds))
 }

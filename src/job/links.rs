@@ -64,6 +64,22 @@ impl LinksReport {
             .count()
     }
 
+    /// Credentials taken out of every URL and message (links resolved against a page's URL
+    /// inherit its `user:password@`): the checks are done, the report is for people.
+    fn redact(&mut self) {
+        use crate::model::urls::{redact_in_place, redact_owned};
+        for l in &mut self.links {
+            l.url.iter_mut().for_each(redact_in_place);
+            redact_in_place(&mut l.document);
+            l.raw = redact_owned(std::mem::take(&mut l.raw));
+        }
+        for c in self.checks.iter_mut().flatten() {
+            redact_in_place(&mut c.url);
+            c.final_url.iter_mut().for_each(redact_in_place);
+            c.error = c.error.take().map(redact_owned);
+        }
+    }
+
     /// Failed when a checked link is broken.
     pub fn outcome(&self) -> Outcome {
         if self.count(CheckOutcome::Broken) > 0 {
@@ -92,10 +108,12 @@ pub async fn run(plan: LinksPlan) -> Result<LinksReport> {
         Some(c) => Some(check::check_all(&found, &check_config(&plan.cfg, c)).await?),
         None => None,
     };
-    Ok(LinksReport {
+    let mut report = LinksReport {
         links: found,
         checks,
-    })
+    };
+    report.redact();
+    Ok(report)
 }
 
 fn check_config(cfg: &AuditConfig, c: &CheckSettings) -> CheckConfig {

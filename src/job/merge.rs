@@ -55,5 +55,6 @@ pub fn run(plan: &MergePlan) -> Result<BatchReport> {
         pages,
         verdicts,
         merged: true,
+        interrupted: false,
     })
 }

@@ -61,6 +61,22 @@ pub enum Report {
     History(history::HistoryReport),
 }
 
+impl Plan {
+    /// Hands the job a cancellation (the CLI cancels it on Ctrl-C or SIGTERM): cancelled, an
+    /// audit, a batch or a comparison ends its loads early and reports what finished,
+    /// marked interrupted. Whether this job honours it; other jobs are short and simply
+    /// stopped.
+    pub fn set_cancel(&mut self, cancel: &crate::config::Cancel) -> bool {
+        let cfg = match self {
+            Plan::Audit(p) => &mut p.cfg,
+            Plan::Compare(p) => &mut p.cfg,
+            _ => return false,
+        };
+        cfg.cancel = Some(cancel.clone());
+        true
+    }
+}
+
 /// How a job ended, for the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {

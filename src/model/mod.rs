@@ -6,7 +6,9 @@
 
 pub mod chains;
 mod entry;
+mod page;
 mod profile;
+pub mod secrets;
 mod totals;
 pub mod urls;
 
@@ -14,6 +16,7 @@ pub use entry::{
     Entry, EntryError, ErrorKind, Header, Headers, Initiator, InitiatorKind, Party, Priority,
     ResourceType, Timings,
 };
+pub use page::{PackedLoad, PageResult};
 pub use profile::{Profile, PROFILES};
 pub use totals::{Bucket, Totals};
 
@@ -195,8 +198,9 @@ impl Load {
     /// The finishing step every source's load goes through: entries in start order, each
     /// request's party classified against the page's site and `first_party` (unless the
     /// source recorded it), credentials redacted from URLs (a password in a page's URL must
-    /// not reach a report), totals and the fully-loaded time summed from the entries.
-    pub fn finalize(&mut self, first_party: &[String]) {
+    /// not reach a report) and secret header values by `secrets`' policy, totals and the
+    /// fully-loaded time summed from the entries.
+    pub fn finalize(&mut self, first_party: &[String], secrets: &secrets::Secrets) {
         sort_by_start(&mut self.entries);
         let page_host = urls::host(&self.final_url).unwrap_or_default();
         let redact = urls::redact_url;
@@ -210,6 +214,12 @@ impl Load {
                 });
             }
             urls::redact_in_place(&mut e.url);
+            if let Some(h) = secrets.redact(&e.request_headers) {
+                e.request_headers = h;
+            }
+            if let Some(h) = secrets.redact(&e.response_headers) {
+                e.response_headers = h;
+            }
             if let Some(u) = &mut e.redirect_url {
                 urls::redact_in_place(u);
             }

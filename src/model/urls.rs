@@ -79,9 +79,56 @@ pub fn redact_url(u: &str) -> String {
     }
 }
 
+/// A text (an error, a target as listed, a note) with the credentials of every URL in it
+/// removed: `fetching http://u:p@a.test/x failed` becomes `fetching http://a.test/x failed`.
+/// A URL's user information ends at its `@` and holds no `/`, `?`, `#`, space or quote, so
+/// an `@` later in a path or query (`https://a.test/@me`) is left alone.
+pub fn redact_text(text: &str) -> std::borrow::Cow<'_, str> {
+    static USERINFO: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"(?i)\b([a-z][a-z0-9+.\-]*://)[^/?#\s@"'<>\\]*@"#)
+            .expect("a valid pattern")
+    });
+    if !text.contains('@') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    USERINFO.replace_all(text, "$1")
+}
+
+/// [`redact_text`] of an owned text, rebuilt only when it held credentials.
+pub fn redact_owned(text: String) -> String {
+    match redact_text(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(clean) => clean,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every URL's credentials go, wherever the URL stands in the text; an `@` after the
+    /// host, an e-mail address and a text with no URL stay.
+    #[test]
+    fn credentials_are_redacted_from_every_url_in_a_text() {
+        for (text, clean) in [
+            (
+                "fetching http://user:S3CRET@a.test:8080/x failed",
+                "fetching http://a.test:8080/x failed",
+            ),
+            (
+                "[\"https://u:p@a.test/\",\"ws://tok@b.test/s\"]",
+                "[\"https://a.test/\",\"ws://b.test/s\"]",
+            ),
+            ("HTTPS://U:P@A.TEST/", "HTTPS://A.TEST/"),
+            ("https://a.test/@me?u=a@b", "https://a.test/@me?u=a@b"),
+            ("write to me@a.test", "write to me@a.test"),
+            ("no url here", "no url here"),
+            ("http://:pw@[::1]:9/", "http://[::1]:9/"),
+        ] {
+            assert_eq!(redact_text(text), clean, "{text}");
+            assert_eq!(redact_owned(text.to_string()), clean, "{text}");
+        }
+    }
 
     #[test]
     fn remembered_hosts_are_the_parsed_ones() {

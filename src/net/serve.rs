@@ -2,7 +2,10 @@
 //! loaded with HTTP semantics (relative URLs, content types, status codes) like a site.
 //!
 //! Confined to its folder: `..` segments (also percent-encoded) are refused, and a path that
-//! resolves (through symlinks) outside the folder is a 403.
+//! resolves (through symlinks) outside the folder is a 403. Dotfiles and dot folders
+//! (`.env`, `.git/`), named or reached through a symlink, are never served (403): a page's
+//! scripts run in the server's origin and could read them. A server can be narrowed further
+//! to a list of paths ([`LocalServer::serve_only`]): a single page's own references.
 //!
 //! Files are read with plain blocking calls, in the task that serves the request: a local
 //! file in the page cache is read in microseconds, while each hop to tokio's blocking pool
@@ -26,12 +29,39 @@ use tokio::net::TcpListener;
 pub struct LocalServer {
     addr: SocketAddr,
     task: tokio::task::JoinHandle<()>,
+    only: Only,
 }
+
+/// The URL paths a server is narrowed to (decoded), when it is; others are 404.
+type Only = Arc<std::sync::RwLock<Option<std::collections::HashSet<String>>>>;
 
 impl LocalServer {
     /// The loopback address it listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// From now on serves only these URL paths (as requested: `/a/b.css`), any other a
+    /// 404 as if the folder held nothing else; `None`: the whole folder again.
+    pub fn serve_only(&self, paths: Option<Vec<String>>) {
+        let set = paths.map(|p| p.iter().filter_map(|p| decoded(p)).collect());
+        *self.only.write().unwrap_or_else(|p| p.into_inner()) = set;
+    }
+}
+
+/// A URL path percent-decoded; `None` when it is not UTF-8.
+fn decoded(url_path: &str) -> Option<String> {
+    let d = percent_encoding::percent_decode_str(url_path)
+        .decode_utf8()
+        .ok()?;
+    Some(d.into_owned())
+}
+
+/// Whether `only` lets this path through.
+fn allowed(only: &Only, url_path: &str) -> bool {
+    match &*only.read().unwrap_or_else(|p| p.into_inner()) {
+        None => true,
+        Some(set) => decoded(url_path).is_some_and(|p| set.contains(&p)),
     }
 }
 
@@ -55,17 +85,25 @@ pub async fn serve_dir_on(root: &Path, port: u16) -> Result<LocalServer> {
     let root = Arc::new(tokio::fs::canonicalize(root).await.map_err(io)?);
     let listener = TcpListener::bind(("127.0.0.1", port)).await.map_err(io)?;
     let addr = listener.local_addr().map_err(io)?;
+    let only = Only::default();
+    let narrowed = Arc::clone(&only);
     let task = tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
             };
             let _ = stream.set_nodelay(true);
-            let root = Arc::clone(&root);
+            let (root, only) = (Arc::clone(&root), Arc::clone(&narrowed));
             tokio::spawn(async move {
-                let svc = hyper::service::service_fn(move |req| {
+                let svc = hyper::service::service_fn(move |req: Request<_>| {
                     let root = Arc::clone(&root);
-                    async move { Ok::<_, Infallible>(handle(req, &root).await) }
+                    let served = allowed(&only, req.uri().path());
+                    async move {
+                        Ok::<_, Infallible>(match served {
+                            true => handle(req, &root).await,
+                            false => status(StatusCode::NOT_FOUND, "not found\n"),
+                        })
+                    }
                 });
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
@@ -73,7 +111,7 @@ pub async fn serve_dir_on(root: &Path, port: u16) -> Result<LocalServer> {
             });
         }
     });
-    Ok(LocalServer { addr, task })
+    Ok(LocalServer { addr, task, only })
 }
 
 type Resp = Response<FileBody>;
@@ -108,7 +146,7 @@ async fn handle(req: Request<hyper::body::Incoming>, root: &Path) -> Resp {
     let Ok(real) = std::fs::canonicalize(&path) else {
         return status(StatusCode::NOT_FOUND, "not found\n");
     };
-    if !real.starts_with(root) {
+    if !real.strip_prefix(root).is_ok_and(|inside| !hidden(inside)) {
         return status(StatusCode::FORBIDDEN, "forbidden\n");
     }
     let Ok(file) = std::fs::File::open(&real) else {
@@ -138,7 +176,14 @@ async fn handle(req: Request<hyper::body::Incoming>, root: &Path) -> Resp {
     r
 }
 
-/// Maps a URL path to a path under `root`, refusing `..`, NUL and backslashes (decoded).
+/// Whether a path has a dotfile or dot folder in it.
+fn hidden(path: &Path) -> bool {
+    path.components()
+        .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+}
+
+/// Maps a URL path to a path under `root`, refusing `..`, dotfiles and dot folders, NUL and
+/// backslashes (decoded).
 pub(crate) fn confined_path(root: &Path, url_path: &str) -> Option<PathBuf> {
     let decoded = percent_encoding::percent_decode_str(url_path)
         .decode_utf8()
@@ -148,6 +193,7 @@ pub(crate) fn confined_path(root: &Path, url_path: &str) -> Option<PathBuf> {
         match seg {
             "" | "." => {}
             ".." => return None,
+            s if s.starts_with('.') => return None,
             s if s.contains('\0') || s.contains('\\') => return None,
             s => out.push(s),
         }
@@ -246,5 +292,25 @@ mod tests {
         assert_eq!(confined_path(root, "/a/%2E%2E/%2E%2E/x"), None);
         assert_eq!(confined_path(root, "/a%5c..%5cx"), None);
         assert_eq!(confined_path(root, "/a%00b"), None);
+    }
+
+    /// Dotfiles and dot folders are never served, however the name is written.
+    #[test]
+    fn confined_paths_refuse_dotfiles() {
+        let root = Path::new("/srv/site");
+        for hidden in [
+            "/.env",
+            "/%2eenv",
+            "/a/.git/config",
+            "/.well-known/x",
+            "/a/%2Essh/id",
+        ] {
+            assert_eq!(confined_path(root, hidden), None, "{hidden}");
+        }
+        assert_eq!(
+            confined_path(root, "/a.b/c.d"),
+            Some(PathBuf::from("/srv/site/a.b/c.d"))
+        );
+        assert!(hidden(Path::new("x/.env")) && !hidden(Path::new("x/y.env")));
     }
 }

@@ -268,13 +268,31 @@ pub fn notices(r: &Report, quiet: bool, github: bool) -> Vec<String> {
             }
             annotate(a.budget.as_ref().map(|(v, _)| v), &mut out);
         }
-        Report::Batch(b) if b.failed() > 0 && !b.merged => out.push(format!(
-            "{} of {} pages could not be audited",
-            b.failed(),
-            b.pages.len()
-        )),
-        Report::Batch(_) => {}
+        Report::Batch(b) => {
+            if b.interrupted {
+                out.push(format!(
+                    "interrupted; the report above holds the {} pages that had started, those \
+                     under way partial",
+                    b.pages.len()
+                ));
+            }
+            if b.failed() > 0 && !b.merged {
+                out.push(format!(
+                    "{} of {} pages could not be audited",
+                    b.failed(),
+                    b.pages.len()
+                ));
+            }
+        }
         Report::Compare(c) => {
+            if c.interrupted {
+                out.push(format!(
+                    "interrupted; the comparison above is of the runs that finished ({} of A, \
+                     {} of B)",
+                    c.a.runs.len(),
+                    c.b.runs.len()
+                ));
+            }
             if c.block_applies_to_b && !quiet {
                 out.push("the block patterns apply to B only".into());
             }
