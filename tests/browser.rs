@@ -1603,3 +1603,46 @@ fn a_stopped_browser_batch_or_audit_keeps_what_finished() {
         assert!(err.contains("interrupted"), "{err}");
     }
 }
+
+/// Profile folders left behind are removed only when provably abandoned: one whose lock a
+/// live process holds (a pagecost in another PID namespace, where its PID names no process
+/// here) stays, whatever its PID says; one whose lock is free goes.
+#[cfg(target_os = "linux")]
+#[test]
+fn only_profile_folders_no_live_process_holds_are_swept() {
+    use std::os::fd::AsRawFd;
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !browser_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    // A PID no process here has, as a pagecost in another container would seem.
+    let pid = (1..1000)
+        .map(|k| 4_000_000 - k)
+        .find(|p| !std::path::Path::new(&format!("/proc/{p}")).exists())
+        .unwrap();
+    let folder = |what: &str| tmp.path().join(format!("pagecost-profile-{pid}-{what}"));
+    let (live, dead) = (folder("live"), folder("dead"));
+    for dir in [&live, &dead] {
+        std::fs::create_dir(dir).unwrap();
+        std::fs::write(dir.join("pagecost.lock"), "").unwrap();
+    }
+    let held = std::fs::File::open(live.join("pagecost.lock")).unwrap();
+    // SAFETY: flock(2) on a descriptor the test owns.
+    assert_eq!(unsafe { libc::flock(held.as_raw_fd(), libc::LOCK_EX) }, 0);
+    let server = TestServer::start(vec![("/", Route::html("<p>hi</p>"))]);
+    let out = assert_cmd::Command::new(assert_cmd::cargo::cargo_bin("pagecost"))
+        .env("TMPDIR", tmp.path())
+        .args(["audit", &server.url("/"), "--engine", "chromium", "-q"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(live.exists(), "a folder a live process holds was removed");
+    assert!(!dead.exists(), "an abandoned folder was left");
+    drop(held);
+}

@@ -269,29 +269,63 @@ fn end_with_parent(cmd: &mut Command) {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn end_with_parent(_: &mut Command) {}
 
-/// Removes the profile folders (`{prefix}{pid}-*` in the temporary folder) of pagecost
-/// processes that no longer run: a killed pagecost cannot remove its own. Once a process.
+/// The file in a profile folder whose lock the pagecost using the folder holds.
+const LOCK_FILE: &str = "pagecost.lock";
+
+/// A folder younger than this without its lock file may be one being made: left alone.
+const MAKING: Duration = Duration::from_secs(60);
+
+/// Locks a new profile folder for this process: the lock is held while the returned file
+/// is open, and the kernel releases it when the process ends, however it ends (SIGKILL
+/// too), whatever PID namespace it runs in.
+pub(super) fn lock_profile(profile: &Path) -> std::io::Result<std::fs::File> {
+    let file = std::fs::File::create(profile.join(LOCK_FILE))?;
+    if flock(&file, libc::LOCK_EX | libc::LOCK_NB) {
+        Ok(file)
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// flock(2) on an open file; whether it succeeded.
+fn flock(file: &std::fs::File, how: libc::c_int) -> bool {
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock(2) on a descriptor this function borrows; no memory is shared.
+    unsafe { libc::flock(file.as_raw_fd(), how) == 0 }
+}
+
+/// Removes the profile folders (`{prefix}*` in the temporary folder) that no running
+/// pagecost holds: a killed pagecost cannot remove its own. Provably dead only: a folder
+/// whose lock can be taken (its pagecost ended), or an old one without a lock file (made
+/// by a pagecost before the lock). A PID says nothing across PID namespaces (containers
+/// side by side on one host's /tmp). Once a process.
 pub(super) fn sweep_profiles(prefix: &str) {
     static SWEPT: std::sync::Once = std::sync::Once::new();
     SWEPT.call_once(|| {
-        // Whether a process runs is read from /proc: elsewhere nothing is removed.
-        if !Path::new("/proc/self").exists() {
-            return;
-        }
         let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
             return;
         };
         for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(prefix)) else {
-                continue;
-            };
-            let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
-            if pid.is_some_and(|p| !Path::new(&format!("/proc/{p}")).exists()) {
+            let named = entry
+                .file_name()
+                .to_str()
+                .is_some_and(|n| n.starts_with(prefix));
+            if named && abandoned(&entry.path()) {
                 let _ = std::fs::remove_dir_all(entry.path());
             }
         }
     });
+}
+
+/// Whether no live pagecost holds this profile folder.
+fn abandoned(dir: &Path) -> bool {
+    match std::fs::File::open(dir.join(LOCK_FILE)) {
+        // Taken, it stays held until the folder is gone (the file closes after removal).
+        Ok(lock) => flock(&lock, libc::LOCK_EX | libc::LOCK_NB),
+        Err(_) => std::fs::metadata(dir)
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > MAKING)),
+    }
 }
 
 #[cfg(test)]

@@ -70,11 +70,14 @@ pub(super) struct Running {
     process: std::process::Child,
     /// The browser's own user agent.
     pub user_agent: String,
+    /// Held while the browser runs: the profile folder is this process's (see
+    /// `process::sweep_profiles`).
+    _lock: std::fs::File,
     _profile: tempfile::TempDir,
 }
 
 /// Profile folders are named `{PROFILE_PREFIX}{pid}-*`, by the pagecost process that made
-/// them, so that the next one can remove those a killed one left.
+/// them, and locked by it, so that the next one can remove those a killed one left.
 const PROFILE_PREFIX: &str = "pagecost-profile-";
 
 impl Running {
@@ -87,6 +90,10 @@ impl Running {
                 path: std::env::temp_dir(),
                 source,
             })?;
+        let lock = process::lock_profile(profile.path()).map_err(|source| Error::Io {
+            path: profile.path().to_path_buf(),
+            source,
+        })?;
         let (mut process, ws, relay) = process::start(exe, switches, profile.path()).await?;
         let pid = process.id();
         LIVE.lock()
@@ -128,6 +135,7 @@ impl Running {
             gone,
             process,
             user_agent,
+            _lock: lock,
             _profile: profile,
         })
     }
