@@ -1646,3 +1646,49 @@ fn only_profile_folders_no_live_process_holds_are_swept() {
     assert!(!dead.exists(), "an abandoned folder was left");
     drop(held);
 }
+
+/// A page whose main thread never yields: `--audit-timeout` holds within about two seconds
+/// (the script is stopped, not waited for), the document that did arrive is reported whole,
+/// not aborted; and a page that freezes after its load is not reported healthy: partial,
+/// said so.
+#[test]
+fn a_page_whose_main_thread_never_yields_is_cut_on_time_and_said_so() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !browser_available() {
+        return;
+    }
+    let server = TestServer::start(vec![
+        (
+            "/spin",
+            Route::html("<p>spins</p><script>for (;;) {}</script>"),
+        ),
+        (
+            "/freeze",
+            Route::html(
+                "<p>freezes</p><script>onload = () => setTimeout(() => { for (;;) {} }, 50)\
+                 </script>",
+            ),
+        ),
+    ]);
+    let tmp = tempfile::tempdir().unwrap();
+    let (load, took) = timed_audit(&server.url("/spin"), tmp.path(), &["--audit-timeout", "4s"]);
+    // The limit, the browser's start and about two seconds; waited for, the script cost ten more.
+    assert!(took.as_secs_f64() < 10.0, "took {took:?}");
+    assert_eq!(load["partial"], true);
+    let doc = by_path(&load, "/spin");
+    assert_eq!(doc["status"], 200, "{doc}");
+    assert!(doc["error"].is_null(), "{doc}");
+    assert!(doc["body_bytes"].as_u64().unwrap() > 0, "{doc}");
+    assert!(
+        notes(&load).contains("main thread was blocked"),
+        "{}",
+        notes(&load)
+    );
+    let (load, _) = timed_audit(&server.url("/freeze"), tmp.path(), &[]);
+    assert_eq!(load["partial"], true, "{}", notes(&load));
+    assert!(
+        notes(&load).contains("main thread was blocked"),
+        "{}",
+        notes(&load)
+    );
+}

@@ -35,7 +35,7 @@ use chromiumoxide::cdp::browser_protocol::page::{
     EventDomContentEventFired, EventFrameAttached, EventJavascriptDialogOpening,
     EventLoadEventFired, HandleJavaScriptDialogParams, NavigateParams, StopLoadingParams,
 };
-use chromiumoxide::cdp::js_protocol::runtime::EvaluateParams;
+use chromiumoxide::cdp::js_protocol::runtime::{EvaluateParams, TerminateExecutionParams};
 use chromiumoxide::listeners::EventStream;
 use futures_util::StreamExt;
 use std::path::{Path, PathBuf};
@@ -270,6 +270,9 @@ struct Seen {
     rec: record::Recorder,
     stop: Stop,
     paint: Option<paint::Observed>,
+    /// The page's main thread did not answer at the end of the watch (a script that never
+    /// yields); its script was stopped.
+    blocked: bool,
 }
 
 /// Why the watch of a page ended.
@@ -297,15 +300,21 @@ async fn drive(
     let seen = async {
         setup::prepare(&page, cfg, vp).await?;
         let blocking = setup::block(&page, url, cfg).await?;
-        let (mut rec, stop) = watch(&page, url, (cfg, launch), (events, gone)).await?;
+        let (mut rec, stop, blocked) = watch(&page, url, (cfg, launch), (events, gone)).await?;
         let read = EvaluateParams::builder()
             .expression(paint::READ)
             .return_by_value(true)
             .build()
             .map_err(browser_err)?;
+        // A page whose script was stopped answers at once, or not at all.
+        let wait = if blocked {
+            MAIN_THREAD_ANSWER
+        } else {
+            COMMAND_TIMEOUT
+        };
         let paint = match stop {
             Stop::Crashed => None,
-            _ => tokio::time::timeout(COMMAND_TIMEOUT, page.execute(read))
+            _ => tokio::time::timeout(wait, page.execute(read))
                 .await
                 .ok()
                 .and_then(|r| r.ok()?.result.result.value)
@@ -318,7 +327,12 @@ async fn drive(
                 rec.blocked(id, why);
             }
         }
-        Ok(Seen { rec, stop, paint })
+        Ok(Seen {
+            rec,
+            stop,
+            paint,
+            blocked,
+        })
     }
     .await;
     if !matches!(
@@ -367,13 +381,36 @@ async fn ended(gone: &mut Gone) {
     let _ = gone.wait_for(|g| *g).await;
 }
 
-/// Navigates and records until the page is done: the recorder and why the watch ended.
+/// Longest wait for a page's main thread to answer at the end of a watch.
+const MAIN_THREAD_ANSWER: Duration = Duration::from_secs(1);
+
+/// How long a stopped script's renderer is given to send what it held back.
+const FLUSH: Duration = Duration::from_millis(300);
+
+/// Whether the page's main thread is blocked (it does not evaluate `0` within
+/// [`MAIN_THREAD_ANSWER`]); a blocked one has its running script terminated, so that the
+/// renderer can send what it holds back and answer the commands that follow.
+async fn stopped_if_blocked(page: &chromiumoxide::Page) -> bool {
+    let Ok(probe) = EvaluateParams::builder().expression("0").build() else {
+        return false;
+    };
+    let answer = tokio::time::timeout(MAIN_THREAD_ANSWER, page.execute(probe)).await;
+    if matches!(answer, Ok(Ok(_))) {
+        return false;
+    }
+    let stop = page.execute(TerminateExecutionParams::default());
+    let _ = tokio::time::timeout(MAIN_THREAD_ANSWER, stop).await;
+    true
+}
+
+/// Navigates and records until the page is done: the recorder, why the watch ended, and
+/// whether the page's main thread was blocked at its end.
 async fn watch(
     page: &chromiumoxide::Page,
     url: &Url,
     (cfg, launch): (&AuditConfig, &Launch),
     (events, gone): (&dyn EventSink, &mut Gone),
-) -> Result<(record::Recorder, Stop)> {
+) -> Result<(record::Recorder, Stop, bool)> {
     let mut n = Network::listen(page, cfg).await?;
     let mut loaded = listen::<EventLoadEventFired>(page).await?;
     let mut dcl = listen::<EventDomContentEventFired>(page).await?;
@@ -397,9 +434,9 @@ async fn watch(
         // Network activity: a request started, answered or ended.
         let mut active = true;
         // In this order when several are ready: the limits first, so that no flood of events
-        // can hold them off; then the network before the page's own events, which the
-        // browser sent later (a `DOMContentLoaded` read before its document's request
-        // would be taken for about:blank's).
+        // can hold them off. (Events of different kinds can be read out of the order the
+        // browser sent them in whatever the order here: chromiumoxide fills each kind's
+        // stream in turn. The recorder keeps what comes early.)
         tokio::select! {
             biased;
             _ = &mut deadline => break Stop::Cut,
@@ -428,22 +465,26 @@ async fn watch(
             }
             Some(e) = frames.next() => { active = false; rec.frame_attached(e.frame_id.inner(), e.parent_frame_id.inner()); }
             Some(e) = dcl.next() => { active = false; rec.dom_content_loaded(*e.timestamp.inner()); }
-            Some(e) = loaded.next() => {
-                rec.load_event_fired(*e.timestamp.inner());
-                loaded_at = loaded_at.or(rec.load_event.map(|_| tokio::time::Instant::now()));
-            }
+            Some(e) = loaded.next() => rec.load_event_fired(*e.timestamp.inner()),
             _ = tokio::time::sleep_until(quiet_since + launch.quiet), if done => break Stop::Quiet,
             _ = tokio::time::sleep_until(watch_end), if loaded_at.is_some() => break Stop::Busy,
         }
         if active {
             quiet_since = tokio::time::Instant::now();
         }
+        // The load event is the page's once its document's request is known, which may be
+        // read after it.
+        loaded_at = loaded_at.or(rec.load_event.map(|_| tokio::time::Instant::now()));
         if rec.take_over_limit() {
             let _ = page.execute(StopLoadingParams::default()).await;
         }
     };
+    let blocked = stop != Stop::Crashed && stopped_if_blocked(page).await;
+    if blocked {
+        tokio::time::sleep(FLUSH).await;
+    }
     n.drain(&mut rec);
-    Ok((rec, stop))
+    Ok((rec, stop, blocked))
 }
 
 /// The network events of a page and of its workers.
@@ -508,7 +549,12 @@ fn build(
     cfg: &AuditConfig,
     vp: &Viewport,
 ) -> Result<Load> {
-    let Seen { rec, stop, paint } = seen;
+    let Seen {
+        rec,
+        stop,
+        paint,
+        blocked,
+    } = seen;
     if rec.is_empty() {
         return Err(Error::MainDocument {
             url: url.to_string(),
@@ -525,8 +571,15 @@ fn build(
         })
         .map_or_else(|| url.to_string(), |e| e.url.clone());
     let rec_over_limit = rec.over_limit();
-    let notes = notes(&rec, stop, launch);
-    let partial = stop != Stop::Quiet || rec_over_limit;
+    let mut notes = notes(&rec, stop, launch);
+    if blocked {
+        notes.push(
+            "the page's main thread was blocked at the end of the watch (a script that never \
+             yields): pagecost stopped the script; this load is partial"
+                .into(),
+        );
+    }
+    let partial = stop != Stop::Quiet || rec_over_limit || blocked;
     Ok(Load {
         tool: concat!("pagecost ", env!("CARGO_PKG_VERSION"), " (chromium)").to_string(),
         url: url.to_string(),

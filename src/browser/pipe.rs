@@ -200,6 +200,7 @@ impl Callback for OnlyAt {
 async fn relay(ws: Ws, mut to: pipe::Sender, mut from: Messages) {
     use async_tungstenite::tungstenite::Message;
     use futures_util::StreamExt;
+    let log = Log::open();
     let (mut sink, mut stream) = ws.split();
     let commands = async {
         while let Some(Ok(msg)) = stream.next().await {
@@ -209,6 +210,7 @@ async fn relay(ws: Ws, mut to: pipe::Sender, mut from: Messages) {
                 Message::Close(_) => break,
                 _ => continue,
             };
+            log.line(">", &bytes);
             if to.write_all(&bytes).await.is_err() || to.write_all(b"\0").await.is_err() {
                 break;
             }
@@ -225,9 +227,8 @@ async fn relay(ws: Ws, mut to: pipe::Sender, mut from: Messages) {
             if buf.last() == Some(&0) {
                 buf.pop();
             }
-            let Ok(text) = String::from_utf8(std::mem::take(&mut buf)) else {
-                continue;
-            };
+            log.line("<", &buf);
+            let text = String::from_utf8_lossy(&buf).into_owned();
             if sink.send(Message::text(text)).await.is_err() {
                 break;
             }
@@ -239,6 +240,31 @@ async fn relay(ws: Ws, mut to: pipe::Sender, mut from: Messages) {
     tokio::select! {
         _ = commands => {}
         _ = messages => {}
+    }
+}
+
+/// `PAGECOST_DEVTOOLS_LOG=FILE`: every DevTools message through the bridge, one line
+/// each (`>` to the browser, `<` from it, with the time since the bridge opened and the
+/// message's first 300 bytes), for diagnosing the browser engine.
+struct Log(Option<std::sync::Mutex<(std::fs::File, std::time::Instant)>>);
+
+impl Log {
+    fn open() -> Log {
+        let file = std::env::var_os("PAGECOST_DEVTOOLS_LOG").and_then(|path| {
+            let mut o = std::fs::OpenOptions::new();
+            o.create(true).append(true).open(path).ok()
+        });
+        Log(file.map(|f| std::sync::Mutex::new((f, std::time::Instant::now()))))
+    }
+
+    fn line(&self, way: &str, msg: &[u8]) {
+        if let Some(m) = &self.0 {
+            let mut g = m.lock().unwrap_or_else(|p| p.into_inner());
+            let text = String::from_utf8_lossy(&msg[..msg.len().min(300)]).into_owned();
+            let at = g.1.elapsed().as_secs_f64();
+            let line = format!("{} {at:.3} {way} {text}\n", std::process::id());
+            let _ = std::io::Write::write_all(&mut g.0, line.as_bytes());
+        }
     }
 }
 

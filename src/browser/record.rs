@@ -81,6 +81,11 @@ pub struct Recorder {
     pub load_event: Option<f64>,
     /// Monotonic seconds of `DOMContentLoaded`.
     dom_content_loaded: Option<f64>,
+    /// The page's `DOMContentLoaded` (`false`) and load (`true`) events read before its
+    /// document's request: chromiumoxide fills each kind's stream in turn, so the watch can
+    /// read a later event of one kind before an earlier one of another. Judged once the
+    /// request's start is known.
+    early_page_events: Vec<(bool, f64)>,
     /// The page's own frame.
     main_frame: Option<String>,
     /// Each iframe's parent frame, as the browser attached them.
@@ -202,6 +207,9 @@ impl Recorder {
             self.start = Some(ts);
             self.start_wall = Some(*e.wall_time.inner());
             self.main_frame = frame.clone();
+            for (load, at) in std::mem::take(&mut self.early_page_events) {
+                self.page_event(load, at);
+            }
         }
         let redirect = e.redirect_response.is_some();
         // A document for the page's own frame after the first (a script's `location =`) is
@@ -446,15 +454,22 @@ impl Recorder {
     /// The main document's `DOMContentLoaded` event fired (one before the navigation's
     /// start, from `about:blank`, is not the page's).
     pub fn dom_content_loaded(&mut self, ts: f64) {
-        if self.start.is_some_and(|s| ts >= s) {
-            self.dom_content_loaded = Some(ts);
-        }
+        self.page_event(false, ts);
     }
 
     /// The main document's load event fired.
     pub fn load_event_fired(&mut self, ts: f64) {
-        if self.start.is_some_and(|s| ts >= s) {
-            self.load_event = Some(ts);
+        self.page_event(true, ts);
+    }
+
+    /// A page event (`load`: the load event, else `DOMContentLoaded`) taken when it came
+    /// after the navigation's start, kept for later when that start is not known yet.
+    fn page_event(&mut self, load: bool, ts: f64) {
+        match self.start {
+            None => self.early_page_events.push((load, ts)),
+            Some(s) if ts >= s && load => self.load_event = Some(ts),
+            Some(s) if ts >= s => self.dom_content_loaded = Some(ts),
+            Some(_) => {}
         }
     }
 
@@ -709,5 +724,43 @@ fn error_kind(text: &str) -> ErrorKind {
         ErrorKind::Blocked
     } else {
         ErrorKind::Other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sent(url: &str, kind: &str, ts: f64) -> EventRequestWillBeSent {
+        serde_json::from_value(serde_json::json!({
+            "requestId": format!("r-{url}"), "loaderId": "L", "documentURL": url,
+            "request": {"url": url, "method": "GET", "headers": {},
+                        "initialPriority": "VeryHigh", "referrerPolicy": "no-referrer"},
+            "timestamp": ts, "wallTime": 1.0e9, "initiator": {"type": "other"},
+            "redirectHasExtraInfo": false, "type": kind, "frameId": "F"
+        }))
+        .expect("a requestWillBeSent event")
+    }
+
+    /// `DOMContentLoaded` and load read before their document's request (each kind of event
+    /// has its own stream) are the page's once the request is known; about:blank's, from
+    /// before the navigation, are not.
+    #[test]
+    fn page_events_read_before_their_documents_request_are_kept() {
+        let mut rec = Recorder::default();
+        rec.dom_content_loaded(9.0);
+        rec.dom_content_loaded(10.2);
+        rec.load_event_fired(10.3);
+        assert_eq!(rec.load_event, None);
+        rec.sent(&sent("http://a.test/", "Document", 10.0));
+        assert_eq!(rec.load_event, Some(10.3));
+        assert_eq!(rec.dom_content_loaded, Some(10.2));
+        let mut late = Recorder::default();
+        late.sent(&sent("http://a.test/", "Document", 10.0));
+        late.load_event_fired(9.5);
+        assert_eq!(
+            late.load_event, None,
+            "about:blank's load is not the page's"
+        );
     }
 }
