@@ -229,7 +229,15 @@ impl Load {
         }
         self.url = redact(&self.url);
         self.final_url = redact(&self.final_url);
-        self.fully_loaded_ms = self.entries.iter().map(Entry::ended_ms).fold(0.0, f64::max);
+        // Never earlier than the page's own milestones: a page whose last request ended
+        // before its load event (or whose requests went unseen) was not loaded before it.
+        let m = &self.page_metrics;
+        let milestones = [m.dom_content_loaded_ms, m.load_event_ms]
+            .into_iter()
+            .flatten();
+        self.fully_loaded_ms = (self.entries.iter().map(Entry::ended_ms))
+            .chain(milestones)
+            .fold(0.0, f64::max);
         self.totals = Totals::from_entries(&self.entries);
         self.third_party_tags = chains::tag_costs(&self.entries);
     }
@@ -326,5 +334,24 @@ mod tests {
         sort_by_start(&mut entries);
         assert_eq!(entries, want);
         sort_by_start(&mut []);
+    }
+
+    /// Fully loaded is the last request's end, but never before `DOMContentLoaded` or the
+    /// load event.
+    #[test]
+    fn fully_loaded_is_never_before_the_pages_milestones() {
+        let mut load = crate::testing::load_sized(&[("/a.css", 10)]);
+        load.finalize(&[], &secrets::Secrets::default());
+        let last = load.fully_loaded_ms;
+        load.page_metrics = PageMetrics {
+            dom_content_loaded_ms: Some(last + 4000.0),
+            load_event_ms: Some(last + 4100.0),
+            ..PageMetrics::default()
+        };
+        load.finalize(&[], &secrets::Secrets::default());
+        assert_eq!(load.fully_loaded_ms, last + 4100.0);
+        load.page_metrics = PageMetrics::default();
+        load.finalize(&[], &secrets::Secrets::default());
+        assert_eq!(load.fully_loaded_ms, last);
     }
 }

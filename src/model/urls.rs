@@ -82,7 +82,8 @@ pub fn redact_url(u: &str) -> String {
 /// A text (an error, a target as listed, a note) with the credentials of every URL in it
 /// removed: `fetching http://u:p@a.test/x failed` becomes `fetching http://a.test/x failed`.
 /// A URL's user information ends at its `@` and holds no `/`, `?`, `#`, space or quote, so
-/// an `@` later in a path or query (`https://a.test/@me`) is left alone.
+/// an `@` later in a path or query (`https://a.test/@me`) is left alone, and so is a
+/// password already masked (`postgres://user:***@db/`, as the history database is named).
 pub fn redact_text(text: &str) -> std::borrow::Cow<'_, str> {
     static USERINFO: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(r#"(?i)\b([a-z][a-z0-9+.\-]*://)[^/?#\s@"'<>\\]*@"#)
@@ -91,7 +92,13 @@ pub fn redact_text(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.contains('@') {
         return std::borrow::Cow::Borrowed(text);
     }
-    USERINFO.replace_all(text, "$1")
+    USERINFO.replace_all(text, |c: &regex::Captures| {
+        let whole = &c[0];
+        match whole.ends_with(":***@") {
+            true => whole.to_string(),
+            false => c[1].to_string(),
+        }
+    })
 }
 
 /// [`redact_text`] of an owned text, rebuilt only when it held credentials.
@@ -124,6 +131,10 @@ mod tests {
             ("write to me@a.test", "write to me@a.test"),
             ("no url here", "no url here"),
             ("http://:pw@[::1]:9/", "http://[::1]:9/"),
+            (
+                "postgres://ci:***@db/pagecost",
+                "postgres://ci:***@db/pagecost",
+            ),
         ] {
             assert_eq!(redact_text(text), clean, "{text}");
             assert_eq!(redact_owned(text.to_string()), clean, "{text}");
