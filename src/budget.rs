@@ -344,6 +344,8 @@ fn did_you_mean(close: &[&str]) -> String {
 /// ```
 pub fn parse(text: &str, file: &str) -> Result<Vec<Budget>> {
     let r = Reader { file };
+    // A byte order mark (Windows editors write one) is not part of the JSON.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let root: Value = serde_json::from_str(text)
         .map_err(|e| r.err("(document)", &format!("invalid JSON: {e}")))?;
     let items = match &root {
@@ -1050,6 +1052,13 @@ pub fn quick(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A budget.json written with a byte order mark reads as one without.
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_budget() {
+        let text = "\u{feff}[{\"resourceCounts\": [{\"resourceType\": \"total\", \"budget\": 9}]}]";
+        assert_eq!(parse(text, "budget.json").unwrap().len(), 1);
+    }
 
     #[test]
     fn robots_style_paths_match_prefixes_wildcards_and_anchors() {

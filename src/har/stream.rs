@@ -25,12 +25,22 @@ pub type Each<'a> = dyn FnMut(Value, Option<&[Value]>) -> Result<(), String> + '
 
 /// Reads a HAR's text, handing each entry to `each`.
 pub fn read(text: &str, each: &mut Each<'_>) -> serde_json::Result<Head> {
+    // A byte order mark (Windows tools write one) is not part of the JSON.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     read_with(serde_json::Deserializer::from_str(text), each)
 }
 
 /// Reads a HAR file as it comes off the disk: the file is never held whole.
 pub fn read_file(file: std::fs::File, each: &mut Each<'_>) -> serde_json::Result<Head> {
-    let reader = std::io::BufReader::with_capacity(1 << 16, file);
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+    if reader
+        .fill_buf()
+        .map_err(serde_json::Error::io)?
+        .starts_with(b"\xef\xbb\xbf")
+    {
+        reader.consume(3);
+    }
     read_with(serde_json::Deserializer::from_reader(reader), each)
 }
 
@@ -196,5 +206,28 @@ mod tests {
         assert!(e.to_string().contains("log.entries"), "{e}");
         let e = read(r#"{"log":{"entries":[1]}}"#, &mut |_, _| Err("stop".into())).unwrap_err();
         assert!(e.to_string().contains("stop"), "{e}");
+    }
+
+    /// A HAR written with a byte order mark reads as one without, from a text or a file.
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_har() {
+        let text = "\u{feff}{\"log\":{\"entries\":[{\"n\":1}]}}";
+        let mut n = 0;
+        let head = read(text, &mut |_, _| {
+            n += 1;
+            Ok(())
+        })
+        .unwrap();
+        assert!(head.has_entries && n == 1);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bom.har");
+        std::fs::write(&path, text).unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        let head = read_file(file, &mut |_, _| {
+            n += 1;
+            Ok(())
+        })
+        .unwrap();
+        assert!(head.has_entries && n == 2);
     }
 }
