@@ -167,8 +167,13 @@ pub struct Comparison {
     pub alpha: f64,
     /// Successful runs of each.
     pub runs: (usize, usize),
-    /// Runs that failed, per variant, with why.
+    /// Runs left out of the statistics, per variant, with why: failed, or cut short (a time
+    /// limit, a crash, a body over its limit).
     pub failed_runs: (Vec<String>, Vec<String>),
+    /// Runs kept in the statistics that loaded the page but were partial for a cause after
+    /// its end (still busy after the load event, a blocked main thread), per variant.
+    #[serde(skip_serializing_if = "both_zero")]
+    pub busy_runs: (usize, usize),
     /// Metrics.
     pub metrics: Vec<MetricDiff>,
     /// Requests only in A's median run.
@@ -327,10 +332,15 @@ fn by_host(l: &Load) -> BTreeMap<String, Bucket> {
 }
 
 fn failures(r: &Runs) -> Vec<String> {
-    r.failed_runs
-        .iter()
-        .map(|f| format!("run {}: {}", f.run + 1, f.error))
-        .collect()
+    r.failed_runs.iter().map(ToString::to_string).collect()
+}
+
+fn busy(r: &Runs) -> usize {
+    r.runs.iter().filter(|l| l.partial).count()
+}
+
+fn both_zero(n: &(usize, usize)) -> bool {
+    *n == (0, 0)
 }
 
 /// Compares two sets of runs; a difference is significant when p < `alpha`.
@@ -347,6 +357,7 @@ pub fn compare(a: &Runs, b: &Runs, alpha: f64) -> Comparison {
         alpha,
         runs: (a.runs.len(), b.runs.len()),
         failed_runs: (failures(a), failures(b)),
+        busy_runs: (busy(a), busy(b)),
         metrics,
         only_in_a,
         only_in_b,

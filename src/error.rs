@@ -203,6 +203,17 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// Every run of a target failed or was cut short: no figure to summarise.
+    #[error(
+        "{target}: no run loaded the page to its end ({why}); nothing to summarise (a longer \
+         audit time limit may help)"
+    )]
+    NoCompleteRun {
+        /// The target.
+        target: String,
+        /// Each run left out, with why.
+        why: String,
+    },
     /// Interrupted (Ctrl-C) before anything could be reported.
     #[error("interrupted ({0})")]
     Interrupted(#[source] Box<Error>),

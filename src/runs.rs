@@ -1,6 +1,7 @@
 //! Repeated runs of one target: every load kept, each metric summarised, the median run
 //! chosen (by fully-loaded time, the lower middle for an even count, as WebPageTest does).
 
+use crate::error::{Error, Result};
 use crate::metric::{Metric, Unit};
 use crate::model::Load;
 use crate::stats::{median_index, Summary};
@@ -20,13 +21,76 @@ pub struct Series {
     pub summary: Summary,
 }
 
-/// A run that could not load the page.
+/// A run left out of the statistics: it could not load the page, or its load was cut short.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FailedRun {
     /// 0-based run number.
     pub run: usize,
-    /// Why it failed.
+    /// Why it failed, or why its load was cut short.
     pub error: String,
+    /// Whether the run loaded part of the page and was cut short (a time limit, a crash, a
+    /// body over its limit) rather than failing outright.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cut_short: bool,
+}
+
+impl std::fmt::Display for FailedRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = if self.cut_short {
+            "cut short"
+        } else {
+            "failed"
+        };
+        write!(f, "run {} {what}: {}", self.run + 1, self.error)
+    }
+}
+
+/// The runs of one target as they finish: complete loads, and loads that ran to their end
+/// but were still busy, are kept for the statistics; failed runs and runs cut short are set
+/// aside with why, so no figure comes from a page that was not loaded.
+#[derive(Debug, Default)]
+pub struct Tally {
+    loads: Vec<Load>,
+    left_out: Vec<FailedRun>,
+    last_error: Option<Error>,
+}
+
+impl Tally {
+    /// Adds run `run` (0-based).
+    pub fn add(&mut self, run: usize, load: Result<Load>) {
+        let (error, cut_short) = match load {
+            Ok(l) => match l.cut_short() {
+                None => return self.loads.push(l),
+                Some(why) => (why, true),
+            },
+            Err(e) => {
+                let why = crate::model::urls::redact_owned(e.to_string());
+                self.last_error = Some(e);
+                (why, false)
+            }
+        };
+        self.left_out.push(FailedRun {
+            run,
+            error,
+            cut_short,
+        });
+    }
+
+    /// The runs summarised; when none was kept, the last run's error, or, when runs were cut
+    /// short, an error saying so.
+    pub fn into_runs(self, target: String, warmup: bool) -> Result<Runs> {
+        let cut: Vec<&FailedRun> = self.left_out.iter().filter(|f| f.cut_short).collect();
+        if self.loads.is_empty() && !cut.is_empty() {
+            let why: Vec<String> = cut.iter().map(ToString::to_string).collect();
+            return Err(Error::NoCompleteRun {
+                target,
+                why: why.join("; "),
+            });
+        }
+        let last_error = self.last_error;
+        Runs::new(target, warmup, self.loads, self.left_out)
+            .ok_or_else(|| last_error.unwrap_or_else(|| Error::Client("no run was made".into())))
+    }
 }
 
 /// Per-request waiting time (TTFB) over the runs, for URLs requested in every run.
@@ -47,7 +111,7 @@ pub struct Runs {
     pub warmup: bool,
     /// Successful runs, in order.
     pub runs: Vec<Load>,
-    /// Runs that failed.
+    /// Runs left out of the statistics: failed, or cut short.
     pub failed_runs: Vec<FailedRun>,
     /// Index into `runs` of the median run.
     pub median_run: usize,
@@ -131,7 +195,55 @@ impl Runs {
 mod tests {
     use super::*;
 
+    use crate::model::PartialCause;
     use crate::testing::load_of as load;
+
+    fn partial(ms: f64, cause: PartialCause) -> Load {
+        let mut l = load(2, ms);
+        (l.partial, l.partial_causes) = (true, vec![cause]);
+        l
+    }
+
+    #[test]
+    fn runs_cut_short_are_left_out_and_busy_ones_kept() {
+        let mut t = Tally::default();
+        t.add(0, Ok(load(2, 100.0)));
+        t.add(1, Ok(partial(5.0, PartialCause::TimeLimit)));
+        t.add(2, Ok(partial(300.0, PartialCause::BusyAfterLoad)));
+        let mut unsaid = load(2, 1.0);
+        unsaid.partial = true;
+        t.add(3, Ok(unsaid));
+        let r = t.into_runs("t".into(), false).unwrap();
+        assert_eq!(r.runs.len(), 2, "the complete run and the busy one");
+        let left: Vec<String> = r.failed_runs.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            left,
+            [
+                "run 2 cut short: the page was still loading at the time limit",
+                "run 4 cut short: partial (the source did not say why)"
+            ]
+        );
+        let fully = r.metric(Metric::FullyLoaded).unwrap();
+        assert_eq!(fully.values, [100.0, 300.0], "no figure from a cut run");
+    }
+
+    #[test]
+    fn no_complete_run_is_an_error_that_says_why() {
+        let mut t = Tally::default();
+        t.add(0, Ok(partial(5.0, PartialCause::Crashed)));
+        let e = t.into_runs("page".into(), false).unwrap_err().to_string();
+        assert!(
+            e.starts_with(
+                "page: no run loaded the page to its end (run 1 cut short: the browser crashed"
+            ),
+            "{e}"
+        );
+        let mut t = Tally::default();
+        let err = Error::Client("refused".into());
+        t.add(0, Err(err));
+        let e = t.into_runs("page".into(), false).unwrap_err().to_string();
+        assert_eq!(e, "HTTP client: refused", "a failure is its own error");
+    }
 
     #[test]
     fn the_median_run_and_each_metric_over_the_runs() {

@@ -258,6 +258,97 @@ fn runs_that_fail_are_left_out_and_all_failing_is_an_error() {
     assert!(err.contains("connect"), "{err}");
 }
 
+/// A page whose stylesheet answers the warm-up and the first run, then hangs.
+fn hangs_after_two() -> TestServer {
+    let ok = Route::css("p{}");
+    let hang = Route::css("p{}").action(support::Action::Hang);
+    TestServer::start_seq(vec![
+        ("/", vec![Route::html("<link rel=stylesheet href=/s.css>")]),
+        ("/s.css", vec![ok.clone(), ok, hang]),
+    ])
+}
+
+#[test]
+fn runs_cut_short_are_counted_shown_and_left_out_of_the_statistics() {
+    let site = hangs_after_two();
+    let b = format!("{BLOG}/index.html");
+    let args = [site.url("/"), b.clone(), "--runs".into(), "3".into()];
+    let timeout = ["--audit-timeout".to_string(), "1s".into()];
+    let all: Vec<String> = args.iter().chain(&timeout).cloned().collect();
+    let (code, c, _) = compare_json(&all);
+    assert_eq!(code, 0);
+    let cmp = &c["comparison"];
+    assert_eq!(
+        cmp["runs"],
+        serde_json::json!([1, 3]),
+        "only A's complete run counts"
+    );
+    let left: Vec<&str> = (cmp["failed_runs"][0].as_array().unwrap().iter())
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    let why = "cut short: the page was still loading at the time limit";
+    assert_eq!(left, [format!("run 2 {why}"), format!("run 3 {why}")]);
+    let runs = c["a"]["runs"].as_array().unwrap();
+    assert!(runs.iter().all(|l| l["partial"] == false), "{runs:#?}");
+    assert_eq!(c["a"]["failed_runs"][0]["cut_short"], true);
+    // Every format says so.
+    for (format, line) in [
+        (
+            "table",
+            "A: 2 runs are left out of the statistics: run 2 cut short",
+        ),
+        (
+            "markdown",
+            "> A: 2 runs are left out of the statistics: run 2 cut short",
+        ),
+        (
+            "html",
+            "<li>A: 2 runs are left out of the statistics: run 2 cut short",
+        ),
+    ] {
+        let site = hangs_after_two();
+        let u = site.url("/");
+        let cmd = [
+            "compare",
+            &u,
+            &b,
+            "--runs",
+            "3",
+            "--audit-timeout",
+            "1s",
+            "-q",
+        ];
+        let (code, out, err) = pagecost(&[&cmd[..], &["--format", format]].concat());
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains(line), "{format}: {out}");
+    }
+}
+
+#[test]
+fn a_side_whose_every_run_is_cut_short_is_an_error_not_figures() {
+    let hang = Route::css("p{}").action(support::Action::Hang);
+    let site = TestServer::start(vec![
+        ("/", Route::html("<link rel=stylesheet href=/s.css>")),
+        ("/s.css", hang),
+    ]);
+    let (u, b) = (site.url("/"), format!("{BLOG}/index.html"));
+    let args = [
+        "compare",
+        &u,
+        &b,
+        "--runs",
+        "2",
+        "--no-warmup",
+        "--audit-timeout",
+        "1s",
+    ];
+    let (code, out, err) = pagecost(&args);
+    assert_eq!(code, 2, "{out}");
+    let says = "no run loaded the page to its end (run 1 cut short: the page was still loading at the time limit; run 2 cut short";
+    assert!(err.contains(says), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
 #[test]
 fn markdown_is_made_for_a_pull_request_comment() {
     let mut args: Vec<String> = vec![

@@ -28,7 +28,7 @@ use crate::config::AuditConfig;
 use crate::error::{Error, Result, Setting};
 use crate::events::{Event, EventSink};
 use crate::extract::Viewport;
-use crate::model::{Load, LoadSettings, Skipped};
+use crate::model::{Load, LoadSettings, PartialCause, Skipped};
 use chromiumoxide::cdp::browser_protocol::inspector::EventTargetCrashed;
 use chromiumoxide::cdp::browser_protocol::network as net;
 use chromiumoxide::cdp::browser_protocol::page::{
@@ -579,7 +579,11 @@ fn build(
                 .into(),
         );
     }
-    let partial = stop != Stop::Quiet || rec_over_limit || blocked;
+    let interrupted = cfg
+        .cancel
+        .as_ref()
+        .is_some_and(crate::config::Cancel::is_cancelled);
+    let partial_causes = partial_causes(stop, interrupted, rec_over_limit, blocked);
     Ok(Load {
         tool: concat!("pagecost ", env!("CARGO_PKG_VERSION"), " (chromium)").to_string(),
         url: url.to_string(),
@@ -597,11 +601,34 @@ fn build(
             ..Skipped::default()
         },
         notes,
-        partial,
+        partial: !partial_causes.is_empty(),
+        partial_causes,
         local: None,
         page_metrics,
         third_party_tags: Vec::new(),
     })
+}
+
+/// Why a load is partial, from how its watch ended.
+fn partial_causes(
+    stop: Stop,
+    interrupted: bool,
+    over_limit: bool,
+    blocked: bool,
+) -> Vec<PartialCause> {
+    let by_stop = match stop {
+        Stop::Quiet => None,
+        Stop::Busy => Some(PartialCause::BusyAfterLoad),
+        Stop::Cut if interrupted => Some(PartialCause::Interrupted),
+        Stop::Cut => Some(PartialCause::TimeLimit),
+        Stop::Crashed => Some(PartialCause::Crashed),
+    };
+    let by_limit = over_limit.then_some(PartialCause::OverLimit);
+    let by_block = blocked.then_some(PartialCause::MainThreadBlocked);
+    [by_stop, by_limit, by_block]
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// What a reader of the load must know: what the browser engine includes and leaves out,
@@ -659,6 +686,25 @@ fn settings(cfg: &AuditConfig, vp: &Viewport) -> LoadSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_load_says_why_it_is_partial() {
+        use PartialCause::*;
+        assert!(partial_causes(Stop::Quiet, false, false, false).is_empty());
+        assert_eq!(
+            partial_causes(Stop::Cut, false, false, true),
+            [TimeLimit, MainThreadBlocked]
+        );
+        assert_eq!(partial_causes(Stop::Cut, true, false, false), [Interrupted]);
+        assert_eq!(
+            partial_causes(Stop::Busy, false, true, false),
+            [BusyAfterLoad, OverLimit]
+        );
+        assert_eq!(
+            partial_causes(Stop::Crashed, false, false, false),
+            [Crashed]
+        );
+    }
 
     #[test]
     fn flags_that_are_not_switches_or_are_pagecosts_own_are_refused() {

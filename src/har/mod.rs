@@ -164,6 +164,7 @@ pub fn export(load: &Load, opts: &ExportOptions) -> Value {
                     "skipped": load.skipped,
                     "notes": load.notes,
                     "partial": load.partial,
+                    "partial_causes": load.partial_causes,
                     "connections": load.connections,
                     "page_metrics": load.page_metrics,
                 }
@@ -659,6 +660,9 @@ fn assemble(
         partial: pc
             .and_then(|x| x.get("partial")?.as_bool())
             .unwrap_or(false),
+        partial_causes: pc
+            .and_then(|x| serde_json::from_value(x.get("partial_causes")?.clone()).ok())
+            .unwrap_or_default(),
         local: None,
         page_metrics: imported_page_metrics(page_obj, pc),
         third_party_tags: Vec::new(),

@@ -9,7 +9,7 @@ use crate::events::{Event, EventSink, NoEvents};
 use crate::extract::Viewport;
 use crate::model::{Load, Profile};
 use crate::report::Format;
-use crate::runs::{FailedRun, Runs};
+use crate::runs::{Runs, Tally};
 use crate::source::{Engine, Source};
 use crate::target::Target;
 use std::path::PathBuf;
@@ -300,8 +300,8 @@ async fn runs_of(source: &Source, plan: &AuditPlan, events: &dyn EventSink) -> R
 }
 
 /// `runs` loads of a source after an uncounted warm-up (unless `warmup` is off), until
-/// cancelled; a recording is its one load. Failed runs are kept as failures; an error only
-/// when all fail.
+/// cancelled; a recording is its one load. Failed runs and runs cut short are left out of
+/// the statistics, with why; an error when no run is left.
 pub(super) async fn repeated(
     source: &Source,
     cfg: &AuditConfig,
@@ -316,24 +316,14 @@ pub(super) async fn repeated(
         let _ = source.load(cfg, vp, &NoEvents).await;
     }
     let n = if repeat { runs.max(1) } else { 1 };
-    let (mut loads, mut failed, mut last_err) = (Vec::new(), Vec::new(), None);
+    let mut tally = Tally::default();
     for run in 0..n {
         if cfg.cancel.as_ref().is_some_and(Cancel::is_cancelled) {
             break;
         }
-        match source.load(cfg, vp, events).await {
-            Ok(l) => loads.push(l),
-            Err(e) => {
-                failed.push(FailedRun {
-                    run,
-                    error: crate::model::urls::redact_owned(e.to_string()),
-                });
-                last_err = Some(e);
-            }
-        }
+        tally.add(run, source.load(cfg, vp, events).await);
     }
-    Runs::new(source.name(), warmup, loads, failed)
-        .ok_or_else(|| last_err.expect("no run succeeded, so one failed"))
+    tally.into_runs(source.name(), warmup)
 }
 
 /// Many pages, `jobs` at a time; `positions` are their places in a longer list (a shard).

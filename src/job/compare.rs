@@ -9,7 +9,7 @@ use crate::events::{EventSink, NoEvents};
 use crate::extract::Viewport;
 use crate::model::{Load, Profile};
 use crate::party::BlockRule;
-use crate::runs::{FailedRun, Runs};
+use crate::runs::{Runs, Tally};
 use crate::source::{Engine, Source};
 use crate::target::Target;
 use std::path::PathBuf;
@@ -341,12 +341,19 @@ async fn against_baseline(
         .into_iter()
         .filter(|l| l.settings.browser == engine)
         .collect();
+    // A stored run cut short (a time limit, a crash) measured part of a page: left out.
+    let cut = loads.iter().filter(|l| l.cut_short().is_some()).count();
+    loads.retain(|l| l.cut_short().is_none());
     loads.drain(..loads.len().saturating_sub(last));
     let named: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
     if loads.is_empty() {
         let engine = engine.as_deref().unwrap_or("static");
+        let cut = match cut {
+            0 => String::new(),
+            n => format!(" ({n} were cut short and are left out)"),
+        };
         let why = format!(
-            "no stored runs of {page} labelled {} by the {engine} engine",
+            "no stored runs of {page} labelled {} by the {engine} engine{cut}",
             named.join(" ")
         );
         return Err(Error::setting(Setting::Baseline, named.join(" "), why));
@@ -389,7 +396,8 @@ fn estimated_metrics(a: &Runs, b: &Runs, profile: &Profile, alpha: f64) -> Vec<M
 
 /// Loads two sources interleaved and counterbalanced, A B, B A, A B ... ([`Order`]), after
 /// one uncounted warm-up load of each (unless `warmup` is off). A recording is its one load.
-/// Runs that fail are kept as failures; an error only when every run of a side failed.
+/// Runs that fail or are cut short are left out of the statistics, with why; an error when
+/// no run of a side is left.
 /// Cancelled, no load starts and the one cut short is left out: the runs, and the rounds
 /// begun.
 async fn interleaved(
@@ -404,9 +412,7 @@ async fn interleaved(
             let _ = s.load(cfg, vp, &NoEvents).await;
         }
     }
-    let mut loads: [Vec<Load>; 2] = Default::default();
-    let mut failed: [Vec<FailedRun>; 2] = Default::default();
-    let mut last_err: [Option<Error>; 2] = [None, None];
+    let mut tallies: [Tally; 2] = Default::default();
     let mut rounds = 0;
     'rounds: for run in 0..plan.runs.max(1) {
         if cancelled(&plan.cfg) {
@@ -422,30 +428,20 @@ async fn interleaved(
             if cancelled(&plan.cfg) {
                 break 'rounds;
             }
-            match load {
-                Ok(l) => loads[i].push(l),
-                Err(e) => {
-                    failed[i].push(FailedRun {
-                        run,
-                        error: crate::model::urls::redact_owned(e.to_string()),
-                    });
-                    last_err[i] = Some(e);
-                }
-            }
+            tallies[i].add(run, load);
         }
     }
-    let [la, lb] = loads;
-    let [fa, fb] = failed;
-    let [ea, eb] = last_err;
-    let side = |s: &Source, l, f, e: Option<Error>| {
-        Runs::new(s.name(), warm(s), l, f).ok_or_else(|| match e {
-            Some(e) if !cancelled(&plan.cfg) => e,
-            _ => Error::Interrupted(Box::new(Error::Client(format!(
-                "no run of {} had finished",
-                s.name()
-            )))),
-        })
+    let [ta, tb] = tallies;
+    let side = |s: &Source, t: Tally| {
+        t.into_runs(s.name(), warm(s))
+            .map_err(|e| match cancelled(&plan.cfg) {
+                false => e,
+                true => Error::Interrupted(Box::new(Error::Client(format!(
+                    "no run of {} had finished",
+                    s.name()
+                )))),
+            })
     };
-    let (ra, rb) = (side(sides[0].0, la, fa, ea)?, side(sides[1].0, lb, fb, eb)?);
+    let (ra, rb) = (side(sides[0].0, ta)?, side(sides[1].0, tb)?);
     Ok((ra, rb, rounds))
 }

@@ -17,7 +17,7 @@ use crate::extract::styles::{DocumentStyles, SheetPlace, SheetRefs, SheetSource}
 use crate::extract::{css, media, Reference, Viewport};
 use crate::model::{
     Connection, Entry, EntryError, ErrorKind, Headers, Initiator, InitiatorKind, Load,
-    LoadSettings, ResourceType, Skipped, Timings, Totals,
+    LoadSettings, PartialCause, ResourceType, Skipped, Timings, Totals,
 };
 use crate::net::client::{Fetched, Http};
 use fetch::FetchJob;
@@ -122,7 +122,7 @@ struct Engine<'a> {
     main_error: Option<EntryError>,
     final_url: Option<Url>,
     document_ttfb_ms: Option<f64>,
-    partial: bool,
+    partial: Option<PartialCause>,
     queued: usize,
     /// Host of the page as requested, for first/third-party decisions while loading.
     page_host: String,
@@ -151,7 +151,7 @@ impl<'a> Engine<'a> {
             main_error: None,
             final_url: None,
             document_ttfb_ms: None,
-            partial: false,
+            partial: None,
             queued: 0,
             page_host: String::new(),
         }
@@ -258,7 +258,7 @@ impl<'a> Engine<'a> {
                 Some(c) => tokio::select! {
                     r = next => r,
                     () = c.cancelled() => {
-                        self.abort_pending("interrupted".into());
+                        self.abort_pending(PartialCause::Interrupted, "interrupted".into());
                         break;
                     }
                 },
@@ -282,10 +282,10 @@ impl<'a> Engine<'a> {
                 }
                 Ok(None) => break,
                 Err(_) => {
-                    self.abort_pending(format!(
-                        "total time limit of {:?} reached",
-                        self.cfg.max_time
-                    ));
+                    self.abort_pending(
+                        PartialCause::TimeLimit,
+                        format!("total time limit of {:?} reached", self.cfg.max_time),
+                    );
                     break;
                 }
             }
@@ -303,7 +303,7 @@ impl<'a> Engine<'a> {
         Some(job)
     }
 
-    fn abort_pending(&mut self, why: String) {
+    fn abort_pending(&mut self, cause: PartialCause, why: String) {
         self.tasks.abort_all();
         let mut jobs: Vec<Job> = self.pending.drain().map(|(_, j)| j).collect();
         jobs.extend(self.waiting.drain(..));
@@ -316,7 +316,7 @@ impl<'a> Engine<'a> {
                 },
             );
         }
-        self.partial = true;
+        self.partial = Some(cause);
         self.notes.push(format!("incomplete: {why}"));
     }
 
@@ -859,7 +859,8 @@ impl<'a> Engine<'a> {
             totals: Totals::default(),
             skipped: self.skipped,
             notes: self.notes,
-            partial: self.partial,
+            partial: self.partial.is_some(),
+            partial_causes: self.partial.into_iter().collect(),
             local: None,
             page_metrics: Default::default(),
             third_party_tags: Vec::new(),

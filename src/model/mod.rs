@@ -52,6 +52,10 @@ pub struct Load {
     pub notes: Vec<String>,
     /// True when the load was cut short (total time limit, interrupted) and is incomplete.
     pub partial: bool,
+    /// Why the load is partial, when the engine knows (empty for a complete load, and for a
+    /// partial load imported from a HAR that did not say).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partial_causes: Vec<PartialCause>,
     /// For a local file or folder: the loopback origin it was served at and the folder, so
     /// locations can name files (`site/index.html:10:32`) instead of loopback URLs.
     #[serde(default)]
@@ -64,6 +68,49 @@ pub struct Load {
     /// costliest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub third_party_tags: Vec<chains::TagCost>,
+}
+
+/// Why a load is partial.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PartialCause {
+    /// The audit's time limit came before the page was done.
+    TimeLimit,
+    /// Ctrl-C or SIGTERM stopped the load.
+    Interrupted,
+    /// The browser or the page's renderer crashed or was killed.
+    Crashed,
+    /// A body passed its size limit and the page's loading was stopped there.
+    OverLimit,
+    /// The page fired its load event but was still busy (polling, a hanging request) when
+    /// pagecost stopped watching.
+    BusyAfterLoad,
+    /// The page's main thread was blocked when pagecost stopped watching.
+    MainThreadBlocked,
+}
+
+impl PartialCause {
+    /// Whether the load ran to its end in spite of this: the page loaded and was only still
+    /// busy, so what was measured holds (a run with such a cause counts in statistics).
+    pub fn ran_to_end(self) -> bool {
+        matches!(
+            self,
+            PartialCause::BusyAfterLoad | PartialCause::MainThreadBlocked
+        )
+    }
+}
+
+impl std::fmt::Display for PartialCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            PartialCause::TimeLimit => "the page was still loading at the time limit",
+            PartialCause::Interrupted => "interrupted",
+            PartialCause::Crashed => "the browser crashed or was killed",
+            PartialCause::OverLimit => "a body passed its size limit",
+            PartialCause::BusyAfterLoad => "the page was still busy after its load event",
+            PartialCause::MainThreadBlocked => "the page's main thread was blocked",
+        })
+    }
 }
 
 /// Rendering milestones of a load, in milliseconds from load start (the same time base as
@@ -195,12 +242,32 @@ impl Load {
         }
     }
 
+    /// Why the load was cut short, when it was: partial for a cause that stopped it before
+    /// its end (a time limit, Ctrl-C, a crash, a body over its limit, or a cause the source
+    /// did not say). `None` for a complete load and for one that loaded but was still busy,
+    /// whose figures hold.
+    pub fn cut_short(&self) -> Option<String> {
+        if !self.partial {
+            return None;
+        }
+        let cuts: Vec<String> = (self.partial_causes.iter())
+            .filter(|c| !c.ran_to_end())
+            .map(ToString::to_string)
+            .collect();
+        match (self.partial_causes.is_empty(), cuts.is_empty()) {
+            (true, _) => Some("partial (the source did not say why)".into()),
+            (false, true) => None,
+            (false, false) => Some(cuts.join(", ")),
+        }
+    }
+
     /// The finishing step every source's load goes through: entries in start order, each
     /// request's party classified against the page's site and `first_party` (unless the
     /// source recorded it), credentials redacted from URLs (a password in a page's URL must
     /// not reach a report) and secret header values by `secrets`' policy, totals and the
     /// fully-loaded time summed from the entries.
     pub fn finalize(&mut self, first_party: &[String], secrets: &secrets::Secrets) {
+        self.partial |= !self.partial_causes.is_empty();
         sort_by_start(&mut self.entries);
         let page_host = urls::host(&self.final_url).unwrap_or_default();
         let redact = urls::redact_url;

@@ -231,6 +231,32 @@ fn bars(c: &Comparison, width: Option<u16>) -> String {
     o
 }
 
+/// Lines saying which runs of each side were left out of the statistics and which were kept
+/// though still busy.
+pub fn left_out(c: &Comparison) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (side, f) in [("A", &c.failed_runs.0), ("B", &c.failed_runs.1)] {
+        if !f.is_empty() {
+            let n = f.len();
+            let runs = if n == 1 { "run is" } else { "runs are" };
+            lines.push(format!(
+                "{side}: {n} {runs} left out of the statistics: {}",
+                f.join("; ")
+            ));
+        }
+    }
+    for (side, n) in [("A", c.busy_runs.0), ("B", c.busy_runs.1)] {
+        if n > 0 {
+            lines.push(format!(
+                "{side}: {n} of the runs kept were still busy when pagecost stopped watching \
+                 (after the load event): what they measured holds, their fully-loaded time is \
+                 when the watch ended"
+            ));
+        }
+    }
+    lines
+}
+
 /// The terminal report, fitted to `width` columns when known.
 pub fn render(c: &Comparison, width: Option<u16>) -> String {
     let line_max = width.map_or(usize::MAX, |w| usize::from(w).saturating_sub(1));
@@ -240,16 +266,9 @@ pub fn render(c: &Comparison, width: Option<u16>) -> String {
         o.push_str(&shorten(&line, line_max));
         o.push('\n');
     }
-    for (side, f) in [("A", &c.failed_runs.0), ("B", &c.failed_runs.1)] {
-        if !f.is_empty() {
-            let line = format!(
-                "{side}: {} runs failed and are left out: {}",
-                f.len(),
-                sanitize(&f.join("; "))
-            );
-            o.push_str(&shorten(&line, line_max));
-            o.push('\n');
-        }
+    for line in left_out(c) {
+        o.push_str(&shorten(&sanitize(&line), line_max));
+        o.push('\n');
     }
     o.push_str(&metrics_table(c, width));
     o.push_str(&bars(c, width));
@@ -371,12 +390,16 @@ fn md(s: &str) -> String {
 /// Markdown for a pull-request comment: the verdicts up front, details folded.
 pub fn markdown(c: &Comparison) -> String {
     let mut o = format!(
-        "### pagecost compare\n\n**A** `{}` ({} runs) vs **B** `{}` ({} runs)\n\n| metric | A | B | B − A | verdict |\n|---|---:|---:|---:|---|\n",
+        "### pagecost compare\n\n**A** `{}` ({} runs) vs **B** `{}` ({} runs)\n\n",
         md(&c.a),
         c.runs.0,
         md(&c.b),
         c.runs.1
     );
+    for line in left_out(c) {
+        o.push_str(&format!("> {}\n\n", md(&line)));
+    }
+    o.push_str("| metric | A | B | B − A | verdict |\n|---|---:|---:|---:|---|\n");
     for m in &c.metrics {
         let strong = if m.significant { "**" } else { "" };
         o.push_str(&format!(

@@ -489,7 +489,16 @@ pub fn render(l: &Load) -> String {
 /// The HTML report of a comparison: the verdicts, difference charts, and both median runs'
 /// waterfalls on one time scale.
 pub fn render_compare(c: &Comparison, a: &Load, b: &Load) -> String {
-    let mut body = String::from("<h2>Verdict</h2><table><tr><th>metric</th><th class=\"n\">A</th><th class=\"n\">B</th><th>verdict</th></tr>");
+    let mut body = format!("<p>A: {} runs · B: {} runs</p>", c.runs.0, c.runs.1);
+    let left_out = super::compare::left_out(c);
+    if !left_out.is_empty() {
+        body.push_str("<ul>");
+        for line in left_out {
+            let _ = write!(body, "<li>{}</li>", esc(&line));
+        }
+        body.push_str("</ul>");
+    }
+    body.push_str("<h2>Verdict</h2><table><tr><th>metric</th><th class=\"n\">A</th><th class=\"n\">B</th><th>verdict</th></tr>");
     let fmt = |unit: Unit, v: f64| super::words::amount(v.max(0.0), unit);
     for m in &c.metrics {
         let _ = write!(

@@ -120,11 +120,7 @@ pub fn render_runs(runs: &crate::runs::Runs, opts: TableOptions) -> String {
         out.push_str("after one uncounted warm-up run; ");
     }
     for f in &runs.failed_runs {
-        out.push_str(&format!(
-            "run {} failed: {}; ",
-            f.run + 1,
-            sanitize(&f.error)
-        ));
+        out.push_str(&format!("{}; ", sanitize(&f.to_string())));
     }
     out.push_str(&format!(
         "median run: #{} (by fully-loaded time)\n\n",
