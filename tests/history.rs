@@ -746,3 +746,131 @@ fn sqlite_waits_for_a_lock_then_gives_up() {
     t.join().unwrap();
     assert_eq!(runs(&db, &[]).len(), 1, "nothing half-written");
 }
+
+#[cfg(unix)]
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+}
+
+#[cfg(unix)]
+/// `pagecost history --db DB --format json` as a user with read access only: `nobody` when
+/// the test runs as root (whom permissions do not stop), else the test's own user.
+fn read_as_another_user(db: &str) -> (bool, String, String) {
+    let bin = assert_cmd::cargo::cargo_bin("pagecost");
+    // The binary where `nobody` may run it (a checkout under /root is closed to them).
+    let shelf = tempfile::tempdir().unwrap();
+    let mut cmd = if is_root() {
+        use std::os::unix::fs::PermissionsExt;
+        let open = std::fs::Permissions::from_mode(0o755);
+        std::fs::set_permissions(shelf.path(), open).unwrap();
+        let reachable = shelf.path().join("pagecost");
+        if std::fs::hard_link(&bin, &reachable).is_err() {
+            std::fs::copy(&bin, &reachable).unwrap();
+        }
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(reachable);
+        c
+    } else {
+        std::process::Command::new(&bin)
+    };
+    let out = (cmd.args(["history", "--db", db, "--format", "json"]))
+        .env("HOME", "/")
+        .output()
+        .unwrap();
+    let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
+    (out.status.success(), text(out.stdout), text(out.stderr))
+}
+
+fn files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A reader needs read access only, and leaves nothing behind: another user reads a history
+/// whose file and folder they cannot write, and one in a folder everyone may write, and no
+/// `-wal` or `-shm` of theirs is left to block the owner's next save.
+#[cfg(unix)]
+#[test]
+fn a_reader_needs_only_read_access_and_leaves_nothing_behind() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.sqlite").display().to_string();
+    ok(&["audit", DEMO, "--save", "--db", &db, "-q"]);
+    let set = |mode: u32, file: u32| {
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(mode)).unwrap();
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(file)).unwrap();
+    };
+    for (folder, what) in [
+        (0o555, "a read-only folder"),
+        (0o1777, "a folder anyone writes"),
+    ] {
+        set(folder, 0o444);
+        let (success, out, err) = read_as_another_user(&db);
+        assert!(success, "{what}: {err}");
+        let runs: Vec<Value> = serde_json::from_str(&out).unwrap();
+        assert_eq!(runs.len(), 1, "{what}");
+        assert_eq!(
+            files_in(dir.path()),
+            ["h.sqlite"],
+            "{what}: nothing left behind"
+        );
+    }
+    set(0o755, 0o644);
+    ok(&["audit", DEMO, "--save", "--db", &db, "-q"]);
+    assert_eq!(runs(&db, &[]).len(), 2, "the owner saves after the reader");
+}
+
+/// A database written by a newer pagecost is refused by saves and reads alike, and left
+/// byte for byte as it was, with nothing beside it.
+#[test]
+fn a_newer_schema_is_refused_and_left_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let newer = dir.path().join("newer.sqlite");
+    let c = rusqlite::Connection::open(&newer).unwrap();
+    c.execute_batch("CREATE TABLE pagecost_schema (version INTEGER NOT NULL); INSERT INTO pagecost_schema VALUES (99);").unwrap();
+    drop(c);
+    let before = std::fs::read(&newer).unwrap();
+    let db = newer.to_str().unwrap();
+    for args in [
+        vec!["audit", DEMO, "--save", "--db", db, "-q"],
+        vec!["history", "--db", db],
+        vec!["history", "--db", db, "--prune", "1d"],
+    ] {
+        let (code, _, err) = pagecost(&args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(err.contains("newer pagecost (schema 99"), "{args:?}: {err}");
+        assert_eq!(
+            std::fs::read(&newer).unwrap(),
+            before,
+            "{args:?} changed it"
+        );
+        assert_eq!(files_in(dir.path()), ["newer.sqlite"], "{args:?}");
+    }
+}
+
+/// A database an earlier pagecost left in WAL mode is converted to a rollback journal by the
+/// next save (so its readers need no write access), and keeps what it held.
+#[test]
+fn a_database_left_in_wal_mode_is_converted_by_the_next_save() {
+    let (_dir, db) = temp_db();
+    ok(&["audit", DEMO, "--save", "--db", &db, "-q"]);
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let mode: String = c
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    drop(c);
+    let header = || std::fs::read(&db).unwrap()[18..20].to_vec();
+    assert_eq!(header(), [2, 2], "WAL, as an earlier pagecost left it");
+    ok(&["audit", DEMO, "--save", "--db", &db, "-q"]);
+    assert_eq!(header(), [1, 1], "a rollback journal");
+    assert_eq!(runs(&db, &[]).len(), 2);
+}

@@ -3,8 +3,8 @@
 //! whole `Load` stored compressed, so that any old run can be rendered, compared or
 //! exported again.
 //!
-//! Two backends behind one [`History`]: SQLite (a file; WAL mode and a busy timeout, so
-//! that many processes can write at once) and PostgreSQL (a `postgres://` URL: a team's
+//! Two backends behind one [`History`]: SQLite (a file; a rollback journal and a busy
+//! timeout, so that many processes can write at once and a reader needs only read access) and PostgreSQL (a `postgres://` URL: a team's
 //! shared history). Each load is saved in one transaction; values reach SQL only as bound
 //! parameters. The schema is versioned ([`SCHEMA_VERSION`]) and migrated on open; a
 //! database written by a newer pagecost is refused.
@@ -340,6 +340,17 @@ impl NewRun {
     }
 }
 
+/// A SQLite file must exist to be read or pruned.
+fn must_exist(spec: &DbSpec) -> Result<()> {
+    match spec {
+        DbSpec::Sqlite(path) if !path.exists() => Err(Error::History {
+            db: spec.display(),
+            message: "does not exist (an audit with --save creates it)".into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// A new invocation's id: time and process, so that runs saved together can be told apart
 /// from other processes' runs saved at the same moment.
 pub fn new_job_id() -> String {
@@ -352,6 +363,8 @@ pub fn new_job_id() -> String {
 
 /// What the backends do; SQL text comes from [`sql`], values only as parameters.
 pub(crate) trait Backend {
+    /// The schema's version (0 without pagecost's tables), read without changing anything.
+    fn version(&mut self) -> std::result::Result<u32, String>;
     /// Runs the migrations up to [`SCHEMA_VERSION`] (or only up to `target`).
     fn migrate(&mut self, target: u32) -> std::result::Result<(), String>;
     /// Saves one run in one transaction; its id.
@@ -390,18 +403,35 @@ impl History {
         Self::open_at(spec, SCHEMA_VERSION)
     }
 
-    /// Opens a database that must exist already (a SQLite file is not created): for
-    /// reading the history, where a mistyped path should say so, not show an empty one.
+    /// Opens a database that must exist already (a SQLite file is not created), to change
+    /// it (prune): a mistyped path should say so, not make an empty database.
     pub fn open_existing(spec: &DbSpec) -> Result<History> {
-        if let DbSpec::Sqlite(path) = spec {
-            if !path.exists() {
-                return Err(Error::History {
-                    db: spec.display(),
-                    message: "does not exist (an audit with --save creates it)".into(),
-                });
-            }
-        }
+        must_exist(spec)?;
         Self::open(spec)
+    }
+
+    /// Opens a database that must exist already, for reading: read-only (SQLite's file is
+    /// opened read-only, PostgreSQL's session is), so a reader needs no write access and
+    /// changes nothing. A newer schema is refused; an older one is first upgraded, as a
+    /// save would (which needs write access, and says so).
+    pub fn open_read(spec: &DbSpec) -> Result<History> {
+        must_exist(spec)?;
+        let fail = |m: String| Error::History {
+            db: spec.display(),
+            message: m,
+        };
+        let mut backend: Box<dyn Backend> = match spec {
+            DbSpec::Sqlite(path) => Box::new(sqlite::Sqlite::open_read(path).map_err(fail)?),
+            DbSpec::Postgres(url) => Box::new(postgres::Postgres::open_read(url).map_err(fail)?),
+        };
+        match backend.version().map_err(fail)? {
+            v if v > SCHEMA_VERSION => Err(fail(sql::too_new(v))),
+            SCHEMA_VERSION => Ok(History {
+                spec: spec.clone(),
+                backend,
+            }),
+            _ => Self::open(spec),
+        }
     }
 
     /// Opens and migrates only up to `version` (tests of migrations from older schemas).

@@ -62,9 +62,32 @@ impl Postgres {
             .map_err(text)?;
         Ok(Postgres { client })
     }
+
+    /// For reading: every transaction of the session read-only.
+    pub fn open_read(url: &str) -> Result<Postgres, String> {
+        let mut pg = Postgres::open(url)?;
+        (pg.client)
+            .batch_execute("SET default_transaction_read_only = on")
+            .map_err(text)?;
+        Ok(pg)
+    }
 }
 
 impl Backend for Postgres {
+    fn version(&mut self) -> Result<u32, String> {
+        let row = (self.client)
+            .query_one("SELECT to_regclass('pagecost_schema') IS NOT NULL", &[])
+            .map_err(text)?;
+        if !row.try_get::<_, bool>(0).map_err(text)? {
+            return Ok(0);
+        }
+        let found: i32 = (self.client)
+            .query_one("SELECT COALESCE(MAX(version), 0) FROM pagecost_schema", &[])
+            .and_then(|r| r.try_get(0))
+            .map_err(text)?;
+        Ok(u32::try_from(found).unwrap_or(0))
+    }
+
     fn migrate(&mut self, target: u32) -> Result<(), String> {
         let mut tx = self.client.transaction().map_err(text)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])

@@ -1,11 +1,13 @@
-//! The SQLite backend (rusqlite, SQLite built in): WAL mode so that readers never wait for
-//! a writer, a busy timeout so that writers wait for each other instead of failing, and
-//! `BEGIN IMMEDIATE` so that a transaction holds the write lock from its start (no
-//! deadlock between two readers upgrading to writers).
+//! The SQLite backend (rusqlite, SQLite built in): a rollback journal, so that a reader
+//! needs nothing but read access to the file (no `-wal` or `-shm` beside it, which another
+//! user's reader would leave behind, owned by them, blocking the owner's saves); a busy
+//! timeout so that writers and readers wait for each other instead of failing; and
+//! `BEGIN IMMEDIATE` so that a transaction holds the write lock from its start (no deadlock
+//! between two readers upgrading to writers). Readers open the file read-only.
 
 use super::sql::{self, Param, RunRow, TotalRow, Where};
 use super::{Backend, NewRun};
-use rusqlite::{params_from_iter, Connection, TransactionBehavior};
+use rusqlite::{params_from_iter, Connection, OpenFlags, TransactionBehavior};
 use std::path::Path;
 use std::time::Duration;
 
@@ -36,29 +38,93 @@ fn bind(params: &[Param]) -> Vec<rusqlite::types::Value> {
 }
 
 impl Sqlite {
+    /// For saving: read-write, the file and its folder created when missing. Nothing is
+    /// changed until [`Backend::migrate`] has read the schema's version.
     pub fn open(path: &Path) -> Result<Sqlite, String> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| format!("cannot create its folder: {e}"))?;
         }
         let conn = Connection::open(path).map_err(text)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(text)?;
-        // Reading the journal mode is the first read: a file that is not a database fails here.
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(text)?;
-        if mode != "wal" {
-            return Err(format!(
-                "cannot use write-ahead logging (journal mode {mode})"
-            ));
-        }
-        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+        conn.execute_batch("PRAGMA foreign_keys = ON;")
             .map_err(text)?;
         Ok(Sqlite { conn })
+    }
+
+    /// For reading: read-only; nothing is created or changed, beside the file or in it.
+    pub fn open_read(path: &Path) -> Result<Sqlite, String> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(text)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(text)?;
+        let sqlite = Sqlite { conn };
+        // A database an earlier pagecost left in WAL mode needs its `-shm`, which a reader
+        // without write access to the folder cannot make: said, rather than "unable to open".
+        if sqlite.version().is_err() && sqlite.in_wal_mode(path) {
+            return Err(
+                "is in WAL mode (an earlier pagecost's) and cannot be read without \
+                        write access to its folder: its owner's next save converts it"
+                    .into(),
+            );
+        }
+        Ok(sqlite)
+    }
+
+    /// The schema's version, 0 for a database without pagecost's tables; the first read, so
+    /// a file that is not a database fails here.
+    fn version(&self) -> Result<u32, String> {
+        let has_table: bool = (self.conn)
+            .query_row(
+                "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' \
+                 AND name = 'pagecost_schema'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(text)?;
+        if !has_table {
+            return Ok(0);
+        }
+        let v: i64 = (self.conn)
+            .query_row(
+                "SELECT COALESCE(MAX(version), 0) FROM pagecost_schema",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(text)?;
+        Ok(u32::try_from(v).unwrap_or(u32::MAX))
+    }
+
+    /// Whether the file's header says WAL (its read and write versions are 2).
+    fn in_wal_mode(&self, path: &Path) -> bool {
+        let mut head = [0u8; 20];
+        let read = std::fs::File::open(path).and_then(|mut f| {
+            use std::io::Read;
+            f.read_exact(&mut head)
+        });
+        read.is_ok() && head[18] == 2 && head[19] == 2
+    }
+
+    /// A rollback journal, converting a database an earlier pagecost left in WAL mode when
+    /// no one else has it open (else it stays as it is, and works as it did).
+    fn rollback_journal(&self) -> Result<(), String> {
+        self.conn.busy_timeout(Duration::ZERO).map_err(text)?;
+        let _ = (self.conn).query_row("PRAGMA journal_mode = DELETE", [], |r| {
+            r.get::<_, String>(0)
+        });
+        self.conn.busy_timeout(BUSY_TIMEOUT).map_err(text)
     }
 }
 
 impl Backend for Sqlite {
+    fn version(&mut self) -> Result<u32, String> {
+        Sqlite::version(self)
+    }
+
     fn migrate(&mut self, target: u32) -> Result<(), String> {
+        // Read before anything is changed: a newer schema is refused untouched.
+        let found = Sqlite::version(self)?;
+        if found > sql::SCHEMA_VERSION {
+            return Err(sql::too_new(found));
+        }
+        self.rollback_journal()?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)

@@ -333,7 +333,7 @@ async fn against_baseline(
     };
     // The database client blocks (PostgreSQL's runs its own runtime): off the async workers.
     let stored = tokio::task::spawn_blocking(move || {
-        crate::history::History::open_existing(&db)?.loads(&filter)
+        crate::history::History::open_read(&db)?.loads(&filter)
     })
     .await
     .map_err(|e| Error::Client(format!("history: {e}")))??;

@@ -134,7 +134,8 @@ pub enum HistoryReport {
 pub fn run(plan: HistoryPlan) -> Result<HistoryReport> {
     let mut db = match plan.action {
         HistoryAction::Import { .. } => History::open(&plan.db)?,
-        _ => History::open_existing(&plan.db)?,
+        HistoryAction::Prune { .. } => History::open_existing(&plan.db)?,
+        HistoryAction::Show(_) => History::open_read(&plan.db)?,
     };
     match plan.action {
         HistoryAction::Show(filter) => Ok(HistoryReport::Runs {
