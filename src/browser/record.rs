@@ -260,6 +260,11 @@ impl Recorder {
     /// for a tab icon (browsers' HAR exports leave it out too).
     fn not_a_page_request(&mut self, e: &EventRequestWillBeSent) -> bool {
         let url = &e.request.url;
+        // What the browser's own error page (a frame that failed to load) shows is not the
+        // page's: left out, uncounted.
+        if e.document_url.starts_with("chrome-error:") {
+            return true;
+        }
         let counter = if url.starts_with("data:") {
             &mut self.data_urls
         } else if url.starts_with("blob:") || url.starts_with("filesystem:") {
@@ -396,6 +401,10 @@ impl Recorder {
         let Some(h) = self.hop(id) else {
             return true;
         };
+        if h.failed.is_some() {
+            // After a failure, the body is the browser's error page, not the site's bytes.
+            return false;
+        }
         h.decoded += decoded.max(0) as u64;
         h.encoded += encoded.max(0) as u64;
         // Chromium often gives no encoded length until the end: a body sent without a
@@ -433,7 +442,11 @@ impl Recorder {
         }
         if let Some(&i) = self.current.get(id) {
             self.close(i);
-            self.reqs[i].finished = Some((ts, encoded.max(0.0) as u64));
+            // A failed request "finishes" once more with the browser's error page: not the
+            // site's bytes, and the failure stands.
+            if self.reqs[i].failed.is_none() {
+                self.reqs[i].finished = Some((ts, encoded.max(0.0) as u64));
+            }
         }
     }
 

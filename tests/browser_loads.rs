@@ -1,0 +1,81 @@
+//! What a browser really loads, counted as it is: frames that fail to load (the browser's
+//! error page is not the site's bytes), navigations, popups and downloads, WebSockets.
+//! Headless Chromium on loopback, as in `tests/browser.rs`.
+
+#![cfg(feature = "browser")]
+
+mod support;
+
+use serde_json::Value;
+use std::sync::Mutex;
+use support::{entries, pagecost, Route, TestServer};
+
+/// One browser test at a time.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn browser_available() -> bool {
+    let found = pagecost::browser::find(None).is_ok();
+    if !found {
+        support::missing("a Chromium browser (apt-get install chromium)");
+    }
+    found
+}
+
+fn chromium_json(url: &str, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "audit", url, "--engine", "chromium", "--format", "json", "-q",
+    ];
+    args.extend(extra);
+    let (code, out, err) = pagecost(&args);
+    assert!(code == 0 || code == 1, "{args:?}: {err}");
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+fn ending<'a>(load: &'a Value, suffix: &str) -> &'a Value {
+    entries(load)
+        .iter()
+        .find(|e| e["url"].as_str().unwrap().ends_with(suffix))
+        .unwrap_or_else(|| panic!("no {suffix} in {:#?}", entries(load)))
+}
+
+/// Iframes that cannot load (a refused connection, a port browsers refuse, a redirect to a
+/// scheme a page may not open) are failed requests of 0 bytes: the error page the browser
+/// shows in their place (about 250 kB, with its own images) is not counted.
+#[test]
+fn failed_iframes_are_failures_of_no_bytes_not_the_browsers_error_page() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !browser_available() {
+        return;
+    }
+    let closed = support::closed_port();
+    let page = format!(
+        "<!doctype html><h1>frames</h1>\
+         <iframe src=\"http://{closed}/refused\"></iframe>\
+         <iframe src=\"http://127.0.0.1:9/unsafe-port\"></iframe>\
+         <iframe src=\"/to-file\"></iframe>"
+    );
+    let site = TestServer::start(vec![
+        ("/", Route::html(&page)),
+        ("/to-file", Route::redirect(302, "file:///etc/hostname")),
+    ]);
+    let load = chromium_json(&site.url("/"), &[]);
+    for suffix in ["/refused", "/unsafe-port", "/to-file"] {
+        let e = ending(&load, suffix);
+        assert!(e["error"].is_object(), "{suffix} failed: {e:#}");
+        assert_eq!(e["transfer_bytes"], 0, "{suffix}: {e:#}");
+        assert_eq!(e["decoded_bytes"], 0, "{suffix}: {e:#}");
+    }
+    assert_eq!(ending(&load, "/refused")["error"]["kind"], "connect");
+    let unsafe_redirect = &ending(&load, "/to-file")["error"]["message"];
+    assert_eq!(unsafe_redirect, "net::ERR_UNSAFE_REDIRECT");
+    let counted: u64 = entries(&load)
+        .iter()
+        .map(|e| e["transfer_bytes"].as_u64().unwrap())
+        .sum();
+    assert_eq!(load["totals"]["transfer_bytes"], counted);
+    assert!(counted < 2_000, "only the page: {counted} B");
+    assert_eq!(
+        load["skipped"]["data"], 0,
+        "the error page's images are not the page's"
+    );
+}
