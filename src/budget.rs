@@ -75,6 +75,11 @@ impl BudgetType {
                 e.resource_type,
                 ResourceType::Document | ResourceType::Iframe
             ),
+            // Lighthouse counts a WebSocket as `other`.
+            BudgetType::Resource(ResourceType::Other) => matches!(
+                e.resource_type,
+                ResourceType::Other | ResourceType::WebSocket
+            ),
             BudgetType::Resource(rt) => e.resource_type == rt,
         }
     }

@@ -79,3 +79,79 @@ fn failed_iframes_are_failures_of_no_bytes_not_the_browsers_error_page() {
         "the error page's images are not the page's"
     );
 }
+
+/// A WebSocket server on loopback: answers each connection's handshake, then runs `serve`.
+fn websocket_server(
+    serve: fn(&mut async_tungstenite::tungstenite::WebSocket<std::net::TcpStream>),
+) -> std::net::SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                if let Ok(mut ws) = async_tungstenite::tungstenite::accept(stream) {
+                    serve(&mut ws);
+                }
+            });
+        }
+    });
+    addr
+}
+
+/// A page's WebSockets are entries of type `websocket`, with their messages and payload
+/// bytes both ways: a feed that sends 3 MiB and closes, and a socket that stays open with a
+/// message every 200 ms (which does not keep the page from being done).
+#[test]
+fn websockets_are_listed_with_their_messages_both_ways() {
+    use async_tungstenite::tungstenite::Message;
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !browser_available() {
+        return;
+    }
+    let feed = websocket_server(|ws| {
+        for _ in 0..2 {
+            let _ = ws.read();
+        }
+        for _ in 0..3 {
+            let _ = ws.send(Message::binary(vec![7u8; 1 << 20]));
+        }
+        let _ = ws.send(Message::text("done"));
+        let _ = ws.close(None);
+        while ws.read().is_ok() {}
+    });
+    let stay = websocket_server(|ws| loop {
+        if ws.send(Message::text("tick")).is_err() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    });
+    let page = format!(
+        "<!doctype html><h1>sockets</h1><script>\
+         const f = new WebSocket('ws://{feed}/feed');\
+         f.onopen = () => {{ f.send('hello'); f.send(new Uint8Array(1000)); }};\
+         new WebSocket('ws://{stay}/stay');\
+         </script>"
+    );
+    let site = TestServer::start(vec![("/", Route::html(&page))]);
+    let load = chromium_json(&site.url("/"), &["--audit-timeout", "60s"]);
+    assert_eq!(load["partial"], false, "{:#}", load["notes"]);
+    let f = ending(&load, "/feed");
+    assert_eq!(f["resource_type"], "websocket");
+    assert_eq!(f["status"], 101);
+    let traffic = &f["websocket"];
+    assert_eq!(traffic["messages_sent"], 2);
+    assert_eq!(traffic["bytes_sent"], 5 + 1000);
+    assert_eq!(traffic["messages_received"], 4);
+    assert_eq!(traffic["bytes_received"], 3 * (1 << 20) + 4);
+    assert_eq!(traffic["open_at_end"], false);
+    assert_eq!(f["transfer_bytes"], 3 * (1 << 20) + 4);
+    let s = ending(&load, "/stay");
+    assert_eq!(s["websocket"]["open_at_end"], true);
+    assert!(s["websocket"]["messages_received"].as_u64().unwrap() >= 1);
+    let ws = &load["totals"]["by_type"]["websocket"];
+    assert_eq!(ws["requests"], 2, "{:#}", load["totals"]);
+    assert!(ws["transfer_bytes"].as_u64().unwrap() > 3 << 20);
+    let (code, table, err) = pagecost(&["audit", &site.url("/"), "--engine", "chromium"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(table.contains("websocket"), "{table}");
+}

@@ -21,6 +21,7 @@ mod process;
 mod record;
 mod running;
 mod setup;
+mod sockets;
 
 pub use running::{end_all, Browsers};
 
@@ -458,6 +459,8 @@ async fn watch(
             // Body bytes are activity (a long download is not done), but an event stream's
             // are not: it would never let a page end.
             Some(e) = n.data.next() => { active = rec.data(&e); }
+            // A socket's messages are not activity either (a chat's would never end).
+            Some(e) = n.sockets.next() => { active = false; rec.sockets.event(&e); }
             // alert(), confirm(), prompt() and beforeunload would stop the page: accepted.
             Some(_) = dialogs.next() => {
                 active = false;
@@ -495,6 +498,7 @@ struct Network {
     fin: EventStream<net::EventLoadingFinished>,
     fail: EventStream<net::EventLoadingFailed>,
     workers: children::Children,
+    sockets: sockets::SocketEvents,
 }
 
 impl Network {
@@ -506,6 +510,7 @@ impl Network {
             fin: listen(page).await?,
             fail: listen(page).await?,
             workers: children::watch(page, cfg).await?,
+            sockets: sockets::listen(page).await?,
         })
     }
 
@@ -530,6 +535,9 @@ impl Network {
         }
         for e in self.workers.ready() {
             rec.child_event(e);
+        }
+        while let Some(Some(e)) = self.sockets.next().now_or_never() {
+            rec.sockets.event(&e);
         }
     }
 }
@@ -643,6 +651,13 @@ fn notes(rec: &record::Recorder, stop: Stop, launch: &Launch) -> Vec<String> {
         notes.push(format!(
             "{workers} requests were made for workers whose answers pagecost did not see (a \
              shared worker, or one nested more than 4 deep): their status and size are unknown"
+        ));
+    }
+    let compressed = rec.sockets.compressed();
+    if compressed > 0 {
+        notes.push(format!(
+            "{compressed} WebSocket(s) compressed their messages (permessage-deflate): their \
+             bytes are the payloads as the page received them, more than went over the wire"
         ));
     }
     match stop {

@@ -96,6 +96,8 @@ pub struct Recorder {
     pub local_urls: u64,
     /// The browser's own `/favicon.ico` requests, left out.
     pub favicon_probes: u64,
+    /// The page's WebSockets.
+    pub sockets: super::sockets::Sockets,
 }
 
 /// Whether a request in flight keeps a page from being done: an event stream does not (it
@@ -120,8 +122,7 @@ fn calling_frame(stack: Option<&StackTrace>) -> Option<&CallFrame> {
     None
 }
 
-fn initiator_of(e: &EventRequestWillBeSent, main: bool) -> Initiator {
-    let i = &e.initiator;
+pub(super) fn initiator_of(i: &net::Initiator, main: bool) -> Initiator {
     let frame = calling_frame(i.stack.as_ref());
     let kind = match i.r#type {
         _ if main => InitiatorKind::Navigation,
@@ -222,7 +223,7 @@ impl Recorder {
                 .current
                 .get(&id)
                 .is_some_and(|p| self.reqs[*p].subframe);
-        let mut initiator = initiator_of(e, main || (redirect && self.is_main(&id)));
+        let mut initiator = initiator_of(&e.initiator, main || (redirect && self.is_main(&id)));
         if redirect {
             initiator.kind = InitiatorKind::Redirect;
             initiator.url = self.current.get(&id).map(|p| self.reqs[*p].url.clone());
@@ -552,6 +553,10 @@ impl Recorder {
                 }
                 e
             })
+            .chain(self.sockets.entries(ms).into_iter().map(|mut e| {
+                e.after_load = self.load_event.is_some_and(|l| ms(l) < e.started_ms);
+                e
+            }))
             .collect();
         (entries, ttfb)
     }
@@ -673,6 +678,7 @@ fn entry(r: &Req, ms: impl Fn(f64) -> f64, end: f64) -> Entry {
         size_unknown: r.worker && r.finished.is_none() && r.failed.is_none(),
         after_load: false,
         priority: r.priority,
+        websocket: None,
     }
 }
 

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::extract::encoding::Markup;
 use crate::model::{
     Entry, EntryError, ErrorKind, Headers, Initiator, InitiatorKind, Load, LoadSettings,
-    PageMetrics, Priority, ResourceType, Skipped, Timings, Totals,
+    PageMetrics, Priority, ResourceType, Skipped, Timings, Totals, WebSocketTraffic,
 };
 use serde_json::{json, Value};
 
@@ -688,6 +688,7 @@ fn resource_type_of(e: &Value, main: bool, mime: &str) -> ResourceType {
         "image" => ResourceType::Image,
         "font" => ResourceType::Font,
         "media" => ResourceType::Media,
+        "websocket" => ResourceType::WebSocket,
         "" => {
             // Firefox and WebPageTest: from the MIME type.
             if main && (mime.contains("html") || mime.is_empty()) {
@@ -713,6 +714,29 @@ fn resource_type_of(e: &Value, main: bool, mime: &str) -> ResourceType {
         }
         _ => ResourceType::Other,
     }
+}
+
+/// A WebSocket's messages, from Chrome's `_webSocketMessages` (`type` send or receive, text
+/// or base64 `data` by `opcode`).
+fn websocket_of(e: &Value) -> Option<WebSocketTraffic> {
+    let messages = e.get("_webSocketMessages")?.as_array()?;
+    let mut t = WebSocketTraffic::default();
+    for m in messages {
+        let data = str_of(m, "data").unwrap_or("");
+        let opcode = m.get("opcode").and_then(Value::as_f64).unwrap_or(1.0);
+        let bytes = crate::model::payload_bytes(opcode, data);
+        match str_of(m, "type") {
+            Some("send") => {
+                (t.messages_sent, t.bytes_sent) = (t.messages_sent + 1, t.bytes_sent + bytes)
+            }
+            Some("receive") => {
+                (t.messages_received, t.bytes_received) =
+                    (t.messages_received + 1, t.bytes_received + bytes)
+            }
+            _ => {}
+        }
+    }
+    Some(t)
 }
 
 /// An entry's phases: pagecost's own (lossless) when recorded, else the HAR's `timings`.
@@ -891,6 +915,7 @@ fn import_entry(e: &Value, main: bool) -> std::result::Result<Imported, String> 
         size_unknown: decoded.is_none(),
         after_load: false,
         priority: str_of(e, "_priority").and_then(Priority::from_chrome_name),
+        websocket: websocket_of(e),
     };
     Ok(Imported {
         entry,

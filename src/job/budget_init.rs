@@ -99,6 +99,8 @@ pub fn budget_of(load: &Load, factor: f64) -> BudgetFile {
     let of = |rt: ResourceType| t.by_type.get(&rt).copied().unwrap_or_default();
     let mut document = of(ResourceType::Document);
     document += of(ResourceType::Iframe);
+    let mut other = of(ResourceType::Other);
+    other += of(ResourceType::WebSocket);
     let total = Bucket {
         requests: t.requests,
         transfer_bytes: t.transfer_bytes,
@@ -111,10 +113,10 @@ pub fn budget_of(load: &Load, factor: f64) -> BudgetFile {
         ResourceType::Image,
         ResourceType::Font,
         ResourceType::Media,
-        ResourceType::Other,
     ] {
         buckets.push((BudgetType::Resource(rt), of(rt)));
     }
+    buckets.push((BudgetType::Resource(ResourceType::Other), other));
     buckets.retain(|(_, b)| b.requests > 0);
     buckets.push((BudgetType::ThirdParty, t.third_party));
     buckets.push((BudgetType::Total, total));

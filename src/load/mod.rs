@@ -362,6 +362,7 @@ impl<'a> Engine<'a> {
             size_unknown: false,
             after_load: false,
             priority: None,
+            websocket: None,
         }
     }
 

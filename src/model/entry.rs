@@ -34,6 +34,9 @@ pub enum ResourceType {
     Font,
     /// Audio or video.
     Media,
+    /// A WebSocket connection: its handshake and the messages it carried (browser engine).
+    #[serde(rename = "websocket")]
+    WebSocket,
     /// Anything else (`<object>`, `<track>`, preloads of other kinds ...).
     #[default]
     Other,
@@ -41,7 +44,7 @@ pub enum ResourceType {
 
 impl ResourceType {
     /// Every type, in display order.
-    pub const ALL: [ResourceType; 8] = [
+    pub const ALL: [ResourceType; 9] = [
         ResourceType::Document,
         ResourceType::Iframe,
         ResourceType::Stylesheet,
@@ -49,6 +52,7 @@ impl ResourceType {
         ResourceType::Image,
         ResourceType::Font,
         ResourceType::Media,
+        ResourceType::WebSocket,
         ResourceType::Other,
     ];
 
@@ -62,13 +66,14 @@ impl ResourceType {
             ResourceType::Image => "image",
             ResourceType::Font => "font",
             ResourceType::Media => "media",
+            ResourceType::WebSocket => "websocket",
             ResourceType::Other => "other",
         }
     }
 
     /// Whether a response of this type is expected to have a body (an empty one is a defect).
     pub fn expects_content(self) -> bool {
-        !matches!(self, ResourceType::Other)
+        !matches!(self, ResourceType::Other | ResourceType::WebSocket)
     }
 }
 
@@ -336,6 +341,41 @@ pub struct Entry {
     /// browser HARs; the static engine does not rank its requests).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
+    /// A WebSocket's messages both ways (browser engine). Its `transfer_bytes` and
+    /// `decoded_bytes` are the payload bytes it received.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub websocket: Option<WebSocketTraffic>,
+}
+
+/// The bytes of a WebSocket message's payload as DevTools and HAR files give it: text for a
+/// text message (opcode 1), base64 otherwise.
+pub fn payload_bytes(opcode: f64, data: &str) -> u64 {
+    if opcode == 1.0 {
+        return data.len() as u64;
+    }
+    let padding = data.bytes().rev().take_while(|&b| b == b'=').count();
+    ((data.len() / 4 * 3).saturating_sub(padding)) as u64
+}
+
+/// What went over a WebSocket: messages and their payload bytes, each way. Payloads are
+/// counted as the page sent and received them: with `permessage-deflate` (`compressed`) the
+/// bytes on the wire were fewer; frame headers are not counted.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+pub struct WebSocketTraffic {
+    /// Messages the page sent.
+    pub messages_sent: u64,
+    /// Their payload bytes.
+    pub bytes_sent: u64,
+    /// Messages the page received.
+    pub messages_received: u64,
+    /// Their payload bytes.
+    pub bytes_received: u64,
+    /// Whether the connection was still open when the load ended.
+    pub open_at_end: bool,
+    /// Whether the server agreed to compress messages (`permessage-deflate`).
+    pub compressed: bool,
 }
 
 /// A browser's request priority (Chromium's five levels).
@@ -585,5 +625,19 @@ impl Entry {
     /// End of the request, from load start.
     pub fn ended_ms(&self) -> f64 {
         self.started_ms + self.duration_ms
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::payload_bytes;
+
+    #[test]
+    fn a_websocket_payload_is_counted_in_bytes_text_as_utf8_binary_from_base64() {
+        assert_eq!(payload_bytes(1.0, "héllo"), 6);
+        assert_eq!(payload_bytes(2.0, "AAAA"), 3);
+        assert_eq!(payload_bytes(2.0, "AAA="), 2);
+        assert_eq!(payload_bytes(2.0, "AA=="), 1);
+        assert_eq!(payload_bytes(2.0, ""), 0);
     }
 }

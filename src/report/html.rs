@@ -30,6 +30,7 @@ pub(crate) fn type_colour(t: ResourceType) -> &'static str {
         ResourceType::Image => "#0f9d58",
         ResourceType::Font => "#e91e63",
         ResourceType::Media => "#00acc1",
+        ResourceType::WebSocket => "#3949ab",
         ResourceType::Other => "#8a8f98",
     }
 }

@@ -264,6 +264,7 @@ fn short_type(kind: &str) -> &str {
         "image" => "img",
         "iframe" => "frame",
         "media" => "media",
+        "websocket" => "ws",
         "font" => "font",
         "other" => "other",
         k => k,
