@@ -130,9 +130,12 @@ fn websockets_are_listed_with_their_messages_both_ways() {
          const f = new WebSocket('ws://{feed}/feed');\
          f.onopen = () => {{ f.send('hello'); f.send(new Uint8Array(1000)); }};\
          new WebSocket('ws://{stay}/stay');\
-         </script>"
+         </script><iframe src=/slow></iframe>"
     );
-    let site = TestServer::start(vec![("/", Route::html(&page))]);
+    // The slow frame holds the load event 1.5 s: the feed's 3 MiB (a few tens of ms) are in
+    // by then, whatever the machine's load (messages are not activity that holds the watch).
+    let slow = Route::html("slow").delayed(std::time::Duration::from_millis(1500));
+    let site = TestServer::start(vec![("/", Route::html(&page)), ("/slow", slow)]);
     let load = chromium_json(&site.url("/"), &["--audit-timeout", "60s"]);
     assert_eq!(load["partial"], false, "{:#}", load["notes"]);
     let f = ending(&load, "/feed");
@@ -150,8 +153,119 @@ fn websockets_are_listed_with_their_messages_both_ways() {
     assert!(s["websocket"]["messages_received"].as_u64().unwrap() >= 1);
     let ws = &load["totals"]["by_type"]["websocket"];
     assert_eq!(ws["requests"], 2, "{:#}", load["totals"]);
+    assert_eq!(
+        ws["transfer_bytes"],
+        f["transfer_bytes"].as_u64().unwrap() + s["transfer_bytes"].as_u64().unwrap()
+    );
     assert!(ws["transfer_bytes"].as_u64().unwrap() > 3 << 20);
     let (code, table, err) = pagecost(&["audit", &site.url("/"), "--engine", "chromium"]);
     assert_eq!(code, 0, "{err}");
     assert!(table.contains("websocket"), "{table}");
+}
+
+fn notes(load: &Value) -> String {
+    (load["notes"].as_array().unwrap().iter())
+        .map(|n| n.as_str().unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A page that sends its own frame elsewhere: the request the navigation cut off is
+/// cancelled, not in flight (the load ends when the new document is done, not partial at
+/// the cap after load), and a note says where the page went.
+#[test]
+fn a_page_that_navigates_away_is_said_so_and_what_it_cut_off_is_cancelled() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !browser_available() {
+        return;
+    }
+    let site = TestServer::start(vec![
+        (
+            "/",
+            Route::html(
+                "<script>fetch('/hang'); setTimeout(() => location = '/next', 100)</script>",
+            ),
+        ),
+        ("/hang", Route::html("").action(support::Action::Hang)),
+        ("/next", Route::html("<h1>next</h1>")),
+    ]);
+    let started = std::time::Instant::now();
+    let load = chromium_json(&site.url("/"), &[]);
+    let took = started.elapsed();
+    assert_eq!(load["partial"], false, "{}", notes(&load));
+    assert!(
+        took.as_secs() < 8,
+        "not held to the cap after load: {took:?}"
+    );
+    let hang = ending(&load, "/hang");
+    assert_eq!(hang["error"]["kind"], "aborted");
+    assert_eq!(
+        hang["error"]["message"],
+        "cancelled: the page navigated to another document"
+    );
+    assert_eq!(ending(&load, "/next")["resource_type"], "document");
+    let said = notes(&load);
+    let next = site.url("/next");
+    assert!(
+        said.contains(&format!(
+            "the page navigated 1 time after its first document ({next}), ending at {next}"
+        )),
+        "{said}"
+    );
+}
+
+/// A chain of 30 script redirects and a page that reloads itself for ever: each document
+/// is in the load, and the note counts the navigations, names the first and the last,
+/// and counts the reloads.
+#[test]
+fn script_redirect_chains_and_reload_loops_are_counted_in_a_note() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !browser_available() {
+        return;
+    }
+    let hops: Vec<(String, Route)> = (0..30)
+        .map(|i| {
+            let html = format!("<script>location.replace('/r/{}')</script>", i + 1);
+            (format!("/r/{i}"), Route::html(&html))
+        })
+        .chain([("/r/30".to_string(), Route::html("<h1>the end</h1>"))])
+        .collect();
+    let site = TestServer::start(hops.iter().map(|(p, r)| (p.as_str(), r.clone())).collect());
+    let load = chromium_json(&site.url("/r/0"), &[]);
+    let documents = entries(&load)
+        .iter()
+        .filter(|e| e["resource_type"] == "document")
+        .count();
+    assert_eq!(documents, 31);
+    let said = notes(&load);
+    let (first, last) = (site.url("/r/1"), site.url("/r/30"));
+    assert!(
+        said.contains(&format!(
+            "navigated 30 times after its first document ({first} -> "
+        )),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!(" -> … -> {last}), ending at {last}")),
+        "{said}"
+    );
+
+    let reload = TestServer::start(vec![(
+        "/",
+        Route::html("<script>setTimeout(() => location.reload(), 100)</script>"),
+    )]);
+    let load = chromium_json(&reload.url("/"), &["--audit-timeout", "3s"]);
+    assert_eq!(load["partial"], true, "cut at the time limit");
+    let said = notes(&load);
+    let n = said
+        .split("the page navigated ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(n >= 3, "{said}");
+    assert!(
+        said.contains(&format!("{n} of them reloading the same URL")),
+        "{said}"
+    );
 }

@@ -580,6 +580,7 @@ fn build(
         .map_or_else(|| url.to_string(), |e| e.url.clone());
     let rec_over_limit = rec.over_limit();
     let mut notes = notes(&rec, stop, launch);
+    notes.extend(navigation_note(url.as_str(), &rec.navigations));
     if blocked {
         notes.push(
             "the page's main thread was blocked at the end of the watch (a script that never \
@@ -615,6 +616,44 @@ fn build(
         page_metrics,
         third_party_tags: Vec::new(),
     })
+}
+
+/// Most documents a navigation note names.
+const NAVIGATIONS_NAMED: usize = 4;
+
+/// What a reader must know of a page whose own frame went on to other documents (a script's
+/// `location =`, a reload, a refresh): how many, which, and where it ended.
+fn navigation_note(page: &str, navigations: &[String]) -> Option<String> {
+    let last = navigations.last()?;
+    let n = navigations.len();
+    let reloads = std::iter::once(page)
+        .chain(navigations.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .count();
+    let reloads = match reloads {
+        0 => String::new(),
+        r => format!(", {r} of them reloading the same URL"),
+    };
+    let redact = |u: &str| crate::model::urls::redact_url(u);
+    let mut named: Vec<String> = navigations
+        .iter()
+        .take(NAVIGATIONS_NAMED)
+        .map(|u| redact(u))
+        .collect();
+    if n > NAVIGATIONS_NAMED {
+        named.push("…".into());
+        named.push(redact(last));
+    }
+    let times = if n == 1 { "time" } else { "times" };
+    Some(format!(
+        "the page navigated {n} {times} after its first document{reloads} ({}), ending at {last}: \
+         every document's requests are in this load, and those a navigation cut off are \
+         marked cancelled",
+        named.join(" -> "),
+        last = redact(last),
+    ))
 }
 
 /// Why a load is partial, from how its watch ended.

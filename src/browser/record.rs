@@ -43,6 +43,12 @@ struct Req {
     /// Monotonic seconds when it ended, with the bytes on the wire.
     finished: Option<(f64, u64)>,
     failed: Option<(f64, String)>,
+    /// A document the page's own frame navigated to after its first (a script's
+    /// `location =`, a reload, a refresh), redirect hops included.
+    navigation: bool,
+    /// Monotonic seconds when a navigation of the page's frame replaced the document that
+    /// made it, with no end reported: cancelled then.
+    cancelled_by_navigation: Option<f64>,
 }
 
 /// An event for a request whose `requestWillBeSent` has not been handled yet: each event
@@ -98,6 +104,15 @@ pub struct Recorder {
     pub favicon_probes: u64,
     /// The page's WebSockets.
     pub sockets: super::sockets::Sockets,
+    /// The documents the page's own frame navigated to after its first, in order.
+    pub navigations: Vec<String>,
+}
+
+/// When a request ended, if it did: finished, failed, or cancelled by a navigation.
+fn ended(r: &Req) -> Option<f64> {
+    (r.finished.map(|(t, _)| t))
+        .or(r.failed.as_ref().map(|(t, _)| *t))
+        .or(r.cancelled_by_navigation)
 }
 
 /// Whether a request in flight keeps a page from being done: an event stream does not (it
@@ -167,9 +182,38 @@ impl Recorder {
     /// Ends hop `i` (finished, failed or redirected): it no longer counts as in flight.
     fn close(&mut self, i: usize) {
         let r = &self.reqs[i];
-        if r.finished.is_none() && r.failed.is_none() && counts(r) {
+        if ended(r).is_none() && counts(r) {
             self.open -= 1;
         }
+    }
+
+    /// A navigation of the page's frame answered at `ts`: the requests issued before it
+    /// started and still open were cancelled when it replaced their document (the browser
+    /// reports no end for most of them).
+    fn navigated(&mut self, nav: usize, ts: f64) {
+        let since = self.navigation_start(nav);
+        for i in 0..self.reqs.len() {
+            let r = &self.reqs[i];
+            if r.issued < since && ended(r).is_none() && !r.worker {
+                self.close(i);
+                self.reqs[i].cancelled_by_navigation = Some(ts);
+            }
+        }
+    }
+
+    /// When the navigation whose hop is `nav` started: its first hop's issue time.
+    fn navigation_start(&self, nav: usize) -> f64 {
+        let mut at = nav;
+        while at > 0 {
+            let prev = &self.reqs[at - 1];
+            match prev.redirect_url.as_deref() == Some(self.reqs[at].url.as_str())
+                && prev.navigation
+            {
+                true => at -= 1,
+                false => break,
+            }
+        }
+        self.reqs[at].issued
     }
 
     /// Workers' requests whose answer was not seen.
@@ -229,6 +273,18 @@ impl Recorder {
             initiator.url = self.current.get(&id).map(|p| self.reqs[*p].url.clone());
         }
         let main = main || (redirect && self.is_main(&id));
+        let navigation = match redirect {
+            true => self
+                .current
+                .get(&id)
+                .is_some_and(|p| self.reqs[*p].navigation),
+            false => {
+                !main && e.r#type == Some(net::ResourceType::Document) && frame == self.main_frame
+            }
+        };
+        if navigation && !redirect {
+            self.navigations.push(e.request.url.clone());
+        }
         self.current.insert(id.clone(), self.reqs.len());
         self.reqs.push(Req {
             url: e.request.url.clone(),
@@ -249,6 +305,8 @@ impl Recorder {
             over_limit: false,
             finished: None,
             failed: None,
+            navigation,
+            cancelled_by_navigation: None,
         });
         self.open += usize::from(counts(&self.reqs[self.reqs.len() - 1]));
         for ev in self.early.remove(&id).unwrap_or_default() {
@@ -346,7 +404,7 @@ impl Recorder {
         let r = &mut self.reqs[i];
         if r.worker {
             r.worker = false;
-            if r.finished.is_none() && r.failed.is_none() && counts(r) {
+            if ended(r).is_none() && counts(r) {
                 self.open += 1;
             }
         }
@@ -382,6 +440,9 @@ impl Recorder {
         }
         if let Some(h) = self.hop(id) {
             h.response = Some(r.clone());
+        }
+        if let Some(&i) = self.current.get(id).filter(|&&i| self.reqs[i].navigation) {
+            self.navigated(i, self.last);
         }
     }
 
@@ -619,7 +680,7 @@ fn entry(r: &Req, ms: impl Fn(f64) -> f64, end: f64) -> Entry {
     let (ended, transfer) = match (&r.finished, &r.failed) {
         (Some((t, n)), _) => (*t, Some(*n)),
         (None, Some((t, _))) => (*t, None),
-        (None, None) => (end, None),
+        (None, None) => (r.cancelled_by_navigation.unwrap_or(end), None),
     };
     let error = match (&r.failed, &r.finished) {
         _ if r.over_limit => Some(EntryError {
@@ -634,6 +695,10 @@ fn entry(r: &Req, ms: impl Fn(f64) -> f64, end: f64) -> Entry {
         }),
         // A worker's request is answered in the worker: unknown here, not an error.
         (None, None) if r.worker => None,
+        (None, None) if r.cancelled_by_navigation.is_some() => Some(EntryError {
+            kind: ErrorKind::Aborted,
+            message: "cancelled: the page navigated to another document".into(),
+        }),
         (None, None) => Some(EntryError {
             kind: ErrorKind::Aborted,
             message: "still loading when the page was done".into(),

@@ -68,19 +68,10 @@ impl Sockets {
     /// Records one event.
     pub(super) fn event(&mut self, e: &SocketEvent) {
         match e {
-            SocketEvent::Created(c) => self.list.push(Socket {
-                id: c.request_id.inner().clone(),
-                url: c.url.clone(),
-                initiator: c
-                    .initiator
-                    .as_ref()
-                    .map(|i| initiator_of(i, false))
-                    .unwrap_or_default(),
-                traffic: WebSocketTraffic {
-                    open_at_end: true,
-                    ..WebSocketTraffic::default()
-                },
-                ..Socket::default()
+            SocketEvent::Created(c) => self.with(c.request_id.inner(), |s| {
+                s.url.clone_from(&c.url);
+                let initiator = c.initiator.as_ref().map(|i| initiator_of(i, false));
+                s.initiator = initiator.unwrap_or_default();
             }),
             SocketEvent::Handshake(h) => self.with(h.request_id.inner(), |s| {
                 s.opened = Some(*h.timestamp.inner());
@@ -119,10 +110,24 @@ impl Sockets {
         }
     }
 
+    /// Applies an event to socket `id`, made if this is its first event read: each kind
+    /// arrives on its own stream, so a socket's messages can be read before its creation.
     fn with(&mut self, id: &str, f: impl FnOnce(&mut Socket)) {
-        if let Some(s) = self.list.iter_mut().rev().find(|s| s.id == id) {
-            f(s);
-        }
+        let at = match self.list.iter().position(|s| s.id == id) {
+            Some(at) => at,
+            None => {
+                self.list.push(Socket {
+                    id: id.to_string(),
+                    traffic: WebSocketTraffic {
+                        open_at_end: true,
+                        ..WebSocketTraffic::default()
+                    },
+                    ..Socket::default()
+                });
+                self.list.len() - 1
+            }
+        };
+        f(&mut self.list[at]);
     }
 
     /// How many sockets compressed their messages (their payloads count more bytes than
@@ -139,7 +144,7 @@ impl Sockets {
 }
 
 fn entry(s: &Socket, ms: &impl Fn(f64) -> f64) -> Option<Entry> {
-    let opened = s.opened?;
+    let opened = s.opened.filter(|_| !s.url.is_empty())?;
     let answered_at = s.answered.map(|(t, _)| t);
     let ended = s.last.or(answered_at).unwrap_or(opened).max(opened);
     let status = s.answered.map(|(_, status)| status);
