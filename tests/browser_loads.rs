@@ -269,3 +269,87 @@ fn script_redirect_chains_and_reload_loops_are_counted_in_a_note() {
         "{said}"
     );
 }
+
+/// Popups are blocked as a visitor's browser blocks those they did not ask for, and
+/// downloads refused (no file saved); a note lists each with its URL, so a page that
+/// tries 30 popups does not pass for one that opens none.
+#[test]
+fn popups_and_downloads_are_listed_in_notes_and_load_nothing() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !browser_available() {
+        return;
+    }
+    let page = "<!doctype html><h1>pop</h1><script>\
+                for (let i = 0; i < 30; i++) window.open('/popup?' + i);\
+                </script><iframe src=/file></iframe>\
+                <a id=a href=/saved download>x</a>\
+                <script>document.getElementById('a').click()</script>";
+    let file = Route::ok("application/octet-stream", vec![b'x'; 3_000_000])
+        .header("Content-Disposition", "attachment; filename=\"f.bin\"");
+    let site = TestServer::start(vec![
+        ("/", Route::html(page)),
+        ("/popup", Route::html("<img src=/popup-image>")),
+        ("/file", file.clone()),
+        ("/saved", file),
+    ]);
+    let home = tempfile::tempdir().unwrap();
+    let url = site.url("/");
+    let args = [
+        "audit", &url, "--engine", "chromium", "--format", "json", "-q",
+    ];
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("pagecost"))
+        .args(args)
+        .env("HOME", home.path())
+        .env("XDG_DOWNLOAD_DIR", home.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let load: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let said = notes(&load);
+    let popup = |i: usize| site.url(&format!("/popup?{i}"));
+    let listed = format!(
+        "the page tried to open 30 popup windows ({}, {}, {}, {}, and 26 more): blocked",
+        popup(0),
+        popup(1),
+        popup(2),
+        popup(3)
+    );
+    assert!(said.contains(&listed), "{said}");
+    let downloads = format!(
+        "the page started 2 downloads ({}, {}): refused",
+        site.url("/file"),
+        site.url("/saved")
+    );
+    assert!(said.contains(&downloads), "{said}");
+    let asked = site.paths();
+    assert!(
+        !asked.iter().any(|p| p.starts_with("/popup")),
+        "no popup loaded: {asked:?}"
+    );
+    let total: u64 = load["totals"]["transfer_bytes"].as_u64().unwrap();
+    assert!(total < 3_000_000, "no download's bytes: {total}");
+    // (Chromium keeps its crash reporter's settings under HOME: not a download.)
+    let saved: Vec<_> = (walk(home.path()).into_iter())
+        .filter(|p| {
+            std::fs::metadata(p).is_ok_and(|m| m.len() >= 3_000_000) || p.ends_with("f.bin")
+        })
+        .collect();
+    assert!(saved.is_empty(), "no file saved: {saved:?}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            found.extend(walk(&p));
+        } else {
+            found.push(p);
+        }
+    }
+    found
+}

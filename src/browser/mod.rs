@@ -34,7 +34,8 @@ use chromiumoxide::cdp::browser_protocol::inspector::EventTargetCrashed;
 use chromiumoxide::cdp::browser_protocol::network as net;
 use chromiumoxide::cdp::browser_protocol::page::{
     EventDomContentEventFired, EventFrameAttached, EventJavascriptDialogOpening,
-    EventLoadEventFired, HandleJavaScriptDialogParams, NavigateParams, StopLoadingParams,
+    EventLoadEventFired, EventWindowOpen, HandleJavaScriptDialogParams, NavigateParams,
+    StopLoadingParams,
 };
 use chromiumoxide::cdp::js_protocol::runtime::{EvaluateParams, TerminateExecutionParams};
 use chromiumoxide::listeners::EventStream;
@@ -461,6 +462,7 @@ async fn watch(
             Some(e) = n.data.next() => { active = rec.data(&e); }
             // A socket's messages are not activity either (a chat's would never end).
             Some(e) = n.sockets.next() => { active = false; rec.sockets.event(&e); }
+            Some(e) = n.popups.next() => { active = false; rec.popups.push(e.url.clone()); }
             // alert(), confirm(), prompt() and beforeunload would stop the page: accepted.
             Some(_) = dialogs.next() => {
                 active = false;
@@ -497,6 +499,8 @@ struct Network {
     data: EventStream<net::EventDataReceived>,
     fin: EventStream<net::EventLoadingFinished>,
     fail: EventStream<net::EventLoadingFailed>,
+    /// `window.open` and the like: popups the page tried to open.
+    popups: EventStream<EventWindowOpen>,
     workers: children::Children,
     sockets: sockets::SocketEvents,
 }
@@ -509,6 +513,7 @@ impl Network {
             data: listen(page).await?,
             fin: listen(page).await?,
             fail: listen(page).await?,
+            popups: listen(page).await?,
             workers: children::watch(page, cfg).await?,
             sockets: sockets::listen(page).await?,
         })
@@ -538,6 +543,9 @@ impl Network {
         }
         while let Some(Some(e)) = self.sockets.next().now_or_never() {
             rec.sockets.event(&e);
+        }
+        while let Some(Some(e)) = self.popups.next().now_or_never() {
+            rec.popups.push(e.url.clone());
         }
     }
 }
@@ -581,6 +589,8 @@ fn build(
     let rec_over_limit = rec.over_limit();
     let mut notes = notes(&rec, stop, launch);
     notes.extend(navigation_note(url.as_str(), &rec.navigations));
+    notes.extend(listed_note(&rec.popups, POPUPS));
+    notes.extend(listed_note(&rec.downloads, DOWNLOADS));
     if blocked {
         notes.push(
             "the page's main thread was blocked at the end of the watch (a script that never \
@@ -616,6 +626,43 @@ fn build(
         page_metrics,
         third_party_tags: Vec::new(),
     })
+}
+
+/// What the page's popups are, as a note says (after their count and URLs).
+const POPUPS: (&str, &str) = (
+    "popup window",
+    "blocked, as a visitor's browser blocks popups they did not ask for: their requests are \
+     not in this load (the browser flag --disable-popup-blocking lets them open, uncounted)",
+);
+
+/// What the page's downloads are, as a note says.
+const DOWNLOADS: (&str, &str) = (
+    "download",
+    "refused (pagecost saves no file a page sends): their bytes are not in this load",
+);
+
+/// "the page tried to open 3 popup windows (URL, URL, URL): WHAT", naming a few.
+fn listed_note(urls: &[String], (noun, what): (&str, &str)) -> Option<String> {
+    let n = urls.len();
+    if n == 0 {
+        return None;
+    }
+    let mut named: Vec<String> = (urls.iter().take(NAVIGATIONS_NAMED))
+        .map(|u| crate::model::urls::redact_url(u))
+        .collect();
+    if n > NAVIGATIONS_NAMED {
+        named.push(format!("and {} more", n - NAVIGATIONS_NAMED));
+    }
+    let verb = if noun == POPUPS.0 {
+        "tried to open"
+    } else {
+        "started"
+    };
+    let plural = if n == 1 { "" } else { "s" };
+    Some(format!(
+        "the page {verb} {n} {noun}{plural} ({}): {what}",
+        named.join(", ")
+    ))
 }
 
 /// Most documents a navigation note names.

@@ -28,8 +28,10 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 /// Lines of the browser's own output kept to say why it did not start.
 const KEPT_LINES: usize = 4;
 
-/// Puppeteer's switches for an automated browser (chromiumoxide's defaults).
-const AUTOMATION: [&str; 20] = [
+/// Puppeteer's switches for an automated browser (chromiumoxide's defaults), but for
+/// `--disable-popup-blocking`: a visitor's browser blocks the popups they did not ask for,
+/// and so does pagecost's (a page's attempts are noted).
+const AUTOMATION: [&str; 19] = [
     "--disable-background-networking",
     "--disable-background-timer-throttling",
     "--disable-backgrounding-occluded-windows",
@@ -40,7 +42,6 @@ const AUTOMATION: [&str; 20] = [
     "--disable-dev-shm-usage",
     "--disable-hang-monitor",
     "--disable-ipc-flooding-protection",
-    "--disable-popup-blocking",
     "--disable-prompt-on-repost",
     "--disable-renderer-backgrounding",
     "--force-color-profile=srgb",

@@ -51,6 +51,17 @@ struct Req {
     cancelled_by_navigation: Option<f64>,
 }
 
+/// What a hop is for the page ([`Recorder::role`]).
+#[derive(Debug, Clone, Copy)]
+struct Role {
+    /// The page's own document (or a redirect hop on its way).
+    main: bool,
+    /// An iframe's document.
+    subframe: bool,
+    /// A document of the page's own frame after its first.
+    navigation: bool,
+}
+
 /// An event for a request whose `requestWillBeSent` has not been handled yet: each event
 /// kind arrives on its own stream, so a request's end can be read before its start.
 #[derive(Debug)]
@@ -106,6 +117,10 @@ pub struct Recorder {
     pub sockets: super::sockets::Sockets,
     /// The documents the page's own frame navigated to after its first, in order.
     pub navigations: Vec<String>,
+    /// The popups the page tried to open (`window.open`, a link to a new window), by URL.
+    pub popups: Vec<String>,
+    /// The downloads the page started, by URL (refused: pagecost saves no file).
+    pub downloads: Vec<String>,
 }
 
 /// When a request ended, if it did: finished, failed, or cancelled by a navigation.
@@ -246,43 +261,19 @@ impl Recorder {
         if let (Some(r), Some(&prev)) = (&e.redirect_response, self.current.get(&id)) {
             self.hop_ends(prev, r, &e.request.url, ts);
         }
-        let main = self.start.is_none() && e.r#type == Some(net::ResourceType::Document);
+        let first = self.start.is_none() && e.r#type == Some(net::ResourceType::Document);
         let frame = e.frame_id.as_ref().map(|f| f.inner().clone());
-        if main {
-            self.start = Some(ts);
-            self.start_wall = Some(*e.wall_time.inner());
-            self.main_frame = frame.clone();
-            for (load, at) in std::mem::take(&mut self.early_page_events) {
-                self.page_event(load, at);
-            }
+        if first {
+            self.begin(ts, *e.wall_time.inner(), &frame);
         }
         let redirect = e.redirect_response.is_some();
-        // A document for the page's own frame after the first (a script's `location =`) is
-        // the page navigating again, not an iframe.
-        let subframe = e.r#type == Some(net::ResourceType::Document)
-            && !main
-            && !redirect
-            && frame != self.main_frame
-            || self
-                .current
-                .get(&id)
-                .is_some_and(|p| self.reqs[*p].subframe);
-        let mut initiator = initiator_of(&e.initiator, main || (redirect && self.is_main(&id)));
+        let role = self.role(e, &id, first, &frame);
+        let mut initiator = initiator_of(&e.initiator, role.main);
         if redirect {
             initiator.kind = InitiatorKind::Redirect;
             initiator.url = self.current.get(&id).map(|p| self.reqs[*p].url.clone());
         }
-        let main = main || (redirect && self.is_main(&id));
-        let navigation = match redirect {
-            true => self
-                .current
-                .get(&id)
-                .is_some_and(|p| self.reqs[*p].navigation),
-            false => {
-                !main && e.r#type == Some(net::ResourceType::Document) && frame == self.main_frame
-            }
-        };
-        if navigation && !redirect {
+        if role.navigation && !redirect {
             self.navigations.push(e.request.url.clone());
         }
         self.current.insert(id.clone(), self.reqs.len());
@@ -291,10 +282,10 @@ impl Recorder {
             method: e.request.method.clone(),
             issued: ts,
             kind: e.r#type.clone(),
-            main,
-            subframe,
+            main: role.main,
+            subframe: role.subframe,
             frame,
-            worker: e.loader_id.inner().is_empty() && !main,
+            worker: e.loader_id.inner().is_empty() && !role.main,
             initiator,
             request_headers: headers(&e.request.headers),
             priority: Some(priority(&e.request.initial_priority)),
@@ -305,12 +296,50 @@ impl Recorder {
             over_limit: false,
             finished: None,
             failed: None,
-            navigation,
+            navigation: role.navigation,
             cancelled_by_navigation: None,
         });
         self.open += usize::from(counts(&self.reqs[self.reqs.len() - 1]));
         for ev in self.early.remove(&id).unwrap_or_default() {
             self.replay(&id, ev);
+        }
+    }
+
+    /// The page's document was requested at `ts` (`wall`: seconds since the epoch) for
+    /// `frame`: the load's start, and the page events read before it judged.
+    fn begin(&mut self, ts: f64, wall: f64, frame: &Option<String>) {
+        self.start = Some(ts);
+        self.start_wall = Some(wall);
+        self.main_frame.clone_from(frame);
+        for (load, at) in std::mem::take(&mut self.early_page_events) {
+            self.page_event(load, at);
+        }
+    }
+
+    /// What a new hop of request `id` is for the page: a redirect hop is what its request
+    /// was; else the page's first document, an iframe's document, or a document of the
+    /// page's own frame after its first (a script's `location =`: a navigation, not an
+    /// iframe).
+    fn role(
+        &self,
+        e: &EventRequestWillBeSent,
+        id: &str,
+        first: bool,
+        frame: &Option<String>,
+    ) -> Role {
+        let prev = self.current.get(id).map(|p| &self.reqs[*p]);
+        if let (Some(_), Some(p)) = (&e.redirect_response, prev) {
+            return Role {
+                main: p.main || first,
+                subframe: p.subframe,
+                navigation: p.navigation,
+            };
+        }
+        let later_document = e.r#type == Some(net::ResourceType::Document) && !first;
+        Role {
+            main: first,
+            subframe: later_document && *frame != self.main_frame,
+            navigation: later_document && *frame == self.main_frame,
         }
     }
 
@@ -368,10 +397,6 @@ impl Recorder {
         }
         self.early.entry(id.to_string()).or_default().push(ev);
         None
-    }
-
-    fn is_main(&self, id: &str) -> bool {
-        self.current.get(id).is_some_and(|i| self.reqs[*i].main)
     }
 
     fn hop(&mut self, id: &str) -> Option<&mut Req> {
@@ -546,6 +571,11 @@ impl Recorder {
             Some(s) if ts >= s => self.dom_content_loaded = Some(ts),
             Some(_) => {}
         }
+    }
+
+    /// Whether a frame is the page's or one of its iframes'.
+    pub fn has_frame(&self, frame: &str) -> bool {
+        self.main_frame.as_deref() == Some(frame) || self.parents.contains_key(frame)
     }
 
     /// A frame was attached to a parent (an iframe).

@@ -10,6 +10,10 @@ use crate::error::{Error, Result};
 use crate::events::EventSink;
 use crate::extract::Viewport;
 use chromiumoxide::browser::Browser;
+use chromiumoxide::cdp::browser_protocol::browser::{
+    BrowserContextId, EventDownloadWillBegin, SetDownloadBehaviorBehavior,
+    SetDownloadBehaviorParams,
+};
 use chromiumoxide::cdp::browser_protocol::target::{
     CreateBrowserContextParams, CreateTargetParams,
 };
@@ -153,6 +157,7 @@ impl Running {
             .create_browser_context(CreateBrowserContextParams::default())
             .await
             .map_err(browser_err)?;
+        let downloads = self.refuse_downloads(&context).await?;
         let target = CreateTargetParams::builder()
             .url("about:blank")
             .browser_context_id(context.clone())
@@ -165,6 +170,10 @@ impl Running {
             }
             Err(e) => Err(browser_err(e)),
         };
+        let seen = seen.map(|mut s| {
+            note_downloads(downloads, &mut s);
+            s
+        });
         if *self.gone.borrow() {
             // Gone before the page began to load (a load under way ends partial, Ok): said
             // as it is, not in the protocol's words ("oneshot canceled").
@@ -174,6 +183,35 @@ impl Running {
         let dispose = self.browser.dispose_browser_context(context);
         let _ = tokio::time::timeout(super::COMMAND_TIMEOUT, dispose).await;
         seen
+    }
+}
+
+impl Running {
+    /// Downloads in a load's context are refused (pagecost saves no file a page sends), and
+    /// announced: the events, to say which the page started.
+    async fn refuse_downloads(&self, context: &BrowserContextId) -> Result<DownloadEvents> {
+        let events = self.browser.event_listener().await.map_err(browser_err)?;
+        let refuse = SetDownloadBehaviorParams::builder()
+            .behavior(SetDownloadBehaviorBehavior::Deny)
+            .browser_context_id(context.clone())
+            .events_enabled(true)
+            .build()
+            .map_err(browser_err)?;
+        self.browser.execute(refuse).await.map_err(browser_err)?;
+        Ok(events)
+    }
+}
+
+type DownloadEvents = chromiumoxide::listeners::EventStream<EventDownloadWillBegin>;
+
+/// The downloads announced for the frames of this load (the browser's other loads, side by
+/// side in a batch, have frames of their own).
+fn note_downloads(mut events: DownloadEvents, seen: &mut Seen) {
+    use futures_util::FutureExt;
+    while let Some(Some(e)) = events.next().now_or_never() {
+        if seen.rec.has_frame(e.frame_id.inner()) {
+            seen.rec.downloads.push(e.url.clone());
+        }
     }
 }
 
