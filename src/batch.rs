@@ -9,15 +9,29 @@ use crate::target::Target;
 
 pub use crate::model::{PackedLoad, PageResult};
 
-/// Reads a list of targets: one per line, blank lines and `#` comments ignored.
+/// Reads a list of targets: one per line (ended by LF, CRLF or a lone CR, as old Mac
+/// editors write), blank lines and `#` comments ignored, also after a target (`URL  # why`:
+/// a URL's own `#fragment` has no space before it).
 pub fn read_list(text: &str) -> Vec<String> {
     // A byte order mark (Windows editors write one) is not part of the first URL.
     text.trim_start_matches('\u{feff}')
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .split(['\n', '\r'])
+        .map(|l| without_comment(l).trim())
+        .filter(|l| !l.is_empty())
         .map(str::to_string)
         .collect()
+}
+
+/// A line without its `#` comment: one that starts the line or follows whitespace.
+fn without_comment(line: &str) -> &str {
+    let mut prev_space = true;
+    for (i, c) in line.char_indices() {
+        if c == '#' && prev_space {
+            return &line[..i];
+        }
+        prev_space = c.is_whitespace();
+    }
+    line
 }
 
 /// The K-th of N deterministic slices of a list of `len` items (1-based K), as positions:

@@ -478,10 +478,7 @@ impl Reader<'_> {
 
 /// Reads a budget file from disk.
 pub fn read(path: &Path) -> Result<Vec<Budget>> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = crate::textfile::read(path)?;
     parse(&text, &path.display().to_string())
 }
 

@@ -47,6 +47,7 @@ pub mod stats;
 pub mod target;
 #[cfg(test)]
 mod testing;
+mod textfile;
 pub mod units;
 
 pub use config::AuditConfig;

@@ -53,8 +53,13 @@ impl Target {
         if s.trim().is_empty() {
             return Err(invalid("empty target"));
         }
-        if let Some(path) = s.strip_prefix("file://") {
-            return Target::from_path(s, Path::new(path));
+        if s.starts_with("file:") {
+            // `file:///p`, `file://localhost/p`, percent-escapes decoded, as browsers read it.
+            let url = Url::parse(s).map_err(|e| invalid(&format!("not a valid URL: {e}")))?;
+            let path = url.to_file_path().map_err(|()| {
+                invalid("a file: URL names a file on this machine (file:///path or file://localhost/path)")
+            })?;
+            return Target::from_path(s, &path);
         }
         if s.contains("://") {
             let url = Url::parse(s).map_err(|e| invalid(&format!("not a valid URL: {e}")))?;

@@ -567,3 +567,33 @@ fn viewport_dpr_and_the_mobile_preset_change_which_image_a_page_loads() {
     narrow.sort();
     assert_eq!(narrow, ["narrow.png", "s.png"]);
 }
+
+/// `file:` URLs read as browsers read them (`file://localhost/path`, percent-escapes), and a
+/// file that cannot be read is one line naming it, its cause said once.
+#[test]
+fn file_urls_name_the_file_and_say_the_cause_once() {
+    let demo = std::fs::canonicalize("fixtures/demo/index.html").unwrap();
+    for url in [
+        format!("file://{}", demo.display()),
+        format!("file://localhost{}", demo.display()),
+        format!("file://{}", demo.display()).replace("index", "%69ndex"),
+    ] {
+        let (code, out, err) = pagecost(&["audit", &url, "-q", "--format", "json"]);
+        assert_eq!(code, 0, "{url}: {err}");
+        assert!(out.contains("\"requests\": 19"), "{url}");
+    }
+    for url in [
+        "file:///no/such/page.html",
+        "file://localhost/no/such/page.html",
+    ] {
+        let (code, _, err) = pagecost(&["audit", url]);
+        assert_eq!(code, 2);
+        assert_eq!(
+            err, "pagecost: /no/such/page.html: No such file or directory (os error 2)\n",
+            "{url}"
+        );
+    }
+    let (code, _, err) = pagecost(&["audit", "file://server/share/page.html"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("names a file on this machine"), "{err}");
+}

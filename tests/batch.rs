@@ -376,3 +376,56 @@ fn a_batch_starts_its_pages_in_the_lists_order() {
         "one page at a time, each after the one before it in the list"
     );
 }
+
+/// Lists as editors write them: lines ended by a lone CR (old Mac editors), a `# comment`
+/// after a URL, UTF-16 with its byte order mark (Notepad, PowerShell's `>`): each reads as
+/// its URLs, and a URL's own `#fragment` is kept.
+#[test]
+fn lists_with_cr_line_ends_trailing_comments_or_utf16_read_each_url() {
+    let s = TestServer::start(vec![
+        ("/a", Route::html("<p>a")),
+        ("/b", Route::html("<p>b")),
+    ]);
+    let (a, b) = (s.url("/a"), format!("{}#top", s.url("/b")));
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("{a}\t# the home page\r# a comment line\r{b} # with a fragment\r");
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(
+        text.replace('\r', "\r\n")
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes),
+    );
+    for (name, bytes) in [("cr.txt", text.into_bytes()), ("utf16.txt", utf16)] {
+        let list = dir.path().join(name);
+        std::fs::write(&list, bytes).unwrap();
+        let list = list.to_str().unwrap();
+        let (code, out, err) = pagecost(&["audit", "--input-file", list, "--format", "jsonl"]);
+        assert_eq!(code, 0, "{name}: {err}");
+        let targets: Vec<String> = (out.lines())
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["target"].to_string())
+            .collect();
+        assert_eq!(targets, [format!("{a:?}"), format!("{b:?}")], "{name}");
+    }
+}
+
+/// A list with no page (blank lines and comments only) is an input error, exit 2, also
+/// with budgets: nothing audited is not a pass.
+#[test]
+fn a_list_of_no_page_is_an_error_not_a_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("urls.txt");
+    std::fs::write(&list, "# nothing yet\n\n   \n").unwrap();
+    let list = list.to_str().unwrap();
+    for extra in [
+        &[][..],
+        &["--budget", "fixtures/budgets/lighthouse-ci.json"][..],
+    ] {
+        let args = [&["audit", "--input-file", list][..], extra].concat();
+        let (code, out, err) = pagecost(&args);
+        assert_eq!(code, 2, "{args:?}: {out}");
+        assert_eq!(
+            err.trim(),
+            format!("pagecost: {list}: lists no page (every line is blank or a # comment)")
+        );
+    }
+}

@@ -147,10 +147,29 @@ fn worded(e: &anyhow::Error) -> String {
         Some(pagecost::Error::MainDocument { kind, message, .. })
             if *kind == pagecost::model::ErrorKind::Tls && message.contains("certificate") =>
         {
-            format!("{e:#} (--insecure accepts an untrusted or expired certificate)")
+            format!(
+                "{} (--insecure accepts an untrusted or expired certificate)",
+                chain(e)
+            )
         }
-        _ => format!("{e:#}"),
+        _ => chain(e),
     }
+}
+
+/// An error and its causes, each said once: a cause the message already quotes (an I/O
+/// error in "FILE: error") is not repeated.
+fn chain(e: &anyhow::Error) -> String {
+    let mut said = String::new();
+    for cause in e.chain().map(ToString::to_string) {
+        if said.contains(&cause) {
+            continue;
+        }
+        if !said.is_empty() {
+            said.push_str(": ");
+        }
+        said.push_str(&cause);
+    }
+    said
 }
 
 /// Renders the report straight into the output file or stdout: a report of 160,000

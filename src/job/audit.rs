@@ -177,18 +177,14 @@ impl AuditPlan {
     fn all_targets(&self) -> Result<Vec<String>> {
         let mut targets = self.targets.clone();
         if let Some(f) = &self.input_file {
-            let io = |source| Error::Io {
-                path: f.clone(),
-                source,
-            };
-            let text = if f.as_os_str() == "-" {
-                let mut s = String::new();
-                std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(io)?;
-                s
-            } else {
-                std::fs::read_to_string(f).map_err(io)?
-            };
-            targets.extend(crate::batch::read_list(&text));
+            let listed = crate::batch::read_list(&crate::textfile::read(f)?);
+            if listed.is_empty() {
+                return Err(Error::InvalidInput {
+                    input: f.display().to_string(),
+                    reason: "lists no page (every line is blank or a # comment)".into(),
+                });
+            }
+            targets.extend(listed);
         }
         Ok(targets)
     }
