@@ -874,3 +874,24 @@ fn a_database_left_in_wal_mode_is_converted_by_the_next_save() {
     assert_eq!(header(), [1, 1], "a rollback journal");
     assert_eq!(runs(&db, &[]).len(), 2);
 }
+
+/// A label key given twice is refused (which value was meant?), and a huge label is quoted
+/// in part, with its length, not echoed whole.
+#[test]
+fn a_label_given_twice_or_huge_is_refused_in_one_short_line() {
+    let (_dir, db) = temp_db();
+    let (code, _, err) = pagecost(&["history", "--db", &db, "--label", "pr=1", "--label", "pr=2"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err,
+        "pagecost: --label: pr=2: the key pr is given twice (first pr=1): give it once\n"
+    );
+    let huge = format!("k={}", "x".repeat(120_000));
+    let (code, _, err) = pagecost(&["audit", DEMO, "--save", "--db", &db, "--label", &huge, "-q"]);
+    assert_eq!(code, 2);
+    assert!(err.len() < 300, "{} bytes", err.len());
+    assert!(
+        err.contains("… (120002 characters): the value is longer than 256 characters"),
+        "{err}"
+    );
+}

@@ -144,11 +144,20 @@ fn mask_by_hand(u: &str) -> String {
 pub struct Labels(pub BTreeMap<String, String>);
 
 impl Labels {
-    /// Parses `KEY=VALUE` items; a key given twice keeps its last value.
+    /// Parses `KEY=VALUE` items; a key given twice is refused (which value was meant?).
     pub fn parse(items: &[String]) -> Result<Labels> {
-        let mut map = BTreeMap::new();
+        let mut map: BTreeMap<String, String> = BTreeMap::new();
         for item in items {
             let (k, v) = parse_label(item)?;
+            if let Some(first) = map.get(&k) {
+                return Err(Error::InvalidInput {
+                    input: shown(item),
+                    reason: format!(
+                        "the key {k} is given twice (first {k}={}): give it once",
+                        shown(first)
+                    ),
+                });
+            }
             map.insert(k, v);
         }
         Ok(Labels(map))
@@ -162,11 +171,23 @@ impl Labels {
     }
 }
 
+/// Longest part of a label an error message quotes.
+const SHOWN: usize = 80;
+
+/// A label as an error quotes it: its first characters and its length when it is long (a
+/// 120 kB label is not echoed whole).
+fn shown(item: &str) -> String {
+    match item.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{}… ({} characters)", &item[..cut], item.chars().count()),
+        None => item.to_string(),
+    }
+}
+
 /// One `KEY=VALUE`: a key of letters, digits, `_`, `-`, `.`, `/` (at most 64), a value of
 /// at most 256 characters.
 pub fn parse_label(item: &str) -> Result<(String, String)> {
     let bad = |reason: &str| Error::InvalidInput {
-        input: format!("label {item}"),
+        input: shown(item),
         reason: reason.into(),
     };
     let (k, v) = item
