@@ -259,6 +259,7 @@ pub async fn prepare(target: &Target) -> Result<Prepared> {
 pub async fn serve_also(p: &mut Prepared, also: &[(String, PathBuf)]) -> Result<()> {
     for (host, dir) in also {
         let server = crate::net::serve::serve_dir(dir).await?;
+        server.answer_as(host);
         let to = crate::config::ConnectTo {
             host: host.to_ascii_lowercase(),
             port: 80,

@@ -29,11 +29,28 @@ use tokio::net::TcpListener;
 pub struct LocalServer {
     addr: SocketAddr,
     task: tokio::task::JoinHandle<()>,
-    only: Only,
+    rules: Arc<Rules>,
 }
 
+/// What a server answers: the URL paths it is narrowed to, when it is, and the names it
+/// answers to besides loopback's.
+#[derive(Default)]
+struct Rules {
+    only: Only,
+    names: Names,
+}
+
+/// How long a connection may stay idle (or take to send a request's head) before it is
+/// closed: a client cannot hold the server's connections for ever.
+pub const IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// The host names a server answers to besides loopback's (`--serve-also` names). A request
+/// for any other (a page elsewhere rebinding its name to 127.0.0.1 to read the folder) is
+/// refused.
+type Names = std::sync::RwLock<Vec<String>>;
+
 /// The URL paths a server is narrowed to (decoded), when it is; others are 404.
-type Only = Arc<std::sync::RwLock<Option<std::collections::HashSet<String>>>>;
+type Only = std::sync::RwLock<Option<std::collections::HashSet<String>>>;
 
 impl LocalServer {
     /// The loopback address it listens on.
@@ -45,8 +62,31 @@ impl LocalServer {
     /// 404 as if the folder held nothing else; `None`: the whole folder again.
     pub fn serve_only(&self, paths: Option<Vec<String>>) {
         let set = paths.map(|p| p.iter().filter_map(|p| decoded(p)).collect());
-        *self.only.write().unwrap_or_else(|p| p.into_inner()) = set;
+        *self.rules.only.write().unwrap_or_else(|p| p.into_inner()) = set;
     }
+
+    /// Answers to `host` too (a name the audit resolves to this server).
+    pub fn answer_as(&self, host: &str) {
+        let mut names = self.rules.names.write().unwrap_or_else(|p| p.into_inner());
+        names.push(host.to_ascii_lowercase());
+    }
+}
+
+/// Whether a request's `Host` names this server: loopback, or a name it answers as.
+fn known_host(names: &Names, host: Option<&hyper::header::HeaderValue>) -> bool {
+    let Some(host) = host.and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    }
+    .to_ascii_lowercase();
+    matches!(name.as_str(), "127.0.0.1" | "localhost" | "::1")
+        || names
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&name)
 }
 
 /// A URL path percent-decoded; `None` when it is not UTF-8.
@@ -78,6 +118,11 @@ pub async fn serve_dir(root: &Path) -> Result<LocalServer> {
 
 /// Starts serving `root` on 127.0.0.1:`port` (0: the OS picks).
 pub async fn serve_dir_on(root: &Path, port: u16) -> Result<LocalServer> {
+    serve(root, port, IDLE_TIMEOUT).await
+}
+
+/// Serves `root` on 127.0.0.1:`port`, closing connections idle for `idle`.
+async fn serve(root: &Path, port: u16, idle: std::time::Duration) -> Result<LocalServer> {
     let io = |source| Error::Io {
         path: root.to_path_buf(),
         source,
@@ -85,33 +130,37 @@ pub async fn serve_dir_on(root: &Path, port: u16) -> Result<LocalServer> {
     let root = Arc::new(tokio::fs::canonicalize(root).await.map_err(io)?);
     let listener = TcpListener::bind(("127.0.0.1", port)).await.map_err(io)?;
     let addr = listener.local_addr().map_err(io)?;
-    let only = Only::default();
-    let narrowed = Arc::clone(&only);
+    let rules = Arc::new(Rules::default());
+    let shared = Arc::clone(&rules);
     let task = tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
             };
             let _ = stream.set_nodelay(true);
-            let (root, only) = (Arc::clone(&root), Arc::clone(&narrowed));
+            let (root, rules) = (Arc::clone(&root), Arc::clone(&shared));
             tokio::spawn(async move {
                 let svc = hyper::service::service_fn(move |req: Request<_>| {
                     let root = Arc::clone(&root);
-                    let served = allowed(&only, req.uri().path());
+                    let host = known_host(&rules.names, req.headers().get(hyper::header::HOST));
+                    let served = allowed(&rules.only, req.uri().path());
                     async move {
-                        Ok::<_, Infallible>(match served {
-                            true => handle(req, &root).await,
-                            false => status(StatusCode::NOT_FOUND, "not found\n"),
+                        Ok::<_, Infallible>(match (host, served) {
+                            (false, _) => status(StatusCode::MISDIRECTED_REQUEST, "unknown host\n"),
+                            (true, true) => handle(req, &root).await,
+                            (true, false) => status(StatusCode::NOT_FOUND, "not found\n"),
                         })
                     }
                 });
                 let _ = hyper::server::conn::http1::Builder::new()
+                    .timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(idle)
                     .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
                     .await;
             });
         }
     });
-    Ok(LocalServer { addr, task, only })
+    Ok(LocalServer { addr, task, rules })
 }
 
 type Resp = Response<FileBody>;
@@ -275,6 +324,57 @@ impl Body for FileBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The head of a response to a raw request sent with `host`.
+    async fn answer(addr: SocketAddr, host: &str) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let req = format!("GET /index.html HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut got = String::new();
+        s.read_to_string(&mut got).await.unwrap();
+        got.lines().next().unwrap_or("").to_string()
+    }
+
+    #[tokio::test]
+    async fn only_requests_for_loopback_or_a_served_name_are_answered() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("index.html"), "<p>hi").unwrap();
+        let server = serve_dir(dir.path()).await.unwrap();
+        let addr = server.addr();
+        let port = addr.port();
+        for host in [
+            format!("127.0.0.1:{port}"),
+            format!("localhost:{port}"),
+            "[::1]".into(),
+        ] {
+            assert_eq!(answer(addr, &host).await, "HTTP/1.1 200 OK", "{host}");
+        }
+        for host in [format!("rebound.example:{port}"), "ads.example".into()] {
+            assert_eq!(
+                answer(addr, &host).await,
+                "HTTP/1.1 421 Misdirected Request",
+                "{host}"
+            );
+        }
+        server.answer_as("ADS.example");
+        assert_eq!(answer(addr, "ads.example").await, "HTTP/1.1 200 OK");
+    }
+
+    #[tokio::test]
+    async fn an_idle_connection_is_closed() {
+        use tokio::io::AsyncReadExt;
+        let dir = tempfile::tempdir().unwrap();
+        let idle = std::time::Duration::from_millis(300);
+        let server = serve(dir.path(), 0, idle).await.unwrap();
+        let mut s = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+        let mut buf = [0u8; 64];
+        let closed = tokio::time::timeout(idle * 10, s.read(&mut buf)).await;
+        assert!(
+            matches!(closed, Ok(Ok(_))),
+            "closed by the server: {closed:?}"
+        );
+    }
 
     #[test]
     fn confined_paths_refuse_dot_dot_also_when_encoded() {
