@@ -353,3 +353,54 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     found
 }
+
+/// On a terminal, the browser engine's progress counts the requests that ended (it showed
+/// "0/37 requests" for a whole load), through script(1)'s pseudo-terminal.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_browser_progress_counts_requests_as_they_end() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !browser_available() {
+        return;
+    }
+    let script = ["/usr/bin/script", "/bin/script"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .expect("script(1) from util-linux is needed (apt-get install bsdutils)");
+    let images: String = (0..6).map(|i| format!("<img src=/i{i}.png>")).collect();
+    let png = Route::ok("image/png", vec![1u8; 10]).delayed(std::time::Duration::from_millis(200));
+    let routes: Vec<(String, Route)> = (0..6)
+        .map(|i| (format!("/i{i}.png"), png.clone()))
+        .chain([("/".to_string(), Route::html(&images))])
+        .collect();
+    let site = TestServer::start(
+        routes
+            .iter()
+            .map(|(p, r)| (p.as_str(), r.clone()))
+            .collect(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("pagecost");
+    let report = dir.path().join("out.txt");
+    let cmd = format!(
+        "{} audit {} --engine chromium -o {}",
+        bin.display(),
+        site.url("/"),
+        report.display()
+    );
+    let out = std::process::Command::new(script)
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("TERM", "xterm")
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    let tty = String::from_utf8_lossy(&out.stdout);
+    let counted = tty.split(['\r', '\n']).any(|l| {
+        l.split_whitespace()
+            .find_map(|w| w.split_once('/'))
+            .and_then(|(done, _)| done.parse::<u32>().ok())
+            .is_some_and(|done| done >= 1)
+            && l.contains(" requests")
+    });
+    assert!(counted, "requests counted as they end: {tty:?}");
+}

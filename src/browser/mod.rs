@@ -454,8 +454,8 @@ async fn watch(
                 events.event(Event::Queued { queued: rec.len() });
             }
             Some(e) = n.resp.next() => rec.on_response(&e),
-            Some(e) = n.fin.next() => rec.on_finished(&e),
-            Some(e) = n.fail.next() => rec.on_failed(&e),
+            Some(e) = n.fin.next() => { let u = rec.on_finished(&e); progress(events, u, &rec) }
+            Some(e) = n.fail.next() => { let u = rec.on_failed(&e); progress(events, u, &rec) }
             e = n.workers.next() => { active = rec.child_event(e); }
             // Body bytes are activity (a long download is not done), but an event stream's
             // are not: it would never let a page end.
@@ -490,6 +490,14 @@ async fn watch(
     }
     n.drain(&mut rec);
     Ok((rec, stop, blocked))
+}
+
+/// Tells `events` a request ended (its URL, whether it failed), for progress.
+fn progress(events: &dyn EventSink, url: Option<(String, bool)>, rec: &record::Recorder) {
+    if let Some((url, failed)) = url {
+        let done = rec.len().saturating_sub(rec.in_flight());
+        events.event(Event::Finished { url, failed, done });
+    }
 }
 
 /// The network events of a page and of its workers.

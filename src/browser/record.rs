@@ -415,8 +415,8 @@ impl Recorder {
             }
             NetEvent::Response(e) => self.on_response(&e),
             NetEvent::Data(e) => return self.data(&e),
-            NetEvent::Finished(e) => self.on_finished(&e),
-            NetEvent::Failed(e) => self.on_failed(&e),
+            NetEvent::Finished(e) => drop(self.on_finished(&e)),
+            NetEvent::Failed(e) => drop(self.on_failed(&e)),
         }
         true
     }
@@ -441,18 +441,26 @@ impl Recorder {
         self.response(e.request_id.inner(), &e.response);
     }
 
-    /// `Network.loadingFinished`.
-    pub fn on_finished(&mut self, e: &net::EventLoadingFinished) {
+    /// `Network.loadingFinished`: the URL of the request that ended, when it is known, and
+    /// whether it failed (`false`).
+    pub fn on_finished(&mut self, e: &net::EventLoadingFinished) -> Option<(String, bool)> {
         let ts = *e.timestamp.inner();
         self.last = self.last.max(ts);
         self.finished(e.request_id.inner(), ts, e.encoded_data_length);
+        self.url_of(e.request_id.inner(), false)
     }
 
-    /// `Network.loadingFailed`.
-    pub fn on_failed(&mut self, e: &net::EventLoadingFailed) {
+    /// `Network.loadingFailed`: the URL of the request that failed, when it is known.
+    pub fn on_failed(&mut self, e: &net::EventLoadingFailed) -> Option<(String, bool)> {
         let ts = *e.timestamp.inner();
         self.last = self.last.max(ts);
         self.failed(e.request_id.inner(), ts, &e.error_text);
+        self.url_of(e.request_id.inner(), true)
+    }
+
+    fn url_of(&self, id: &str, failed: bool) -> Option<(String, bool)> {
+        let i = *self.current.get(id)?;
+        Some((self.reqs[i].url.clone(), failed))
     }
 
     /// The response head arrived.
