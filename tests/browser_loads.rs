@@ -404,3 +404,46 @@ fn the_browser_progress_counts_requests_as_they_end() {
     });
     assert!(counted, "requests counted as they end: {tty:?}");
 }
+
+/// A chunked response counts alike in both engines: its head as header bytes, its body with
+/// the chunk framing as body bytes (as Chromium counts it), the content as decoded bytes.
+#[test]
+fn a_chunked_body_counts_the_same_in_both_engines() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !browser_available() {
+        return;
+    }
+    let head = "HTTP/1.1 200 OK\r\nContent-Type: application/javascript\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+    let mut raw = head.as_bytes().to_vec();
+    let part = format!("/*{}*/\n", "x".repeat(1000));
+    for _ in 0..10 {
+        raw.extend(format!("{:x}\r\n{part}\r\n", part.len()).bytes());
+    }
+    raw.extend(b"0\r\n\r\n");
+    let site = TestServer::start(vec![
+        ("/", Route::html("<script src=/c.js></script>")),
+        (
+            "/c.js",
+            Route::html("").action(support::Action::Raw(raw.clone())),
+        ),
+    ]);
+    let counts = |engine: &str| {
+        let load = support::audit_json(&[&site.url("/"), "--engine", engine]);
+        let e = ending(&load, "/c.js").clone();
+        let n = |k: &str| e[k].as_u64().unwrap();
+        (
+            n("transfer_bytes"),
+            n("header_bytes"),
+            n("body_bytes"),
+            n("decoded_bytes"),
+        )
+    };
+    let expected = (
+        raw.len() as u64,
+        head.len() as u64,
+        (raw.len() - head.len()) as u64,
+        10 * part.len() as u64,
+    );
+    assert_eq!(counts("static"), expected, "static");
+    assert_eq!(counts("chromium"), expected, "chromium");
+}

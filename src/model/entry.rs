@@ -296,10 +296,11 @@ pub struct Entry {
     pub timings_ms: Timings,
     /// Bytes on the wire: response headers plus the body as it was sent (encoded).
     pub transfer_bytes: u64,
-    /// Bytes on the wire that are not body: status line, headers and chunked framing, as read
-    /// from the socket; `null` over HTTP/2, whose per-stream header bytes are not visible.
+    /// Bytes on the wire that are not body: status line and headers, as read from the
+    /// socket; `null` over HTTP/2, whose per-stream header bytes are not visible.
     pub header_bytes: Option<u64>,
-    /// The body as received, before content decoding.
+    /// The body as received, before content decoding; a chunked body with its chunk
+    /// framing, as browsers count it.
     pub body_bytes: u64,
     /// The body after content decoding (gzip, br, deflate, zstd).
     pub decoded_bytes: u64,

@@ -158,6 +158,7 @@ pub(crate) async fn fetch(http: &Http, url: &Url, rt: ResourceType, limits: Body
     record_sent(&mut out, &sent);
     let (parts, mut body) = sent.response.into_parts();
     let closes = read_head(&mut out, &parts);
+    let chunked_head = chunked(&parts).then(|| head_len(&parts));
     let mut decoder = decoder_for(&mut out, &parts.headers, limits);
     let complete = read_body(
         &mut out,
@@ -170,7 +171,7 @@ pub(crate) async fn fetch(http: &Http, url: &Url, rt: ResourceType, limits: Body
     .await;
     out.done_at = Some(Instant::now());
     finish_decoding(&mut out, decoder, complete, limits);
-    count_transfer(&mut out, sent.read_mark.as_ref());
+    count_transfer(&mut out, sent.read_mark.as_ref(), chunked_head);
     sent.lease
         .release(complete && out.error.is_none() && !closes);
     out
@@ -248,16 +249,52 @@ fn finish_decoding(
 }
 
 /// Bytes on the wire: what the connection read for this response (headers included), when
-/// it counts them; else the body alone.
-fn count_transfer(out: &mut Fetched, read_mark: Option<&(Arc<IoStats>, u64)>) {
+/// it counts them; else the body alone. A chunked body counts its chunk framing, as browsers
+/// count it (`chunked_head`: the length of the response's head, then).
+fn count_transfer(
+    out: &mut Fetched,
+    read_mark: Option<&(Arc<IoStats>, u64)>,
+    chunked_head: Option<u64>,
+) {
     match read_mark {
         Some((stats, mark)) => {
             let read = stats.read_bytes.load(std::sync::atomic::Ordering::Relaxed) - mark;
             out.transfer_bytes = read.max(out.body_bytes);
-            out.header_bytes = Some(read.saturating_sub(out.body_bytes));
+            let head = match chunked_head {
+                Some(head) => head.min(read),
+                None => read.saturating_sub(out.body_bytes),
+            };
+            out.header_bytes = Some(head);
+            out.body_bytes = out.transfer_bytes - head;
         }
         None => out.transfer_bytes = out.body_bytes,
     }
+}
+
+/// Whether an HTTP/1.1 response's body is sent in chunks.
+fn chunked(parts: &http::response::Parts) -> bool {
+    parts.version == http::Version::HTTP_11
+        && (parts
+            .headers
+            .get_all(http::header::TRANSFER_ENCODING)
+            .iter())
+        .any(|v| {
+            v.to_str()
+                .is_ok_and(|v| v.to_ascii_lowercase().contains("chunked"))
+        })
+}
+
+/// The length of an HTTP/1.1 response's head as sent: status line, headers, blank line.
+fn head_len(parts: &http::response::Parts) -> u64 {
+    let reason = (parts.extensions.get::<hyper::ext::ReasonPhrase>())
+        .map(|r| r.as_bytes().len())
+        .or_else(|| parts.status.canonical_reason().map(str::len))
+        .unwrap_or(0);
+    let status_line = "HTTP/1.1 200 ".len() + reason + 2;
+    let headers: usize = (parts.headers.iter())
+        .map(|(n, v)| n.as_str().len() + 2 + v.len() + 2)
+        .sum();
+    (status_line + headers + 2) as u64
 }
 
 fn header_text(h: &HeaderMap, n: HeaderName) -> Option<String> {
