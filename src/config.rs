@@ -145,6 +145,24 @@ pub struct AuditConfig {
     /// Stops a load early (Ctrl-C): what finished is kept, the rest is `aborted`, the load is
     /// marked partial.
     pub cancel: Option<Cancel>,
+    /// The key the static engine shows its loopback folder servers (set by the source that
+    /// serves them): sent to their origins only, never recorded.
+    pub local_key: Option<LocalKey>,
+}
+
+/// What opens a loopback folder server to the static engine and to no one else on the
+/// machine: a random key, sent in [`LocalKey::HEADER`] to the servers' origins.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalKey {
+    /// The origins of the folder servers (`http://127.0.0.1:PORT`, `--serve-also` hosts).
+    pub origins: Vec<url::Origin>,
+    /// The key.
+    pub key: String,
+}
+
+impl LocalKey {
+    /// The request header that carries it.
+    pub const HEADER: &'static str = "x-pagecost-key";
 }
 
 /// A cancellation signal shared by the CLI and the engine.
@@ -253,6 +271,7 @@ impl Default for AuditConfig {
             block_third_parties: false,
             intercept_all: false,
             cancel: None,
+            local_key: None,
         }
     }
 }

@@ -34,7 +34,7 @@ pub struct Source {
 
 enum Kind {
     /// Loaded by the static engine (a local folder is served while the source lives).
-    Static(Prepared),
+    Static(Box<Prepared>),
     /// Read from a HAR file: its one recorded load (`browser`: the browser engine was asked
     /// for, which a recording makes moot).
     Har {
@@ -44,7 +44,11 @@ enum Kind {
     },
     /// Loaded by a headless browser (a local folder is served while the source lives).
     #[cfg(feature = "browser")]
-    Browser(Prepared, PathBuf, std::sync::Arc<crate::browser::Browsers>),
+    Browser(
+        Box<Prepared>,
+        PathBuf,
+        std::sync::Arc<crate::browser::Browsers>,
+    ),
 }
 
 impl Source {
@@ -81,11 +85,13 @@ impl Source {
         #[cfg(feature = "browser")]
         if let Some((exe, pool)) = exe {
             return Ok(Source {
-                kind: Kind::Browser(p, exe, pool),
+                kind: Kind::Browser(Box::new(p), exe, pool),
             });
         }
+        // The static engine shows its folder servers a key: no one else reads through them.
+        p.require_key()?;
         Ok(Source {
-            kind: Kind::Static(p),
+            kind: Kind::Static(Box::new(p)),
         })
     }
 
@@ -107,6 +113,16 @@ impl Source {
             #[cfg(feature = "browser")]
             Kind::Browser(p, ..) => Some(&p.url),
             Kind::Har { .. } => None,
+        }
+    }
+
+    /// The settings loads of this source's pages need: its folder servers' routes and key.
+    pub fn config(&self, cfg: &AuditConfig) -> AuditConfig {
+        match &self.kind {
+            Kind::Static(p) => p.config(cfg),
+            #[cfg(feature = "browser")]
+            Kind::Browser(p, ..) => p.config(cfg),
+            Kind::Har { .. } => cfg.clone(),
         }
     }
 

@@ -141,6 +141,8 @@ pub struct Prepared {
     local: Option<crate::model::LocalSource>,
     /// Folders served as other hosts (`--serve-also`), and where requests to them go.
     also: Vec<(crate::net::serve::LocalServer, crate::config::ConnectTo)>,
+    /// The key the folder servers ask for, when they do ([`Prepared::require_key`]).
+    key: Option<crate::config::LocalKey>,
 }
 
 impl Prepared {
@@ -161,7 +163,35 @@ impl Prepared {
         let mut cfg = cfg.clone();
         cfg.connect_to
             .extend(self.also.iter().map(|(_, c)| c.clone()));
+        if let Some(key) = &self.key {
+            cfg.local_key = Some(key.clone());
+        }
         cfg
+    }
+
+    /// From now on the folder servers (the page's and `--serve-also`'s) answer only requests
+    /// that carry a random key, which [`Prepared::config`] gives the static engine: another
+    /// user of the machine cannot read the folder through the port while the audit runs (as
+    /// root, `audit /etc/passwd` served /etc to anyone). Nothing to do for a URL.
+    pub fn require_key(&mut self) -> Result<()> {
+        if self.server.is_none() && self.also.is_empty() {
+            return Ok(());
+        }
+        let key = crate::net::serve::random_key()
+            .map_err(|e| Error::Client(format!("cannot make a random key: {e}")))?;
+        let mut origins = Vec::new();
+        if let Some(s) = &self.server {
+            s.require_key(&key);
+            origins.push(self.url.origin());
+        }
+        for (s, to) in &self.also {
+            s.require_key(&key);
+            if let Ok(u) = Url::parse(&format!("http://{}/", to.host)) {
+                origins.push(u.origin());
+            }
+        }
+        self.key = Some(crate::config::LocalKey { origins, key });
+        Ok(())
     }
 
     /// Before a browser loads a single local page (a file, not a folder): narrows its
@@ -217,6 +247,7 @@ pub async fn prepare(target: &Target) -> Result<Prepared> {
                 note: None,
                 local: None,
                 also: Vec::new(),
+                key: None,
             });
         }
         Target::File { root, page } => (root, page.as_str()),
@@ -250,6 +281,7 @@ pub async fn prepare(target: &Target) -> Result<Prepared> {
         note,
         local,
         also: Vec::new(),
+        key: None,
     })
 }
 

@@ -218,3 +218,78 @@ fn the_browser_engine_holds_no_password_or_secret_header() {
     );
     assert_eq!(code, 2);
 }
+
+/// The folder server of a static audit answers only the audit: a request to its port
+/// without the random key the static engine sends (another user of the machine, while an
+/// audit runs as root) finds nothing, dotfiles or not; the key is in no report.
+#[test]
+fn a_static_audits_folder_server_answers_only_the_audit() {
+    use pagecost::source::{Engine, Source};
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("index.html"),
+        "<link rel=stylesheet href=a.css>",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("a.css"), "p{}").unwrap();
+    std::fs::write(dir.path().join("shadow"), "root:secret").unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let target = pagecost::target::Target::parse(dir.path().to_str().unwrap()).unwrap();
+    let source = rt
+        .block_on(Source::open(&target, &Engine::Static, &[]))
+        .unwrap();
+    let url = source.url().unwrap().clone();
+    let key = source.config(&Default::default()).local_key.unwrap().key;
+    let get = |path: &str, key: Option<&str>| {
+        let mut s =
+            std::net::TcpStream::connect((url.host_str().unwrap(), url.port().unwrap())).unwrap();
+        let header = key
+            .map(|k| format!("x-pagecost-key: {k}\r\n"))
+            .unwrap_or_default();
+        let host = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: {host}\r\n{header}Connection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut got = String::new();
+        s.read_to_string(&mut got).unwrap();
+        got.lines().next().unwrap_or("").to_string()
+    };
+    for path in ["/index.html", "/shadow", "/a.css"] {
+        assert_eq!(
+            get(path, None),
+            "HTTP/1.1 404 Not Found",
+            "{path} without the key"
+        );
+        assert_eq!(
+            get(path, Some("0123")),
+            "HTTP/1.1 404 Not Found",
+            "{path} with a wrong key"
+        );
+    }
+    assert_eq!(
+        get("/shadow", Some(&key)),
+        "HTTP/1.1 200 OK",
+        "the audit itself"
+    );
+    let load = rt
+        .block_on(source.load(
+            &Default::default(),
+            &Default::default(),
+            &pagecost::events::NoEvents,
+        ))
+        .unwrap();
+    assert_eq!(
+        load.entries.len(),
+        2,
+        "the page and its stylesheet, loaded with the key"
+    );
+    assert!(load.entries.iter().all(|e| e.status == Some(200)));
+    let json = serde_json::to_string(&load).unwrap();
+    assert!(
+        !json.contains(&key) && !json.contains("x-pagecost-key"),
+        "the key is in no report"
+    );
+}

@@ -144,9 +144,7 @@ fn above_four(fd: OwnedFd) -> io::Result<OwnedFd> {
 
 /// 128 random bits from the kernel, in hex.
 fn secret() -> io::Result<String> {
-    let mut bytes = [0u8; 16];
-    io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    crate::net::serve::random_key()
 }
 
 type Ws = async_tungstenite::WebSocketStream<

@@ -216,9 +216,12 @@ pub fn run(
             .map(Report::Batch);
     }
     if plan.many(&targets) {
-        return Ok(Report::Batch(
-            rt.block_on(batch(&plan, targets, None, events)),
-        ));
+        return Ok(Report::Batch(rt.block_on(batch(
+            (&plan, &plan.cfg),
+            targets,
+            None,
+            events,
+        ))));
     }
     if plan.format == Format::Junit && plan.budgets.is_none() {
         let why = "reports budgets: give a budget file or a limit";
@@ -322,9 +325,10 @@ pub(super) async fn repeated(
     tally.into_runs(source.name(), warmup)
 }
 
-/// Many pages, `jobs` at a time; `positions` are their places in a longer list (a shard).
+/// Many pages, `jobs` at a time, loaded with `cfg` (the plan's, or a served folder's);
+/// `positions` are their places in a longer list (a shard).
 async fn batch(
-    plan: &AuditPlan,
+    (plan, cfg): (&AuditPlan, &AuditConfig),
     mut targets: Vec<String>,
     mut positions: Option<Vec<usize>>,
     events: &dyn EventSink,
@@ -336,7 +340,7 @@ async fn batch(
     }
     let pages = audit_all(
         &targets,
-        &plan.cfg,
+        cfg,
         &plan.viewport,
         (plan.engine.clone(), &plan.serve_also),
         (plan.jobs, positions.as_deref()),
@@ -386,12 +390,14 @@ async fn crawl(
             root.display()
         )));
     }
-    let pages = crate::batch::crawl(&url, &plan.cfg, c.depth, c.max_pages, c.ignore_robots).await?;
+    // Through the folder's server, with the key it asks for.
+    let cfg = source.config(&plan.cfg);
+    let pages = crate::batch::crawl(&url, &cfg, c.depth, c.max_pages, c.ignore_robots).await?;
     events.event(Event::Notice(format!(
         "crawled {} pages from {url}",
         pages.len()
     )));
-    let report = batch(plan, pages, None, events).await;
+    let report = batch((plan, &cfg), pages, None, events).await;
     drop(source); // the folder server stops here, after the batch
     Ok(report)
 }

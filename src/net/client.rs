@@ -20,6 +20,8 @@ pub(crate) struct Http {
     pub pool: Pool,
     headers: HeaderMap,
     timeout: std::time::Duration,
+    /// The loopback folder servers' origins and the key they ask for.
+    local_key: Option<(Vec<url::Origin>, HeaderValue)>,
 }
 
 impl Http {
@@ -60,10 +62,13 @@ impl Http {
             throttle: throttle.map(|p| Arc::new(Throttle::new(p))),
             dns_cache: Default::default(),
         };
+        let local_key = (cfg.local_key.as_ref())
+            .and_then(|k| Some((k.origins.clone(), HeaderValue::from_str(&k.key).ok()?)));
         Ok(Http {
             pool: Pool::new(connector, cfg.per_origin.max(1)),
             headers,
             timeout: cfg.timeout,
+            local_key,
         })
     }
 
@@ -139,8 +144,14 @@ fn timeout_error(t: std::time::Duration) -> EntryError {
 pub(crate) async fn fetch(http: &Http, url: &Url, rt: ResourceType, limits: BodyLimits) -> Fetched {
     let mut out = Fetched::default();
     let deadline = tokio::time::Instant::now() + http.timeout;
-    let headers = request_headers(http, rt);
+    let mut headers = request_headers(http, rt);
     out.request_headers = header_list(&headers);
+    // After the headers are recorded: the key is in no report.
+    if let Some((origins, key)) = &http.local_key {
+        if origins.contains(&url.origin()) {
+            headers.insert(crate::config::LocalKey::HEADER, key.clone());
+        }
+    }
     let sent = match tokio::time::timeout_at(deadline, http.pool.send(url, &headers)).await {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => {

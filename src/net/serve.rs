@@ -38,6 +38,23 @@ pub struct LocalServer {
 struct Rules {
     only: Only,
     names: Names,
+    /// The key a request must carry ([`crate::config::LocalKey`]), when one is asked for.
+    key: std::sync::RwLock<Option<String>>,
+}
+
+impl Rules {
+    /// Whether a request carries the key, or none is asked for.
+    fn keyed(&self, given: Option<&hyper::header::HeaderValue>) -> bool {
+        match &*self.key.read().unwrap_or_else(|p| p.into_inner()) {
+            None => true,
+            Some(key) => given.is_some_and(|g| same(g.as_bytes(), key.as_bytes())),
+        }
+    }
+}
+
+/// Equal bytes, compared in a time that does not say where they differ.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
 }
 
 /// How long a connection may stay idle (or take to send a request's head) before it is
@@ -63,6 +80,12 @@ impl LocalServer {
     pub fn serve_only(&self, paths: Option<Vec<String>>) {
         let set = paths.map(|p| p.iter().filter_map(|p| decoded(p)).collect());
         *self.rules.only.write().unwrap_or_else(|p| p.into_inner()) = set;
+    }
+
+    /// From now on answers only requests that carry `key` ([`crate::config::LocalKey`]):
+    /// another user of the machine cannot read the folder through the port.
+    pub fn require_key(&self, key: &str) {
+        *self.rules.key.write().unwrap_or_else(|p| p.into_inner()) = Some(key.to_string());
     }
 
     /// Answers to `host` too (a name the audit resolves to this server).
@@ -111,6 +134,13 @@ impl Drop for LocalServer {
     }
 }
 
+/// 128 random bits, in hex: a secret for a loopback channel.
+pub(crate) fn random_key() -> std::io::Result<String> {
+    let mut bytes = [0u8; 16];
+    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// Starts serving `root` on 127.0.0.1 at a port the OS picks.
 pub async fn serve_dir(root: &Path) -> Result<LocalServer> {
     serve_dir_on(root, 0).await
@@ -143,7 +173,8 @@ async fn serve(root: &Path, port: u16, idle: std::time::Duration) -> Result<Loca
                 let svc = hyper::service::service_fn(move |req: Request<_>| {
                     let root = Arc::clone(&root);
                     let host = known_host(&rules.names, req.headers().get(hyper::header::HOST));
-                    let served = allowed(&rules.only, req.uri().path());
+                    let keyed = rules.keyed(req.headers().get(crate::config::LocalKey::HEADER));
+                    let served = keyed && allowed(&rules.only, req.uri().path());
                     async move {
                         Ok::<_, Infallible>(match (host, served) {
                             (false, _) => status(StatusCode::MISDIRECTED_REQUEST, "unknown host\n"),
