@@ -48,6 +48,7 @@ pub mod target;
 #[cfg(test)]
 mod testing;
 mod textfile;
+pub mod trace;
 pub mod units;
 
 pub use config::AuditConfig;

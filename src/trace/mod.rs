@@ -1,0 +1,170 @@
+//! What a page's main thread spent, from a Chromium trace: the trace's events, the task tree
+//! of each renderer main thread ([`tasks`]), and the time of each task grouped as DevTools
+//! groups it and attributed to the script or document responsible.
+//!
+//! Pure: the browser engine records the trace (`browser/trace.rs`); a trace from anywhere
+//! else in Chrome's JSON trace format reads the same way.
+
+pub mod tasks;
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One trace event: the fields the analysis reads (times in microseconds).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct TraceEvent {
+    /// The event's name (`RunTask`, `FunctionCall`, `ParseHTML` ...).
+    pub name: String,
+    /// Its categories, comma-separated.
+    #[serde(default)]
+    pub cat: String,
+    /// Its phase: `X` complete, `B`/`E` begin and end, `M` metadata, `I` instant ...
+    #[serde(default)]
+    pub ph: String,
+    /// Start, microseconds.
+    #[serde(default)]
+    pub ts: f64,
+    /// Duration of a complete event, microseconds.
+    #[serde(default)]
+    pub dur: Option<f64>,
+    /// Process.
+    #[serde(default)]
+    pub pid: i64,
+    /// Thread.
+    #[serde(default)]
+    pub tid: i64,
+    /// The event's arguments.
+    #[serde(default)]
+    pub args: serde_json::Value,
+}
+
+/// How DevTools and Lighthouse group main-thread work.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskGroup {
+    /// Running scripts: evaluation, function calls, timers, event handlers, microtasks.
+    ScriptEvaluation,
+    /// Parsing and compiling scripts.
+    ScriptParseCompile,
+    /// Parsing HTML and CSS.
+    ParseHtmlCss,
+    /// Style recalculation and layout.
+    StyleLayout,
+    /// Paint, compositing, rasterizing.
+    PaintCompositeRender,
+    /// Garbage collection.
+    GarbageCollection,
+    /// Everything else (the tasks' own bookkeeping, events the groups do not name).
+    Other,
+}
+
+impl TaskGroup {
+    /// The group of a trace event by its name; `None` for a name no group claims (its time
+    /// goes to the group of the event it runs inside).
+    pub fn of(name: &str) -> Option<TaskGroup> {
+        use TaskGroup::*;
+        Some(match name {
+            "EvaluateScript"
+            | "v8.evaluateModule"
+            | "FunctionCall"
+            | "TimerFire"
+            | "FireIdleCallback"
+            | "FireAnimationFrame"
+            | "RunMicrotasks"
+            | "V8.Execute"
+            | "EventDispatch"
+            | "XHRReadyStateChange"
+            | "XHRLoad" => ScriptEvaluation,
+            "v8.compile"
+            | "v8.compileModule"
+            | "V8.CompileCode"
+            | "v8.produceCache"
+            | "v8.produceModuleCache"
+            | "v8.deserializeOnBackground"
+            | "CacheScript" => ScriptParseCompile,
+            "ParseHTML" | "ParseAuthorStyleSheet" => ParseHtmlCss,
+            "ScheduleStyleRecalculation"
+            | "UpdateLayoutTree"
+            | "RecalculateStyles"
+            | "InvalidateLayout"
+            | "Layout" => StyleLayout,
+            "Animation" | "HitTest" | "PaintSetup" | "Paint" | "PaintImage" | "RasterTask"
+            | "ScrollLayer" | "UpdateLayer" | "UpdateLayerTree" | "CompositeLayers"
+            | "PrePaint" | "Layerize" | "Commit" => PaintCompositeRender,
+            "MinorGC"
+            | "MajorGC"
+            | "BlinkGC.AtomicPhase"
+            | "BlinkGCMarking"
+            | "ThreadState::performIdleLazySweep"
+            | "ThreadState::completeSweep"
+            | "V8.GCFinalizeMC"
+            | "V8.GCScavenger"
+            | "V8.GCIncrementalMarking"
+            | "V8.GCCompactor" => GarbageCollection,
+            _ => return None,
+        })
+    }
+}
+
+/// What one script or document cost the main thread.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct UrlCost {
+    /// The script or document.
+    pub url: String,
+    /// Main-thread time attributed to it, milliseconds.
+    pub total_ms: f64,
+    /// Its share of the blocking time (each task's part past 50 ms, shared among what ran
+    /// in the task by time).
+    pub blocking_ms: f64,
+    /// Its time by group.
+    pub by_group: BTreeMap<TaskGroup, f64>,
+}
+
+/// What a page's main thread (every renderer main thread of its frames) spent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct MainThread {
+    /// All the tasks' time, milliseconds.
+    pub total_ms: f64,
+    /// Blocking time: the part of each task past 50 ms, summed over the load (not clipped to
+    /// first contentful paint, as the page's total blocking time is).
+    pub blocking_ms: f64,
+    /// The time by group; the groups add up to `total_ms`.
+    pub by_group: BTreeMap<TaskGroup, f64>,
+    /// The time attributed to each script or document, the costliest first.
+    pub by_url: Vec<UrlCost>,
+    /// Time no script or document could be held responsible for (the browser's own work).
+    pub unattributed_ms: f64,
+    /// Tasks the figures are made of.
+    pub tasks: u64,
+}
+
+/// Reads a trace: Chrome's JSON trace format, either an array of events or an object with
+/// `traceEvents` (what DevTools and Lighthouse save). Events it cannot read are skipped.
+pub fn parse(text: &str) -> Result<Vec<TraceEvent>, String> {
+    let v: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not a JSON trace: {e}"))?;
+    let events = match v {
+        serde_json::Value::Array(a) => a,
+        serde_json::Value::Object(mut o) => match o.remove("traceEvents") {
+            Some(serde_json::Value::Array(a)) => a,
+            _ => return Err("a JSON object without traceEvents".into()),
+        },
+        _ => return Err("neither an array of events nor an object with traceEvents".into()),
+    };
+    Ok(events
+        .into_iter()
+        .filter_map(|e| serde_json::from_value(e).ok())
+        .collect())
+}
