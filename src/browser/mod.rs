@@ -22,6 +22,7 @@ mod record;
 mod running;
 mod setup;
 mod sockets;
+mod trace;
 
 pub use running::{end_all, Browsers};
 
@@ -275,6 +276,8 @@ struct Seen {
     /// The page's main thread did not answer at the end of the watch (a script that never
     /// yields); its script was stopped.
     blocked: bool,
+    /// The load's trace, or why there is none.
+    trace: std::result::Result<trace::Traced, trace::Untraced>,
 }
 
 /// Why the watch of a page ended.
@@ -290,6 +293,34 @@ enum Stop {
     Crashed,
 }
 
+/// What the paint observers saw, read from the page (`None` from a crashed page, or one
+/// that does not answer).
+async fn read_paint(
+    page: &chromiumoxide::Page,
+    stop: Stop,
+    blocked: bool,
+) -> Result<Option<paint::Observed>> {
+    let read = EvaluateParams::builder()
+        .expression(paint::READ)
+        .return_by_value(true)
+        .build()
+        .map_err(browser_err)?;
+    // A page whose script was stopped answers at once, or not at all.
+    let wait = if blocked {
+        MAIN_THREAD_ANSWER
+    } else {
+        COMMAND_TIMEOUT
+    };
+    Ok(match stop {
+        Stop::Crashed => None,
+        _ => tokio::time::timeout(wait, page.execute(read))
+            .await
+            .ok()
+            .and_then(|r| r.ok()?.result.result.value)
+            .and_then(|v| serde_json::from_value(v).ok()),
+    })
+}
+
 /// Prepares a fresh page, navigates and records until the page is done.
 async fn drive(
     page: &chromiumoxide::Page,
@@ -297,30 +328,21 @@ async fn drive(
     (cfg, launch): (&AuditConfig, &Launch),
     vp: &Viewport,
     (events, gone): (&dyn EventSink, &mut Gone),
+    traced: bool,
 ) -> Result<Seen> {
     let page = page.clone();
     let seen = async {
         setup::prepare(&page, cfg, vp).await?;
         let blocking = setup::block(&page, url, cfg).await?;
-        let (mut rec, stop, blocked) = watch(&page, url, (cfg, launch), (events, gone)).await?;
-        let read = EvaluateParams::builder()
-            .expression(paint::READ)
-            .return_by_value(true)
-            .build()
-            .map_err(browser_err)?;
-        // A page whose script was stopped answers at once, or not at all.
-        let wait = if blocked {
-            MAIN_THREAD_ANSWER
-        } else {
-            COMMAND_TIMEOUT
+        let tracing = match traced {
+            true => trace::start(&page).await,
+            false => Err(trace::Untraced::Busy),
         };
-        let paint = match stop {
-            Stop::Crashed => None,
-            _ => tokio::time::timeout(wait, page.execute(read))
-                .await
-                .ok()
-                .and_then(|r| r.ok()?.result.result.value)
-                .and_then(|v| serde_json::from_value(v).ok()),
+        let (mut rec, stop, blocked) = watch(&page, url, (cfg, launch), (events, gone)).await?;
+        let paint = read_paint(&page, stop, blocked).await?;
+        let trace = match tracing {
+            Ok(t) => trace::finish(&page, t, stop == Stop::Quiet || stop == Stop::Busy).await,
+            Err(why) => Err(why),
         };
         if let Some((reasons, task)) = blocking {
             task.abort();
@@ -334,6 +356,7 @@ async fn drive(
             stop,
             paint,
             blocked,
+            trace,
         })
     }
     .await;
@@ -578,6 +601,7 @@ fn build(
         stop,
         paint,
         blocked,
+        trace,
     } = seen;
     if rec.is_empty() {
         return Err(Error::MainDocument {
@@ -597,6 +621,8 @@ fn build(
     let rec_over_limit = rec.over_limit();
     let mut notes = notes(&rec, stop, launch);
     notes.extend(navigation_note(url.as_str(), &rec.navigations));
+    let (main_thread, trace_note) = main_thread(trace);
+    notes.extend(trace_note);
     notes.extend(listed_note(&rec.popups, POPUPS));
     notes.extend(listed_note(&rec.downloads, DOWNLOADS));
     if blocked {
@@ -633,6 +659,7 @@ fn build(
         local: None,
         page_metrics,
         third_party_tags: Vec::new(),
+        main_thread,
     })
 }
 
@@ -671,6 +698,30 @@ fn listed_note(urls: &[String], (noun, what): (&str, &str)) -> Option<String> {
         "the page {verb} {n} {noun}{plural} ({}): {what}",
         named.join(", ")
     ))
+}
+
+/// The main thread's costs from the load's trace, and a note when they are unknown or
+/// incomplete.
+fn main_thread(
+    traced: std::result::Result<trace::Traced, trace::Untraced>,
+) -> (Option<crate::trace::MainThread>, Option<String>) {
+    let t = match traced {
+        Ok(t) => t,
+        Err(why) => return (None, Some(format!("{why}: main-thread time is unknown"))),
+    };
+    let costs = crate::trace::tasks::main_thread(&t.events);
+    let note = match (&costs, t.cut) {
+        (None, _) => {
+            Some("the load's trace has no renderer main thread: main-thread time is unknown".into())
+        }
+        (Some(_), true) => Some(format!(
+            "the load's trace was cut (past {} events, or the browser's trace buffer was full): \
+             main-thread times are lower bounds",
+            trace::MAX_EVENTS
+        )),
+        (Some(_), false) => None,
+    };
+    (costs, note)
 }
 
 /// Most documents a navigation note names.

@@ -72,6 +72,8 @@ pub(super) struct Running {
     relay: tokio::task::JoinHandle<()>,
     gone: Gone,
     process: std::process::Child,
+    /// Held by the load being traced: a browser records one trace at a time.
+    tracer: tokio::sync::Mutex<()>,
     /// The browser's own user agent.
     pub user_agent: String,
     /// Held while the browser runs: the profile folder is this process's (see
@@ -138,6 +140,7 @@ impl Running {
             relay,
             gone,
             process,
+            tracer: tokio::sync::Mutex::new(()),
             user_agent,
             _lock: lock,
             _profile: profile,
@@ -166,7 +169,10 @@ impl Running {
         let seen = match self.browser.new_page(target).await {
             Ok(page) => {
                 let mut gone = self.gone.clone();
-                drive(&page, url, settings, vp, (events, &mut gone)).await
+                // Traced when no other load of this browser is (a batch's pages side by side).
+                let tracer = self.tracer.try_lock().ok();
+                let traced = tracer.is_some();
+                drive(&page, url, settings, vp, (events, &mut gone), traced).await
             }
             Err(e) => Err(browser_err(e)),
         };

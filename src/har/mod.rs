@@ -666,6 +666,7 @@ fn assemble(
         local: None,
         page_metrics: imported_page_metrics(page_obj, pc),
         third_party_tags: Vec::new(),
+        main_thread: None,
     };
     if let Some(orig) = pc
         .and_then(|x| x.get("notes"))

@@ -865,6 +865,7 @@ impl<'a> Engine<'a> {
             local: None,
             page_metrics: Default::default(),
             third_party_tags: Vec::new(),
+            main_thread: None,
         })
     }
 }

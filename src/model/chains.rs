@@ -5,11 +5,12 @@
 //! cost 28 requests on 3 hosts, 300 kB" is one sum over a subtree.
 
 use super::Entry;
+use crate::trace::MainThread;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 
 /// What one third-party tag cost: itself and every request it caused.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TagCost {
     /// The tag's URL.
     pub url: String,
@@ -25,6 +26,13 @@ pub struct TagCost {
     pub transfer_bytes: u64,
     /// Their bytes after decoding.
     pub decoded_bytes: u64,
+    /// Main-thread time of its scripts and documents (its frames' included), milliseconds;
+    /// absent when the load has no trace (the static engine, a HAR).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub main_thread_ms: Option<f64>,
+    /// Their share of the blocking time, milliseconds; absent without a trace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocking_ms: Option<f64>,
 }
 
 /// Each entry's parent on the chain: the entry its initiator names (the first request of
@@ -78,9 +86,11 @@ pub fn tags_of(entries: &[Entry]) -> Vec<Option<usize>> {
         .collect()
 }
 
-/// What each third-party tag cost, the costliest first.
-pub fn tag_costs(entries: &[Entry]) -> Vec<TagCost> {
-    let mut by_tag: HashMap<usize, (TagCost, BTreeSet<String>)> = HashMap::new();
+/// What each third-party tag cost, the costliest first: requests and bytes, and, given the
+/// load's main-thread costs, the main-thread and blocking time of every script and document
+/// under it (each URL once).
+pub fn tag_costs(entries: &[Entry], cpu: Option<&MainThread>) -> Vec<TagCost> {
+    let mut by_tag: HashMap<usize, Under> = HashMap::new();
     for (i, tag) in tags_of(entries).into_iter().enumerate() {
         let (Some(t), e) = (tag, &entries[i]) else {
             continue;
@@ -88,37 +98,70 @@ pub fn tag_costs(entries: &[Entry]) -> Vec<TagCost> {
         if e.blocked() {
             continue;
         }
-        let (cost, hosts) = by_tag.entry(t).or_insert_with(|| {
-            let tag = &entries[t];
-            let entity = tag.party.as_ref().and_then(|p| p.entity.clone());
-            let cost = TagCost {
-                url: tag.url.clone(),
-                entity,
-                requests: 0,
-                hosts: 0,
-                transfer_bytes: 0,
-                decoded_bytes: 0,
-            };
-            (cost, BTreeSet::new())
-        });
-        cost.requests += 1;
-        cost.transfer_bytes += e.transfer_bytes;
-        cost.decoded_bytes += e.decoded_bytes;
-        hosts.insert(e.host());
+        let under = by_tag
+            .entry(t)
+            .or_insert_with(|| Under::new(&entries[t], cpu));
+        under.cost.requests += 1;
+        under.cost.transfer_bytes += e.transfer_bytes;
+        under.cost.decoded_bytes += e.decoded_bytes;
+        under.hosts.insert(e.host());
+        if under.urls.insert(e.url.as_str()) {
+            under.add_cpu(cpu, &e.url);
+        }
     }
-    let mut out: Vec<TagCost> = by_tag
-        .into_values()
-        .map(|(mut c, hosts)| {
-            c.hosts = hosts.len() as u64;
-            c
-        })
-        .collect();
+    let mut out: Vec<TagCost> = by_tag.into_values().map(Under::finish).collect();
     out.sort_by(|a, b| {
         b.transfer_bytes
             .cmp(&a.transfer_bytes)
             .then(a.url.cmp(&b.url))
     });
     out
+}
+
+/// A tag's sums as its requests are read: the distinct hosts and URLs under it.
+struct Under<'a> {
+    cost: TagCost,
+    hosts: BTreeSet<String>,
+    urls: BTreeSet<&'a str>,
+}
+
+impl<'a> Under<'a> {
+    fn new(tag: &Entry, cpu: Option<&MainThread>) -> Under<'a> {
+        let cost = TagCost {
+            url: tag.url.clone(),
+            entity: tag.party.as_ref().and_then(|p| p.entity.clone()),
+            requests: 0,
+            hosts: 0,
+            transfer_bytes: 0,
+            decoded_bytes: 0,
+            main_thread_ms: cpu.map(|_| 0.0),
+            blocking_ms: cpu.map(|_| 0.0),
+        };
+        Under {
+            cost,
+            hosts: BTreeSet::new(),
+            urls: BTreeSet::new(),
+        }
+    }
+
+    /// Adds what `url` cost the main thread, once per URL.
+    fn add_cpu(&mut self, cpu: Option<&MainThread>, url: &str) {
+        let Some(c) = cpu.and_then(|m| m.by_url.iter().find(|c| c.url == url)) else {
+            return;
+        };
+        *self.cost.main_thread_ms.get_or_insert(0.0) += c.total_ms;
+        *self.cost.blocking_ms.get_or_insert(0.0) += c.blocking_ms;
+    }
+
+    fn finish(self) -> TagCost {
+        let round = |v: f64| (v * 1000.0).round() / 1000.0;
+        TagCost {
+            hosts: self.hosts.len() as u64,
+            main_thread_ms: self.cost.main_thread_ms.map(round),
+            blocking_ms: self.cost.blocking_ms.map(round),
+            ..self.cost
+        }
+    }
 }
 
 #[cfg(test)]
@@ -177,7 +220,7 @@ mod tests {
             tags,
             vec![None, None, Some(2), Some(2), Some(2), Some(2), Some(6)]
         );
-        let costs = tag_costs(&entries);
+        let costs = tag_costs(&entries, None);
         assert_eq!(costs.len(), 2);
         assert_eq!(costs[0].url, "https://ads.example/tag.js");
         assert_eq!(
@@ -196,7 +239,10 @@ mod tests {
         let p = parents(&entries);
         assert_eq!(chain(&p, 0), vec![1]);
         assert_eq!(
-            tag_costs(&entries).iter().map(|c| c.requests).sum::<u64>(),
+            tag_costs(&entries, None)
+                .iter()
+                .map(|c| c.requests)
+                .sum::<u64>(),
             2
         );
     }

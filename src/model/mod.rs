@@ -68,6 +68,11 @@ pub struct Load {
     /// costliest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub third_party_tags: Vec<chains::TagCost>,
+    /// What the page's main thread spent, by group and by script or document, from the
+    /// load's trace (browser engine); absent when unknown (the static engine runs no script,
+    /// a HAR has no trace).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub main_thread: Option<crate::trace::MainThread>,
 }
 
 /// Why a load is partial.
@@ -306,7 +311,10 @@ impl Load {
             .chain(milestones)
             .fold(0.0, f64::max);
         self.totals = Totals::from_entries(&self.entries);
-        self.third_party_tags = chains::tag_costs(&self.entries);
+        if let Some(m) = &mut self.main_thread {
+            m.by_url.iter_mut().for_each(|c| c.url = redact(&c.url));
+        }
+        self.third_party_tags = chains::tag_costs(&self.entries, self.main_thread.as_ref());
     }
 
     /// The requests that failed or came back empty, each with what is wrong

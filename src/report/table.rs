@@ -40,6 +40,10 @@ pub fn render(load: &Load, opts: TableOptions) -> String {
         out.push_str(&tags(load, opts));
         out.push('\n');
     }
+    if let Some(m) = &load.main_thread {
+        out.push_str(&main_thread(m, opts));
+        out.push('\n');
+    }
     let problems = problems(load, opts);
     if !problems.is_empty() {
         out.push_str(&problems);
@@ -396,21 +400,31 @@ const TAGS_SHOWN: usize = 10;
 /// Each third-party tag with all it caused: the cost of one line of HTML.
 fn tags(load: &Load, opts: TableOptions) -> String {
     let mut t = new_table(opts);
-    t.set_header(vec![
+    let cpu = load.main_thread.is_some();
+    let mut header = vec![
         Cell::new("third-party tag").add_attribute(Attribute::Bold),
         Cell::new("entity"),
         right("requests"),
         right("hosts"),
         right("transferred"),
-    ]);
+    ];
+    if cpu {
+        header.extend([right("main thread"), right("blocking")]);
+    }
+    t.set_header(header);
     for c in load.third_party_tags.iter().take(TAGS_SHOWN) {
-        t.add_row(vec![
+        let mut row = vec![
             Cell::new(sanitize(&super::shorten(&c.url, 36))),
             Cell::new(sanitize(c.entity.as_deref().unwrap_or("-"))),
             right(c.requests),
             right(c.hosts),
             right(human_bytes(c.transfer_bytes)),
-        ]);
+        ];
+        if cpu {
+            let ms = |v: Option<f64>| v.map_or("unknown".into(), human_ms);
+            row.extend([right(ms(c.main_thread_ms)), right(ms(c.blocking_ms))]);
+        }
+        t.add_row(row);
     }
     let more = load.third_party_tags.len().saturating_sub(TAGS_SHOWN);
     let more = if more > 0 {
@@ -419,6 +433,49 @@ fn tags(load: &Load, opts: TableOptions) -> String {
         String::new()
     };
     format!("{t}\n{more}")
+}
+
+/// Scripts and documents shown in the main-thread table.
+const SCRIPTS_SHOWN: usize = 10;
+
+/// What the main thread spent: a line of totals by group, then the costliest scripts and
+/// documents.
+fn main_thread(m: &crate::trace::MainThread, opts: TableOptions) -> String {
+    use crate::trace::TaskGroup as G;
+    let group = |g: G| m.by_group.get(&g).copied().unwrap_or(0.0);
+    let mut out = format!(
+        "main thread {} (blocking {}, {} tasks; unattributed {})\n  scripts {} · compile {} · \
+         HTML/CSS {} · style/layout {} · paint {} · GC {} · other {}\n",
+        human_ms(m.total_ms),
+        human_ms(m.blocking_ms),
+        m.tasks,
+        human_ms(m.unattributed_ms),
+        human_ms(group(G::ScriptEvaluation)),
+        human_ms(group(G::ScriptParseCompile)),
+        human_ms(group(G::ParseHtmlCss)),
+        human_ms(group(G::StyleLayout)),
+        human_ms(group(G::PaintCompositeRender)),
+        human_ms(group(G::GarbageCollection)),
+        human_ms(group(G::Other)),
+    );
+    let mut t = new_table(opts);
+    t.set_header(vec![
+        Cell::new("script or document").add_attribute(Attribute::Bold),
+        right("main thread"),
+        right("blocking"),
+        right("scripting"),
+    ]);
+    for c in m.by_url.iter().take(SCRIPTS_SHOWN) {
+        let scripting = c.by_group.get(&G::ScriptEvaluation).copied().unwrap_or(0.0);
+        t.add_row(vec![
+            Cell::new(sanitize(&shorten(&c.url, URL_WIDTH))),
+            right(human_ms(c.total_ms)),
+            right(human_ms(c.blocking_ms)),
+            right(human_ms(scripting)),
+        ]);
+    }
+    out.push_str(&format!("{t}\n"));
+    out
 }
 
 /// Failed and empty requests, each with where it is referenced (the line to fix).

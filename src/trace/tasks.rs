@@ -174,7 +174,14 @@ fn script_url(e: &TraceEvent) -> Option<String> {
             .or_else(|| data["stackTrace"][0]["url"].as_str())
             .or_else(|| e.args["beginData"]["stackTrace"][0]["url"].as_str()),
     };
-    named.filter(|u| !u.is_empty()).map(str::to_string)
+    named.filter(|u| of_the_page(u)).map(str::to_string)
+}
+
+/// Whether a URL is the page's content (a web, file, blob or data URL), not the browser's
+/// own (`about:blank`, `chrome-error://`, `extensions::`).
+fn of_the_page(url: &str) -> bool {
+    let scheme = url.split(':').next().unwrap_or("");
+    url.contains(':') && matches!(scheme, "http" | "https" | "file" | "blob" | "data")
 }
 
 /// Whether an event names its own script in `data.url`: script events do; an XHR's names
@@ -359,6 +366,15 @@ mod tests {
             "an XHR's URL is its request, not what ran"
         );
         assert_eq!(m.unattributed_ms, 2.0);
+        let blank = main_thread(&trace(&[
+            ("RunTask", 0.0, 4.0, serde_json::json!({})),
+            ("EvaluateScript", 0.0, 4.0, url("about:blank")),
+        ]))
+        .unwrap();
+        assert!(
+            blank.by_url.is_empty(),
+            "the browser's own pages are not the page's"
+        );
         assert_eq!(m.blocking_ms, 0.0, "no task over 50 ms");
         assert_eq!(m.tasks, 3);
     }

@@ -1,0 +1,162 @@
+//! The load's trace, recorded over DevTools' Tracing domain from before the navigation to
+//! the end of the watch, in the categories DevTools' performance panel and Lighthouse record
+//! main-thread work in. Events stream in as the browser reports them and are read as they
+//! come, by a task of their own, into a bounded buffer: a page that spins for minutes cannot
+//! grow pagecost's memory without limit (the browser's own buffer is bounded too), and a
+//! trace cut short says so.
+
+use crate::trace::TraceEvent;
+use chromiumoxide::cdp::browser_protocol::tracing::{
+    EndParams, EventDataCollected, EventTracingComplete, StartParams, StartTransferMode,
+    TraceConfig, TraceConfigRecordMode,
+};
+use futures_util::StreamExt;
+use std::time::Duration;
+
+/// What is recorded: main-thread tasks and what runs in them, script URLs and stacks,
+/// frames and their processes.
+const CATEGORIES: [&str; 4] = [
+    "devtools.timeline",
+    "disabled-by-default-devtools.timeline",
+    "v8.execute",
+    "loading",
+];
+
+/// Most events kept from one load (a few hundred bytes each: about a gigabyte would be
+/// far past any page's; a busy page's load is some tens of thousands).
+pub const MAX_EVENTS: usize = 2_000_000;
+
+/// The browser's own buffer for the trace, kilobytes.
+const BROWSER_BUFFER_KB: f64 = 400_000.0;
+
+/// Longest wait for the browser to hand over the end of the trace of a page that was done.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The same for a load cut short (the time limit, Ctrl-C, a crash): its limit must hold.
+const CUT_FLUSH_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Why a load has no trace.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Untraced {
+    /// The browser was tracing another load (a batch's pages side by side share a browser,
+    /// which records one trace at a time).
+    Busy,
+    /// The browser refused to start tracing.
+    Refused(String),
+    /// The browser did not hand the trace over in time.
+    NotHandedOver,
+}
+
+impl std::fmt::Display for Untraced {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Untraced::Busy => f.write_str(
+                "the browser was tracing another page of the batch (it traces one at a time; \
+                 --jobs 1 traces every page)",
+            ),
+            Untraced::Refused(why) => write!(f, "the browser refused to trace ({why})"),
+            Untraced::NotHandedOver => {
+                f.write_str("the browser did not hand over the load's trace in time")
+            }
+        }
+    }
+}
+
+/// A trace being recorded.
+pub(super) struct Recording {
+    task: tokio::task::JoinHandle<Traced>,
+}
+
+/// A load's trace as read.
+#[derive(Debug, Default)]
+pub(super) struct Traced {
+    /// The events, as many as [`MAX_EVENTS`].
+    pub events: Vec<TraceEvent>,
+    /// Events were lost: past [`MAX_EVENTS`], or the browser's buffer was full.
+    pub cut: bool,
+}
+
+/// Starts recording the page's trace.
+pub(super) async fn start(page: &chromiumoxide::Page) -> std::result::Result<Recording, Untraced> {
+    let refused = |e: chromiumoxide::error::CdpError| Untraced::Refused(e.to_string());
+    let mut data = page
+        .event_listener::<EventDataCollected>()
+        .await
+        .map_err(refused)?;
+    let mut complete = page
+        .event_listener::<EventTracingComplete>()
+        .await
+        .map_err(refused)?;
+    let config = TraceConfig {
+        record_mode: Some(TraceConfigRecordMode::RecordUntilFull),
+        trace_buffer_size_in_kb: Some(BROWSER_BUFFER_KB),
+        included_categories: Some(CATEGORIES.iter().map(|c| c.to_string()).collect()),
+        excluded_categories: Some(vec!["*".into()]),
+        ..TraceConfig::default()
+    };
+    let start = StartParams {
+        transfer_mode: Some(StartTransferMode::ReportEvents),
+        trace_config: Some(config),
+        ..StartParams::default()
+    };
+    let task = tokio::spawn(async move {
+        let mut traced = Traced::default();
+        loop {
+            tokio::select! {
+                Some(chunk) = data.next() => keep(&mut traced, &chunk.value),
+                done = complete.next() => {
+                    traced.cut |= done.is_none_or(|d| d.data_loss_occurred);
+                    // What came with the end, already delivered, is the trace's too.
+                    use futures_util::FutureExt;
+                    while let Some(Some(chunk)) = data.next().now_or_never() {
+                        keep(&mut traced, &chunk.value);
+                    }
+                    return traced;
+                }
+            }
+        }
+    });
+    if let Err(e) = page.execute(start).await {
+        task.abort();
+        return Err(refused(e));
+    }
+    Ok(Recording { task })
+}
+
+/// Reads a chunk of events into the buffer, up to [`MAX_EVENTS`].
+fn keep(traced: &mut Traced, chunk: &[serde_json::Value]) {
+    for v in chunk {
+        if traced.events.len() >= MAX_EVENTS {
+            traced.cut = true;
+            return;
+        }
+        if let Ok(e) = serde_json::from_value::<TraceEvent>(v.clone()) {
+            traced.events.push(e);
+        }
+    }
+}
+
+/// Ends the recording: the trace, unless the browser does not hand it over within its
+/// time (`done`: the page was done; else the load was cut short, and its limit holds).
+pub(super) async fn finish(
+    page: &chromiumoxide::Page,
+    mut rec: Recording,
+    done: bool,
+) -> std::result::Result<Traced, Untraced> {
+    let wait = if done {
+        FLUSH_TIMEOUT
+    } else {
+        CUT_FLUSH_TIMEOUT
+    };
+    let read = async {
+        page.execute(EndParams::default()).await.ok()?;
+        (&mut rec.task).await.ok()
+    };
+    match tokio::time::timeout(wait, read).await {
+        Ok(Some(traced)) => Ok(traced),
+        _ => {
+            rec.task.abort();
+            Err(Untraced::NotHandedOver)
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! What each script, document and third-party tag costs the main thread, from the browser
+//! engine's trace: the CPU fixture's scripts burn known times (busy loops timed by the
+//! page's own clock), and each is found where it ran, the ad tag's cross-site creative
+//! included in the tag.
+
+#![cfg(feature = "browser")]
+
+mod support;
+
+use serde_json::Value;
+use std::sync::Mutex;
+use support::pagecost;
+
+/// One browser at a time: a page's busy loops are timed against the machine's other work.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+const CPU: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/cpu/");
+
+fn cpu_args(extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = ["audit", CPU, "--engine", "chromium", "-q"]
+        .map(String::from)
+        .into();
+    for (host, dir) in [
+        ("tag.adnet.example", "adnet"),
+        ("creative.adserve.example", "creative"),
+    ] {
+        args.extend(["--serve-also".into(), format!("{host}={CPU}{dir}")]);
+    }
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+fn ms(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+/// The time attributed to the script or document whose URL ends so.
+fn of(m: &Value, suffix: &str) -> (f64, f64) {
+    let c = (m["by_url"].as_array().unwrap().iter())
+        .find(|c| c["url"].as_str().unwrap().ends_with(suffix))
+        .unwrap_or_else(|| panic!("no {suffix} in {:#}", m["by_url"]));
+    (ms(&c["total_ms"]), ms(&c["blocking_ms"]))
+}
+
+#[test]
+fn each_script_and_the_tag_with_its_iframe_get_the_main_thread_time_they_burned() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if pagecost::browser::find(None).is_err() {
+        support::missing("a Chromium browser (apt-get install chromium)");
+        return;
+    }
+    let args = cpu_args(&["--format", "json"]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = pagecost(&refs);
+    assert_eq!(code, 0, "{err}");
+    let load: Value = serde_json::from_str(&out).unwrap();
+    let m = &load["main_thread"];
+    // Each busy loop lasts at least its time by the page's clock; what else a script does
+    // here (compile, a few DOM calls) takes well under 40 ms, even on a busy machine.
+    for (suffix, burned) in [
+        ("/app.js", 60.0),
+        ("/tag.js", 150.0),
+        ("/lib.js", 50.0),
+        ("/creative.html", 60.0),
+        ("/creative.js", 40.0),
+    ] {
+        let (t, _) = of(m, suffix);
+        assert!(
+            (burned..burned + 40.0).contains(&t),
+            "{suffix}: {t} ms for {burned}"
+        );
+    }
+    let tags = load["third_party_tags"].as_array().unwrap();
+    assert_eq!(tags.len(), 1, "{tags:#?}");
+    let tag = &tags[0];
+    assert!(tag["url"].as_str().unwrap().ends_with("/tag.js"));
+    let under: f64 = ["/tag.js", "/lib.js", "/creative.html", "/creative.js"]
+        .iter()
+        .map(|s| of(m, s).0)
+        .sum();
+    let tag_ms = ms(&tag["main_thread_ms"]);
+    assert!(
+        (tag_ms - under).abs() < 0.01,
+        "the tag is its scripts and its frame's: {tag_ms} vs {under}"
+    );
+    let frame = of(m, "/creative.html").0 + of(m, "/creative.js").0;
+    assert!(
+        frame >= 100.0 && tag_ms >= 300.0,
+        "the cross-site iframe's 100 ms are the tag's"
+    );
+    assert!(
+        ms(&tag["blocking_ms"]) >= 30.0,
+        "the tag's 80 ms task blocks for 30 ms: {tag:#}"
+    );
+    let groups: f64 = m["by_group"].as_object().unwrap().values().map(ms).sum();
+    assert!(
+        (groups - ms(&m["total_ms"])).abs() < 0.05,
+        "the groups add up: {groups} vs {}",
+        m["total_ms"]
+    );
+    let attributed: f64 = m["by_url"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| ms(&c["total_ms"]))
+        .sum();
+    let unattributed = ms(&m["unattributed_ms"]);
+    assert!(
+        (attributed + unattributed - ms(&m["total_ms"])).abs() < 0.05,
+        "nothing dropped"
+    );
+    assert!(
+        !load["notes"].to_string().contains("trace"),
+        "a whole trace: {}",
+        load["notes"]
+    );
+}
+
+#[test]
+fn the_terminal_report_shows_the_main_thread_and_each_tags_share() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if pagecost::browser::find(None).is_err() {
+        support::missing("a Chromium browser (apt-get install chromium)");
+        return;
+    }
+    let args = cpu_args(&[]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = pagecost(&refs);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("main thread"), "{out}");
+    let tag_row = out
+        .lines()
+        .find(|l| l.contains("tag.adnet.example/tag.js") && l.contains(" kB"))
+        .unwrap();
+    assert!(
+        tag_row.trim_end().ends_with(" ms"),
+        "the tag row has its CPU: {tag_row}"
+    );
+    assert!(out.contains("script or document"), "{out}");
+}
+
+/// The static engine runs no script, and a HAR has no trace: their main-thread time is
+/// unknown, never 0.
+#[test]
+fn without_a_trace_main_thread_time_is_unknown_not_zero() {
+    let (code, out, err) = pagecost(&["audit", CPU, "--format", "json", "-q"]);
+    assert_eq!(code, 0, "{err}");
+    let load: Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        load.get("main_thread").is_none(),
+        "static: {:#}",
+        load["main_thread"]
+    );
+    let har = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/har/");
+    let first = std::fs::read_dir(har)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "har"))
+        .unwrap();
+    let (code, out, err) = pagecost(&["audit", first.to_str().unwrap(), "--format", "json", "-q"]);
+    assert_eq!(code, 0, "{err}");
+    let load: Value = serde_json::from_str(&out).unwrap();
+    assert!(load.get("main_thread").is_none());
+    for tag in load["third_party_tags"].as_array().into_iter().flatten() {
+        assert!(tag.get("main_thread_ms").is_none(), "{tag:#}");
+    }
+}
+
+/// A batch's pages load side by side in one browser, which records one trace at a time:
+/// each page has its main-thread time, or a note saying why it is unknown; none is 0.
+#[test]
+fn each_page_of_a_batch_has_its_main_thread_time_or_says_why_not() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if pagecost::browser::find(None).is_err() {
+        support::missing("a Chromium browser (apt-get install chromium)");
+        return;
+    }
+    let index = format!("{CPU}index.html");
+    let mut args = cpu_args(&["--jobs", "2", "--format", "jsonl"]);
+    args.insert(2, index.clone());
+    args.insert(3, index);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = pagecost(&refs);
+    assert_eq!(code, 0, "{err}");
+    let pages: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(pages.len(), 3);
+    let mut traced = 0;
+    for p in &pages {
+        let load = &p["load"];
+        match load.get("main_thread") {
+            Some(m) => {
+                traced += 1;
+                assert!(ms(&m["total_ms"]) >= 300.0, "{m:#}");
+            }
+            None => assert!(
+                load["notes"]
+                    .to_string()
+                    .contains("main-thread time is unknown"),
+                "{:#}",
+                load["notes"]
+            ),
+        }
+    }
+    assert!(traced >= 1, "the first page at least is traced");
+}
