@@ -112,7 +112,7 @@ impl schemars::JsonSchema for BudgetType {
 }
 /// Timing metrics pagecost measures: both engines the first two, the browser engine the
 /// rest (under Lighthouse's names where Lighthouse has one).
-pub const SUPPORTED_TIMINGS: [&str; 8] = [
+pub const SUPPORTED_TIMINGS: [&str; 10] = [
     "time-to-first-byte",
     "fully-loaded",
     "first-contentful-paint",
@@ -121,6 +121,8 @@ pub const SUPPORTED_TIMINGS: [&str; 8] = [
     "cumulative-layout-shift",
     "dom-content-loaded",
     "load-event",
+    "main-thread-time",
+    "main-thread-blocking-time",
 ];
 /// Lighthouse timing metrics pagecost does not compute (they need Lighthouse's simulation
 /// or a trace: interactivity, speed index): read, reported unsupported.

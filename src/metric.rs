@@ -53,6 +53,14 @@ pub enum Metric {
     /// Cumulative layout shift, a unitless score (browser engine).
     #[serde(rename = "cumulative_layout_shift")]
     CumulativeLayoutShift,
+    /// Main-thread time: every task of the page's renderer main threads (browser engine,
+    /// from the load's trace).
+    #[serde(rename = "main_thread_ms")]
+    MainThread,
+    /// Main-thread blocking time: each task's part past 50 ms, over the whole load (browser
+    /// engine, from the load's trace).
+    #[serde(rename = "main_thread_blocking_ms")]
+    MainThreadBlocking,
 }
 
 /// What a metric counts.
@@ -83,7 +91,7 @@ impl Unit {
 
 impl Metric {
     /// Every metric, in report order.
-    pub const ALL: [Metric; 11] = [
+    pub const ALL: [Metric; 13] = [
         Metric::DocumentTtfb,
         Metric::FullyLoaded,
         Metric::Requests,
@@ -95,6 +103,8 @@ impl Metric {
         Metric::LargestContentfulPaint,
         Metric::TotalBlockingTime,
         Metric::CumulativeLayoutShift,
+        Metric::MainThread,
+        Metric::MainThreadBlocking,
     ];
 
     /// The name used in JSON: `fully_loaded_ms`, `transfer_bytes` ...
@@ -111,6 +121,8 @@ impl Metric {
             Metric::LargestContentfulPaint => "largest_contentful_paint_ms",
             Metric::TotalBlockingTime => "total_blocking_time_ms",
             Metric::CumulativeLayoutShift => "cumulative_layout_shift",
+            Metric::MainThread => "main_thread_ms",
+            Metric::MainThreadBlocking => "main_thread_blocking_ms",
         }
     }
 
@@ -124,6 +136,8 @@ impl Metric {
                 | Metric::LargestContentfulPaint
                 | Metric::TotalBlockingTime
                 | Metric::CumulativeLayoutShift
+                | Metric::MainThread
+                | Metric::MainThreadBlocking
         )
     }
 
@@ -163,11 +177,14 @@ impl Metric {
             Metric::LargestContentfulPaint => load.page_metrics.largest_contentful_paint_ms,
             Metric::TotalBlockingTime => load.page_metrics.total_blocking_time_ms,
             Metric::CumulativeLayoutShift => load.page_metrics.cumulative_layout_shift,
+            Metric::MainThread => load.main_thread.as_ref().map(|m| m.total_ms),
+            Metric::MainThreadBlocking => load.main_thread.as_ref().map(|m| m.blocking_ms),
         }
     }
 
     /// A metric as a user writes it in a gate: `bytes`, `decoded`, `requests`, `ttfb`,
-    /// `fully_loaded`, `dcl`, `onload`, `fcp`, `lcp`, `tbt`, `cls` (or the JSON names, or
+    /// `fully_loaded`, `dcl`, `onload`, `fcp`, `lcp`, `tbt`, `cls`, `main_thread` (`cpu`),
+    /// `blocking` (or the JSON names, or
     /// Lighthouse's names: `first-contentful-paint` ...).
     pub fn parse(s: &str) -> Option<Metric> {
         Some(match s {
@@ -189,6 +206,15 @@ impl Metric {
             "cls" | "cumulative_layout_shift" | "cumulative-layout-shift" => {
                 Metric::CumulativeLayoutShift
             }
+            "main_thread"
+            | "main_thread_ms"
+            | "main-thread-time"
+            | "mainthread-work-breakdown"
+            | "cpu" => Metric::MainThread,
+            "blocking"
+            | "main_thread_blocking"
+            | "main_thread_blocking_ms"
+            | "main-thread-blocking-time" => Metric::MainThreadBlocking,
             _ => return None,
         })
     }

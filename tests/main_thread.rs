@@ -207,3 +207,50 @@ fn each_page_of_a_batch_has_its_main_thread_time_or_says_why_not() {
     }
     assert!(traced >= 1, "the first page at least is traced");
 }
+
+/// Main-thread time is a metric like the others: compare tests it (the tag blocked in B: its
+/// 300 ms gone, significant in 4 runs a side), and a budget on it fails the build.
+#[test]
+fn compare_and_budgets_judge_main_thread_time() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if pagecost::browser::find(None).is_err() {
+        support::missing("a Chromium browser (apt-get install chromium)");
+        return;
+    }
+    let mut args = cpu_args(&[
+        "--block",
+        "tag.adnet.example",
+        "--runs",
+        "4",
+        "--format",
+        "json",
+    ]);
+    args[0] = "compare".into();
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = pagecost(&refs);
+    assert_eq!(code, 0, "{err}");
+    let c: Value = serde_json::from_str(&out).unwrap();
+    let metrics = c["comparison"]["metrics"].as_array().unwrap();
+    let cpu = metrics
+        .iter()
+        .find(|m| m["name"] == "main_thread_ms")
+        .unwrap_or_else(|| panic!("{metrics:#?}"));
+    let saved = -ms(&cpu["diff"]);
+    assert!((280.0..400.0).contains(&saved), "the tag's 300 ms: {cpu:#}");
+    assert_eq!(cpu["significant"], true, "{cpu:#}");
+    assert!(metrics
+        .iter()
+        .any(|m| m["name"] == "main_thread_blocking_ms"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let budget = dir.path().join("budget.json");
+    std::fs::write(
+        &budget,
+        r#"[{"timings": [{"metric": "main-thread-time", "budget": 200}]}]"#,
+    )
+    .unwrap();
+    let args = cpu_args(&["--budget", budget.to_str().unwrap()]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = pagecost(&refs);
+    assert_eq!(code, 1, "over a 200 ms main-thread budget: {out}{err}");
+}

@@ -558,14 +558,11 @@ mod tests {
 
     #[test]
     fn labels_are_checked() {
-        let l = Labels::parse(&[
-            "branch=main".into(),
-            "commit=abc".into(),
-            "branch=dev".into(),
-        ])
-        .unwrap();
-        assert_eq!(l.0.get("branch").map(String::as_str), Some("dev"));
+        let l = Labels::parse(&["branch=main".into(), "commit=abc".into()]).unwrap();
+        assert_eq!(l.0.get("branch").map(String::as_str), Some("main"));
         assert_eq!(l.0.len(), 2);
+        let twice = ["branch=main".into(), "branch=dev".into()];
+        assert!(Labels::parse(&twice).is_err(), "a key given twice");
         for bad in ["nokey", "=v", "a b=c", &format!("k={}", "x".repeat(257))] {
             assert!(Labels::parse(&[bad.to_string()]).is_err(), "{bad}");
         }

@@ -264,6 +264,10 @@ fn metric_help(m: Metric) -> &'static str {
         Metric::CumulativeLayoutShift => {
             "Cumulative layout shift, a unitless score (browser engine)."
         }
+        Metric::MainThread => "Main-thread time of the page's renderers (browser engine).",
+        Metric::MainThreadBlocking => {
+            "Main-thread blocking time, each task's part past 50 ms (browser engine)."
+        }
     }
 }
 
