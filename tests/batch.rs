@@ -210,10 +210,7 @@ fn crawl_follows_same_site_links_to_the_depth_honours_robots_and_caps_pages() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_batch_on_a_terminal_shows_its_progress() {
-    let script = ["/usr/bin/script", "/bin/script"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-        .expect("script(1) from util-linux is needed (apt-get install bsdutils)");
+    let script = support::script_path();
     let server = TestServer::start(vec![
         (
             "/",

@@ -8,18 +8,10 @@ mod support;
 
 use serde_json::Value;
 use std::sync::Mutex;
-use support::{entries, pagecost, Route, TestServer};
+use support::{browser_available, entries, entry, pagecost, Route, TestServer};
 
 /// One browser test at a time.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
-fn browser_available() -> bool {
-    let found = pagecost::browser::find(None).is_ok();
-    if !found {
-        support::missing("a Chromium browser (apt-get install chromium)");
-    }
-    found
-}
 
 fn chromium_json(url: &str, extra: &[&str]) -> Value {
     let mut args = vec![
@@ -29,13 +21,6 @@ fn chromium_json(url: &str, extra: &[&str]) -> Value {
     let (code, out, err) = pagecost(&args);
     assert!(code == 0 || code == 1, "{args:?}: {err}");
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
-}
-
-fn ending<'a>(load: &'a Value, suffix: &str) -> &'a Value {
-    entries(load)
-        .iter()
-        .find(|e| e["url"].as_str().unwrap().ends_with(suffix))
-        .unwrap_or_else(|| panic!("no {suffix} in {:#?}", entries(load)))
 }
 
 /// Iframes that cannot load (a refused connection, a port browsers refuse, a redirect to a
@@ -60,13 +45,13 @@ fn failed_iframes_are_failures_of_no_bytes_not_the_browsers_error_page() {
     ]);
     let load = chromium_json(&site.url("/"), &[]);
     for suffix in ["/refused", "/unsafe-port", "/to-file"] {
-        let e = ending(&load, suffix);
+        let e = entry(&load, suffix);
         assert!(e["error"].is_object(), "{suffix} failed: {e:#}");
         assert_eq!(e["transfer_bytes"], 0, "{suffix}: {e:#}");
         assert_eq!(e["decoded_bytes"], 0, "{suffix}: {e:#}");
     }
-    assert_eq!(ending(&load, "/refused")["error"]["kind"], "connect");
-    let unsafe_redirect = &ending(&load, "/to-file")["error"]["message"];
+    assert_eq!(entry(&load, "/refused")["error"]["kind"], "connect");
+    let unsafe_redirect = &entry(&load, "/to-file")["error"]["message"];
     assert_eq!(unsafe_redirect, "net::ERR_UNSAFE_REDIRECT");
     let counted: u64 = entries(&load)
         .iter()
@@ -138,7 +123,7 @@ fn websockets_are_listed_with_their_messages_both_ways() {
     let site = TestServer::start(vec![("/", Route::html(&page)), ("/slow", slow)]);
     let load = chromium_json(&site.url("/"), &["--audit-timeout", "60s"]);
     assert_eq!(load["partial"], false, "{:#}", load["notes"]);
-    let f = ending(&load, "/feed");
+    let f = entry(&load, "/feed");
     assert_eq!(f["resource_type"], "websocket");
     assert_eq!(f["status"], 101);
     let traffic = &f["websocket"];
@@ -148,7 +133,7 @@ fn websockets_are_listed_with_their_messages_both_ways() {
     assert_eq!(traffic["bytes_received"], 3 * (1 << 20) + 4);
     assert_eq!(traffic["open_at_end"], false);
     assert_eq!(f["transfer_bytes"], 3 * (1 << 20) + 4);
-    let s = ending(&load, "/stay");
+    let s = entry(&load, "/stay");
     assert_eq!(s["websocket"]["open_at_end"], true);
     assert!(s["websocket"]["messages_received"].as_u64().unwrap() >= 1);
     let ws = &load["totals"]["by_type"]["websocket"];
@@ -197,13 +182,13 @@ fn a_page_that_navigates_away_is_said_so_and_what_it_cut_off_is_cancelled() {
         took.as_secs() < 8,
         "not held to the cap after load: {took:?}"
     );
-    let hang = ending(&load, "/hang");
+    let hang = entry(&load, "/hang");
     assert_eq!(hang["error"]["kind"], "aborted");
     assert_eq!(
         hang["error"]["message"],
         "cancelled: the page navigated to another document"
     );
-    assert_eq!(ending(&load, "/next")["resource_type"], "document");
+    assert_eq!(entry(&load, "/next")["resource_type"], "document");
     let said = notes(&load);
     let next = site.url("/next");
     assert!(
@@ -363,10 +348,7 @@ fn the_browser_progress_counts_requests_as_they_end() {
     if !browser_available() {
         return;
     }
-    let script = ["/usr/bin/script", "/bin/script"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-        .expect("script(1) from util-linux is needed (apt-get install bsdutils)");
+    let script = support::script_path();
     let images: String = (0..6).map(|i| format!("<img src=/i{i}.png>")).collect();
     let png = Route::ok("image/png", vec![1u8; 10]).delayed(std::time::Duration::from_millis(200));
     let routes: Vec<(String, Route)> = (0..6)
@@ -429,7 +411,7 @@ fn a_chunked_body_counts_the_same_in_both_engines() {
     ]);
     let counts = |engine: &str| {
         let load = support::audit_json(&[&site.url("/"), "--engine", engine]);
-        let e = ending(&load, "/c.js").clone();
+        let e = entry(&load, "/c.js").clone();
         let n = |k: &str| e[k].as_u64().unwrap();
         (
             n("transfer_bytes"),

@@ -45,8 +45,7 @@ fn of(m: &Value, suffix: &str) -> (f64, f64) {
 #[test]
 fn each_script_and_the_tag_with_its_iframe_get_the_main_thread_time_they_burned() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if pagecost::browser::find(None).is_err() {
-        support::missing("a Chromium browser (apt-get install chromium)");
+    if !support::browser_available() {
         return;
     }
     let args = cpu_args(&["--format", "json"]);
@@ -117,10 +116,9 @@ fn each_script_and_the_tag_with_its_iframe_get_the_main_thread_time_they_burned(
 }
 
 #[test]
-fn the_terminal_report_shows_the_main_thread_and_each_tags_share() {
+fn the_terminal_and_html_reports_show_the_main_thread_and_each_tags_share() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if pagecost::browser::find(None).is_err() {
-        support::missing("a Chromium browser (apt-get install chromium)");
+    if !support::browser_available() {
         return;
     }
     let args = cpu_args(&[]);
@@ -137,6 +135,13 @@ fn the_terminal_report_shows_the_main_thread_and_each_tags_share() {
         "the tag row has its CPU: {tag_row}"
     );
     assert!(out.contains("script or document"), "{out}");
+    let args = cpu_args(&["--format", "html"]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, html, err) = pagecost(&refs);
+    assert_eq!(code, 0, "{err}");
+    assert!(html.contains("<h2>Main thread</h2>"), "a main-thread section");
+    assert!(html.contains("<th class=\"n\">main thread</th><th class=\"n\">blocking</th>"));
+    assert!(html.contains("<code>http://tag.adnet.example/tag.js</code>"));
 }
 
 /// The static engine runs no script, and a HAR has no trace: their main-thread time is
@@ -172,8 +177,7 @@ fn without_a_trace_main_thread_time_is_unknown_not_zero() {
 #[test]
 fn each_page_of_a_batch_has_its_main_thread_time_or_says_why_not() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if pagecost::browser::find(None).is_err() {
-        support::missing("a Chromium browser (apt-get install chromium)");
+    if !support::browser_available() {
         return;
     }
     let index = format!("{CPU}index.html");
@@ -213,8 +217,7 @@ fn each_page_of_a_batch_has_its_main_thread_time_or_says_why_not() {
 #[test]
 fn compare_and_budgets_judge_main_thread_time() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if pagecost::browser::find(None).is_err() {
-        support::missing("a Chromium browser (apt-get install chromium)");
+    if !support::browser_available() {
         return;
     }
     let mut args = cpu_args(&[

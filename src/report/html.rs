@@ -8,6 +8,7 @@ use crate::compare::Comparison;
 use crate::metric::{Metric, Unit};
 use crate::model::urls::redact_url;
 use crate::model::{Bucket, Entry, Load, ResourceType};
+use crate::trace::TaskGroup;
 use std::fmt::Write as _;
 
 /// Phase names and colours, in the order they happen.
@@ -235,21 +236,94 @@ fn tags(l: &Load) -> String {
     if l.third_party_tags.is_empty() {
         return String::new();
     }
+    let cpu = l.main_thread.is_some();
     let mut o = String::from(
         "<h2>Third-party tags</h2><p>Each tag with every request it caused, directly or \
          through the scripts and frames it loaded (hover a waterfall row for its chain).</p>\
          <table><tr><th>tag</th><th>entity</th><th class=\"n\">requests</th>\
-         <th class=\"n\">hosts</th><th class=\"n\">transferred</th></tr>",
+         <th class=\"n\">hosts</th><th class=\"n\">transferred</th>",
     );
+    if cpu {
+        o.push_str("<th class=\"n\">main thread</th><th class=\"n\">blocking</th>");
+    }
+    o.push_str("</tr>");
+    let ms = |v: Option<f64>| v.map_or("unknown".into(), human_ms);
     for c in &l.third_party_tags {
         let _ = write!(
             o,
-            "<tr><td><code>{}</code></td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            "<tr><td><code>{}</code></td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
             esc(&redact_url(&c.url)),
             esc(c.entity.as_deref().unwrap_or("-")),
             c.requests,
             c.hosts,
             human_bytes(c.transfer_bytes)
+        );
+        if cpu {
+            let (t, b) = (ms(c.main_thread_ms), ms(c.blocking_ms));
+            let _ = write!(o, "<td class=\"n\">{t}</td><td class=\"n\">{b}</td>");
+        }
+        o.push_str("</tr>");
+    }
+    o.push_str("</table>");
+    o
+}
+
+/// Colours of the main thread's groups, and their names.
+const GROUPS: [(TaskGroup, &str, &str); 7] = [
+    (TaskGroup::ScriptEvaluation, "scripts", "#e6a700"),
+    (TaskGroup::ScriptParseCompile, "compile", "#b8860b"),
+    (TaskGroup::ParseHtmlCss, "HTML & CSS", "#3366cc"),
+    (TaskGroup::StyleLayout, "style & layout", "#9c27b0"),
+    (TaskGroup::PaintCompositeRender, "paint", "#0f9d58"),
+    (TaskGroup::GarbageCollection, "GC", "#8d6e63"),
+    (TaskGroup::Other, "other", "#8a8f98"),
+];
+
+/// What the main thread spent: one bar split by group, then the costliest scripts and
+/// documents, each with its own bar on the same scale.
+fn main_thread(l: &Load) -> String {
+    let Some(m) = &l.main_thread else {
+        return String::new();
+    };
+    let mut o = format!(
+        "<h2>Main thread</h2><p>{} in {} tasks, {} of it blocking (each task's part past 50 ms); \
+         {} the browser's own, attributed to no script.</p>",
+        human_ms(m.total_ms),
+        m.tasks,
+        human_ms(m.blocking_ms),
+        human_ms(m.unattributed_ms)
+    );
+    let total = m.total_ms.max(1e-9);
+    o.push_str(
+        "<div style=\"display:flex;height:18px;width:720px;border-radius:3px;overflow:hidden\">",
+    );
+    for (g, name, colour) in GROUPS {
+        let v = m.by_group.get(&g).copied().unwrap_or(0.0);
+        let w = v / total * 720.0;
+        let _ = write!(
+            o,
+            "<span title=\"{name}: {}\" style=\"width:{w:.1}px;background:{colour}\"></span>",
+            human_ms(v)
+        );
+    }
+    o.push_str("</div><div class=\"legend\">");
+    for (g, name, colour) in GROUPS {
+        let v = human_ms(m.by_group.get(&g).copied().unwrap_or(0.0));
+        let _ = write!(
+            o,
+            "<span><i style=\"background:{colour}\"></i>{name} {v}</span>"
+        );
+    }
+    o.push_str("</div><table><tr><th>script or document</th><th class=\"n\">main thread</th><th class=\"n\">blocking</th><th></th></tr>");
+    let top = m.by_url.first().map_or(1e-9, |c| c.total_ms.max(1e-9));
+    for c in m.by_url.iter().take(15) {
+        let w = c.total_ms / top * 240.0;
+        let _ = write!(
+            o,
+            "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td><span style=\"display:inline-block;height:10px;width:{w:.1}px;background:#e6a700;border-radius:2px\"></span></td></tr>",
+            esc(&redact_url(&c.url)),
+            human_ms(c.total_ms),
+            human_ms(c.blocking_ms)
         );
     }
     o.push_str("</table>");
@@ -469,6 +543,7 @@ pub fn render(l: &Load) -> String {
     body.push_str(&problems(l));
     body.push_str(&totals(l));
     body.push_str(&tags(l));
+    body.push_str(&main_thread(l));
     body.push_str("<h2>Waterfall</h2>");
     body.push_str(&legend());
     body.push_str(&waterfall(l, "wf-a", l.fully_loaded_ms));

@@ -402,6 +402,25 @@ pub fn entry<'a>(load: &'a serde_json::Value, suffix: &str) -> &'a serde_json::V
         .unwrap_or_else(|| panic!("no entry ending with {suffix}"))
 }
 
+/// Whether a Chromium browser is installed (a test that needs one and finds none fails
+/// under CI, skips elsewhere).
+#[cfg(feature = "browser")]
+pub fn browser_available() -> bool {
+    let found = pagecost::browser::find(None).is_ok();
+    if !found {
+        missing("a Chromium browser (apt-get install chromium)");
+    }
+    found
+}
+
+/// script(1) from util-linux (installed by .ci/run): runs a command on a pseudo-terminal.
+pub fn script_path() -> &'static str {
+    ["/usr/bin/script", "/bin/script"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .expect("script(1) from util-linux is needed (apt-get install bsdutils)")
+}
+
 /// A test that needs a tool or data that is missing: under CI (`CI=true`, set by .ci/run)
 /// that is a failure naming it; elsewhere the test says it skipped.
 pub fn missing(what: &str) {
