@@ -113,6 +113,36 @@ fn each_script_and_the_tag_with_its_iframe_get_the_main_thread_time_they_burned(
         "a whole trace: {}",
         load["notes"]
     );
+    let p = &m["by_party"];
+    let third = ms(&p["third_party_ms"]);
+    assert!(
+        (third - tag_ms).abs() < 0.01,
+        "the tag is the third parties: {p:#}"
+    );
+    assert!(ms(&p["first_party_ms"]) >= 60.0, "{p:#}");
+    let parts: f64 = [
+        "first_party_ms",
+        "third_party_ms",
+        "unknown_party_ms",
+        "browser_ms",
+    ]
+    .iter()
+    .map(|k| ms(&p[k]))
+    .sum();
+    assert!(
+        (parts - ms(&m["total_ms"])).abs() < 0.05,
+        "the parties add up: {p:#}"
+    );
+    let entities = p["by_entity"].as_array().unwrap();
+    let names: Vec<&str> = entities
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "by registrable domain: {p:#}");
+    assert!(
+        names.contains(&"adnet.example") && names.contains(&"adserve.example"),
+        "{p:#}"
+    );
 }
 
 #[test]
@@ -139,7 +169,10 @@ fn the_terminal_and_html_reports_show_the_main_thread_and_each_tags_share() {
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let (code, html, err) = pagecost(&refs);
     assert_eq!(code, 0, "{err}");
-    assert!(html.contains("<h2>Main thread</h2>"), "a main-thread section");
+    assert!(
+        html.contains("<h2>Main thread</h2>"),
+        "a main-thread section"
+    );
     assert!(html.contains("<th class=\"n\">main thread</th><th class=\"n\">blocking</th>"));
     assert!(html.contains("<code>http://tag.adnet.example/tag.js</code>"));
 }

@@ -5,7 +5,7 @@
 //! cost 28 requests on 3 hosts, 300 kB" is one sum over a subtree.
 
 use super::Entry;
-use crate::trace::MainThread;
+use crate::trace::{EntityCpu, MainThread, PartyCpu};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 
@@ -118,6 +118,61 @@ pub fn tag_costs(entries: &[Entry], cpu: Option<&MainThread>) -> Vec<TagCost> {
     out
 }
 
+/// The main thread's time by party and entity: each script or document's time goes to the
+/// party of the request that fetched it (the first of its URL), the rest kept apart.
+pub fn cpu_by_party(entries: &[Entry], m: &MainThread) -> PartyCpu {
+    let mut first: HashMap<&str, &Entry> = HashMap::new();
+    for e in entries {
+        first.entry(e.url.as_str()).or_insert(e);
+    }
+    let mut p = PartyCpu {
+        browser_ms: m.unattributed_ms,
+        ..PartyCpu::default()
+    };
+    let mut entities: HashMap<String, EntityCpu> = HashMap::new();
+    for c in &m.by_url {
+        let party = first.get(c.url.as_str()).and_then(|e| e.party.as_ref());
+        match party {
+            None => p.unknown_party_ms += c.total_ms,
+            Some(party) if party.first_party => p.first_party_ms += c.total_ms,
+            Some(party) => {
+                p.third_party_ms += c.total_ms;
+                let name = (party.entity.clone())
+                    .or_else(|| party.registrable_domain.clone())
+                    .unwrap_or_else(|| "(unknown)".into());
+                let e = entities.entry(name.clone()).or_insert_with(|| EntityCpu {
+                    name,
+                    ..EntityCpu::default()
+                });
+                e.main_thread_ms += c.total_ms;
+                e.blocking_ms += c.blocking_ms;
+            }
+        }
+    }
+    let round = |v: f64| (v * 1000.0).round() / 1000.0;
+    for v in [
+        &mut p.first_party_ms,
+        &mut p.third_party_ms,
+        &mut p.unknown_party_ms,
+    ] {
+        *v = round(*v);
+    }
+    p.by_entity = entities
+        .into_values()
+        .map(|e| EntityCpu {
+            main_thread_ms: round(e.main_thread_ms),
+            blocking_ms: round(e.blocking_ms),
+            ..e
+        })
+        .collect();
+    p.by_entity.sort_by(|a, b| {
+        b.main_thread_ms
+            .total_cmp(&a.main_thread_ms)
+            .then(a.name.cmp(&b.name))
+    });
+    p
+}
+
 /// A tag's sums as its requests are read: the distinct hosts and URLs under it.
 struct Under<'a> {
     cost: TagCost,
@@ -184,6 +239,70 @@ mod tests {
             transfer_bytes: bytes,
             ..Entry::default()
         }
+    }
+
+    #[test]
+    fn main_thread_time_goes_to_the_tag_and_its_party_and_nothing_is_dropped() {
+        use crate::trace::UrlCost;
+        let entries = vec![
+            entry("https://a.example/", None, false, 10),
+            entry(
+                "https://a.example/app.js",
+                Some("https://a.example/"),
+                false,
+                10,
+            ),
+            entry(
+                "https://ads.example/tag.js",
+                Some("https://a.example/"),
+                true,
+                10,
+            ),
+            entry(
+                "https://cdn.example/f.html",
+                Some("https://ads.example/tag.js"),
+                true,
+                10,
+            ),
+        ];
+        let cost = |url: &str, ms: f64, blocking: f64| UrlCost {
+            url: url.into(),
+            total_ms: ms,
+            blocking_ms: blocking,
+            ..UrlCost::default()
+        };
+        let m = MainThread {
+            total_ms: 200.0,
+            unattributed_ms: 20.0,
+            by_url: vec![
+                cost("https://ads.example/tag.js", 80.0, 30.0),
+                cost("https://cdn.example/f.html", 40.0, 5.0),
+                cost("https://a.example/app.js", 50.0, 0.0),
+                cost("blob:https://a.example/1", 10.0, 0.0),
+            ],
+            ..MainThread::default()
+        };
+        let tags = tag_costs(&entries, Some(&m));
+        assert_eq!(tags.len(), 1);
+        assert_eq!(
+            tags[0].main_thread_ms,
+            Some(120.0),
+            "the tag and the frame it made"
+        );
+        assert_eq!(tags[0].blocking_ms, Some(35.0));
+        let p = cpu_by_party(&entries, &m);
+        assert_eq!((p.first_party_ms, p.third_party_ms), (50.0, 120.0));
+        assert_eq!(
+            p.unknown_party_ms, 10.0,
+            "the blob script no request fetched"
+        );
+        assert_eq!(p.browser_ms, 20.0);
+        let parts = p.first_party_ms + p.third_party_ms + p.unknown_party_ms + p.browser_ms;
+        assert_eq!(parts, m.total_ms, "the parts add up");
+        assert_eq!(p.by_entity.len(), 1);
+        assert_eq!(p.by_entity[0].name, "Ads Inc");
+        assert_eq!(p.by_entity[0].main_thread_ms, 120.0);
+        assert_eq!(p.by_entity[0].blocking_ms, 35.0);
     }
 
     #[test]

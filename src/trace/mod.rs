@@ -148,6 +148,38 @@ pub struct MainThread {
     pub unattributed_ms: f64,
     /// Tasks the figures are made of.
     pub tasks: u64,
+    /// The time by party and by third-party entity, once the load's requests say whose
+    /// each script is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_party: Option<PartyCpu>,
+}
+
+/// Main-thread time by party: the parts add up to the thread's total.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PartyCpu {
+    /// Scripts and documents of the page's own site.
+    pub first_party_ms: f64,
+    /// Scripts and documents of other sites.
+    pub third_party_ms: f64,
+    /// Scripts and documents no request of the load fetched (a `blob:` or `data:` script,
+    /// a document a frame wrote): whose they are is unknown.
+    pub unknown_party_ms: f64,
+    /// The browser's own work, attributed to no script.
+    pub browser_ms: f64,
+    /// Third-party time by entity (the third-party-web dataset's), the costliest first;
+    /// hosts the dataset does not know are under their registrable domain.
+    pub by_entity: Vec<EntityCpu>,
+}
+
+/// One third-party entity's main-thread time.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct EntityCpu {
+    /// The entity, or the registrable domain of a host the dataset does not know.
+    pub name: String,
+    /// Its main-thread time, milliseconds.
+    pub main_thread_ms: f64,
+    /// Its share of the blocking time, milliseconds.
+    pub blocking_ms: f64,
 }
 
 /// Reads a trace: Chrome's JSON trace format, either an array of events or an object with

@@ -259,6 +259,7 @@ impl Tally {
             by_url,
             unattributed_ms: round(self.unattributed),
             tasks: self.tasks,
+            by_party: None,
         }
     }
 }
