@@ -290,3 +290,24 @@ fn compare_and_budgets_judge_main_thread_time() {
     let (code, out, err) = pagecost(&refs);
     assert_eq!(code, 1, "over a 200 ms main-thread budget: {out}{err}");
 }
+
+/// Under a mobile profile's CPU slowdown the times are those measured under it, and the
+/// load says so.
+#[test]
+fn a_cpu_slowdown_is_said_beside_the_times_it_shaped() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !support::browser_available() {
+        return;
+    }
+    let args = cpu_args(&["--throttle", "fast-4g", "--format", "json"]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = pagecost(&refs);
+    assert_eq!(code, 0, "{err}");
+    let load: Value = serde_json::from_str(&out).unwrap();
+    assert!(load["main_thread"]["total_ms"].as_f64().unwrap() > 0.0);
+    let notes = load["notes"].to_string();
+    assert!(
+        notes.contains("measured under a 4x CPU slowdown"),
+        "{notes}"
+    );
+}

@@ -623,6 +623,12 @@ fn build(
     notes.extend(navigation_note(url.as_str(), &rec.navigations));
     let (main_thread, trace_note) = main_thread(trace);
     notes.extend(trace_note);
+    let slowdown = cfg.throttle.as_ref().map_or(1.0, |p| p.cpu_slowdown());
+    if main_thread.is_some() && slowdown > 1.0 {
+        notes.push(format!(
+            "main-thread times are measured under a {slowdown}x CPU slowdown (the profile's)"
+        ));
+    }
     notes.extend(listed_note(&rec.popups, POPUPS));
     notes.extend(listed_note(&rec.downloads, DOWNLOADS));
     if blocked {
