@@ -70,11 +70,9 @@ impl State {
         if self.failed.is_some() {
             return;
         }
-        let written = self.output().and_then(|out| {
-            serde_json::to_writer(&mut *out, page).map_err(std::io::Error::other)?;
-            out.write_all(b"\n")?;
-            out.flush()
-        });
+        // The library's writer, one page at a time: the same lines the batch's end writes.
+        let written = (self.output())
+            .and_then(|out| pagecost::report::batch::write_jsonl(std::slice::from_ref(page), out));
         if let Err(e) = written {
             self.failed = Some(e);
         }
@@ -97,7 +95,14 @@ impl EventSink for Jsonl<'_> {
         if let Event::Page { position, page } = &event {
             let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
             let s = &mut *guard;
-            s.waiting.insert(*position, (**page).clone());
+            // The page next in the list is written at once; one that finished early waits,
+            // kept (a copy: the event goes on whole).
+            if *position == s.next {
+                s.write(page);
+                s.next += 1;
+            } else {
+                s.waiting.insert(*position, (**page).clone());
+            }
             while let Some(p) = s.waiting.remove(&s.next) {
                 s.write(&p);
                 s.next += 1;
