@@ -437,11 +437,7 @@ async fn watch(
     (events, gone): (&dyn EventSink, &mut Gone),
 ) -> Result<(record::Recorder, Stop, bool)> {
     let mut n = Network::listen(page, cfg).await?;
-    let mut loaded = listen::<EventLoadEventFired>(page).await?;
-    let mut dcl = listen::<EventDomContentEventFired>(page).await?;
-    let mut dialogs = listen::<EventJavascriptDialogOpening>(page).await?;
-    let mut frames = listen::<EventFrameAttached>(page).await?;
-    let mut crashed = listen::<EventTargetCrashed>(page).await?;
+    let mut p = PageEvents::listen(page).await?;
     let nav = page.execute(NavigateParams::new(url.as_str()));
     let gone = ended(gone);
     tokio::pin!(gone);
@@ -467,7 +463,7 @@ async fn watch(
             _ = &mut deadline => break Stop::Cut,
             () = &mut gone => break Stop::Crashed,
             _ = cancelled(cfg) => break Stop::Cut,
-            Some(_) = crashed.next() => break Stop::Crashed,
+            Some(_) = p.crashed.next() => break Stop::Crashed,
             r = &mut nav, if !navigated => {
                 navigated = true;
                 navigated_ok(r.map(|r| r.result), url, &rec)?;
@@ -487,13 +483,13 @@ async fn watch(
             Some(e) = n.sockets.next() => { active = false; rec.sockets.event(&e); }
             Some(e) = n.popups.next() => { active = false; rec.popups.push(e.url.clone()); }
             // alert(), confirm(), prompt() and beforeunload would stop the page: accepted.
-            Some(_) = dialogs.next() => {
+            Some(_) = p.dialogs.next() => {
                 active = false;
                 let _ = page.execute(HandleJavaScriptDialogParams::new(true)).await;
             }
-            Some(e) = frames.next() => { active = false; rec.frame_attached(e.frame_id.inner(), e.parent_frame_id.inner()); }
-            Some(e) = dcl.next() => { active = false; rec.dom_content_loaded(*e.timestamp.inner()); }
-            Some(e) = loaded.next() => rec.load_event_fired(*e.timestamp.inner()),
+            Some(e) = p.frames.next() => { active = false; rec.frame_attached(e.frame_id.inner(), e.parent_frame_id.inner()); }
+            Some(e) = p.dcl.next() => { active = false; rec.dom_content_loaded(*e.timestamp.inner()); }
+            Some(e) = p.loaded.next() => rec.load_event_fired(*e.timestamp.inner()),
             _ = tokio::time::sleep_until(quiet_since + launch.quiet), if done => break Stop::Quiet,
             _ = tokio::time::sleep_until(watch_end), if loaded_at.is_some() => break Stop::Busy,
         }
@@ -507,12 +503,46 @@ async fn watch(
             let _ = page.execute(StopLoadingParams::default()).await;
         }
     };
+    let blocked = end_of_watch(page, stop, &mut n, &mut rec).await;
+    Ok((rec, stop, blocked))
+}
+
+/// The end of a watch: a page whose main thread is blocked has its script stopped and a
+/// moment to hand over what it held back; what the browser sent before the end is read.
+/// Whether the main thread was blocked.
+async fn end_of_watch(
+    page: &chromiumoxide::Page,
+    stop: Stop,
+    n: &mut Network,
+    rec: &mut record::Recorder,
+) -> bool {
     let blocked = stop != Stop::Crashed && stopped_if_blocked(page).await;
     if blocked {
         tokio::time::sleep(FLUSH).await;
     }
-    n.drain(&mut rec);
-    Ok((rec, stop, blocked))
+    n.drain(rec);
+    blocked
+}
+
+/// The page's own events a watch reads.
+struct PageEvents {
+    loaded: EventStream<EventLoadEventFired>,
+    dcl: EventStream<EventDomContentEventFired>,
+    dialogs: EventStream<EventJavascriptDialogOpening>,
+    frames: EventStream<EventFrameAttached>,
+    crashed: EventStream<EventTargetCrashed>,
+}
+
+impl PageEvents {
+    async fn listen(page: &chromiumoxide::Page) -> Result<PageEvents> {
+        Ok(PageEvents {
+            loaded: listen(page).await?,
+            dcl: listen(page).await?,
+            dialogs: listen(page).await?,
+            frames: listen(page).await?,
+            crashed: listen(page).await?,
+        })
+    }
 }
 
 /// Tells `events` a request ended (its URL, whether it failed), for progress.
@@ -619,25 +649,10 @@ fn build(
         })
         .map_or_else(|| url.to_string(), |e| e.url.clone());
     let rec_over_limit = rec.over_limit();
-    let mut notes = notes(&rec, stop, launch);
-    notes.extend(navigation_note(url.as_str(), &rec.navigations));
-    let (main_thread, trace_note) = main_thread(trace);
-    notes.extend(trace_note);
+    let mut notes = notes(&rec, (stop, blocked), launch, url);
     let slowdown = cfg.throttle.as_ref().map_or(1.0, |p| p.cpu_slowdown());
-    if main_thread.is_some() && slowdown > 1.0 {
-        notes.push(format!(
-            "main-thread times are measured under a {slowdown}x CPU slowdown (the profile's)"
-        ));
-    }
-    notes.extend(listed_note(&rec.popups, POPUPS));
-    notes.extend(listed_note(&rec.downloads, DOWNLOADS));
-    if blocked {
-        notes.push(
-            "the page's main thread was blocked at the end of the watch (a script that never \
-             yields): pagecost stopped the script; this load is partial"
-                .into(),
-        );
-    }
+    let (main_thread, trace_notes) = main_thread(trace, slowdown);
+    notes.extend(trace_notes);
     let interrupted = cfg
         .cancel
         .as_ref()
@@ -706,14 +721,15 @@ fn listed_note(urls: &[String], (noun, what): (&str, &str)) -> Option<String> {
     ))
 }
 
-/// The main thread's costs from the load's trace, and a note when they are unknown or
-/// incomplete.
+/// The main thread's costs from the load's trace, and notes when they are unknown or
+/// incomplete, or measured under a CPU slowdown.
 fn main_thread(
     traced: std::result::Result<trace::Traced, trace::Untraced>,
-) -> (Option<crate::trace::MainThread>, Option<String>) {
+    slowdown: f64,
+) -> (Option<crate::trace::MainThread>, Vec<String>) {
     let t = match traced {
         Ok(t) => t,
-        Err(why) => return (None, Some(format!("{why}: main-thread time is unknown"))),
+        Err(why) => return (None, vec![format!("{why}: main-thread time is unknown")]),
     };
     let costs = crate::trace::tasks::main_thread(&t.events);
     let note = match (&costs, t.cut) {
@@ -727,7 +743,10 @@ fn main_thread(
         )),
         (Some(_), false) => None,
     };
-    (costs, note)
+    let slowed = (costs.is_some() && slowdown > 1.0).then(|| {
+        format!("main-thread times are measured under a {slowdown}x CPU slowdown (the profile's)")
+    });
+    (costs, note.into_iter().chain(slowed).collect())
 }
 
 /// Most documents a navigation note names.
@@ -791,8 +810,13 @@ fn partial_causes(
 }
 
 /// What a reader of the load must know: what the browser engine includes and leaves out,
-/// and why a load is partial.
-fn notes(rec: &record::Recorder, stop: Stop, launch: &Launch) -> Vec<String> {
+/// where the page went and what it tried to open, and why a load is partial.
+fn notes(
+    rec: &record::Recorder,
+    (stop, blocked): (Stop, bool),
+    launch: &Launch,
+    url: &Url,
+) -> Vec<String> {
     let mut notes = vec!["browser engine: requests made by scripts are included".to_string()];
     if rec.favicon_probes > 0 {
         notes.push("the browser's own /favicon.ico probe is left out: it is not the page's".into());
@@ -828,6 +852,16 @@ fn notes(rec: &record::Recorder, stop: Stop, launch: &Launch) -> Vec<String> {
         notes.push(
             "a body passed its size limit (--max-body, --max-decoded): the page's loading was \
              stopped there (as Esc stops it), so this load is partial"
+                .into(),
+        );
+    }
+    notes.extend(navigation_note(url.as_str(), &rec.navigations));
+    notes.extend(listed_note(&rec.popups, POPUPS));
+    notes.extend(listed_note(&rec.downloads, DOWNLOADS));
+    if blocked {
+        notes.push(
+            "the page's main thread was blocked at the end of the watch (a script that never \
+             yields): pagecost stopped the script; this load is partial"
                 .into(),
         );
     }
