@@ -55,7 +55,8 @@ fn each_script_and_the_tag_with_its_iframe_get_the_main_thread_time_they_burned(
     let load: Value = serde_json::from_str(&out).unwrap();
     let m = &load["main_thread"];
     // Each busy loop lasts at least its time by the page's clock; what else a script does
-    // here (compile, a few DOM calls) takes well under 40 ms, even on a busy machine.
+    // here (compile, a few DOM calls, being descheduled on a busy machine: the worker burns
+    // a core beside it) stays well under 100 ms, and no other script's loop fits in that.
     for (suffix, burned) in [
         ("/app.js", 60.0),
         ("/tag.js", 150.0),
@@ -65,7 +66,7 @@ fn each_script_and_the_tag_with_its_iframe_get_the_main_thread_time_they_burned(
     ] {
         let (t, _) = of(m, suffix);
         assert!(
-            (burned..burned + 40.0).contains(&t),
+            (burned..burned + 100.0).contains(&t),
             "{suffix}: {t} ms for {burned}"
         );
     }
@@ -113,6 +114,24 @@ fn each_script_and_the_tag_with_its_iframe_get_the_main_thread_time_they_burned(
         "a whole trace: {}",
         load["notes"]
     );
+    let worker = &m["workers"]["by_url"][0];
+    assert!(
+        worker["url"].as_str().unwrap().ends_with("/worker.js"),
+        "{:#}",
+        m["workers"]
+    );
+    let t = ms(&worker["total_ms"]);
+    assert!((80.0..180.0).contains(&t), "the worker's 80 ms: {t}");
+    assert_eq!(
+        ms(&worker["blocking_ms"]),
+        0.0,
+        "off the main thread, blocking nothing"
+    );
+    assert!(m["by_url"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| !c["url"].as_str().unwrap().ends_with("/worker.js")));
     let p = &m["by_party"];
     let third = ms(&p["third_party_ms"]);
     assert!(
@@ -272,7 +291,7 @@ fn compare_and_budgets_judge_main_thread_time() {
         .find(|m| m["name"] == "main_thread_ms")
         .unwrap_or_else(|| panic!("{metrics:#?}"));
     let saved = -ms(&cpu["diff"]);
-    assert!((280.0..400.0).contains(&saved), "the tag's 300 ms: {cpu:#}");
+    assert!((280.0..600.0).contains(&saved), "the tag's 300 ms: {cpu:#}");
     assert_eq!(cpu["significant"], true, "{cpu:#}");
     assert!(metrics
         .iter()

@@ -458,6 +458,22 @@ fn main_thread(m: &crate::trace::MainThread, opts: TableOptions) -> String {
         human_ms(group(G::GarbageCollection)),
         human_ms(group(G::Other)),
     );
+    if let Some(w) = &m.workers {
+        let scripts: Vec<String> = (w.by_url.iter().take(3))
+            .map(|c| {
+                format!(
+                    "{} {}",
+                    sanitize(&shorten(&c.url, 40)),
+                    human_ms(c.total_ms)
+                )
+            })
+            .collect();
+        out.push_str(&format!(
+            "  workers {} off the main thread: {}\n",
+            human_ms(w.total_ms),
+            scripts.join(", ")
+        ));
+    }
     let mut t = new_table(opts);
     t.set_header(vec![
         Cell::new("script or document").add_attribute(Attribute::Bold),

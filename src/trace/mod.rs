@@ -148,10 +148,23 @@ pub struct MainThread {
     pub unattributed_ms: f64,
     /// Tasks the figures are made of.
     pub tasks: u64,
+    /// What the page's dedicated workers ran, off the main thread (so blocking nothing): its
+    /// time by script; absent when the page started no worker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workers: Option<WorkerTime>,
     /// The time by party and by third-party entity, once the load's requests say whose
     /// each script is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by_party: Option<PartyCpu>,
+}
+
+/// What workers ran: their threads' tasks, by script.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct WorkerTime {
+    /// All their tasks' time, milliseconds.
+    pub total_ms: f64,
+    /// By script (blocking time is 0: a worker's task keeps no input waiting).
+    pub by_url: Vec<UrlCost>,
 }
 
 /// Main-thread time by party: the parts add up to the thread's total.

@@ -8,7 +8,7 @@
 //! library's function does inside a page script's task is the library's; work nothing names
 //! (the browser's own) is kept apart as unattributed, never dropped.
 
-use super::{MainThread, TaskGroup, TraceEvent, UrlCost};
+use super::{MainThread, TaskGroup, TraceEvent, UrlCost, WorkerTime};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Names of the events that are a main thread's top-level tasks.
@@ -27,6 +27,11 @@ const BLOCKING_AFTER_MS: f64 = 50.0;
 /// (`TracingStartedInBrowser`, `FrameCommittedInBrowser`); every `CrRendererMain` when it
 /// names none (a trace recorded elsewhere).
 pub fn main_threads(events: &[TraceEvent]) -> Vec<(i64, i64)> {
+    threads_named(events, "CrRendererMain")
+}
+
+/// Threads of this name in the page's processes (every process's when the trace names none).
+fn threads_named(events: &[TraceEvent], thread: &str) -> Vec<(i64, i64)> {
     let mut pids: HashSet<i64> = HashSet::new();
     for e in events {
         let data = &e.args["data"];
@@ -42,7 +47,7 @@ pub fn main_threads(events: &[TraceEvent]) -> Vec<(i64, i64)> {
     let mut threads: Vec<(i64, i64)> = events
         .iter()
         .filter(|e| e.ph == "M" && e.name == "thread_name")
-        .filter(|e| e.args["name"] == "CrRendererMain")
+        .filter(|e| e.args["name"] == thread)
         .filter(|e| pids.is_empty() || pids.contains(&e.pid))
         .map(|e| (e.pid, e.tid))
         .collect();
@@ -57,15 +62,35 @@ pub fn main_thread(events: &[TraceEvent]) -> Option<MainThread> {
     if threads.is_empty() {
         return None;
     }
+    let mut m = walk_threads(events, &threads).finish();
+    let workers = threads_named(events, "DedicatedWorker thread");
+    if !workers.is_empty() {
+        let w = walk_threads(events, &workers).finish();
+        let by_url = (w.by_url.into_iter())
+            .map(|c| UrlCost {
+                blocking_ms: 0.0,
+                ..c
+            })
+            .collect();
+        m.workers = Some(WorkerTime {
+            total_ms: w.total_ms,
+            by_url,
+        });
+    }
+    Some(m)
+}
+
+/// The tasks of these threads, walked into one tally.
+fn walk_threads(events: &[TraceEvent], threads: &[(i64, i64)]) -> Tally {
     let mut tally = Tally::default();
-    for (pid, tid) in threads {
+    for &(pid, tid) in threads {
         let on: Vec<&TraceEvent> = events
             .iter()
             .filter(|e| e.pid == pid && e.tid == tid)
             .collect();
         walk(&spans(&on), &mut tally);
     }
-    Some(tally.finish())
+    tally
 }
 
 /// An event with a start and an end on one thread, milliseconds.
@@ -259,6 +284,7 @@ impl Tally {
             by_url,
             unattributed_ms: round(self.unattributed),
             tasks: self.tasks,
+            workers: None,
             by_party: None,
         }
     }
@@ -402,6 +428,28 @@ mod tests {
         let m = main_thread(&events).unwrap();
         assert_eq!(m.total_ms, 5.0);
         assert!(m.by_url.is_empty());
+    }
+
+    #[test]
+    fn a_workers_tasks_are_its_own_not_the_main_threads() {
+        let mut events = trace(&[("RunTask", 0.0, 10.0, serde_json::json!({}))]);
+        let worker = serde_json::json!([
+            {"name": "thread_name", "ph": "M", "pid": 7, "tid": 5, "args": {"name": "DedicatedWorker thread"}},
+            {"name": "RunTask", "ph": "X", "pid": 7, "tid": 5, "ts": 0, "dur": 95000},
+            {"name": "EvaluateScript", "ph": "X", "pid": 7, "tid": 5, "ts": 1000, "dur": 90000,
+             "args": {"data": {"url": "https://a.example/worker.js"}}}
+        ]);
+        events.extend(parse(&worker.to_string()).unwrap());
+        let m = main_thread(&events).unwrap();
+        assert_eq!(
+            (m.total_ms, m.blocking_ms),
+            (10.0, 0.0),
+            "the worker blocks nothing"
+        );
+        let w = m.workers.unwrap();
+        assert_eq!(w.total_ms, 95.0);
+        assert_eq!(w.by_url[0].url, "https://a.example/worker.js");
+        assert_eq!((w.by_url[0].total_ms, w.by_url[0].blocking_ms), (90.0, 0.0));
     }
 
     #[test]
