@@ -210,7 +210,6 @@ fn crawl_follows_same_site_links_to_the_depth_honours_robots_and_caps_pages() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_batch_on_a_terminal_shows_its_progress() {
-    let script = support::script_path();
     let server = TestServer::start(vec![
         (
             "/",
@@ -234,13 +233,7 @@ fn a_batch_on_a_terminal_shows_its_progress() {
         list.display(),
         report.display()
     );
-    let out = std::process::Command::new(script)
-        .args(["-qec", &cmd, "/dev/null"])
-        .env("TERM", "xterm")
-        .env_remove("NO_COLOR")
-        .output()
-        .unwrap();
-    let tty = String::from_utf8_lossy(&out.stdout);
+    let tty = support::on_a_terminal(&cmd);
     assert!(tty.contains("pages done"), "progress drawn: {tty:?}");
     assert!(tty.contains("1 failed"), "the failed page counted: {tty:?}");
     assert!(

@@ -355,7 +355,6 @@ fn the_browser_progress_counts_requests_as_they_end() {
     if !browser_available() {
         return;
     }
-    let script = support::script_path();
     let images: String = (0..6).map(|i| format!("<img src=/i{i}.png>")).collect();
     let png = Route::ok("image/png", vec![1u8; 10]).delayed(std::time::Duration::from_millis(200));
     let routes: Vec<(String, Route)> = (0..6)
@@ -377,13 +376,7 @@ fn the_browser_progress_counts_requests_as_they_end() {
         site.url("/"),
         report.display()
     );
-    let out = std::process::Command::new(script)
-        .args(["-qec", &cmd, "/dev/null"])
-        .env("TERM", "xterm")
-        .env_remove("NO_COLOR")
-        .output()
-        .unwrap();
-    let tty = String::from_utf8_lossy(&out.stdout);
+    let tty = support::on_a_terminal(&cmd);
     let counted = tty.split(['\r', '\n']).any(|l| {
         l.split_whitespace()
             .find_map(|w| w.split_once('/'))

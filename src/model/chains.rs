@@ -5,7 +5,7 @@
 //! cost 28 requests on 3 hosts, 300 kB" is one sum over a subtree.
 
 use super::Entry;
-use crate::trace::{EntityCpu, MainThread, PartyCpu};
+use crate::trace::{EntityCpu, MainThread, PartyCpu, UrlCost};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 
@@ -90,6 +90,10 @@ pub fn tags_of(entries: &[Entry]) -> Vec<Option<usize>> {
 /// load's main-thread costs, the main-thread and blocking time of every script and document
 /// under it (each URL once).
 pub fn tag_costs(entries: &[Entry], cpu: Option<&MainThread>) -> Vec<TagCost> {
+    // Each script's cost found once, not searched for per request.
+    let costs: HashMap<&str, &UrlCost> = cpu
+        .map(|m| m.by_url.iter().map(|c| (c.url.as_str(), c)).collect())
+        .unwrap_or_default();
     let mut by_tag: HashMap<usize, Under> = HashMap::new();
     for (i, tag) in tags_of(entries).into_iter().enumerate() {
         let (Some(t), e) = (tag, &entries[i]) else {
@@ -106,7 +110,7 @@ pub fn tag_costs(entries: &[Entry], cpu: Option<&MainThread>) -> Vec<TagCost> {
         under.cost.decoded_bytes += e.decoded_bytes;
         under.hosts.insert(e.host());
         if under.urls.insert(e.url.as_str()) {
-            under.add_cpu(cpu, &e.url);
+            under.add_cpu(costs.get(e.url.as_str()).copied());
         }
     }
     let mut out: Vec<TagCost> = by_tag.into_values().map(Under::finish).collect();
@@ -200,8 +204,8 @@ impl<'a> Under<'a> {
     }
 
     /// Adds what `url` cost the main thread, once per URL.
-    fn add_cpu(&mut self, cpu: Option<&MainThread>, url: &str) {
-        let Some(c) = cpu.and_then(|m| m.by_url.iter().find(|c| c.url == url)) else {
+    fn add_cpu(&mut self, cost: Option<&UrlCost>) {
+        let Some(c) = cost else {
             return;
         };
         *self.cost.main_thread_ms.get_or_insert(0.0) += c.total_ms;

@@ -413,12 +413,20 @@ pub fn browser_available() -> bool {
     found
 }
 
-/// script(1) from util-linux (installed by .ci/run): runs a command on a pseudo-terminal.
-pub fn script_path() -> &'static str {
-    ["/usr/bin/script", "/bin/script"]
+/// What a shell command writes on a terminal: run on a pseudo-terminal by script(1) from
+/// util-linux (installed by .ci/run), colours allowed.
+pub fn on_a_terminal(cmd: &str) -> String {
+    let script = ["/usr/bin/script", "/bin/script"]
         .into_iter()
         .find(|p| std::path::Path::new(p).exists())
-        .expect("script(1) from util-linux is needed (apt-get install bsdutils)")
+        .expect("script(1) from util-linux is needed (apt-get install bsdutils)");
+    let out = std::process::Command::new(script)
+        .args(["-qec", cmd, "/dev/null"])
+        .env("TERM", "xterm")
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// A test that needs a tool or data that is missing: under CI (`CI=true`, set by .ci/run)
