@@ -330,3 +330,89 @@ fn a_cpu_slowdown_is_said_beside_the_times_it_shaped() {
         "{notes}"
     );
 }
+
+const BIDDERS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/bidders/");
+
+/// The bidders fixture: the tag on the ad network's host, the bids and sync pixels on the
+/// bidder's.
+fn bidders_args(command: &str, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = [command, BIDDERS, "--engine", "chromium", "-q"]
+        .map(String::from)
+        .into();
+    for (host, dir) in [("tag.adnet.example", "adnet"), ("bidder.example", "bidder")] {
+        args.extend(["--serve-also".into(), format!("{host}={BIDDERS}{dir}")]);
+    }
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+/// The sync pixels of a load: each is the tag's, named by the trace as sent from the
+/// callback of the tag's fetch; the tag is one, with its seven requests.
+fn pixels_are_the_tags(load: &Value) {
+    let entries = load["entries"].as_array().unwrap();
+    let pixels: Vec<&Value> = (entries.iter())
+        .filter(|e| e["url"].as_str().unwrap().contains("/sync.gif?"))
+        .collect();
+    assert_eq!(pixels.len(), 3, "{entries:#?}");
+    for p in pixels {
+        let i = &p["initiator"];
+        assert!(i["url"].as_str().unwrap().ends_with("/tag.js"), "{p:#}");
+        assert_eq!(i["kind"], "script", "{p:#}");
+        assert_eq!(i["inferred"], "fetch_callback", "{p:#}");
+    }
+    let tags = load["third_party_tags"].as_array().unwrap();
+    assert_eq!(tags.len(), 1, "no pixel is a tag of its own: {tags:#?}");
+    assert!(tags[0]["url"].as_str().unwrap().ends_with("/tag.js"));
+    assert_eq!(tags[0]["requests"], 7, "{tags:#?}");
+}
+
+/// A request sent from a `fetch(...).then(...)` callback has no stack in the browser's
+/// network events (or is said to be the parser's while the document is being parsed): the
+/// trace names the fetch whose answer ran the callback, so each bidder's sync pixel is the
+/// tag's, in the audit, the HTML report and compare. Both shapes of callback (on the
+/// answer's headers, after reading its body), over several loads (the order of the answers
+/// and of the parser's progress varies).
+#[test]
+fn sync_pixels_fired_from_fetch_callbacks_are_the_tags() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !support::browser_available() {
+        return;
+    }
+    let args = bidders_args("audit", &["--format", "json"]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    for _ in 0..3 {
+        let (code, out, err) = pagecost(&refs);
+        assert_eq!(code, 0, "{err}");
+        pixels_are_the_tags(&serde_json::from_str(&out).unwrap());
+    }
+    let args = bidders_args("audit", &["--format", "html"]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, html, err) = pagecost(&refs);
+    assert_eq!(code, 0, "{err}");
+    let table = html.split("<h2>Third-party tags</h2>").nth(1).unwrap();
+    let table = table.split("</table>").next().unwrap();
+    assert_eq!(table.matches("<tr><td>").count(), 1, "{table}");
+    let row = "<tr><td><code>http://tag.adnet.example/tag.js</code></td><td>-</td>\
+               <td class=\"n\">7</td><td class=\"n\">2</td>";
+    assert!(table.contains(row), "{table}");
+    let block = ["--block", "*://bidder.example/*", "--runs", "2"];
+    let args = bidders_args("compare", &[&block[..], &["--format", "json"]].concat());
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = pagecost(&refs);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    for run in v["a"]["runs"].as_array().unwrap() {
+        pixels_are_the_tags(run);
+    }
+    let only_a = v["comparison"]["only_in_a"].as_array().unwrap();
+    let pixels: Vec<&Value> = (only_a.iter())
+        .filter(|e| e["key"].as_str().unwrap().contains("/sync.gif?"))
+        .collect();
+    assert_eq!(pixels.len(), 3, "{only_a:#?}");
+    for p in pixels {
+        assert!(
+            p["initiator"].as_str().unwrap().contains("/tag.js"),
+            "{p:#}"
+        );
+    }
+}

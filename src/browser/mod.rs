@@ -627,7 +627,7 @@ fn build(
     vp: &Viewport,
 ) -> Result<Load> {
     let Seen {
-        rec,
+        mut rec,
         stop,
         paint,
         blocked,
@@ -639,6 +639,9 @@ fn build(
             kind: crate::model::ErrorKind::Other,
             message: "the browser made no request".into(),
         });
+    }
+    if let Ok(t) = &trace {
+        rec.adopt_senders(&crate::trace::senders::senders(&t.events));
     }
     let (entries, ttfb) = rec.entries(rec.last);
     let page_metrics = rec.page_metrics(paint.as_ref());

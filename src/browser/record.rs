@@ -1,13 +1,15 @@
 //! DevTools network events to entries: each request id's `requestWillBeSent` (and the
 //! redirect responses it carries), `responseReceived`, `dataReceived`, `loadingFinished` or
 //! `loadingFailed`, turned into the same [`Entry`] the static engine makes. A field the
-//! browser does not give stays `None`; nothing is guessed.
+//! browser does not give stays `None`; nothing is guessed. A request the browser sent with no
+//! stack is named by the load's trace where it can tell, and says so ([`Inferred`]).
 
 use super::children::NetEvent;
 use crate::model::{
-    Entry, EntryError, ErrorKind, Header, Headers, Initiator, InitiatorKind, PageMetrics, Priority,
-    ResourceType, Timings,
+    Entry, EntryError, ErrorKind, Header, Headers, Inferred, Initiator, InitiatorKind, PageMetrics,
+    Priority, ResourceType, Timings,
 };
+use crate::trace::senders::Sender;
 use chromiumoxide::cdp::browser_protocol::network::{
     self as net, EventRequestWillBeSent, Response,
 };
@@ -17,6 +19,8 @@ use std::collections::HashMap;
 /// One request as the browser reported it so far.
 #[derive(Debug)]
 struct Req {
+    /// The browser's request id (a redirect's hops share it).
+    id: String,
     url: String,
     method: String,
     /// Monotonic seconds when it was issued.
@@ -183,6 +187,7 @@ pub(super) fn initiator_of(i: &net::Initiator, main: bool) -> Initiator {
         attribute: None,
         line: line.filter(|_| !main),
         column: column.filter(|_| !main),
+        inferred: None,
     }
 }
 
@@ -278,6 +283,7 @@ impl Recorder {
         }
         self.current.insert(id.clone(), self.reqs.len());
         self.reqs.push(Req {
+            id: id.clone(),
             url: e.request.url.clone(),
             method: e.request.method.clone(),
             issued: ts,
@@ -606,6 +612,42 @@ impl Recorder {
         depth
     }
 
+    /// Names who sent the requests the browser sent with no stack, as the load's trace tells
+    /// it ([`crate::trace::senders`]): the script that ran, or the script whose fetch's answer
+    /// ran the promise callback that sent it. In order of issue, so a fetch named this way
+    /// names the requests its callbacks send. (A request sent from a promise callback while
+    /// the document is still being parsed is said to be the parser's, at its position then:
+    /// the trace's word that a callback sent it wins.)
+    pub fn adopt_senders(&mut self, senders: &HashMap<String, Sender>) {
+        for i in 0..self.reqs.len() {
+            let r = &self.reqs[i];
+            if r.main || r.subframe {
+                continue;
+            }
+            let unnamed = r.initiator.kind == InitiatorKind::Other && r.initiator.url.is_none();
+            let parser = r.initiator.kind == InitiatorKind::Parser;
+            let (url, how) = match senders.get(&r.id) {
+                Some(Sender::Script(url)) if unnamed => {
+                    (Some(url.clone()), Inferred::RunningScript)
+                }
+                Some(Sender::AnsweredRequest(id)) if unnamed || parser => {
+                    let opener = self.reqs.iter().find(|o| &o.id == id);
+                    let url = opener.and_then(|o| o.initiator.url.clone());
+                    (url, Inferred::FetchCallback)
+                }
+                _ => continue,
+            };
+            if let Some(url) = url {
+                self.reqs[i].initiator = Initiator {
+                    kind: InitiatorKind::Script,
+                    url: Some(url),
+                    inferred: Some(how),
+                    ..Initiator::default()
+                };
+            }
+        }
+    }
+
     /// A request was blocked by `--block`: its entry says by what.
     pub fn blocked(&mut self, id: &str, why: &str) {
         if let Some(&i) = self.current.get(id) {
@@ -862,6 +904,86 @@ mod tests {
             "redirectHasExtraInfo": false, "type": kind, "frameId": "F"
         }))
         .expect("a requestWillBeSent event")
+    }
+
+    /// A request of `kind` with this initiator.
+    fn sent_by(
+        url: &str,
+        kind: &str,
+        ts: f64,
+        initiator: serde_json::Value,
+    ) -> EventRequestWillBeSent {
+        let mut e = serde_json::to_value(sent(url, kind, ts)).unwrap();
+        e["initiator"] = initiator;
+        serde_json::from_value(e).unwrap()
+    }
+
+    /// The trace names the senders the browser left out: a stackless request by the running
+    /// script, a pixel a fetch's callback sent by the fetch's own script, even where the
+    /// browser said it was the parser's; a request the browser named by its stack keeps it.
+    #[test]
+    fn the_traces_senders_name_what_the_browser_left_unnamed() {
+        let tag = "http://t.test/tag.js";
+        let mut rec = Recorder::default();
+        rec.sent(&sent("http://a.test/", "Document", 10.0));
+        let stack = serde_json::json!({"type": "script", "stack": {"callFrames": [
+            {"functionName": "", "scriptId": "1", "url": tag, "lineNumber": 6, "columnNumber": 2}
+        ]}});
+        rec.sent(&sent_by("http://b.test/bid", "Fetch", 10.1, stack.clone()));
+        let parser =
+            serde_json::json!({"type": "parser", "url": "http://a.test/", "lineNumber": 14});
+        rec.sent(&sent_by(
+            "http://b.test/sync.gif",
+            "Image",
+            10.2,
+            parser.clone(),
+        ));
+        rec.sent(&sent("http://b.test/beacon", "Ping", 10.3));
+        rec.sent(&sent_by("http://b.test/img.png", "Image", 10.4, parser));
+        rec.sent(&sent_by("http://b.test/x.js", "Script", 10.5, stack));
+        let senders: HashMap<String, Sender> = [
+            (
+                "r-http://b.test/sync.gif",
+                Sender::AnsweredRequest("r-http://b.test/bid".into()),
+            ),
+            ("r-http://b.test/beacon", Sender::Script(tag.into())),
+            (
+                "r-http://b.test/img.png",
+                Sender::Script("http://a.test/".into()),
+            ),
+            (
+                "r-http://b.test/x.js",
+                Sender::Script("http://elsewhere.test/".into()),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        rec.adopt_senders(&senders);
+        let (entries, _) = rec.entries(11.0);
+        let of = |u: &str| &entries.iter().find(|e| e.url == u).unwrap().initiator;
+        let sync = of("http://b.test/sync.gif");
+        assert_eq!(
+            (sync.kind, sync.url.as_deref(), sync.line, sync.inferred),
+            (
+                InitiatorKind::Script,
+                Some(tag),
+                None,
+                Some(Inferred::FetchCallback)
+            )
+        );
+        assert_eq!(
+            sync.location(),
+            format!("{tag} (a fetch's callback, by the trace)")
+        );
+        let beacon = of("http://b.test/beacon");
+        assert_eq!(beacon.url.as_deref(), Some(tag));
+        assert_eq!(beacon.inferred, Some(Inferred::RunningScript));
+        // The parser's own image and a script's request keep what the browser said.
+        assert_eq!(of("http://b.test/img.png").kind, InitiatorKind::Parser);
+        assert_eq!(of("http://b.test/img.png").inferred, None);
+        assert_eq!(of("http://b.test/x.js").url.as_deref(), Some(tag));
+        assert_eq!(of("http://b.test/x.js").inferred, None);
     }
 
     /// `DOMContentLoaded` and load read before their document's request (each kind of event

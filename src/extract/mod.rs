@@ -158,6 +158,7 @@ pub(crate) fn initiator(
         attribute: attribute.map(str::to_string),
         line: pos.map(|p| p.0),
         column: pos.map(|p| p.1),
+        inferred: None,
     }
 }
 

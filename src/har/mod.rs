@@ -812,6 +812,7 @@ fn initiator_of(e: &Value, pc: Option<&Value>, main: bool) -> Initiator {
             .and_then(Value::as_u64)
             .map(|l| l as u32 + 1),
         column: None,
+        inferred: None,
     }
 }
 

@@ -532,6 +532,7 @@ impl<'a> Engine<'a> {
             attribute: None,
             line: None,
             column: None,
+            inferred: None,
         };
         hop.url = next.clone();
         hop.chain = chain;
@@ -661,6 +662,7 @@ impl<'a> Engine<'a> {
             attribute: Some("http-equiv=refresh".into()),
             line: None,
             column: None,
+            inferred: None,
         };
         hop.url = r.url;
         hop.chain = Vec::new();

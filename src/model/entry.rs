@@ -123,6 +123,30 @@ pub struct Initiator {
     pub line: Option<u32>,
     /// 1-based column in the initiator's source, where known.
     pub column: Option<u32>,
+    /// The browser named no sender, the load's trace did: by which rule (absent when the
+    /// browser or the document named it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inferred: Option<Inferred>,
+}
+
+impl std::fmt::Display for Inferred {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Inferred::RunningScript => "running when it was sent",
+            Inferred::FetchCallback => "a fetch's callback",
+        })
+    }
+}
+
+/// How the load's trace told who sent a request the browser sent with no stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Inferred {
+    /// The script running on the main thread when the request went out.
+    RunningScript,
+    /// Sent from a promise callback: the script that made the fetch or XHR whose answer ran
+    /// the callback.
+    FetchCallback,
 }
 
 impl Initiator {
@@ -135,10 +159,12 @@ impl Initiator {
             attribute: None,
             line: None,
             column: None,
+            inferred: None,
         }
     }
 
-    /// `url:line:column`, or as much of it as is known.
+    /// `url:line:column`, or as much of it as is known, and how it is known when the trace
+    /// told it (`tag.js (a fetch's callback, by the trace)`).
     pub fn location(&self) -> String {
         let mut s = self.url.clone().unwrap_or_default();
         if let Some(line) = self.line {
@@ -146,6 +172,9 @@ impl Initiator {
             if let Some(col) = self.column {
                 s.push_str(&format!(":{col}"));
             }
+        }
+        if let Some(how) = self.inferred.filter(|_| !s.is_empty()) {
+            s.push_str(&format!(" ({how}, by the trace)"));
         }
         s
     }

@@ -13,8 +13,8 @@ mod totals;
 pub mod urls;
 
 pub use entry::{
-    payload_bytes, Entry, EntryError, ErrorKind, Header, Headers, Initiator, InitiatorKind, Party,
-    Priority, ResourceType, Timings, WebSocketTraffic,
+    payload_bytes, Entry, EntryError, ErrorKind, Header, Headers, Inferred, Initiator,
+    InitiatorKind, Party, Priority, ResourceType, Timings, WebSocketTraffic,
 };
 pub use page::{PackedLoad, PageResult};
 pub use profile::{Profile, PROFILES};

@@ -5,6 +5,7 @@
 //! Pure: the browser engine records the trace (`browser/trace.rs`); a trace from anywhere
 //! else in Chrome's JSON trace format reads the same way.
 
+pub mod senders;
 pub mod tasks;
 
 use serde::{Deserialize, Serialize};

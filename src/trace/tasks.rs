@@ -12,7 +12,7 @@ use super::{MainThread, TaskGroup, TraceEvent, UrlCost, WorkerTime};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Names of the events that are a main thread's top-level tasks.
-const TOP_LEVEL: [&str; 4] = [
+pub(super) const TOP_LEVEL: [&str; 4] = [
     "RunTask",
     "ThreadControllerImpl::RunTask",
     "ThreadControllerImpl::DoWork",
@@ -95,14 +95,14 @@ fn walk_threads(events: &[TraceEvent], threads: &[(i64, i64)]) -> Tally {
 
 /// An event with a start and an end on one thread, milliseconds.
 #[derive(Debug, Clone, Copy)]
-struct Span<'a> {
-    start: f64,
-    end: f64,
-    event: &'a TraceEvent,
+pub(super) struct Span<'a> {
+    pub start: f64,
+    pub end: f64,
+    pub event: &'a TraceEvent,
 }
 
 /// A thread's complete events (`X`) and joined begin/end pairs, by start, the longer first.
-fn spans<'a>(events: &[&'a TraceEvent]) -> Vec<Span<'a>> {
+pub(super) fn spans<'a>(events: &[&'a TraceEvent]) -> Vec<Span<'a>> {
     let mut out = Vec::new();
     let mut open: Vec<&TraceEvent> = Vec::new();
     for &e in events {
@@ -188,7 +188,7 @@ fn close(stack: &mut Vec<Open>, tally: &mut Tally) {
 
 /// The script or document an event names: a script's URL (evaluation, call, compile), the
 /// top frame of its stack, the document it parses, the stylesheet it parses.
-fn script_url(e: &TraceEvent) -> Option<String> {
+pub(super) fn script_url(e: &TraceEvent) -> Option<String> {
     let data = &e.args["data"];
     let named = match e.name.as_str() {
         "ParseHTML" => e.args["beginData"]["url"].as_str(),
