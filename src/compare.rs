@@ -139,6 +139,14 @@ pub struct RequestDiff {
     /// engine did not say (the page's own navigation, the browser's favicon).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub initiator: String,
+    /// Its own main-thread time in the median run that has it, for a script or document
+    /// that ran (browser engine).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub main_thread_ms: Option<f64>,
+    /// For a third-party tag: the main-thread time of everything it caused, its frames
+    /// included.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tag_main_thread_ms: Option<f64>,
     /// Bytes in A (0 when absent).
     pub a_bytes: u64,
     /// Bytes in B (0 when absent).
@@ -190,6 +198,37 @@ pub struct Comparison {
     pub by_entity: Vec<GroupDiff>,
     /// Per category.
     pub by_category: Vec<GroupDiff>,
+    /// Main-thread and blocking time per party, third-party entity and tag, with the same
+    /// statistics as the metrics (browser engine; empty when a side has no traced run).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub main_thread: Vec<CpuDiff>,
+}
+
+/// Whose main-thread time a [`CpuDiff`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CpuScope {
+    /// First party, third party, unknown party, or the browser's own work.
+    Party,
+    /// A third-party entity (or the registrable domain of a host the dataset does not know).
+    Entity,
+    /// A third-party tag, with everything it caused, its frames included.
+    Tag,
+}
+
+/// One party's, entity's or tag's main-thread time in both variants, tested as a metric is:
+/// in a traced run where it did not run, it cost 0 ms.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct CpuDiff {
+    /// Party, entity or tag.
+    pub scope: CpuScope,
+    /// Its name (a tag's URL).
+    pub name: String,
+    /// Its main-thread time.
+    pub main_thread: MetricDiff,
+    /// Its share of the blocking time (not known for the browser's own work).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocking: Option<MetricDiff>,
 }
 
 /// The same request in two servings of a site: same-origin URLs keyed by path and query.
@@ -222,6 +261,12 @@ fn index(l: &Load) -> BTreeMap<String, &Entry> {
 /// One metric of both sides; `None` when a side never measured it.
 pub fn metric_diff(metric: Metric, a: &Runs, b: &Runs, alpha: f64) -> Option<MetricDiff> {
     let (va, vb) = (values(metric, &a.runs), values(metric, &b.runs));
+    diff_of_values(metric, &va, &vb, alpha)
+}
+
+/// A metric's values on both sides compared; `None` when a side has none.
+fn diff_of_values(metric: Metric, va: &[f64], vb: &[f64], alpha: f64) -> Option<MetricDiff> {
+    let (va, vb) = (va.to_vec(), vb.to_vec());
     let (sa, sb) = (Summary::of(&va)?, Summary::of(&vb)?);
     let diff = sb.median - sa.median;
     let ratio = (sa.median != 0.0).then(|| sb.median / sa.median);
@@ -269,12 +314,21 @@ type RequestDiffs = (Vec<RequestDiff>, Vec<RequestDiff>, Vec<RequestDiff>);
 fn request_diffs(la: &Load, lb: &Load) -> RequestDiffs {
     let (ia, ib) = (index(la), index(lb));
     let diff_of = |k: &String, ea: Option<&&Entry>, eb: Option<&&Entry>| {
-        let e = ea.or(eb).expect("one side has it");
+        let (e, l) = match (ea, eb) {
+            (Some(e), _) => (e, la),
+            (None, e) => (e.expect("one side has it"), lb),
+        };
         RequestDiff {
             key: k.clone(),
             resource_type: e.resource_type,
             entity: e.party.as_ref().and_then(|p| p.entity.clone()),
             initiator: e.initiator.location(),
+            main_thread_ms: (l.main_thread.as_ref())
+                .and_then(|m| m.by_url.iter().find(|c| c.url == e.url))
+                .map(|c| c.total_ms),
+            tag_main_thread_ms: (l.third_party_tags.iter())
+                .find(|t| t.url == e.url)
+                .and_then(|t| t.main_thread_ms),
             a_bytes: ea.map_or(0, |e| e.transfer_bytes),
             b_bytes: eb.map_or(0, |e| e.transfer_bytes),
         }
@@ -366,7 +420,104 @@ pub fn compare(a: &Runs, b: &Runs, alpha: f64) -> Comparison {
         by_host: groups(&by_host(la), &by_host(lb)),
         by_entity: groups(&la.totals.by_entity, &lb.totals.by_entity),
         by_category: groups(&la.totals.by_category, &lb.totals.by_category),
+        main_thread: cpu_diffs(a, b, alpha),
     }
+}
+
+/// The parties' names, in the order they are shown.
+const PARTIES: [&str; 4] = ["first party", "third party", "unknown party", "browser"];
+
+/// One traced run's main-thread time and blocking time (where known), milliseconds, per
+/// party, entity and tag.
+type RunCpu = BTreeMap<(CpuScope, String), (f64, Option<f64>)>;
+
+/// One traced run's [`RunCpu`]; `None` for a run with no trace.
+fn cpu_of(l: &Load) -> Option<RunCpu> {
+    let m = l.main_thread.as_ref()?;
+    let p = m.by_party.as_ref()?;
+    let mut out = BTreeMap::new();
+    let party = [
+        (p.first_party_ms, Some(p.first_party_blocking_ms)),
+        (p.third_party_ms, Some(p.third_party_blocking_ms)),
+        (p.unknown_party_ms, Some(p.unknown_party_blocking_ms)),
+        (p.browser_ms, None),
+    ];
+    for (name, v) in PARTIES.iter().zip(party) {
+        out.insert((CpuScope::Party, name.to_string()), v);
+    }
+    for e in &p.by_entity {
+        let v = (e.main_thread_ms, Some(e.blocking_ms));
+        out.insert((CpuScope::Entity, e.name.clone()), v);
+    }
+    for t in &l.third_party_tags {
+        let v = (t.main_thread_ms.unwrap_or(0.0), t.blocking_ms);
+        let slot = out
+            .entry((CpuScope::Tag, t.url.clone()))
+            .or_insert((0.0, v.1));
+        slot.0 += v.0;
+    }
+    Some(out)
+}
+
+/// Each party's, entity's and tag's main-thread and blocking time, A against B: parties in
+/// their order, then entities and tags, the costliest in A first.
+fn cpu_diffs(a: &Runs, b: &Runs, alpha: f64) -> Vec<CpuDiff> {
+    let (ca, cb): (Vec<_>, Vec<_>) = (
+        a.runs.iter().filter_map(cpu_of).collect(),
+        b.runs.iter().filter_map(cpu_of).collect(),
+    );
+    if ca.is_empty() || cb.is_empty() {
+        return Vec::new();
+    }
+    let keys: BTreeSet<&(CpuScope, String)> = ca.iter().chain(&cb).flat_map(|r| r.keys()).collect();
+    let side = |runs: &[RunCpu], k, blocking: bool| {
+        let of = |r: &RunCpu| match r.get(k) {
+            Some(&(ms, b)) => {
+                if blocking {
+                    b
+                } else {
+                    Some(ms)
+                }
+            }
+            None => Some(0.0),
+        };
+        runs.iter().filter_map(of).collect::<Vec<f64>>()
+    };
+    let mut out: Vec<CpuDiff> = keys
+        .into_iter()
+        .filter_map(|k| {
+            let main_thread = diff_of_values(
+                Metric::MainThread,
+                &side(&ca, k, false),
+                &side(&cb, k, false),
+                alpha,
+            )?;
+            let blocking = diff_of_values(
+                Metric::MainThreadBlocking,
+                &side(&ca, k, true),
+                &side(&cb, k, true),
+                alpha,
+            );
+            Some(CpuDiff {
+                scope: k.0,
+                name: k.1.clone(),
+                main_thread,
+                blocking,
+            })
+        })
+        .collect();
+    let rank = |d: &CpuDiff| {
+        PARTIES
+            .iter()
+            .position(|p| d.scope == CpuScope::Party && *p == d.name)
+    };
+    out.sort_by(|x, y| {
+        (x.scope, rank(x))
+            .cmp(&(y.scope, rank(y)))
+            .then(y.main_thread.a.median.total_cmp(&x.main_thread.a.median))
+            .then(x.name.cmp(&y.name))
+    });
+    out
 }
 
 /// How much worse B may be before a gate trips.
@@ -536,6 +687,69 @@ mod tests {
             .map(|n| crate::testing::load_of(*n, 10.0))
             .collect();
         Runs::new("t".into(), false, loads, Vec::new()).unwrap()
+    }
+
+    /// A traced run of `ms` of main thread, `ad_ms` of it an ad entity's (absent at 0).
+    fn traced(ms: f64, ad_ms: f64) -> Load {
+        use crate::trace::{EntityCpu, MainThread, PartyCpu};
+        let mut l = crate::testing::load_of(1, 10.0);
+        let by_entity = (ad_ms > 0.0)
+            .then(|| EntityCpu {
+                name: "Ads".into(),
+                main_thread_ms: ad_ms,
+                blocking_ms: ad_ms / 4.0,
+            })
+            .into_iter()
+            .collect();
+        l.main_thread = Some(MainThread {
+            total_ms: ms + ad_ms,
+            by_party: Some(PartyCpu {
+                first_party_ms: ms,
+                third_party_ms: ad_ms,
+                third_party_blocking_ms: ad_ms / 4.0,
+                by_entity,
+                ..PartyCpu::default()
+            }),
+            ..MainThread::default()
+        });
+        l
+    }
+
+    /// Main-thread time per party and entity is compared as a metric: an entity a traced
+    /// run of B does not have cost it 0 ms there; runs without a trace give no rows at all.
+    #[test]
+    fn an_entity_missing_from_bs_traced_runs_cost_it_nothing_there() {
+        let runs = |loads: Vec<Load>| Runs::new("t".into(), false, loads, Vec::new()).unwrap();
+        let a = runs(
+            (0..5)
+                .map(|i| traced(100.0 + i as f64, 300.0 + i as f64))
+                .collect(),
+        );
+        let b = runs((0..5).map(|i| traced(100.0 + i as f64, 0.0)).collect());
+        let c = compare(&a, &b, ALPHA);
+        let ads = (c.main_thread.iter())
+            .find(|d| d.scope == CpuScope::Entity && d.name == "Ads")
+            .unwrap();
+        assert_eq!(
+            (ads.main_thread.a.median, ads.main_thread.b.median),
+            (302.0, 0.0)
+        );
+        assert!(ads.main_thread.significant && ads.main_thread.p.unwrap() < 0.01);
+        assert_eq!(ads.blocking.as_ref().unwrap().b.median, 0.0);
+        let first = &c.main_thread[0];
+        assert_eq!(
+            (first.scope, first.name.as_str()),
+            (CpuScope::Party, "first party")
+        );
+        assert!(!first.main_thread.significant, "the same in both");
+        let untraced = runs_of(&[3; 5]);
+        assert!(compare(&a, &untraced, ALPHA).main_thread.is_empty());
+        let words = crate::report::words::one_sided_cpu(ads).unwrap();
+        assert!(
+            words.starts_with("Ads (entity), only in A: 302 ms of main thread (p=0.00"),
+            "{words}"
+        );
+        assert!(words.contains("76 ms of blocking time (p="), "{words}");
     }
 
     /// A size or count the same in every run of both sides is certain: no test, the

@@ -137,10 +137,17 @@ pub fn cpu_by_party(entries: &[Entry], m: &MainThread) -> PartyCpu {
     for c in &m.by_url {
         let party = first.get(c.url.as_str()).and_then(|e| e.party.as_ref());
         match party {
-            None => p.unknown_party_ms += c.total_ms,
-            Some(party) if party.first_party => p.first_party_ms += c.total_ms,
+            None => {
+                p.unknown_party_ms += c.total_ms;
+                p.unknown_party_blocking_ms += c.blocking_ms;
+            }
+            Some(party) if party.first_party => {
+                p.first_party_ms += c.total_ms;
+                p.first_party_blocking_ms += c.blocking_ms;
+            }
             Some(party) => {
                 p.third_party_ms += c.total_ms;
+                p.third_party_blocking_ms += c.blocking_ms;
                 let name = (party.entity.clone())
                     .or_else(|| party.registrable_domain.clone())
                     .unwrap_or_else(|| "(unknown)".into());
@@ -158,6 +165,9 @@ pub fn cpu_by_party(entries: &[Entry], m: &MainThread) -> PartyCpu {
         &mut p.first_party_ms,
         &mut p.third_party_ms,
         &mut p.unknown_party_ms,
+        &mut p.first_party_blocking_ms,
+        &mut p.third_party_blocking_ms,
+        &mut p.unknown_party_blocking_ms,
     ] {
         *v = round(*v);
     }

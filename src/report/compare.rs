@@ -7,8 +7,8 @@
 //! each request stays on one line. The full set is always in the JSON and Markdown.
 
 use super::words::{self, amount};
-use super::{human_bytes, sanitize, shorten};
-use crate::compare::{Comparison, GroupDiff, MetricDiff, RequestDiff};
+use super::{human_bytes, human_ms, sanitize, shorten};
+use crate::compare::{Comparison, CpuScope, GroupDiff, MetricDiff, RequestDiff};
 use crate::metric::{Metric, Unit};
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 
@@ -272,6 +272,7 @@ pub fn render(c: &Comparison, width: Option<u16>) -> String {
     }
     o.push_str(&metrics_table(c, width));
     o.push_str(&bars(c, width));
+    o.push_str(&main_thread(c, width));
     o.push_str(&requests("only in A", &c.only_in_a, false, width));
     o.push_str(&requests("only in B", &c.only_in_b, false, width));
     o.push_str(&requests("changed in size", &c.changed, true, width));
@@ -286,6 +287,104 @@ pub fn render(c: &Comparison, width: Option<u16>) -> String {
     o
 }
 
+/// Most entities and most tags the terminal's main-thread table lists (the JSON has all).
+const CPU_ROWS: usize = 8;
+
+/// A main-thread row's verdict in a word: time spent is less or more, not faster or slower.
+pub(super) fn cpu_verdict(m: &MetricDiff) -> String {
+    match m.verdict {
+        crate::compare::Verdict::Differs { diff, p, .. } => {
+            let word = if diff < 0.0 { "less" } else { "more" };
+            p.map_or_else(
+                || format!("{word}, always"),
+                |p| format!("{word}, p={p:.3}"),
+            )
+        }
+        same => words::short(&same, true),
+    }
+}
+
+/// The main-thread rows a report shows: the parties, then the costliest entities and tags.
+pub(super) fn cpu_rows(c: &Comparison) -> impl Iterator<Item = &crate::compare::CpuDiff> {
+    let shown = |scope: CpuScope| c.main_thread.iter().filter(move |d| d.scope == scope);
+    (shown(CpuScope::Party))
+        .chain(shown(CpuScope::Entity).take(CPU_ROWS))
+        .chain(shown(CpuScope::Tag).take(CPU_ROWS))
+}
+
+/// A main-thread row's label: `third party`, `entity Google/Doubleclick Ads`, `tag URL`.
+pub(super) fn cpu_label(d: &crate::compare::CpuDiff) -> String {
+    match d.scope {
+        CpuScope::Party => d.name.clone(),
+        CpuScope::Entity => format!("entity {}", d.name),
+        CpuScope::Tag => format!("tag {}", crate::model::urls::redact_url(&d.name)),
+    }
+}
+
+/// Main-thread time per party, entity and tag, A against B: first what ran on one side
+/// only, in a sentence each (an ad network blocked in B), then a table of the parties and
+/// the costliest entities and tags.
+fn main_thread(c: &Comparison, width: Option<u16>) -> String {
+    if c.main_thread.is_empty() {
+        return String::new();
+    }
+    let line_max = width.map_or(usize::MAX, |w| usize::from(w).saturating_sub(4));
+    let mut o = String::from("\nmain thread by party, entity and tag (medians):\n");
+    for line in c.main_thread.iter().filter_map(words::one_sided_cpu) {
+        for (i, part) in wrapped(&sanitize(&line), line_max).into_iter().enumerate() {
+            let indent = if i == 0 { "  " } else { "    " };
+            o.push_str(&format!("{indent}{part}\n"));
+        }
+    }
+    let narrow = Room::of(width) < Room::Wide;
+    let mut header = vec!["whose", "A", "B", "B - A", "verdict"];
+    if !narrow {
+        header.extend(["A blocking", "B blocking"]);
+    }
+    header.push("blocking B - A");
+    let mut t = table(width);
+    t.set_header(header);
+    let name_max = text_room(width, if narrow { 70 } else { 96 });
+    for d in cpu_rows(c) {
+        let m = &d.main_thread;
+        let mut row = vec![
+            Cell::new(shorten(&sanitize(&cpu_label(d)), name_max)),
+            right(value(Unit::Ms, m.a.median)),
+            right(value(Unit::Ms, m.b.median)),
+            right(signed(Unit::Ms, m.diff)),
+            Cell::new(cpu_verdict(m)),
+        ];
+        let b = d.blocking.as_ref();
+        let ms = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| value(Unit::Ms, v));
+        if !narrow {
+            row.push(right(ms(b.map(|b| b.a.median))));
+            row.push(right(ms(b.map(|b| b.b.median))));
+        }
+        row.push(right(
+            b.map_or_else(|| "-".into(), |b| signed(Unit::Ms, b.diff)),
+        ));
+        t.add_row(row);
+    }
+    o.push_str(&format!("{t}\n"));
+    o
+}
+
+/// A sentence cut at spaces into lines of at most `max` characters (a word longer than
+/// that on a line of its own).
+fn wrapped(text: &str, max: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split(' ') {
+        match lines.last_mut() {
+            Some(l) if l.chars().count() + 1 + word.chars().count() <= max => {
+                l.push(' ');
+                l.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines
+}
+
 /// Room left for a text column when the other columns take `others` characters.
 fn text_room(width: Option<u16>, others: usize) -> usize {
     width.map_or(usize::MAX, |w| {
@@ -298,6 +397,8 @@ fn requests(title: &str, r: &[RequestDiff], both: bool, width: Option<u16>) -> S
         return String::new();
     }
     let total: i64 = r.iter().map(|x| x.b_bytes as i64 - x.a_bytes as i64).sum();
+    // A column of each script's own main-thread time, when any ran (browser engine).
+    let cpu = r.iter().any(|x| x.main_thread_ms.is_some());
     let mut sorted: Vec<&RequestDiff> = r.iter().collect();
     sorted.sort_by_key(|x| std::cmp::Reverse((x.b_bytes as i64 - x.a_bytes as i64).abs()));
     // Every column but the URL, as text; the URL gets the room left.
@@ -321,6 +422,9 @@ fn requests(title: &str, r: &[RequestDiff], both: bool, width: Option<u16>) -> S
                     .trim_start_matches('+')
                     .to_string(),
             );
+            if cpu {
+                row.push(x.main_thread_ms.map_or_else(String::new, human_ms));
+            }
             row
         })
         .collect();
@@ -330,6 +434,9 @@ fn requests(title: &str, r: &[RequestDiff], both: bool, width: Option<u16>) -> S
     } else {
         vec!["bytes"]
     });
+    if cpu {
+        header.push("main thread");
+    }
     let others: usize = (1..header.len())
         .map(|c| {
             let cells = rows.iter().map(|row| row[c - 1].chars().count());
@@ -411,8 +518,38 @@ pub fn markdown(c: &Comparison) -> String {
             md(&m.verdict.to_string()),
         ));
     }
+    o.push_str(&markdown_main_thread(c));
     o.push_str(&markdown_requests(c));
     o.push_str(&markdown_parties(c));
+    o
+}
+
+fn markdown_main_thread(c: &Comparison) -> String {
+    if c.main_thread.is_empty() {
+        return String::new();
+    }
+    let mut o = String::from("\n");
+    for line in c.main_thread.iter().filter_map(words::one_sided_cpu) {
+        o.push_str(&format!("- {}\n", md(&line)));
+    }
+    o.push_str(
+        "\n| main thread | A | B | B − A | verdict | blocking B − A |\n|---|---:|---:|---:|---|---:|\n",
+    );
+    for d in cpu_rows(c) {
+        let m = &d.main_thread;
+        let blocking = d
+            .blocking
+            .as_ref()
+            .map_or("-".into(), |b| signed(Unit::Ms, b.diff));
+        o.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {blocking} |\n",
+            md(&cpu_label(d)),
+            value(Unit::Ms, m.a.median),
+            value(Unit::Ms, m.b.median),
+            signed(Unit::Ms, m.diff),
+            md(&cpu_verdict(m)),
+        ));
+    }
     o
 }
 

@@ -588,7 +588,9 @@ pub fn render_compare(c: &Comparison, a: &Load, b: &Load) -> String {
             if m.significant { "</b>" } else { "" }
         );
     }
-    body.push_str("</table><h2>Shorter is better</h2>");
+    body.push_str("</table>");
+    body.push_str(&compare_main_thread(c));
+    body.push_str("<h2>Shorter is better</h2>");
     let charted = [Metric::TransferBytes, Metric::Requests, Metric::FullyLoaded];
     for m in c
         .metrics
@@ -624,6 +626,45 @@ pub fn render_compare(c: &Comparison, a: &Load, b: &Load) -> String {
         &body,
         &format!("A: {}; B: {}", provenance(a), provenance(b)),
     )
+}
+
+/// A comparison's main-thread time per party, entity and tag: what ran on one side only in
+/// a sentence each, then the table.
+fn compare_main_thread(c: &Comparison) -> String {
+    if c.main_thread.is_empty() {
+        return String::new();
+    }
+    let mut o = String::from("<h2>Main thread by party, entity and tag</h2><ul>");
+    for line in c.main_thread.iter().filter_map(super::words::one_sided_cpu) {
+        let _ = write!(o, "<li>{}</li>", esc(&line));
+    }
+    o.push_str(
+        "</ul><table><tr><th>whose</th><th class=\"n\">A</th><th class=\"n\">B</th>\
+         <th>verdict</th><th class=\"n\">A blocking</th><th class=\"n\">B blocking</th></tr>",
+    );
+    for d in super::compare::cpu_rows(c) {
+        let m = &d.main_thread;
+        let b = |pick: fn(&crate::compare::MetricDiff) -> f64| {
+            d.blocking
+                .as_ref()
+                .map_or("-".into(), |b| human_ms(pick(b)))
+        };
+        let _ = write!(
+            o,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}{}{}</td>\
+             <td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            esc(&super::compare::cpu_label(d)),
+            human_ms(m.a.median),
+            human_ms(m.b.median),
+            if m.significant { "<b>" } else { "" },
+            esc(&m.verdict.to_string()),
+            if m.significant { "</b>" } else { "" },
+            b(|b| b.a.median),
+            b(|b| b.b.median),
+        );
+    }
+    o.push_str("</table>");
+    o
 }
 
 #[cfg(test)]

@@ -412,10 +412,25 @@ fn tags(load: &Load, opts: TableOptions) -> String {
         header.extend([right("main thread"), right("blocking")]);
     }
     t.set_header(header);
-    for c in load.third_party_tags.iter().take(TAGS_SHOWN) {
+    let shown = || load.third_party_tags.iter().take(TAGS_SHOWN);
+    // The URL gets the room the other columns leave (each a space either side and a border);
+    // under 110 columns, entities are cut too.
+    let entity_max = match opts.width {
+        Some(w) if w < 110 => 14,
+        _ => 32,
+    };
+    let entity = shown().map(|c| c.entity.as_deref().unwrap_or("-").chars().count());
+    let entity_width = entity.max().unwrap_or(1).clamp(6, entity_max);
+    let others = entity_width + 3 + 11 + 8 + 14 + if cpu { 28 } else { 0 };
+    let url_max = opts
+        .width
+        .map_or(60, |w| usize::from(w).saturating_sub(others + 5))
+        .clamp(16, 60);
+    for c in shown() {
+        let entity = sanitize(c.entity.as_deref().unwrap_or("-"));
         let mut row = vec![
-            Cell::new(sanitize(&super::shorten(&c.url, 36))),
-            Cell::new(sanitize(c.entity.as_deref().unwrap_or("-"))),
+            Cell::new(sanitize(&super::shorten(&c.url, url_max))),
+            Cell::new(super::shorten(&entity, entity_max)),
             right(c.requests),
             right(c.hosts),
             right(human_bytes(c.transfer_bytes)),

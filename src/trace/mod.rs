@@ -180,6 +180,15 @@ pub struct PartyCpu {
     pub unknown_party_ms: f64,
     /// The browser's own work, attributed to no script.
     pub browser_ms: f64,
+    /// The first party's share of the blocking time.
+    #[serde(default)]
+    pub first_party_blocking_ms: f64,
+    /// The third parties' share of the blocking time.
+    #[serde(default)]
+    pub third_party_blocking_ms: f64,
+    /// The unknown party's share of the blocking time.
+    #[serde(default)]
+    pub unknown_party_blocking_ms: f64,
     /// Third-party time by entity (the third-party-web dataset's), the costliest first;
     /// hosts the dataset does not know are under their registrable domain.
     pub by_entity: Vec<EntityCpu>,
