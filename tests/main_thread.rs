@@ -308,6 +308,68 @@ fn compare_and_budgets_judge_main_thread_time() {
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let (code, out, err) = pagecost(&refs);
     assert_eq!(code, 1, "over a 200 ms main-thread budget: {out}{err}");
+
+    // The tag's own limit: its 300 ms (its creative's frame included) are over 250, the
+    // first party's 60 ms within 150; the failing line names the tag.
+    std::fs::write(
+        &budget,
+        r#"[{"pagecost": {
+            "tags": [{"host": "tag.adnet.example", "mainThreadTime": 250}],
+            "parties": [{"name": "first-party", "mainThreadTime": 150}]
+        }}]"#,
+    )
+    .unwrap();
+    let args = cpu_args(&["--budget", budget.to_str().unwrap(), "--format", "json"]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = pagecost(&refs);
+    assert_eq!(code, 1, "over the tag's 250 ms: {out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let lines = v["budget"]["lines"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{v:#}"));
+    let line = |n: &str| {
+        lines
+            .iter()
+            .find(|l| l["name"] == n)
+            .unwrap_or_else(|| panic!("{lines:#?}"))
+    };
+    let tag = line("pagecost.tags.tag.adnet.example.mainThreadTime");
+    assert_eq!(tag["status"], "fail", "{tag:#}");
+    assert!(ms(&tag["actual"]) >= 300.0, "{tag:#}");
+    assert!(
+        tag["details"][0].as_str().unwrap().contains("/tag.js"),
+        "{tag:#}"
+    );
+    assert_eq!(
+        line("pagecost.parties.first-party.mainThreadTime")["status"],
+        "pass"
+    );
+    // A HAR of the same page has no trace: the line is unknown, not a pass of 0 ms.
+    let har = dir.path().join("page.har");
+    let args = cpu_args(&["--format", "har", "-o", har.to_str().unwrap()]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, _, err) = pagecost(&refs);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = pagecost(&[
+        "audit",
+        har.to_str().unwrap(),
+        "--budget",
+        budget.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "unknown is not a failure: {out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let tag = (v["budget"]["lines"].as_array().unwrap().iter())
+        .find(|l| l["name"] == "pagecost.tags.tag.adnet.example.mainThreadTime")
+        .cloned()
+        .unwrap();
+    assert_eq!(tag["status"], "unsupported", "{tag:#}");
+    assert!(
+        v["main_thread"].is_null(),
+        "a HAR has no trace: {:#}",
+        v["main_thread"]
+    );
 }
 
 /// Under a mobile profile's CPU slowdown the times are those measured under it, and the

@@ -11,13 +11,19 @@
 //!   "pagecost": {
 //!     "broken": 0,
 //!     "entities": [{ "name": "Google/Doubleclick Ads", "requests": 0, "size": 0 }],
-//!     "categories": [{ "name": "ad", "requests": 5, "size": 100 }],
+//!     "categories": [{ "name": "ad", "requests": 5, "size": 100, "mainThreadTime": 200 }],
+//!     "parties": [{ "name": "third-party", "mainThreadTime": 500, "blockingTime": 100 }],
+//!     "tags": [{ "host": "*.doubleclick.net", "mainThreadTime": 150, "requests": 20 }],
 //!     "firstParty": { "resourceSizes": [], "resourceCounts": [] },
 //!     "largestRequest": [{ "resourceType": "image", "budget": 200 }]
 //!   }
 //! }]
 //! ```
-//! Sizes are KiB of transfer size (1 KiB = 1024 bytes), as in Lighthouse.
+//! Sizes are KiB of transfer size (1 KiB = 1024 bytes), as in Lighthouse. Main-thread and
+//! blocking times are milliseconds, judged on the median of the runs that have a trace
+//! (`cpu.rs`): a tag's include everything it caused, its frames too.
+
+mod cpu;
 
 use crate::error::{Error, Result};
 use crate::metric::Metric;
@@ -166,15 +172,19 @@ impl TimingLimit {
     }
 }
 
-/// A limit on an entity or category.
+/// A limit on an entity, a category, a party or the tags of a host.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NamedLimit {
-    /// Entity or category name.
+    /// Entity or category name, `first-party` or `third-party`, or a tag's host pattern.
     pub name: String,
     /// Most requests.
     pub requests: Option<f64>,
     /// Most KiB transferred.
     pub size: Option<f64>,
+    /// Most main-thread time, milliseconds (`mainThreadTime`).
+    pub main_thread: Option<f64>,
+    /// Most blocking time, milliseconds (`blockingTime`).
+    pub blocking: Option<f64>,
 }
 
 /// One budget of the file.
@@ -196,6 +206,10 @@ pub struct Budget {
     pub entities: Vec<NamedLimit>,
     /// `pagecost.categories`.
     pub categories: Vec<NamedLimit>,
+    /// `pagecost.parties`: `first-party` and `third-party`.
+    pub parties: Vec<NamedLimit>,
+    /// `pagecost.tags`: the third-party tags on hosts matching a pattern.
+    pub tags: Vec<NamedLimit>,
     /// `pagecost.firstParty.resourceSizes`.
     pub first_party_sizes: Vec<TypeLimit>,
     /// `pagecost.firstParty.resourceCounts`.
@@ -279,22 +293,24 @@ impl Reader<'_> {
         Ok(out)
     }
 
+    /// Named limits at `path`, each named by `key` (`name`, or `host` for tags) with one of
+    /// the `known` names (any host pattern when `None`).
     fn named(
         &self,
         v: Option<&Value>,
         path: &str,
-        known: &[&str],
+        (key, known): (&str, Option<&[&str]>),
         what: &str,
     ) -> Result<Vec<NamedLimit>> {
         let mut out = Vec::new();
         for (i, item) in self.arr(v, path)?.iter().enumerate() {
             let p = format!("{path}[{i}]");
             let o = self.obj(item, &p)?;
-            let name = self.str(o.get("name"), &format!("{p}.name"))?;
-            if !known.contains(&name) {
+            let name = self.str(o.get(key), &format!("{p}.{key}"))?;
+            if let Some(known) = known.filter(|k| !k.contains(&name)) {
                 let close = crate::party::close_matches(name, known.iter().copied());
                 return Err(self.err(
-                    &format!("{p}.name"),
+                    &format!("{p}.{key}"),
                     &format!("unknown {what} '{name}'{}", did_you_mean(&close)),
                 ));
             }
@@ -302,11 +318,16 @@ impl Reader<'_> {
                 name: name.to_string(),
                 requests: self.opt_num(o, "requests", &p)?,
                 size: self.opt_num(o, "size", &p)?,
+                main_thread: self.opt_num(o, "mainThreadTime", &p)?,
+                blocking: self.opt_num(o, "blockingTime", &p)?,
             });
         }
         Ok(out)
     }
 }
+
+/// The parties a budget may limit.
+const PARTIES: [&str; 2] = ["first-party", "third-party"];
 
 /// The keys a budget may have.
 const BUDGET_KEYS: [&str; 6] = [
@@ -452,15 +473,20 @@ impl Reader<'_> {
         let eo = r.obj(ext, ep)?;
         b.broken = r.opt_num(eo, "broken", ep)?;
         let entities = eo.get("entities");
-        b.entities = r.named(
-            entities,
-            &format!("{ep}.entities"),
-            names.entities,
-            "entity",
-        )?;
+        let entity_names = ("name", Some(names.entities));
+        b.entities = r.named(entities, &format!("{ep}.entities"), entity_names, "entity")?;
         let categories = eo.get("categories");
         let cp = format!("{ep}.categories");
-        b.categories = r.named(categories, &cp, names.categories, "category")?;
+        let category_names = ("name", Some(names.categories));
+        b.categories = r.named(categories, &cp, category_names, "category")?;
+        let parties = ("name", Some(&PARTIES[..]));
+        b.parties = r.named(
+            eo.get("parties"),
+            &format!("{ep}.parties"),
+            parties,
+            "party",
+        )?;
+        b.tags = r.named(eo.get("tags"), &format!("{ep}.tags"), ("host", None), "tag")?;
         if let Some(fp) = eo.get("firstParty") {
             let fo = r.obj(fp, &format!("{ep}.firstParty"))?;
             b.first_party_sizes = r.type_limits(
@@ -602,22 +628,40 @@ fn is_first_party(e: &Entry, page: &str, hostnames: &[String]) -> bool {
     }
 }
 
-/// Entities or categories of the third-party-web dataset.
+/// Whose requests a named limit covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PartyGroup {
-    /// `pagecost.entities`.
+    /// An entity of the third-party-web dataset (`pagecost.entities`).
     Entity,
-    /// `pagecost.categories`.
+    /// A category of the dataset (`pagecost.categories`).
     Category,
+    /// The first or the third parties, by the budget's first-party hosts
+    /// (`pagecost.parties`).
+    Party,
+    /// The third-party tags on hosts matching a pattern, with everything they caused
+    /// (`pagecost.tags`).
+    Tag,
 }
 
-/// What a party limit counts.
+/// What a named limit counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Measure {
     /// Requests.
     Requests,
     /// KiB transferred.
     Size,
+    /// Main-thread time, milliseconds (judged on the median run, from the trace).
+    MainThread,
+    /// Blocking time, milliseconds (likewise).
+    Blocking,
+}
+
+impl Measure {
+    /// Whether it is a time from the load's trace (judged on the median, unknown without
+    /// one), not a count.
+    fn is_cpu(self) -> bool {
+        matches!(self, Measure::MainThread | Measure::Blocking)
+    }
 }
 
 /// One limit of a budget. A verdict is [`Budget::limits`] judged one by one.
@@ -641,13 +685,14 @@ pub enum Limit<'a> {
         /// Requests.
         requests: f64,
     },
-    /// Most requests or KiB of an entity or category.
+    /// Most requests, KiB, main-thread or blocking time of an entity, category, party or
+    /// tags.
     Party {
-        /// Entity or category.
+        /// Entity, category, party or tags.
         group: PartyGroup,
-        /// Its name.
+        /// Its name (a host pattern for tags).
         name: &'a str,
-        /// Requests or size.
+        /// What is counted.
         measure: Measure,
         /// The limit.
         limit: f64,
@@ -722,6 +767,8 @@ impl Budget {
         for (group, list) in [
             (PartyGroup::Entity, &self.entities),
             (PartyGroup::Category, &self.categories),
+            (PartyGroup::Party, &self.parties),
+            (PartyGroup::Tag, &self.tags),
         ] {
             for n in list {
                 let party = |measure, limit| Limit::Party {
@@ -732,6 +779,8 @@ impl Budget {
                 };
                 out.extend(n.requests.map(|l| party(Measure::Requests, l)));
                 out.extend(n.size.map(|l| party(Measure::Size, l)));
+                out.extend(n.main_thread.map(|l| party(Measure::MainThread, l)));
+                out.extend(n.blocking.map(|l| party(Measure::Blocking, l)));
             }
         }
         out.extend(self.largest_request.iter().map(|t| Limit::Largest {
@@ -768,10 +817,14 @@ impl Limit<'_> {
                 let g = match group {
                     PartyGroup::Entity => "entities",
                     PartyGroup::Category => "categories",
+                    PartyGroup::Party => "parties",
+                    PartyGroup::Tag => "tags",
                 };
                 let m = match measure {
                     Measure::Requests => "requests",
                     Measure::Size => "size",
+                    Measure::MainThread => "mainThreadTime",
+                    Measure::Blocking => "blockingTime",
                 };
                 format!("pagecost.{g}.{name}.{m}")
             }
@@ -785,6 +838,7 @@ impl Limit<'_> {
         match self {
             Limit::Size { .. } | Limit::Largest { .. } => LineUnit::KiB,
             Limit::Party { measure, .. } if *measure == Measure::Size => LineUnit::KiB,
+            Limit::Party { measure, .. } if measure.is_cpu() => LineUnit::Ms,
             Limit::Timing(t) if t.measured() == Some(Metric::CumulativeLayoutShift) => {
                 LineUnit::Score
             }
@@ -828,23 +882,28 @@ impl Limit<'_> {
                 ..
             } => (of_type(of, first_party_only).count() as f64, Vec::new()),
             Limit::Party {
+                group: PartyGroup::Tag,
+                name,
+                measure,
+                ..
+            } => {
+                let tags = cpu::tags_on(l, name);
+                let v = match measure {
+                    Measure::Requests => tags.map(|t| t.requests as f64).sum(),
+                    _ => kib(tags.map(|t| t.transfer_bytes).sum()),
+                };
+                (v, Vec::new())
+            }
+            Limit::Party {
                 group,
                 name,
                 measure,
                 ..
             } => {
-                let pick = l.entries.iter().filter(|e| {
-                    e.party.as_ref().is_some_and(|p| {
-                        let v = match group {
-                            PartyGroup::Entity => &p.entity,
-                            PartyGroup::Category => &p.category,
-                        };
-                        v.as_deref() == Some(name)
-                    })
-                });
+                let pick = (l.entries.iter()).filter(|e| cpu::of_party(e, group, name, &first));
                 let v = match measure {
                     Measure::Requests => pick.count() as f64,
-                    Measure::Size => kib(pick.map(|e| e.transfer_bytes).sum()),
+                    _ => kib(pick.map(|e| e.transfer_bytes).sum()),
                 };
                 (v, Vec::new())
             }
@@ -970,6 +1029,9 @@ pub fn evaluate(budgets: &[Budget], runs: &[&Load]) -> Verdict {
         .iter()
         .map(|limit| match limit {
             Limit::Timing(t) => judge_timing(t, runs),
+            Limit::Party { measure, .. } if measure.is_cpu() => {
+                cpu::judge(limit, runs, &b.first_party_hostnames)
+            }
             other => other.judge(runs, &b.first_party_hostnames),
         })
         .collect();
