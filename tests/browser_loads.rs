@@ -429,3 +429,111 @@ fn a_chunked_body_counts_the_same_in_both_engines() {
     assert_eq!(counts("static"), expected, "static");
     assert_eq!(counts("chromium"), expected, "chromium");
 }
+
+/// The tags of a load, as `(tag URL, requests)`, sorted.
+fn tags_of(load: &Value) -> Vec<(String, u64)> {
+    let mut tags: Vec<(String, u64)> = (load["third_party_tags"].as_array().unwrap().iter())
+        .map(|t| {
+            (
+                t["url"].as_str().unwrap().into(),
+                t["requests"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    tags.sort();
+    tags
+}
+
+/// pagecost's own HAR of a page rewritten in another producer's form of the initiator
+/// (written from each producer's format): `devtools` (Chrome DevTools' `_initiator` object, a
+/// script's caller only in its stack), `webpagetest` (the URL as `_initiator`, 0-based
+/// `_initiator_line`), `chrome-har` (`_initiator_detail` as a JSON string beside 1-based
+/// flattened fields); pagecost's own record (`_pagecost`) removed.
+fn in_producers_form(har: &Value, producer: &str) -> Value {
+    let mut har = har.clone();
+    har["log"]["creator"] = serde_json::json!({"name": producer, "version": "1"});
+    for e in har["log"]["entries"].as_array_mut().unwrap() {
+        let o = e.as_object_mut().unwrap();
+        o.remove("_pagecost");
+        let i = o.remove("_initiator").unwrap_or(Value::Null);
+        let (kind, url, line) = (i["type"].clone(), i["url"].clone(), i["lineNumber"].clone());
+        let devtools = match kind.as_str() {
+            Some("script") => serde_json::json!({"type": "script", "stack": {"callFrames": [
+                {"functionName": "", "scriptId": "1", "url": url, "lineNumber": line, "columnNumber": 0}
+            ]}}),
+            _ => i.clone(),
+        };
+        let line_1 = line.as_u64().map_or(Value::Null, |l| (l + 1).into());
+        let fields: Vec<(&str, Value)> = match producer {
+            "devtools" => vec![("_initiator", devtools)],
+            "webpagetest" => vec![
+                ("_initiator", url.as_str().unwrap_or("").into()),
+                (
+                    "_initiator_line",
+                    line.as_u64().map_or("".into(), Value::from),
+                ),
+                ("_initiator_column", "".into()),
+            ],
+            _ => vec![
+                ("_initiator", url.clone()),
+                ("_initiator_line", line_1),
+                ("_initiator_type", kind.clone()),
+                ("_initiator_detail", devtools.to_string().into()),
+            ],
+        };
+        for (k, v) in fields {
+            o.insert(k.into(), v);
+        }
+    }
+    har
+}
+
+/// A page with an ad chain (the cascade's tag, library, bid, pixels and cross-site creative)
+/// recorded by pagecost, then as DevTools, WebPageTest and chrome-har write their HARs: each
+/// import gives the same tags, with the same requests each, as the live load.
+#[test]
+fn hars_in_each_producers_initiator_form_give_the_same_tags() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !browser_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let har_path = dir.path().join("page.har");
+    let adnet = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/cascade-3p/adnet");
+    let also = [
+        format!("securepubads.g.doubleclick.net={adnet}"),
+        format!("tpc.googlesyndication.com={adnet}"),
+    ];
+    let page = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/cascade-3p/");
+    let out = har_path.to_str().unwrap();
+    let (code, _, err) = pagecost(&[
+        "audit",
+        page,
+        "--engine",
+        "chromium",
+        "-q",
+        "--serve-also",
+        &also[0],
+        "--serve-also",
+        &also[1],
+        "--format",
+        "har",
+        "-o",
+        out,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let har: Value = serde_json::from_str(&std::fs::read_to_string(&har_path).unwrap()).unwrap();
+    let (code, own, err) = pagecost(&["audit", out, "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let expected = tags_of(&serde_json::from_str(&own).unwrap());
+    assert_eq!(expected.len(), 1, "{expected:?}");
+    assert_eq!(expected[0].1, 8, "the cascade is one tag: {expected:?}");
+    for producer in ["devtools", "webpagetest", "chrome-har"] {
+        let path = dir.path().join(format!("{producer}.har"));
+        std::fs::write(&path, in_producers_form(&har, producer).to_string()).unwrap();
+        let (code, out, err) = pagecost(&["audit", path.to_str().unwrap(), "--format", "json"]);
+        assert_eq!(code, 0, "{producer}: {err}");
+        let load: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(tags_of(&load), expected, "{producer}");
+    }
+}

@@ -6,19 +6,23 @@
 //! (`_pagecost`) so that a HAR written here imports back to the same load. Sensitive header
 //! values are redacted unless asked, as Chrome DevTools does since version 130.
 //!
-//! Import accepts the HARs of Chrome/Chromium, Firefox, WebPageTest and Playwright, with their
-//! quirks: sizes missing or -1, `_transferSize` or `bodySize`, several pages in one file,
-//! entries after onLoad.
+//! Import accepts the HARs of Chrome/Chromium, Firefox, WebPageTest, Playwright and
+//! chrome-har (browsertime, sitespeed.io), with their quirks: sizes missing or -1,
+//! `_transferSize` or `bodySize`, several pages in one file, entries after onLoad, and each
+//! producer's form of an entry's initiator ([`initiator`]).
 
 use crate::error::{Error, Result};
 use crate::extract::encoding::Markup;
 use crate::model::{
-    Entry, EntryError, ErrorKind, Headers, Initiator, InitiatorKind, Load, LoadSettings,
-    PageMetrics, Priority, ResourceType, Skipped, Timings, Totals, WebSocketTraffic,
+    Entry, EntryError, ErrorKind, Headers, InitiatorKind, Load, LoadSettings, PageMetrics,
+    Priority, ResourceType, Skipped, Timings, Totals, WebSocketTraffic,
 };
 use serde_json::{json, Value};
 
+mod initiator;
 mod stream;
+
+use initiator::initiator_of;
 
 use crate::model::secrets::{Secrets, REDACTED};
 
@@ -785,34 +789,6 @@ fn error_of(
             message: "no response recorded".into(),
         }),
         _ => None,
-    }
-}
-
-/// Who caused an entry: pagecost's record, else Chrome's `_initiator`.
-fn initiator_of(e: &Value, pc: Option<&Value>, main: bool) -> Initiator {
-    if let Some(i) =
-        pc.and_then(|p| serde_json::from_value::<Initiator>(p.get("initiator")?.clone()).ok())
-    {
-        return i;
-    }
-    let i = e.get("_initiator").cloned().unwrap_or(Value::Null);
-    Initiator {
-        kind: match str_of(&i, "type") {
-            Some("parser") => InitiatorKind::Parser,
-            Some("script") => InitiatorKind::Script,
-            Some("redirect") => InitiatorKind::Redirect,
-            _ if main => InitiatorKind::Navigation,
-            _ => InitiatorKind::Other,
-        },
-        url: str_of(&i, "url").map(str::to_string),
-        element: None,
-        attribute: None,
-        line: i
-            .get("lineNumber")
-            .and_then(Value::as_u64)
-            .map(|l| l as u32 + 1),
-        column: None,
-        inferred: None,
     }
 }
 
