@@ -9,7 +9,7 @@
 //! Import accepts the HARs of Chrome/Chromium, Firefox, WebPageTest, Playwright and
 //! chrome-har (browsertime, sitespeed.io), with their quirks: sizes missing or -1,
 //! `_transferSize` or `bodySize`, several pages in one file, entries after onLoad, and each
-//! producer's form of an entry's initiator ([`initiator`]).
+//! producer's form of an entry's initiator (`initiator.rs`).
 
 use crate::error::{Error, Result};
 use crate::extract::encoding::Markup;
