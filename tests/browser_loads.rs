@@ -537,3 +537,58 @@ fn hars_in_each_producers_initiator_form_give_the_same_tags() {
         assert_eq!(tags_of(&load), expected, "{producer}");
     }
 }
+
+/// A script whose one big function never runs, and a stylesheet whose rules but one never
+/// match: each is said unused, by share and by bytes (the function's own).
+#[test]
+fn code_never_run_and_rules_never_matched_are_unused() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !browser_available() {
+        return;
+    }
+    // 200 characters run at load; a function of about 4,000 never called.
+    let body: String = (0..100)
+        .map(|i| format!("  total += {i} * Math.sqrt({i});\n"))
+        .collect();
+    let app = format!(
+        "function used() {{ document.title = 'used'; }}\nused();\n\
+         function neverCalled() {{\n  var total = 0;\n{body}  return total;\n}}\n"
+    );
+    let rules: String = (0..100)
+        .map(|i| format!(".never-{i} {{ color: red; }}\n"))
+        .collect();
+    let css = format!("body {{ margin: 0; }}\n{rules}");
+    let page = "<!doctype html><link rel=stylesheet href=/s.css><script src=/app.js></script><p>x";
+    let server = TestServer::start(vec![
+        ("/", Route::ok("text/html", page.as_bytes().to_vec())),
+        (
+            "/app.js",
+            Route::ok("text/javascript", app.clone().into_bytes()),
+        ),
+        ("/s.css", Route::ok("text/css", css.clone().into_bytes())),
+    ]);
+    let load = chromium_json(&server.url("/"), &[]);
+    let unused = load["unused_code"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{load:#}"));
+    let of = |path: &str| {
+        (unused.iter())
+            .find(|u| u["url"].as_str().unwrap().ends_with(path))
+            .unwrap_or_else(|| panic!("{path}: {unused:#?}"))
+    };
+    let (js, sheet) = (of("/app.js"), of("/s.css"));
+    assert_eq!(js["kind"], "script");
+    let share = js["unused_share"].as_f64().unwrap();
+    assert!((0.9..1.0).contains(&share), "{js:#}");
+    assert_eq!(js["decoded_bytes"].as_u64().unwrap(), app.len() as u64);
+    let unused_bytes = js["unused_bytes"].as_u64().unwrap();
+    let never = app.find("function neverCalled").unwrap();
+    let expected = (app.len() - never) as f64;
+    assert!(
+        (unused_bytes as f64 - expected).abs() < 0.05 * expected,
+        "{js:#} vs {expected}"
+    );
+    assert_eq!(sheet["kind"], "stylesheet");
+    let share = sheet["unused_share"].as_f64().unwrap();
+    assert!((0.9..1.0).contains(&share), "only body matched: {sheet:#}");
+}

@@ -179,9 +179,14 @@ fn the_terminal_and_html_reports_show_the_main_thread_and_each_tags_share() {
         .lines()
         .find(|l| l.contains("tag.adnet.example/tag.js") && l.contains(" kB"))
         .unwrap();
+    assert_eq!(
+        tag_row.matches(" ms ").count(),
+        2,
+        "the tag row has its CPU and blocking time: {tag_row}"
+    );
     assert!(
-        tag_row.trim_end().ends_with(" ms"),
-        "the tag row has its CPU: {tag_row}"
+        tag_row.trim_end().ends_with(" B"),
+        "and its code never used: {tag_row}"
     );
     assert!(out.contains("script or document"), "{out}");
     let args = cpu_args(&["--format", "html"]);

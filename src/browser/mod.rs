@@ -15,6 +15,7 @@
 //! browser and its helpers end with the job, on every path, even when pagecost is killed.
 
 mod children;
+mod coverage;
 mod paint;
 mod pipe;
 mod process;
@@ -278,6 +279,8 @@ struct Seen {
     blocked: bool,
     /// The load's trace, or why there is none.
     trace: std::result::Result<trace::Traced, trace::Untraced>,
+    /// Each script's and stylesheet's share never used, by URL; `None` when unknown.
+    unused: Option<Vec<(crate::trace::unused::CodeKind, String, f64)>>,
 }
 
 /// Why the watch of a page ended.
@@ -338,8 +341,15 @@ async fn drive(
             true => trace::start(&page).await,
             false => Err(trace::Untraced::Busy),
         };
+        let covering = coverage::start(&page).await;
         let (mut rec, stop, blocked) = watch(&page, url, (cfg, launch), (events, gone)).await?;
         let paint = read_paint(&page, stop, blocked).await?;
+        let unused = match (covering, stop) {
+            (Some(c), s) if s != Stop::Crashed && !blocked => {
+                coverage::finish(&page, c, COMMAND_TIMEOUT).await
+            }
+            _ => None,
+        };
         let trace = match tracing {
             Ok(t) => trace::finish(&page, t, stop == Stop::Quiet || stop == Stop::Busy).await,
             Err(why) => Err(why),
@@ -357,6 +367,7 @@ async fn drive(
             paint,
             blocked,
             trace,
+            unused,
         })
     }
     .await;
@@ -632,6 +643,7 @@ fn build(
         paint,
         blocked,
         trace,
+        unused,
     } = seen;
     if rec.is_empty() {
         return Err(Error::MainDocument {
@@ -661,6 +673,7 @@ fn build(
         .as_ref()
         .is_some_and(crate::config::Cancel::is_cancelled);
     let partial_causes = partial_causes(stop, interrupted, rec_over_limit, blocked);
+    let unused_code = unused.map(|u| unused_code(&entries, u));
     Ok(Load {
         tool: concat!("pagecost ", env!("CARGO_PKG_VERSION"), " (chromium)").to_string(),
         url: url.to_string(),
@@ -684,7 +697,37 @@ fn build(
         page_metrics,
         third_party_tags: Vec::new(),
         main_thread,
+        unused_code,
     })
+}
+
+/// Each script's and stylesheet's unused code in bytes: its share applied to the decoded
+/// bytes of the request that fetched it (a script or stylesheet the page's own requests
+/// fetched; inline code is the document's and left out), the least used where the page ran
+/// it twice, the most unused bytes first.
+fn unused_code(
+    entries: &[crate::model::Entry],
+    shares: Vec<(crate::trace::unused::CodeKind, String, f64)>,
+) -> Vec<crate::trace::unused::UnusedCode> {
+    use crate::model::ResourceType;
+    use crate::trace::unused::{CodeKind, UnusedCode};
+    let mut by_url: std::collections::BTreeMap<(String, CodeKind), f64> = Default::default();
+    for (kind, url, share) in shares {
+        let slot = by_url.entry((url, kind)).or_insert(share);
+        *slot = slot.min(share);
+    }
+    let mut out: Vec<UnusedCode> = (by_url.into_iter())
+        .filter_map(|((url, kind), share)| {
+            let want = match kind {
+                CodeKind::Script => ResourceType::Script,
+                CodeKind::Stylesheet => ResourceType::Stylesheet,
+            };
+            let e = (entries.iter()).find(|e| e.url == url && e.resource_type == want)?;
+            Some(UnusedCode::new(url, kind, e.decoded_bytes, share))
+        })
+        .collect();
+    out.sort_by(|a, b| b.unused_bytes.cmp(&a.unused_bytes).then(a.url.cmp(&b.url)));
+    out
 }
 
 /// What the page's popups are, as a note says (after their count and URLs).

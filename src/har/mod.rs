@@ -671,6 +671,7 @@ fn assemble(
         page_metrics: imported_page_metrics(page_obj, pc),
         third_party_tags: Vec::new(),
         main_thread: None,
+        unused_code: None,
     };
     if let Some(orig) = pc
         .and_then(|x| x.get("notes"))

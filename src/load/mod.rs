@@ -868,6 +868,7 @@ impl<'a> Engine<'a> {
             page_metrics: Default::default(),
             third_party_tags: Vec::new(),
             main_thread: None,
+            unused_code: None,
         })
     }
 }

@@ -5,6 +5,7 @@
 //! cost 28 requests on 3 hosts, 300 kB" is one sum over a subtree.
 
 use super::Entry;
+use crate::trace::unused::UnusedCode;
 use crate::trace::{EntityCpu, MainThread, PartyCpu, UrlCost};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
@@ -33,6 +34,10 @@ pub struct TagCost {
     /// Their share of the blocking time, milliseconds; absent without a trace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocking_ms: Option<f64>,
+    /// Bytes of its scripts and stylesheets never run or matched during the load; absent
+    /// when unknown (no coverage: the static engine, a HAR).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unused_bytes: Option<u64>,
 }
 
 /// Each entry's parent on the chain: the entry its initiator names (the first request of
@@ -122,6 +127,27 @@ pub fn tag_costs(entries: &[Entry], cpu: Option<&MainThread>) -> Vec<TagCost> {
     out
 }
 
+/// Gives each tag its unused code: the unused bytes of every script and stylesheet under it
+/// (each URL once).
+pub fn add_unused(entries: &[Entry], unused: &[UnusedCode], tags: &mut [TagCost]) {
+    let of: HashMap<&str, u64> = (unused.iter())
+        .map(|u| (u.url.as_str(), u.unused_bytes))
+        .collect();
+    let mut sums: HashMap<&str, (u64, BTreeSet<&str>)> = HashMap::new();
+    for (i, tag) in tags_of(entries).into_iter().enumerate() {
+        let (Some(t), e) = (tag, &entries[i]) else {
+            continue;
+        };
+        let sum = sums.entry(entries[t].url.as_str()).or_default();
+        if !e.blocked() && sum.1.insert(e.url.as_str()) {
+            sum.0 += of.get(e.url.as_str()).copied().unwrap_or(0);
+        }
+    }
+    for t in tags {
+        t.unused_bytes = Some(sums.get(t.url.as_str()).map_or(0, |s| s.0));
+    }
+}
+
 /// The main thread's time by party and entity: each script or document's time goes to the
 /// party of the request that fetched it (the first of its URL), the rest kept apart.
 pub fn cpu_by_party(entries: &[Entry], m: &MainThread) -> PartyCpu {
@@ -205,6 +231,7 @@ impl<'a> Under<'a> {
             decoded_bytes: 0,
             main_thread_ms: cpu.map(|_| 0.0),
             blocking_ms: cpu.map(|_| 0.0),
+            unused_bytes: None,
         };
         Under {
             cost,
@@ -253,6 +280,53 @@ mod tests {
             transfer_bytes: bytes,
             ..Entry::default()
         }
+    }
+
+    /// A tag's unused code is that of every script and sheet under it, each URL once.
+    #[test]
+    fn a_tags_unused_bytes_are_those_of_everything_under_it() {
+        use crate::trace::unused::{CodeKind, UnusedCode};
+        let entries = vec![
+            entry("https://a.example/", None, false, 10),
+            entry(
+                "https://a.example/app.js",
+                Some("https://a.example/"),
+                false,
+                10,
+            ),
+            entry(
+                "https://ads.example/tag.js",
+                Some("https://a.example/"),
+                true,
+                10,
+            ),
+            entry(
+                "https://ads.example/lib.js",
+                Some("https://ads.example/tag.js"),
+                true,
+                10,
+            ),
+            entry(
+                "https://ads.example/lib.js",
+                Some("https://ads.example/tag.js"),
+                true,
+                10,
+            ),
+        ];
+        let unused = [
+            ("https://a.example/app.js", 500),
+            ("https://ads.example/tag.js", 100),
+            ("https://ads.example/lib.js", 4000),
+        ]
+        .map(|(u, b)| UnusedCode::new(u.into(), CodeKind::Script, b, 1.0));
+        let mut tags = tag_costs(&entries, None);
+        add_unused(&entries, &unused, &mut tags);
+        assert_eq!(tags.len(), 1);
+        assert_eq!(
+            tags[0].unused_bytes,
+            Some(4100),
+            "the first party's is not the tag's"
+        );
     }
 
     #[test]

@@ -73,6 +73,11 @@ pub struct Load {
     /// a HAR has no trace).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub main_thread: Option<crate::trace::MainThread>,
+    /// What of each script and stylesheet the page never ran or matched during the load,
+    /// the most bytes first (browser engine, in the page's own renderer); absent when
+    /// unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unused_code: Option<Vec<crate::trace::unused::UnusedCode>>,
 }
 
 /// Why a load is partial.
@@ -316,6 +321,10 @@ impl Load {
             m.by_party = Some(chains::cpu_by_party(&self.entries, m));
         }
         self.third_party_tags = chains::tag_costs(&self.entries, self.main_thread.as_ref());
+        if let Some(unused) = &mut self.unused_code {
+            unused.iter_mut().for_each(|u| u.url = redact(&u.url));
+            chains::add_unused(&self.entries, unused, &mut self.third_party_tags);
+        }
     }
 
     /// The requests that failed or came back empty, each with what is wrong

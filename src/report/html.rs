@@ -246,6 +246,10 @@ fn tags(l: &Load) -> String {
     if cpu {
         o.push_str("<th class=\"n\">main thread</th><th class=\"n\">blocking</th>");
     }
+    let unused = l.unused_code.is_some();
+    if unused {
+        o.push_str("<th class=\"n\">never used</th>");
+    }
     o.push_str("</tr>");
     let ms = |v: Option<f64>| v.map_or("unknown".into(), human_ms);
     for c in &l.third_party_tags {
@@ -261,6 +265,10 @@ fn tags(l: &Load) -> String {
         if cpu {
             let (t, b) = (ms(c.main_thread_ms), ms(c.blocking_ms));
             let _ = write!(o, "<td class=\"n\">{t}</td><td class=\"n\">{b}</td>");
+        }
+        if unused {
+            let u = c.unused_bytes.map_or("unknown".into(), human_bytes);
+            let _ = write!(o, "<td class=\"n\">{u}</td>");
         }
         o.push_str("</tr>");
     }

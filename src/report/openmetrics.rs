@@ -155,6 +155,69 @@ impl Exposition {
         for (entity, b) in &t.by_entity {
             self.bucket("entity", labels, ("entity", entity.clone()), b);
         }
+        self.main_thread(labels, load);
+    }
+
+    /// The load's main-thread and blocking time by party and third-party entity (browser
+    /// engine; absent without a trace), in seconds.
+    fn main_thread(&mut self, labels: &Labels, load: &Load) {
+        let Some(p) = load.main_thread.as_ref().and_then(|m| m.by_party.as_ref()) else {
+            return;
+        };
+        let parties = [
+            ("first", p.first_party_ms, Some(p.first_party_blocking_ms)),
+            ("third", p.third_party_ms, Some(p.third_party_blocking_ms)),
+            (
+                "unknown",
+                p.unknown_party_ms,
+                Some(p.unknown_party_blocking_ms),
+            ),
+            ("browser", p.browser_ms, None),
+        ];
+        let help = (
+            "Main-thread time per party (first: the page's own site; unknown: scripts no request fetched; browser: its own work).",
+            "Main-thread blocking time per party (each task's part past 50 ms, shared by time).",
+        );
+        for (party, ms, blocking) in parties {
+            self.cpu(
+                ("party", labels, ("party", party.into())),
+                help,
+                ms,
+                blocking,
+            );
+        }
+        let help = (
+            "Main-thread time per third-party entity, its frames included.",
+            "Main-thread blocking time per third-party entity.",
+        );
+        for e in &p.by_entity {
+            let key = ("entity", e.name.clone());
+            self.cpu(
+                ("entity", labels, key),
+                help,
+                e.main_thread_ms,
+                Some(e.blocking_ms),
+            );
+        }
+    }
+
+    /// `pagecost_{group}_main_thread_seconds` and `_main_thread_blocking_seconds` of one group.
+    fn cpu(
+        &mut self,
+        (group, labels, key): (&str, &Labels, (&'static str, String)),
+        help: (&'static str, &'static str),
+        ms: f64,
+        blocking: Option<f64>,
+    ) {
+        let mut l = labels.clone();
+        l.push(key);
+        let seconds = |ms: f64| (ms * 1000.0).round() / 1e6;
+        let name = format!("{group}_main_thread_seconds");
+        self.sample((&name, Some("seconds"), help.0), l.clone(), seconds(ms));
+        if let Some(b) = blocking {
+            let name = format!("{group}_main_thread_blocking_seconds");
+            self.sample((&name, Some("seconds"), help.1), l, seconds(b));
+        }
     }
 
     /// `pagecost_{group}_requests`, `_transfer_bytes` and `_decoded_bytes` of one group.
@@ -331,5 +394,56 @@ mod tests {
         assert_eq!(number(s), "0.295669");
         assert_eq!(number(1024.0), "1024");
         assert_eq!(number(0.25), "0.25");
+    }
+
+    /// A traced load's main-thread time by party and entity, in seconds, blocking too (none
+    /// for the browser's own work); nothing without a trace.
+    #[test]
+    fn main_thread_time_by_party_and_entity_is_in_seconds() {
+        use crate::trace::{EntityCpu, MainThread, PartyCpu};
+        let mut load = crate::testing::load_of(1, 10.0);
+        let mut e = Exposition::default();
+        e.main_thread(&Vec::new(), &load);
+        assert!(e.families.is_empty());
+        load.main_thread = Some(MainThread {
+            by_party: Some(PartyCpu {
+                third_party_ms: 570.0,
+                third_party_blocking_ms: 330.5,
+                browser_ms: 12.0,
+                by_entity: vec![EntityCpu {
+                    name: "Ads \"Inc\"".into(),
+                    main_thread_ms: 570.0,
+                    blocking_ms: 330.5,
+                }],
+                ..PartyCpu::default()
+            }),
+            ..MainThread::default()
+        });
+        e.main_thread(&Vec::new(), &load);
+        let text = e.finish();
+        assert!(
+            text.contains("# UNIT pagecost_party_main_thread_seconds seconds"),
+            "{text}"
+        );
+        assert!(
+            text.contains("pagecost_party_main_thread_seconds{party=\"third\"} 0.57\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("pagecost_party_main_thread_blocking_seconds{party=\"third\"} 0.3305\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("pagecost_party_main_thread_seconds{party=\"browser\"} 0.012\n"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("blocking_seconds{party=\"browser\"}"),
+            "{text}"
+        );
+        assert!(
+            text.contains("pagecost_entity_main_thread_seconds{entity=\"Ads \\\"Inc\\\"\"} 0.57\n"),
+            "{text}"
+        );
     }
 }

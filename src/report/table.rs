@@ -41,7 +41,7 @@ pub fn render(load: &Load, opts: TableOptions) -> String {
         out.push('\n');
     }
     if let Some(m) = &load.main_thread {
-        out.push_str(&main_thread(m, opts));
+        out.push_str(&main_thread(m, load.unused_code.as_deref(), opts));
         out.push('\n');
     }
     let problems = problems(load, opts);
@@ -411,6 +411,10 @@ fn tags(load: &Load, opts: TableOptions) -> String {
     if cpu {
         header.extend([right("main thread"), right("blocking")]);
     }
+    let unused = load.unused_code.is_some();
+    if unused {
+        header.push(right("never used"));
+    }
     t.set_header(header);
     let shown = || load.third_party_tags.iter().take(TAGS_SHOWN);
     // The URL gets the room the other columns leave (each a space either side and a border);
@@ -421,7 +425,13 @@ fn tags(load: &Load, opts: TableOptions) -> String {
     };
     let entity = shown().map(|c| c.entity.as_deref().unwrap_or("-").chars().count());
     let entity_width = entity.max().unwrap_or(1).clamp(6, entity_max);
-    let others = entity_width + 3 + 11 + 8 + 14 + if cpu { 28 } else { 0 };
+    let others = entity_width
+        + 3
+        + 11
+        + 8
+        + 14
+        + if cpu { 28 } else { 0 }
+        + if load.unused_code.is_some() { 13 } else { 0 };
     let url_max = opts
         .width
         .map_or(60, |w| usize::from(w).saturating_sub(others + 5))
@@ -439,6 +449,9 @@ fn tags(load: &Load, opts: TableOptions) -> String {
             let ms = |v: Option<f64>| v.map_or("unknown".into(), human_ms);
             row.extend([right(ms(c.main_thread_ms)), right(ms(c.blocking_ms))]);
         }
+        if unused {
+            row.push(right(c.unused_bytes.map_or("unknown".into(), human_bytes)));
+        }
         t.add_row(row);
     }
     let more = load.third_party_tags.len().saturating_sub(TAGS_SHOWN);
@@ -455,7 +468,11 @@ const SCRIPTS_SHOWN: usize = 10;
 
 /// What the main thread spent: a line of totals by group, then the costliest scripts and
 /// documents.
-fn main_thread(m: &crate::trace::MainThread, opts: TableOptions) -> String {
+fn main_thread(
+    m: &crate::trace::MainThread,
+    unused: Option<&[crate::trace::unused::UnusedCode]>,
+    opts: TableOptions,
+) -> String {
     use crate::trace::TaskGroup as G;
     let group = |g: G| m.by_group.get(&g).copied().unwrap_or(0.0);
     let mut out = format!(
@@ -489,24 +506,74 @@ fn main_thread(m: &crate::trace::MainThread, opts: TableOptions) -> String {
             scripts.join(", ")
         ));
     }
+    if let Some(u) = unused {
+        out.push_str(&unused_line(u));
+    }
     let mut t = new_table(opts);
-    t.set_header(vec![
+    let mut header = vec![
         Cell::new("script or document").add_attribute(Attribute::Bold),
         right("main thread"),
         right("blocking"),
         right("scripting"),
-    ]);
+    ];
+    if unused.is_some() {
+        header.push(right("never used"));
+    }
+    t.set_header(header);
+    let unused_of = |url: &str| {
+        let u = unused.into_iter().flatten().find(|u| u.url == url);
+        u.map_or_else(String::new, |u| {
+            format!(
+                "{} ({:.0} %)",
+                human_bytes(u.unused_bytes),
+                u.unused_share * 100.0
+            )
+        })
+    };
     for c in m.by_url.iter().take(SCRIPTS_SHOWN) {
         let scripting = c.by_group.get(&G::ScriptEvaluation).copied().unwrap_or(0.0);
-        t.add_row(vec![
+        let mut row = vec![
             Cell::new(sanitize(&shorten(&c.url, URL_WIDTH))),
             right(human_ms(c.total_ms)),
             right(human_ms(c.blocking_ms)),
             right(human_ms(scripting)),
-        ]);
+        ];
+        if unused.is_some() {
+            row.push(right(unused_of(&c.url)));
+        }
+        t.add_row(row);
     }
     out.push_str(&format!("{t}\n"));
     out
+}
+
+/// "unused code: 480 kB of 600 kB of scripts never ran, 40 kB of 52 kB of stylesheets never
+/// matched", and the costliest.
+fn unused_line(unused: &[crate::trace::unused::UnusedCode]) -> String {
+    use crate::trace::unused::CodeKind;
+    let sum = |kind: CodeKind| {
+        let of = unused.iter().filter(|u| u.kind == kind);
+        let total: u64 = of.clone().map(|u| u.decoded_bytes).sum();
+        (of.map(|u| u.unused_bytes).sum::<u64>(), total)
+    };
+    let ((js, js_total), (css, css_total)) = (sum(CodeKind::Script), sum(CodeKind::Stylesheet));
+    let mut line = format!(
+        "  never used during the load: {} of {} of scripts (functions never run), {} of {} of \
+         stylesheets (rules never matched)",
+        human_bytes(js),
+        human_bytes(js_total),
+        human_bytes(css),
+        human_bytes(css_total)
+    );
+    if let Some(top) = unused.first().filter(|u| u.unused_bytes > 0) {
+        line.push_str(&format!(
+            "; the most: {} {}",
+            sanitize(&shorten(&top.url, 48)),
+            human_bytes(top.unused_bytes)
+        ));
+    }
+    line.push('\n');
+    line
 }
 
 /// Failed and empty requests, each with where it is referenced (the line to fix).

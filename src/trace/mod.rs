@@ -7,6 +7,7 @@
 
 pub mod senders;
 pub mod tasks;
+pub mod unused;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
