@@ -45,6 +45,8 @@ pub enum Setting {
     Margin,
     /// Which page of a HAR.
     HarPage,
+    /// A trace to read beside a HAR.
+    HarTrace,
     /// The report format.
     Format,
     /// Crawling.
@@ -90,6 +92,7 @@ impl Setting {
             Setting::Profile => "--throttle",
             Setting::Margin => "--margin",
             Setting::HarPage => "--page",
+            Setting::HarTrace => "--trace",
             Setting::Format => "--format",
             Setting::Crawl => "--crawl",
             Setting::ServeAlso => "--serve-also",
@@ -124,6 +127,7 @@ impl Setting {
             Setting::Profile => "network profile",
             Setting::Margin => "budget margin",
             Setting::HarPage => "HAR page",
+            Setting::HarTrace => "trace beside a HAR",
             Setting::Format => "report format",
             Setting::Crawl => "crawl",
             Setting::ServeAlso => "served folder",

@@ -40,6 +40,7 @@ enum Kind {
     Har {
         path: PathBuf,
         page: Option<usize>,
+        trace: Option<PathBuf>,
         browser: bool,
     },
     /// Loaded by a headless browser (a local folder is served while the source lives).
@@ -59,13 +60,14 @@ impl Source {
         engine: &Engine,
         also: &[(String, PathBuf)],
     ) -> Result<Source> {
-        if let Target::Har { path, page } = target {
-            let (path, page) = (path.clone(), *page);
+        if let Target::Har { path, page, trace } = target {
+            let (path, page, trace) = (path.clone(), *page, trace.clone());
             let browser = !matches!(engine, Engine::Static);
             return Ok(Source {
                 kind: Kind::Har {
                     path,
                     page,
+                    trace,
                     browser,
                 },
             });
@@ -152,10 +154,14 @@ impl Source {
             Kind::Har {
                 path,
                 page,
+                trace,
                 browser,
             } => {
                 let mut l = crate::har::read(path, *page)?;
                 l.notes.extend(moot_for_a_recording(cfg, *browser));
+                if let Some(t) = trace {
+                    attribute_trace(&mut l, t)?;
+                }
                 l
             }
         };
@@ -167,6 +173,49 @@ impl Source {
         load.finalize(&cfg.first_party, &secrets);
         Ok(load)
     }
+}
+
+/// Largest trace file read beside a HAR (a busy page's DevTools trace is some tens of
+/// megabytes).
+const MAX_TRACE_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// Reads the trace recorded with a HAR's load (JSON, gzipped or not) and attributes its main
+/// thread as for a live load; a trace with no renderer main thread leaves the time unknown,
+/// and says so.
+fn attribute_trace(load: &mut Load, path: &std::path::Path) -> Result<()> {
+    let invalid = |reason: String| crate::error::Error::InvalidInput {
+        input: path.display().to_string(),
+        reason,
+    };
+    let size = std::fs::metadata(path)
+        .map_err(|e| invalid(e.to_string()))?
+        .len();
+    if size > MAX_TRACE_BYTES {
+        return Err(invalid(format!(
+            "{size} bytes, over the {MAX_TRACE_BYTES} read"
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| invalid(e.to_string()))?;
+    let text = if bytes.starts_with(&[0x1f, 0x8b]) {
+        use std::io::Read;
+        let mut s = String::new();
+        let mut gz = flate2::read::GzDecoder::new(&bytes[..]).take(MAX_TRACE_BYTES);
+        gz.read_to_string(&mut s)
+            .map_err(|e| invalid(format!("not a gzipped JSON trace: {e}")))?;
+        s
+    } else {
+        String::from_utf8(bytes).map_err(|_| invalid("not UTF-8 JSON".into()))?
+    };
+    let events = crate::trace::parse(&text).map_err(invalid)?;
+    load.main_thread = crate::trace::tasks::main_thread(&events);
+    let name = path.display();
+    load.notes.push(match &load.main_thread {
+        Some(_) => format!("main-thread time from the trace {name}, recorded with the HAR"),
+        None => {
+            format!("the trace {name} has no renderer main thread: main-thread time is unknown")
+        }
+    });
+    Ok(())
 }
 
 /// What a recording makes moot, said rather than silently ignored: a HAR is imported as

@@ -40,6 +40,8 @@ pub enum Target {
         path: PathBuf,
         /// Which page of the HAR (1-based); `None` for the first.
         page: Option<usize>,
+        /// The same load's trace, read for its main-thread time (`--trace`).
+        trace: Option<PathBuf>,
     },
 }
 
@@ -115,6 +117,7 @@ impl Target {
             return Ok(Target::Har {
                 path: path.to_path_buf(),
                 page: None,
+                trace: None,
             });
         }
         let root = path

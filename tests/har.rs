@@ -401,3 +401,60 @@ fn har_sizes_of_minus_one_are_unknown_not_empty() {
     assert!(table.contains("unknown"), "{table}");
     assert!(!table.contains("empty stylesheet"), "{table}");
 }
+
+/// A trace recorded with a HAR's load, in DevTools' trace format: a renderer main thread
+/// whose tasks run the ad tag for 120 ms (70 ms of it blocking) and the page for 30 ms.
+fn trace_of_the_chrome_har() -> Value {
+    let ev = |name: &str, ts: f64, dur: f64, url: Option<&str>| {
+        serde_json::json!({"name": name, "cat": "devtools.timeline", "ph": "X", "pid": 5, "tid": 9,
+            "ts": ts * 1000.0, "dur": dur * 1000.0,
+            "args": {"data": url.map_or(Value::Null, |u| serde_json::json!({"url": u}))}})
+    };
+    serde_json::json!({"traceEvents": [
+        {"name": "thread_name", "ph": "M", "pid": 5, "tid": 9, "ts": 0, "args": {"name": "CrRendererMain"}},
+        ev("RunTask", 10.0, 121.0, None),
+        ev("EvaluateScript", 10.5, 120.0, Some("https://ads.example/tag.js")),
+        ev("RunTask", 200.0, 31.0, None),
+        ev("ParseHTML", 200.5, 30.0, None),
+    ], "metadata": {"source": "DevTools"}})
+}
+
+/// `--trace FILE` beside a HAR attributes the main thread as for a live load (the tag's time
+/// and blocking time), plain or gzipped; without it the figures are absent, never 0; a
+/// trace that is not one, or given with something other than one HAR, is refused (exit 2).
+#[test]
+fn a_trace_beside_a_har_gives_its_main_thread_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let har = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/har/chrome.har");
+    let trace = write(dir.path(), "trace.json", &trace_of_the_chrome_har());
+    let gz = dir.path().join("trace.json.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut enc, trace_of_the_chrome_har().to_string().as_bytes()).unwrap();
+    std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+    for t in [trace.as_str(), gz.to_str().unwrap()] {
+        let (code, out, err) = pagecost(&["audit", har, "--trace", t, "--format", "json"]);
+        assert_eq!(code, 0, "{err}");
+        let load: Value = serde_json::from_str(&out).unwrap();
+        let m = &load["main_thread"];
+        assert_eq!(m["total_ms"], 152.0, "{m:#}");
+        assert_eq!(m["blocking_ms"], 71.0, "{m:#}");
+        let tag = &load["third_party_tags"][0];
+        assert!(tag["url"].as_str().unwrap().ends_with("/tag.js"), "{tag:#}");
+        assert_eq!(tag["main_thread_ms"], 120.0, "{tag:#}");
+        assert!(load["notes"].to_string().contains("recorded with the HAR"));
+    }
+    let (code, out, _) = pagecost(&["audit", har, "--format", "json"]);
+    assert_eq!(code, 0);
+    let load: Value = serde_json::from_str(&out).unwrap();
+    assert!(load["main_thread"].is_null() && load["third_party_tags"][0]["main_thread_ms"].is_null());
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"not\": \"a trace\"}").unwrap();
+    let (code, _, err) = pagecost(&["audit", har, "--trace", bad.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("bad.json") && err.contains("traceEvents"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo/");
+    let (code, _, err) = pagecost(&["audit", demo, "--trace", &trace]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--trace"), "{err}");
+}

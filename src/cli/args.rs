@@ -425,6 +425,11 @@ pub struct AuditArgs {
     #[arg(long, value_name = "N")]
     pub page: Option<usize>,
 
+    /// For a HAR target: the same load's trace (a DevTools Performance or Lighthouse trace
+    /// JSON, gzipped or not), so main-thread time is attributed as for a live load.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+
     /// Serve a folder as another host while the page loads: HOST=DIR (requests to
     /// http://HOST/ go to it), e.g. an ad network's files on its own host name. Repeatable.
     #[arg(long, value_name = "HOST=DIR", value_parser = super::serve_also)]

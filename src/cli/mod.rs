@@ -385,6 +385,7 @@ pub fn audit(a: AuditArgs) -> anyhow::Result<Command> {
         runs: a.runs as usize,
         warmup: !a.no_warmup,
         page: a.page,
+        trace: a.trace,
         serve_also: a.serve_also,
         estimate: a.estimate,
         budgets: budgets(&a.budget)?,

@@ -49,6 +49,8 @@ pub struct AuditPlan {
     pub warmup: bool,
     /// For a HAR target holding several pages: which one (1-based).
     pub page: Option<usize>,
+    /// For a HAR target: the same load's trace, read for its main-thread time.
+    pub trace: Option<PathBuf>,
     /// Also estimate the load on this network profile.
     pub estimate: Option<Profile>,
     /// Budgets to judge.
@@ -164,6 +166,7 @@ impl AuditPlan {
             runs: 1,
             warmup: true,
             page: None,
+            trace: None,
             estimate: None,
             budgets: None,
             engine: Engine::Static,
@@ -210,6 +213,18 @@ pub fn run(
         let why = "reports one page; for many pages use table, json, jsonl or openmetrics";
         return Err(Error::setting(Setting::Format, format, why));
     }
+    if let Some(t) = plan
+        .trace
+        .as_ref()
+        .filter(|_| plan.many(&targets) || plan.crawl.is_some())
+    {
+        let why = "is one load's trace: it goes with one HAR target";
+        return Err(Error::setting(
+            Setting::HarTrace,
+            t.display().to_string(),
+            why,
+        ));
+    }
     if plan.crawl.is_some() {
         return rt
             .block_on(crawl(&plan, &targets, events))
@@ -243,7 +258,17 @@ async fn one(
 ) -> Result<AuditReport> {
     let mut target = Target::parse(target)?;
     match &mut target {
-        Target::Har { page, .. } => *page = plan.page,
+        Target::Har { page, trace, .. } => (*page, *trace) = (plan.page, plan.trace.clone()),
+        _ if plan.trace.is_some() => {
+            let trace: String = (plan.trace.iter())
+                .map(|t| t.display().to_string())
+                .collect();
+            return Err(Error::setting(
+                Setting::HarTrace,
+                trace,
+                "a trace goes with a HAR target (a live browser load records its own)",
+            ));
+        }
         _ if plan.page.is_some() => {
             let page = plan.page.unwrap_or_default().to_string();
             return Err(Error::setting(

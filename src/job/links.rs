@@ -190,7 +190,7 @@ async fn page(plan: &LinksPlan) -> Result<Markup> {
     let mut markup = match Target::parse(&plan.target)? {
         Target::Url(u) => crate::load::fetch_html(&u, &plan.cfg).await?,
         Target::File { root, page } => read_local(&root.join(page))?,
-        Target::Har { path, page } => crate::har::document_html(&path, page)?,
+        Target::Har { path, page, .. } => crate::har::document_html(&path, page)?,
         Target::Dir(root) => read_local(&root.join("index.html"))?,
     };
     if let Some(b) = base {
