@@ -531,20 +531,62 @@ pub enum Threshold {
 
 /// A regression gate: `METRIC>+N%`, `METRIC>+N` with a unit (`ms`, `s`, `KB`, `MB`, `B`), or
 /// a plain count. Metrics: `bytes` (transferred), `decoded`, `requests`, `ttfb`,
-/// `fully_loaded`. It fails only when B is worse than A by more than the threshold and the
-/// difference is significant.
+/// `fully_loaded` ...; main-thread and blocking time also per party, entity or tag:
+/// `main_thread[third-party]>+50ms`, `blocking[entity:Google/Doubleclick Ads]>+0ms`,
+/// `main_thread[tag:*.doubleclick.net]>+10%`. It fails only when B is worse than A by more
+/// than the threshold and the difference is significant.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Gate {
     /// The gate as written.
     pub text: String,
     /// The metric it watches.
     pub metric: Metric,
+    /// Whose main-thread or blocking time (the page's as a whole when `None`).
+    pub scope: Option<GateScope>,
     /// How much worse is allowed.
     pub threshold: Threshold,
 }
 
-/// A gate judged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Whose main-thread or blocking time a gate watches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GateScope {
+    /// `first-party` or `third-party`.
+    Party(&'static str),
+    /// A third-party entity, by name.
+    Entity(String),
+    /// The third-party tags on hosts matching a pattern (each judged; the worst counts).
+    Tag(String),
+}
+
+impl GateScope {
+    /// `first-party`, `third-party`, `entity:NAME` or `tag:HOST-PATTERN`.
+    fn parse(s: &str) -> Option<GateScope> {
+        Some(match s {
+            "first-party" => GateScope::Party("first party"),
+            "third-party" => GateScope::Party("third party"),
+            _ => match s.split_once(':')? {
+                ("entity", name) if !name.is_empty() => GateScope::Entity(name.into()),
+                ("tag", host) if !host.is_empty() => GateScope::Tag(host.into()),
+                _ => return None,
+            },
+        })
+    }
+
+    /// Whether a main-thread row is this scope's.
+    fn covers(&self, d: &CpuDiff) -> bool {
+        match (self, d.scope) {
+            (GateScope::Party(p), CpuScope::Party) => d.name == *p,
+            (GateScope::Entity(e), CpuScope::Entity) => d.name == *e,
+            (GateScope::Tag(pattern), CpuScope::Tag) => {
+                urls::host(&d.name).is_some_and(|h| crate::party::host_matches(&h, pattern))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A gate judged, the worse the later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum GateState {
     /// The comparison has no such metric.
     NotMeasured,
@@ -579,18 +621,44 @@ impl Gate {
     /// assert!(Gate::parse("bytes<5%").is_err());
     /// ```
     pub fn parse(s: &str) -> Result<Gate, String> {
-        let t = s.replace(' ', "");
+        // Spaces go, but not inside a scope (an entity's name has them).
+        let mut inside = false;
+        let t: String = (s.chars())
+            .filter(|c| {
+                inside = (inside || *c == '[') && *c != ']';
+                inside || *c != ' '
+            })
+            .collect();
         let (name, limit) = t
-            .split_once(">+")
-            .or_else(|| t.split_once('>'))
+            .rsplit_once(">+")
+            .or_else(|| t.rsplit_once('>'))
             .ok_or_else(|| {
                 format!("{s}: expected METRIC>+LIMIT, e.g. bytes>+10% or fully_loaded>+200ms")
             })?;
+        let (name, scope) = match name.split_once('[') {
+            Some((m, sc)) => {
+                let sc = sc.strip_suffix(']').unwrap_or(sc).trim();
+                let scope = GateScope::parse(sc).ok_or_else(|| {
+                    format!(
+                        "{s}: unknown scope '{sc}' (use first-party, third-party, entity:NAME \
+                         or tag:HOST)"
+                    )
+                })?;
+                (m, Some(scope))
+            }
+            None => (name, None),
+        };
         let metric = Metric::parse(name).ok_or_else(|| {
             format!(
                 "{s}: unknown metric '{name}' (use bytes, decoded, requests, ttfb, fully_loaded)"
             )
         })?;
+        if scope.is_some() && !matches!(metric, Metric::MainThread | Metric::MainThreadBlocking) {
+            return Err(format!(
+                "{s}: a scope goes with main_thread or blocking, not {}",
+                metric.name()
+            ));
+        }
         let threshold = match limit.strip_suffix('%') {
             Some(p) => Threshold::Percent(
                 p.parse()
@@ -601,21 +669,39 @@ impl Gate {
         Ok(Gate {
             text: s.to_string(),
             metric,
+            scope,
             threshold,
         })
     }
 
     /// Judges the comparison.
     pub fn check(&self, c: &Comparison) -> GateCheck {
+        let not_measured = GateCheck {
+            gate: self.text.clone(),
+            state: GateState::NotMeasured,
+            verdict: None,
+            tripped: false,
+        };
+        if let Some(scope) = &self.scope {
+            let blocking = self.metric == Metric::MainThreadBlocking;
+            let rows = (c.main_thread.iter()).filter(|d| scope.covers(d));
+            let judged = rows.filter_map(|d| match blocking {
+                true => d.blocking.as_ref(),
+                false => Some(&d.main_thread),
+            });
+            // The worst of the rows: tripped over over-but-not-significant over within.
+            let checks = judged.map(|m| self.judge(m));
+            return checks.max_by_key(|g| g.state).unwrap_or(not_measured);
+        }
         let key = MetricKey::measured(self.metric);
         let Some(m) = c.metrics.iter().find(|m| m.key == key) else {
-            return GateCheck {
-                gate: self.text.clone(),
-                state: GateState::NotMeasured,
-                verdict: None,
-                tripped: false,
-            };
+            return not_measured;
         };
+        self.judge(m)
+    }
+
+    /// Judges one metric's (or one row's) difference.
+    fn judge(&self, m: &MetricDiff) -> GateCheck {
         let over = match self.threshold {
             // Without a division: from a median of zero, any increase is over (blocking time
             // 0 -> 300 ms).
@@ -750,6 +836,40 @@ mod tests {
             "{words}"
         );
         assert!(words.contains("76 ms of blocking time (p="), "{words}");
+    }
+
+    /// A gate on an entity's or party's main-thread time judges that row: B adding an
+    /// entity's 300 ms trips it, the first party (the same) does not; a scope on a metric
+    /// with no rows per party is refused.
+    #[test]
+    fn scoped_gates_judge_their_party_entity_or_tag() {
+        let runs = |loads: Vec<Load>| Runs::new("t".into(), false, loads, Vec::new()).unwrap();
+        let a = runs((0..5).map(|i| traced(100.0 + i as f64, 0.0)).collect());
+        let b = runs(
+            (0..5)
+                .map(|i| traced(100.0 + i as f64, 300.0 + i as f64))
+                .collect(),
+        );
+        let c = compare(&a, &b, ALPHA);
+        let state = |g: &str| Gate::parse(g).unwrap().check(&c).state;
+        assert_eq!(state("main_thread[entity:Ads]>+50ms"), GateState::Tripped);
+        assert_eq!(
+            state("main_thread [third-party] > +50ms"),
+            GateState::Tripped
+        );
+        assert_eq!(state("blocking[entity:Ads]>+10ms"), GateState::Tripped);
+        assert_eq!(state("main_thread[entity:Ads]>+400ms"), GateState::Within);
+        assert_eq!(state("main_thread[first-party]>+1ms"), GateState::Within);
+        assert_eq!(
+            state("main_thread[entity:Nobody]>+1ms"),
+            GateState::NotMeasured
+        );
+        assert!(Gate::parse("bytes[third-party]>+1%")
+            .unwrap_err()
+            .contains("a scope goes with"));
+        assert!(Gate::parse("cpu[fourth-party]>+1%")
+            .unwrap_err()
+            .contains("unknown scope"));
     }
 
     /// A size or count the same in every run of both sides is certain: no test, the

@@ -446,12 +446,17 @@ fn a_trace_beside_a_har_gives_its_main_thread_time() {
     let (code, out, _) = pagecost(&["audit", har, "--format", "json"]);
     assert_eq!(code, 0);
     let load: Value = serde_json::from_str(&out).unwrap();
-    assert!(load["main_thread"].is_null() && load["third_party_tags"][0]["main_thread_ms"].is_null());
+    assert!(
+        load["main_thread"].is_null() && load["third_party_tags"][0]["main_thread_ms"].is_null()
+    );
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, "{\"not\": \"a trace\"}").unwrap();
     let (code, _, err) = pagecost(&["audit", har, "--trace", bad.to_str().unwrap()]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("bad.json") && err.contains("traceEvents"), "{err}");
+    assert!(
+        err.contains("bad.json") && err.contains("traceEvents"),
+        "{err}"
+    );
     assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
     let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo/");
     let (code, _, err) = pagecost(&["audit", demo, "--trace", &trace]);

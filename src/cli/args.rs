@@ -174,7 +174,10 @@ pub struct CompareArgs {
     pub block_third_parties: bool,
 
     /// Exit 1 when B is significantly worse than A by more than a threshold, e.g.
-    /// 'bytes>+10%', 'fully_loaded>+200ms', 'requests>+5' (repeatable).
+    /// 'bytes>+10%', 'fully_loaded>+200ms', 'requests>+5', and main-thread or blocking time
+    /// of a party, entity or tag: 'main_thread[third-party]>+50ms',
+    /// 'blocking[entity:Google/Doubleclick Ads]>+0ms', 'main_thread[tag:*.doubleclick.net]>+10%'
+    /// (repeatable).
     #[arg(long, value_name = "GATE")]
     pub fail_if: Vec<String>,
 
