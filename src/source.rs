@@ -208,6 +208,10 @@ fn attribute_trace(load: &mut Load, path: &std::path::Path) -> Result<()> {
     };
     let events = crate::trace::parse(&text).map_err(invalid)?;
     load.main_thread = crate::trace::tasks::main_thread(&events);
+    // A recording's entries and its trace share no clock: no task is placed on its axis.
+    if let Some(m) = &mut load.main_thread {
+        m.timeline.clear();
+    }
     let name = path.display();
     load.notes.push(match &load.main_thread {
         Some(_) => format!("main-thread time from the trace {name}, recorded with the HAR"),

@@ -199,6 +199,15 @@ fn the_terminal_and_html_reports_show_the_main_thread_and_each_tags_share() {
     );
     assert!(html.contains("<th class=\"n\">main thread</th><th class=\"n\">blocking</th>"));
     assert!(html.contains("<code>http://tag.adnet.example/tag.js</code>"));
+    // The main thread's track under the waterfall: the tag's tasks with their script and tag.
+    assert!(html.contains("<g class=\"track\">"), "a main-thread track");
+    let tag_task = (html.split("<title>task ").skip(1))
+        .find(|t| t.contains("tag.adnet.example/lib.js (third party)"))
+        .unwrap_or_else(|| panic!("no task of the tag's library in the track"));
+    assert!(
+        tag_task.contains("tag: http://tag.adnet.example/tag.js"),
+        "{tag_task}"
+    );
 }
 
 /// The static engine runs no script, and a HAR has no trace: their main-thread time is

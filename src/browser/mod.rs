@@ -666,7 +666,14 @@ fn build(
     let rec_over_limit = rec.over_limit();
     let mut notes = notes(&rec, (stop, blocked), launch, url);
     let slowdown = cfg.throttle.as_ref().map_or(1.0, |p| p.cpu_slowdown());
-    let (main_thread, trace_notes) = main_thread(trace, slowdown);
+    let (mut main_thread, trace_notes) = main_thread(trace, slowdown);
+    // The trace's clock is the network events' (monotonic): its tasks on the entries' axis.
+    if let (Some(m), Some(origin)) = (&mut main_thread, rec.start) {
+        m.timeline.retain_mut(|t| {
+            t.start_ms = ((t.start_ms - origin * 1000.0) * 1000.0).round() / 1000.0;
+            t.start_ms + t.duration_ms >= 0.0
+        });
+    }
     notes.extend(trace_notes);
     let interrupted = cfg
         .cancel

@@ -318,6 +318,9 @@ impl Load {
         self.totals = Totals::from_entries(&self.entries);
         if let Some(m) = &mut self.main_thread {
             m.by_url.iter_mut().for_each(|c| c.url = redact(&c.url));
+            (m.timeline.iter_mut())
+                .filter_map(|t| t.url.as_mut())
+                .for_each(|u| *u = redact(u));
             m.by_party = Some(chains::cpu_by_party(&self.entries, m));
         }
         self.third_party_tags = chains::tag_costs(&self.entries, self.main_thread.as_ref());

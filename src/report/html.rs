@@ -370,7 +370,16 @@ fn waterfall(l: &Load, id: &str, scale_ms: f64) -> String {
     } else {
         0.0
     };
-    let height = top + row * l.entries.len() as f64 + 8.0;
+    let tracks = l.main_thread.as_ref().map_or(0, |m| {
+        m.timeline.iter().map(|t| t.thread + 1).max().unwrap_or(0)
+    }) as f64;
+    let rows_end = top + row * l.entries.len() as f64;
+    // The tracks, and a line for their legend.
+    let below = match tracks {
+        0.0 => 0.0,
+        n => TRACK_GAP + (n + 1.0) * row,
+    };
+    let height = rows_end + 8.0 + below;
     let mut o = format!(
         "<div class=\"filter\"><input type=\"search\" placeholder=\"Filter requests (URL, type, status, host)…\" data-target=\"{id}\" oninput=\"pcFilter(this)\"></div>\
          <div class=\"wf\"><svg id=\"{id}\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" data-top=\"{top}\" data-rowh=\"{row}\">"
@@ -381,8 +390,139 @@ fn waterfall(l: &Load, id: &str, scale_ms: f64) -> String {
         row_label(&mut o, l, i, &parents);
         row_bars(&mut o, e, scale);
     }
+    if let Some(m) = l.main_thread.as_ref().filter(|_| tracks > 0.0) {
+        main_thread_track(&mut o, l, m, (rows_end + TRACK_GAP, scale));
+    }
     o.push_str("</svg></div>");
     o
+}
+
+/// The main-thread track's colours, in words, on a line of their own under it.
+fn track_legend(o: &mut String, y: f64) {
+    let keys = [
+        ("#4a90e2", "first party"),
+        ("#e8710a", "third party"),
+        ("#8e7cc3", "unfetched script"),
+        ("#9aa5b1", "browser"),
+        ("#b03a2e", "blocking (past 50 ms)"),
+    ];
+    let mut x = 20.0;
+    for (colour, name) in keys {
+        let _ = write!(
+            o,
+            "<rect x=\"{x:.0}\" y=\"{:.1}\" width=\"10\" height=\"10\" fill=\"{colour}\"/>\
+             <text x=\"{:.0}\" y=\"{:.1}\" fill=\"#5f6b7a\" font-size=\"11\">{name}</text>",
+            y + 5.0,
+            x + 14.0,
+            y + 14.0
+        );
+        x += 26.0 + name.len() as f64 * 6.8;
+    }
+}
+
+/// Room between the requests and the main-thread track.
+const TRACK_GAP: f64 = 14.0;
+
+/// The main thread under the waterfall, on its time axis: each task of a millisecond or
+/// more as a bar, one track per renderer main thread, coloured by the party of the script
+/// that took most of it (first party, third party, the browser's own work); a task's part
+/// past 50 ms, its blocking time, darker; hover for the task's script and tag. The legend on
+/// a line under the tracks.
+fn main_thread_track(
+    o: &mut String,
+    l: &Load,
+    m: &crate::trace::MainThread,
+    (y0, scale): (f64, f64),
+) {
+    let whose = Whose::of(l);
+    let threads = m.timeline.iter().map(|t| t.thread + 1).max().unwrap_or(0);
+    for t in 0..threads {
+        let y = y0 + f64::from(t) * WF_ROW;
+        let label = match threads {
+            1 => "main thread".to_string(),
+            _ => format!("main thread {}", t + 1),
+        };
+        let _ = write!(
+            o,
+            "<g class=\"track\"><text x=\"20\" y=\"{:.1}\" fill=\"#5f6b7a\">{label}</text>",
+            y + 14.0
+        );
+        for s in m.timeline.iter().filter(|s| s.thread == t) {
+            task_bar(o, &whose, s, (y + 4.0, scale));
+        }
+        o.push_str("</g>");
+    }
+    track_legend(o, y0 + f64::from(threads) * WF_ROW);
+}
+
+/// Whose a script is, for the main-thread track: its request's party, and its tag.
+struct Whose<'a> {
+    load: &'a Load,
+    /// Each URL's first request.
+    first: std::collections::HashMap<&'a str, usize>,
+    /// Each request's tag.
+    tags: Vec<Option<usize>>,
+}
+
+impl<'a> Whose<'a> {
+    fn of(load: &'a Load) -> Whose<'a> {
+        let mut first = std::collections::HashMap::new();
+        for (i, e) in load.entries.iter().enumerate() {
+            first.entry(e.url.as_str()).or_insert(i);
+        }
+        let tags = crate::model::chains::tags_of(&load.entries);
+        Whose { load, first, tags }
+    }
+
+    /// A task's colour and party in words, and its tag's URL.
+    fn task(&self, url: Option<&str>) -> (&'static str, &'static str, Option<String>) {
+        let i = url.and_then(|u| self.first.get(u)).copied();
+        let party = i.and_then(|i| self.load.entries[i].party.as_ref());
+        let (colour, whose) = match party {
+            Some(p) if p.first_party => ("#4a90e2", "first party"),
+            Some(_) => ("#e8710a", "third party"),
+            None if url.is_some() => ("#8e7cc3", "a script no request fetched"),
+            None => ("#9aa5b1", "the browser's own work"),
+        };
+        let tag = i.and_then(|i| self.tags[i]);
+        let tag = tag.map(|t| redact_url(&self.load.entries[t].url));
+        (colour, whose, tag)
+    }
+}
+
+/// One task's bar (and its blocking part), with its tooltip.
+fn task_bar(o: &mut String, whose: &Whose, s: &crate::trace::TaskSpan, (y, scale): (f64, f64)) {
+    // Clipped to the axis: a task before the first request or after the last is cut.
+    let x = WF_LABEL + s.start_ms.max(0.0) * scale;
+    let end = (WF_LABEL + (s.start_ms + s.duration_ms) * scale).min(WF_LABEL + WF_BAR);
+    if end <= x {
+        return;
+    }
+    let w = (end - x).max(1.0);
+    let (colour, party, tag) = whose.task(s.url.as_deref());
+    let script = s.url.as_deref().map_or("no script".into(), redact_url);
+    let tag = tag.map(|t| format!("\ntag: {t}")).unwrap_or_default();
+    let tip = format!(
+        "task {} at {}: {script} ({party}){tag}",
+        human_ms(s.duration_ms),
+        human_ms(s.start_ms),
+    );
+    let _ = write!(
+        o,
+        "<g><title>{}</title><rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"12\" \
+         fill=\"{colour}\"/>",
+        esc(&tip)
+    );
+    let blocking_from = WF_LABEL + (s.start_ms + 50.0) * scale;
+    if s.duration_ms > 50.0 && blocking_from < end {
+        let (bx, bw) = (blocking_from, end - blocking_from);
+        let _ = write!(
+            o,
+            "<rect x=\"{bx:.1}\" y=\"{y:.1}\" width=\"{bw:.1}\" height=\"12\" fill=\"#b03a2e\" \
+             opacity=\"0.55\"/>"
+        );
+    }
+    o.push_str("</g>");
 }
 
 /// The time axis with its grid lines.

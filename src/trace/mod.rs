@@ -158,6 +158,25 @@ pub struct MainThread {
     /// each script is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by_party: Option<PartyCpu>,
+    /// The top-level tasks of a millisecond or more (the longest 10,000), in order, on the
+    /// load's time axis (a live load; a trace read beside a HAR has no common clock with it
+    /// and keeps none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<TaskSpan>,
+}
+
+/// One top-level task of a renderer main thread.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct TaskSpan {
+    /// When it started, milliseconds (from the page's first request in a live load).
+    pub start_ms: f64,
+    /// How long it ran, milliseconds.
+    pub duration_ms: f64,
+    /// The script or document that took most of it (none: the browser's own work).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Which renderer main thread (one per process of the page's frames), from 0.
+    pub thread: u32,
 }
 
 /// What workers ran: their threads' tasks, by script.

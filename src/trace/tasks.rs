@@ -8,7 +8,7 @@
 //! library's function does inside a page script's task is the library's; work nothing names
 //! (the browser's own) is kept apart as unattributed, never dropped.
 
-use super::{MainThread, TaskGroup, TraceEvent, UrlCost, WorkerTime};
+use super::{MainThread, TaskGroup, TaskSpan, TraceEvent, UrlCost, WorkerTime};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Names of the events that are a main thread's top-level tasks.
@@ -83,7 +83,8 @@ pub fn main_thread(events: &[TraceEvent]) -> Option<MainThread> {
 /// The tasks of these threads, walked into one tally.
 fn walk_threads(events: &[TraceEvent], threads: &[(i64, i64)]) -> Tally {
     let mut tally = Tally::default();
-    for &(pid, tid) in threads {
+    for (i, &(pid, tid)) in threads.iter().enumerate() {
+        tally.thread = i as u32;
         let on: Vec<&TraceEvent> = events
             .iter()
             .filter(|e| e.pid == pid && e.tid == tid)
@@ -182,7 +183,7 @@ fn close(stack: &mut Vec<Open>, tally: &mut Tally) {
     let own = (o.end - o.start - o.children).max(0.0);
     tally.add(o.group, o.url, own);
     if stack.is_empty() {
-        tally.task_done(o.end - o.start);
+        tally.task_done(o.start, o.end);
     }
 }
 
@@ -230,6 +231,10 @@ struct Tally {
     unattributed: f64,
     /// The current task's time per script, to share its blocking time.
     in_task: HashMap<String, f64>,
+    /// The thread being walked (its index among the walked threads).
+    thread: u32,
+    /// The top-level tasks, as spans.
+    timeline: Vec<TaskSpan>,
 }
 
 impl Tally {
@@ -251,7 +256,15 @@ impl Tally {
 
     /// A top-level task of `ms` ended: its part past 50 ms is blocking time, shared among
     /// the scripts that ran in it by their time (the rest of it unattributed).
-    fn task_done(&mut self, ms: f64) {
+    fn task_done(&mut self, start: f64, end: f64) {
+        let ms = end - start;
+        let top = (self.in_task.iter()).max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(a.0)));
+        self.timeline.push(TaskSpan {
+            start_ms: start,
+            duration_ms: ms,
+            url: top.map(|(u, _)| u.clone()),
+            thread: self.thread,
+        });
         self.tasks += 1;
         let blocking = (ms - BLOCKING_AFTER_MS).max(0.0);
         self.blocking += blocking;
@@ -286,8 +299,30 @@ impl Tally {
             tasks: self.tasks,
             workers: None,
             by_party: None,
+            timeline: timeline(self.timeline),
         }
     }
+}
+
+/// Shortest task drawn on a timeline, milliseconds.
+const TIMELINE_MIN_MS: f64 = 1.0;
+
+/// Most tasks a timeline keeps (the longest).
+const TIMELINE_MAX: usize = 10_000;
+
+/// The tasks worth drawing: at least a millisecond, the longest [`TIMELINE_MAX`], in order.
+fn timeline(mut spans: Vec<TaskSpan>) -> Vec<TaskSpan> {
+    spans.retain(|s| s.duration_ms >= TIMELINE_MIN_MS);
+    if spans.len() > TIMELINE_MAX {
+        spans.sort_by(|a, b| b.duration_ms.total_cmp(&a.duration_ms));
+        spans.truncate(TIMELINE_MAX);
+    }
+    let round = |v: f64| (v * 1000.0).round() / 1000.0;
+    for s in &mut spans {
+        (s.start_ms, s.duration_ms) = (round(s.start_ms), round(s.duration_ms));
+    }
+    spans.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
+    spans
 }
 
 #[cfg(test)]
