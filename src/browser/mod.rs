@@ -667,12 +667,8 @@ fn build(
     let mut notes = notes(&rec, (stop, blocked), launch, url);
     let slowdown = cfg.throttle.as_ref().map_or(1.0, |p| p.cpu_slowdown());
     let (mut main_thread, trace_notes) = main_thread(trace, slowdown);
-    // The trace's clock is the network events' (monotonic): its tasks on the entries' axis.
     if let (Some(m), Some(origin)) = (&mut main_thread, rec.start) {
-        m.timeline.retain_mut(|t| {
-            t.start_ms = ((t.start_ms - origin * 1000.0) * 1000.0).round() / 1000.0;
-            t.start_ms + t.duration_ms >= 0.0
-        });
+        on_the_entries_axis(m, origin);
     }
     notes.extend(trace_notes);
     let interrupted = cfg
@@ -706,6 +702,16 @@ fn build(
         main_thread,
         unused_code,
     })
+}
+
+/// The main thread's tasks on the entries' time axis: the trace's clock is the network
+/// events' (monotonic), whose `origin` (seconds) is the entries' 0; tasks ended before it
+/// (about:blank's) are dropped.
+fn on_the_entries_axis(m: &mut crate::trace::MainThread, origin: f64) {
+    m.timeline.retain_mut(|t| {
+        t.start_ms = ((t.start_ms - origin * 1000.0) * 1000.0).round() / 1000.0;
+        t.start_ms + t.duration_ms >= 0.0
+    });
 }
 
 /// Each script's and stylesheet's unused code in bytes: its share applied to the decoded

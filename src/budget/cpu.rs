@@ -84,6 +84,14 @@ fn value(limit: &Limit, l: &Load, first_party: &[String]) -> Option<(f64, Vec<(S
     Some((total, parts))
 }
 
+/// Milliseconds as a failing line names them: `120 ms`, `4.3 ms`.
+fn ms_shown(ms: f64) -> String {
+    match ms {
+        m if m >= 10.0 => format!("{m:.0} ms"),
+        m => format!("{m:.1} ms"),
+    }
+}
+
 /// Judges a main-thread or blocking limit on the median of the traced runs; unsupported,
 /// with the reason, when no run has a trace.
 pub(super) fn judge(limit: &Limit, runs: &[&Load], first_party: &[String]) -> Line {
@@ -123,7 +131,7 @@ pub(super) fn judge(limit: &Limit, runs: &[&Load], first_party: &[String]) -> Li
             (vals.iter()).min_by(|a, b| (a.0 - median).abs().total_cmp(&(b.0 - median).abs()));
         let parts = near.map(|v| v.1.iter().take(NAMED)).into_iter().flatten();
         line.details = parts
-            .map(|(url, ms)| format!("{} {}", urls::redact_url(url), crate::report::human_ms(*ms)))
+            .map(|(url, ms)| format!("{} {}", urls::redact_url(url), ms_shown(*ms)))
             .collect();
     }
     line

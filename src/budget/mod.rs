@@ -882,31 +882,11 @@ impl Limit<'_> {
                 ..
             } => (of_type(of, first_party_only).count() as f64, Vec::new()),
             Limit::Party {
-                group: PartyGroup::Tag,
-                name,
-                measure,
-                ..
-            } => {
-                let tags = cpu::tags_on(l, name);
-                let v = match measure {
-                    Measure::Requests => tags.map(|t| t.requests as f64).sum(),
-                    _ => kib(tags.map(|t| t.transfer_bytes).sum()),
-                };
-                (v, Vec::new())
-            }
-            Limit::Party {
                 group,
                 name,
                 measure,
                 ..
-            } => {
-                let pick = (l.entries.iter()).filter(|e| cpu::of_party(e, group, name, &first));
-                let v = match measure {
-                    Measure::Requests => pick.count() as f64,
-                    _ => kib(pick.map(|e| e.transfer_bytes).sum()),
-                };
-                (v, Vec::new())
-            }
+            } => (party_count(l, (group, name), measure, &first), Vec::new()),
             Limit::Largest { of, kib: limit } => {
                 let max = of_type(of, false).map(|e| e.transfer_bytes).max();
                 let over = of_type(of, false)
@@ -963,6 +943,27 @@ impl Limit<'_> {
             runs: runs.len(),
             details: if failing > 0 { details } else { Vec::new() },
         }
+    }
+}
+
+/// The requests or KiB of an entity, category, party or the tags of a host in one load.
+fn party_count(
+    l: &Load,
+    (group, name): (PartyGroup, &str),
+    measure: Measure,
+    first: &impl Fn(&Entry) -> bool,
+) -> f64 {
+    if group == PartyGroup::Tag {
+        let tags = cpu::tags_on(l, name);
+        return match measure {
+            Measure::Requests => tags.map(|t| t.requests as f64).sum(),
+            _ => kib(tags.map(|t| t.transfer_bytes).sum()),
+        };
+    }
+    let pick = (l.entries.iter()).filter(|e| cpu::of_party(e, group, name, first));
+    match measure {
+        Measure::Requests => pick.count() as f64,
+        _ => kib(pick.map(|e| e.transfer_bytes).sum()),
     }
 }
 

@@ -474,38 +474,7 @@ fn main_thread(
     opts: TableOptions,
 ) -> String {
     use crate::trace::TaskGroup as G;
-    let group = |g: G| m.by_group.get(&g).copied().unwrap_or(0.0);
-    let mut out = format!(
-        "main thread {} (blocking {}, {} tasks; unattributed {})\n  scripts {} · compile {} · \
-         HTML/CSS {} · style/layout {} · paint {} · GC {} · other {}\n",
-        human_ms(m.total_ms),
-        human_ms(m.blocking_ms),
-        m.tasks,
-        human_ms(m.unattributed_ms),
-        human_ms(group(G::ScriptEvaluation)),
-        human_ms(group(G::ScriptParseCompile)),
-        human_ms(group(G::ParseHtmlCss)),
-        human_ms(group(G::StyleLayout)),
-        human_ms(group(G::PaintCompositeRender)),
-        human_ms(group(G::GarbageCollection)),
-        human_ms(group(G::Other)),
-    );
-    if let Some(w) = &m.workers {
-        let scripts: Vec<String> = (w.by_url.iter().take(3))
-            .map(|c| {
-                format!(
-                    "{} {}",
-                    sanitize(&shorten(&c.url, 40)),
-                    human_ms(c.total_ms)
-                )
-            })
-            .collect();
-        out.push_str(&format!(
-            "  workers {} off the main thread: {}\n",
-            human_ms(w.total_ms),
-            scripts.join(", ")
-        ));
-    }
+    let mut out = main_thread_totals(m);
     if let Some(u) = unused {
         out.push_str(&unused_line(u));
     }
@@ -544,6 +513,44 @@ fn main_thread(
         t.add_row(row);
     }
     out.push_str(&format!("{t}\n"));
+    out
+}
+
+/// The main thread's totals, by group, and its workers' time: the lines above its table.
+fn main_thread_totals(m: &crate::trace::MainThread) -> String {
+    use crate::trace::TaskGroup as G;
+    let group = |g: G| m.by_group.get(&g).copied().unwrap_or(0.0);
+    let mut out = format!(
+        "main thread {} (blocking {}, {} tasks; unattributed {})\n  scripts {} · compile {} · \
+         HTML/CSS {} · style/layout {} · paint {} · GC {} · other {}\n",
+        human_ms(m.total_ms),
+        human_ms(m.blocking_ms),
+        m.tasks,
+        human_ms(m.unattributed_ms),
+        human_ms(group(G::ScriptEvaluation)),
+        human_ms(group(G::ScriptParseCompile)),
+        human_ms(group(G::ParseHtmlCss)),
+        human_ms(group(G::StyleLayout)),
+        human_ms(group(G::PaintCompositeRender)),
+        human_ms(group(G::GarbageCollection)),
+        human_ms(group(G::Other)),
+    );
+    if let Some(w) = &m.workers {
+        let scripts: Vec<String> = (w.by_url.iter().take(3))
+            .map(|c| {
+                format!(
+                    "{} {}",
+                    sanitize(&shorten(&c.url, 40)),
+                    human_ms(c.total_ms)
+                )
+            })
+            .collect();
+        out.push_str(&format!(
+            "  workers {} off the main thread: {}\n",
+            human_ms(w.total_ms),
+            scripts.join(", ")
+        ));
+    }
     out
 }
 
