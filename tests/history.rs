@@ -895,3 +895,58 @@ fn a_label_given_twice_or_huge_is_refused_in_one_short_line() {
         "{err}"
     );
 }
+
+/// A trace read beside a HAR (a renderer main thread whose tasks give the ad tag 120 ms).
+fn har_trace(dir: &std::path::Path) -> String {
+    let ev = |name: &str, ts: f64, dur: f64, url: Option<&str>| {
+        serde_json::json!({"name": name, "ph": "X", "pid": 5, "tid": 9, "ts": ts * 1000.0,
+            "dur": dur * 1000.0,
+            "args": {"data": url.map_or(Value::Null, |u| serde_json::json!({"url": u}))}})
+    };
+    let trace = serde_json::json!([
+        {"name": "thread_name", "ph": "M", "pid": 5, "tid": 9, "ts": 0, "args": {"name": "CrRendererMain"}},
+        ev("RunTask", 10.0, 121.0, None),
+        ev("EvaluateScript", 10.5, 120.0, Some("https://ads.example/tag.js")),
+    ]);
+    let path = dir.join("trace.json");
+    std::fs::write(&path, trace.to_string()).unwrap();
+    path.display().to_string()
+}
+
+/// Main-thread time per party and entity is saved with each run and read back, and its
+/// trend is shown; a run with no trace has none (not zeros).
+fn main_thread_by_party(db: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = har_trace(dir.path());
+    let har = "fixtures/har/chrome.har";
+    ok(&["audit", har, "--trace", &trace, "--save", "--db", db, "-q"]);
+    ok(&["audit", har, "--save", "--db", db, "-q"]);
+    let stored = runs(db, &[]);
+    assert_eq!(stored.len(), 2);
+    let traced = &stored[0]["main_thread_by_party"];
+    assert_eq!(traced["third"]["main_thread_ms"], 120.0, "{traced:#}");
+    // The task's 71 ms past 50, shared by time: the tag ran 120 of its 121 ms.
+    let blocking = traced["third"]["blocking_ms"].as_f64().unwrap();
+    assert!((blocking - 71.0 * 120.0 / 121.0).abs() < 0.01, "{traced:#}");
+    assert!(traced["browser"]["blocking_ms"].is_null(), "{traced:#}");
+    let entities = stored[0]["main_thread_by_entity"].as_object().unwrap();
+    assert_eq!(entities.len(), 1, "{entities:#?}");
+    assert_eq!(entities.values().next().unwrap()["main_thread_ms"], 120.0);
+    assert!(stored[1]["main_thread_by_party"].as_object().unwrap().is_empty());
+    let table = ok(&["history", "--db", db]);
+    assert!(table.contains("main thread, third party"), "{table}");
+}
+
+#[test]
+fn sqlite_keeps_main_thread_time_by_party_and_entity() {
+    let (_dir, db) = temp_db();
+    main_thread_by_party(&db);
+}
+
+#[test]
+fn postgres_keeps_main_thread_time_by_party_and_entity() {
+    let Some(pg) = support::postgres::start() else {
+        return;
+    };
+    main_thread_by_party(&pg.url);
+}

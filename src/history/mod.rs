@@ -262,6 +262,20 @@ pub struct StoredRun {
     pub by_party: BTreeMap<String, GroupTotals>,
     /// Totals per third-party entity.
     pub by_entity: BTreeMap<String, GroupTotals>,
+    /// Main-thread time per party (`first`, `third`, `unknown`, `browser`); empty when the
+    /// load had no trace.
+    pub main_thread_by_party: BTreeMap<String, CpuTotals>,
+    /// Main-thread time per third-party entity (or registrable domain).
+    pub main_thread_by_entity: BTreeMap<String, CpuTotals>,
+}
+
+/// One party's or entity's main-thread time in a stored run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct CpuTotals {
+    /// Main-thread time, milliseconds.
+    pub main_thread_ms: f64,
+    /// Its share of the blocking time, milliseconds (none for the browser's own work).
+    pub blocking_ms: Option<f64>,
 }
 
 impl StoredRun {
@@ -269,6 +283,33 @@ impl StoredRun {
     pub fn metric(&self, m: Metric) -> Option<f64> {
         self.metrics.get(m.name()).copied().flatten()
     }
+}
+
+/// A load's main-thread time per party and entity, as stored in `run_main_thread`.
+fn cpu_rows(load: &Load) -> Vec<(Dimension, String, f64, Option<f64>)> {
+    let Some(p) = load.main_thread.as_ref().and_then(|m| m.by_party.as_ref()) else {
+        return Vec::new();
+    };
+    let party = |name: &str, ms: f64, b: Option<f64>| (Dimension::Party, name.to_string(), ms, b);
+    let mut out = vec![
+        party("first", p.first_party_ms, Some(p.first_party_blocking_ms)),
+        party("third", p.third_party_ms, Some(p.third_party_blocking_ms)),
+        party(
+            "unknown",
+            p.unknown_party_ms,
+            Some(p.unknown_party_blocking_ms),
+        ),
+        party("browser", p.browser_ms, None),
+    ];
+    for e in &p.by_entity {
+        out.push((
+            Dimension::Entity,
+            e.name.clone(),
+            e.main_thread_ms,
+            Some(e.blocking_ms),
+        ));
+    }
+    out
 }
 
 /// The kinds of grouped totals, as stored in `run_totals.dimension`.
@@ -314,6 +355,8 @@ pub(crate) struct NewRun {
     pub metrics: Vec<Option<f64>>,
     pub labels: Vec<(String, String)>,
     pub totals: Vec<(Dimension, String, Bucket)>,
+    /// Main-thread and blocking time per party and entity.
+    pub cpu: Vec<(Dimension, String, f64, Option<f64>)>,
     pub load: Vec<u8>,
 }
 
@@ -333,7 +376,9 @@ impl NewRun {
         for (name, b) in &t.by_entity {
             totals.push((Dimension::Entity, name.clone(), *b));
         }
+        let cpu = cpu_rows(load);
         Ok(NewRun {
+            cpu,
             job: job.to_string(),
             page: load.page_name(),
             final_url: load.final_url.clone(),
@@ -399,6 +444,8 @@ pub(crate) trait Backend {
     ) -> std::result::Result<Vec<(i64, String, String)>, String>;
     /// `(run, dimension, name, totals)` of the runs matching.
     fn select_totals(&mut self, w: &sql::Where) -> std::result::Result<Vec<sql::TotalRow>, String>;
+    /// `(run, dimension, name, main-thread ms, blocking ms)` of the runs matching.
+    fn select_cpu(&mut self, w: &sql::Where) -> std::result::Result<Vec<sql::CpuRow>, String>;
     /// The compressed loads of the runs matching, oldest first.
     fn select_loads(&mut self, w: &sql::Where) -> std::result::Result<Vec<Vec<u8>>, String>;
     /// Deletes the runs that started before a time; how many.
@@ -501,7 +548,8 @@ impl History {
         let rows = self.backend.select_runs(&w).map_err(|m| self.fail(m))?;
         let labels = self.backend.select_labels(&w).map_err(|m| self.fail(m))?;
         let totals = self.backend.select_totals(&w).map_err(|m| self.fail(m))?;
-        Ok(sql::assemble(rows, labels, totals))
+        let cpu = self.backend.select_cpu(&w).map_err(|m| self.fail(m))?;
+        Ok(sql::assemble(rows, labels, (totals, cpu)))
     }
 
     /// The whole loads of the runs matching, oldest first.

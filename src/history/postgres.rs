@@ -2,7 +2,7 @@
 //! network). Migrations take an advisory lock, so that runners starting at once migrate
 //! once; each run is one transaction.
 
-use super::sql::{self, Param, RunRow, TotalRow, Where};
+use super::sql::{self, CpuRow, Param, RunRow, TotalRow, Where};
 use super::{Backend, NewRun};
 use postgres::types::ToSql;
 use postgres::{Client, NoTls};
@@ -159,6 +159,11 @@ impl Backend for Postgres {
             tx.execute(&total, &[&id, &dim.as_str(), name, &r, &t, &d])
                 .map_err(text)?;
         }
+        let cpu = tx.prepare(sql::INSERT_CPU).map_err(text)?;
+        for (dim, name, ms, blocking) in &run.cpu {
+            tx.execute(&cpu, &[&id, &dim.as_str(), name, ms, blocking])
+                .map_err(text)?;
+        }
         tx.commit().map_err(text)?;
         Ok(id)
     }
@@ -219,6 +224,25 @@ impl Backend for Postgres {
                     r.try_get(3)?,
                     r.try_get(4)?,
                     r.try_get(5)?,
+                ))
+            })
+            .collect::<Result<_, postgres::Error>>()
+            .map_err(text)
+    }
+
+    fn select_cpu(&mut self, w: &Where) -> Result<Vec<CpuRow>, String> {
+        let b = bind(&w.params);
+        let rows = (self.client)
+            .query(&w.select_cpu(), &refs(&b))
+            .map_err(text)?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get(0)?,
+                    r.try_get(1)?,
+                    r.try_get(2)?,
+                    r.try_get(3)?,
+                    r.try_get(4)?,
                 ))
             })
             .collect::<Result<_, postgres::Error>>()

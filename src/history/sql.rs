@@ -2,12 +2,12 @@
 //! query as a `WHERE` with numbered parameters, and rows put back together as
 //! [`StoredRun`]s.
 
-use super::{Dimension, Filter, GroupTotals, Labels, StoredRun};
+use super::{CpuTotals, Dimension, Filter, GroupTotals, Labels, StoredRun};
 use crate::metric::Metric;
 use std::collections::BTreeMap;
 
 /// The schema this pagecost writes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// One step of the schema: what turns version `version - 1` into `version`.
 pub(crate) struct Migration {
@@ -77,6 +77,21 @@ ALTER TABLE runs ADD COLUMN main_thread_ms DOUBLE PRECISION;
 ALTER TABLE runs ADD COLUMN main_thread_blocking_ms DOUBLE PRECISION;
 ",
     },
+    // The main thread's time by party and third-party entity (blocking time where known).
+    Migration {
+        version: 3,
+        sql: "
+CREATE TABLE run_main_thread (
+    run_id BIGINT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    dimension TEXT NOT NULL,
+    name TEXT NOT NULL,
+    main_thread_ms DOUBLE PRECISION NOT NULL,
+    blocking_ms DOUBLE PRECISION,
+    PRIMARY KEY (run_id, dimension, name)
+);
+CREATE INDEX run_main_thread_dimension_name ON run_main_thread (dimension, name, run_id);
+",
+    },
 ];
 
 /// The table that holds the schema's version (one row).
@@ -123,6 +138,7 @@ pub(crate) fn insert_run() -> String {
 
 pub(crate) const INSERT_LABEL: &str =
     "INSERT INTO run_labels (run_id, key, value) VALUES ($1, $2, $3)";
+pub(crate) const INSERT_CPU: &str = "INSERT INTO run_main_thread (run_id, dimension, name, main_thread_ms, blocking_ms) VALUES ($1, $2, $3, $4, $5)";
 pub(crate) const INSERT_TOTAL: &str = "INSERT INTO run_totals (run_id, dimension, name, requests, transfer_bytes, decoded_bytes) VALUES ($1, $2, $3, $4, $5, $6)";
 
 /// A bound value.
@@ -192,6 +208,10 @@ impl Where {
         format!("SELECT run_id, dimension, name, requests, transfer_bytes, decoded_bytes FROM run_totals WHERE run_id IN ({})", self.ids)
     }
 
+    pub fn select_cpu(&self) -> String {
+        format!("SELECT run_id, dimension, name, main_thread_ms, blocking_ms FROM run_main_thread WHERE run_id IN ({})", self.ids)
+    }
+
     pub fn select_loads(&self) -> String {
         format!(
             "SELECT load FROM runs WHERE id IN ({}) ORDER BY started_unix_ms, id",
@@ -219,11 +239,14 @@ pub(crate) struct RunRow {
 /// `(run, dimension, name, requests, transfer bytes, decoded bytes)`.
 pub(crate) type TotalRow = (i64, String, String, i64, i64, i64);
 
+/// `(run, dimension, name, main-thread ms, blocking ms)`.
+pub(crate) type CpuRow = (i64, String, String, f64, Option<f64>);
+
 /// Rows, labels and totals put back together per run.
 pub(crate) fn assemble(
     rows: Vec<RunRow>,
     labels: Vec<(i64, String, String)>,
-    totals: Vec<TotalRow>,
+    (totals, cpu): (Vec<TotalRow>, Vec<CpuRow>),
 ) -> Vec<StoredRun> {
     let mut runs: Vec<StoredRun> = rows.into_iter().map(stored).collect();
     let index: BTreeMap<i64, usize> = runs.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
@@ -245,6 +268,19 @@ pub(crate) fn assemble(
             Some(Dimension::Party) => run.by_party.insert(name, t),
             Some(Dimension::Entity) => run.by_entity.insert(name, t),
             None => None,
+        };
+    }
+    for (id, dim, name, ms, blocking) in cpu {
+        let Some(&i) = index.get(&id) else { continue };
+        let t = CpuTotals {
+            main_thread_ms: ms,
+            blocking_ms: blocking,
+        };
+        let run = &mut runs[i];
+        match Dimension::parse(&dim) {
+            Some(Dimension::Party) => run.main_thread_by_party.insert(name, t),
+            Some(Dimension::Entity) => run.main_thread_by_entity.insert(name, t),
+            _ => None,
         };
     }
     runs
@@ -271,6 +307,8 @@ fn stored(r: RunRow) -> StoredRun {
         by_type: BTreeMap::new(),
         by_party: BTreeMap::new(),
         by_entity: BTreeMap::new(),
+        main_thread_by_party: BTreeMap::new(),
+        main_thread_by_entity: BTreeMap::new(),
     }
 }
 

@@ -5,7 +5,7 @@
 //! `BEGIN IMMEDIATE` so that a transaction holds the write lock from its start (no deadlock
 //! between two readers upgrading to writers). Readers open the file read-only.
 
-use super::sql::{self, Param, RunRow, TotalRow, Where};
+use super::sql::{self, CpuRow, Param, RunRow, TotalRow, Where};
 use super::{Backend, NewRun};
 use rusqlite::{params_from_iter, Connection, OpenFlags, TransactionBehavior};
 use std::path::Path;
@@ -203,6 +203,11 @@ impl Backend for Sqlite {
                     ])
                     .map_err(text)?;
             }
+            let mut cpu = tx.prepare(&q(sql::INSERT_CPU)).map_err(text)?;
+            for (dim, name, ms, blocking) in &run.cpu {
+                cpu.execute(rusqlite::params![id, dim.as_str(), name, ms, blocking])
+                    .map_err(text)?;
+            }
         }
         tx.commit().map_err(text)?;
         Ok(id)
@@ -255,6 +260,16 @@ impl Backend for Sqlite {
                     r.get(4)?,
                     r.get(5)?,
                 ))
+            })
+            .map_err(text)?;
+        rows.collect::<Result<_, _>>().map_err(text)
+    }
+
+    fn select_cpu(&mut self, w: &Where) -> Result<Vec<CpuRow>, String> {
+        let mut st = self.conn.prepare(&q(&w.select_cpu())).map_err(text)?;
+        let rows = st
+            .query_map(params_from_iter(bind(&w.params)), |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
             })
             .map_err(text)?;
         rows.collect::<Result<_, _>>().map_err(text)

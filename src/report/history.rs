@@ -101,24 +101,71 @@ fn trends(runs: &[&StoredRun], width: Option<u16>) -> String {
     let w = spark_width(width);
     for m in Metric::ALL {
         let values: Vec<Option<f64>> = runs.iter().map(|r| r.metric(m)).collect();
-        let known: Vec<f64> = values.iter().flatten().copied().collect();
-        if known.is_empty() {
+        if values.iter().all(Option::is_none) {
             continue;
         }
-        let min = known.iter().copied().fold(f64::INFINITY, f64::min);
-        let max = known.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let first = values.iter().flatten().next().copied();
-        let last = values.iter().rev().flatten().next().copied();
-        t.add_row(vec![
-            Cell::new(super::words::metric_label(m)),
-            Cell::new(sparkline(&values, w)),
-            right(value(m, first)),
-            right(value(m, last)),
-            right(value(m, Some(min))),
-            right(value(m, Some(max))),
-        ]);
+        t.add_row(trend_row(&super::words::metric_label(m), &values, m, w));
+    }
+    for (name, values) in cpu_series(runs) {
+        let name = format!("main thread, {name}");
+        t.add_row(trend_row(&name, &values, Metric::MainThread, w));
     }
     t.to_string()
+}
+
+/// Most third-party entities whose main-thread time is trended (the costliest).
+const CPU_ENTITIES: usize = 3;
+
+/// Main-thread time per party and for the costliest third-party entities, run by run (`None`
+/// for a run without a trace), by name: `third party`, `Google/Doubleclick Ads`.
+pub(crate) fn cpu_series(runs: &[&StoredRun]) -> Vec<(String, Vec<Option<f64>>)> {
+    let traced = |r: &StoredRun| !r.main_thread_by_party.is_empty();
+    if !runs.iter().any(|r| traced(r)) {
+        return Vec::new();
+    }
+    let of = |pick: &dyn Fn(&StoredRun) -> Option<f64>| -> Vec<Option<f64>> {
+        runs.iter()
+            .map(|r| traced(r).then(|| pick(r).unwrap_or(0.0)))
+            .collect()
+    };
+    let mut out: Vec<(String, Vec<Option<f64>>)> = ["first", "third"]
+        .iter()
+        .map(|p| {
+            let values = of(&|r| r.main_thread_by_party.get(*p).map(|c| c.main_thread_ms));
+            (format!("{p} party"), values)
+        })
+        .collect();
+    let mut entities: BTreeMap<&str, f64> = BTreeMap::new();
+    for r in runs {
+        for (name, c) in &r.main_thread_by_entity {
+            let top = entities.entry(name.as_str()).or_default();
+            *top = top.max(c.main_thread_ms);
+        }
+    }
+    let mut ranked: Vec<(&str, f64)> = entities.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    for (name, _) in ranked.into_iter().take(CPU_ENTITIES) {
+        let values = of(&|r| r.main_thread_by_entity.get(name).map(|c| c.main_thread_ms));
+        out.push((name.to_string(), values));
+    }
+    out
+}
+
+/// A trend table's row: the name, a sparkline, first, last, min and max.
+fn trend_row(name: &str, values: &[Option<f64>], m: Metric, w: usize) -> Vec<Cell> {
+    let known: Vec<f64> = values.iter().flatten().copied().collect();
+    let min = known.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = known.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let first = values.iter().flatten().next().copied();
+    let last = values.iter().rev().flatten().next().copied();
+    vec![
+        Cell::new(name),
+        Cell::new(sparkline(values, w)),
+        right(value(m, first)),
+        right(value(m, last)),
+        right(value(m, Some(min))),
+        right(value(m, Some(max))),
+    ]
 }
 
 fn latest(runs: &[&StoredRun], width: Option<u16>) -> String {

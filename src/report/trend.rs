@@ -109,6 +109,21 @@ fn section(name: &str, runs: &[&StoredRun]) -> String {
         })
         .collect();
     o.push_str(&chart("Timings", Unit::Ms, runs, &timings));
+    let cpu: Vec<Series> = (super::history::cpu_series(runs).into_iter().enumerate())
+        .map(|(i, (name, values))| Series {
+            name,
+            colour: PALETTE[i % PALETTE.len()],
+            values,
+        })
+        .collect();
+    if !cpu.is_empty() {
+        o.push_str(&chart(
+            "Main thread by party and entity",
+            Unit::Ms,
+            runs,
+            &cpu,
+        ));
+    }
     o.push_str("</div>");
     o.push_str(&latest(runs));
     o
