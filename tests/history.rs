@@ -932,7 +932,10 @@ fn main_thread_by_party(db: &str) {
     let entities = stored[0]["main_thread_by_entity"].as_object().unwrap();
     assert_eq!(entities.len(), 1, "{entities:#?}");
     assert_eq!(entities.values().next().unwrap()["main_thread_ms"], 120.0);
-    assert!(stored[1]["main_thread_by_party"].as_object().unwrap().is_empty());
+    assert!(stored[1]["main_thread_by_party"]
+        .as_object()
+        .unwrap()
+        .is_empty());
     let table = ok(&["history", "--db", db]);
     assert!(table.contains("main thread, third party"), "{table}");
 }

@@ -80,9 +80,43 @@ pub fn main_thread(events: &[TraceEvent]) -> Option<MainThread> {
     Some(m)
 }
 
+/// Each frame's document, by frame id, as the trace names them (the last committed wins:
+/// a frame's `about:blank` gives way to its page).
+fn frame_documents(events: &[TraceEvent]) -> HashMap<String, String> {
+    let mut docs = HashMap::new();
+    let mut name = |frame: &serde_json::Value, url: &serde_json::Value| {
+        if let (Some(f), Some(u)) = (frame.as_str(), url.as_str().filter(|u| of_the_page(u))) {
+            docs.insert(f.to_string(), u.to_string());
+        }
+    };
+    for e in events {
+        let data = &e.args["data"];
+        match e.name.as_str() {
+            "TracingStartedInBrowser" => {
+                for f in data["frames"].as_array().into_iter().flatten() {
+                    name(&f["frame"], &f["url"]);
+                }
+            }
+            "FrameCommittedInBrowser" | "CommitLoad" => name(&data["frame"], &data["url"]),
+            _ => {}
+        }
+    }
+    docs
+}
+
+/// The document of the frame an event works for (style, layout, paint name their frame).
+fn frame_document(e: &TraceEvent, docs: &HashMap<String, String>) -> Option<String> {
+    let frame =
+        (e.args["data"]["frame"].as_str()).or_else(|| e.args["beginData"]["frame"].as_str());
+    docs.get(frame?).cloned()
+}
+
 /// The tasks of these threads, walked into one tally.
 fn walk_threads(events: &[TraceEvent], threads: &[(i64, i64)]) -> Tally {
-    let mut tally = Tally::default();
+    let mut tally = Tally {
+        documents: frame_documents(events),
+        ..Tally::default()
+    };
     for (i, &(pid, tid)) in threads.iter().enumerate() {
         tally.thread = i as u32;
         let on: Vec<&TraceEvent> = events
@@ -159,7 +193,11 @@ fn walk(spans: &[Span], tally: &mut Tally) {
         let group = TaskGroup::of(&s.event.name)
             .or(parent.map(|p| p.group))
             .unwrap_or(TaskGroup::Other);
-        let url = script_url(s.event).or_else(|| parent.and_then(|p| p.url.clone()));
+        // Its own script, else the one it runs inside, else (style, layout, paint) the
+        // document of the frame it works for.
+        let url = (script_url(s.event))
+            .or_else(|| parent.and_then(|p| p.url.clone()))
+            .or_else(|| frame_document(s.event, &tally.documents));
         if let Some(p) = stack.last_mut() {
             p.children += end - s.start;
         }
@@ -233,6 +271,8 @@ struct Tally {
     in_task: HashMap<String, f64>,
     /// The thread being walked (its index among the walked threads).
     thread: u32,
+    /// Each frame's document, by frame id.
+    documents: HashMap<String, String>,
     /// The top-level tasks, as spans.
     timeline: Vec<TaskSpan>,
 }
@@ -352,6 +392,34 @@ mod tests {
 
     fn cost<'a>(m: &'a MainThread, u: &str) -> &'a UrlCost {
         m.by_url.iter().find(|c| c.url == u).unwrap()
+    }
+
+    /// Style, layout and paint no script forced are the work of the frame they name: its
+    /// document's (a creative's layout is its frame's, so its tag's); forced by a script,
+    /// the script's.
+    #[test]
+    fn layout_goes_to_its_frames_document_unless_a_script_forced_it() {
+        let frame = |f: &str| serde_json::json!({"beginData": {"frame": f}});
+        let m = main_thread(&trace(&[
+            (
+                "CommitLoad",
+                0.0,
+                0.0,
+                serde_json::json!({"data": {"frame": "F2", "url": "https://ads.example/creative.html"}}),
+            ),
+            ("RunTask", 10.0, 20.0, serde_json::json!({})),
+            ("Layout", 11.0, 15.0, frame("F2")),
+            ("RunTask", 40.0, 20.0, serde_json::json!({})),
+            ("FunctionCall", 41.0, 18.0, url("https://a.example/app.js")),
+            ("Layout", 45.0, 10.0, frame("F2")),
+            ("RunTask", 70.0, 5.0, serde_json::json!({})),
+            ("Layout", 71.0, 3.0, frame("unknown")),
+        ]))
+        .unwrap();
+        assert_eq!(cost(&m, "https://ads.example/creative.html").total_ms, 15.0);
+        assert_eq!(cost(&m, "https://a.example/app.js").total_ms, 18.0);
+        // The tasks' own time (5, 2, 2) and the layout of a frame the trace never named (3).
+        assert_eq!(m.unattributed_ms, 12.0);
     }
 
     #[test]
