@@ -146,7 +146,7 @@ pub fn export(load: &Load, opts: &ExportOptions) -> Value {
         .iter()
         .map(|e| export_entry(e, page_start, opts))
         .collect();
-    json!({
+    let mut har = json!({
         "log": {
             "version": "1.2",
             "creator": { "name": "pagecost", "version": env!("CARGO_PKG_VERSION") },
@@ -175,7 +175,16 @@ pub fn export(load: &Load, opts: &ExportOptions) -> Value {
             }],
             "entries": entries,
         }
-    })
+    });
+    // What only a browser load measures, kept for a lossless round trip where known.
+    let pc = &mut har["log"]["pages"][0]["_pagecost"];
+    if let Some(m) = &load.main_thread {
+        pc["main_thread"] = json!(m);
+    }
+    if let Some(u) = &load.unused_code {
+        pc["unused_code"] = json!(u);
+    }
+    har
 }
 
 fn export_entry(e: &Entry, page_start: f64, opts: &ExportOptions) -> Value {
@@ -670,8 +679,9 @@ fn assemble(
         local: None,
         page_metrics: imported_page_metrics(page_obj, pc),
         third_party_tags: Vec::new(),
-        main_thread: None,
-        unused_code: None,
+        // pagecost's own record of a browser load; another producer's HAR has no trace.
+        main_thread: pc.and_then(|x| serde_json::from_value(x.get("main_thread")?.clone()).ok()),
+        unused_code: pc.and_then(|x| serde_json::from_value(x.get("unused_code")?.clone()).ok()),
     };
     if let Some(orig) = pc
         .and_then(|x| x.get("notes"))
