@@ -6,7 +6,6 @@
 use super::{is_first_party, Limit, Line, LineUnit, Measure, PartyGroup, Status};
 use crate::model::chains::TagCost;
 use crate::model::{urls, Entry, Load};
-use std::collections::HashMap;
 
 /// The third-party tags of a load on hosts matching `pattern` (`*.doubleclick.net`).
 pub(super) fn tags_on<'a>(l: &'a Load, pattern: &'a str) -> impl Iterator<Item = &'a TagCost> {
@@ -63,13 +62,11 @@ fn value(limit: &Limit, l: &Load, first_party: &[String]) -> Option<(f64, Vec<(S
     } else {
         let page = urls::host(&l.final_url).unwrap_or_default();
         let first = |e: &Entry| is_first_party(e, &page, first_party);
-        let mut fetched: HashMap<&str, &Entry> = HashMap::new();
-        for e in &l.entries {
-            fetched.entry(e.url.as_str()).or_insert(e);
-        }
+        let fetched = crate::model::chains::first_by_url(&l.entries);
         (m.by_url.iter())
             .filter(|c| {
-                (fetched.get(c.url.as_str())).is_some_and(|e| of_party(e, group, name, &first))
+                let e = fetched.get(c.url.as_str()).map(|&i| &l.entries[i]);
+                e.is_some_and(|e| of_party(e, group, name, &first))
             })
             .map(|c| {
                 (

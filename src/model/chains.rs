@@ -40,13 +40,20 @@ pub struct TagCost {
     pub unused_bytes: Option<u64>,
 }
 
-/// Each entry's parent on the chain: the entry its initiator names (the first request of
-/// that URL), `None` for the page itself or when the initiator made no request of its own.
-pub fn parents(entries: &[Entry]) -> Vec<Option<usize>> {
+/// The first request of each URL, by index: the request that fetched a script or document
+/// (a URL asked for again is the same code).
+pub fn first_by_url(entries: &[Entry]) -> HashMap<&str, usize> {
     let mut first: HashMap<&str, usize> = HashMap::new();
     for (i, e) in entries.iter().enumerate() {
         first.entry(e.url.as_str()).or_insert(i);
     }
+    first
+}
+
+/// Each entry's parent on the chain: the entry its initiator names (the first request of
+/// that URL), `None` for the page itself or when the initiator made no request of its own.
+pub fn parents(entries: &[Entry]) -> Vec<Option<usize>> {
+    let first = first_by_url(entries);
     entries
         .iter()
         .enumerate()
@@ -151,17 +158,16 @@ pub fn add_unused(entries: &[Entry], unused: &[UnusedCode], tags: &mut [TagCost]
 /// The main thread's time by party and entity: each script or document's time goes to the
 /// party of the request that fetched it (the first of its URL), the rest kept apart.
 pub fn cpu_by_party(entries: &[Entry], m: &MainThread) -> PartyCpu {
-    let mut first: HashMap<&str, &Entry> = HashMap::new();
-    for e in entries {
-        first.entry(e.url.as_str()).or_insert(e);
-    }
+    let first = first_by_url(entries);
     let mut p = PartyCpu {
         browser_ms: m.unattributed_ms,
         ..PartyCpu::default()
     };
     let mut entities: HashMap<String, EntityCpu> = HashMap::new();
     for c in &m.by_url {
-        let party = first.get(c.url.as_str()).and_then(|e| e.party.as_ref());
+        let party = first
+            .get(c.url.as_str())
+            .and_then(|&i| entries[i].party.as_ref());
         match party {
             None => {
                 p.unknown_party_ms += c.total_ms;

@@ -466,10 +466,7 @@ struct Whose<'a> {
 
 impl<'a> Whose<'a> {
     fn of(load: &'a Load) -> Whose<'a> {
-        let mut first = std::collections::HashMap::new();
-        for (i, e) in load.entries.iter().enumerate() {
-            first.entry(e.url.as_str()).or_insert(i);
-        }
+        let first = crate::model::chains::first_by_url(&load.entries);
         let tags = crate::model::chains::tags_of(&load.entries);
         Whose { load, first, tags }
     }
