@@ -15,13 +15,21 @@ Lighthouse's (none, when its frame runs in another process).
 
 Also the cost of tracing (pagecost's own): the wall time of pagecost's audit with the
 trace, against a bare playwright-core script that only loads the page in the same
-Chromium (fresh context, load event plus 1 s of network quiet), interleaved.
+Chromium (fresh context, load event plus 1 s of network quiet), interleaved. And a batch:
+--batch pages (the same page under distinct URLs) at --jobs, every page traced (a browser
+per page in flight), against the bare script loading the same list --jobs at a time in one
+browser, and pagecost --no-trace (one browser): wall time and peak PSS of each process
+tree, interleaved, medians of --batch-rounds.
 
 usage: cargo build --release && python3 benches/mainthread.py [--rounds 5]
+           [--batch 50] [--jobs 4] [--batch-rounds 7]
            [--node-modules DIR]   (lighthouse and playwright-core; default ../nodebench)
 """
 import argparse, http.server, json, os, socketserver, statistics, subprocess, sys, tempfile
 import threading, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from browser import run_measured  # noqa: E402  (wall time and peak PSS of a process tree)
 
 here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.normpath(os.path.join(here, ".."))
@@ -114,25 +122,75 @@ def bare(nm, url, port, script):
     return time.monotonic() - t
 
 
+BATCH = r"""
+const { chromium } = require(process.argv[2]);
+const fs = require('fs');
+(async () => {
+  const urls = fs.readFileSync(process.argv[3], 'utf8').split('\n').filter(Boolean);
+  const b = await chromium.launch({ executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', `--proxy-server=${process.argv[4]}`] });
+  const one = async (url) => {
+    const ctx = await b.newContext();
+    const page = await ctx.newPage();
+    let last = Date.now(), inflight = 0;
+    page.on('request', () => { inflight++; last = Date.now(); });
+    const done = () => { inflight--; last = Date.now(); };
+    page.on('requestfinished', done); page.on('requestfailed', done);
+    await page.goto(url, { waitUntil: 'load' });
+    while (inflight > 0 || Date.now() - last < 1000) await new Promise(r => setTimeout(r, 50));
+    await ctx.close();
+  };
+  let next = 0;
+  const worker = async () => { while (next < urls.length) await one(urls[next++]); };
+  await Promise.all(Array.from({ length: +process.argv[5] }, worker));
+  await b.close();
+})();
+"""
+
+
+def batch(a, nm, port, work):
+    """The batch side by side: pagecost traced, the bare script, pagecost --no-trace."""
+    lst = os.path.join(work, "batch.txt")
+    with open(lst, "w") as f:
+        f.write("".join(f"http://127.0.0.1:{port}/?page={i}\n" for i in range(a.batch)))
+    script = os.path.join(work, "batch.js")
+    with open(script, "w") as f:
+        f.write(BATCH)
+    pc = [a.bin, "audit", "--input-file", lst, "--engine", "chromium", "--jobs", str(a.jobs),
+          "--format", "jsonl", "-q"]
+    for h in HOSTS:
+        pc += ["--connect-to", f"{h}:80:127.0.0.1:{port}"]
+    pw = ["node", script, os.path.join(nm, "playwright-core"), lst, f"127.0.0.1:{port}", str(a.jobs)]
+    runs = {"traced": [], "bare": [], "untraced": []}
+    traced = []
+    for r in range(a.batch_rounds):
+        out = os.path.join(work, f"batch{r}.jsonl")
+        runs["traced"].append(run_measured(pc, out))
+        with open(out) as f:
+            traced.append(sum(1 for l in f if json.loads(l).get("load", {}).get("main_thread")))
+        runs["bare"].append(run_measured(pw))
+        runs["untraced"].append(run_measured(pc + ["--no-trace"]))
+        print(f"batch round {r + 1}: " + ", ".join(
+            f"{k} {v[-1][0]:.1f} s {v[-1][1]:.0f} MB" for k, v in runs.items()), file=sys.stderr)
+    med = statistics.median
+    w = {k: med([x[0] for x in v]) for k, v in runs.items()}
+    m = {k: med([x[1] for x in v]) for k, v in runs.items()}
+    print(f"\nbatch of {a.batch} pages at --jobs {a.jobs}, medians of {a.batch_rounds} rounds "
+          f"(wall, peak PSS of the process tree):")
+    print(f"  pagecost, every page traced:  {w['traced']:6.1f} s {m['traced']:6.0f} MB "
+          f"(pages traced: {min(traced)} to {max(traced)} of {a.batch})")
+    print(f"  playwright-core, one browser: {w['bare']:6.1f} s {m['bare']:6.0f} MB")
+    print(f"  pagecost --no-trace:          {w['untraced']:6.1f} s {m['untraced']:6.0f} MB")
+    print(f"  traced / bare: {w['traced'] / w['bare']:.2f}x wall (target <= 1.05x), "
+          f"{m['traced'] - m['bare']:+.0f} MB (target <= +64 MB)")
+
+
 def within(a, b):
     return abs(a - b) <= max(10.0, 0.15 * max(a, b))
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--bin", default=os.path.join(root, "target", "release", "pagecost"))
-    ap.add_argument("--node-modules", default=os.path.join(root, "..", "nodebench", "node_modules"))
-    a = ap.parse_args()
-    nm = os.path.abspath(a.node_modules)
-    if not os.path.isdir(os.path.join(nm, "lighthouse")):
-        sys.exit(f"skipped: no lighthouse in {nm} (npm install lighthouse@12 playwright-core there)")
-    srv, port = serve()
-    url = f"http://127.0.0.1:{port}/"
-    work = tempfile.mkdtemp()
-    script = os.path.join(work, "bare.js")
-    with open(script, "w") as f:
-        f.write(PLAYWRIGHT)
+def single(a, nm, url, port, script, work):
+    """One audit against Lighthouse and the bare script, interleaved rounds."""
     pc, lh, pw = [], [], []
     for r in range(a.rounds):
         pc.append(pagecost(a.bin, url, port))
@@ -140,7 +198,6 @@ def main():
         pw.append(bare(nm, url, port, script))
         print(f"round {r + 1}: pagecost {pc[-1][0]:.2f} s, lighthouse {lh[-1][0]:.2f} s, "
               f"playwright-core {pw[-1]:.2f} s", file=sys.stderr)
-    srv.shutdown()
     med = statistics.median
     path = lambda u: "/" + u.split("/", 3)[3] if u.count("/") >= 3 else u
     print(f"\nmain-thread time per script, medians of {a.rounds} rounds (Lighthouse lists scripts over its threshold):")
@@ -176,6 +233,31 @@ def main():
     print(f"\nwall, medians: pagecost (with its trace) {w_pc:.2f} s, playwright-core (load + 1 s quiet) "
           f"{w_pw:.2f} s: {w_pc / w_pw:.2f}x (target <= 1.10x); Lighthouse {w_lh:.2f} s")
     print(f"every script over 50 ms within 15 % / 10 ms: {'met' if ok else 'NOT met'}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--batch", type=int, default=50)
+    ap.add_argument("--jobs", type=int, default=4)
+    ap.add_argument("--batch-rounds", type=int, default=7)
+    ap.add_argument("--bin", default=os.path.join(root, "target", "release", "pagecost"))
+    ap.add_argument("--node-modules", default=os.path.join(root, "..", "nodebench", "node_modules"))
+    a = ap.parse_args()
+    nm = os.path.abspath(a.node_modules)
+    if not os.path.isdir(os.path.join(nm, "lighthouse")):
+        sys.exit(f"skipped: no lighthouse in {nm} (npm install lighthouse@12 playwright-core there)")
+    srv, port = serve()
+    url = f"http://127.0.0.1:{port}/"
+    work = tempfile.mkdtemp()
+    script = os.path.join(work, "bare.js")
+    with open(script, "w") as f:
+        f.write(PLAYWRIGHT)
+    if a.rounds:
+        single(a, nm, url, port, script, work)
+    if a.batch:
+        batch(a, nm, port, work)
+    srv.shutdown()
 
 
 if __name__ == "__main__":

@@ -757,7 +757,7 @@ fn loading(server: &TestServer, tmp: &std::path::Path, args: &[&str]) -> std::pr
         .spawn()
         .unwrap();
     let t = std::time::Instant::now();
-    while processes_under(tmp) == 0 || hangs() == before {
+    while support::processes_under(tmp) == 0 || hangs() == before {
         assert!(
             t.elapsed().as_secs() < 30,
             "{args:?}: the browser never loaded"
@@ -765,19 +765,6 @@ fn loading(server: &TestServer, tmp: &std::path::Path, args: &[&str]) -> std::pr
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     child
-}
-
-/// Processes whose command line names `dir` (the browser's profile is made under it).
-fn processes_under(dir: &std::path::Path) -> usize {
-    let Ok(procs) = std::fs::read_dir("/proc") else {
-        return 0;
-    };
-    let dir = dir.to_string_lossy().into_owned();
-    procs
-        .flatten()
-        .filter_map(|p| std::fs::read(p.path().join("cmdline")).ok())
-        .filter(|c| String::from_utf8_lossy(c).contains(&dir))
-        .count()
 }
 
 /// The browser and all its child processes end with each load: none is left after five.
@@ -803,7 +790,7 @@ fn no_browser_process_outlives_its_load() {
     assert_eq!(v["runs"]["runs"].as_array().unwrap().len(), 4);
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert_eq!(
-        processes_under(tmp.path()),
+        support::processes_under(tmp.path()),
         0,
         "every browser ended with its load"
     );
@@ -967,7 +954,7 @@ fn pages_that_never_go_quiet_end_within_their_limits() {
     by_path(&dialogs, "/after-dialogs");
     std::thread::sleep(ms(300));
     assert_eq!(
-        processes_under(tmp.path()),
+        support::processes_under(tmp.path()),
         0,
         "every browser ended with its load"
     );
@@ -1060,7 +1047,8 @@ fn a_browser_killed_mid_load_leaves_a_partial_load_and_no_process() {
             for _ in 0..300 {
                 std::thread::sleep(std::time::Duration::from_millis(100));
                 let loading = server.paths().iter().any(|p| p == "/hang");
-                if let (true, Some(&(pid, _))) = (loading, browser_processes(&dir).first()) {
+                if let (true, Some(&(pid, _))) = (loading, support::browser_processes(&dir).first())
+                {
                     std::thread::sleep(std::time::Duration::from_millis(300));
                     std::process::Command::new("kill")
                         .args(["-9", &pid.to_string()])
@@ -1084,39 +1072,14 @@ fn a_browser_killed_mid_load_leaves_a_partial_load_and_no_process() {
     assert!(took < std::time::Duration::from_secs(30), "{took:?}");
     std::thread::sleep(std::time::Duration::from_millis(500));
     assert_eq!(
-        processes_under(tmp.path()),
+        support::processes_under(tmp.path()),
         0,
         "no helper outlives the killed browser"
     );
 }
 
-/// The browsers' main processes under `dir`, by the profile folder each was started with
-/// (`pagecost-profile-*`; every launch has a new one): (pid, profile). Helpers (`--type=`)
-/// and pagecost itself (whose arguments also name `dir`) are left out.
-#[cfg(target_os = "linux")]
-fn browser_processes(dir: &str) -> Vec<(i32, String)> {
-    let profile_flag = format!("--user-data-dir={dir}/pagecost-profile-");
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|p| {
-            let cmd = std::fs::read(p.path().join("cmdline")).ok()?;
-            let pid: i32 = p.file_name().to_str()?.parse().ok()?;
-            let args: Vec<String> = cmd
-                .split(|b| *b == 0)
-                .map(|a| String::from_utf8_lossy(a).into_owned())
-                .collect();
-            if args.iter().any(|a| a.starts_with("--type=")) {
-                return None;
-            }
-            let profile = args.iter().find(|a| a.starts_with(&profile_flag))?;
-            Some((pid, profile.clone()))
-        })
-        .collect()
-}
-
-/// A batch runs its pages in one browser, up to --jobs at once, each in a context of its
-/// own; when that browser is killed, the pages it had fail (or end partial) and the batch
+/// An untraced batch (--no-trace) runs its pages in one browser, up to --jobs at once, each
+/// in a context of its own; when that browser is killed, the pages it had fail (or end partial) and the batch
 /// goes on with a new browser; every page has its result and no process is left.
 #[cfg(target_os = "linux")]
 #[test]
@@ -1152,7 +1115,7 @@ fn a_batch_shares_one_browser_and_survives_its_crash() {
         let mut killed = false;
         for _ in 0..600 {
             std::thread::sleep(std::time::Duration::from_millis(100));
-            let now = browser_processes(&dir);
+            let now = support::browser_processes(&dir);
             seen.extend(now.iter().map(|(_, profile)| profile.clone()));
             // The first browser, once it has been stuck on the hanging pages for 2.5 s: killed.
             if !killed && seen.len() == 1 && now.len() == 1 {
@@ -1183,6 +1146,7 @@ fn a_batch_shares_one_browser_and_survives_its_crash() {
         .args([
             "--jobs",
             "4",
+            "--no-trace",
             "--audit-timeout",
             "20s",
             "--format",
@@ -1216,7 +1180,11 @@ fn a_batch_shares_one_browser_and_survives_its_crash() {
         .count();
     assert!(fine >= 4, "the batch went on: {fine} whole loads");
     std::thread::sleep(std::time::Duration::from_millis(500));
-    assert_eq!(processes_under(tmp.path()), 0, "no browser process is left");
+    assert_eq!(
+        support::processes_under(tmp.path()),
+        0,
+        "no browser process is left"
+    );
 }
 
 /// Ctrl-C during a browser load: the partial report, exit 130, and no browser process left.
@@ -1258,7 +1226,7 @@ fn ctrl_c_ends_the_browser_with_the_audit() {
     assert_eq!(by_path(&load, "/hang.png")["error"]["kind"], "aborted");
     std::thread::sleep(std::time::Duration::from_millis(500));
     assert_eq!(
-        processes_under(tmp.path()),
+        support::processes_under(tmp.path()),
         0,
         "no browser process outlives Ctrl-C"
     );
@@ -1297,7 +1265,7 @@ fn a_stopped_audit_or_batch_leaves_no_browser_behind() {
         assert_eq!(status.code(), Some(code), "{args:?} {signal}");
         std::thread::sleep(std::time::Duration::from_millis(500));
         assert_eq!(
-            processes_under(tmp.path()),
+            support::processes_under(tmp.path()),
             0,
             "{args:?} {signal}: a browser was left"
         );
@@ -1337,15 +1305,15 @@ fn a_killed_pagecost_takes_its_browser_with_it() {
     let server = hanging_page();
     let tmp = tempfile::tempdir().unwrap();
     let mut child = loading(&server, tmp.path(), &["audit", &server.url("/")]);
-    let helpers = processes_under(tmp.path());
+    let helpers = support::processes_under(tmp.path());
     signal(&child, "-KILL");
     assert_eq!(child.wait().unwrap().signal(), Some(9));
     let t = std::time::Instant::now();
-    while processes_under(tmp.path()) > 0 && t.elapsed().as_secs() < 10 {
+    while support::processes_under(tmp.path()) > 0 && t.elapsed().as_secs() < 10 {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     assert_eq!(
-        processes_under(tmp.path()),
+        support::processes_under(tmp.path()),
         0,
         "the browser and its helpers ({helpers} processes) end with a killed pagecost"
     );

@@ -64,6 +64,31 @@ pub struct Launch {
     /// The user's own switches for the browser (`--browser-flag`), checked by
     /// [`check_flags`]; feature lists are merged with pagecost's.
     pub flags: Vec<String>,
+    /// Whether loads are traced, and on how many browsers.
+    pub tracing: Tracing,
+}
+
+/// Whether loads are traced (main-thread time, blocking time and the senders of requests
+/// made with no stack come from the trace).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tracing {
+    /// No load is traced: those figures are unknown; loads side by side share one browser.
+    Off,
+    /// Every load is traced. A browser records one trace at a time, so loads side by side
+    /// get a browser each, up to this many (a batch's `--jobs`: each costs a browser
+    /// process, about 100 MB); a load past them shares one, untraced, and says so.
+    Every {
+        /// Most browsers for loads side by side.
+        browsers: std::num::NonZeroUsize,
+    },
+}
+
+impl Default for Tracing {
+    fn default() -> Self {
+        Tracing::Every {
+            browsers: std::num::NonZeroUsize::MIN,
+        }
+    }
 }
 
 impl Default for Launch {
@@ -73,6 +98,7 @@ impl Default for Launch {
             quiet: QUIET,
             after_load: AFTER_LOAD,
             flags: Vec::new(),
+            tracing: Tracing::default(),
         }
     }
 }
@@ -256,12 +282,12 @@ pub async fn load(
 ) -> Result<Load> {
     check_supported(cfg)?;
     note_root(events);
-    let running = pool.get(exe, cfg, vp).await?;
+    let lease = pool.get(exe, cfg, vp).await?;
     let started_unix_ms = crate::dates::now_unix_ms();
-    let seen = running.visit(url, (cfg, &pool.launch), vp, events).await?;
+    let seen = lease.visit(url, (cfg, &pool.launch), vp, events).await?;
     let mut load = build(url, &pool.launch, seen, started_unix_ms, cfg, vp)?;
     load.settings.user_agent = if cfg.user_agent == crate::config::DEFAULT_USER_AGENT {
-        running.user_agent.clone()
+        lease.running.user_agent.clone()
     } else {
         cfg.user_agent.clone()
     };
@@ -331,15 +357,15 @@ async fn drive(
     (cfg, launch): (&AuditConfig, &Launch),
     vp: &Viewport,
     (events, gone): (&dyn EventSink, &mut Gone),
-    traced: bool,
+    untraced: Option<trace::Untraced>,
 ) -> Result<Seen> {
     let page = page.clone();
     let seen = async {
         setup::prepare(&page, cfg, vp).await?;
         let blocking = setup::block(&page, url, cfg).await?;
-        let tracing = match traced {
-            true => trace::start(&page).await,
-            false => Err(trace::Untraced::Busy),
+        let tracing = match untraced {
+            None => trace::start(&page).await,
+            Some(why) => Err(why),
         };
         let covering = coverage::start(&page).await;
         let (mut rec, stop, blocked) = watch(&page, url, (cfg, launch), (events, gone)).await?;

@@ -1,10 +1,14 @@
-//! Running browsers: one headless Chromium process per set of launch flags, shared by every
-//! load of a job (a batch's pages, a comparison's runs), each load in a browser context of
-//! its own. A browser that crashed is replaced on the next load; every browser and its
-//! helper processes end when the pool is dropped (at the end of the job), on every path,
-//! or at once with [`end_all`] (the CLI calls it when told to stop).
+//! Running browsers: headless Chromium processes per set of launch flags, shared by the
+//! loads of a job (a batch's pages, a comparison's runs), each load in a browser context of
+//! its own. A browser records one trace at a time, so a traced load takes a browser no
+//! other load is tracing in: loads side by side get browsers of their own, up to
+//! [`Tracing::Every`]'s count (a batch's `--jobs`); untraced, they share one. A browser that
+//! crashed is replaced on the next load; every browser and its helper processes end when
+//! the pool is dropped (at the end of the job), on every path, or at once with [`end_all`]
+//! (the CLI calls it when told to stop).
 
-use super::{browser_err, drive, process, Gone, Launch, Seen};
+use super::trace::Untraced;
+use super::{browser_err, drive, process, Gone, Launch, Seen, Tracing};
 use crate::config::AuditConfig;
 use crate::error::{Error, Result};
 use crate::events::EventSink;
@@ -30,7 +34,14 @@ use url::Url;
 pub struct Browsers {
     /// How loads run and end.
     pub launch: Launch,
-    running: tokio::sync::Mutex<HashMap<String, Arc<Running>>>,
+    running: tokio::sync::Mutex<HashMap<String, Vec<Arc<Running>>>>,
+}
+
+/// A browser lent to one load, and its trace recorder while the load holds it.
+pub(super) struct Lease {
+    pub running: Arc<Running>,
+    /// Held for the load's whole visit; `Err`: why this load is not traced.
+    tracer: std::result::Result<tokio::sync::OwnedMutexGuard<()>, Untraced>,
 }
 
 impl Browsers {
@@ -42,24 +53,74 @@ impl Browsers {
         }
     }
 
-    /// The running browser for these settings, launched when there is none or the last one
-    /// crashed. (Host mappings and TLS leniency are command-line switches of the whole
-    /// browser: loads that differ in them get browsers of their own.)
-    pub(super) async fn get(
-        &self,
-        exe: &Path,
-        cfg: &AuditConfig,
-        vp: &Viewport,
-    ) -> Result<Arc<Running>> {
+    /// A browser for these settings: with tracing, one no other load is tracing in
+    /// (launched when there is none and fewer than [`Tracing::Every`]'s count run; else the
+    /// first, untraced); without, the one running. A browser that crashed is replaced.
+    /// (Host mappings and TLS leniency are command-line switches of the whole browser: loads
+    /// that differ in them get browsers of their own.)
+    pub(super) async fn get(&self, exe: &Path, cfg: &AuditConfig, vp: &Viewport) -> Result<Lease> {
         let switches = process::switches(cfg, vp, &self.launch.flags);
         let key = format!("{}|{}", exe.display(), switches.join(" "));
         let mut running = self.running.lock().await;
-        if let Some(r) = running.get(&key).filter(|r| !*r.gone.borrow()) {
-            return Ok(Arc::clone(r));
+        // Browsers for other settings that no load holds end: a batch of local pages, each
+        // served on ports of its own, would otherwise keep a browser per page it loaded.
+        for (_, list) in running.iter_mut().filter(|(k, _)| **k != key) {
+            list.retain(|r| Arc::strong_count(r) > 1);
         }
-        let r = Arc::new(Running::launch(exe, &switches, cfg).await?);
-        running.insert(key, Arc::clone(&r));
-        Ok(r)
+        running.retain(|_, list| !list.is_empty());
+        let list = running.entry(key).or_default();
+        list.retain(|r| !*r.gone.borrow());
+        let most = match self.launch.tracing {
+            Tracing::Off => 1,
+            Tracing::Every { browsers } => browsers.get(),
+        };
+        if let Tracing::Every { .. } = self.launch.tracing {
+            if let Some(lease) = list.iter().find_map(Lease::traced) {
+                return Ok(lease);
+            }
+        }
+        if list.len() < most {
+            list.push(Arc::new(Running::launch(exe, &switches, cfg).await?));
+        }
+        let last = list.last().expect("a browser was found or launched");
+        Ok(match self.launch.tracing {
+            Tracing::Off => Lease::untraced(last, Untraced::Off),
+            Tracing::Every { .. } => {
+                Lease::traced(last).unwrap_or_else(|| Lease::untraced(&list[0], Untraced::Busy))
+            }
+        })
+    }
+}
+
+impl Lease {
+    /// The browser with its recorder, if no other load holds it.
+    fn traced(r: &Arc<Running>) -> Option<Lease> {
+        let guard = Arc::clone(&r.tracer).try_lock_owned().ok()?;
+        Some(Lease {
+            running: Arc::clone(r),
+            tracer: Ok(guard),
+        })
+    }
+
+    fn untraced(r: &Arc<Running>, why: Untraced) -> Lease {
+        Lease {
+            running: Arc::clone(r),
+            tracer: Err(why),
+        }
+    }
+
+    /// Loads a page in the browser (see [`Running::visit`]), traced if the lease says so.
+    pub(super) async fn visit(
+        &self,
+        url: &Url,
+        settings: (&AuditConfig, &Launch),
+        vp: &Viewport,
+        events: &dyn EventSink,
+    ) -> Result<Seen> {
+        let untraced = self.tracer.as_ref().err().cloned();
+        self.running
+            .visit(url, settings, vp, events, untraced)
+            .await
     }
 }
 
@@ -73,7 +134,7 @@ pub(super) struct Running {
     gone: Gone,
     process: std::process::Child,
     /// Held by the load being traced: a browser records one trace at a time.
-    tracer: tokio::sync::Mutex<()>,
+    tracer: Arc<tokio::sync::Mutex<()>>,
     /// The browser's own user agent.
     pub user_agent: String,
     /// Held while the browser runs: the profile folder is this process's (see
@@ -140,20 +201,22 @@ impl Running {
             relay,
             gone,
             process,
-            tracer: tokio::sync::Mutex::new(()),
+            tracer: Default::default(),
             user_agent,
             _lock: lock,
             _profile: profile,
         })
     }
 
-    /// Loads a page in a browser context of its own, disposed of after.
-    pub(super) async fn visit(
+    /// Loads a page in a browser context of its own, disposed of after; traced unless told
+    /// why not.
+    async fn visit(
         &self,
         url: &Url,
         settings: (&AuditConfig, &Launch),
         vp: &Viewport,
         events: &dyn EventSink,
+        untraced: Option<Untraced>,
     ) -> Result<Seen> {
         let context = self
             .browser
@@ -169,10 +232,7 @@ impl Running {
         let seen = match self.browser.new_page(target).await {
             Ok(page) => {
                 let mut gone = self.gone.clone();
-                // Traced when no other load of this browser is (a batch's pages side by side).
-                let tracer = self.tracer.try_lock().ok();
-                let traced = tracer.is_some();
-                drive(&page, url, settings, vp, (events, &mut gone), traced).await
+                drive(&page, url, settings, vp, (events, &mut gone), untraced).await
             }
             Err(e) => Err(browser_err(e)),
         };

@@ -38,9 +38,11 @@ const CUT_FLUSH_TIMEOUT: Duration = Duration::from_secs(1);
 /// Why a load has no trace.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Untraced {
-    /// The browser was tracing another load (a batch's pages side by side share a browser,
-    /// which records one trace at a time).
+    /// The browser was tracing another load (loads side by side past the browsers allowed
+    /// share one, which records one trace at a time).
     Busy,
+    /// Tracing was turned off.
+    Off,
     /// The browser refused to start tracing.
     Refused(String),
     /// The browser did not hand the trace over in time.
@@ -51,9 +53,10 @@ impl std::fmt::Display for Untraced {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Untraced::Busy => f.write_str(
-                "the browser was tracing another page of the batch (it traces one at a time; \
-                 --jobs 1 traces every page)",
+                "the browser was tracing another page loaded side by side (it traces one at a \
+                 time)",
             ),
+            Untraced::Off => f.write_str("no trace was recorded (tracing was turned off)"),
             Untraced::Refused(why) => write!(f, "the browser refused to trace ({why})"),
             Untraced::NotHandedOver => {
                 f.write_str("the browser did not hand over the load's trace in time")

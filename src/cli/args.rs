@@ -617,6 +617,11 @@ pub struct BrowserArgs {
     /// lists are merged with pagecost's own, the user's word winning.
     #[arg(long, value_name = "SWITCH", allow_hyphen_values = true)]
     pub browser_flag: Vec<String>,
+    /// With --engine chromium: record no trace (main-thread and blocking time, and the
+    /// senders of requests made with no stack, are then unknown); a batch's pages then share
+    /// one browser instead of one browser per page in flight.
+    #[arg(long)]
+    pub no_trace: bool,
 }
 
 #[derive(Args, Debug)]

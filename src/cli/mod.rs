@@ -295,10 +295,10 @@ pub fn config(n: &NetArgs) -> pagecost::Result<(AuditConfig, Viewport)> {
 
 /// The engine from `--engine` and the browser's flags (refused with the static engine; the
 /// static engine's settings the browser cannot apply refused with the browser, once, before
-/// any page). A static-only build has no `--engine chromium` to give (clap lists `static`
-/// alone).
+/// any page), for `jobs` loads side by side (each traced load takes a browser of its own).
+/// A static-only build has no `--engine chromium` to give (clap lists `static` alone).
 #[cfg_attr(not(feature = "browser"), allow(unused_variables))]
-fn engine(n: &NetArgs, cfg: &AuditConfig) -> anyhow::Result<pagecost::Engine> {
+fn engine(n: &NetArgs, cfg: &AuditConfig, jobs: usize) -> anyhow::Result<pagecost::Engine> {
     #[cfg(feature = "browser")]
     {
         let b = &n.browser;
@@ -310,15 +310,23 @@ fn engine(n: &NetArgs, cfg: &AuditConfig) -> anyhow::Result<pagecost::Engine> {
         };
         launch.quiet = b.quiet_period.unwrap_or(launch.quiet);
         launch.after_load = b.after_load.unwrap_or(launch.after_load);
+        if b.no_trace {
+            launch.tracing = pagecost::browser::Tracing::Off;
+        }
         if n.engine == EngineArg::Chromium {
             pagecost::browser::check_supported(cfg)?;
+            if let (pagecost::browser::Tracing::Every { browsers }, Some(jobs)) =
+                (&mut launch.tracing, std::num::NonZeroUsize::new(jobs))
+            {
+                *browsers = jobs;
+            }
             let pool = pagecost::browser::Browsers::new(launch);
             return Ok(pagecost::Engine::Chromium(std::sync::Arc::new(pool)));
         }
         anyhow::ensure!(
             launch == Default::default(),
-            "--browser, --browser-flag, --quiet-period and --after-load apply to the browser \
-             engine only (add --engine chromium)"
+            "--browser, --browser-flag, --quiet-period, --after-load and --no-trace apply to \
+             the browser engine only (add --engine chromium)"
         );
     }
     Ok(pagecost::Engine::Static)
@@ -349,11 +357,14 @@ fn links_options(n: &NetArgs) -> anyhow::Result<()> {
         "--engine chromium: links reads the page's HTML as served, without running its \
          scripts (the browser engine is for audit, compare and budget init)"
     );
-    engine(n, &AuditConfig::default()).map(drop).map_err(|_| {
-        anyhow::anyhow!(
-            "--browser, --browser-flag, --quiet-period and --after-load: links runs no browser"
+    engine(n, &AuditConfig::default(), 1)
+        .map(drop)
+        .map_err(|_| {
+            anyhow::anyhow!(
+            "--browser, --browser-flag, --quiet-period, --after-load and --no-trace: links runs \
+             no browser"
         )
-    })
+        })
 }
 
 fn budgets(b: &BudgetArgs) -> pagecost::Result<Option<pagecost::budget::Budgets>> {
@@ -389,7 +400,7 @@ pub fn audit(a: AuditArgs) -> anyhow::Result<Command> {
         serve_also: a.serve_also,
         estimate: a.estimate,
         budgets: budgets(&a.budget)?,
-        engine: engine(&a.net, &cfg)?,
+        engine: engine(&a.net, &cfg, a.jobs)?,
         cfg,
         viewport,
     };
@@ -438,7 +449,7 @@ pub fn compare(a: CompareArgs) -> anyhow::Result<Command> {
         estimate: a.estimate,
         serve_also: a.serve_also,
         budgets: budgets(&a.budget)?,
-        engine: engine(&a.net, &cfg)?,
+        engine: engine(&a.net, &cfg, 1)?,
         cfg,
         viewport,
         #[cfg(feature = "history")]
@@ -509,7 +520,7 @@ pub fn budget_init(a: BudgetInitArgs) -> anyhow::Result<Command> {
     let plan = job::BudgetInitPlan {
         target: a.target,
         margin: a.margin,
-        engine: engine(&a.net, &cfg)?,
+        engine: engine(&a.net, &cfg, 1)?,
         cfg,
         viewport,
     };

@@ -534,3 +534,41 @@ pub fn yaml_documents(text: &str) -> Option<Vec<serde_json::Value>> {
     let out = run_ok("python3", &["-c", code], Some(text));
     Some(serde_json::from_str(&out).unwrap())
 }
+
+/// Processes whose command line names `dir` (the browser's profile is made under it).
+pub fn processes_under(dir: &std::path::Path) -> usize {
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    let dir = dir.to_string_lossy().into_owned();
+    procs
+        .flatten()
+        .filter_map(|p| std::fs::read(p.path().join("cmdline")).ok())
+        .filter(|c| String::from_utf8_lossy(c).contains(&dir))
+        .count()
+}
+
+/// The browsers' main processes under `dir`, by the profile folder each was started with
+/// (`pagecost-profile-*`; every launch has a new one): (pid, profile). Helpers (`--type=`)
+/// and pagecost itself (whose arguments also name `dir`) are left out.
+#[cfg(target_os = "linux")]
+pub fn browser_processes(dir: &str) -> Vec<(i32, String)> {
+    let profile_flag = format!("--user-data-dir={dir}/pagecost-profile-");
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|p| {
+            let cmd = std::fs::read(p.path().join("cmdline")).ok()?;
+            let pid: i32 = p.file_name().to_str()?.parse().ok()?;
+            let args: Vec<String> = cmd
+                .split(|b| *b == 0)
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
+            if args.iter().any(|a| a.starts_with("--type=")) {
+                return None;
+            }
+            let profile = args.iter().find(|a| a.starts_with(&profile_flag))?;
+            Some((pid, profile.clone()))
+        })
+        .collect()
+}
