@@ -103,8 +103,8 @@ fn the_browser_engine_sees_what_scripts_request() {
     assert!(load["totals"]["transfer_bytes"].as_u64().unwrap() > 11_000);
 }
 
-/// The static engine's settings the browser cannot apply are refused once, before any page
-/// or browser: one line naming the setting and why, exit 2 (no browser needed to say so).
+/// Each of the static engine's settings the browser cannot apply is refused once, before
+/// any page or browser: one line naming the setting and why, exit 2 (no browser needed to say so).
 #[test]
 fn settings_the_browser_cannot_apply_are_refused_before_any_page() {
     for (args, said) in [
@@ -112,6 +112,9 @@ fn settings_the_browser_cannot_apply_are_refused_before_any_page() {
         (&["--max-redirects", "3"], "--max-redirects 3: "),
         (&["--max-frame-depth", "1"], "--max-frame-depth 1: "),
         (&["--per-origin", "2"], "--per-origin 2: "),
+        (&["--concurrency", "8"], "--concurrency 8: "),
+        (&["--connect-timeout", "3s"], "--connect-timeout 3s: "),
+        (&["--max-refs", "10"], "--max-refs 10: "),
     ] {
         let mut all = vec!["audit", CASCADE, CASCADE, "--engine", "chromium"];
         all.extend_from_slice(args);
@@ -121,6 +124,31 @@ fn settings_the_browser_cannot_apply_are_refused_before_any_page() {
         assert!(out.is_empty(), "no page was tried: {out}");
         assert_eq!(err.trim_end().lines().count(), 1, "{err}");
         assert!(err.starts_with(&format!("pagecost: {said}")), "{err}");
+    }
+}
+
+/// Each of the browser engine's own flags is refused with the static engine, not ignored:
+/// one line, exit 2, before any page.
+#[test]
+fn the_browser_engines_flags_are_refused_with_the_static_engine() {
+    for args in [
+        &["--browser", "/usr/bin/chromium"][..],
+        &["--browser-flag=--mute-audio"],
+        &["--quiet-period", "2s"],
+        &["--after-load", "2s"],
+        &["--no-trace"],
+    ] {
+        let mut all = vec!["audit", CASCADE];
+        all.extend_from_slice(args);
+        let (code, out, err) = pagecost(&all);
+        assert_eq!(code, 2, "{args:?}: {out}");
+        assert!(out.is_empty(), "no page was tried: {out}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(
+            err.contains("apply to the browser engine only")
+                && err.contains(args[0].split('=').next().unwrap()),
+            "{args:?}: {err}"
+        );
     }
 }
 
@@ -792,7 +820,12 @@ fn no_browser_process_outlives_its_load() {
     assert_eq!(
         support::processes_under(tmp.path()),
         0,
-        "every browser ended with its load"
+        "every browser ended with its load, its crash handlers too"
+    );
+    assert_eq!(
+        (profiles_in(tmp.path()), chromium_folders_in(tmp.path())),
+        (0, 0),
+        "no profile or socket folder is left"
     );
 }
 
@@ -956,7 +989,12 @@ fn pages_that_never_go_quiet_end_within_their_limits() {
     assert_eq!(
         support::processes_under(tmp.path()),
         0,
-        "every browser ended with its load"
+        "every browser ended with its load, its crash handlers too"
+    );
+    assert_eq!(
+        (profiles_in(tmp.path()), chromium_folders_in(tmp.path())),
+        (0, 0),
+        "no profile or socket folder is left"
     );
 }
 
@@ -1274,19 +1312,29 @@ fn a_stopped_audit_or_batch_leaves_no_browser_behind() {
             0,
             "{args:?} {signal}: a profile folder was left"
         );
+        assert_eq!(
+            chromium_folders_in(tmp.path()),
+            0,
+            "{args:?} {signal}: Chromium's socket folder was left"
+        );
     }
 }
 
 /// The browsers' profile folders in `dir`.
 fn profiles_in(dir: &std::path::Path) -> usize {
+    named_in(dir, "pagecost-profile-")
+}
+
+/// The folders Chromium makes in `dir` (its TMPDIR) for each browser's singleton socket.
+fn chromium_folders_in(dir: &std::path::Path) -> usize {
+    named_in(dir, "org.chromium.Chromium.") + named_in(dir, ".org.chromium.Chromium.")
+}
+
+fn named_in(dir: &std::path::Path, prefix: &str) -> usize {
     std::fs::read_dir(dir)
         .unwrap()
         .flatten()
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .starts_with("pagecost-profile-")
-        })
+        .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
         .count()
 }
 
@@ -1318,16 +1366,16 @@ fn a_killed_pagecost_takes_its_browser_with_it() {
         "the browser and its helpers ({helpers} processes) end with a killed pagecost"
     );
     assert_eq!(
-        profiles_in(tmp.path()),
-        1,
-        "the killed one's profile is left"
+        (profiles_in(tmp.path()), chromium_folders_in(tmp.path())),
+        (1, 1),
+        "the killed one's profile and Chromium's socket folder are left"
     );
     let (next, _) = timed_audit(CASCADE, tmp.path(), &[]);
     assert!(next["entries"].as_array().is_some_and(|e| !e.is_empty()));
     assert_eq!(
-        profiles_in(tmp.path()),
-        0,
-        "the next pagecost removes the profile a killed one left"
+        (profiles_in(tmp.path()), chromium_folders_in(tmp.path())),
+        (0, 0),
+        "the next pagecost removes the profile a killed one left, with its socket folder"
     );
 }
 

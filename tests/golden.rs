@@ -140,10 +140,27 @@ fn is_volatile_key(k: &str) -> bool {
                 | "_serverPort"
                 | "_documentTtfb"
                 | "_fullyLoaded"
-                // Which tag a shared resource counts under follows which frame referenced it
-                // first, a race between frames: the shape is pinned, not the sums.
-                | "third_party_tags"
         )
+}
+
+/// Keys whose shape and words are pinned but not their figures: which tag a shared resource
+/// counts under follows which frame referenced it first, a race between frames, so a tag's
+/// sums vary; its keys, names and hosts do not.
+fn has_racy_sums(k: &str) -> bool {
+    k == "third_party_tags"
+}
+
+/// `v` with every number masked; strings masked as everywhere, arrays as multisets.
+fn mask_numbers(v: &mut Value) {
+    match v {
+        Value::Number(_) => *v = Value::String("(n)".into()),
+        Value::Array(a) => {
+            a.iter_mut().for_each(mask_numbers);
+            a.sort_by_cached_key(|x| x.to_string());
+        }
+        Value::Object(o) => o.values_mut().for_each(mask_numbers),
+        _ => mask(v, &[]),
+    }
 }
 
 fn mask_str(s: &str) -> String {
@@ -174,6 +191,8 @@ fn mask(v: &mut Value, extra: &[&str]) {
                 let keep = matches!(k.as_str(), "name" | "unit" | "limit" | "metric");
                 if is_volatile_key(k) || extra.contains(&k.as_str()) || (timing_metric && !keep) {
                     *x = Value::String("(timing)".into());
+                } else if has_racy_sums(k) {
+                    mask_numbers(x);
                 } else {
                     mask(x, extra);
                 }

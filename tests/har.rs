@@ -299,8 +299,10 @@ fn the_corpus_chromium_hars_import_and_audit_without_errors() {
         env!("CARGO_MANIFEST_DIR"),
         "/../shared/corpus/browser"
     ));
+    // The corpus is shared data beside the checkout, not the project's: its README asks
+    // every check that reads it to skip cleanly where it is absent (.ci/run says which).
     let Ok(list) = std::fs::read_dir(dir) else {
-        support::missing("../shared/corpus");
+        eprintln!("skipped: no ../shared/corpus beside the checkout");
         return;
     };
     let results = std::fs::read_to_string(dir.join("results.tsv")).unwrap();

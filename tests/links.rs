@@ -175,7 +175,8 @@ fn bad_regex_and_non_html_fail_with_exit_2() {
     );
 }
 
-/// links reads the HTML as served: the browser engine and its flags are refused, not ignored.
+/// links reads the HTML as served: the browser engine and each of its flags are refused,
+/// not ignored.
 #[cfg(feature = "browser")]
 #[test]
 fn the_browser_engine_is_refused_not_ignored() {
@@ -183,6 +184,9 @@ fn the_browser_engine_is_refused_not_ignored() {
         &["--engine", "chromium"][..],
         &["--browser-flag=--mute-audio"],
         &["--quiet-period", "2s"],
+        &["--after-load", "2s"],
+        &["--browser", "/usr/bin/chromium"],
+        &["--no-trace"],
     ] {
         let mut all = vec!["links", PAGE];
         all.extend_from_slice(args);
@@ -193,7 +197,7 @@ fn the_browser_engine_is_refused_not_ignored() {
     }
 }
 
-/// links loads no subresources: the options of a page's load are refused, not ignored.
+/// links loads no subresources: each option of a page's load is refused, not ignored.
 #[test]
 fn options_of_a_page_load_are_refused_not_ignored() {
     for args in [
@@ -202,6 +206,9 @@ fn options_of_a_page_load_are_refused_not_ignored() {
         &["--mobile"],
         &["--max-refs", "3"],
         &["--first-party", "cdn.example"],
+        &["--dpr", "2"],
+        &["--max-frame-depth", "1"],
+        &["--audit-timeout", "5s"],
     ] {
         let mut all = vec!["links", PAGE];
         all.extend_from_slice(args);

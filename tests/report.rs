@@ -69,9 +69,61 @@ fn the_compare_report_draws_both_waterfalls_on_one_scale() {
     args.extend(ads.iter().map(String::as_str));
     let (code, html, _) = pagecost(&args);
     assert_eq!(code, 0);
-    assert!(html.contains("<svg id=\"wf-a\"") && html.contains("<svg id=\"wf-b\""));
+    let (ta, tb) = (axis_ticks(&html, "wf-a"), axis_ticks(&html, "wf-b"));
+    assert!(ta.len() >= 3, "A's axis has its ticks: {ta:?}");
+    assert_eq!(ta, tb, "both waterfalls have one time axis, tick for tick");
+    // The scale is the longer load's: the slower side's last request ends within the axis,
+    // the quicker side's well inside it.
+    let step = tb[1].0 - tb[0].0;
+    let (ea, eb) = (bars_end(&html, "wf-a"), bars_end(&html, "wf-b"));
+    let last = tb.last().unwrap().0;
+    assert!(
+        eb <= last + step,
+        "the longer load ends on the axis: {eb} {tb:?}"
+    );
+    assert!(
+        ea < eb,
+        "A (no ads) ends left of B on the shared scale: {ea} vs {eb}"
+    );
     assert!(html.contains("Shorter is better"));
     assert!(html.contains("B makes 10 more requests"));
+}
+
+/// The SVG `id`'s markup.
+fn svg<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html.find(&format!("<svg id=\"{id}\"")).expect(id);
+    let len = html[start..].find("</svg>").unwrap();
+    &html[start..start + len]
+}
+
+/// The time axis of the SVG `id`: each tick's x position and label.
+fn axis_ticks(html: &str, id: &str) -> Vec<(f64, String)> {
+    let s = svg(html, id);
+    let axis = &s[s.find("<g class=\"axis\">").expect("an axis")..];
+    let axis = &axis[..axis.find("</g>").unwrap()];
+    axis.split("<text x=\"")
+        .skip(1)
+        .map(|t| {
+            let x = t[..t.find('"').unwrap()].parse().unwrap();
+            let label = t[t.find('>').unwrap() + 1..t.find("</text>").unwrap()].to_string();
+            (x, label)
+        })
+        .collect()
+}
+
+/// The right end of the rightmost bar of the SVG `id`'s request rows.
+fn bars_end(html: &str, id: &str) -> f64 {
+    let s = svg(html, id);
+    let num = |r: &str, attr: &str| -> Option<f64> {
+        let at = r.find(&format!(" {attr}=\""))? + attr.len() + 3;
+        r[at..at + r[at..].find('"')?].parse().ok()
+    };
+    // A request's bars are 12 px high, 4 px down its row.
+    s.split("<rect")
+        .skip(1)
+        .filter(|r| r.contains(" y=\"4\"") && r.contains(" height=\"12\""))
+        .filter_map(|r| Some(num(r, "x")? + num(r, "width")?))
+        .fold(0.0, f64::max)
 }
 
 /// The terminal tables fit the terminal: at 72, 80 and 120 columns no table line is wider than

@@ -152,6 +152,10 @@ pub(super) async fn start(
     let mut cmd = Command::new(exe);
     cmd.args(switches)
         .arg(format!("--user-data-dir={}", profile.display()))
+        // Chromium's crash handlers keep their reports under the user's configuration
+        // folder (~/.config/chromium), whatever the profile: in the profile, they are gone
+        // with it.
+        .env("XDG_CONFIG_HOME", profile.join("config"))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
@@ -312,10 +316,35 @@ pub(super) fn sweep_profiles(prefix: &str) {
                 .to_str()
                 .is_some_and(|n| n.starts_with(prefix));
             if named && abandoned(&entry.path()) {
-                let _ = std::fs::remove_dir_all(entry.path());
+                remove_profile(&entry.path());
             }
         }
     });
+}
+
+/// Removes a profile folder of an ended browser, and the folder Chromium made in the
+/// temporary folder for the profile's singleton socket (`org.chromium.Chromium.*`, linked
+/// from the profile), which only a browser that exits by itself removes.
+pub(super) fn remove_profile(profile: &Path) {
+    remove_singleton(profile);
+    let _ = std::fs::remove_dir_all(profile);
+}
+
+/// Removes the folder of the profile's singleton socket (see [`remove_profile`]): only a
+/// folder named as Chromium names it, the one the profile's link points into.
+pub(super) fn remove_singleton(profile: &Path) {
+    let Ok(socket) = std::fs::read_link(profile.join("SingletonSocket")) else {
+        return;
+    };
+    let Some(dir) = socket.parent() else {
+        return;
+    };
+    let chromiums = dir.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+        n.starts_with("org.chromium.Chromium.") || n.starts_with(".org.chromium.Chromium.")
+    });
+    if chromiums {
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
 
 /// Whether no live pagecost holds this profile folder.

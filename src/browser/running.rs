@@ -290,6 +290,7 @@ impl Drop for Running {
         forget(pid);
         process::end(&mut self.process);
         reap(&tree);
+        process::remove_singleton(self._profile.path());
         self.driver.abort();
         self.relay.abort();
     }
@@ -311,7 +312,7 @@ pub fn end_all() {
     let live = std::mem::take(&mut *LIVE.lock().unwrap_or_else(|p| p.into_inner()));
     for (pid, profile) in live {
         reap(&process_tree(pid));
-        let _ = std::fs::remove_dir_all(profile);
+        process::remove_profile(&profile);
     }
 }
 

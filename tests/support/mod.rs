@@ -535,7 +535,8 @@ pub fn yaml_documents(text: &str) -> Option<Vec<serde_json::Value>> {
     Some(serde_json::from_str(&out).unwrap())
 }
 
-/// Processes whose command line names `dir` (the browser's profile is made under it).
+/// Processes whose command line names `dir` (the browser's profile is made under it, and its
+/// crash handlers' report folder inside the profile).
 pub fn processes_under(dir: &std::path::Path) -> usize {
     let Ok(procs) = std::fs::read_dir("/proc") else {
         return 0;
