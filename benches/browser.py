@@ -2,14 +2,16 @@
 """The browser engine against Lighthouse, side by side in one run, on the shared corpus's
 real pages (served on loopback by ../shared/corpus/serve-corpus.sh).
 
-usage: benches/browser.py [--bin target/release/pagecost] [--lighthouse PATH]
+usage: benches/browser.py [--bin target/release/pagecost] [--lighthouse PATH] [--rounds 3]
                           [--batch 50] [--jobs 4] [--lighthouse-batch] [--chromium-dns]
 
-Measures, per page: the wall time of one `pagecost audit URL --engine chromium` and of one
+Measures, per page, in --rounds interleaved rounds (each runs both tools, the first of the
+two alternating), medians: the wall time of `pagecost audit URL --engine chromium` and of a
 Lighthouse run of the same URL (performance category only, headless Chromium, the same
 browser), and the peak memory (PSS) of pagecost's whole process tree (pagecost and every
 Chromium process it started, summed, sampled every 20 ms). Then a batch of --batch pages
-(the corpus pages in turn) at --jobs in one pagecost process, against Lighthouse on the same
+(the corpus pages in turn) at --jobs in one pagecost process (every page traced: a browser
+per page in flight), against Lighthouse on the same
 pages: by default the sum of the measured single-run times of those pages (Lighthouse runs
 one page per process, so N runs cost N single runs; labelled as computed), or with
 --lighthouse-batch, N Lighthouse runs really run (about 15 s each here). The batch again
@@ -195,6 +197,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=os.path.join(here, "..", "target", "release", "pagecost"))
     ap.add_argument("--lighthouse", default=shutil.which("lighthouse"))
+    ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--batch", type=int, default=50)
     ap.add_argument("--jobs", type=int, default=4)
     ap.add_argument("--lighthouse-batch", action="store_true")
@@ -222,13 +225,25 @@ def main():
         rows = []
         one = os.path.join(run, "one.json")
         for url in pages:
-            pc, rss = run_measured([a.bin, "audit", url, *engine(a), "--format", "json",
-                                    "-q"], one)
-            lw = run_measured(lighthouse_cmd(lh, url, chrome, a))[0] if have_lh else None
-            rows.append((url, pc, rss, lw, fully_loaded_s(one)))
+            # Interleaved: each round runs both tools, the first of the two alternating.
+            pcs, lws, fully = [], [], []
+            for r in range(a.rounds):
+                first_pc = r % 2 == 0 or not have_lh
+                if not first_pc:
+                    lws.append(run_measured(lighthouse_cmd(lh, url, chrome, a))[0])
+                pcs.append(run_measured([a.bin, "audit", url, *engine(a), "--format", "json",
+                                         "-q"], one))
+                fully.append(fully_loaded_s(one))
+                if first_pc and have_lh:
+                    lws.append(run_measured(lighthouse_cmd(lh, url, chrome, a))[0])
+            med = statistics.median
+            done = [f for f in fully if f is not None]
+            rows.append((url, med(p[0] for p in pcs), med(p[1] for p in pcs),
+                         med(lws) if lws else None, med(done) if done else None))
         print(f"one page: pagecost --engine chromium against Lighthouse (performance only), "
-              f"the same Chromium ({len(pages)} corpus pages); extra switches for both: "
-              f"{' '.join(browser_switches(a)) or 'none'}")
+              f"the same Chromium ({len(pages)} corpus pages; medians of {a.rounds} "
+              f"interleaved rounds per page, the first tool alternating); extra switches for "
+              f"both: {' '.join(browser_switches(a)) or 'none'}")
         print(f"{'page':<58} {'pagecost s':>10} {'peak PSS MB':>11} {'Lighthouse s':>12} {'ratio':>6}")
         for url, pc, rss, lw, _ in rows:
             lws = f"{lw:12.2f}" if lw else f"{'n/a':>12}"

@@ -100,11 +100,14 @@ def round_of(bin, n, paths, urls, cfgs, have, res):
         shutil.rmtree(dest)
 
 
-def report(rows, rounds):
-    print(f"nginx {nginx_version()} on loopback; median of {rounds} interleaved rounds; cpu = user+sys")
+def report(rows):
+    """The table; each N says how many interleaved rounds its medians are of (N = 10,000 runs
+    fewer: a round of it takes tens of seconds)."""
+    counts = ", ".join(f"N={n}: {r}" for n, _, r in rows)
+    print(f"nginx {nginx_version()} on loopback; medians of interleaved rounds ({counts}); cpu = user+sys")
     print(f"{'N':>6} {'server':>14} | {'pagecost wall':>13} {'cpu':>8} {'cpu/req':>9} {'cpu/MB':>8} {'RSS':>9} | {'floor':>14} {'wall':>9} {'cpu':>8} | {'vs floor':>8} | {'wget -p':>9} {'vs wget':>7}")
     figures = {}
-    for n, res in rows:
+    for n, res, _ in rows:
         for proto, server, floor in (("h1", "nginx h1", "curl -Z 6"), ("h2", "nginx h2+TLS", "curl --http2"), ("serve", "pagecost serve", "")):
             pc = res.get(("pagecost", proto))
             if not pc:
@@ -216,8 +219,8 @@ def main():
             for _ in range(rounds):
                 round_of(a.bin, n, lists[n], urls, cfgs, have, res)
             os.killpg(serve.pid, signal.SIGTERM); serve.wait(); serve = None
-            rows.append((n, res))
-        figures = report(rows, a.rounds)
+            rows.append((n, res, rounds))
+        figures = report(rows)
         targets(figures)
         batches(a.bin, work, ports["batch"][0], a.rounds)
     finally:

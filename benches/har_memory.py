@@ -8,7 +8,7 @@ HAR's size. README's Robustness section quotes this.
 usage: cargo build --release && python3 benches/har_memory.py [--entries 160000]
        (PAGECOST_BIN=path: another binary)
 """
-import argparse, json, os, subprocess, sys, tempfile, time
+import statistics, argparse, json, os, subprocess, sys, tempfile, time
 
 here = os.path.dirname(os.path.abspath(__file__))
 binary = os.environ.get("PAGECOST_BIN", os.path.join(here, "..", "target", "release", "pagecost"))
@@ -71,6 +71,7 @@ def measure(args):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--entries", type=int, default=160_000)
+    ap.add_argument("--runs", type=int, default=3)
     a = ap.parse_args()
     if not os.path.exists(binary):
         sys.exit("build first: cargo build --release")
@@ -79,13 +80,21 @@ def main():
         write_har(har, a.entries)
         size = os.path.getsize(har)
         print(f"HAR: {a.entries} entries, {size / 1e6:.0f} MB")
-        print(f"{'command':<38} {'wall s':>7} {'peak RSS':>10} {'x HAR size':>10}")
-        for label, args in [
+        commands = [
             ("links HAR", ["links", har]),
             ("audit HAR --format json", ["audit", har, "--format", "json", "-q"]),
             ("audit HAR (table)", ["audit", har, "-q"]),
-        ]:
-            wall, rss = measure(args)
+        ]
+        # Interleaved rounds: each runs every command once; medians.
+        got = {label: [] for label, _ in commands}
+        for _ in range(a.runs):
+            for label, args in commands:
+                got[label].append(measure(args))
+        print(f"medians of {a.runs} interleaved rounds")
+        print(f"{'command':<38} {'wall s':>7} {'peak RSS':>10} {'x HAR size':>10}")
+        for label, runs in got.items():
+            wall = statistics.median(w for w, _ in runs)
+            rss = statistics.median(r for _, r in runs)
             print(f"{label:<38} {wall:7.1f} {rss / 1e9:8.2f} GB {rss / size:9.2f}x")
 
 

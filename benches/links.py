@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Link-check benchmark: 1,000 links on a loopback server, checked by `pagecost links --check`,
 side by side with `curl --parallel` (and lychee where installed: once with its per-host wait
-set to 0 and pagecost's per-host concurrency, for fairness, and once with its defaults). Reports wall time and links per second for each, and the ratios.
+set to 0 and pagecost's per-host concurrency, for fairness, and once with its defaults), in
+interleaved rounds whose order turns each round. Reports the median wall time and links per
+second of each, and the ratios.
 
-usage: benches/links.py [--bin target/release/pagecost] [--n 1000] [--runs 3]
+usage: benches/links.py [--bin target/release/pagecost] [--n 1000] [--runs 5]
 """
 import argparse, os, shutil, socket, statistics, subprocess, sys, tempfile, time
 
@@ -25,7 +27,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=os.path.join(here, "..", "target", "release", "pagecost"))
     ap.add_argument("--n", type=int, default=1000)
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=5)
     a = ap.parse_args()
     if not os.path.exists(serve_py):
         print(f"skipped: {serve_py} not found"); return 0
@@ -58,16 +60,20 @@ def main():
                                "--cache-exclude-status", "100..", base + "/"]
             # ... and as a user runs it, with its defaults (a pause between requests per host).
             tools["lychee (defaults)"] = ["lychee", "--no-progress", base + "/"]
-        res = {}
-        for name, cmd in tools.items():
-            times = []
-            for _ in range(a.runs):
-                t, code, err = timed(cmd)
+        # Interleaved rounds: each round runs every tool once, in an order that turns by
+        # one each round, so no tool always runs first (or after the same neighbour).
+        times = {name: [] for name in tools}
+        names = list(tools)
+        for r in range(a.runs):
+            shift = r % len(names)
+            for name in names[shift:] + names[:shift]:
+                t, code, err = timed(tools[name])
                 if code not in (0,):
                     print(f"{name} exited {code}: {err}")
-                times.append(t)
-            res[name] = statistics.median(times)
-        print(f"{a.n} links on a loopback server (Python ThreadingHTTPServer), median of {a.runs} runs")
+                times[name].append(t)
+        res = {name: statistics.median(ts) for name, ts in times.items()}
+        print(f"{a.n} links on a loopback server (Python ThreadingHTTPServer), median of "
+              f"{a.runs} interleaved rounds")
         print(f"{'tool':18} {'wall s':>8} {'links/s':>9} {'vs pagecost':>12}")
         for name, t in res.items():
             print(f"{name:18} {t:8.3f} {a.n / t:9.0f} {t / res['pagecost']:11.2f}x")
