@@ -13,10 +13,14 @@ set is put apart), and Chromium's own /favicon.ico probe, which the HARs leave o
 counted as extra.
 
 For the static engine, requests created by scripts at run time are out of reach and are listed
-apart as "by-js": xhr/fetch, blob:/filesystem: URLs, and any missed URL that is named in the
-page's scripts (external JS the browser loaded, inline <script>, or <template> content that a
-script clones), or in a stylesheet that was itself script-made. Bytes are compared over the
-matched requests whose size the browser recorded (its HAR has -1 for aborted media).
+apart as "by-js", shown rather than guessed: xhr/fetch and blob:/filesystem: URLs, and every URL
+that pagecost's browser engine, loading the same page, says a script requested (its initiator
+is a script, or it was referenced by a stylesheet or document a script requested). Bytes are
+compared over the matched requests whose size the browser recorded (its HAR has -1 for
+aborted media).
+
+A page pagecost fails to audit is counted, not dropped: every URL the browser requested
+there is missed (recall falls), and the row says why it failed.
 """
 import argparse, json, os, re, subprocess, sys, urllib.request
 
@@ -49,32 +53,30 @@ def har_sizes(page_id):
     return sizes
 
 
-def fetch_text(url):
-    try:
-        with urllib.request.urlopen(url, timeout=10) as r:
-            return r.read().decode("utf-8", "replace")
-    except Exception:
-        return ""
+def script_made(bin, url):
+    """The URLs pagecost's browser engine says a script requested on this page, each with
+    the script that did (or the script-made sheet or document that referenced it); None
+    when the browser engine cannot load the page."""
+    p = subprocess.run([bin, "audit", url, "--engine", "chromium", "--format", "json", "-q"],
+                       capture_output=True, text=True)
+    if p.returncode not in (0, 1):
+        return None
+    # A URL requested more than once (a page that fetches itself) is judged by its first
+    # request.
+    entries = {}
+    for e in json.loads(p.stdout)["entries"]:
+        entries.setdefault(e["url"].split("#")[0], e)
 
+    def by(u, seen=()):
+        init = entries.get(u, {}).get("initiator") or {}
+        if init.get("type") == "script" or init.get("kind") == "script":
+            return init.get("url") or "a script"
+        parent = (init.get("url") or "").split("#")[0]
+        if parent in entries and parent not in seen and parent != u:
+            return by(parent, seen + (u,))
+        return None
 
-def script_texts(theirs):
-    """Text a script could take URLs from: external JS, inline scripts, template contents."""
-    out = []
-    for kind, _status, url in theirs:
-        if not url.startswith("http"):
-            continue
-        if kind == "script":
-            out.append(fetch_text(url))
-        elif kind == "document":
-            html = fetch_text(url)
-            out += re.findall(r"<script[^>]*>(.*?)</script>", html, re.S | re.I)
-            out += re.findall(r"<template[^>]*>(.*?)</template>", html, re.S | re.I)
-    return "\n".join(out)
-
-
-def needles(url):
-    last = url.split("/")[-1]
-    return [last, last.split("?")[0]] if "?" in last else [last]
+    return {u: why for u in entries if (why := by(u))}
 
 
 def main():
@@ -107,7 +109,8 @@ def main():
             p = subprocess.run([a.bin, "audit", url, "--format", "json", "-q", "--engine", a.engine, *limit],
                                capture_output=True, text=True)
             if p.returncode != 0:
-                rows.append((page_id, "ERROR " + p.stderr.strip()))
+                # Counted: every URL the browser requested there is missed.
+                rows.append((page_id, len(browser_urls(page_id)), "ERROR " + p.stderr.strip()))
                 continue
             load = json.loads(p.stdout)
             ours = {e["url"].split("#")[0]: e for e in load["entries"]}
@@ -122,21 +125,21 @@ def main():
             if a.engine == "chromium":
                 by_js = set()
             static = {u for t, _, u in theirs} - by_js
-            js_text = None
-            changed = True
-            while changed and a.engine == "static":  # a sheet made by script makes what it references script-made too
-                changed = False
-                for u in sorted(static - set(ours)):
-                    if js_text is None:
-                        js_text = script_texts(theirs)
-                    css_from_js = "\n".join(fetch_text(c) for c in by_js if c.split("?")[0].endswith(".css"))
-                    if any(n in js_text or n in css_from_js for n in needles(u)):
-                        by_js.add(u)
-                        static.discard(u)
-                        changed = True
+            why = {}
+            if a.engine == "static":
+                made = script_made(a.bin, url)
+                if made is None:
+                    print(f"{page_id}: the browser engine could not load it; by-js shows only "
+                          f"xhr/fetch/blob", file=sys.stderr)
+                    made = {}
+                for u in sorted(static & set(made)):
+                    by_js.add(u)
+                    static.discard(u)
+                    why[u] = made[u]
             if a.verbose:
                 for u in sorted(by_js):
-                    print(f"{page_id}: by-js {u}{'  (requested by pagecost)' if u in ours else ''}", file=sys.stderr)
+                    print(f"{page_id}: by-js {u} (by {why.get(u, 'xhr/fetch/blob')})"
+                          f"{'  (requested by pagecost)' if u in ours else ''}", file=sys.stderr)
             matched = static & set(ours)
             missed = sorted(static - set(ours))
             extra = sorted(set(ours) - static - by_js)
@@ -152,8 +155,10 @@ def main():
     print(f"{'page':20} {'browser':>7} {'by-js':>5} {'ours':>5} {'match':>5} {'missed':>6} {'extra':>5} {'browser B':>10} {'ours B':>10} {'diff':>7}")
     tm = tb = to = 0
     for r in rows:
-        if len(r) == 2:
-            print(f"{r[0]:20} {r[1]}")
+        if len(r) == 3:
+            pid, nb, err = r
+            tb += nb
+            print(f"{pid:20} {nb:7} {'':>5} {'':>5} {0:5} {nb:6}  failed, all missed: {err}")
             continue
         pid, nb, njs, no, nm, missed, extra, bb, ob, unknown = r
         tm += nm; tb += nb - njs; to += len(extra) + nm
