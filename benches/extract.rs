@@ -70,7 +70,10 @@ fn matched_page(items: usize) -> String {
 /// A real page and its stylesheets: the corpus's mdbook print page (about 47 kB) and every
 /// stylesheet of its site; `None` without ../shared/corpus.
 fn real_page() -> Option<(String, Vec<String>)> {
-    let site = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/sites/mdbook-seal-sdk");
+    let site = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/corpus/sites/mdbook-seal-sdk"
+    );
     let page = std::fs::read_to_string(format!("{site}/print.html")).ok()?;
     let mut sheets = Vec::new();
     let mut dirs = vec![std::path::PathBuf::from(site)];

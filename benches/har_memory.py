@@ -3,7 +3,7 @@
 about 300 MB: each entry with 12 request and 14 response headers, a page document with its
 HTML), read by `pagecost links HAR`, `pagecost audit HAR --format json` and `--format
 table`. Peak RSS of each process (wait4's ru_maxrss), its wall time, and the ratio to the
-HAR's size. README's Robustness section quotes this.
+HAR's size. docs/benchmarks.md quotes this.
 
 usage: cargo build --release && python3 benches/har_memory.py [--entries 160000]
        (PAGECOST_BIN=path: another binary)

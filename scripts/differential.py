@@ -15,7 +15,7 @@ The server's log is the truth: what each client asked for, byte for byte.
 A seed makes a run reproducible. Differences that are known and explained (see KNOWN) are
 listed apart; any other difference is printed with the page and the feature that made it,
 and the exit code is 1. `--minutes N` runs new seeds until N minutes have passed (the long
-run of the README); CI runs the fixed seeds (`--seeds 1,2,3`).
+run of docs/development.md); CI runs the fixed seeds (`--seeds 1,2,3`).
 """
 import argparse, json, os, random, re, shutil, subprocess, sys, tempfile, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer

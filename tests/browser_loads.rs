@@ -23,6 +23,75 @@ fn chromium_json(url: &str, extra: &[&str]) -> Value {
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
 }
 
+/// A live load's failed requests and the same load's HAR, read back as a browser's HAR (no
+/// `_pagecost` field: only the browser's `_error` words), give each request the same error
+/// kind: the browser engine and the HAR import read Chromium's errors one way.
+#[test]
+fn a_live_load_and_its_har_give_the_same_error_kinds() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !browser_available() {
+        return;
+    }
+    let closed = support::closed_port();
+    let empty = Route::ok("image/png", "").action(support::Action::Raw(Vec::new()));
+    let reset = Route::ok("image/png", "x").action(support::Action::ResetBeforeHeaders);
+    let page = format!(
+        "<img src=\"http://{closed}/refused.png\"><img src=/empty.png><img src=/reset.png>\
+         <img src=\"http://no-such-host.invalid/dns.png\">"
+    );
+    let server = TestServer::start(vec![
+        ("/", Route::html(&page)),
+        ("/empty.png", empty),
+        ("/reset.png", reset),
+    ]);
+    let tmp = tempfile::tempdir().unwrap();
+    let har = tmp.path().join("load.har");
+    let url = server.url("/");
+    let live = chromium_json(&url, &["--report-file", &format!("har={}", har.display())]);
+    let kinds = |load: &Value| -> Vec<(String, String)> {
+        let mut k: Vec<(String, String)> = entries(load)
+            .iter()
+            .filter(|e| e["error"].is_object())
+            .map(|e| {
+                let name = e["url"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_string();
+                (name, e["error"]["kind"].as_str().unwrap().to_string())
+            })
+            .collect();
+        k.sort();
+        k
+    };
+    let mut doc: Value = serde_json::from_slice(&std::fs::read(&har).unwrap()).unwrap();
+    strip_pagecost(&mut doc);
+    std::fs::write(&har, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let (code, out, err) = pagecost(&["audit", har.to_str().unwrap(), "--format", "json", "-q"]);
+    assert_eq!(code, 0, "{err}");
+    let imported: Value = serde_json::from_str(&out).unwrap();
+    let live_kinds = kinds(&live);
+    assert!(
+        live_kinds.len() >= 3,
+        "the failures were loaded: {live_kinds:?}"
+    );
+    assert_eq!(kinds(&imported), live_kinds);
+}
+
+/// Every `_pagecost` field of a HAR removed: what another producer's HAR holds.
+fn strip_pagecost(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            o.remove("_pagecost");
+            o.values_mut().for_each(strip_pagecost);
+        }
+        Value::Array(a) => a.iter_mut().for_each(strip_pagecost),
+        _ => {}
+    }
+}
+
 /// Iframes that cannot load (a refused connection, a port browsers refuse, a redirect to a
 /// scheme a page may not open) are failed requests of 0 bytes: the error page the browser
 /// shows in their place (about 250 kB, with its own images) is not counted.

@@ -1,6 +1,6 @@
 //! The static engine against Debian's Chromium on generated pages (scripts/differential.py):
 //! the fixed seeds of CI must show no unexplained difference in what either requests.
-//! A longer run is `python3 scripts/differential.py --minutes 30` (README).
+//! A longer run is `python3 scripts/differential.py --minutes 30` (docs/development.md).
 
 mod support;
 

@@ -770,7 +770,7 @@ fn entry(r: &Req, ms: impl Fn(f64) -> f64, end: f64) -> Entry {
                 .into(),
         }),
         (Some((_, text)), _) => Some(EntryError {
-            kind: error_kind(text),
+            kind: ErrorKind::of_net_error(text),
             message: text.clone(),
         }),
         // A worker's request is answered in the worker: unknown here, not an error.
@@ -866,28 +866,6 @@ fn priority(p: &net::ResourcePriority) -> Priority {
         net::ResourcePriority::Medium => Priority::Medium,
         net::ResourcePriority::High => Priority::High,
         net::ResourcePriority::VeryHigh => Priority::VeryHigh,
-    }
-}
-
-/// The class of a browser's `net::ERR_*` text.
-fn error_kind(text: &str) -> ErrorKind {
-    let t = text.to_ascii_uppercase();
-    if t.contains("NAME_NOT_RESOLVED") || t.contains("NAME_RESOLUTION") {
-        ErrorKind::Dns
-    } else if t.contains("CERT") || t.contains("SSL") {
-        ErrorKind::Tls
-    } else if t.contains("TIMED_OUT") {
-        ErrorKind::Timeout
-    } else if t.contains("CONNECTION_REFUSED") || t.contains("ADDRESS_UNREACHABLE") {
-        ErrorKind::Connect
-    } else if t.contains("CONNECTION_RESET") || t.contains("CONNECTION_CLOSED") {
-        ErrorKind::Reset
-    } else if t.contains("ABORTED") {
-        ErrorKind::Aborted
-    } else if t.contains("BLOCKED") {
-        ErrorKind::Blocked
-    } else {
-        ErrorKind::Other
     }
 }
 

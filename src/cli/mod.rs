@@ -58,7 +58,7 @@ fn execute(mut c: Command) -> anyhow::Result<Outcome> {
     let streamed_all = streamed.map(stream::Jsonl::finish).transpose()?.is_some();
     let report = report?;
     if c.output.is_none() {
-        (c.render.width, c.render.color) = pagecost::report::stdout_terminal();
+        (c.render.width, c.render.color) = stdout_terminal();
     }
     if !(streamed_all && matches!(report, job::Report::Batch(_))) {
         emit(&report, c.format, &c.render, c.output.as_deref())?;
@@ -86,23 +86,20 @@ fn execute(mut c: Command) -> anyhow::Result<Outcome> {
         }
     }
     let github = std::env::var("GITHUB_ACTIONS").is_ok_and(|x| x == "true");
-    for line in pagecost::report::notices(&report, c.quiet, github) {
-        let prefix = if line.starts_with("::") {
-            ""
-        } else {
-            "pagecost: "
-        };
-        eprintln!("{prefix}{}", redact_text(&flags(&line)));
+    for notice in pagecost::report::notices(&report, c.quiet, github) {
+        eprintln!("{}", redact_text(&notice_line(notice)));
     }
     Ok(report.outcome())
 }
 
-/// The library names settings ("gate", "the block patterns"); a command-line user wrote
-/// flags (`--fail-if`, `--block`).
-fn flags(notice: &str) -> String {
-    match notice.strip_prefix("gate ") {
-        Some(rest) => format!("--fail-if {rest}"),
-        None => notice.replace("the block patterns", "the --block patterns"),
+/// A notice in a command-line user's words: settings named by the flags that set them.
+fn notice_line(notice: pagecost::report::Notice) -> String {
+    use pagecost::report::Notice;
+    match notice {
+        Notice::Said(s) => format!("pagecost: {s}"),
+        Notice::Gate(g) => format!("pagecost: --fail-if {g}"),
+        Notice::BlockAppliesToB => "pagecost: the --block patterns apply to B only".into(),
+        Notice::Annotation(a) => a,
     }
 }
 
@@ -201,13 +198,28 @@ fn emit(
 
 /// `pagecost serve DIR`: the loopback folder server in the foreground, until Ctrl-C.
 fn serve(a: args::ServeArgs) -> anyhow::Result<()> {
-    Ok(job::serve(&a.dir, a.port, |addr| {
+    let stop = pagecost::config::Cancel::default();
+    signals::cancel_on_stop(Some(stop.clone()));
+    let ready = |addr| {
         println!(
             "serving {} at http://{addr}/ (Ctrl-C to stop)",
             a.dir.display()
         );
         let _ = std::io::stdout().flush();
-    })?)
+    };
+    Ok(job::serve(&a.dir, a.port, ready, stop)?)
+}
+
+/// When stdout is a terminal: its width, and whether it takes colours (neither NO_COLOR nor
+/// TERM=dumb set). `(None, false)` otherwise.
+fn stdout_terminal() -> (Option<u16>, bool) {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return (None, false);
+    }
+    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var("TERM").map_or(true, |t| t != "dumb");
+    (comfy_table::Table::new().width(), color)
 }
 
 // Arguments to plans: the one mapping from flags to the library's plans and settings.
@@ -385,7 +397,7 @@ pub fn audit(a: AuditArgs) -> anyhow::Result<Command> {
     let plan = job::AuditPlan {
         targets: a.targets,
         input_file: a.input_file,
-        format,
+        shows: format.shows(),
         crawl: a.crawl.map(|depth| job::Crawl {
             depth,
             max_pages: a.max_pages,

@@ -322,10 +322,8 @@ fn optional_fields(o: &mut serde_json::Map<String, Value>, e: &Entry) {
         o.insert("_priority".into(), json!(p.chrome_name()));
     }
     if let Some(err) = &e.error {
-        o.insert(
-            "_error".into(),
-            json!(format!("{}: {}", err.kind, err.message)),
-        );
+        // As DevTools writes it: the browser's words (the kind is in `_pagecost`).
+        o.insert("_error".into(), json!(err.message));
     }
 }
 
@@ -792,7 +790,7 @@ fn error_of(
         .map(str::to_string);
     match (status, msg) {
         (_, Some(m)) => Some(EntryError {
-            kind: browser_error_kind(&m),
+            kind: ErrorKind::of_net_error(&m),
             message: m,
         }),
         (None, None) => Some(EntryError {
@@ -971,31 +969,6 @@ fn redirect_of(resp: &Value, status: Option<u16>, url: &str) -> Option<String> {
 
 fn round_us(ms: f64) -> f64 {
     (ms * 1000.0).round() / 1000.0
-}
-
-/// The kind of a browser's network error (`net::ERR_NAME_NOT_RESOLVED` ...).
-fn browser_error_kind(m: &str) -> ErrorKind {
-    let u = m.to_ascii_uppercase();
-    if u.contains("NAME_NOT_RESOLVED") || u.contains("DNS") {
-        ErrorKind::Dns
-    } else if u.contains("TIMED_OUT") || u.contains("TIMEOUT") {
-        ErrorKind::Timeout
-    } else if u.contains("CERT") || u.contains("SSL") || u.contains("TLS") {
-        ErrorKind::Tls
-    } else if u.contains("REFUSED") || u.contains("UNREACHABLE") || u.contains("CONNECTION_FAILED")
-    {
-        ErrorKind::Connect
-    } else if u.contains("RESET")
-        || u.contains("CLOSED")
-        || u.contains("ABORTED")
-        || u.contains("EMPTY_RESPONSE")
-    {
-        ErrorKind::Reset
-    } else if u.contains("BLOCKED") {
-        ErrorKind::Aborted
-    } else {
-        ErrorKind::Other
-    }
 }
 
 /// Reads a HAR file from disk.

@@ -8,7 +8,6 @@ use crate::error::{Error, Result, Setting};
 use crate::events::{Event, EventSink, NoEvents};
 use crate::extract::Viewport;
 use crate::model::{Load, Profile};
-use crate::report::Format;
 use crate::runs::{Runs, Tally};
 use crate::source::{Engine, Source};
 use crate::target::Target;
@@ -34,9 +33,8 @@ pub struct AuditPlan {
     pub targets: Vec<String>,
     /// A list of more targets, one per line (`-` for stdin).
     pub input_file: Option<PathBuf>,
-    /// The report format wanted: JSON lines report one result per page even for one page;
-    /// JUnit needs budgets; a batch cannot be one page's HAR, HTML, JUnit or Markdown.
-    pub format: Format,
+    /// What the caller can show, asked of its renderer before anything loads.
+    pub shows: Shows,
     /// Crawl from the one target.
     pub crawl: Option<Crawl>,
     /// The K-th of N slices of the list (1-based).
@@ -159,7 +157,7 @@ impl AuditPlan {
         AuditPlan {
             targets,
             input_file: None,
-            format: Format::Table,
+            shows: Shows::default(),
             crawl: None,
             shard: None,
             jobs: 4,
@@ -197,7 +195,33 @@ impl AuditPlan {
             || self.input_file.is_some()
             || self.shard.is_some()
             || self.crawl.is_some()
-            || self.format == Format::Jsonl
+            || self.shows.per_page
+    }
+}
+
+/// What the caller can show of an audit's result (the CLI asks its renderer, per format):
+/// the job refuses, before anything loads, a result that could not be shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shows {
+    /// The format's name, for the refusal's words.
+    pub format: &'static str,
+    /// Each page's result apart, even for one page (JSON lines): a batch of one.
+    pub per_page: bool,
+    /// Many pages' results.
+    pub many_pages: bool,
+    /// One page's result without budgets (JUnit shows budgets only).
+    pub without_budgets: bool,
+}
+
+impl Default for Shows {
+    /// A terminal table: one page or many, budgets or not.
+    fn default() -> Self {
+        Shows {
+            format: "table",
+            per_page: false,
+            many_pages: true,
+            without_budgets: true,
+        }
     }
 }
 
@@ -208,8 +232,8 @@ pub fn run(
     events: &dyn EventSink,
 ) -> Result<Report> {
     let targets = plan.all_targets()?;
-    let format = plan.format.name();
-    if plan.many(&targets) && plan.format.one_page_only() {
+    let format = plan.shows.format;
+    if plan.many(&targets) && !plan.shows.many_pages {
         let why = "reports one page; for many pages use table, json, jsonl or openmetrics";
         return Err(Error::setting(Setting::Format, format, why));
     }
@@ -238,7 +262,7 @@ pub fn run(
             events,
         ))));
     }
-    if plan.format == Format::Junit && plan.budgets.is_none() {
+    if !plan.shows.without_budgets && plan.budgets.is_none() {
         let why = "reports budgets: give a budget file or a limit";
         return Err(Error::setting(Setting::Format, format, why));
     }

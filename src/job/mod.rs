@@ -19,7 +19,7 @@ pub mod merge;
 use crate::error::{Error, Result};
 use crate::events::EventSink;
 
-pub use audit::{AuditPlan, AuditReport, BatchReport, Crawl};
+pub use audit::{AuditPlan, AuditReport, BatchReport, Crawl, Shows};
 pub use budget_init::{BudgetFile, BudgetInitPlan};
 pub use compare::{ComparePlan, CompareReport};
 pub use links::{LinksPlan, LinksReport};
@@ -113,17 +113,18 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .map_err(|e| Error::Client(format!("cannot start the async runtime: {e}")))
 }
 
-/// `serve`: a folder read-only on loopback `port` (0: any) until Ctrl-C; `ready` is told
-/// where once it listens.
+/// `serve`: a folder read-only on loopback `port` (0: any) until `stop` is cancelled (the
+/// CLI cancels it on Ctrl-C); `ready` is told where once it listens.
 pub fn serve(
     dir: &std::path::Path,
     port: u16,
     ready: impl FnOnce(std::net::SocketAddr),
+    stop: crate::config::Cancel,
 ) -> Result<()> {
     runtime()?.block_on(async {
         let server = crate::net::serve::serve_dir_on(dir, port).await?;
         ready(server.addr());
-        let _ = tokio::signal::ctrl_c().await;
+        stop.cancelled().await;
         Ok(())
     })
 }

@@ -233,6 +233,31 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// The kind of a Chromium network error (`net::ERR_NAME_NOT_RESOLVED` ...), as a live
+    /// load reports it and as a browser's HAR keeps it (`_error`): one reading for both, so
+    /// that a load and its HAR agree.
+    pub fn of_net_error(text: &str) -> ErrorKind {
+        let t = text.to_ascii_uppercase();
+        let any = |words: &[&str]| words.iter().any(|w| t.contains(w));
+        if any(&["NAME_NOT_RESOLVED", "NAME_RESOLUTION", "DNS"]) {
+            ErrorKind::Dns
+        } else if any(&["CERT", "SSL", "TLS"]) {
+            ErrorKind::Tls
+        } else if any(&["TIMED_OUT", "TIMEOUT"]) {
+            ErrorKind::Timeout
+        } else if any(&["REFUSED", "UNREACHABLE", "CONNECTION_FAILED"]) {
+            ErrorKind::Connect
+        } else if any(&["RESET", "CLOSED", "EMPTY_RESPONSE", "CONNECTION_ABORTED"]) {
+            ErrorKind::Reset
+        } else if any(&["ABORTED"]) {
+            ErrorKind::Aborted
+        } else if any(&["BLOCKED"]) {
+            ErrorKind::Blocked
+        } else {
+            ErrorKind::Other
+        }
+    }
+
     /// The snake_case name used in JSON and tables.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -660,7 +685,7 @@ impl Entry {
 
 #[cfg(test)]
 mod tests {
-    use super::payload_bytes;
+    use super::{payload_bytes, ErrorKind};
 
     #[test]
     fn a_websocket_payload_is_counted_in_bytes_text_as_utf8_binary_from_base64() {
@@ -669,5 +694,31 @@ mod tests {
         assert_eq!(payload_bytes(2.0, "AAA="), 2);
         assert_eq!(payload_bytes(2.0, "AA=="), 1);
         assert_eq!(payload_bytes(2.0, ""), 0);
+    }
+
+    /// Chromium's network errors read as one kind, whether a live load reports them or a
+    /// browser's HAR keeps them.
+    #[test]
+    fn chromiums_net_errors_have_one_kind_each() {
+        for (text, kind) in [
+            ("net::ERR_NAME_NOT_RESOLVED", ErrorKind::Dns),
+            ("net::ERR_NAME_RESOLUTION_FAILED", ErrorKind::Dns),
+            ("net::ERR_CERT_AUTHORITY_INVALID", ErrorKind::Tls),
+            ("net::ERR_SSL_PROTOCOL_ERROR", ErrorKind::Tls),
+            ("net::ERR_TIMED_OUT", ErrorKind::Timeout),
+            ("net::ERR_CONNECTION_TIMED_OUT", ErrorKind::Timeout),
+            ("net::ERR_CONNECTION_REFUSED", ErrorKind::Connect),
+            ("net::ERR_ADDRESS_UNREACHABLE", ErrorKind::Connect),
+            ("net::ERR_CONNECTION_FAILED", ErrorKind::Connect),
+            ("net::ERR_CONNECTION_RESET", ErrorKind::Reset),
+            ("net::ERR_CONNECTION_CLOSED", ErrorKind::Reset),
+            ("net::ERR_EMPTY_RESPONSE", ErrorKind::Reset),
+            ("net::ERR_CONNECTION_ABORTED", ErrorKind::Reset),
+            ("net::ERR_ABORTED", ErrorKind::Aborted),
+            ("net::ERR_BLOCKED_BY_CLIENT", ErrorKind::Blocked),
+            ("net::ERR_UNSAFE_PORT", ErrorKind::Other),
+        ] {
+            assert_eq!(ErrorKind::of_net_error(text), kind, "{text}");
+        }
     }
 }

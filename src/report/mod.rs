@@ -90,6 +90,16 @@ impl Format {
             Format::Har | Format::Html | Format::Junit | Format::Markdown
         )
     }
+
+    /// What it can show of an audit's result, for the job to refuse what it cannot.
+    pub fn shows(self) -> crate::job::Shows {
+        crate::job::Shows {
+            format: self.name(),
+            per_page: self == Format::Jsonl,
+            many_pages: !self.one_page_only(),
+            without_budgets: self != Format::Junit,
+        }
+    }
 }
 
 /// How to render, beyond the format.
@@ -105,18 +115,6 @@ pub struct RenderOptions {
     pub with_text: bool,
     /// HAR: keep cookies, authorization and added headers.
     pub include_sensitive: bool,
-}
-
-/// When stdout is a terminal: its width, and whether it takes colours (neither NO_COLOR nor
-/// TERM=dumb set). `(None, false)` otherwise.
-pub fn stdout_terminal() -> (Option<u16>, bool) {
-    use std::io::IsTerminal;
-    if !io::stdout().is_terminal() {
-        return (None, false);
-    }
-    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::env::var("TERM").map_or(true, |t| t != "dumb");
-    (comfy_table::Table::new().width(), color)
 }
 
 /// Renders a report in a format. A format the report has no rendering for is an
@@ -251,70 +249,96 @@ fn links_text(l: &LinksReport, f: Format, o: &RenderOptions) -> Option<String> {
     })
 }
 
+/// A line a report has to say besides itself, for stderr: data the CLI words for its user
+/// (a gate is a `--fail-if` there) or writes as it is (an annotation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// A sentence about the report.
+    Said(String),
+    /// A gate as written and its verdict ("bytes>+10%: tripped (...)").
+    Gate(String),
+    /// The comparison's block patterns were applied to B only.
+    BlockAppliesToB,
+    /// A GitHub Actions workflow command (`::error file=...`), written as it is.
+    Annotation(String),
+}
+
+impl Notice {
+    fn said(s: String) -> Notice {
+        Notice::Said(s)
+    }
+}
+
 /// What a report has to say besides itself, one line each, for stderr: an interruption,
 /// pages that could not be audited, gates, link counts, GitHub annotations (`github`).
 /// `quiet` keeps only what matters for the outcome.
-pub fn notices(r: &Report, quiet: bool, github: bool) -> Vec<String> {
-    let mut out = Vec::new();
-    let annotate = |v: Option<&crate::budget::Verdict>, out: &mut Vec<String>| {
+pub fn notices(r: &Report, quiet: bool, github: bool) -> Vec<Notice> {
+    let mut out: Vec<Notice> = Vec::new();
+    let annotate = |v: Option<&crate::budget::Verdict>, out: &mut Vec<Notice>| {
         if let (true, Some(v)) = (github, v) {
-            out.extend(budget::github_annotations(v));
+            out.extend(
+                budget::github_annotations(v)
+                    .into_iter()
+                    .map(Notice::Annotation),
+            );
         }
     };
     match r {
         Report::Audit(a) => {
             if a.interrupted {
-                out.push("interrupted; the report above is partial".into());
+                out.push(Notice::Said(
+                    "interrupted; the report above is partial".into(),
+                ));
             }
             annotate(a.budget.as_ref().map(|(v, _)| v), &mut out);
         }
         Report::Batch(b) => {
             if b.interrupted {
-                out.push(format!(
+                out.push(Notice::said(format!(
                     "interrupted; the report above holds the {} pages that had started, those \
                      under way partial",
                     b.pages.len()
-                ));
+                )));
             }
             if b.failed() > 0 && !b.merged {
-                out.push(format!(
+                out.push(Notice::said(format!(
                     "{} of {} pages could not be audited",
                     b.failed(),
                     b.pages.len()
-                ));
+                )));
             }
         }
         Report::Compare(c) => {
             if c.interrupted {
-                out.push(format!(
+                out.push(Notice::said(format!(
                     "interrupted; the comparison above is of the runs that finished ({} of A, \
                      {} of B)",
                     c.a.runs.len(),
                     c.b.runs.len()
-                ));
+                )));
             }
             if c.block_applies_to_b && !quiet {
-                out.push("the block patterns apply to B only".into());
+                out.push(Notice::BlockAppliesToB);
             }
             for g in c.gates.iter().filter(|g| !quiet || g.tripped) {
-                out.push(words::gate(g));
+                out.push(Notice::Gate(words::gate_verdict(g)));
             }
             annotate(c.budget_b.as_ref(), &mut out);
         }
-        Report::Links(l) if l.checks.is_some() && !quiet => out.push(format!(
+        Report::Links(l) if l.checks.is_some() && !quiet => out.push(Notice::said(format!(
             "{} links: {} ok, {} redirected, {} broken, {} skipped",
             l.links.len(),
             l.count(CheckOutcome::Ok),
             l.count(CheckOutcome::Redirected),
             l.count(CheckOutcome::Broken),
             l.count(CheckOutcome::Skipped)
-        )),
+        ))),
         Report::Links(_) => {}
-        Report::Budget(b) if b.broken() > 0 => out.push(format!(
+        Report::Budget(b) if b.broken() > 0 => out.push(Notice::said(format!(
             "the page has {} broken or empty subresources today; the budget allows them \
              (set \"broken\" to 0 once they are fixed)",
             b.broken()
-        )),
+        ))),
         Report::Budget(_) => {}
         #[cfg(feature = "history")]
         Report::History(_) => {}

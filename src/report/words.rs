@@ -186,7 +186,8 @@ pub fn one_sided_cpu(d: &crate::compare::CpuDiff) -> Option<String> {
 }
 
 /// A gate judged, in words: `gate bytes>+10%: tripped (B is 1.5x heavier, ...)`.
-pub fn gate(g: &GateCheck) -> String {
+/// A gate as written and its verdict, "bytes>+10%: tripped (...)".
+pub fn gate_verdict(g: &GateCheck) -> String {
     let v = g
         .verdict
         .as_ref()
@@ -198,7 +199,7 @@ pub fn gate(g: &GateCheck) -> String {
         GateState::OverNotSignificant => format!("over the threshold but not significant ({v})"),
         GateState::Within => format!("within ({v})"),
     };
-    format!("gate {}: {what}", g.gate)
+    format!("{}: {what}", g.gate)
 }
 
 #[cfg(test)]
