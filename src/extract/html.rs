@@ -266,6 +266,14 @@ struct Extractor<'t> {
     order: u32,
 }
 
+/// When an element's resource loads: at once, or (`loading=lazy`) when it nears the
+/// viewport (a browser's rule; the reference records which).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Loading {
+    Eager,
+    Lazy,
+}
+
 impl Extractor<'_> {
     fn push(
         &mut self,
@@ -274,7 +282,7 @@ impl Extractor<'_> {
         kind: InitiatorKind,
         el: &ElementRef<'_>,
         attr: &str,
-        lazy: bool,
+        loading: Loading,
     ) {
         let pos = self.loc.find(raw.trim());
         match resolve_in(raw, &self.base, self.enc) {
@@ -288,7 +296,7 @@ impl Extractor<'_> {
                     url,
                     resource_type: rt,
                     initiator: init,
-                    lazy,
+                    lazy: loading == Loading::Lazy,
                     media: None,
                     order: self.order,
                 });
@@ -309,21 +317,22 @@ impl Extractor<'_> {
         if let Some(style) = e.attr("style") {
             self.style_attribute(el, style);
         }
-        let lazy = e
-            .attr("loading")
-            .is_some_and(|l| l.trim().eq_ignore_ascii_case("lazy"));
+        let loading = match e.attr("loading") {
+            Some(l) if l.trim().eq_ignore_ascii_case("lazy") => Loading::Lazy,
+            _ => Loading::Eager,
+        };
         let image = (ResourceType::Image, InitiatorKind::Parser);
         match e.name() {
             "link" => self.link(el),
             "script" => self.script(el),
-            "img" => self.img(el, lazy),
+            "img" => self.img(el, loading),
             "input"
                 if e.attr("type")
                     .is_some_and(|t| t.trim().eq_ignore_ascii_case("image")) =>
             {
-                self.push_attr(&el, "src", image, lazy);
+                self.push_attr(&el, "src", image, loading);
             }
-            "iframe" | "frame" => self.frame(el, lazy),
+            "iframe" | "frame" => self.frame(el, loading),
             "video" | "audio" => self.media_element(el),
             // Text tracks load when shown; `default` shows one at load.
             "track" if e.attr("default").is_some() => {
@@ -331,12 +340,14 @@ impl Extractor<'_> {
                     &el,
                     "src",
                     (ResourceType::Other, InitiatorKind::Parser),
-                    false,
+                    Loading::Eager,
                 );
             }
             "object" | "embed" | "image" | "use" => self.embedded(el),
             "meta" if self.out.refresh.is_none() => self.refresh(el),
-            "body" | "table" | "td" | "th" => self.push_attr(&el, "background", image, false),
+            "body" | "table" | "td" | "th" => {
+                self.push_attr(&el, "background", image, Loading::Eager)
+            }
             "style" => self.style_element(el),
             _ => {}
         }
@@ -348,10 +359,10 @@ impl Extractor<'_> {
         el: &ElementRef<'_>,
         attr: &str,
         (kind, initiator): (ResourceType, InitiatorKind),
-        lazy: bool,
+        loading: Loading,
     ) {
         if let Some(url) = el.value().attr(attr) {
-            self.push(url, kind, initiator, el, attr, lazy);
+            self.push(url, kind, initiator, el, attr, loading);
         }
     }
 
@@ -382,7 +393,7 @@ impl Extractor<'_> {
     }
 
     /// `<iframe srcdoc>` (its document parsed as the page's) or `src`; `<frame src>`.
-    fn frame(&mut self, el: ElementRef<'_>, lazy: bool) {
+    fn frame(&mut self, el: ElementRef<'_>, loading: Loading) {
         let e = el.value();
         if let Some(doc) = e.attr("srcdoc").filter(|_| e.name() == "iframe") {
             let frame = Srcdoc {
@@ -395,7 +406,7 @@ impl Extractor<'_> {
                 &el,
                 "src",
                 (ResourceType::Iframe, InitiatorKind::Parser),
-                lazy,
+                loading,
             );
         }
     }
@@ -437,14 +448,14 @@ impl Extractor<'_> {
                 let attr = if e.name() == "object" { "data" } else { "src" };
                 if let Some(url) = e.attr(attr).filter(|u| !needs_plugin(e.attr("type"), u)) {
                     let rt = type_from_mime(e.attr("type")).unwrap_or(ResourceType::Other);
-                    self.push(url, rt, InitiatorKind::Parser, &el, attr, false);
+                    self.push(url, rt, InitiatorKind::Parser, &el, attr, Loading::Eager);
                 }
                 return;
             }
         };
         let href = e.attrs().find(|(name, _)| *name == "href").map(|(_, v)| v);
         if let Some(href) = href.filter(|h| !h.trim_start().starts_with('#')) {
-            self.push(href, rt, InitiatorKind::Parser, &el, "href", false);
+            self.push(href, rt, InitiatorKind::Parser, &el, "href", Loading::Eager);
         }
     }
 
@@ -489,10 +500,17 @@ impl Extractor<'_> {
             // Favicons: Chromium fetches every <link rel=icon> of the page (its network panel
             // calls them "other").
             let rt = ResourceType::Other;
-            self.push(href, rt, InitiatorKind::Parser, &el, "href", false);
+            self.push(href, rt, InitiatorKind::Parser, &el, "href", Loading::Eager);
         } else if has("modulepreload") {
             let rt = ResourceType::Script;
-            self.push(href, rt, InitiatorKind::Preload, &el, "href", false);
+            self.push(
+                href,
+                rt,
+                InitiatorKind::Preload,
+                &el,
+                "href",
+                Loading::Eager,
+            );
         } else if has("preload") {
             self.preload_link(el, href);
         }
@@ -518,7 +536,7 @@ impl Extractor<'_> {
         };
         let before = self.out.refs.len();
         let rt = ResourceType::Stylesheet;
-        self.push(href, rt, InitiatorKind::Parser, &el, "href", false);
+        self.push(href, rt, InitiatorKind::Parser, &el, "href", Loading::Eager);
         if let Some(r) = self.out.refs.get_mut(before) {
             r.media = media;
         }
@@ -546,7 +564,14 @@ impl Extractor<'_> {
             let chosen = srcset::choose(&cands, fallback, e.attr("imagesizes"), &self.vp)
                 .map(str::to_string);
             if let Some(u) = chosen {
-                self.push(&u, rt, InitiatorKind::Preload, &el, "imagesrcset", false);
+                self.push(
+                    &u,
+                    rt,
+                    InitiatorKind::Preload,
+                    &el,
+                    "imagesrcset",
+                    Loading::Eager,
+                );
             }
             return;
         }
@@ -555,7 +580,14 @@ impl Extractor<'_> {
         {
             return;
         }
-        self.push(href, rt, InitiatorKind::Preload, &el, "href", false);
+        self.push(
+            href,
+            rt,
+            InitiatorKind::Preload,
+            &el,
+            "href",
+            Loading::Eager,
+        );
     }
 
     fn script(&mut self, el: ElementRef<'_>) {
@@ -574,15 +606,15 @@ impl Extractor<'_> {
             InitiatorKind::Parser,
             &el,
             "src",
-            false,
+            Loading::Eager,
         );
     }
 
-    fn img(&mut self, el: ElementRef<'_>, lazy: bool) {
+    fn img(&mut self, el: ElementRef<'_>, loading: Loading) {
         // <picture>: the first <source> whose media and type match supplies the srcset.
         if let Some((u, source)) = self.picture_source(el) {
             let (rt, by) = (ResourceType::Image, InitiatorKind::Parser);
-            self.push(&u, rt, by, &source, "srcset", lazy);
+            self.push(&u, rt, by, &source, "srcset", loading);
             return;
         }
         let e = el.value();
@@ -601,7 +633,7 @@ impl Extractor<'_> {
                 "srcset"
             };
             let (rt, by) = (ResourceType::Image, InitiatorKind::Parser);
-            self.push(&u, rt, by, &el, attr, lazy);
+            self.push(&u, rt, by, &el, attr, loading);
         }
     }
 
@@ -644,7 +676,7 @@ impl Extractor<'_> {
                 InitiatorKind::Parser,
                 &el,
                 "poster",
-                false,
+                Loading::Eager,
             );
         }
         // `preload=none` defers the media until played; any other value fetches (at least
@@ -663,7 +695,7 @@ impl Extractor<'_> {
                 InitiatorKind::Parser,
                 &el,
                 "src",
-                false,
+                Loading::Eager,
             );
             return;
         }
@@ -688,7 +720,7 @@ impl Extractor<'_> {
                 InitiatorKind::Parser,
                 &s,
                 "src",
-                false,
+                Loading::Eager,
             );
             return;
         }

@@ -181,6 +181,40 @@ fn se(kind: ErrorKind, message: impl Into<String>, open: Option<OpenTimings>) ->
     }
 }
 
+/// A send that failed: whether the request may go again on a new connection (a reused
+/// HTTP/1.1 connection failed before answering, or an HTTP/2 one went away) or not.
+enum Failed {
+    Retryable(SendError),
+    Final(SendError),
+}
+
+/// How a request's connection came to it: reused, or opened for it with the opening's
+/// timings; `ready_at`: when it could be used.
+#[derive(Clone, Copy)]
+struct Via {
+    reused: bool,
+    ready_at: Instant,
+    open: Option<OpenTimings>,
+}
+
+impl Via {
+    fn reused(ready_at: Instant) -> Via {
+        Via {
+            reused: true,
+            ready_at,
+            open: None,
+        }
+    }
+
+    fn opened(ready_at: Instant, open: Option<OpenTimings>) -> Via {
+        Via {
+            reused: false,
+            ready_at,
+            open,
+        }
+    }
+}
+
 impl Pool {
     pub(crate) fn connector(&self) -> &Connector {
         &self.connector
@@ -233,22 +267,22 @@ impl Pool {
         // retries such a request on a new connection, and so do we (once).
         for attempt in 0..2 {
             match self.try_send(url, headers, &origin, attempt > 0).await {
-                Err((_, true)) if attempt == 0 => continue,
-                Err((e, _)) => return Err(e),
+                Err(Failed::Retryable(_)) if attempt == 0 => continue,
+                Err(Failed::Retryable(e) | Failed::Final(e)) => return Err(e),
                 Ok(s) => return Ok(s),
             }
         }
         unreachable!("the loop returns")
     }
 
-    /// `Err((error, retryable))`: retryable when a reused connection failed before answering.
+    /// Retryable when a reused connection failed before answering.
     async fn try_send(
         &self,
         url: &Url,
         headers: &http::HeaderMap,
         origin: &Arc<Origin>,
         fresh: bool,
-    ) -> Result<Sent, (SendError, bool)> {
+    ) -> Result<Sent, Failed> {
         if let Some(h2) = self.live_h2(origin) {
             return self.on_h2(url, headers, origin, h2).await;
         }
@@ -265,9 +299,9 @@ impl Pool {
             if let Some(conn) = idle.filter(|c| !c.sender.is_closed()) {
                 let ready_at = Instant::now();
                 return self
-                    .send_h1(url, headers, conn, origin, permit, true, ready_at, None)
+                    .send_h1(url, headers, (conn, origin, permit), Via::reused(ready_at))
                     .await
-                    .map_err(|e| (e, true));
+                    .map_err(Failed::Retryable);
             }
         }
         self.on_new_connection(url, headers, origin, permit).await
@@ -280,8 +314,8 @@ impl Pool {
         headers: &http::HeaderMap,
         origin: &Origin,
         h2: H2Conn,
-    ) -> Result<Sent, (SendError, bool)> {
-        self.send_h2(url, headers, h2, true, Instant::now(), None)
+    ) -> Result<Sent, Failed> {
+        self.send_h2(url, headers, h2, Via::reused(Instant::now()))
             .await
             .map_err(|e| self.h2_failed(origin, e))
     }
@@ -294,7 +328,7 @@ impl Pool {
         headers: &http::HeaderMap,
         origin: &Arc<Origin>,
         permit: OwnedSemaphorePermit,
-    ) -> Result<Sent, (SendError, bool)> {
+    ) -> Result<Sent, Failed> {
         let mut first_guard = None;
         if origin.tls {
             let g = origin.first.lock().await;
@@ -318,7 +352,7 @@ impl Pool {
                 if let Some(mut g) = first_guard {
                     *g = false;
                 }
-                return Err((SendError { error, open: None }, false));
+                return Err(Failed::Final(SendError { error, open: None }));
             }
         };
         let id = self.record(url, &opened, ready_at);
@@ -329,25 +363,26 @@ impl Pool {
             let h2 = self
                 .start_h2(origin, id, io, remote, open)
                 .await
-                .map_err(|e| (e, false))?;
+                .map_err(Failed::Final)?;
             if let Some(mut g) = first_guard {
                 *g = true;
             }
             drop(permit);
             return self
-                .send_h2(url, headers, h2, false, ready_at, open)
+                .send_h2(url, headers, h2, Via::opened(ready_at, open))
                 .await
-                .map_err(|e| (e, false));
+                .map_err(Failed::Final);
         }
         if let Some(mut g) = first_guard {
             *g = true;
         }
         let conn = start_h1(io, id, opened.stats, remote, open)
             .await
-            .map_err(|e| (e, false))?;
-        self.send_h1(url, headers, conn, origin, permit, false, ready_at, open)
+            .map_err(Failed::Final)?;
+        let via = Via::opened(ready_at, open);
+        self.send_h1(url, headers, (conn, origin, permit), via)
             .await
-            .map_err(|e| (e, false))
+            .map_err(Failed::Final)
     }
 
     /// A request on a shared HTTP/2 connection failed: when the connection went away (GOAWAY,
@@ -396,13 +431,14 @@ impl Pool {
         Ok(h2)
     }
 
-    fn h2_failed(&self, origin: &Origin, e: SendError) -> (SendError, bool) {
+    fn h2_failed(&self, origin: &Origin, e: SendError) -> Failed {
         let gone = e.error.kind == ErrorKind::Reset
             || e.error.message.to_ascii_lowercase().contains("refused");
         if gone {
             *origin.h2.lock().unwrap_or_else(|p| p.into_inner()) = None;
+            return Failed::Retryable(e);
         }
-        (e, gone)
+        Failed::Final(e)
     }
 
     fn live_h2(&self, origin: &Origin) -> Option<H2Conn> {
@@ -428,18 +464,20 @@ impl Pool {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// The request on an HTTP/1.1 connection, held with its origin's slot until the body
+    /// is read.
     async fn send_h1(
         &self,
         url: &Url,
         headers: &http::HeaderMap,
-        mut conn: H1Conn,
-        origin: &Arc<Origin>,
-        permit: OwnedSemaphorePermit,
-        reused: bool,
-        ready_at: Instant,
-        open: Option<OpenTimings>,
+        (mut conn, origin, permit): (H1Conn, &Arc<Origin>, OwnedSemaphorePermit),
+        via: Via,
     ) -> Result<Sent, SendError> {
+        let Via {
+            reused,
+            ready_at,
+            open,
+        } = via;
         let mut req = http::Request::get(path_and_query(url))
             .body(Empty::new())
             .expect("valid request");
@@ -485,10 +523,13 @@ impl Pool {
         url: &Url,
         headers: &http::HeaderMap,
         mut conn: H2Conn,
-        reused: bool,
-        ready_at: Instant,
-        open: Option<OpenTimings>,
+        via: Via,
     ) -> Result<Sent, SendError> {
+        let Via {
+            reused,
+            ready_at,
+            open,
+        } = via;
         let mut req = http::Request::get(url.as_str())
             .body(Empty::new())
             .expect("valid request");
