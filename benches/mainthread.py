@@ -99,19 +99,25 @@ def pagecost(binary, url, port, extra=()):
     return wall, by_url, ent
 
 
-PLAYWRIGHT = r"""
+# A page loaded as the bare script loads it: the load event, then 1 s of network quiet.
+LOAD_QUIET = r"""
+const loadQuiet = async (page, url) => {
+  let last = Date.now(), inflight = 0;
+  page.on('request', () => { inflight++; last = Date.now(); });
+  const done = () => { inflight--; last = Date.now(); };
+  page.on('requestfinished', done); page.on('requestfailed', done);
+  await page.goto(url, { waitUntil: 'load' });
+  while (inflight > 0 || Date.now() - last < 1000) await new Promise(r => setTimeout(r, 50));
+};
+"""
+
+PLAYWRIGHT = LOAD_QUIET + r"""
 const { chromium } = require(process.argv[2]);
 (async () => {
   const b = await chromium.launch({ executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', `--proxy-server=${process.argv[4]}`] });
   const ctx = await b.newContext();
-  const page = await ctx.newPage();
-  let last = Date.now(), inflight = 0;
-  page.on('request', () => { inflight++; last = Date.now(); });
-  const done = () => { inflight--; last = Date.now(); };
-  page.on('requestfinished', done); page.on('requestfailed', done);
-  await page.goto(process.argv[3], { waitUntil: 'load' });
-  while (inflight > 0 || Date.now() - last < 1000) await new Promise(r => setTimeout(r, 50));
+  await loadQuiet(await ctx.newPage(), process.argv[3]);
   await b.close();
 })();
 """
@@ -124,7 +130,7 @@ def bare(nm, url, port, script):
     return time.monotonic() - t
 
 
-BATCH = r"""
+BATCH = LOAD_QUIET + r"""
 const { chromium } = require(process.argv[2]);
 const fs = require('fs');
 (async () => {
@@ -133,13 +139,7 @@ const fs = require('fs');
     args: ['--no-sandbox', `--proxy-server=${process.argv[4]}`] });
   const one = async (url) => {
     const ctx = await b.newContext();
-    const page = await ctx.newPage();
-    let last = Date.now(), inflight = 0;
-    page.on('request', () => { inflight++; last = Date.now(); });
-    const done = () => { inflight--; last = Date.now(); };
-    page.on('requestfinished', done); page.on('requestfailed', done);
-    await page.goto(url, { waitUntil: 'load' });
-    while (inflight > 0 || Date.now() - last < 1000) await new Promise(r => setTimeout(r, 50));
+    await loadQuiet(await ctx.newPage(), url);
     await ctx.close();
   };
   let next = 0;

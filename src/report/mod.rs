@@ -263,12 +263,6 @@ pub enum Notice {
     Annotation(String),
 }
 
-impl Notice {
-    fn said(s: String) -> Notice {
-        Notice::Said(s)
-    }
-}
-
 /// What a report has to say besides itself, one line each, for stderr: an interruption,
 /// pages that could not be audited, gates, link counts, GitHub annotations (`github`).
 /// `quiet` keeps only what matters for the outcome.
@@ -294,14 +288,14 @@ pub fn notices(r: &Report, quiet: bool, github: bool) -> Vec<Notice> {
         }
         Report::Batch(b) => {
             if b.interrupted {
-                out.push(Notice::said(format!(
+                out.push(Notice::Said(format!(
                     "interrupted; the report above holds the {} pages that had started, those \
                      under way partial",
                     b.pages.len()
                 )));
             }
             if b.failed() > 0 && !b.merged {
-                out.push(Notice::said(format!(
+                out.push(Notice::Said(format!(
                     "{} of {} pages could not be audited",
                     b.failed(),
                     b.pages.len()
@@ -310,7 +304,7 @@ pub fn notices(r: &Report, quiet: bool, github: bool) -> Vec<Notice> {
         }
         Report::Compare(c) => {
             if c.interrupted {
-                out.push(Notice::said(format!(
+                out.push(Notice::Said(format!(
                     "interrupted; the comparison above is of the runs that finished ({} of A, \
                      {} of B)",
                     c.a.runs.len(),
@@ -325,7 +319,7 @@ pub fn notices(r: &Report, quiet: bool, github: bool) -> Vec<Notice> {
             }
             annotate(c.budget_b.as_ref(), &mut out);
         }
-        Report::Links(l) if l.checks.is_some() && !quiet => out.push(Notice::said(format!(
+        Report::Links(l) if l.checks.is_some() && !quiet => out.push(Notice::Said(format!(
             "{} links: {} ok, {} redirected, {} broken, {} skipped",
             l.links.len(),
             l.count(CheckOutcome::Ok),
@@ -334,7 +328,7 @@ pub fn notices(r: &Report, quiet: bool, github: bool) -> Vec<Notice> {
             l.count(CheckOutcome::Skipped)
         ))),
         Report::Links(_) => {}
-        Report::Budget(b) if b.broken() > 0 => out.push(Notice::said(format!(
+        Report::Budget(b) if b.broken() > 0 => out.push(Notice::Said(format!(
             "the page has {} broken or empty subresources today; the budget allows them \
              (set \"broken\" to 0 once they are fixed)",
             b.broken()
