@@ -75,7 +75,7 @@ impl Source {
         #[cfg(feature = "browser")]
         let exe = match engine {
             Engine::Chromium(b) => {
-                let exe = crate::browser::find(b.launch.browser.as_deref())?;
+                let exe = crate::browser::find(&b.launch.browser)?;
                 Some((exe, std::sync::Arc::clone(b)))
             }
             Engine::Static => None,

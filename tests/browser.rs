@@ -16,7 +16,7 @@ const CASCADE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/cascade/");
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 fn browser_available() -> bool {
-    let found = pagecost::browser::find(None).is_ok();
+    let found = support::browser_available();
     if !found {
         support::missing("a Chromium browser (apt-get install chromium)");
     }

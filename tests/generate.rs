@@ -155,7 +155,7 @@ fn output(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
 /// Whether this build has the browser engine and a browser to run (under CI it must).
 #[cfg(feature = "browser")]
 fn browser_engine() -> bool {
-    let found = pagecost::browser::find(None).is_ok();
+    let found = support::browser_available();
     if !found {
         support::missing("a Chromium browser (apt-get install chromium)");
     }

@@ -200,8 +200,7 @@ fn include_sensitive_keeps_header_values() {
 #[cfg(feature = "browser")]
 #[test]
 fn the_browser_engine_holds_no_password_or_secret_header() {
-    if pagecost::browser::find(None).is_err() {
-        support::missing("a Chromium browser (apt-get install chromium)");
+    if !support::browser_available() {
         return;
     }
     let server = site();

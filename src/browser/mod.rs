@@ -55,8 +55,8 @@ pub const AFTER_LOAD: Duration = Duration::from_secs(10);
 /// How the browser engine runs: which browser, and when a page is done.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Launch {
-    /// The browser to run; `None`: found by [`find`].
-    pub browser: Option<PathBuf>,
+    /// Where the browser is ([`find`]).
+    pub browser: Locate,
     /// The quiet period after the load event ([`QUIET`]).
     pub quiet: Duration,
     /// The longest watch after the load event ([`AFTER_LOAD`]).
@@ -66,6 +66,21 @@ pub struct Launch {
     pub flags: Vec<String>,
     /// Whether loads are traced, and on how many browsers.
     pub tracing: Tracing,
+    /// A file that gets every DevTools message, one line each, for diagnosing the engine
+    /// (the CLI's `PAGECOST_DEVTOOLS_LOG`).
+    pub devtools_log: Option<PathBuf>,
+}
+
+/// Where to look for the browser: values the caller reads from its flags and environment
+/// (the CLI: `--browser`, `$CHROME`, `$PATH`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Locate {
+    /// The browser named by the user; searched for nowhere else.
+    pub named: Option<PathBuf>,
+    /// The browser the environment names (`$CHROME`), when none is named.
+    pub chrome: Option<PathBuf>,
+    /// The folders searched for [`BROWSER_NAMES`] then, as `$PATH` lists them.
+    pub search_path: std::ffi::OsString,
 }
 
 /// Whether loads are traced (main-thread time, blocking time and the senders of requests
@@ -94,11 +109,12 @@ impl Default for Tracing {
 impl Default for Launch {
     fn default() -> Self {
         Launch {
-            browser: None,
+            browser: Locate::default(),
             quiet: QUIET,
             after_load: AFTER_LOAD,
             flags: Vec::new(),
             tracing: Tracing::default(),
+            devtools_log: None,
         }
     }
 }
@@ -135,25 +151,25 @@ pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Names searched on PATH for a browser, in order (after `--browser` and `$CHROME`).
 pub const BROWSER_NAMES: [&str; 3] = ["chromium", "chromium-browser", "google-chrome"];
 
-/// The browser to run: `explicit`, else `$CHROME`, else the first of [`BROWSER_NAMES`] on
-/// PATH. None found is an error naming what was searched and how to install one.
-pub fn find(explicit: Option<&Path>) -> Result<PathBuf> {
+/// The browser to run: the one named, else `$CHROME`'s, else the first of [`BROWSER_NAMES`]
+/// on the search path. None found is an error naming what was searched and how to install
+/// one.
+pub fn find(at: &Locate) -> Result<PathBuf> {
     let missing = |what: String| Error::InvalidTarget {
         target: "browser".into(),
         reason: what,
     };
-    if let Some(p) = explicit {
+    if let Some(p) = &at.named {
         return p
             .is_file()
-            .then(|| p.to_path_buf())
+            .then(|| p.clone())
             .ok_or_else(|| missing(format!("{} is not a file", p.display())));
     }
-    if let Some(p) = std::env::var_os("CHROME").filter(|p| !p.is_empty()) {
-        return Ok(PathBuf::from(p));
+    if let Some(p) = &at.chrome {
+        return Ok(p.clone());
     }
-    let path = std::env::var_os("PATH").unwrap_or_default();
     for name in BROWSER_NAMES {
-        for dir in std::env::split_paths(&path) {
+        for dir in std::env::split_paths(&at.search_path) {
             let candidate = dir.join(name);
             if candidate.is_file() {
                 return Ok(candidate);

@@ -74,7 +74,10 @@ impl Pipes {
     /// the browser to answer a first command, and opens the WebSocket endpoint chromiumoxide
     /// connects to: its address, and the task that relays between the two until either side
     /// ends. An error when the browser closed its pipe without answering.
-    pub(super) async fn bridge(self) -> io::Result<(String, tokio::task::JoinHandle<()>)> {
+    pub(super) async fn bridge(
+        self,
+        log: Option<&std::path::Path>,
+    ) -> io::Result<(String, tokio::task::JoinHandle<()>)> {
         drop(self.browser_ends);
         let mut to = pipe::Sender::from_owned_fd(self.to_browser)?;
         let mut from = BufReader::new(pipe::Receiver::from_owned_fd(self.from_browser)?);
@@ -82,10 +85,11 @@ impl Pipes {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let path = format!("/devtools/browser/{}", secret()?);
         let address = format!("ws://{}{path}", listener.local_addr()?);
+        let log = Log::open(log);
         let relay = tokio::spawn(async move {
             let accepted = tokio::time::timeout(CONNECT_TIMEOUT, accept_one(listener, &path));
             if let Ok(Some(ws)) = accepted.await {
-                relay(ws, to, from).await;
+                relay(ws, to, from, log).await;
             }
         });
         Ok((address, relay))
@@ -195,10 +199,9 @@ impl Callback for OnlyAt {
 /// Messages both ways until either side ends: a WebSocket message becomes a NUL-ended
 /// message on the pipe, and the other way round. A browser that ends (exits, is killed)
 /// closes its pipe, and the connection ends with it.
-async fn relay(ws: Ws, mut to: pipe::Sender, mut from: Messages) {
+async fn relay(ws: Ws, mut to: pipe::Sender, mut from: Messages, log: Log) {
     use async_tungstenite::tungstenite::Message;
     use futures_util::StreamExt;
-    let log = Log::open();
     let (mut sink, mut stream) = ws.split();
     let commands = async {
         while let Some(Ok(msg)) = stream.next().await {
@@ -241,14 +244,14 @@ async fn relay(ws: Ws, mut to: pipe::Sender, mut from: Messages) {
     }
 }
 
-/// `PAGECOST_DEVTOOLS_LOG=FILE`: every DevTools message through the bridge, one line
+/// [`Launch::devtools_log`](super::Launch::devtools_log): every DevTools message through the bridge, one line
 /// each (`>` to the browser, `<` from it, with the time since the bridge opened and the
 /// message's first 300 bytes), for diagnosing the browser engine.
 struct Log(Option<std::sync::Mutex<(std::fs::File, std::time::Instant)>>);
 
 impl Log {
-    fn open() -> Log {
-        let file = std::env::var_os("PAGECOST_DEVTOOLS_LOG").and_then(|path| {
+    fn open(path: Option<&std::path::Path>) -> Log {
+        let file = path.and_then(|path| {
             let mut o = std::fs::OpenOptions::new();
             o.create(true).append(true).open(path).ok()
         });

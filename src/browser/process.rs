@@ -146,6 +146,7 @@ pub(super) async fn start(
     exe: &Path,
     switches: &[String],
     profile: &Path,
+    devtools_log: Option<&Path>,
 ) -> Result<(Child, String, tokio::task::JoinHandle<()>)> {
     let could_not = |why: String| browser_err(format!("{} could not start: {why}", exe.display()));
     let pipes = Pipes::new().map_err(|e| could_not(e.to_string()))?;
@@ -172,7 +173,7 @@ pub(super) async fn start(
             return Err(could_not(e.to_string()));
         }
     }
-    let closed = match tokio::time::timeout(START_TIMEOUT, pipes.bridge()).await {
+    let closed = match tokio::time::timeout(START_TIMEOUT, pipes.bridge(devtools_log)).await {
         Ok(Ok((address, relay))) => return Ok((child, address, relay)),
         Ok(Err(e)) => e.to_string(),
         Err(_) => {

@@ -80,7 +80,9 @@ impl Browsers {
             }
         }
         if list.len() < most {
-            list.push(Arc::new(Running::launch(exe, &switches, cfg).await?));
+            list.push(Arc::new(
+                Running::launch(exe, &switches, cfg, &self.launch).await?,
+            ));
         }
         let last = list.last().expect("a browser was found or launched");
         Ok(match self.launch.tracing {
@@ -148,7 +150,12 @@ pub(super) struct Running {
 const PROFILE_PREFIX: &str = "pagecost-profile-";
 
 impl Running {
-    async fn launch(exe: &Path, switches: &[String], cfg: &AuditConfig) -> Result<Running> {
+    async fn launch(
+        exe: &Path,
+        switches: &[String],
+        cfg: &AuditConfig,
+        launch: &Launch,
+    ) -> Result<Running> {
         process::sweep_profiles(PROFILE_PREFIX);
         let profile = tempfile::Builder::new()
             .prefix(&format!("{PROFILE_PREFIX}{}-", std::process::id()))
@@ -161,7 +168,13 @@ impl Running {
             path: profile.path().to_path_buf(),
             source,
         })?;
-        let (mut process, ws, relay) = process::start(exe, switches, profile.path()).await?;
+        let (mut process, ws, relay) = process::start(
+            exe,
+            switches,
+            profile.path(),
+            launch.devtools_log.as_deref(),
+        )
+        .await?;
         let pid = process.id();
         LIVE.lock()
             .unwrap_or_else(|p| p.into_inner())

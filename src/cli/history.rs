@@ -11,7 +11,7 @@ use pagecost::job::Plan;
 fn db(a: &DbArg) -> anyhow::Result<DbSpec> {
     match &a.db {
         Some(s) => Ok(DbSpec::parse(s).context("--db")?),
-        None => DbSpec::default_sqlite()
+        None => DbSpec::default_sqlite(super::env_path("XDG_DATA_HOME"), super::env_path("HOME"))
             .context("--db: no default history database (neither XDG_DATA_HOME nor HOME is set)"),
     }
 }

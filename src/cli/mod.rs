@@ -27,6 +27,11 @@ use std::process::ExitCode;
 /// Runs a parsed command line to its exit code: 0 pass, 1 a check failed, 2 the command
 /// could not run (or some inputs could not), 130 interrupted.
 pub fn run(cli: args::Cli) -> ExitCode {
+    // The process's one runtime: the job's, and the signals' (kept to the end).
+    let rt = match job::runtime() {
+        Ok(rt) => rt,
+        Err(e) => return exit(Err(e.into())),
+    };
     let command = match cli.command {
         args::Command::Audit(a) => audit(a),
         args::Command::Links(a) => links(a),
@@ -35,16 +40,16 @@ pub fn run(cli: args::Cli) -> ExitCode {
         args::Command::Merge(a) => Ok(merge(a)),
         #[cfg(feature = "history")]
         args::Command::History(a) => history::command(a),
-        args::Command::Serve(a) => return exit(serve(a).map(|()| Outcome::Ok)),
+        args::Command::Serve(a) => return exit(serve(&rt, a).map(|()| Outcome::Ok)),
         args::Command::Generate(a) => return exit(generate::run(a).map(|()| Outcome::Ok)),
     };
-    exit(command.and_then(execute))
+    exit(command.and_then(|c| execute(&rt, c)))
 }
 
-fn execute(mut c: Command) -> anyhow::Result<Outcome> {
+fn execute(rt: &tokio::runtime::Runtime, mut c: Command) -> anyhow::Result<Outcome> {
     let cancel = pagecost::config::Cancel::default();
     let cancellable = c.plan.set_cancel(&cancel);
-    signals::cancel_on_stop(cancellable.then_some(cancel));
+    signals::cancel_on_stop(rt, cancellable.then_some(cancel));
     let progress = progress::Progress::new(c.quiet);
     // A batch's JSON lines are written as its pages finish (nothing is lost on a stop).
     let streamed = (c.format == Format::Jsonl && matches!(c.plan, Plan::Audit(_)))
@@ -53,7 +58,7 @@ fn execute(mut c: Command) -> anyhow::Result<Outcome> {
         Some(s) => s,
         None => &progress,
     };
-    let report = job::run(c.plan, sink);
+    let report = job::run_on(rt, c.plan, sink);
     progress.finish();
     let streamed_all = streamed.map(stream::Jsonl::finish).transpose()?.is_some();
     let report = report?;
@@ -197,9 +202,9 @@ fn emit(
 }
 
 /// `pagecost serve DIR`: the loopback folder server in the foreground, until Ctrl-C.
-fn serve(a: args::ServeArgs) -> anyhow::Result<()> {
+fn serve(rt: &tokio::runtime::Runtime, a: args::ServeArgs) -> anyhow::Result<()> {
     let stop = pagecost::config::Cancel::default();
-    signals::cancel_on_stop(Some(stop.clone()));
+    signals::cancel_on_stop(rt, Some(stop.clone()));
     let ready = |addr| {
         println!(
             "serving {} at http://{addr}/ (Ctrl-C to stop)",
@@ -207,7 +212,14 @@ fn serve(a: args::ServeArgs) -> anyhow::Result<()> {
         );
         let _ = std::io::stdout().flush();
     };
-    Ok(job::serve(&a.dir, a.port, ready, stop)?)
+    Ok(job::serve(rt, &a.dir, a.port, ready, stop)?)
+}
+
+/// An environment variable naming a file or folder; unset and empty are the same.
+pub(crate) fn env_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os(name)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
 }
 
 /// When stdout is a terminal: its width, and whether it takes colours (neither NO_COLOR nor
@@ -316,8 +328,13 @@ fn engine(n: &NetArgs, cfg: &AuditConfig, jobs: usize) -> anyhow::Result<pagecos
         let b = &n.browser;
         pagecost::browser::check_flags(&b.browser_flag)?;
         let mut launch = pagecost::browser::Launch {
-            browser: b.browser.clone(),
+            browser: pagecost::browser::Locate {
+                named: b.browser.clone(),
+                chrome: env_path("CHROME"),
+                search_path: std::env::var_os("PATH").unwrap_or_default(),
+            },
             flags: b.browser_flag.clone(),
+            devtools_log: env_path("PAGECOST_DEVTOOLS_LOG"),
             ..Default::default()
         };
         launch.quiet = b.quiet_period.unwrap_or(launch.quiet);
@@ -335,8 +352,13 @@ fn engine(n: &NetArgs, cfg: &AuditConfig, jobs: usize) -> anyhow::Result<pagecos
             let pool = pagecost::browser::Browsers::new(launch);
             return Ok(pagecost::Engine::Chromium(std::sync::Arc::new(pool)));
         }
+        let browser_only = b.browser.is_some()
+            || !b.browser_flag.is_empty()
+            || b.quiet_period.is_some()
+            || b.after_load.is_some()
+            || b.no_trace;
         anyhow::ensure!(
-            launch == Default::default(),
+            !browser_only,
             "--browser, --browser-flag, --quiet-period, --after-load and --no-trace apply to \
              the browser engine only (add --engine chromium)"
         );

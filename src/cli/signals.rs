@@ -20,23 +20,15 @@ pub fn exit_code() -> u8 {
     }
 }
 
-/// Starts the thread that waits for those signals and cancels `cancel` on the first; a job
-/// that cannot be cancelled (`None`) stops at once on the first.
-pub fn cancel_on_stop(cancel: Option<Cancel>) {
+/// Starts the task that waits for those signals on the job's runtime and cancels `cancel` on
+/// the first; a job that cannot be cancelled (`None`) stops at once on the first. The
+/// runtime must outlive the job and its rendering: once a signal is waited for, only this
+/// task answers it.
+pub fn cancel_on_stop(rt: &tokio::runtime::Runtime, cancel: Option<Cancel>) {
     #[cfg(unix)]
-    let _ = std::thread::Builder::new()
-        .name("pagecost-signals".into())
-        .spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_io()
-                .build()
-            else {
-                return;
-            };
-            rt.block_on(watch(cancel));
-        });
+    rt.spawn(watch(cancel));
     #[cfg(not(unix))]
-    let _ = cancel;
+    let _ = (rt, cancel);
 }
 
 #[cfg(unix)]

@@ -67,15 +67,10 @@ impl DbSpec {
         Ok(DbSpec::Sqlite(PathBuf::from(s)))
     }
 
-    /// The default database: `$XDG_DATA_HOME/pagecost/history.sqlite`, else
-    /// `~/.local/share/pagecost/history.sqlite`.
-    pub fn default_sqlite() -> Option<DbSpec> {
-        let env = |k| {
-            std::env::var_os(k)
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        };
-        let base = env("XDG_DATA_HOME").or_else(|| Some(env("HOME")?.join(".local/share")))?;
+    /// The default database: `pagecost/history.sqlite` in the user's data folder, given as
+    /// `$XDG_DATA_HOME` and `$HOME` (`~/.local/share` when the first is unset).
+    pub fn default_sqlite(xdg_data_home: Option<PathBuf>, home: Option<PathBuf>) -> Option<DbSpec> {
+        let base = xdg_data_home.or_else(|| Some(home?.join(".local/share")))?;
         Some(DbSpec::Sqlite(base.join("pagecost").join("history.sqlite")))
     }
 

@@ -116,12 +116,13 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
 /// `serve`: a folder read-only on loopback `port` (0: any) until `stop` is cancelled (the
 /// CLI cancels it on Ctrl-C); `ready` is told where once it listens.
 pub fn serve(
+    rt: &tokio::runtime::Runtime,
     dir: &std::path::Path,
     port: u16,
     ready: impl FnOnce(std::net::SocketAddr),
     stop: crate::config::Cancel,
 ) -> Result<()> {
-    runtime()?.block_on(async {
+    rt.block_on(async {
         let server = crate::net::serve::serve_dir_on(dir, port).await?;
         ready(server.addr());
         stop.cancelled().await;
@@ -129,11 +130,16 @@ pub fn serve(
     })
 }
 
-/// Runs a plan to its report. Progress goes to `events`.
+/// Runs a plan to its report on a runtime of its own. Progress goes to `events`.
 pub fn run(plan: Plan, events: &dyn EventSink) -> Result<Report> {
-    let rt = runtime()?;
+    run_on(&runtime()?, plan, events)
+}
+
+/// Runs a plan to its report on the caller's runtime ([`runtime`]: the CLI's one, which
+/// also waits for its signals). Progress goes to `events`.
+pub fn run_on(rt: &tokio::runtime::Runtime, plan: Plan, events: &dyn EventSink) -> Result<Report> {
     match plan {
-        Plan::Audit(p) => audit::run(&rt, *p, events),
+        Plan::Audit(p) => audit::run(rt, *p, events),
         Plan::Compare(p) => rt
             .block_on(compare::run(*p, events))
             .map(Box::new)

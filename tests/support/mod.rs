@@ -406,7 +406,13 @@ pub fn entry<'a>(load: &'a serde_json::Value, suffix: &str) -> &'a serde_json::V
 /// under CI, skips elsewhere).
 #[cfg(feature = "browser")]
 pub fn browser_available() -> bool {
-    let found = pagecost::browser::find(None).is_ok();
+    let env = |k| std::env::var_os(k).filter(|v| !v.is_empty());
+    let at = pagecost::browser::Locate {
+        named: None,
+        chrome: env("CHROME").map(Into::into),
+        search_path: env("PATH").unwrap_or_default(),
+    };
+    let found = pagecost::browser::find(&at).is_ok();
     if !found {
         missing("a Chromium browser (apt-get install chromium)");
     }
