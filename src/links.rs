@@ -90,81 +90,87 @@ fn normalize_ws(s: &str) -> String {
 /// from (its `<base href>` is honoured); a base that cannot resolve relative URLs (stdin
 /// without `--base`) leaves relative links invalid.
 pub fn extract_links(page: &Markup, kinds: &[LinkKind]) -> Vec<Link> {
-    let (text, doc_url) = (page.text.as_str(), &page.url);
-    let doc = Html::parse_document(text);
-    let base = if doc_url.cannot_be_a_base() {
-        doc_url.clone()
+    let doc = Html::parse_document(&page.text);
+    let base = if page.url.cannot_be_a_base() {
+        page.url.clone()
     } else {
-        html::base_url(&doc, doc_url)
+        html::base_url(&doc, &page.url)
     };
-    let mut loc = SourceLocator::new(text);
-    let mut out = Vec::new();
-    for el in html::live_elements(&doc) {
-        let name = el.value().name();
-        let (kind, attr) = match name {
-            "a" => (LinkKind::A, "href"),
-            "area" => (LinkKind::Area, "href"),
-            "link" => (LinkKind::Link, "href"),
-            "form" => (LinkKind::Form, "action"),
-            _ => continue,
-        };
-        if !kinds.contains(&kind) {
-            continue;
-        }
-        let raw = match el.value().attr(attr) {
-            Some(v) => v.to_string(),
-            None if kind == LinkKind::Form => String::new(),
-            None => continue,
-        };
-        let line = if raw.trim().is_empty() {
-            None
-        } else {
-            loc.find(raw.trim()).map(|p| p.0)
-        };
-        let alt = el
-            .descendants()
-            .filter_map(ElementRef::wrap)
-            .find(|e| e.value().name() == "img")
-            .and_then(|img| img.value().attr("alt"))
-            .map(normalize_ws);
-        let url = resolve_link(&raw, &base, kind, page.encoding);
-        out.push(Link {
-            url,
-            raw,
-            text: normalize_ws(&el.text().collect::<String>()),
-            title: el.value().attr("title").map(normalize_ws),
-            rel: el.value().attr("rel").map(normalize_ws),
-            alt,
-            element: name.to_string(),
-            kind,
-            line,
-            document: doc_url.to_string(),
-        });
-    }
+    let mut loc = SourceLocator::new(&page.text);
+    let mut out: Vec<Link> = html::live_elements(&doc)
+        .filter_map(|el| element_link(el, kinds, page, &base, &mut loc))
+        .collect();
     if kinds.contains(&LinkKind::Resource) {
-        let refs = html::extract_encoded(
-            &doc,
-            text,
-            (doc_url, page.encoding),
-            &Viewport::default(),
-            usize::MAX,
-        );
-        for r in refs.refs {
-            out.push(Link {
-                url: Some(r.url.to_string()),
-                raw: r.url.to_string(),
-                text: String::new(),
-                title: None,
-                rel: None,
-                alt: None,
-                element: r.initiator.element.clone().unwrap_or_default(),
-                kind: LinkKind::Resource,
-                line: r.initiator.line,
-                document: doc_url.to_string(),
-            });
-        }
+        out.extend(resource_links(&doc, page));
     }
     out
+}
+
+/// The link an `a`, `area`, `link` or `form` element makes, if it is of one of `kinds`.
+fn element_link(
+    el: ElementRef<'_>,
+    kinds: &[LinkKind],
+    page: &Markup,
+    base: &Url,
+    loc: &mut SourceLocator<'_>,
+) -> Option<Link> {
+    let name = el.value().name();
+    let (kind, attr) = match name {
+        "a" => (LinkKind::A, "href"),
+        "area" => (LinkKind::Area, "href"),
+        "link" => (LinkKind::Link, "href"),
+        "form" => (LinkKind::Form, "action"),
+        _ => return None,
+    };
+    if !kinds.contains(&kind) {
+        return None;
+    }
+    let raw = match el.value().attr(attr) {
+        Some(v) => v.to_string(),
+        None if kind == LinkKind::Form => String::new(),
+        None => return None,
+    };
+    let line = (!raw.trim().is_empty())
+        .then(|| loc.find(raw.trim()).map(|p| p.0))
+        .flatten();
+    let alt = el
+        .descendants()
+        .filter_map(ElementRef::wrap)
+        .find(|e| e.value().name() == "img")
+        .and_then(|img| img.value().attr("alt"))
+        .map(normalize_ws);
+    Some(Link {
+        url: resolve_link(&raw, base, kind, page.encoding),
+        raw,
+        text: normalize_ws(&el.text().collect::<String>()),
+        title: el.value().attr("title").map(normalize_ws),
+        rel: el.value().attr("rel").map(normalize_ws),
+        alt,
+        element: name.to_string(),
+        kind,
+        line,
+        document: page.url.to_string(),
+    })
+}
+
+/// The page's subresources as links of kind `resource`.
+fn resource_links(doc: &Html, page: &Markup) -> Vec<Link> {
+    let at = (&page.url, page.encoding);
+    let refs = html::extract_encoded(doc, &page.text, at, &Viewport::default(), usize::MAX);
+    (refs.refs.into_iter())
+        .map(|r| Link {
+            url: Some(r.url.to_string()),
+            raw: r.url.to_string(),
+            text: String::new(),
+            title: None,
+            rel: None,
+            alt: None,
+            element: r.initiator.element.clone().unwrap_or_default(),
+            kind: LinkKind::Resource,
+            line: r.initiator.line,
+            document: page.url.to_string(),
+        })
+        .collect()
 }
 
 /// Resolves a link value: whitespace trimmed, entities already decoded by the parser; an empty

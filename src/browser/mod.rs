@@ -483,6 +483,14 @@ async fn stopped_if_blocked(page: &chromiumoxide::Page) -> bool {
 
 /// Navigates and records until the page is done: the recorder, why the watch ended, and
 /// whether the page's main thread was blocked at its end.
+///
+/// When several events are ready, the limits come first, so that no flood of events can
+/// hold them off. (Events of different kinds can be read out of the order the browser sent
+/// them in whatever the order here: chromiumoxide fills each kind's stream in turn. The
+/// recorder keeps what comes early.) Network activity is a request started, answered or
+/// ended, and body bytes (a long download is not done) but an event stream's (it would
+/// never let a page end); a socket's messages are not activity either (a chat's would
+/// never end).
 async fn watch(
     page: &chromiumoxide::Page,
     url: &Url,
@@ -493,24 +501,15 @@ async fn watch(
     let mut p = PageEvents::listen(page).await?;
     let nav = page.execute(NavigateParams::new(url.as_str()));
     let gone = ended(gone);
-    tokio::pin!(gone);
     let mut rec = record::Recorder::default();
     rec.limits = Some((cfg.max_body_bytes, cfg.max_decoded_bytes));
-    let deadline = tokio::time::sleep(cfg.max_time);
-    tokio::pin!(deadline);
-    tokio::pin!(nav);
-    let far = tokio::time::Instant::now() + cfg.max_time;
+    let mut clock = Clock::start(cfg.max_time, launch);
+    let deadline = tokio::time::sleep_until(clock.far);
+    tokio::pin!(gone, deadline, nav);
     let mut navigated = false;
-    let (mut quiet_since, mut loaded_at) = (tokio::time::Instant::now(), None);
     let stop = loop {
         let done = rec.load_event.is_some() && rec.in_flight() == 0;
-        let watch_end = loaded_at.map_or(far, |t| t + launch.after_load);
-        // Network activity: a request started, answered or ended.
         let mut active = true;
-        // In this order when several are ready: the limits first, so that no flood of events
-        // can hold them off. (Events of different kinds can be read out of the order the
-        // browser sent them in whatever the order here: chromiumoxide fills each kind's
-        // stream in turn. The recorder keeps what comes early.)
         tokio::select! {
             biased;
             _ = &mut deadline => break Stop::Cut,
@@ -529,10 +528,7 @@ async fn watch(
             Some(e) = n.fin.next() => { let u = rec.on_finished(&e); progress(events, u, &rec) }
             Some(e) = n.fail.next() => { let u = rec.on_failed(&e); progress(events, u, &rec) }
             e = n.workers.next() => { active = rec.child_event(e); }
-            // Body bytes are activity (a long download is not done), but an event stream's
-            // are not: it would never let a page end.
             Some(e) = n.data.next() => { active = rec.data(&e); }
-            // A socket's messages are not activity either (a chat's would never end).
             Some(e) = n.sockets.next() => { active = false; rec.sockets.event(&e); }
             Some(e) = n.popups.next() => { active = false; rec.popups.push(e.url.clone()); }
             // alert(), confirm(), prompt() and beforeunload would stop the page: accepted.
@@ -543,21 +539,58 @@ async fn watch(
             Some(e) = p.frames.next() => { active = false; rec.frame_attached(e.frame_id.inner(), e.parent_frame_id.inner()); }
             Some(e) = p.dcl.next() => { active = false; rec.dom_content_loaded(*e.timestamp.inner()); }
             Some(e) = p.loaded.next() => rec.load_event_fired(*e.timestamp.inner()),
-            _ = tokio::time::sleep_until(quiet_since + launch.quiet), if done => break Stop::Quiet,
-            _ = tokio::time::sleep_until(watch_end), if loaded_at.is_some() => break Stop::Busy,
+            _ = tokio::time::sleep_until(clock.quiet_end()), if done => break Stop::Quiet,
+            _ = tokio::time::sleep_until(clock.watch_end()), if clock.loaded_at.is_some() => break Stop::Busy,
         }
-        if active {
-            quiet_since = tokio::time::Instant::now();
-        }
-        // The load event is the page's once its document's request is known, which may be
-        // read after it.
-        loaded_at = loaded_at.or(rec.load_event.map(|_| tokio::time::Instant::now()));
+        clock.tick(active, &rec);
         if rec.take_over_limit() {
             let _ = page.execute(StopLoadingParams::default()).await;
         }
     };
     let blocked = end_of_watch(page, stop, &mut n, &mut rec).await;
     Ok((rec, stop, blocked))
+}
+
+/// A watch's times: its latest end, the last network activity, the load event.
+struct Clock {
+    /// The time limit's end.
+    far: tokio::time::Instant,
+    quiet: Duration,
+    after_load: Duration,
+    quiet_since: tokio::time::Instant,
+    loaded_at: Option<tokio::time::Instant>,
+}
+
+impl Clock {
+    fn start(max_time: Duration, launch: &Launch) -> Clock {
+        let now = tokio::time::Instant::now();
+        Clock {
+            far: now + max_time,
+            quiet: launch.quiet,
+            after_load: launch.after_load,
+            quiet_since: now,
+            loaded_at: None,
+        }
+    }
+
+    /// When the network will have been quiet for the quiet period.
+    fn quiet_end(&self) -> tokio::time::Instant {
+        self.quiet_since + self.quiet
+    }
+
+    /// The longest watch: `after_load` past the load event, else the time limit.
+    fn watch_end(&self) -> tokio::time::Instant {
+        self.loaded_at.map_or(self.far, |t| t + self.after_load)
+    }
+
+    /// After an event: activity restarts the quiet period; the load event is the page's
+    /// once its document's request is known, which may be read after it.
+    fn tick(&mut self, active: bool, rec: &record::Recorder) {
+        if active {
+            self.quiet_since = tokio::time::Instant::now();
+        }
+        self.loaded_at = (self.loaded_at).or(rec.load_event.map(|_| tokio::time::Instant::now()));
+    }
 }
 
 /// The end of a watch: a page whose main thread is blocked has its script stopped and a
@@ -705,19 +738,13 @@ fn build(
             e.resource_type == crate::model::ResourceType::Document && e.redirect_url.is_none()
         })
         .map_or_else(|| url.to_string(), |e| e.url.clone());
-    let rec_over_limit = rec.over_limit();
     let mut notes = notes(&rec, (stop, blocked), launch, url);
-    let slowdown = cfg.throttle.as_ref().map_or(1.0, |p| p.cpu_slowdown());
-    let (mut main_thread, trace_notes) = main_thread(trace, slowdown);
-    if let (Some(m), Some(origin)) = (&mut main_thread, rec.start) {
-        on_the_entries_axis(m, origin);
-    }
-    notes.extend(trace_notes);
+    let main_thread = traced_main_thread(trace, cfg, rec.start, &mut notes);
     let interrupted = cfg
         .cancel
         .as_ref()
         .is_some_and(crate::config::Cancel::is_cancelled);
-    let partial_causes = partial_causes(stop, interrupted, rec_over_limit, blocked);
+    let partial_causes = partial_causes(stop, interrupted, rec.over_limit(), blocked);
     let unused_code = unused.map(|u| unused_code(&entries, u));
     Ok(Load {
         tool: concat!("pagecost ", env!("CARGO_PKG_VERSION"), " (chromium)").to_string(),
@@ -744,6 +771,23 @@ fn build(
         main_thread,
         unused_code,
     })
+}
+
+/// The main thread's work from the load's trace (at the CPU slowdown the load ran with), on
+/// the entries' time axis, which starts at `origin`; what the trace could not tell, noted.
+fn traced_main_thread(
+    trace: std::result::Result<trace::Traced, trace::Untraced>,
+    cfg: &AuditConfig,
+    origin: Option<f64>,
+    notes: &mut Vec<String>,
+) -> Option<crate::trace::MainThread> {
+    let slowdown = cfg.throttle.as_ref().map_or(1.0, |p| p.cpu_slowdown());
+    let (mut main_thread, trace_notes) = main_thread(trace, slowdown);
+    if let (Some(m), Some(origin)) = (&mut main_thread, origin) {
+        on_the_entries_axis(m, origin);
+    }
+    notes.extend(trace_notes);
+    main_thread
 }
 
 /// The main thread's tasks on the entries' time axis: the trace's clock is the network

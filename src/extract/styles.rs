@@ -375,23 +375,37 @@ impl DocumentStyles {
         let mut out = SheetRefs::default();
         let cut_before = self.matching_cut;
         let place = at.place.clone();
-        let pos = |line: u32, column: u32| Some((line + at.line_offset, column));
         qualify_anonymous_layers(&mut sheet, self.sheets.len());
-        for (i, imp) in sheet
-            .imports
-            .iter()
-            .enumerate()
-            .filter(|(_, i)| i.supported)
-        {
+        self.add_imports(&sheet, &at, &mut out);
+        if !place.media_ok {
+            return out;
+        }
+        self.add_faces(&sheet, &at, place.encoding, &mut out);
+        let containers = self.declares_containers() || sheet.declares_container;
+        self.add_rules(&sheet, &at, containers, &mut out);
+        // In the list first: the faces' text is found through the sheet's rules.
+        self.sheets.push(Added {
+            sheet,
+            source: at.source.clone(),
+            base: at.base.clone(),
+            line_offset: at.line_offset,
+            place,
+        });
+        out.refs.extend(self.take_used_faces());
+        out.matching_cut = self.matching_cut && !cut_before;
+        out
+    }
+
+    /// The sheet's supported `@import`s, in its place: their order under the sheet's, their
+    /// layers and media.
+    fn add_imports(&self, sheet: &Sheet, at: &SheetSource<'_>, out: &mut SheetRefs) {
+        let place = &at.place;
+        let imports = sheet.imports.iter().enumerate();
+        for (i, imp) in imports.filter(|(_, i)| i.supported) {
             match resolve_in(&imp.url.url, at.base, place.encoding) {
                 Ok(url) => {
-                    let init = initiator(
-                        InitiatorKind::Import,
-                        at.source,
-                        "@import",
-                        None,
-                        pos(imp.url.line, imp.url.column),
-                    );
+                    let pos = Some((imp.url.line + at.line_offset, imp.url.column));
+                    let init = initiator(InitiatorKind::Import, at.source, "@import", None, pos);
                     let mut order = place.order.clone();
                     order.push(i as u32);
                     let layer = join_layers(place.layer.as_deref(), imp.layer.as_deref());
@@ -408,11 +422,17 @@ impl DocumentStyles {
                 Err(why) => count_skip(&mut out.skipped, why),
             }
         }
-        if !place.media_ok {
-            return out;
-        }
-        self.add_faces(&sheet, &at, place.encoding, &mut out);
-        let containers = self.declares_containers() || sheet.declares_container;
+    }
+
+    /// The images of the sheet's rules that apply now (the sheet about to be the
+    /// `sheets.len()`th), and the font families they use.
+    fn add_rules(
+        &mut self,
+        sheet: &Sheet,
+        at: &SheetSource<'_>,
+        containers: bool,
+        out: &mut SheetRefs,
+    ) {
         let sheet_index = self.sheets.len();
         for (ri, rule) in sheet.rules.iter().enumerate() {
             if !rule.loads_now() || !self.rule_applies(rule, containers) {
@@ -424,27 +444,11 @@ impl DocumentStyles {
             };
             self.use_rule(rule, used_at);
             for u in &rule.urls {
-                let init = initiator(
-                    InitiatorKind::Css,
-                    at.source,
-                    "url",
-                    None,
-                    pos(u.line, u.column),
-                );
-                push_image(&mut out, &u.url, (at.base, place.encoding), init);
+                let pos = Some((u.line + at.line_offset, u.column));
+                let init = initiator(InitiatorKind::Css, at.source, "url", None, pos);
+                push_image(out, &u.url, (at.base, at.place.encoding), init);
             }
         }
-        // In the list first: the faces' text is found through the sheet's rules.
-        self.sheets.push(Added {
-            sheet,
-            source: at.source.clone(),
-            base: at.base.clone(),
-            line_offset: at.line_offset,
-            place,
-        });
-        out.refs.extend(self.take_used_faces());
-        out.matching_cut = self.matching_cut && !cut_before;
-        out
     }
 
     fn add_faces(&mut self, sheet: &Sheet, at: &SheetSource<'_>, enc: Enc, out: &mut SheetRefs) {

@@ -14,8 +14,8 @@
 use crate::error::{Error, Result};
 use crate::extract::encoding::Markup;
 use crate::model::{
-    Entry, EntryError, ErrorKind, Headers, InitiatorKind, Load, LoadSettings, PageMetrics,
-    Priority, ResourceType, Skipped, Timings, Totals, WebSocketTraffic,
+    Entry, EntryError, ErrorKind, Headers, InitiatorKind, Load, PageMetrics, Priority,
+    ResourceType, Timings, Totals, WebSocketTraffic,
 };
 use serde_json::{json, Value};
 
@@ -554,16 +554,7 @@ fn import_with(
     if let Some(err) = picked.error.take() {
         return Err(err);
     }
-    let head = read.map_err(|e| bad(path, format!("not a HAR: invalid JSON: {e}")))?;
-    if !head.has_log {
-        return Err(bad(path, "not a HAR: no \"log\" object"));
-    }
-    if !head.has_entries {
-        return Err(bad(
-            path,
-            "not a HAR: log.entries is missing or not an array",
-        ));
-    }
+    let head = checked(read, path)?;
     let pages = head.pages.unwrap_or_default();
     picked.finish(&pages)?;
     let Picked {
@@ -577,15 +568,8 @@ fn import_with(
     if rows.is_empty() {
         return Err(bad(path, "the HAR has no entries for this page"));
     }
-    let page_start = page_obj
-        .and_then(|p| str_of(p, "startedDateTime"))
-        .and_then(parse_iso8601)
-        .into_iter()
-        .chain(starts.iter().map(|s| s.epoch_ms))
-        .fold(f64::INFINITY, f64::min);
-    if !page_start.is_finite() {
-        return Err(bad(path, "no entry has a valid startedDateTime"));
-    }
+    let page_start = page_start_of(page_obj, &starts)
+        .ok_or_else(|| bad(path, "no entry has a valid startedDateTime"))?;
     let unknown_size = starts.iter().filter(|s| !s.sized).count();
     for (e, st) in rows.iter_mut().zip(&starts) {
         if st.from_page_start {
@@ -607,6 +591,31 @@ fn import_with(
         page_start,
         path,
     ))
+}
+
+/// The HAR's head, read: an error unless it is JSON with a log holding an entries array.
+fn checked(read: serde_json::Result<stream::Head>, path: &str) -> Result<stream::Head> {
+    let head = read.map_err(|e| bad(path, format!("not a HAR: invalid JSON: {e}")))?;
+    if !head.has_log {
+        return Err(bad(path, "not a HAR: no \"log\" object"));
+    }
+    if !head.has_entries {
+        let why = "not a HAR: log.entries is missing or not an array";
+        return Err(bad(path, why));
+    }
+    Ok(head)
+}
+
+/// When the page started: its page object's time, or its first entry's if earlier; `None`
+/// when neither is known.
+fn page_start_of(page_obj: Option<&Value>, starts: &[Start]) -> Option<f64> {
+    let first = page_obj
+        .and_then(|p| str_of(p, "startedDateTime"))
+        .and_then(parse_iso8601)
+        .into_iter()
+        .chain(starts.iter().map(|s| s.epoch_ms))
+        .fold(f64::INFINITY, f64::min);
+    first.is_finite().then_some(first)
 }
 
 /// The Load of the imported entries, with what the page object (and pagecost's own block in
@@ -633,9 +642,7 @@ fn assemble(
     let pc = page_obj.and_then(|p| p.get("_pagecost"));
     out.sort_by(|a, b| a.started_ms.total_cmp(&b.started_ms));
     let url = out[0].url.clone();
-    let final_url = pc
-        .and_then(|x| str_of(x, "final_url"))
-        .map(str::to_string)
+    let final_url = own(pc, "final_url")
         .or_else(|| {
             out.iter()
                 .find(|e| e.resource_type == ResourceType::Document && !e.is_redirect())
@@ -646,48 +653,36 @@ fn assemble(
         Some(v) => v.as_f64(),
         None => document_ttfb(&out),
     };
-    let fully_loaded_ms = out.iter().map(Entry::ended_ms).fold(0.0, f64::max);
     notes.insert(0, format!("imported from {path}"));
     let creator = creator.and_then(|c| str_of(c, "name")).unwrap_or("unknown");
-    let mut load = Load {
+    Load {
         tool: format!("{creator} (HAR)"),
         url,
         final_url,
         started_unix_ms: page_start.max(0.0) as u64,
-        settings: pc
-            .and_then(|x| serde_json::from_value::<LoadSettings>(x.get("settings")?.clone()).ok())
-            .unwrap_or_default(),
+        settings: own(pc, "settings").unwrap_or_default(),
         document_ttfb_ms,
-        fully_loaded_ms,
+        fully_loaded_ms: out.iter().map(Entry::ended_ms).fold(0.0, f64::max),
         totals: Totals::from_entries(&out),
         entries: out,
-        connections: pc
-            .and_then(|x| serde_json::from_value(x.get("connections")?.clone()).ok())
-            .unwrap_or_default(),
-        skipped: pc
-            .and_then(|x| serde_json::from_value::<Skipped>(x.get("skipped")?.clone()).ok())
-            .unwrap_or_default(),
-        notes,
-        partial: pc
-            .and_then(|x| x.get("partial")?.as_bool())
-            .unwrap_or(false),
-        partial_causes: pc
-            .and_then(|x| serde_json::from_value(x.get("partial_causes")?.clone()).ok())
-            .unwrap_or_default(),
+        connections: own(pc, "connections").unwrap_or_default(),
+        skipped: own(pc, "skipped").unwrap_or_default(),
+        // pagecost's own notes, when it wrote the HAR: a lossless round trip.
+        notes: own(pc, "notes").unwrap_or(notes),
+        partial: own(pc, "partial").unwrap_or(false),
+        partial_causes: own(pc, "partial_causes").unwrap_or_default(),
         local: None,
         page_metrics: imported_page_metrics(page_obj, pc),
         third_party_tags: Vec::new(),
         // pagecost's own record of a browser load; another producer's HAR has no trace.
-        main_thread: pc.and_then(|x| serde_json::from_value(x.get("main_thread")?.clone()).ok()),
-        unused_code: pc.and_then(|x| serde_json::from_value(x.get("unused_code")?.clone()).ok()),
-    };
-    if let Some(orig) = pc
-        .and_then(|x| x.get("notes"))
-        .and_then(|n| serde_json::from_value::<Vec<String>>(n.clone()).ok())
-    {
-        load.notes = orig;
+        main_thread: own(pc, "main_thread"),
+        unused_code: own(pc, "unused_code"),
     }
-    load
+}
+
+/// The field `key` of pagecost's own block (`_pagecost`) in a HAR it wrote, read as a `T`.
+fn own<T: serde::de::DeserializeOwned>(pc: Option<&Value>, key: &str) -> Option<T> {
+    T::deserialize(pc?.get(key)?).ok()
 }
 
 fn resource_type_of(e: &Value, main: bool, mime: &str) -> ResourceType {
@@ -845,68 +840,52 @@ fn import_entry(e: &Value, main: bool) -> std::result::Result<Imported, String> 
         .and_then(parse_iso8601)
         .ok_or("startedDateTime missing or invalid")?;
     let pc = e.get("_pagecost");
-    let content = resp.get("content").unwrap_or(&NULL);
-    let mime = mime_of(content);
-    let status = resp
-        .get("status")
-        .and_then(Value::as_u64)
+    let mime = mime_of(resp.get("content").unwrap_or(&NULL));
+    let status = (resp.get("status").and_then(Value::as_u64))
         .filter(|s| *s > 0)
         .map(|s| s as u16);
-    let timings = timings_of(e, pc);
-    let Sizes {
-        header_bytes,
-        body,
-        transfer,
-        decoded,
-    } = sizes_of(e, pc);
-    let error = error_of(e, resp, status, pc);
-    let resource_type = pc
-        .and_then(|p| serde_json::from_value::<ResourceType>(p.get("resource_type")?.clone()).ok())
-        .unwrap_or_else(|| resource_type_of(e, main, &mime));
-    let initiator = initiator_of(e, pc, main);
-    let redirect_url = redirect_of(resp, status, &url);
-    let given_start = pc.and_then(|p| p.get("started_ms")?.as_f64());
-    let duration_ms = pc
-        .and_then(|p| p.get("duration_ms")?.as_f64())
-        .or_else(|| num(e.get("time")))
-        .unwrap_or(0.0);
-    let server = server_of(e);
+    let sizes = sizes_of(e, pc);
+    let resource_type =
+        own(pc, "resource_type").unwrap_or_else(|| resource_type_of(e, main, &mime));
+    let given_start: Option<f64> = own(pc, "started_ms");
     let entry = Entry {
+        redirect_url: redirect_of(resp, status, &url),
         url,
         method: str_of(req, "method").unwrap_or("GET").to_string(),
         status,
-        error,
+        error: error_of(e, resp, status, pc),
         resource_type,
         mime_type: (!mime.is_empty() && mime != "x-unknown").then_some(mime),
-        initiator,
+        initiator: initiator_of(e, pc, main),
         started_ms: given_start.map_or(0.0, round_us),
-        duration_ms,
-        timings_ms: timings,
-        transfer_bytes: transfer.unwrap_or(0),
-        header_bytes,
-        body_bytes: body.unwrap_or(0),
-        decoded_bytes: decoded.unwrap_or(0),
-        content_encoding: pc.and_then(|p| p.get("content_encoding")?.as_str().map(str::to_string)),
+        duration_ms: own(pc, "duration_ms")
+            .or_else(|| num(e.get("time")))
+            .unwrap_or(0.0),
+        timings_ms: timings_of(e, pc),
+        transfer_bytes: sizes.transfer.unwrap_or(0),
+        header_bytes: sizes.header_bytes,
+        body_bytes: sizes.body.unwrap_or(0),
+        decoded_bytes: sizes.decoded.unwrap_or(0),
+        content_encoding: own(pc, "content_encoding"),
         http_version: str_of(resp, "httpVersion")
             .filter(|v| !v.is_empty())
             .map(str::to_string),
-        remote_addr: server,
-        redirect_url,
-        lazy: pc.and_then(|p| p.get("lazy")?.as_bool()).unwrap_or(false),
-        frame_depth: pc.and_then(|p| p.get("frame_depth")?.as_u64()).unwrap_or(0) as u32,
+        remote_addr: server_of(e),
+        lazy: own(pc, "lazy").unwrap_or(false),
+        frame_depth: own(pc, "frame_depth").unwrap_or(0),
         connection_id: str_of(e, "connection").and_then(|c| c.parse().ok()),
-        connection_reused: pc.and_then(|p| p.get("connection_reused")?.as_bool()),
+        connection_reused: own(pc, "connection_reused"),
         request_headers: headers_of(req.get("headers")),
         response_headers: headers_of(resp.get("headers")),
-        party: pc.and_then(|p| serde_json::from_value(p.get("party")?.clone()).ok()),
-        size_unknown: decoded.is_none(),
+        party: own(pc, "party"),
+        size_unknown: sizes.decoded.is_none(),
         after_load: false,
         priority: str_of(e, "_priority").and_then(Priority::from_chrome_name),
         websocket: websocket_of(e),
     };
     Ok(Imported {
         entry,
-        sized: transfer.is_some(),
+        sized: sizes.transfer.is_some(),
         start_epoch_ms: started,
         from_page_start: given_start.is_none(),
     })

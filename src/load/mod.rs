@@ -799,45 +799,11 @@ impl<'a> Engine<'a> {
     }
 
     fn finish(mut self, url: &Url) -> Result<Load> {
-        if let Some(err) = self.main_error.take() {
-            let doc_ok = self.entries.iter().any(|e| {
-                e.resource_type == ResourceType::Document && e.status.is_some() && !e.is_redirect()
-            });
-            if !doc_ok {
-                let failing = self
-                    .entries
-                    .iter()
-                    .rev()
-                    .find(|e| e.resource_type == ResourceType::Document && e.error.is_some())
-                    .map_or_else(|| url.to_string(), |e| e.url.clone());
-                return Err(Error::MainDocument {
-                    url: failing,
-                    kind: err.kind,
-                    message: err.message,
-                });
-            }
+        if let Some(err) = self.main_failure(url) {
+            return Err(err);
         }
-        let connections = self
-            .http
-            .pool
-            .records()
-            .into_iter()
-            .map(|r| Connection {
-                id: r.id,
-                origin: r.origin,
-                protocol: if r.h2 {
-                    "HTTP/2".into()
-                } else {
-                    "HTTP/1.1".into()
-                },
-                remote_addr: r.remote.to_string(),
-                opened_ms: self.ms(r.opened_at),
-                dns_ms: r.timings.dns_ms,
-                connect_ms: r.timings.connect_ms,
-                ssl_ms: r.timings.ssl_ms,
-                requests: r.requests.load(std::sync::atomic::Ordering::Relaxed),
-            })
-            .collect();
+        let connections = self.connections();
+        let settings = self.settings();
         // Parties, redaction, totals and the fully-loaded time: `Load::finalize`, as for
         // every source.
         Ok(Load {
@@ -845,16 +811,7 @@ impl<'a> Engine<'a> {
             url: url.to_string(),
             final_url: self.final_url.as_ref().unwrap_or(url).to_string(),
             started_unix_ms: self.started_unix_ms,
-            settings: LoadSettings {
-                user_agent: self.cfg.user_agent.clone(),
-                concurrency: self.cfg.concurrency,
-                per_origin: self.cfg.per_origin,
-                timeout_ms: self.cfg.timeout.as_millis() as u64,
-                viewport: format!("{}x{}", self.vp.width, self.vp.height),
-                dpr: self.vp.dpr,
-                throttle: self.cfg.throttle.clone(),
-                browser: None,
-            },
+            settings,
             document_ttfb_ms: self.document_ttfb_ms,
             fully_loaded_ms: 0.0,
             entries: self.entries,
@@ -870,6 +827,61 @@ impl<'a> Engine<'a> {
             main_thread: None,
             unused_code: None,
         })
+    }
+
+    /// The main document's failure, when no document of the page was answered: named by
+    /// the last document that failed.
+    fn main_failure(&mut self, url: &Url) -> Option<Error> {
+        let err = self.main_error.take()?;
+        let doc_ok = self.entries.iter().any(|e| {
+            e.resource_type == ResourceType::Document && e.status.is_some() && !e.is_redirect()
+        });
+        if doc_ok {
+            return None;
+        }
+        let failing = (self.entries.iter().rev())
+            .find(|e| e.resource_type == ResourceType::Document && e.error.is_some())
+            .map_or_else(|| url.to_string(), |e| e.url.clone());
+        Some(Error::MainDocument {
+            url: failing,
+            kind: err.kind,
+            message: err.message,
+        })
+    }
+
+    /// The connections the load opened, each with its requests.
+    fn connections(&self) -> Vec<Connection> {
+        (self.http.pool.records().into_iter())
+            .map(|r| Connection {
+                id: r.id,
+                origin: r.origin,
+                protocol: if r.h2 {
+                    "HTTP/2".into()
+                } else {
+                    "HTTP/1.1".into()
+                },
+                remote_addr: r.remote.to_string(),
+                opened_ms: self.ms(r.opened_at),
+                dns_ms: r.timings.dns_ms,
+                connect_ms: r.timings.connect_ms,
+                ssl_ms: r.timings.ssl_ms,
+                requests: r.requests.load(std::sync::atomic::Ordering::Relaxed),
+            })
+            .collect()
+    }
+
+    /// The settings the load ran with.
+    fn settings(&self) -> LoadSettings {
+        LoadSettings {
+            user_agent: self.cfg.user_agent.clone(),
+            concurrency: self.cfg.concurrency,
+            per_origin: self.cfg.per_origin,
+            timeout_ms: self.cfg.timeout.as_millis() as u64,
+            viewport: format!("{}x{}", self.vp.width, self.vp.height),
+            dpr: self.vp.dpr,
+            throttle: self.cfg.throttle.clone(),
+            browser: None,
+        }
     }
 }
 

@@ -60,32 +60,51 @@ fn section(name: &str, runs: &[&StoredRun]) -> String {
     o.push_str(&cards(runs));
     // Two charts a row at most, so that their axis text stays readable.
     o.push_str("<div class=\"grid\" style=\"grid-template-columns: repeat(auto-fit, minmax(560px, 1fr))\">");
-    let by_type = |f: fn(&GroupTotals) -> u64| -> Vec<Series> {
-        ResourceType::ALL
-            .iter()
-            .filter(|t| runs.iter().any(|r| r.by_type.contains_key(t.as_str())))
-            .map(|t| Series {
-                name: t.as_str().to_string(),
-                colour: type_colour(*t),
-                values: runs
-                    .iter()
-                    .map(|r| Some(r.by_type.get(t.as_str()).map_or(0, f) as f64))
-                    .collect(),
-            })
-            .collect()
-    };
+    let bytes = by_type(runs, |g| g.transfer_bytes);
     o.push_str(&chart(
         "Transferred by resource type",
         Unit::Bytes,
         runs,
-        &by_type(|g| g.transfer_bytes),
+        &bytes,
     ));
+    let requests = by_type(runs, |g| g.requests);
     o.push_str(&chart(
         "Requests by resource type",
         Unit::Count,
         runs,
-        &by_type(|g| g.requests),
+        &requests,
     ));
+    let parties = by_party(runs);
+    o.push_str(&chart("Transferred by party", Unit::Bytes, runs, &parties));
+    o.push_str(&chart("Timings", Unit::Ms, runs, &timings(runs)));
+    let cpu = coloured(super::history::cpu_series(runs));
+    if !cpu.is_empty() {
+        let title = "Main thread by party and entity";
+        o.push_str(&chart(title, Unit::Ms, runs, &cpu));
+    }
+    o.push_str("</div>");
+    o.push_str(&latest(runs));
+    o
+}
+
+/// A series per resource type any run has, of `f` of its totals.
+fn by_type(runs: &[&StoredRun], f: fn(&GroupTotals) -> u64) -> Vec<Series> {
+    ResourceType::ALL
+        .iter()
+        .filter(|t| runs.iter().any(|r| r.by_type.contains_key(t.as_str())))
+        .map(|t| Series {
+            name: t.as_str().to_string(),
+            colour: type_colour(*t),
+            values: runs
+                .iter()
+                .map(|r| Some(r.by_type.get(t.as_str()).map_or(0, f) as f64))
+                .collect(),
+        })
+        .collect()
+}
+
+/// The bytes of the first and the third parties.
+fn by_party(runs: &[&StoredRun]) -> [Series; 2] {
     let party = |p: &str, colour| Series {
         name: format!("{p} party"),
         colour,
@@ -94,39 +113,33 @@ fn section(name: &str, runs: &[&StoredRun]) -> String {
             .map(|r| Some(r.by_party.get(p).map_or(0, |g| g.transfer_bytes) as f64))
             .collect(),
     };
-    let parties = [party("first", PALETTE[0]), party("third", PALETTE[1])];
-    o.push_str(&chart("Transferred by party", Unit::Bytes, runs, &parties));
-    let timings: Vec<Series> = Metric::ALL
+    [party("first", PALETTE[0]), party("third", PALETTE[1])]
+}
+
+/// A series per timing metric some run has.
+fn timings(runs: &[&StoredRun]) -> Vec<Series> {
+    let measured = Metric::ALL
         .iter()
         .filter(|m| m.unit() == Unit::Ms)
-        .map(|m| (m, runs.iter().map(|r| r.metric(*m)).collect::<Vec<_>>()))
-        .filter(|(_, v)| v.iter().any(Option::is_some))
-        .enumerate()
-        .map(|(i, (m, values))| Series {
-            name: metric_label(*m),
-            colour: PALETTE[i % PALETTE.len()],
-            values,
+        .map(|m| {
+            (
+                metric_label(*m),
+                runs.iter().map(|r| r.metric(*m)).collect(),
+            )
         })
-        .collect();
-    o.push_str(&chart("Timings", Unit::Ms, runs, &timings));
-    let cpu: Vec<Series> = (super::history::cpu_series(runs).into_iter().enumerate())
+        .filter(|(_, v): &(String, Vec<Option<f64>>)| v.iter().any(Option::is_some));
+    coloured(measured.collect())
+}
+
+/// Named values as series in the palette's colours, in turn.
+fn coloured(named: Vec<(String, Vec<Option<f64>>)>) -> Vec<Series> {
+    (named.into_iter().enumerate())
         .map(|(i, (name, values))| Series {
             name,
             colour: PALETTE[i % PALETTE.len()],
             values,
         })
-        .collect();
-    if !cpu.is_empty() {
-        o.push_str(&chart(
-            "Main thread by party and entity",
-            Unit::Ms,
-            runs,
-            &cpu,
-        ));
-    }
-    o.push_str("</div>");
-    o.push_str(&latest(runs));
-    o
+        .collect()
 }
 
 fn cards(runs: &[&StoredRun]) -> String {
@@ -165,16 +178,7 @@ fn chart(title: &str, unit: Unit, runs: &[&StoredRun], series: &[Series]) -> Str
         .iter()
         .flat_map(|s| s.values.iter().flatten())
         .fold(0f64, |a, b| a.max(*b));
-    let step = nice_step(max / 4.0).max(if unit == Unit::Count {
-        1.0
-    } else {
-        f64::MIN_POSITIVE
-    });
-    let top = if max > 0.0 {
-        (max / step).ceil() * step
-    } else {
-        1.0
-    };
+    let (top, step) = value_axis(max, unit);
     let (pw, ph) = (W - LEFT - RIGHT, H - TOP - BOTTOM);
     let x = |i: usize| {
         LEFT + if runs.len() > 1 {
@@ -188,32 +192,8 @@ fn chart(title: &str, unit: Unit, runs: &[&StoredRun], series: &[Series]) -> Str
         "<div class=\"wf\"><svg viewBox=\"0 0 {W} {H}\" width=\"100%\" role=\"img\" aria-label=\"{}\"><g class=\"axis\">",
         esc(title)
     );
-    let mut v = 0.0;
-    while v <= top + step / 2.0 && step > 0.0 {
-        svg.push_str(&format!(
-            "<line x1=\"{LEFT}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#e3e7ed\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-            W - RIGHT,
-            LEFT - 6.0,
-            y(v) + 4.0,
-            esc(&amount(v, unit)),
-            y = y(v)
-        ));
-        v += step;
-    }
-    let ticks: Vec<usize> = if runs.len() <= 1 {
-        vec![0]
-    } else {
-        vec![0, (runs.len() - 1) / 2, runs.len() - 1]
-    };
-    for (n, i) in ticks.iter().enumerate() {
-        let anchor = ["start", "middle", "end"][if ticks.len() == 1 { 1 } else { n.min(2) }];
-        svg.push_str(&format!(
-            "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"{anchor}\">{}</text>",
-            x(*i),
-            H - 10.0,
-            esc(&super::history::datetime(runs[*i].started_unix_ms))
-        ));
-    }
+    svg.push_str(&gridlines(top, step, &y, unit));
+    svg.push_str(&date_ticks(runs, &x));
     svg.push_str("</g>");
     for s in series {
         svg.push_str(&line(s, runs, &x, &y, unit));
@@ -233,6 +213,61 @@ fn chart(title: &str, unit: Unit, runs: &[&StoredRun], series: &[Series]) -> Str
         "<div><h3>{}</h3><div class=\"legend\">{legend}</div>{svg}</div>",
         esc(title)
     )
+}
+
+/// The value axis for values up to `max`: its top and the step between gridlines (whole
+/// numbers for counts).
+fn value_axis(max: f64, unit: Unit) -> (f64, f64) {
+    let least = if unit == Unit::Count {
+        1.0
+    } else {
+        f64::MIN_POSITIVE
+    };
+    let step = nice_step(max / 4.0).max(least);
+    let top = if max > 0.0 {
+        (max / step).ceil() * step
+    } else {
+        1.0
+    };
+    (top, step)
+}
+
+/// A labelled gridline every `step` from 0 to `top`.
+fn gridlines(top: f64, step: f64, y: &dyn Fn(f64) -> f64, unit: Unit) -> String {
+    let mut svg = String::new();
+    let mut v = 0.0;
+    while v <= top + step / 2.0 && step > 0.0 {
+        svg.push_str(&format!(
+            "<line x1=\"{LEFT}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#e3e7ed\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            W - RIGHT,
+            LEFT - 6.0,
+            y(v) + 4.0,
+            esc(&amount(v, unit)),
+            y = y(v)
+        ));
+        v += step;
+    }
+    svg
+}
+
+/// The dates of the first, middle and last runs under the time axis.
+fn date_ticks(runs: &[&StoredRun], x: &dyn Fn(usize) -> f64) -> String {
+    let ticks: Vec<usize> = if runs.len() <= 1 {
+        vec![0]
+    } else {
+        vec![0, (runs.len() - 1) / 2, runs.len() - 1]
+    };
+    let mut svg = String::new();
+    for (n, i) in ticks.iter().enumerate() {
+        let anchor = ["start", "middle", "end"][if ticks.len() == 1 { 1 } else { n.min(2) }];
+        svg.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"{anchor}\">{}</text>",
+            x(*i),
+            H - 10.0,
+            esc(&super::history::datetime(runs[*i].started_unix_ms))
+        ));
+    }
+    svg
 }
 
 /// One series: its line (broken where a run has no value) and, for up to [`MAX_POINTS`]
