@@ -63,50 +63,72 @@ const DISABLED: [&str; 5] = [
     "WebUIOmniboxAimPopup",
 ];
 
+/// Pagecost's switches for a headless browser it drives alone, whatever the page.
+const HEADLESS: [&str; 11] = [
+    "--headless",
+    "--hide-scrollbars",
+    "--mute-audio",
+    "--remote-debugging-pipe",
+    "--disable-extensions",
+    "--disable-quic",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-site-isolation-trials",
+    "--disk-cache-size=1",
+];
+
+/// Pagecost's feature lists with the user's merged in, the user's host rules, and the
+/// user's other switches.
+struct Merged<'a> {
+    enabled: Vec<&'a str>,
+    disabled: Vec<&'a str>,
+    user_rules: Vec<&'a str>,
+    own: Vec<String>,
+}
+
+/// The user's word wins over pagecost's: a feature the user enables is taken off pagecost's
+/// disabled list, and the other way round.
+fn merged(flags: &[String]) -> Merged<'_> {
+    let mut m = Merged {
+        enabled: ENABLED.to_vec(),
+        disabled: DISABLED.to_vec(),
+        user_rules: Vec::new(),
+        own: Vec::new(),
+    };
+    for f in flags {
+        if let Some(list) = f.strip_prefix("--enable-features=") {
+            let on: Vec<&str> = list.split(',').filter(|x| !x.is_empty()).collect();
+            m.disabled.retain(|x| !on.contains(x));
+            m.enabled.extend(on);
+        } else if let Some(list) = f.strip_prefix("--disable-features=") {
+            let off: Vec<&str> = list.split(',').filter(|x| !x.is_empty()).collect();
+            m.enabled.retain(|x| !off.contains(x));
+            m.disabled.extend(off);
+        } else if let Some(list) = f.strip_prefix("--host-resolver-rules=") {
+            m.user_rules
+                .extend(list.split(',').map(str::trim).filter(|x| !x.is_empty()));
+        } else {
+            m.own.push(f.clone());
+        }
+    }
+    m
+}
+
 /// The browser's switches for these settings and the user's own (`flags`, checked by
 /// [`super::check_flags`]), its profile folder aside (loads whose switches differ need
 /// browsers of their own). Chromium reads only the last of a switch given twice, so the
 /// user's `--enable-features`, `--disable-features` and `--host-resolver-rules` lists are
 /// merged into pagecost's.
 pub(super) fn switches(cfg: &AuditConfig, vp: &Viewport, flags: &[String]) -> Vec<String> {
-    let mut enabled: Vec<&str> = ENABLED.to_vec();
-    let mut disabled: Vec<&str> = DISABLED.to_vec();
-    let mut own = Vec::new();
-    let mut user_rules: Vec<&str> = Vec::new();
-    // The user's word wins over pagecost's: a feature the user enables is taken off
-    // pagecost's disabled list, and the other way round.
-    for f in flags {
-        if let Some(list) = f.strip_prefix("--enable-features=") {
-            let on: Vec<&str> = list.split(',').filter(|x| !x.is_empty()).collect();
-            disabled.retain(|x| !on.contains(x));
-            enabled.extend(on);
-        } else if let Some(list) = f.strip_prefix("--disable-features=") {
-            let off: Vec<&str> = list.split(',').filter(|x| !x.is_empty()).collect();
-            enabled.retain(|x| !off.contains(x));
-            disabled.extend(off);
-        } else if let Some(list) = f.strip_prefix("--host-resolver-rules=") {
-            user_rules.extend(list.split(',').map(str::trim).filter(|x| !x.is_empty()));
-        } else {
-            own.push(f.clone());
-        }
-    }
+    let Merged {
+        enabled,
+        disabled,
+        user_rules,
+        own,
+    } = merged(flags);
     let mut s: Vec<String> = AUTOMATION.iter().map(|a| a.to_string()).collect();
-    s.extend(
-        [
-            "--headless",
-            "--hide-scrollbars",
-            "--mute-audio",
-            "--remote-debugging-pipe",
-            "--disable-extensions",
-            "--disable-quic",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--disable-site-isolation-trials",
-            "--disk-cache-size=1",
-        ]
-        .map(String::from),
-    );
+    s.extend(HEADLESS.map(String::from));
     s.push(format!("--window-size={},{}", vp.width, vp.height));
     // Headless Chromium has no pointing device, so `(hover: hover)` would not match as it
     // does in a user's browser: a mouse on the desktop, a touch screen for `--mobile`. The

@@ -762,7 +762,45 @@ fn entry(r: &Req, ms: impl Fn(f64) -> f64, end: f64) -> Entry {
         (None, Some((t, _))) => (*t, None),
         (None, None) => (r.cancelled_by_navigation.unwrap_or(end), None),
     };
-    let error = match (&r.failed, &r.finished) {
+    let header_bytes = resp.map(|x| x.encoded_data_length.max(0.0) as u64);
+    let transfer_bytes = transfer.unwrap_or(0);
+    Entry {
+        url: r.url.clone(),
+        method: r.method.clone(),
+        status: resp.map(|x| x.status as u16),
+        error: error_of(r),
+        resource_type: resource_type(r),
+        mime_type: resp.map(|x| x.mime_type.clone()).filter(|m| !m.is_empty()),
+        initiator: r.initiator.clone(),
+        started_ms: ms(r.issued),
+        duration_ms: ((ended - r.issued) * 1_000_000.0).round() / 1000.0,
+        timings_ms: phases(r, ended),
+        transfer_bytes,
+        header_bytes,
+        body_bytes: transfer_bytes.saturating_sub(header_bytes.unwrap_or(0)),
+        decoded_bytes: r.decoded,
+        content_encoding: resp.and_then(|x| content_encoding(&x.headers)),
+        http_version: resp.and_then(|x| x.protocol.as_deref()).map(protocol),
+        remote_addr: resp.and_then(remote_addr),
+        redirect_url: r.redirect_url.clone(),
+        lazy: false,
+        frame_depth: 0,
+        connection_id: resp.map(|x| x.connection_id as u64),
+        connection_reused: resp.map(|x| x.connection_reused),
+        request_headers: r.request_headers.clone(),
+        response_headers: resp.map(|x| headers(&x.headers)).unwrap_or_default(),
+        party: None,
+        size_unknown: r.worker && r.finished.is_none() && r.failed.is_none(),
+        after_load: false,
+        priority: r.priority,
+        websocket: None,
+    }
+}
+
+/// How a request failed: past the size limit, with the browser's net error, cut by a
+/// navigation or still loading when the page was done; `None` when it did not.
+fn error_of(r: &Req) -> Option<EntryError> {
+    match (&r.failed, &r.finished) {
         _ if r.over_limit => Some(EntryError {
             kind: ErrorKind::TooLarge,
             message: "its body passed the size limit (--max-body, --max-decoded): the page's \
@@ -784,47 +822,17 @@ fn entry(r: &Req, ms: impl Fn(f64) -> f64, end: f64) -> Entry {
             message: "still loading when the page was done".into(),
         }),
         _ => None,
-    };
-    let header_bytes = resp.map(|x| x.encoded_data_length.max(0.0) as u64);
-    let transfer_bytes = transfer.unwrap_or(0);
-    Entry {
-        url: r.url.clone(),
-        method: r.method.clone(),
-        status: resp.map(|x| x.status as u16),
-        error,
-        resource_type: resource_type(r),
-        mime_type: resp.map(|x| x.mime_type.clone()).filter(|m| !m.is_empty()),
-        initiator: r.initiator.clone(),
-        started_ms: ms(r.issued),
-        duration_ms: ((ended - r.issued) * 1_000_000.0).round() / 1000.0,
-        timings_ms: phases(r, ended),
-        transfer_bytes,
-        header_bytes,
-        body_bytes: transfer_bytes.saturating_sub(header_bytes.unwrap_or(0)),
-        decoded_bytes: r.decoded,
-        content_encoding: resp.and_then(|x| content_encoding(&x.headers)),
-        http_version: resp.and_then(|x| x.protocol.as_deref()).map(protocol),
-        remote_addr: resp.and_then(|x| {
-            let ip = x.remote_ip_address.as_deref()?;
-            Some(match x.remote_port {
-                Some(p) if ip.contains(':') => format!("[{ip}]:{p}"),
-                Some(p) => format!("{ip}:{p}"),
-                None => ip.to_string(),
-            })
-        }),
-        redirect_url: r.redirect_url.clone(),
-        lazy: false,
-        frame_depth: 0,
-        connection_id: resp.map(|x| x.connection_id as u64),
-        connection_reused: resp.map(|x| x.connection_reused),
-        request_headers: r.request_headers.clone(),
-        response_headers: resp.map(|x| headers(&x.headers)).unwrap_or_default(),
-        party: None,
-        size_unknown: r.worker && r.finished.is_none() && r.failed.is_none(),
-        after_load: false,
-        priority: r.priority,
-        websocket: None,
     }
+}
+
+/// The server's address as `ip:port` (`[ip]:port` for IPv6).
+fn remote_addr(x: &net::Response) -> Option<String> {
+    let ip = x.remote_ip_address.as_deref()?;
+    Some(match x.remote_port {
+        Some(p) if ip.contains(':') => format!("[{ip}]:{p}"),
+        Some(p) => format!("{ip}:{p}"),
+        None => ip.to_string(),
+    })
 }
 
 /// DevTools headers (a JSON object; repeated headers joined by newlines) as entries' headers,

@@ -145,6 +145,43 @@ pub(super) struct Running {
     _profile: tempfile::TempDir,
 }
 
+/// A new profile folder, locked by this process (those killed ones left are removed first).
+fn new_profile() -> Result<(tempfile::TempDir, std::fs::File)> {
+    process::sweep_profiles(PROFILE_PREFIX);
+    let profile = tempfile::Builder::new()
+        .prefix(&format!("{PROFILE_PREFIX}{}-", std::process::id()))
+        .tempdir()
+        .map_err(|source| Error::Io {
+            path: std::env::temp_dir(),
+            source,
+        })?;
+    let lock = process::lock_profile(profile.path()).map_err(|source| Error::Io {
+        path: profile.path().to_path_buf(),
+        source,
+    })?;
+    Ok((profile, lock))
+}
+
+/// The connection's driver, and what tells that it ended: when the browser goes away
+/// (exited, killed).
+fn run_connection(
+    mut handler: chromiumoxide::Handler,
+) -> (
+    tokio::task::JoinHandle<()>,
+    tokio::sync::watch::Receiver<bool>,
+) {
+    let (gone_tx, gone) = tokio::sync::watch::channel(false);
+    let driver = tokio::spawn(async move {
+        while let Some(r) = handler.next().await {
+            if matches!(r, Err(ref e) if !matches!(e, CdpError::InvalidMessage(..))) {
+                break;
+            }
+        }
+        let _ = gone_tx.send(true);
+    });
+    (driver, gone)
+}
+
 /// Profile folders are named `{PROFILE_PREFIX}{pid}-*`, by the pagecost process that made
 /// them, and locked by it, so that the next one can remove those a killed one left.
 const PROFILE_PREFIX: &str = "pagecost-profile-";
@@ -156,18 +193,7 @@ impl Running {
         cfg: &AuditConfig,
         launch: &Launch,
     ) -> Result<Running> {
-        process::sweep_profiles(PROFILE_PREFIX);
-        let profile = tempfile::Builder::new()
-            .prefix(&format!("{PROFILE_PREFIX}{}-", std::process::id()))
-            .tempdir()
-            .map_err(|source| Error::Io {
-                path: std::env::temp_dir(),
-                source,
-            })?;
-        let lock = process::lock_profile(profile.path()).map_err(|source| Error::Io {
-            path: profile.path().to_path_buf(),
-            source,
-        })?;
+        let (profile, lock) = new_profile()?;
         let (mut process, ws, relay) = process::start(
             exe,
             switches,
@@ -184,7 +210,7 @@ impl Running {
             request_timeout: cfg.timeout.min(super::COMMAND_TIMEOUT),
             ..HandlerConfig::default()
         };
-        let (browser, mut handler) = match Browser::connect_with_config(ws, handler).await {
+        let (browser, handler) = match Browser::connect_with_config(ws, handler).await {
             Ok(connected) => connected,
             Err(e) => {
                 forget(pid);
@@ -194,16 +220,7 @@ impl Running {
                 return Err(browser_err(why));
             }
         };
-        // The connection's driver; it ends when the browser goes away (exited, killed).
-        let (gone_tx, gone) = tokio::sync::watch::channel(false);
-        let driver = tokio::spawn(async move {
-            while let Some(r) = handler.next().await {
-                if matches!(r, Err(ref e) if !matches!(e, CdpError::InvalidMessage(..))) {
-                    break;
-                }
-            }
-            let _ = gone_tx.send(true);
-        });
+        let (driver, gone) = run_connection(handler);
         let user_agent = browser
             .version()
             .await

@@ -267,75 +267,85 @@ pub enum Notice {
 /// pages that could not be audited, gates, link counts, GitHub annotations (`github`).
 /// `quiet` keeps only what matters for the outcome.
 pub fn notices(r: &Report, quiet: bool, github: bool) -> Vec<Notice> {
-    let mut out: Vec<Notice> = Vec::new();
-    let annotate = |v: Option<&crate::budget::Verdict>, out: &mut Vec<Notice>| {
-        if let (true, Some(v)) = (github, v) {
-            out.extend(
-                budget::github_annotations(v)
-                    .into_iter()
-                    .map(Notice::Annotation),
-            );
+    let annotations = |v: Option<&crate::budget::Verdict>| -> Vec<Notice> {
+        match (github, v) {
+            (true, Some(v)) => (budget::github_annotations(v).into_iter())
+                .map(Notice::Annotation)
+                .collect(),
+            _ => Vec::new(),
         }
     };
+    let said = |s: String| vec![Notice::Said(s)];
     match r {
         Report::Audit(a) => {
+            let mut out = Vec::new();
             if a.interrupted {
-                out.push(Notice::Said(
-                    "interrupted; the report above is partial".into(),
-                ));
+                out = said("interrupted; the report above is partial".into());
             }
-            annotate(a.budget.as_ref().map(|(v, _)| v), &mut out);
+            out.extend(annotations(a.budget.as_ref().map(|(v, _)| v)));
+            out
         }
-        Report::Batch(b) => {
-            if b.interrupted {
-                out.push(Notice::Said(format!(
-                    "interrupted; the report above holds the {} pages that had started, those \
-                     under way partial",
-                    b.pages.len()
-                )));
-            }
-            if b.failed() > 0 && !b.merged {
-                out.push(Notice::Said(format!(
-                    "{} of {} pages could not be audited",
-                    b.failed(),
-                    b.pages.len()
-                )));
-            }
-        }
+        Report::Batch(b) => batch_notices(b),
         Report::Compare(c) => {
-            if c.interrupted {
-                out.push(Notice::Said(format!(
-                    "interrupted; the comparison above is of the runs that finished ({} of A, \
-                     {} of B)",
-                    c.a.runs.len(),
-                    c.b.runs.len()
-                )));
-            }
-            if c.block_applies_to_b && !quiet {
-                out.push(Notice::BlockAppliesToB);
-            }
-            for g in c.gates.iter().filter(|g| !quiet || g.tripped) {
-                out.push(Notice::Gate(words::gate_verdict(g)));
-            }
-            annotate(c.budget_b.as_ref(), &mut out);
+            let mut out = compare_notices(c, quiet);
+            out.extend(annotations(c.budget_b.as_ref()));
+            out
         }
-        Report::Links(l) if l.checks.is_some() && !quiet => out.push(Notice::Said(format!(
+        Report::Links(l) if l.checks.is_some() && !quiet => said(format!(
             "{} links: {} ok, {} redirected, {} broken, {} skipped",
             l.links.len(),
             l.count(CheckOutcome::Ok),
             l.count(CheckOutcome::Redirected),
             l.count(CheckOutcome::Broken),
             l.count(CheckOutcome::Skipped)
-        ))),
-        Report::Links(_) => {}
-        Report::Budget(b) if b.broken() > 0 => out.push(Notice::Said(format!(
+        )),
+        Report::Budget(b) if b.broken() > 0 => said(format!(
             "the page has {} broken or empty subresources today; the budget allows them \
              (set \"broken\" to 0 once they are fixed)",
             b.broken()
-        ))),
-        Report::Budget(_) => {}
+        )),
+        Report::Links(_) | Report::Budget(_) => Vec::new(),
         #[cfg(feature = "history")]
-        Report::History(_) => {}
+        Report::History(_) => Vec::new(),
+    }
+}
+
+/// A batch's notices: interrupted, pages that could not be audited.
+fn batch_notices(b: &BatchReport) -> Vec<Notice> {
+    let mut out = Vec::new();
+    if b.interrupted {
+        out.push(Notice::Said(format!(
+            "interrupted; the report above holds the {} pages that had started, those \
+             under way partial",
+            b.pages.len()
+        )));
+    }
+    if b.failed() > 0 && !b.merged {
+        out.push(Notice::Said(format!(
+            "{} of {} pages could not be audited",
+            b.failed(),
+            b.pages.len()
+        )));
+    }
+    out
+}
+
+/// A comparison's notices: interrupted, `--block` applying to B, its gates' verdicts.
+fn compare_notices(c: &CompareReport, quiet: bool) -> Vec<Notice> {
+    let mut out = Vec::new();
+    if c.interrupted {
+        out.push(Notice::Said(format!(
+            "interrupted; the comparison above is of the runs that finished ({} of A, \
+             {} of B)",
+            c.a.runs.len(),
+            c.b.runs.len()
+        )));
+    }
+    if c.block_applies_to_b && !quiet {
+        out.push(Notice::BlockAppliesToB);
+    }
+    for g in c.gates.iter().filter(|g| !quiet || g.tripped) {
+        out.push(Notice::Gate(words::gate_verdict(g)));
     }
     out
 }
