@@ -712,14 +712,7 @@ fn build(
     cfg: &AuditConfig,
     vp: &Viewport,
 ) -> Result<Load> {
-    let Seen {
-        mut rec,
-        stop,
-        paint,
-        blocked,
-        trace,
-        unused,
-    } = seen;
+    let (mut rec, stop, blocked) = (seen.rec, seen.stop, seen.blocked);
     if rec.is_empty() {
         return Err(Error::MainDocument {
             url: url.to_string(),
@@ -727,11 +720,11 @@ fn build(
             message: "the browser made no request".into(),
         });
     }
-    if let Ok(t) = &trace {
+    if let Ok(t) = &seen.trace {
         rec.adopt_senders(&crate::trace::senders::senders(&t.events));
     }
     let (entries, ttfb) = rec.entries(rec.last);
-    let page_metrics = rec.page_metrics(paint.as_ref());
+    let page_metrics = rec.page_metrics(seen.paint.as_ref());
     let final_url = entries
         .iter()
         .find(|e| {
@@ -739,13 +732,13 @@ fn build(
         })
         .map_or_else(|| url.to_string(), |e| e.url.clone());
     let mut notes = notes(&rec, (stop, blocked), launch, url);
-    let main_thread = traced_main_thread(trace, cfg, rec.start, &mut notes);
+    let main_thread = traced_main_thread(seen.trace, cfg, rec.start, &mut notes);
     let interrupted = cfg
         .cancel
         .as_ref()
         .is_some_and(crate::config::Cancel::is_cancelled);
     let partial_causes = partial_causes(stop, interrupted, rec.over_limit(), blocked);
-    let unused_code = unused.map(|u| unused_code(&entries, u));
+    let unused_code = seen.unused.map(|u| unused_code(&entries, u));
     Ok(Load {
         tool: concat!("pagecost ", env!("CARGO_PKG_VERSION"), " (chromium)").to_string(),
         url: url.to_string(),

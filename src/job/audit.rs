@@ -280,29 +280,7 @@ async fn one(
     cancel: Cancel,
     events: &dyn EventSink,
 ) -> Result<AuditReport> {
-    let mut target = Target::parse(target)?;
-    match &mut target {
-        Target::Har { page, trace, .. } => (*page, *trace) = (plan.page, plan.trace.clone()),
-        _ if plan.trace.is_some() => {
-            let trace: String = (plan.trace.iter())
-                .map(|t| t.display().to_string())
-                .collect();
-            return Err(Error::setting(
-                Setting::HarTrace,
-                trace,
-                "a trace goes with a HAR target (a live browser load records its own)",
-            ));
-        }
-        _ if plan.page.is_some() => {
-            let page = plan.page.unwrap_or_default().to_string();
-            return Err(Error::setting(
-                Setting::HarPage,
-                page,
-                "only a HAR target has pages",
-            ));
-        }
-        _ => {}
-    }
+    let target = target_of(target, &plan)?;
     plan.cfg.cancel = Some(cancel.clone());
     let source = Source::open(&target, &plan.engine, &plan.serve_also).await?;
     let interrupted = |e: Error| {
@@ -339,6 +317,31 @@ async fn one(
         (budget::evaluate(&b.list, &all), b.name.clone())
     });
     Ok(report)
+}
+
+/// The target, with the HAR page and trace the plan names; those are refused with any other.
+fn target_of(target: &str, plan: &AuditPlan) -> Result<Target> {
+    let mut target = Target::parse(target)?;
+    match &mut target {
+        Target::Har { page, trace, .. } => (*page, *trace) = (plan.page, plan.trace.clone()),
+        _ if plan.trace.is_some() => {
+            let trace: String = (plan.trace.iter())
+                .map(|t| t.display().to_string())
+                .collect();
+            return Err(Error::setting(
+                Setting::HarTrace,
+                trace,
+                "a trace goes with a HAR target (a live browser load records its own)",
+            ));
+        }
+        _ if plan.page.is_some() => {
+            let page = plan.page.unwrap_or_default().to_string();
+            let why = "only a HAR target has pages";
+            return Err(Error::setting(Setting::HarPage, page, why));
+        }
+        _ => {}
+    }
+    Ok(target)
 }
 
 /// `plan.runs` loads of a source after an uncounted warm-up (unless `warmup` is off).

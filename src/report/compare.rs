@@ -407,26 +407,8 @@ fn requests(title: &str, r: &[RequestDiff], both: bool, width: Option<u16>) -> S
     } else {
         32
     };
-    let rows: Vec<Vec<String>> = sorted
-        .iter()
-        .map(|x| {
-            let entity = sanitize(x.entity.as_deref().unwrap_or_default());
-            let mut row = vec![x.resource_type.to_string(), shorten(&entity, entity_max)];
-            if both {
-                row.push(human_bytes(x.a_bytes));
-                row.push(human_bytes(x.b_bytes));
-            }
-            let delta = x.b_bytes as f64 - x.a_bytes as f64;
-            row.push(
-                signed(Unit::Bytes, delta)
-                    .trim_start_matches('+')
-                    .to_string(),
-            );
-            if cpu {
-                row.push(x.main_thread_ms.map_or_else(String::new, human_ms));
-            }
-            row
-        })
+    let rows: Vec<Vec<String>> = (sorted.iter())
+        .map(|x| request_row(x, both, cpu, entity_max))
         .collect();
     let mut header = vec!["url", "type", "entity"];
     header.extend(if both {
@@ -458,6 +440,24 @@ fn requests(title: &str, r: &[RequestDiff], both: bool, width: Option<u16>) -> S
         r.len(),
         signed(Unit::Bytes, total as f64)
     )
+}
+
+/// A request's cells but its URL: type, entity, bytes (A, B and their difference when
+/// `both`) and main-thread time (when `cpu`).
+fn request_row(x: &RequestDiff, both: bool, cpu: bool, entity_max: usize) -> Vec<String> {
+    let entity = sanitize(x.entity.as_deref().unwrap_or_default());
+    let mut row = vec![x.resource_type.to_string(), shorten(&entity, entity_max)];
+    if both {
+        row.push(human_bytes(x.a_bytes));
+        row.push(human_bytes(x.b_bytes));
+    }
+    let delta = x.b_bytes as f64 - x.a_bytes as f64;
+    let delta = signed(Unit::Bytes, delta);
+    row.push(delta.trim_start_matches('+').to_string());
+    if cpu {
+        row.push(x.main_thread_ms.map_or_else(String::new, human_ms));
+    }
+    row
 }
 
 fn groups(title: &str, g: &[GroupDiff], width: Option<u16>) -> String {

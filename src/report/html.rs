@@ -719,23 +719,51 @@ pub fn render_compare(c: &Comparison, a: &Load, b: &Load) -> String {
         }
         body.push_str("</ul>");
     }
-    body.push_str("<h2>Verdict</h2><table><tr><th>metric</th><th class=\"n\">A</th><th class=\"n\">B</th><th>verdict</th></tr>");
-    let fmt = |unit: Unit, v: f64| super::words::amount(v.max(0.0), unit);
+    body.push_str(&verdicts(c));
+    body.push_str(&compare_main_thread(c));
+    body.push_str(&shorter_is_better(c));
+    let scale = a.fully_loaded_ms.max(b.fully_loaded_ms);
+    body.push_str("<h2>Waterfalls on one time scale</h2>");
+    body.push_str(&legend());
+    let _ = write!(body, "<h2>A: <code>{}</code></h2>", esc(&redact_url(&c.a)));
+    body.push_str(&waterfall(a, "wf-a", scale));
+    let _ = write!(body, "<h2>B: <code>{}</code></h2>", esc(&redact_url(&c.b)));
+    body.push_str(&waterfall(b, "wf-b", scale));
+    page(
+        "pagecost compare",
+        &format!("A {} · B {}", redact_url(&c.a), redact_url(&c.b)),
+        &body,
+        &format!("A: {}; B: {}", provenance(a), provenance(b)),
+    )
+}
+
+/// A metric's value in its unit, as the verdict table writes it.
+fn amount(unit: Unit, v: f64) -> String {
+    super::words::amount(v.max(0.0), unit)
+}
+
+/// The verdict table: each metric's medians and verdict, in bold when significant.
+fn verdicts(c: &Comparison) -> String {
+    let mut body = String::from("<h2>Verdict</h2><table><tr><th>metric</th><th class=\"n\">A</th><th class=\"n\">B</th><th>verdict</th></tr>");
     for m in &c.metrics {
         let _ = write!(
             body,
             "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}{}{}</td></tr>",
             esc(&m.key.name().replace('_', " ")),
-            fmt(m.unit, m.a.median),
-            fmt(m.unit, m.b.median),
+            amount(m.unit, m.a.median),
+            amount(m.unit, m.b.median),
             if m.significant { "<b>" } else { "" },
             esc(&m.verdict.to_string()),
             if m.significant { "</b>" } else { "" }
         );
     }
     body.push_str("</table>");
-    body.push_str(&compare_main_thread(c));
-    body.push_str("<h2>Shorter is better</h2>");
+    body
+}
+
+/// Bars of A's and B's medians for bytes, requests and the fully-loaded time.
+fn shorter_is_better(c: &Comparison) -> String {
+    let mut body = String::from("<h2>Shorter is better</h2>");
     let charted = [Metric::TransferBytes, Metric::Requests, Metric::FullyLoaded];
     for m in c
         .metrics
@@ -753,24 +781,12 @@ pub fn render_compare(c: &Comparison, a: &Load, b: &Load) -> String {
             let _ = write!(
                 body,
                 "<div style=\"display:flex;align-items:center;gap:8px;margin:3px 0\"><span style=\"width:14px\">{side}</span><span style=\"display:inline-block;height:14px;width:{w}px;background:{colour};border-radius:2px\"></span><span>{}</span></div>",
-                fmt(m.unit, v)
+                amount(m.unit, v)
             );
         }
         body.push_str("</div>");
     }
-    let scale = a.fully_loaded_ms.max(b.fully_loaded_ms);
-    body.push_str("<h2>Waterfalls on one time scale</h2>");
-    body.push_str(&legend());
-    let _ = write!(body, "<h2>A: <code>{}</code></h2>", esc(&redact_url(&c.a)));
-    body.push_str(&waterfall(a, "wf-a", scale));
-    let _ = write!(body, "<h2>B: <code>{}</code></h2>", esc(&redact_url(&c.b)));
-    body.push_str(&waterfall(b, "wf-b", scale));
-    page(
-        "pagecost compare",
-        &format!("A {} · B {}", redact_url(&c.a), redact_url(&c.b)),
-        &body,
-        &format!("A: {}; B: {}", provenance(a), provenance(b)),
-    )
+    body
 }
 
 /// A comparison's main-thread time per party, entity and tag: what ran on one side only in

@@ -437,22 +437,7 @@ fn tags(load: &Load, opts: TableOptions) -> String {
         .map_or(60, |w| usize::from(w).saturating_sub(others + 5))
         .clamp(16, 60);
     for c in shown() {
-        let entity = sanitize(c.entity.as_deref().unwrap_or("-"));
-        let mut row = vec![
-            Cell::new(sanitize(&super::shorten(&c.url, url_max))),
-            Cell::new(super::shorten(&entity, entity_max)),
-            right(c.requests),
-            right(c.hosts),
-            right(human_bytes(c.transfer_bytes)),
-        ];
-        if cpu {
-            let ms = |v: Option<f64>| v.map_or("unknown".into(), human_ms);
-            row.extend([right(ms(c.main_thread_ms)), right(ms(c.blocking_ms))]);
-        }
-        if unused {
-            row.push(right(c.unused_bytes.map_or("unknown".into(), human_bytes)));
-        }
-        t.add_row(row);
+        t.add_row(tag_row(c, url_max, entity_max, (cpu, unused)));
     }
     let more = load.third_party_tags.len().saturating_sub(TAGS_SHOWN);
     let more = if more > 0 {
@@ -461,6 +446,32 @@ fn tags(load: &Load, opts: TableOptions) -> String {
         String::new()
     };
     format!("{t}\n{more}")
+}
+
+/// A tag's row, its URL and entity cut to the room given; its main-thread and blocking time
+/// and its bytes never used when the load has them (`shown`).
+fn tag_row(
+    c: &crate::model::chains::TagCost,
+    url_max: usize,
+    entity_max: usize,
+    (cpu, unused): (bool, bool),
+) -> Vec<Cell> {
+    let entity = sanitize(c.entity.as_deref().unwrap_or("-"));
+    let mut row = vec![
+        Cell::new(sanitize(&super::shorten(&c.url, url_max))),
+        Cell::new(super::shorten(&entity, entity_max)),
+        right(c.requests),
+        right(c.hosts),
+        right(human_bytes(c.transfer_bytes)),
+    ];
+    if cpu {
+        let ms = |v: Option<f64>| v.map_or("unknown".into(), human_ms);
+        row.extend([right(ms(c.main_thread_ms)), right(ms(c.blocking_ms))]);
+    }
+    if unused {
+        row.push(right(c.unused_bytes.map_or("unknown".into(), human_bytes)));
+    }
+    row
 }
 
 /// Scripts and documents shown in the main-thread table.
