@@ -733,10 +733,7 @@ fn build(
         .map_or_else(|| url.to_string(), |e| e.url.clone());
     let mut notes = notes(&rec, (stop, blocked), launch, url);
     let main_thread = traced_main_thread(seen.trace, cfg, rec.start, &mut notes);
-    let interrupted = cfg
-        .cancel
-        .as_ref()
-        .is_some_and(crate::config::Cancel::is_cancelled);
+    let interrupted = (cfg.cancel.as_ref()).is_some_and(crate::config::Cancel::is_cancelled);
     let partial_causes = partial_causes(stop, interrupted, rec.over_limit(), blocked);
     let unused_code = seen.unused.map(|u| unused_code(&entries, u));
     Ok(Load {

@@ -88,63 +88,70 @@ pub fn specificity(selector: &str) -> u32 {
 fn count(s: &[u8]) -> (u32, u32, u32) {
     let (mut a, mut b, mut c) = (0, 0, 0);
     let mut i = 0;
-    let ident_end = |mut j: usize| {
-        while j < s.len()
-            && (s[j].is_ascii_alphanumeric() || matches!(s[j], b'-' | b'_' | b'\\') || s[j] >= 0x80)
-        {
-            j += 1;
-        }
-        j
-    };
     while i < s.len() {
         match s[i] {
             b'#' => {
                 a += 1;
-                i = ident_end(i + 1);
+                i = ident_end(s, i + 1);
             }
             b'.' => {
                 b += 1;
-                i = ident_end(i + 1);
+                i = ident_end(s, i + 1);
             }
             b'[' => {
                 b += 1;
                 i = close(s, i, b'[', b']');
             }
             b':' => {
-                let double = s.get(i + 1) == Some(&b':');
-                let start = i + 1 + usize::from(double);
-                let end = ident_end(start);
-                let name = String::from_utf8_lossy(&s[start..end]).to_ascii_lowercase();
-                let legacy = matches!(
-                    name.as_str(),
-                    "before" | "after" | "first-line" | "first-letter"
-                );
-                i = end;
-                let args = (s.get(i) == Some(&b'(')).then(|| {
-                    let stop = close(s, i, b'(', b')');
-                    let inner = &s[i + 1..stop.saturating_sub(1).max(i + 1)];
-                    i = stop;
-                    inner
-                });
-                match (name.as_str(), args) {
-                    ("where", _) => {}
-                    ("is" | "not" | "has" | "matches" | "-webkit-any", Some(inner)) => {
-                        let (x, y, z) = most_specific(inner);
-                        (a, b, c) = (a + x, b + y, c + z);
-                    }
-                    _ if double || legacy => c += 1,
-                    _ => b += 1,
-                }
+                let (end, (x, y, z)) = pseudo(s, i);
+                (a, b, c, i) = (a + x, b + y, c + z, end);
             }
             ch if ch.is_ascii_alphabetic() || ch >= 0x80 => {
                 c += 1;
-                i = ident_end(i);
+                i = ident_end(s, i);
             }
             b'\'' | b'"' => i = close(s, i, s[i], s[i]),
             _ => i += 1,
         }
     }
     (a, b, c)
+}
+
+/// Where the identifier from `j` ends.
+fn ident_end(s: &[u8], mut j: usize) -> usize {
+    while j < s.len()
+        && (s[j].is_ascii_alphanumeric() || matches!(s[j], b'-' | b'_' | b'\\') || s[j] >= 0x80)
+    {
+        j += 1;
+    }
+    j
+}
+
+/// The pseudo-class or pseudo-element at `i` (its `:`): where it ends, and what it adds to
+/// the specificity (`:where()` nothing, `:is()`, `:not()`, `:has()` their most specific
+/// argument, a pseudo-element an element's share, a pseudo-class a class's).
+fn pseudo(s: &[u8], i: usize) -> (usize, (u32, u32, u32)) {
+    let double = s.get(i + 1) == Some(&b':');
+    let start = i + 1 + usize::from(double);
+    let mut end = ident_end(s, start);
+    let name = String::from_utf8_lossy(&s[start..end]).to_ascii_lowercase();
+    let legacy = matches!(
+        name.as_str(),
+        "before" | "after" | "first-line" | "first-letter"
+    );
+    let args = (s.get(end) == Some(&b'(')).then(|| {
+        let stop = close(s, end, b'(', b')');
+        let inner = &s[end + 1..stop.saturating_sub(1).max(end + 1)];
+        end = stop;
+        inner
+    });
+    let adds = match (name.as_str(), args) {
+        ("where", _) => (0, 0, 0),
+        ("is" | "not" | "has" | "matches" | "-webkit-any", Some(inner)) => most_specific(inner),
+        _ if double || legacy => (0, 0, 1),
+        _ => (0, 1, 0),
+    };
+    (end, adds)
 }
 
 /// The most specific member of a selector list.

@@ -1187,25 +1187,7 @@ fn split_pseudo_element(s: &str) -> (String, Option<String>) {
             let name = s[name_start..end].to_ascii_lowercase();
             if double || LEGACY.contains(&name.as_str()) {
                 pseudo.get_or_insert(name);
-                let mut j = end;
-                if b.get(j) == Some(&b'(') {
-                    let mut depth = 0;
-                    while j < b.len() {
-                        match b[j] {
-                            b'(' => depth += 1,
-                            b')' => {
-                                depth -= 1;
-                                if depth == 0 {
-                                    j += 1;
-                                    break;
-                                }
-                            }
-                            _ => {}
-                        }
-                        j += 1;
-                    }
-                }
-                i = j;
+                i = past_arguments(b, end);
                 continue;
             }
         }
@@ -1215,6 +1197,28 @@ fn split_pseudo_element(s: &str) -> (String, Option<String>) {
         i += len;
     }
     (out, pseudo)
+}
+
+/// Where a pseudo-element's name ending at `end` ends with its arguments: past the `)`
+/// that closes a `(` at `end`, else `end`.
+fn past_arguments(b: &[u8], end: usize) -> usize {
+    if b.get(end) != Some(&b'(') {
+        return end;
+    }
+    let mut depth = 0;
+    for (j, c) in b.iter().enumerate().skip(end) {
+        match c {
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return j + 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    b.len()
 }
 
 fn utf8_len(first: u8) -> usize {

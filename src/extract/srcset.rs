@@ -20,7 +20,6 @@ pub fn parse_srcset(input: &str) -> Vec<Candidate> {
     let mut out = Vec::new();
     let s = input.as_bytes();
     let mut i = 0;
-    let is_ws = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c');
     loop {
         while i < s.len() && (is_ws(s[i]) || s[i] == b',') {
             i += 1;
@@ -37,36 +36,7 @@ pub fn parse_srcset(input: &str) -> Vec<Candidate> {
         if url.ends_with(',') {
             url = url.trim_end_matches(',');
         } else {
-            // Descriptors run to the next comma outside parentheses. Delimiters are ASCII, so
-            // byte positions at them are character boundaries.
-            let mut in_parens = false;
-            let mut cur_start: Option<usize> = None;
-            let push = |from: &mut Option<usize>, to: usize, out: &mut Vec<String>| {
-                if let Some(f) = from.take() {
-                    out.push(input[f..to].to_string());
-                }
-            };
-            while i < s.len() {
-                let c = s[i];
-                match c {
-                    // The comma itself is skipped at the top of the outer loop.
-                    b',' if !in_parens => {
-                        push(&mut cur_start, i, &mut descriptors);
-                        break;
-                    }
-                    c if is_ws(c) && !in_parens => push(&mut cur_start, i, &mut descriptors),
-                    _ => {
-                        if c == b'(' {
-                            in_parens = true;
-                        } else if c == b')' {
-                            in_parens = false;
-                        }
-                        cur_start.get_or_insert(i);
-                    }
-                }
-                i += 1;
-            }
-            push(&mut cur_start, i.min(s.len()), &mut descriptors);
+            i = descriptors_of(input, i, &mut descriptors);
         }
         if url.is_empty() {
             continue;
@@ -76,6 +46,46 @@ pub fn parse_srcset(input: &str) -> Vec<Candidate> {
         }
     }
     out
+}
+
+/// A candidate's descriptors from `i`, into `out`: they run to the next comma outside
+/// parentheses (left for the caller to skip). Where they end. Delimiters are ASCII, so
+/// byte positions at them are character boundaries.
+fn descriptors_of(input: &str, mut i: usize, out: &mut Vec<String>) -> usize {
+    let s = input.as_bytes();
+    let mut in_parens = false;
+    let mut cur_start: Option<usize> = None;
+    let push = |from: &mut Option<usize>, to: usize, out: &mut Vec<String>| {
+        if let Some(f) = from.take() {
+            out.push(input[f..to].to_string());
+        }
+    };
+    while i < s.len() {
+        let c = s[i];
+        match c {
+            b',' if !in_parens => {
+                push(&mut cur_start, i, out);
+                return i;
+            }
+            c if is_ws(c) && !in_parens => push(&mut cur_start, i, out),
+            _ => {
+                if c == b'(' {
+                    in_parens = true;
+                } else if c == b')' {
+                    in_parens = false;
+                }
+                cur_start.get_or_insert(i);
+            }
+        }
+        i += 1;
+    }
+    push(&mut cur_start, i.min(s.len()), out);
+    i
+}
+
+/// HTML's ASCII whitespace.
+fn is_ws(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c')
 }
 
 fn candidate(url: &str, descriptors: &[String]) -> Option<Candidate> {

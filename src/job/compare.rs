@@ -324,9 +324,28 @@ async fn against_baseline(
     let page = rb.median().page_name();
     rb.target = page.clone();
     let engine = rb.median().settings.browser.clone();
+    let loads = stored_runs(baseline, &page, engine).await?;
+    let named: Vec<String> = (baseline.labels.iter())
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    plan.check_power_of(loads.len(), rb.runs.len(), Some(loads.len()))?;
+    let ra = Runs::new(
+        format!("{page} ({})", named.join(" ")),
+        false,
+        loads,
+        Vec::new(),
+    )
+    .expect("a baseline has runs");
+    let cmp = compare(&ra, &rb, plan.alpha);
+    Ok(report(plan, ra, rb, cmp, Vec::new()))
+}
+
+/// The baseline's last stored runs of `page` by the same engine, not cut short; an error
+/// when there are none.
+async fn stored_runs(baseline: &Baseline, page: &str, engine: Option<String>) -> Result<Vec<Load>> {
     let (db, labels, last) = (baseline.db.clone(), baseline.labels.clone(), baseline.last);
     let filter = crate::history::Filter {
-        page: Some(page.clone()),
+        page: Some(page.to_string()),
         labels: labels.clone(),
         since_unix_ms: None,
         last: None,
@@ -345,8 +364,8 @@ async fn against_baseline(
     let cut = loads.iter().filter(|l| l.cut_short().is_some()).count();
     loads.retain(|l| l.cut_short().is_none());
     loads.drain(..loads.len().saturating_sub(last));
-    let named: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
     if loads.is_empty() {
+        let named: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let engine = engine.as_deref().unwrap_or("static");
         let cut = match cut {
             0 => String::new(),
@@ -358,16 +377,7 @@ async fn against_baseline(
         );
         return Err(Error::setting(Setting::Baseline, named.join(" "), why));
     }
-    plan.check_power_of(loads.len(), rb.runs.len(), Some(loads.len()))?;
-    let ra = Runs::new(
-        format!("{page} ({})", named.join(" ")),
-        false,
-        loads,
-        Vec::new(),
-    )
-    .expect("a baseline has runs");
-    let cmp = compare(&ra, &rb, plan.alpha);
-    Ok(report(plan, ra, rb, cmp, Vec::new()))
+    Ok(loads)
 }
 
 /// The timing metrics of both variants' loads estimated on a profile.

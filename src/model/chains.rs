@@ -192,22 +192,12 @@ pub fn cpu_by_party(entries: &[Entry], m: &MainThread) -> PartyCpu {
             }
         }
     }
-    let round = |v: f64| (v * 1000.0).round() / 1000.0;
-    for v in [
-        &mut p.first_party_ms,
-        &mut p.third_party_ms,
-        &mut p.unknown_party_ms,
-        &mut p.first_party_blocking_ms,
-        &mut p.third_party_blocking_ms,
-        &mut p.unknown_party_blocking_ms,
-    ] {
-        *v = round(*v);
-    }
+    p.round();
     p.by_entity = entities
         .into_values()
         .map(|e| EntityCpu {
-            main_thread_ms: round(e.main_thread_ms),
-            blocking_ms: round(e.blocking_ms),
+            main_thread_ms: round_us(e.main_thread_ms),
+            blocking_ms: round_us(e.blocking_ms),
             ..e
         })
         .collect();
@@ -217,6 +207,27 @@ pub fn cpu_by_party(entries: &[Entry], m: &MainThread) -> PartyCpu {
             .then(a.name.cmp(&b.name))
     });
     p
+}
+
+/// Milliseconds rounded to the microsecond.
+fn round_us(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+impl PartyCpu {
+    /// Its sums rounded to the microsecond.
+    fn round(&mut self) {
+        for v in [
+            &mut self.first_party_ms,
+            &mut self.third_party_ms,
+            &mut self.unknown_party_ms,
+            &mut self.first_party_blocking_ms,
+            &mut self.third_party_blocking_ms,
+            &mut self.unknown_party_blocking_ms,
+        ] {
+            *v = round_us(*v);
+        }
+    }
 }
 
 /// A tag's sums as its requests are read: the distinct hosts and URLs under it.

@@ -349,9 +349,7 @@ impl Pool {
         {
             Ok(o) => o,
             Err(error) => {
-                if let Some(mut g) = first_guard {
-                    *g = false;
-                }
+                settle(first_guard, false);
                 return Err(Failed::Final(SendError { error, open: None }));
             }
         };
@@ -364,18 +362,14 @@ impl Pool {
                 .start_h2(origin, id, io, remote, open)
                 .await
                 .map_err(Failed::Final)?;
-            if let Some(mut g) = first_guard {
-                *g = true;
-            }
+            settle(first_guard, true);
             drop(permit);
             return self
                 .send_h2(url, headers, h2, Via::opened(ready_at, open))
                 .await
                 .map_err(Failed::Final);
         }
-        if let Some(mut g) = first_guard {
-            *g = true;
-        }
+        settle(first_guard, true);
         let conn = start_h1(io, id, opened.stats, remote, open)
             .await
             .map_err(Failed::Final)?;
@@ -619,4 +613,12 @@ pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
         src = s.source();
     }
     parts.join(": ")
+}
+
+/// The first connection to a TLS origin, settled: whether a connection is open for the
+/// others to wait on (`true`), or the next must try (`false`).
+fn settle(first: Option<tokio::sync::MutexGuard<'_, bool>>, open: bool) {
+    if let Some(mut g) = first {
+        *g = open;
+    }
 }
