@@ -2,7 +2,8 @@
 //! is over, as a CI step would.
 //!
 //!     cargo run --example budget -- fixtures/demo/
-use pagecost::{audit, budget, AuditConfig, NoEvents, Target, Viewport};
+use pagecost::verdict::budget;
+use pagecost::{audit, AuditConfig, NoEvents, Target, Viewport};
 
 const BUDGET: &str = r#"[{
   "path": "/*",

@@ -2,9 +2,9 @@
 //! interleaved runs each, then every metric's verdict (a Mann-Whitney U test for timings).
 //!
 //!     cargo run --example compare
-use pagecost::compare::Verdict;
 use pagecost::job::{self, ComparePlan, Plan, Report};
-use pagecost::party::BlockRule;
+use pagecost::model::party::BlockRule;
+use pagecost::verdict::compare::Verdict;
 use std::path::PathBuf;
 
 fn main() -> Result<(), pagecost::Error> {

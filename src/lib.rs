@@ -19,15 +19,10 @@
 
 #![warn(missing_docs)]
 
-pub mod batch;
 #[cfg(feature = "browser")]
 pub mod browser;
-pub mod budget;
-pub mod compare;
 pub mod config;
-mod dates;
 pub mod error;
-pub mod estimate;
 pub mod events;
 pub mod extract;
 pub mod har;
@@ -36,26 +31,18 @@ pub mod history;
 pub mod job;
 pub mod links;
 mod load;
-pub mod metric;
 pub mod model;
 pub mod net;
-pub mod party;
 pub mod report;
-pub mod runs;
 pub mod source;
-pub mod stats;
-pub mod target;
-#[cfg(test)]
-mod testing;
-mod textfile;
 pub mod trace;
-pub mod units;
+pub mod verdict;
 
 pub use config::AuditConfig;
 pub use error::{Error, Result};
 pub use events::{Event, EventSink, NoEvents};
 pub use extract::Viewport;
 pub use model::{Entry, Load, ResourceType, Totals};
-pub use runs::Runs;
+pub use source::target::{prepare, Target};
 pub use source::{audit, Engine, Source};
-pub use target::{prepare, Target};
+pub use verdict::runs::Runs;

@@ -1,7 +1,9 @@
 //! Property tests: URL resolution and the statistics hold their invariants for any input.
 
 use pagecost::extract::resolve;
-use pagecost::stats::{bootstrap_median_diff_ci, cliffs_delta, mann_whitney, median, Summary};
+use pagecost::verdict::stats::{
+    bootstrap_median_diff_ci, cliffs_delta, mann_whitney, median, Summary,
+};
 use proptest::prelude::*;
 use url::Url;
 

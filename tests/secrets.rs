@@ -234,7 +234,7 @@ fn a_static_audits_folder_server_answers_only_the_audit() {
     std::fs::write(dir.path().join("a.css"), "p{}").unwrap();
     std::fs::write(dir.path().join("shadow"), "root:secret").unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let target = pagecost::target::Target::parse(dir.path().to_str().unwrap()).unwrap();
+    let target = pagecost::source::target::Target::parse(dir.path().to_str().unwrap()).unwrap();
     let source = rt
         .block_on(Source::open(&target, &Engine::Static, &[]))
         .unwrap();

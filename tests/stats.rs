@@ -5,7 +5,7 @@
 //! bootstrap interval of the difference of medians (a different random generator: compared
 //! with a tolerance of a fifth of the interval's width).
 
-use pagecost::stats::{bootstrap_median_diff_ci, cliffs_delta, mann_whitney};
+use pagecost::verdict::stats::{bootstrap_median_diff_ci, cliffs_delta, mann_whitney};
 
 /// (name, a, b, U of a, p, exact, Cliff's delta of a against b, 95 % CI of median(b) - median(a)).
 type Case = (

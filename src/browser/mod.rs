@@ -299,7 +299,7 @@ pub async fn load(
     check_supported(cfg)?;
     note_root(events);
     let lease = pool.get(exe, cfg, vp).await?;
-    let started_unix_ms = crate::dates::now_unix_ms();
+    let started_unix_ms = crate::model::dates::now_unix_ms();
     let seen = lease.visit(url, (cfg, &pool.launch), vp, events).await?;
     let mut load = build(url, &pool.launch, seen, started_unix_ms, cfg, vp)?;
     load.settings.user_agent = if cfg.user_agent == crate::config::DEFAULT_USER_AGENT {

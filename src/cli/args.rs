@@ -1,9 +1,9 @@
 //! Command-line arguments: the only place clap lives. Converted once into library settings.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use pagecost::config::units;
 use pagecost::model::Profile;
 use pagecost::report::Format;
-use pagecost::units;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -183,7 +183,7 @@ pub struct CompareArgs {
 
     /// Significance level: a difference is significant when its p-value is below it. A
     /// timing gate that cannot reach it with --runs is refused before anything loads.
-    #[arg(long, value_name = "P", default_value_t = pagecost::compare::ALPHA)]
+    #[arg(long, value_name = "P", default_value_t = pagecost::verdict::compare::ALPHA)]
     pub alpha: f64,
 
     /// Also compare the loads estimated on a network profile (see audit --estimate).

@@ -82,7 +82,7 @@ pub fn command(a: HistoryArgs) -> anyhow::Result<Command> {
             since_unix_ms: a
                 .since
                 .as_deref()
-                .map(pagecost::units::parse_since)
+                .map(pagecost::config::units::parse_since)
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("--since {e}"))?,
             last: a.last,

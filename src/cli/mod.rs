@@ -216,6 +216,7 @@ fn serve(rt: &tokio::runtime::Runtime, a: args::ServeArgs) -> anyhow::Result<()>
 }
 
 /// An environment variable naming a file or folder; unset and empty are the same.
+#[cfg(any(feature = "browser", feature = "history"))]
 pub(crate) fn env_path(name: &str) -> Option<PathBuf> {
     std::env::var_os(name)
         .filter(|v| !v.is_empty())
@@ -401,14 +402,14 @@ fn links_options(n: &NetArgs) -> anyhow::Result<()> {
         })
 }
 
-fn budgets(b: &BudgetArgs) -> pagecost::Result<Option<pagecost::budget::Budgets>> {
-    let quick = pagecost::budget::quick(
+fn budgets(b: &BudgetArgs) -> pagecost::Result<Option<pagecost::verdict::budget::Budgets>> {
+    let quick = pagecost::verdict::budget::quick(
         b.max_bytes,
         b.max_requests,
         b.max_time.map(|d| d.as_secs_f64() * 1000.0),
         b.no_broken,
     );
-    pagecost::budget::load(b.budget.as_deref(), quick)
+    pagecost::verdict::budget::load(b.budget.as_deref(), quick)
 }
 
 /// `audit`.
@@ -462,17 +463,16 @@ fn serve_also(s: &str) -> Result<(String, PathBuf), String> {
 
 /// `compare`.
 pub fn compare(a: CompareArgs) -> anyhow::Result<Command> {
-    let gates = a
-        .fail_if
-        .iter()
-        .map(|g| pagecost::compare::Gate::parse(g).map_err(|e| anyhow::anyhow!("--fail-if {e}")));
+    let gates = a.fail_if.iter().map(|g| {
+        pagecost::verdict::compare::Gate::parse(g).map_err(|e| anyhow::anyhow!("--fail-if {e}"))
+    });
     let (cfg, viewport) = config(&a.net)?;
     let plan = job::ComparePlan {
         gates: gates.collect::<anyhow::Result<_>>()?,
         block: a
             .block
             .iter()
-            .map(|p| pagecost::party::BlockRule::parse(p))
+            .map(|p| pagecost::model::party::BlockRule::parse(p))
             .collect::<Result<_, _>>()?,
         block_third_parties: a.block_third_parties,
         alpha: a.alpha,
@@ -525,8 +525,8 @@ pub fn links(a: LinksArgs) -> anyhow::Result<Command> {
         .transpose()
         .context("--base: not a valid URL")?;
     let check = a.check.then(|| job::links::CheckSettings {
-        retries: a.retries.unwrap_or(pagecost::net::check::DEFAULT_RETRIES),
-        backoff: a.backoff.unwrap_or(pagecost::net::check::DEFAULT_BACKOFF),
+        retries: a.retries.unwrap_or(pagecost::links::check::DEFAULT_RETRIES),
+        backoff: a.backoff.unwrap_or(pagecost::links::check::DEFAULT_BACKOFF),
     });
     let plan = job::LinksPlan {
         target: a.target,

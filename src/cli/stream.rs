@@ -3,7 +3,7 @@
 //! the list's order (a page finished early waits for those before it), so the output is
 //! the one the whole batch would write at its end.
 
-use pagecost::batch::PageResult;
+use pagecost::job::batch::PageResult;
 use pagecost::{Event, EventSink};
 use std::collections::BTreeMap;
 use std::io::Write;

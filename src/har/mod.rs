@@ -21,6 +21,8 @@ use serde_json::{json, Value};
 
 mod initiator;
 mod stream;
+#[cfg(test)]
+pub(crate) mod testing;
 
 use initiator::initiator_of;
 
@@ -39,7 +41,7 @@ fn iso8601(unix_ms: f64) -> String {
     let total_ms = unix_ms.max(0.0).round() as i64;
     let (secs, ms) = (total_ms.div_euclid(1000), total_ms.rem_euclid(1000));
     let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = crate::dates::civil_from_days(days);
+    let (y, m, d) = crate::model::dates::civil_from_days(days);
     format!(
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z",
         sod / 3600,
@@ -78,7 +80,7 @@ pub fn parse_iso8601(s: &str) -> Option<f64> {
     let mut cp = clock.split(':');
     let (hh, mi): (i64, i64) = (cp.next()?.parse().ok()?, cp.next()?.parse().ok()?);
     let sec: f64 = cp.next().unwrap_or("0").parse().ok()?;
-    let days = crate::dates::days_from_civil(y, m, d);
+    let days = crate::model::dates::days_from_civil(y, m, d);
     let secs = days * 86_400 + hh * 3600 + mi * 60 - offset_min * 60;
     Some(secs as f64 * 1000.0 + sec * 1000.0)
 }

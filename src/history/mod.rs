@@ -25,8 +25,8 @@ mod sql;
 mod sqlite;
 
 use crate::error::{Error, Result};
-use crate::metric::Metric;
 use crate::model::{Bucket, Load};
+use crate::verdict::metric::Metric;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -378,7 +378,7 @@ impl NewRun {
             page: load.page_name(),
             final_url: load.final_url.clone(),
             started_unix_ms: load.started_unix_ms.min(i64::MAX as u64) as i64,
-            saved_unix_ms: crate::dates::now_unix_ms().min(i64::MAX as u64) as i64,
+            saved_unix_ms: crate::model::dates::now_unix_ms().min(i64::MAX as u64) as i64,
             tool: load.tool.clone(),
             engine: load
                 .settings

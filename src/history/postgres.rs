@@ -177,7 +177,7 @@ impl Backend for Postgres {
         rows.iter()
             .map(|r| {
                 let mut metrics = Vec::new();
-                for i in 0..crate::metric::Metric::ALL.len() {
+                for i in 0..crate::verdict::metric::Metric::ALL.len() {
                     metrics.push(r.try_get::<_, Option<f64>>(9 + i)?);
                 }
                 Ok(RunRow {

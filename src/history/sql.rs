@@ -3,7 +3,7 @@
 //! [`StoredRun`]s.
 
 use super::{CpuTotals, Dimension, Filter, GroupTotals, Labels, StoredRun};
-use crate::metric::Metric;
+use crate::verdict::metric::Metric;
 use std::collections::BTreeMap;
 
 /// The schema this pagecost writes.

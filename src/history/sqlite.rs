@@ -218,7 +218,7 @@ impl Backend for Sqlite {
         let rows = st
             .query_map(params_from_iter(bind(&w.params)), |r| {
                 let mut metrics = Vec::new();
-                for i in 0..crate::metric::Metric::ALL.len() {
+                for i in 0..crate::verdict::metric::Metric::ALL.len() {
                     metrics.push(r.get::<_, Option<f64>>(9 + i)?);
                 }
                 Ok(RunRow {

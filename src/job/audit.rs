@@ -1,16 +1,16 @@
 //! The audit job: one page (once, or N runs with statistics), or many pages (a list, a
 //! shard of it, or a crawl), with estimates and budgets judged.
 
-use crate::batch::{audit_all, PageResult};
-use crate::budget::{self, Budgets};
 use crate::config::{AuditConfig, Cancel};
 use crate::error::{Error, Result, Setting};
 use crate::events::{Event, EventSink, NoEvents};
 use crate::extract::Viewport;
+use crate::job::batch::{audit_all, PageResult};
 use crate::model::{Load, Profile};
-use crate::runs::{Runs, Tally};
+use crate::source::target::Target;
 use crate::source::{Engine, Source};
-use crate::target::Target;
+use crate::verdict::budget::{self, Budgets};
+use crate::verdict::runs::{Runs, Tally};
 use std::path::PathBuf;
 
 use super::{Outcome, Report};
@@ -178,7 +178,7 @@ impl AuditPlan {
     fn all_targets(&self) -> Result<Vec<String>> {
         let mut targets = self.targets.clone();
         if let Some(f) = &self.input_file {
-            let listed = crate::batch::read_list(&crate::textfile::read(f)?);
+            let listed = crate::job::batch::read_list(&crate::config::textfile::read(f)?);
             if listed.is_empty() {
                 return Err(Error::InvalidInput {
                     input: f.display().to_string(),
@@ -308,7 +308,7 @@ async fn one(
     report.estimate = plan
         .estimate
         .as_ref()
-        .map(|p| crate::estimate::estimate(report.shown(), p));
+        .map(|p| crate::verdict::estimate::estimate(report.shown(), p));
     report.budget = plan.budgets.as_ref().map(|b| {
         let all: Vec<&Load> = match &report.runs {
             Some(r) => r.runs.iter().collect(),
@@ -386,7 +386,7 @@ async fn batch(
     events: &dyn EventSink,
 ) -> BatchReport {
     if let Some((k, n)) = plan.shard {
-        let at = crate::batch::shard(targets.len(), k, n);
+        let at = crate::job::batch::shard(targets.len(), k, n);
         targets = at.iter().map(|i| targets[*i].clone()).collect();
         positions = Some(at);
     }
@@ -444,7 +444,7 @@ async fn crawl(
     }
     // Through the folder's server, with the key it asks for.
     let cfg = source.config(&plan.cfg);
-    let pages = crate::batch::crawl(&url, &cfg, c.depth, c.max_pages, c.ignore_robots).await?;
+    let pages = crate::job::batch::crawl(&url, &cfg, c.depth, c.max_pages, c.ignore_robots).await?;
     events.event(Event::Notice(format!(
         "crawled {} pages from {url}",
         pages.len()

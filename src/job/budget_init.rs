@@ -1,14 +1,14 @@
 //! The `budget init` job: a starting budget.json from one load, today's figures plus a
 //! margin.
 
-use crate::budget::BudgetType;
 use crate::config::AuditConfig;
 use crate::error::{Error, Result, Setting};
 use crate::events::NoEvents;
 use crate::extract::Viewport;
 use crate::model::{Bucket, Load, ResourceType};
+use crate::source::target::Target;
 use crate::source::{Engine, Source};
-use crate::target::Target;
+use crate::verdict::budget::BudgetType;
 use serde::Serialize;
 
 /// A budget to write, as asked for.

@@ -1,17 +1,17 @@
 //! The compare job: two variants (or one page with and without blocked requests), loaded
 //! interleaved, compared metric by metric, gates and budgets judged on B.
 
-use crate::budget::{self, Budgets};
-use crate::compare::{compare, Comparison, Gate, GateCheck, MetricDiff, MetricKey};
 use crate::config::AuditConfig;
 use crate::error::{Error, Result, Setting};
 use crate::events::{EventSink, NoEvents};
 use crate::extract::Viewport;
+use crate::model::party::BlockRule;
 use crate::model::{Load, Profile};
-use crate::party::BlockRule;
-use crate::runs::{Runs, Tally};
+use crate::source::target::Target;
 use crate::source::{Engine, Source};
-use crate::target::Target;
+use crate::verdict::budget::{self, Budgets};
+use crate::verdict::compare::{compare, Comparison, Gate, GateCheck, MetricDiff, MetricKey};
+use crate::verdict::runs::{Runs, Tally};
 use std::path::PathBuf;
 
 use super::Outcome;
@@ -149,7 +149,7 @@ impl ComparePlan {
             runs: 5,
             warmup: true,
             gates: Vec::new(),
-            alpha: crate::compare::ALPHA,
+            alpha: crate::verdict::compare::ALPHA,
             estimate: None,
             serve_also: Vec::new(),
             budgets: None,
@@ -183,14 +183,14 @@ impl ComparePlan {
             let why = "must be more than 0 and less than 1";
             return Err(Error::setting(Setting::Alpha, self.alpha.to_string(), why));
         }
-        let smallest = crate::stats::min_p(na, nb);
+        let smallest = crate::verdict::stats::min_p(na, nb);
         let Some(g) = self.gates.iter().find(|g| g.metric.is_timing()) else {
             return Ok(());
         };
         if smallest < self.alpha {
             return Ok(());
         }
-        let need = crate::stats::runs_needed(self.alpha, fixed);
+        let need = crate::verdict::stats::runs_needed(self.alpha, fixed);
         let advice = need.map_or_else(
             || "no number of runs can reach it".to_string(),
             |n| format!("it takes at least {n} runs per variant"),
@@ -342,6 +342,7 @@ async fn against_baseline(
 
 /// The baseline's last stored runs of `page` by the same engine, not cut short; an error
 /// when there are none.
+#[cfg(feature = "history")]
 async fn stored_runs(baseline: &Baseline, page: &str, engine: Option<String>) -> Result<Vec<Load>> {
     let (db, labels, last) = (baseline.db.clone(), baseline.labels.clone(), baseline.last);
     let filter = crate::history::Filter {
@@ -386,7 +387,7 @@ fn estimated_metrics(a: &Runs, b: &Runs, profile: &Profile, alpha: f64) -> Vec<M
         let loads = r
             .runs
             .iter()
-            .map(|l| crate::estimate::estimate(l, profile))
+            .map(|l| crate::verdict::estimate::estimate(l, profile))
             .collect();
         Runs::new(r.target.clone(), r.warmup, loads, Vec::new()).expect("as many as measured")
     };

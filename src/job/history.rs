@@ -29,7 +29,7 @@ pub struct Saved {
 /// The loads a report holds with the labels each is saved with: every run of an audit, each
 /// audited page of a batch, both sides of a comparison (labelled `variant=a` and `b`).
 pub fn loads_of<'r>(report: &'r Report, labels: &Labels) -> Vec<(Cow<'r, Load>, Labels)> {
-    let runs = |r: &'r crate::runs::Runs, l: &Labels| -> Vec<(Cow<'r, Load>, Labels)> {
+    let runs = |r: &'r crate::verdict::runs::Runs, l: &Labels| -> Vec<(Cow<'r, Load>, Labels)> {
         r.runs
             .iter()
             .map(|x| (Cow::Borrowed(x), l.clone()))
@@ -145,7 +145,7 @@ pub fn run(plan: HistoryPlan) -> Result<HistoryReport> {
         }),
         HistoryAction::Prune { older_than } => {
             let age = u64::try_from(older_than.as_millis()).unwrap_or(u64::MAX);
-            let before_unix_ms = crate::dates::now_unix_ms().saturating_sub(age);
+            let before_unix_ms = crate::model::dates::now_unix_ms().saturating_sub(age);
             Ok(HistoryReport::Pruned {
                 db: db.name(),
                 removed: db.prune(before_unix_ms)?,
@@ -234,7 +234,7 @@ fn json_lines(text: &str, name: &str) -> Result<Vec<(Load, Option<&'static str>)
         if line.trim().is_empty() {
             continue;
         }
-        let p: crate::batch::PageResult =
+        let p: crate::job::batch::PageResult =
             serde_json::from_str(line).map_err(|e| Error::InvalidInput {
                 input: format!("{name}:{}", n + 1),
                 reason: format!("not a pagecost JSON line: {e}"),

@@ -3,9 +3,9 @@
 use crate::config::AuditConfig;
 use crate::error::{Error, Result};
 use crate::extract::encoding::Markup;
+use crate::links::check::{self, CheckConfig};
 use crate::links::{self, CheckOutcome, CheckResult, Filter, Link, LinkKind};
-use crate::net::check::{self, CheckConfig};
-use crate::target::Target;
+use crate::source::target::Target;
 use std::io::Read;
 use std::path::Path;
 use url::Url;

@@ -1,8 +1,8 @@
 //! The merge job: JSON-lines outputs of sharded batches joined into one list of pages.
 
 use super::BatchReport;
-use crate::batch::PageResult;
 use crate::error::{Error, Result};
+use crate::job::batch::PageResult;
 use std::path::PathBuf;
 
 /// Files to join.

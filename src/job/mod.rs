@@ -9,6 +9,7 @@
 //! ```
 
 pub mod audit;
+pub mod batch;
 pub mod budget_init;
 pub mod compare;
 #[cfg(feature = "history")]

@@ -136,7 +136,7 @@ impl<'a> Engine<'a> {
             vp,
             events,
             t0: Instant::now(),
-            started_unix_ms: crate::dates::now_unix_ms(),
+            started_unix_ms: crate::model::dates::now_unix_ms(),
             tasks: JoinSet::new(),
             pending: HashMap::new(),
             waiting: VecDeque::new(),

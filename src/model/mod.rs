@@ -5,8 +5,10 @@
 //! (`_ms`, `_bytes`), and a figure that could not be measured is `null`, never a guess.
 
 pub mod chains;
+pub(crate) mod dates;
 mod entry;
 mod page;
+pub mod party;
 mod profile;
 pub mod secrets;
 mod totals;
@@ -286,7 +288,8 @@ impl Load {
         for e in &mut self.entries {
             if e.party.is_none() {
                 e.party = hosts.host(&e.url).map(|h| {
-                    let classify = |h: &String| crate::party::classify(h, &page_host, first_party);
+                    let classify =
+                        |h: &String| crate::model::party::classify(h, &page_host, first_party);
                     parties.entry(h).or_insert_with_key(classify).clone()
                 });
             }
@@ -428,7 +431,7 @@ mod tests {
     /// load event.
     #[test]
     fn fully_loaded_is_never_before_the_pages_milestones() {
-        let mut load = crate::testing::load_sized(&[("/a.css", 10)]);
+        let mut load = crate::har::testing::load_sized(&[("/a.css", 10)]);
         load.finalize(&[], &secrets::Secrets::default());
         let last = load.fully_loaded_ms;
         load.page_metrics = PageMetrics {

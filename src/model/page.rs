@@ -120,7 +120,7 @@ mod tests {
 
     #[test]
     fn a_packed_load_is_the_load_in_json_and_back() {
-        let load = crate::testing::load_sized(&[("/a.css", 1200), ("/b.png", 30_000)]);
+        let load = crate::har::testing::load_sized(&[("/a.css", 1200), ("/b.png", 30_000)]);
         let page = PageResult::loaded("t".into(), Some(3), &load);
         assert_eq!(page.load().as_ref(), Some(&load));
         let packed = serde_json::to_value(&page).unwrap();

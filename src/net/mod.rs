@@ -1,7 +1,6 @@
 //! The only code that touches the network: connections (DNS, TCP, TLS, throttling), the
 //! per-origin pool, one measured request, content decoding, and the loopback folder server.
 
-pub mod check;
 pub(crate) mod client;
 pub(crate) mod conn;
 pub(crate) mod decode;

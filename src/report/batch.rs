@@ -1,9 +1,9 @@
 //! Many pages: one summary row per page (terminal), or the pages as JSON / JSON lines.
 
 use super::{human_bytes, human_ms, sanitize, table::fit};
-use crate::batch::PageResult;
-use crate::budget::Verdict;
+use crate::job::batch::PageResult;
 use crate::model::{Load, ResourceType};
+use crate::verdict::budget::Verdict;
 use comfy_table::{Cell, CellAlignment, Table};
 
 /// One JSON line per page.

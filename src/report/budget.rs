@@ -2,7 +2,7 @@
 //! pull requests, and GitHub Actions `::error` annotations.
 
 use super::sanitize;
-use crate::budget::{Line, LineUnit, Status, Verdict};
+use crate::verdict::budget::{Line, LineUnit, Status, Verdict};
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 
 fn fmt_value(v: f64, unit: LineUnit) -> String {

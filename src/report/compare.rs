@@ -8,8 +8,8 @@
 
 use super::words::{self, amount};
 use super::{human_bytes, human_ms, sanitize, shorten};
-use crate::compare::{Comparison, CpuScope, GroupDiff, MetricDiff, RequestDiff};
-use crate::metric::{Metric, Unit};
+use crate::verdict::compare::{Comparison, CpuScope, GroupDiff, MetricDiff, RequestDiff};
+use crate::verdict::metric::{Metric, Unit};
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 
 const STYLE: &str = "  ── ══      ──    ";
@@ -79,7 +79,7 @@ fn metric_label(m: &MetricDiff, room: Room) -> String {
     }
 }
 
-fn spread(m: &MetricDiff, s: &crate::stats::Summary) -> String {
+fn spread(m: &MetricDiff, s: &crate::verdict::stats::Summary) -> String {
     if s.n < 2 {
         return "-".to_string();
     }
@@ -293,7 +293,7 @@ const CPU_ROWS: usize = 8;
 /// A main-thread row's verdict in a word: time spent is less or more, not faster or slower.
 pub(super) fn cpu_verdict(m: &MetricDiff) -> String {
     match m.verdict {
-        crate::compare::Verdict::Differs { diff, p, .. } => {
+        crate::verdict::compare::Verdict::Differs { diff, p, .. } => {
             let word = if diff < 0.0 { "less" } else { "more" };
             p.map_or_else(
                 || format!("{word}, always"),
@@ -305,7 +305,7 @@ pub(super) fn cpu_verdict(m: &MetricDiff) -> String {
 }
 
 /// The main-thread rows a report shows: the parties, then the costliest entities and tags.
-pub(super) fn cpu_rows(c: &Comparison) -> impl Iterator<Item = &crate::compare::CpuDiff> {
+pub(super) fn cpu_rows(c: &Comparison) -> impl Iterator<Item = &crate::verdict::compare::CpuDiff> {
     let shown = |scope: CpuScope| c.main_thread.iter().filter(move |d| d.scope == scope);
     (shown(CpuScope::Party))
         .chain(shown(CpuScope::Entity).take(CPU_ROWS))
@@ -313,7 +313,7 @@ pub(super) fn cpu_rows(c: &Comparison) -> impl Iterator<Item = &crate::compare::
 }
 
 /// A main-thread row's label: `third party`, `entity Google/Doubleclick Ads`, `tag URL`.
-pub(super) fn cpu_label(d: &crate::compare::CpuDiff) -> String {
+pub(super) fn cpu_label(d: &crate::verdict::compare::CpuDiff) -> String {
     match d.scope {
         CpuScope::Party => d.name.clone(),
         CpuScope::Entity => format!("entity {}", d.name),

@@ -5,7 +5,7 @@
 use super::{sanitize, table::fit};
 use crate::history::StoredRun;
 use crate::job::history::HistoryReport;
-use crate::metric::Metric;
+use crate::verdict::metric::Metric;
 use comfy_table::{Cell, CellAlignment, Table};
 use std::collections::BTreeMap;
 
@@ -235,7 +235,7 @@ pub fn sparkline(values: &[Option<f64>], width: usize) -> String {
             .map(|i| {
                 let (a, b) = (i * values.len() / width, (i + 1) * values.len() / width);
                 let known: Vec<f64> = values[a..b].iter().flatten().copied().collect();
-                crate::stats::median(&known)
+                crate::verdict::stats::median(&known)
             })
             .collect()
     };
@@ -258,7 +258,7 @@ pub fn sparkline(values: &[Option<f64>], width: usize) -> String {
 /// `2026-11-30 07:40` (UTC).
 pub fn datetime(unix_ms: u64) -> String {
     let secs = (unix_ms / 1000) as i64;
-    let (y, m, d) = crate::dates::civil_from_days(secs.div_euclid(86_400));
+    let (y, m, d) = crate::model::dates::civil_from_days(secs.div_euclid(86_400));
     let s = secs.rem_euclid(86_400);
     format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", s / 3600, s % 3600 / 60)
 }

@@ -4,11 +4,11 @@
 //! waterfalls on one time scale and the difference charts.
 
 use super::{human_bytes, human_ms};
-use crate::compare::Comparison;
-use crate::metric::{Metric, Unit};
 use crate::model::urls::redact_url;
 use crate::model::{Bucket, Entry, Load, ResourceType};
 use crate::trace::TaskGroup;
+use crate::verdict::compare::Comparison;
+use crate::verdict::metric::{Metric, Unit};
 use std::fmt::Write as _;
 
 /// Phase names and colours, in the order they happen.
@@ -805,7 +805,7 @@ fn compare_main_thread(c: &Comparison) -> String {
     );
     for d in super::compare::cpu_rows(c) {
         let m = &d.main_thread;
-        let b = |pick: fn(&crate::compare::MetricDiff) -> f64| {
+        let b = |pick: fn(&crate::verdict::compare::MetricDiff) -> f64| {
             d.blocking
                 .as_ref()
                 .map_or("-".into(), |b| human_ms(pick(b)))

@@ -29,13 +29,13 @@ pub fn render_sorted<T: Serialize + ?Sized>(v: &T) -> String {
 #[derive(Serialize, schemars::JsonSchema)]
 pub(crate) struct Envelope<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    budget: Option<&'a crate::budget::Verdict>,
+    budget: Option<&'a crate::verdict::budget::Verdict>,
     #[serde(skip_serializing_if = "Option::is_none")]
     estimate: Option<&'a Load>,
     #[serde(skip_serializing_if = "Option::is_none")]
     load: Option<&'a Load>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    runs: Option<&'a crate::runs::Runs>,
+    runs: Option<&'a crate::verdict::runs::Runs>,
 }
 
 /// [`audit`] written as it is serialized (no copy of the whole text in memory) when it is

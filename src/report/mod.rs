@@ -267,7 +267,7 @@ pub enum Notice {
 /// pages that could not be audited, gates, link counts, GitHub annotations (`github`).
 /// `quiet` keeps only what matters for the outcome.
 pub fn notices(r: &Report, quiet: bool, github: bool) -> Vec<Notice> {
-    let annotations = |v: Option<&crate::budget::Verdict>| -> Vec<Notice> {
+    let annotations = |v: Option<&crate::verdict::budget::Verdict>| -> Vec<Notice> {
         match (github, v) {
             (true, Some(v)) => (budget::github_annotations(v).into_iter())
                 .map(Notice::Annotation)

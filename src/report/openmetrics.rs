@@ -5,12 +5,12 @@
 //! loopback URL, so that series stay the same from run to run). A figure that was not
 //! measured is left out, never written as 0.
 
-use crate::batch::PageResult;
-use crate::compare::Comparison;
+use crate::job::batch::PageResult;
 use crate::job::{AuditReport, CompareReport};
-use crate::metric::{Metric, Unit};
 use crate::model::{Bucket, Load};
-use crate::runs::Runs;
+use crate::verdict::compare::Comparison;
+use crate::verdict::metric::{Metric, Unit};
+use crate::verdict::runs::Runs;
 
 /// `audit`: the page's figures (with runs, each metric's median, and the median run's
 /// breakdowns).
@@ -401,7 +401,7 @@ mod tests {
     #[test]
     fn main_thread_time_by_party_and_entity_is_in_seconds() {
         use crate::trace::{EntityCpu, MainThread, PartyCpu};
-        let mut load = crate::testing::load_of(1, 10.0);
+        let mut load = crate::har::testing::load_of(1, 10.0);
         let mut e = Exposition::default();
         e.main_thread(&Vec::new(), &load);
         assert!(e.families.is_empty());

@@ -2,7 +2,7 @@
 //! are serialized, so that a schema cannot drift from what pagecost writes. Committed under
 //! `docs/schema/` (`pagecost generate schema NAME`); a test fails when they are stale.
 
-use crate::batch::PageResult;
+use crate::job::batch::PageResult;
 use crate::job::{BudgetFile, CompareReport};
 use crate::model::Load;
 use schemars::JsonSchema;

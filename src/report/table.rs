@@ -86,12 +86,12 @@ fn connections(load: &Load, opts: TableOptions) -> String {
     format!("{t}\n")
 }
 
-fn metric_value(unit: crate::metric::Unit, v: f64) -> String {
+fn metric_value(unit: crate::verdict::metric::Unit, v: f64) -> String {
     super::words::amount(v.max(0.0), unit)
 }
 
 /// Repeated runs: the statistics of each metric, then the median run's full report.
-pub fn render_runs(runs: &crate::runs::Runs, opts: TableOptions) -> String {
+pub fn render_runs(runs: &crate::verdict::runs::Runs, opts: TableOptions) -> String {
     let mut t = new_table(opts);
     t.set_header(vec![
         Cell::new(format!("{} runs", runs.runs.len())).add_attribute(Attribute::Bold),

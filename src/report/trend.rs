@@ -6,8 +6,8 @@ use super::history::{labels_text, value};
 use super::html::{card, esc, nice_step, page, type_colour};
 use super::words::{amount, metric_label};
 use crate::history::{GroupTotals, StoredRun};
-use crate::metric::{Metric, Unit};
 use crate::model::ResourceType;
+use crate::verdict::metric::{Metric, Unit};
 use std::collections::BTreeMap;
 
 /// Points are drawn (with their hover text) up to this many runs; past it, lines only.

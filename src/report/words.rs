@@ -2,8 +2,8 @@
 //! (terminal, Markdown, HTML and the `verdict` strings of the JSON contract).
 
 use super::{human_bytes, human_ms};
-use crate::compare::{GateCheck, GateState, Verdict};
-use crate::metric::Unit;
+use crate::verdict::compare::{GateCheck, GateState, Verdict};
+use crate::verdict::metric::Unit;
 use std::fmt;
 
 /// An amount in its unit, without sign: `3.4 ms`, `12.0 kB`, `80`.
@@ -17,13 +17,13 @@ pub fn amount(v: f64, unit: Unit) -> String {
 }
 
 /// A metric's name in prose: `fully loaded`, `first contentful paint`.
-pub fn metric_label(m: crate::metric::Metric) -> String {
+pub fn metric_label(m: crate::verdict::metric::Metric) -> String {
     m.name().trim_end_matches("_ms").replace('_', " ")
 }
 
 /// A browser metric's usual abbreviation (`FCP`, `LCP`, `TBT` ...).
-pub fn abbreviation(m: crate::metric::Metric) -> String {
-    use crate::metric::Metric as M;
+pub fn abbreviation(m: crate::verdict::metric::Metric) -> String {
+    use crate::verdict::metric::Metric as M;
     match m {
         M::DomContentLoaded => "DCL".into(),
         M::LoadEvent => "load".into(),
@@ -37,8 +37,8 @@ pub fn abbreviation(m: crate::metric::Metric) -> String {
 
 /// The rendering metrics a load has (browser engine), each with its value in words, in
 /// report order; empty for a static load.
-pub fn rendering(l: &crate::model::Load) -> Vec<(crate::metric::Metric, String)> {
-    crate::metric::Metric::ALL
+pub fn rendering(l: &crate::model::Load) -> Vec<(crate::verdict::metric::Metric, String)> {
+    crate::verdict::metric::Metric::ALL
         .into_iter()
         .filter(|m| m.needs_browser())
         .filter_map(|m| Some((m, amount(m.of(l)?, m.unit()))))
@@ -150,8 +150,8 @@ pub fn short(v: &Verdict, with_p: bool) -> String {
 /// What an entity or tag present on one side only cost that side's main thread, in a
 /// sentence: `Google/Doubleclick Ads (entity), only in A: 570 ms of main thread (p=0.008),
 /// 330 ms of blocking time (p=0.008)`; `None` for one on both sides, or on neither.
-pub fn one_sided_cpu(d: &crate::compare::CpuDiff) -> Option<String> {
-    use crate::compare::{CpuScope, MetricDiff};
+pub fn one_sided_cpu(d: &crate::verdict::compare::CpuDiff) -> Option<String> {
+    use crate::verdict::compare::{CpuScope, MetricDiff};
     let (m, b) = (&d.main_thread, d.blocking.as_ref());
     let (side, pick): (&str, fn(&MetricDiff) -> f64) = match (m.a.median > 0.0, m.b.median > 0.0) {
         _ if d.scope == CpuScope::Party => return None,

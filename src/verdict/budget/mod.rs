@@ -26,8 +26,8 @@
 mod cpu;
 
 use crate::error::{Error, Result};
-use crate::metric::Metric;
 use crate::model::{urls, Entry, Load, ResourceType};
+use crate::verdict::metric::Metric;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::path::Path;
@@ -308,7 +308,7 @@ impl Reader<'_> {
             let o = self.obj(item, &p)?;
             let name = self.str(o.get(key), &format!("{p}.{key}"))?;
             if let Some(known) = known.filter(|k| !k.contains(&name)) {
-                let close = crate::party::close_matches(name, known.iter().copied());
+                let close = crate::model::party::close_matches(name, known.iter().copied());
                 return Err(self.err(
                     &format!("{p}.{key}"),
                     &format!("unknown {what} '{name}'{}", did_you_mean(&close)),
@@ -364,10 +364,10 @@ fn did_you_mean(close: &[&str]) -> String {
 ///
 /// ```
 /// let text = r#"[{"path": "/*", "resourceSizes": [{"resourceType": "script", "budget": 100}]}]"#;
-/// let budgets = pagecost::budget::parse(text, "budget.json").unwrap();
+/// let budgets = pagecost::verdict::budget::parse(text, "budget.json").unwrap();
 /// assert_eq!(budgets.len(), 1);
 /// let bad = r#"[{"resourceSizes": [{"resourceType": "scripts", "budget": 100}]}]"#;
-/// let err = pagecost::budget::parse(bad, "budget.json").unwrap_err().to_string();
+/// let err = pagecost::verdict::budget::parse(bad, "budget.json").unwrap_err().to_string();
 /// assert!(err.starts_with("budget.json"), "{err}");
 /// ```
 pub fn parse(text: &str, file: &str) -> Result<Vec<Budget>> {
@@ -383,12 +383,12 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<Budget>> {
         Value::Array(a) => a.as_slice(),
         _ => return Err(r.err("(document)", "expected an array of budgets")),
     };
-    let entities: Vec<&str> = crate::party::Entities::embedded()
+    let entities: Vec<&str> = crate::model::party::Entities::embedded()
         .all()
         .iter()
         .map(|e| e.name.as_str())
         .collect();
-    let categories = crate::party::Entities::embedded().categories();
+    let categories = crate::model::party::Entities::embedded().categories();
     let names = Names {
         entities: &entities,
         categories: &categories,
@@ -506,7 +506,7 @@ impl Reader<'_> {
 
 /// Reads a budget file from disk.
 pub fn read(path: &Path) -> Result<Vec<Budget>> {
-    let text = crate::textfile::read(path)?;
+    let text = crate::config::textfile::read(path)?;
     parse(&text, &path.display().to_string())
 }
 
@@ -620,11 +620,11 @@ fn shown(v: f64) -> f64 {
 fn is_first_party(e: &Entry, page: &str, hostnames: &[String]) -> bool {
     let host = urls::host(&e.url).unwrap_or_default();
     if hostnames.is_empty() {
-        crate::party::same_site(&host, page)
+        crate::model::party::same_site(&host, page)
     } else {
         hostnames
             .iter()
-            .any(|p| crate::party::host_matches(&host, p))
+            .any(|p| crate::model::party::host_matches(&host, p))
     }
 }
 
@@ -993,9 +993,9 @@ fn judge_timing(t: &TimingLimit, runs: &[&Load]) -> Line {
             "not measured in any run"
         });
     }
-    let median = crate::stats::median(&vals).unwrap_or(f64::NAN);
+    let median = crate::verdict::stats::median(&vals).unwrap_or(f64::NAN);
     let max = limit.limit();
-    let digits = if metric.unit() == crate::metric::Unit::Score {
+    let digits = if metric.unit() == crate::verdict::metric::Unit::Score {
         1000.0
     } else {
         10.0
@@ -1248,7 +1248,7 @@ mod tests {
         assert_eq!(b[0].timings[0].metric, "interactive");
     }
 
-    use crate::testing::load_sized;
+    use crate::har::testing::load_sized;
 
     fn lines(json: &str, runs: &[&Load]) -> Vec<Line> {
         evaluate(&parse(json, "budget.json").unwrap(), runs).lines

@@ -122,7 +122,7 @@ impl Entities {
         static DATA: std::sync::OnceLock<Entities> = std::sync::OnceLock::new();
         DATA.get_or_init(|| {
             let list: Vec<Entity> =
-                serde_json::from_str(include_str!("../data/third-party-web/entities.json"))
+                serde_json::from_str(include_str!("../../data/third-party-web/entities.json"))
                     .expect("the embedded third-party-web dataset parses");
             Entities::new(list)
         })
@@ -309,7 +309,7 @@ impl BlockRule {
     /// Parses a pattern; an unknown entity or category is an error naming close matches.
     ///
     /// ```
-    /// use pagecost::party::BlockRule;
+    /// use pagecost::model::party::BlockRule;
     /// assert!(BlockRule::parse("category:ad").is_ok());
     /// assert!(BlockRule::parse("*.doubleclick.net").is_ok());
     /// let err = BlockRule::parse("category:adz").unwrap_err().to_string();

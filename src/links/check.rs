@@ -331,7 +331,7 @@ fn httpdate_to_unix(s: &str) -> Option<u64> {
     let [h, mi, se] = hms.as_slice() else {
         return None;
     };
-    let days = crate::dates::days_from_civil(y, m, d);
+    let days = crate::model::dates::days_from_civil(y, m, d);
     u64::try_from(days * 86_400 + h * 3600 + mi * 60 + se).ok()
 }
 

@@ -4,8 +4,8 @@
 use crate::config::{AuditConfig, Cancel};
 use crate::events::{Event, EventSink, NoEvents};
 use crate::extract::Viewport;
+use crate::source::target::Target;
 use crate::source::{Engine, Source};
-use crate::target::Target;
 
 pub use crate::model::{PackedLoad, PageResult};
 
@@ -206,7 +206,7 @@ impl Robots {
     pub fn allows(&self, path: &str) -> bool {
         let mut best: Option<(usize, bool)> = None;
         for (allow, pat) in &self.rules {
-            if crate::budget::path_matches(pat, path) {
+            if crate::verdict::budget::path_matches(pat, path) {
                 let len = pat.len();
                 if best.is_none_or(|(l, a)| len > l || (len == l && *allow && !a)) {
                     best = Some((len, *allow));
@@ -263,7 +263,7 @@ pub async fn crawl(
                 if !matches!(u.scheme(), "http" | "https")
                     || !u
                         .host_str()
-                        .is_some_and(|h| crate::party::same_site(h, &site))
+                        .is_some_and(|h| crate::model::party::same_site(h, &site))
                 {
                     continue;
                 }

@@ -7,8 +7,8 @@ use std::time::Duration;
 /// `K/N` with 1 <= K <= N.
 ///
 /// ```
-/// assert_eq!(pagecost::units::parse_shard("2/5"), Ok((2, 5)));
-/// assert!(pagecost::units::parse_shard("6/5").unwrap_err().contains("1 <= K <= N"));
+/// assert_eq!(pagecost::config::units::parse_shard("2/5"), Ok((2, 5)));
+/// assert!(pagecost::config::units::parse_shard("6/5").unwrap_err().contains("1 <= K <= N"));
 /// ```
 pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {
     let (k, n) = s
@@ -28,9 +28,9 @@ pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {
 ///
 /// ```
 /// use std::time::Duration;
-/// assert_eq!(pagecost::units::parse_duration("500ms"), Ok(Duration::from_millis(500)));
-/// assert_eq!(pagecost::units::parse_duration("2m"), Ok(Duration::from_secs(120)));
-/// assert!(pagecost::units::parse_duration("0s").is_err());
+/// assert_eq!(pagecost::config::units::parse_duration("500ms"), Ok(Duration::from_millis(500)));
+/// assert_eq!(pagecost::config::units::parse_duration("2m"), Ok(Duration::from_secs(120)));
+/// assert!(pagecost::config::units::parse_duration("0s").is_err());
 /// ```
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
@@ -65,9 +65,9 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 ///
 /// ```
 /// let now = 1_796_024_400_000; // 2026-11-30 07:40 UTC
-/// assert_eq!(pagecost::units::parse_instant("1d", now), Ok(now - 86_400_000));
-/// assert_eq!(pagecost::units::parse_instant("2026-11-30", now), Ok(1_795_996_800_000));
-/// assert!(pagecost::units::parse_instant("2026-13-01", now).is_err());
+/// assert_eq!(pagecost::config::units::parse_instant("1d", now), Ok(now - 86_400_000));
+/// assert_eq!(pagecost::config::units::parse_instant("2026-11-30", now), Ok(1_795_996_800_000));
+/// assert!(pagecost::config::units::parse_instant("2026-13-01", now).is_err());
 /// ```
 pub fn parse_instant(s: &str, now_unix_ms: u64) -> Result<u64, String> {
     let t = s.trim();
@@ -76,7 +76,7 @@ pub fn parse_instant(s: &str, now_unix_ms: u64) -> Result<u64, String> {
         let n = |x: &str, lo: i64, hi: i64| x.parse::<i64>().ok().filter(|v| (lo..=hi).contains(v));
         return match (n(y, 1970, 9999), n(m, 1, 12), n(d, 1, 31)) {
             (Some(y), Some(m), Some(d)) => {
-                Ok(crate::dates::days_from_civil(y, m, d) as u64 * 86_400_000)
+                Ok(crate::model::dates::days_from_civil(y, m, d) as u64 * 86_400_000)
             }
             _ => Err(format!("'{t}' is not a date (YYYY-MM-DD)")),
         };
@@ -87,14 +87,14 @@ pub fn parse_instant(s: &str, now_unix_ms: u64) -> Result<u64, String> {
 
 /// [`parse_instant`] from now.
 pub fn parse_since(s: &str) -> Result<u64, String> {
-    parse_instant(s, crate::dates::now_unix_ms())
+    parse_instant(s, crate::model::dates::now_unix_ms())
 }
 
 /// `500000`, `500KB`, `500kB`, `2MB`, `1MiB`, `1GB`.
 ///
 /// ```
-/// assert_eq!(pagecost::units::parse_size("500KB"), Ok(500_000));
-/// assert_eq!(pagecost::units::parse_size("1MiB"), Ok(1_048_576));
+/// assert_eq!(pagecost::config::units::parse_size("500KB"), Ok(500_000));
+/// assert_eq!(pagecost::config::units::parse_size("1MiB"), Ok(1_048_576));
 /// ```
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();

@@ -6,12 +6,14 @@
 //! through [`Load::finalize`](crate::model::Load::finalize): parties classified, credentials
 //! redacted, totals summed.
 
+pub mod target;
+
 use crate::config::AuditConfig;
 use crate::error::Result;
 use crate::events::EventSink;
 use crate::extract::Viewport;
 use crate::model::Load;
-use crate::target::{prepare, serve_also, Prepared, Target};
+use crate::source::target::{prepare, serve_also, Prepared, Target};
 use std::path::PathBuf;
 use url::Url;
 

@@ -99,7 +99,7 @@ pub struct MannWhitney {
 /// ```
 /// let a = [10.0, 11.0, 12.0, 13.0, 14.0];
 /// let b = [20.0, 21.0, 22.0, 23.0, 24.0];
-/// let t = pagecost::stats::mann_whitney(&a, &b).unwrap();
+/// let t = pagecost::verdict::stats::mann_whitney(&a, &b).unwrap();
 /// assert!(t.exact);
 /// assert!((t.p - 2.0 / 252.0).abs() < 1e-12); // the smallest two-sided p with 5 and 5
 /// ```

@@ -2,9 +2,9 @@
 //! chosen (by fully-loaded time, the lower middle for an even count, as WebPageTest does).
 
 use crate::error::{Error, Result};
-use crate::metric::{Metric, Unit};
 use crate::model::Load;
-use crate::stats::{median_index, Summary};
+use crate::verdict::metric::{Metric, Unit};
+use crate::verdict::stats::{median_index, Summary};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -195,8 +195,8 @@ impl Runs {
 mod tests {
     use super::*;
 
+    use crate::har::testing::load_of as load;
     use crate::model::PartialCause;
-    use crate::testing::load_of as load;
 
     fn partial(ms: f64, cause: PartialCause) -> Load {
         let mut l = load(2, ms);

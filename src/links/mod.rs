@@ -2,6 +2,8 @@
 //! `links` command offers: regular expressions on the URL and on the text, exclusion, site
 //! (internal/external by registrable domain), scheme. Pure: tested from literals.
 
+pub mod check;
+
 use crate::extract::encoding::{Enc, Markup};
 use crate::extract::{html, SourceLocator, Viewport};
 use regex::Regex;
@@ -290,7 +292,7 @@ impl Filter {
             let (Some(host), Some(page)) = (host, page_host) else {
                 return false;
             };
-            let same = crate::party::same_site(&host, page);
+            let same = crate::model::party::same_site(&host, page);
             if (want == Site::Internal) != same {
                 return false;
             }

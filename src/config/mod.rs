@@ -1,5 +1,8 @@
 //! How an audit runs. Defaults are defined here once; the CLI's help cites these constants.
 
+pub(crate) mod textfile;
+pub mod units;
+
 use crate::error::{Error, Result, Setting};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -136,7 +139,7 @@ pub struct AuditConfig {
     /// Requests to a (host, port) sent to another address, as curl's `--connect-to`.
     pub connect_to: Vec<ConnectTo>,
     /// Requests not made (their references are listed as blocked entries).
-    pub block: Vec<crate::party::BlockRule>,
+    pub block: Vec<crate::model::party::BlockRule>,
     /// Block every third-party request.
     pub block_third_parties: bool,
     /// Browser engine: pause every request for the block rules even when there are none,
@@ -284,7 +287,7 @@ impl AuditConfig {
             return None;
         }
         let host = url.host_str()?;
-        let party = crate::party::classify(host, page_host, &self.first_party);
+        let party = crate::model::party::classify(host, page_host, &self.first_party);
         if self.block_third_parties && !party.first_party {
             return Some("third-party blocking".into());
         }

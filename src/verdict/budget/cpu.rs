@@ -10,7 +10,7 @@ use crate::model::{urls, Entry, Load};
 /// The third-party tags of a load on hosts matching `pattern` (`*.doubleclick.net`).
 pub(super) fn tags_on<'a>(l: &'a Load, pattern: &'a str) -> impl Iterator<Item = &'a TagCost> {
     (l.third_party_tags.iter()).filter(move |t| {
-        urls::host(&t.url).is_some_and(|h| crate::party::host_matches(&h, pattern))
+        urls::host(&t.url).is_some_and(|h| crate::model::party::host_matches(&h, pattern))
     })
 }
 
@@ -107,7 +107,7 @@ pub(super) fn judge(limit: &Limit, runs: &[&Load], first_party: &[String]) -> Li
         details: Vec::new(),
     };
     let totals: Vec<f64> = vals.iter().map(|v| v.0).collect();
-    let Some(median) = crate::stats::median(&totals) else {
+    let Some(median) = crate::verdict::stats::median(&totals) else {
         line.details.push(
             "main-thread time is unknown: it comes from the browser engine's trace \
              (--engine chromium); a static load or a HAR has none"
@@ -142,7 +142,7 @@ mod tests {
     /// A load whose trace gave `ms` to one first-party script and `ad_ms` to an ad tag's
     /// library, on doubleclick's host; without a trace when `traced` is false.
     fn load(ms: f64, ad_ms: f64, traced: bool) -> crate::model::Load {
-        let mut l = crate::testing::load_sized(&[
+        let mut l = crate::har::testing::load_sized(&[
             ("/", 1000),
             ("/app.js", 500),
             ("https://securepubads.g.doubleclick.net/tag.js", 300),

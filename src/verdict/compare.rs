@@ -3,10 +3,10 @@
 //! host, entity and category; and a regression gate. Pure: runs in, comparison out. The
 //! findings are data ([`Verdict`], [`GateState`]); their words live in `report::words`.
 
-use crate::metric::{Metric, Unit};
 use crate::model::{urls, Bucket, Entry, Load, ResourceType};
-use crate::runs::{values, Runs};
-use crate::stats::{
+use crate::verdict::metric::{Metric, Unit};
+use crate::verdict::runs::{values, Runs};
+use crate::verdict::stats::{
     bootstrap_median_diff_ci, cliffs_delta, cliffs_magnitude, mann_whitney, Effect, Summary,
 };
 use serde::Serialize;
@@ -578,7 +578,7 @@ impl GateScope {
             (GateScope::Party(p), CpuScope::Party) => d.name == *p,
             (GateScope::Entity(e), CpuScope::Entity) => d.name == *e,
             (GateScope::Tag(pattern), CpuScope::Tag) => {
-                urls::host(&d.name).is_some_and(|h| crate::party::host_matches(&h, pattern))
+                urls::host(&d.name).is_some_and(|h| crate::model::party::host_matches(&h, pattern))
             }
             _ => false,
         }
@@ -615,7 +615,7 @@ impl Gate {
     /// Parses a gate, naming what is wrong.
     ///
     /// ```
-    /// use pagecost::compare::Gate;
+    /// use pagecost::verdict::compare::Gate;
     /// assert!(Gate::parse("bytes>+5%").is_ok());
     /// assert!(Gate::parse("fully_loaded>+200ms").is_ok());
     /// assert!(Gate::parse("bytes<5%").is_err());
@@ -770,7 +770,7 @@ mod tests {
     fn runs_of(requests: &[usize]) -> Runs {
         let loads = requests
             .iter()
-            .map(|n| crate::testing::load_of(*n, 10.0))
+            .map(|n| crate::har::testing::load_of(*n, 10.0))
             .collect();
         Runs::new("t".into(), false, loads, Vec::new()).unwrap()
     }
@@ -778,7 +778,7 @@ mod tests {
     /// A traced run of `ms` of main thread, `ad_ms` of it an ad entity's (absent at 0).
     fn traced(ms: f64, ad_ms: f64) -> Load {
         use crate::trace::{EntityCpu, MainThread, PartyCpu};
-        let mut l = crate::testing::load_of(1, 10.0);
+        let mut l = crate::har::testing::load_of(1, 10.0);
         let by_entity = (ad_ms > 0.0)
             .then(|| EntityCpu {
                 name: "Ads".into(),
@@ -906,7 +906,7 @@ mod tests {
             let loads = ms
                 .iter()
                 .map(|t| {
-                    let mut l = crate::testing::load_of(1, 10.0);
+                    let mut l = crate::har::testing::load_of(1, 10.0);
                     l.page_metrics.total_blocking_time_ms = Some(*t);
                     l
                 })
@@ -930,11 +930,14 @@ mod tests {
     #[test]
     fn a_p_value_equal_to_alpha_is_not_significant() {
         let timed = |ms: [f64; 3]| {
-            let loads = ms.iter().map(|t| crate::testing::load_of(1, *t)).collect();
+            let loads = ms
+                .iter()
+                .map(|t| crate::har::testing::load_of(1, *t))
+                .collect();
             Runs::new("t".into(), false, loads, Vec::new()).unwrap()
         };
         let (a, b) = (timed([10.0, 11.0, 12.0]), timed([20.0, 21.0, 22.0]));
-        let p = crate::stats::mann_whitney(&[20.0, 21.0, 22.0], &[10.0, 11.0, 12.0])
+        let p = crate::verdict::stats::mann_whitney(&[20.0, 21.0, 22.0], &[10.0, 11.0, 12.0])
             .unwrap()
             .p;
         let at = metric_diff(Metric::FullyLoaded, &a, &b, p).unwrap();
@@ -948,10 +951,18 @@ mod tests {
     #[test]
     fn a_request_changed_by_more_than_one_percent_is_listed() {
         let doc = ("/", 500);
-        let a =
-            crate::testing::load_sized(&[doc, ("/same", 1000), ("/edge", 1000), ("/grew", 1000)]);
-        let b =
-            crate::testing::load_sized(&[doc, ("/same", 1000), ("/edge", 990), ("/grew", 1100)]);
+        let a = crate::har::testing::load_sized(&[
+            doc,
+            ("/same", 1000),
+            ("/edge", 1000),
+            ("/grew", 1000),
+        ]);
+        let b = crate::har::testing::load_sized(&[
+            doc,
+            ("/same", 1000),
+            ("/edge", 990),
+            ("/grew", 1100),
+        ]);
         let (only_a, only_b, changed) = request_diffs(&a, &b);
         assert!(only_a.is_empty() && only_b.is_empty());
         let keys: Vec<&str> = changed.iter().map(|d| d.key.as_str()).collect();
@@ -963,7 +974,7 @@ mod tests {
     #[test]
     fn groups_line_up_by_type_and_by_host() {
         let runs = |page: &str, cdn_bytes: u64| {
-            let load = crate::testing::load_sized(&[
+            let load = crate::har::testing::load_sized(&[
                 (page, 500),
                 (&format!("{page}x.png"), 1000),
                 ("https://cdn.example/y.png", cdn_bytes),

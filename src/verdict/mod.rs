@@ -1,0 +1,10 @@
+//! The verdicts on loads: the metrics a load is judged by, repeated runs and their
+//! statistics, comparisons of two variants, budgets, and timings estimated on a network
+//! profile.
+
+pub mod budget;
+pub mod compare;
+pub mod estimate;
+pub mod metric;
+pub mod runs;
+pub mod stats;
