@@ -4,9 +4,9 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    if let Ok(b) = pagecost::budget::parse(&text, "fuzz.json") {
-        let _ = pagecost::budget::select(&b, "https://fuzz.test/a/b");
+    if let Ok(b) = pagecost::verdict::budget::parse(&text, "fuzz.json") {
+        let _ = pagecost::verdict::budget::select(&b, "https://fuzz.test/a/b");
     }
-    let _ = pagecost::budget::path_matches(&text, "/a/b/c.html");
-    let _ = pagecost::compare::Gate::parse(&text);
+    let _ = pagecost::verdict::budget::path_matches(&text, "/a/b/c.html");
+    let _ = pagecost::verdict::compare::Gate::parse(&text);
 });

@@ -1,7 +1,7 @@
 #![no_main]
 //! HTML extraction (tree and flattened paths) and link extraction never panic.
 use libfuzzer_sys::fuzz_target;
-use pagecost::extract::{html, Viewport};
+use pagecost::extract::{comments, flatten, html, Viewport};
 use pagecost::links::{extract_links, LinkKind};
 
 fuzz_target!(|data: &[u8]| {
@@ -10,15 +10,15 @@ fuzz_target!(|data: &[u8]| {
     let doc = html::parse_document(&text);
     let refs = html::extract(&doc, &text, &url, &Viewport::default(), 1000);
     let _ = refs.refs.len();
-    let flat = html::flatten(&text);
+    let flat = flatten::flatten(&text);
     let _ = html::extract(&html::parse_document(&flat), &text, &url, &Viewport::default(), 1000);
-    let _ = html::nesting_depth(&text);
+    let _ = flatten::nesting_depth(&text);
     // The engine parses the document without its comments: never longer, and the same
     // references as the whole document (a comment never holds one, and what looks like a
     // comment inside a tag, raw text or CDATA is kept).
-    let stripped = html::strip_comments(&text);
+    let stripped = comments::strip_comments(&text);
     assert!(stripped.len() <= text.len());
-    let _ = html::nesting_depth(&stripped);
+    let _ = flatten::nesting_depth(&stripped);
     let found = |markup: &str| {
         let d = html::parse_document(markup);
         html::extract(&d, &text, &url, &Viewport::default(), 1000)

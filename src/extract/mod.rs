@@ -2,10 +2,13 @@
 //! browser request, each with its initiator. No I/O here; everything is tested from literals.
 
 pub mod cascade;
+pub mod comments;
 pub mod css;
 pub mod encoding;
+pub mod flatten;
 pub mod html;
 pub mod media;
+pub mod selectors;
 pub mod srcset;
 pub mod styles;
 pub mod supports;

@@ -20,7 +20,7 @@
 use super::cascade::{self, Layers, Priority};
 use super::css::{ImageSlot, Sheet, StyleRule};
 use super::encoding::Enc;
-use super::{count_skip, html, initiator, media, resolve_in, Reference, Viewport};
+use super::{count_skip, initiator, media, resolve_in, selectors, Reference, Viewport};
 use crate::model::{InitiatorKind, ResourceType, Skipped};
 use ego_tree::NodeId;
 use scraper::Html;
@@ -147,7 +147,7 @@ pub struct DocumentStyles {
     /// Element checks selector matching may still spend in this document.
     match_budget: u64,
     /// Its classes and ids.
-    names: html::Names,
+    names: selectors::Names,
     /// Where each font family is used: the text under those elements is what its faces with
     /// a `unicode-range` must draw.
     family_uses: HashMap<String, Vec<FamilyUse>>,
@@ -200,7 +200,7 @@ struct Winner {
 impl DocumentStyles {
     /// State for a parsed document.
     pub fn new(doc: Html, vp: Viewport) -> Self {
-        let names = html::Names::of(&doc);
+        let names = selectors::Names::of(&doc);
         let mut weights = BTreeSet::from([400]);
         if names.has_any_tag(&["b", "strong", "h1", "h2", "h3", "h4", "h5", "h6", "th"]) {
             weights.insert(700);
@@ -312,8 +312,8 @@ impl DocumentStyles {
             let Some(r) = self.sheets.get(sheet).and_then(|a| a.sheet.rules.get(rule)) else {
                 continue;
             };
-            for part in html::selector_parts(&r.selectors) {
-                let found = html::matching_elements(
+            for part in selectors::selector_parts(&r.selectors) {
+                let found = selectors::matching_elements(
                     &self.doc,
                     &part.selector,
                     &mut self.match_budget,
@@ -344,7 +344,7 @@ impl DocumentStyles {
         if let Some(hit) = self.selector_cache.get(&rule.selectors) {
             return *hit;
         }
-        let hit = html::selector_matches_within(
+        let hit = selectors::selector_matches_within(
             &self.doc,
             &rule.selectors,
             &mut self.match_budget,
@@ -565,7 +565,7 @@ impl DocumentStyles {
         self.sheets = Vec::new();
         self.inline = Vec::new();
         self.selector_cache = HashMap::new();
-        self.names = html::Names::default();
+        self.names = selectors::Names::default();
         self.faces = Vec::new();
     }
 
@@ -645,10 +645,10 @@ impl DocumentStyles {
         let layer = join_layers(added.place.layer.as_deref(), rule.layer.as_deref());
         let mut order = added.place.order.clone();
         order.extend([u32::MAX, ri as u32]);
-        let parts = html::selector_parts(&rule.selectors);
+        let parts = selectors::selector_parts(&rule.selectors);
         for part in parts.into_iter().filter(|p| p.pseudo.is_none()) {
             let nodes: Vec<NodeId> = if none {
-                let found = html::matching_elements(
+                let found = selectors::matching_elements(
                     &self.doc,
                     &part.selector,
                     &mut self.match_budget,
@@ -656,7 +656,7 @@ impl DocumentStyles {
                 );
                 found.unwrap_or_default()
             } else {
-                let Some(mut sel) = html::Matcher::parse(&self.doc, &part.selector) else {
+                let Some(mut sel) = selectors::Matcher::parse(&self.doc, &part.selector) else {
                     continue;
                 };
                 let doc = &self.doc;
@@ -751,8 +751,8 @@ impl DocumentStyles {
         let mut order = added.place.order.clone();
         order.push(u32::MAX); // a sheet's own rules come after its imports
         order.push(ri as u32);
-        for part in html::selector_parts(&rule.selectors) {
-            let Some(nodes) = html::matching_elements(
+        for part in selectors::selector_parts(&rule.selectors) {
+            let Some(nodes) = selectors::matching_elements(
                 &self.doc,
                 &part.selector,
                 &mut self.match_budget,
@@ -1097,7 +1097,7 @@ fn match_face(all: &[Face], candidates: &[usize], want: u16, italic: bool) -> Op
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::css;
+    use crate::extract::{css, html};
     use encoding_rs::UTF_8;
 
     fn styles(html: &str) -> DocumentStyles {

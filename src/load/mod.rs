@@ -14,7 +14,7 @@ use crate::events::{Event, EventSink};
 use crate::extract::encoding::{self, Enc};
 use crate::extract::html::{self, InlineCss};
 use crate::extract::styles::{DocumentStyles, SheetPlace, SheetRefs, SheetSource};
-use crate::extract::{css, media, Reference, Viewport};
+use crate::extract::{comments, css, flatten, media, Reference, Viewport};
 use crate::model::{
     Connection, Entry, EntryError, ErrorKind, Headers, Initiator, InitiatorKind, Load,
     LoadSettings, PartialCause, ResourceType, Skipped, Timings, Totals,
@@ -580,15 +580,15 @@ impl<'a> Engine<'a> {
     }
 
     fn document(&mut self, job: &Job, text: &str, enc: Enc) {
-        let stripped = html::strip_comments(text);
-        let depth = html::nesting_depth(&stripped);
-        let doc = if depth > html::MAX_TREE_DEPTH {
+        let stripped = comments::strip_comments(text);
+        let depth = flatten::nesting_depth(&stripped);
+        let doc = if depth > flatten::MAX_TREE_DEPTH {
             self.notes.push(format!(
                 "{} nests about {depth} elements deep (over {}): its references were read from a flattened copy (no deep tree), so CSS selectors matched only the elements that reference something",
                 job.url,
-                html::MAX_TREE_DEPTH
+                flatten::MAX_TREE_DEPTH
             ));
-            html::parse_document(&html::flatten(text))
+            html::parse_document(&flatten::flatten(text))
         } else {
             html::parse_document(&stripped)
         };
