@@ -2,8 +2,8 @@
 //! interleaved runs each, then every metric's verdict (a Mann-Whitney U test for timings).
 //!
 //!     cargo run --example compare
+use pagecost::config::block::BlockRule;
 use pagecost::job::{self, ComparePlan, Plan, Report};
-use pagecost::model::party::BlockRule;
 use pagecost::verdict::compare::Verdict;
 use std::path::PathBuf;
 

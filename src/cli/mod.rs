@@ -472,7 +472,7 @@ pub fn compare(a: CompareArgs) -> anyhow::Result<Command> {
         block: a
             .block
             .iter()
-            .map(|p| pagecost::model::party::BlockRule::parse(p))
+            .map(|p| pagecost::config::block::BlockRule::parse(p))
             .collect::<Result<_, _>>()?,
         block_third_parties: a.block_third_parties,
         alpha: a.alpha,

@@ -1,5 +1,6 @@
 //! How an audit runs. Defaults are defined here once; the CLI's help cites these constants.
 
+pub mod block;
 pub(crate) mod textfile;
 pub mod units;
 
@@ -139,7 +140,7 @@ pub struct AuditConfig {
     /// Requests to a (host, port) sent to another address, as curl's `--connect-to`.
     pub connect_to: Vec<ConnectTo>,
     /// Requests not made (their references are listed as blocked entries).
-    pub block: Vec<crate::model::party::BlockRule>,
+    pub block: Vec<crate::config::block::BlockRule>,
     /// Block every third-party request.
     pub block_third_parties: bool,
     /// Browser engine: pause every request for the block rules even when there are none,

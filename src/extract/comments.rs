@@ -11,51 +11,20 @@ pub fn strip_comments(text: &str) -> std::borrow::Cow<'_, str> {
     if open.find(b).is_none() {
         return std::borrow::Cow::Borrowed(text);
     }
-    // Elements whose content the tokenizer reads as text (`<!--` in it is not a comment);
-    // `<plaintext>` never ends.
-    const RAW: [&str; 10] = [
-        "script",
-        "style",
-        "textarea",
-        "title",
-        "iframe",
-        "xmp",
-        "noembed",
-        "noframes",
-        "noscript",
-        "plaintext",
-    ];
-    let end_tag = memchr::memmem::Finder::new(b"</");
-    let lower_at = |i: usize, s: &str| {
-        b.len() >= i + s.len() && b[i..i + s.len()].eq_ignore_ascii_case(s.as_bytes())
-    };
     let mut out = String::with_capacity(text.len());
     let (mut i, mut copied) = (0usize, 0usize);
     while let Some(off) = memchr::memchr(b'<', &b[i..]) {
         i += off;
-        if lower_at(i, "<!--") {
+        if lower_at(b, i, "<!--") {
             out.push_str(&text[copied..i]);
             let end = comment_end(b, i);
             i = end;
             copied = end;
             continue;
         }
-        if let Some(name) = RAW.iter().find(|n| lower_at(i + 1, n)) {
-            let after = i + 1 + name.len();
-            if b.get(after)
-                .is_some_and(|c| c.is_ascii_whitespace() || *c == b'>' || *c == b'/')
-            {
-                // Skip to the matching end tag: its content is not markup.
-                let mut at = after;
-                i = loop {
-                    match end_tag.find(&b[at..]) {
-                        Some(p) if lower_at(at + p + 2, name) => break at + p + 2 + name.len(),
-                        Some(p) => at += p + 2,
-                        None => break b.len(),
-                    }
-                };
-                continue;
-            }
+        if let Some(end) = raw_text_end(b, i) {
+            i = end;
+            continue;
         }
         if b.get(i + 1)
             .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'/')
@@ -79,6 +48,46 @@ pub fn strip_comments(text: &str) -> std::borrow::Cow<'_, str> {
     }
     out.push_str(&text[copied.min(text.len())..]);
     std::borrow::Cow::Owned(out)
+}
+
+/// Elements whose content the tokenizer reads as text (`<!--` in it is not a comment);
+/// `<plaintext>` never ends.
+const RAW: [&str; 10] = [
+    "script",
+    "style",
+    "textarea",
+    "title",
+    "iframe",
+    "xmp",
+    "noembed",
+    "noframes",
+    "noscript",
+    "plaintext",
+];
+
+/// Whether `s` is at `i`, ASCII case aside.
+fn lower_at(b: &[u8], i: usize, s: &str) -> bool {
+    b.len() >= i + s.len() && b[i..i + s.len()].eq_ignore_ascii_case(s.as_bytes())
+}
+
+/// When a raw-text element ([`RAW`]) opens at `i`: where its end tag's name ends (its
+/// content is not markup), or the end of the text.
+fn raw_text_end(b: &[u8], i: usize) -> Option<usize> {
+    let name = RAW.iter().find(|n| lower_at(b, i + 1, n))?;
+    let after = i + 1 + name.len();
+    let c = b.get(after)?;
+    if !(c.is_ascii_whitespace() || *c == b'>' || *c == b'/') {
+        return None;
+    }
+    let end_tag = memchr::memmem::Finder::new(b"</");
+    let mut at = after;
+    Some(loop {
+        match end_tag.find(&b[at..]) {
+            Some(p) if lower_at(b, at + p + 2, name) => break at + p + 2 + name.len(),
+            Some(p) => at += p + 2,
+            None => break b.len(),
+        }
+    })
 }
 
 /// Where the tag that opens at `start` (`<name` or `</name`) ends (after its `>`), with quoted

@@ -444,7 +444,7 @@ async fn crawl(
     }
     // Through the folder's server, with the key it asks for.
     let cfg = source.config(&plan.cfg);
-    let pages = crate::job::batch::crawl(&url, &cfg, c.depth, c.max_pages, c.ignore_robots).await?;
+    let pages = crate::job::crawl::crawl(&url, &cfg, c.depth, c.max_pages, c.ignore_robots).await?;
     events.event(Event::Notice(format!(
         "crawled {} pages from {url}",
         pages.len()

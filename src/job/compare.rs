@@ -1,11 +1,11 @@
 //! The compare job: two variants (or one page with and without blocked requests), loaded
 //! interleaved, compared metric by metric, gates and budgets judged on B.
 
+use crate::config::block::BlockRule;
 use crate::config::AuditConfig;
 use crate::error::{Error, Result, Setting};
 use crate::events::{EventSink, NoEvents};
 use crate::extract::Viewport;
-use crate::model::party::BlockRule;
 use crate::model::{Load, Profile};
 use crate::source::target::Target;
 use crate::source::{Engine, Source};

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod batch;
 pub mod budget_init;
 pub mod compare;
+pub mod crawl;
 #[cfg(feature = "history")]
 pub mod history;
 pub mod links;
