@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The steps of the GitHub Action (action.yml): audit the targets once, write the report to
 # the job summary, leave JSON, HTML and OpenMetrics reports as files, set the outputs.
-# tests/action.rs runs it with a simulated GITHUB_* environment.
+# tests/suite/action.rs runs it with a simulated GITHUB_* environment.
 #
 # Inputs (from action.yml, as environment variables):
 #   PAGECOST_TARGETS     URLs, files or folders, separated by spaces or newlines

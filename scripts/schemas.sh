@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates docs/schema/*.schema.json from the types (tests/generate.rs fails when they
+# Regenerates docs/schema/*.schema.json from the types (tests/suite/generate.rs fails when they
 # are stale).
 set -euo pipefail
 cd "$(dirname "$0")/.."

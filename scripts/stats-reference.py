@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reference values for pagecost's statistics, from an independent implementation (SciPy).
 
-Run once when the cases change; paste the output into `tests/stats.rs`:
+Run once when the cases change; paste the output into `tests/suite/stats.rs`:
 
     pip install scipy numpy && python3 scripts/stats-reference.py
 

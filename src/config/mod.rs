@@ -169,14 +169,14 @@ impl LocalKey {
     pub const HEADER: &'static str = "x-pagecost-key";
 }
 
-/// A cancellation signal shared by the CLI and the engine.
+/// A cancellation token shared by the caller (the CLI cancels it on a stop) and the engine.
 #[derive(Debug, Clone, Default)]
 pub struct Cancel {
     inner: std::sync::Arc<(std::sync::atomic::AtomicBool, tokio::sync::Notify)>,
 }
 
 impl Cancel {
-    /// Signals every load using this to stop.
+    /// Tells every load using this to stop.
     pub fn cancel(&self) {
         self.inner
             .0
@@ -184,12 +184,12 @@ impl Cancel {
         self.inner.1.notify_waiters();
     }
 
-    /// Whether it was signalled.
+    /// Whether it was cancelled.
     pub fn is_cancelled(&self) -> bool {
         self.inner.0.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    /// Resolves once signalled.
+    /// Resolves once cancelled.
     pub async fn cancelled(&self) {
         loop {
             let notified = self.inner.1.notified();

@@ -138,7 +138,7 @@ pub fn run(plan: Plan, events: &dyn EventSink) -> Result<Report> {
 }
 
 /// Runs a plan to its report on the caller's runtime ([`runtime`]: the CLI's one, which
-/// also waits for its signals). Progress goes to `events`.
+/// also serves the CLI's own tasks). Progress goes to `events`.
 pub fn run_on(rt: &tokio::runtime::Runtime, plan: Plan, events: &dyn EventSink) -> Result<Report> {
     match plan {
         Plan::Audit(p) => audit::run(rt, *p, events),

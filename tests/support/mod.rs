@@ -419,6 +419,17 @@ pub fn browser_available() -> bool {
     found
 }
 
+/// The browser tests' preamble: one browser test at a time (a page's busy loops are timed
+/// against the machine's other work, and a test's process counts must see its own browser
+/// only), and only where a browser is installed (under CI one must be: its absence fails).
+/// `None`: skip the test.
+#[cfg(feature = "browser")]
+pub fn browser_test() -> Option<std::sync::MutexGuard<'static, ()>> {
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    let one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    browser_available().then_some(one)
+}
+
 /// What a shell command writes on a terminal: run on a pseudo-terminal by script(1) from
 /// util-linux (installed by .ci/run), colours allowed.
 pub fn on_a_terminal(cmd: &str) -> String {

@@ -1,6 +1,6 @@
 //! Connections, phases and bytes: what a browser's network panel would show.
 
-mod support;
+use crate::support;
 
 use std::io::Write as _;
 use std::time::Duration;

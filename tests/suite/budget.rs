@@ -2,7 +2,7 @@
 //! failing, path selection, firstPartyHostnames, broken/empty assets with the referring file
 //! and line, JUnit parsed as XML, GitHub annotations, and `budget init`.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use support::{pagecost, Route, TestServer};

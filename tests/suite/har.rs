@@ -2,7 +2,7 @@
 //! WebPageTest and Playwright (fixtures written for the project, plus the corpus's Chromium
 //! HARs where ../shared/corpus is present).
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use std::path::Path;

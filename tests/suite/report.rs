@@ -1,7 +1,7 @@
 //! The HTML report: self-contained, escaped, with the waterfall, tooltips and filter box.
 //! (scripts/check-html-report.sh renders it in headless Chromium and looks for console errors.)
 
-mod support;
+use crate::support;
 
 use support::{pagecost, Route, TestServer};
 

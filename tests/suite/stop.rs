@@ -3,7 +3,7 @@
 //! single audit or comparison writes what finished, the page or run under way cut short
 //! (partial, or left out of the statistics), marked interrupted, with exit 130 or 143.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};

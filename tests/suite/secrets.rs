@@ -4,7 +4,7 @@
 //! no history row or stored load, with either engine. They are still used: the server
 //! sees the user's headers. `--include-sensitive` keeps the header values on request.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use support::{pagecost, Route, TestServer};

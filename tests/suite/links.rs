@@ -1,7 +1,7 @@
 //! `pagecost links` end to end: extraction, every filter and format, stdin, and `--check`
 //! against loopback servers.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 use support::{pagecost, Route, TestServer};

@@ -1,7 +1,7 @@
 //! `pagecost generate`: completions that complete, man pages, and JSON Schemas that are
 //! current and that every JSON output of the fixtures validates against.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use support::pagecost;

@@ -1,6 +1,6 @@
 //! Network profiles applied while loading, estimated from a recorded load, and repeated runs.
 
-mod support;
+use crate::support;
 
 use support::{audit_json, Route, TestServer};
 

@@ -1,6 +1,6 @@
 //! Many pages in one run: JSON lines, shards that partition the list, merge, failures kept.
 
-mod support;
+use crate::support;
 
 use support::{pagecost, Route, TestServer};
 

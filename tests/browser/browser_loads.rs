@@ -1,17 +1,13 @@
 //! What a browser really loads, counted as it is: frames that fail to load (the browser's
 //! error page is not the site's bytes), navigations, popups and downloads, WebSockets.
-//! Headless Chromium on loopback, as in `tests/browser.rs`.
+//! Headless Chromium on loopback, as in `tests/browser/browser.rs`.
 
 #![cfg(feature = "browser")]
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
-use std::sync::Mutex;
-use support::{browser_available, entries, entry, pagecost, Route, TestServer};
-
-/// One browser test at a time.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+use support::{entries, entry, pagecost, Route, TestServer};
 
 fn chromium_json(url: &str, extra: &[&str]) -> Value {
     let mut args = vec![
@@ -28,10 +24,9 @@ fn chromium_json(url: &str, extra: &[&str]) -> Value {
 /// kind: the browser engine and the HAR import read Chromium's errors one way.
 #[test]
 fn a_live_load_and_its_har_give_the_same_error_kinds() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let closed = support::closed_port();
     let empty = Route::ok("image/png", "").action(support::Action::Raw(Vec::new()));
     let reset = Route::ok("image/png", "x").action(support::Action::ResetBeforeHeaders);
@@ -97,10 +92,9 @@ fn strip_pagecost(v: &mut Value) {
 /// shows in their place (about 250 kB, with its own images) is not counted.
 #[test]
 fn failed_iframes_are_failures_of_no_bytes_not_the_browsers_error_page() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let closed = support::closed_port();
     let page = format!(
         "<!doctype html><h1>frames</h1>\
@@ -158,10 +152,9 @@ fn websocket_server(
 #[test]
 fn websockets_are_listed_with_their_messages_both_ways() {
     use async_tungstenite::tungstenite::Message;
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let feed = websocket_server(|ws| {
         for _ in 0..2 {
             let _ = ws.read();
@@ -229,10 +222,9 @@ fn notes(load: &Value) -> String {
 /// the cap after load), and a note says where the page went.
 #[test]
 fn a_page_that_navigates_away_is_said_so_and_what_it_cut_off_is_cancelled() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let site = TestServer::start(vec![
         (
             "/",
@@ -273,10 +265,9 @@ fn a_page_that_navigates_away_is_said_so_and_what_it_cut_off_is_cancelled() {
 /// and counts the reloads.
 #[test]
 fn script_redirect_chains_and_reload_loops_are_counted_in_a_note() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let hops: Vec<(String, Route)> = (0..30)
         .map(|i| {
             let html = format!("<script>location.replace('/r/{}')</script>", i + 1);
@@ -329,10 +320,9 @@ fn script_redirect_chains_and_reload_loops_are_counted_in_a_note() {
 /// tries 30 popups does not pass for one that opens none.
 #[test]
 fn popups_and_downloads_are_listed_in_notes_and_load_nothing() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let page = "<!doctype html><h1>pop</h1><script>\
                 for (let i = 0; i < 30; i++) window.open('/popup?' + i);\
                 </script><iframe src=/file></iframe>\
@@ -420,10 +410,9 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 #[cfg(target_os = "linux")]
 #[test]
 fn the_browser_progress_counts_requests_as_they_end() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let images: String = (0..6).map(|i| format!("<img src=/i{i}.png>")).collect();
     let png = Route::ok("image/png", vec![1u8; 10]).delayed(std::time::Duration::from_millis(200));
     let routes: Vec<(String, Route)> = (0..6)
@@ -460,10 +449,9 @@ fn the_browser_progress_counts_requests_as_they_end() {
 /// the chunk framing as body bytes (as Chromium counts it), the content as decoded bytes.
 #[test]
 fn a_chunked_body_counts_the_same_in_both_engines() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let head = "HTTP/1.1 200 OK\r\nContent-Type: application/javascript\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
     let mut raw = head.as_bytes().to_vec();
     let part = format!("/*{}*/\n", "x".repeat(1000));
@@ -562,10 +550,9 @@ fn in_producers_form(har: &Value, producer: &str) -> Value {
 /// import gives the same tags, with the same requests each, as the live load.
 #[test]
 fn hars_in_each_producers_initiator_form_give_the_same_tags() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().unwrap();
     let har_path = dir.path().join("page.har");
     let adnet = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/cascade-3p/adnet");
@@ -611,10 +598,9 @@ fn hars_in_each_producers_initiator_form_give_the_same_tags() {
 /// match: each is said unused, by share and by bytes (the function's own).
 #[test]
 fn code_never_run_and_rules_never_matched_are_unused() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     // 200 characters run at load; a function of about 4,000 never called.
     let body: String = (0..100)
         .map(|i| format!("  total += {i} * Math.sqrt({i});\n"))

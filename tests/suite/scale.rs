@@ -3,7 +3,7 @@
 //! Kubernetes Indexed Job's JOB_COMPLETION_INDEX), then its merge command; the merged pages
 //! must equal one unsharded batch of the same list.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use std::path::Path;

@@ -5,14 +5,10 @@
 
 #![cfg(feature = "browser")]
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
-use std::sync::Mutex;
 use support::pagecost;
-
-/// One browser at a time: a page's busy loops are timed against the machine's other work.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 const CPU: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/cpu/");
 
@@ -44,10 +40,9 @@ fn of(m: &Value, suffix: &str) -> (f64, f64) {
 
 #[test]
 fn each_script_and_the_tag_with_its_iframe_get_the_main_thread_time_they_burned() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !support::browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let args = cpu_args(&["--format", "json"]);
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let (code, out, err) = pagecost(&refs);
@@ -166,10 +161,9 @@ fn each_script_and_the_tag_with_its_iframe_get_the_main_thread_time_they_burned(
 
 #[test]
 fn the_terminal_and_html_reports_show_the_main_thread_and_each_tags_share() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !support::browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let args = cpu_args(&[]);
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let (code, out, err) = pagecost(&refs);
@@ -245,10 +239,9 @@ fn without_a_trace_main_thread_time_is_unknown_not_zero() {
 #[cfg(target_os = "linux")]
 #[test]
 fn every_page_of_a_batch_is_traced_in_a_browser_of_its_own() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !support::browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().to_string_lossy().into_owned();
     let (stop, watcher) = watch_browsers(dir);
@@ -372,10 +365,9 @@ fn watch_browsers(
 /// 300 ms gone, significant in 4 runs a side), and a budget on it fails the build.
 #[test]
 fn compare_and_budgets_judge_main_thread_time() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !support::browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let mut args = cpu_args(&[
         "--block",
         "tag.adnet.example",
@@ -499,10 +491,9 @@ fn compare_and_budgets_judge_main_thread_time() {
 /// load says so.
 #[test]
 fn a_cpu_slowdown_is_said_beside_the_times_it_shaped() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !support::browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let args = cpu_args(&["--throttle", "fast-4g", "--format", "json"]);
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let (code, out, err) = pagecost(&refs);
@@ -559,10 +550,9 @@ fn pixels_are_the_tags(load: &Value) {
 /// and of the parser's progress varies).
 #[test]
 fn sync_pixels_fired_from_fetch_callbacks_are_the_tags() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !support::browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let args = bidders_args("audit", &["--format", "json"]);
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     for _ in 0..3 {

@@ -2,7 +2,7 @@
 //! as the runner would, with a simulated GITHUB_* environment (a summary file, an outputs
 //! file), and checked for what it wrote.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -2,7 +2,7 @@
 //! the fixed seeds of CI must show no unexplained difference in what either requests.
 //! A longer run is `python3 scripts/differential.py --minutes 30` (docs/development.md).
 
-mod support;
+use crate::support;
 
 #[test]
 fn generated_pages_request_what_chromium_requests() {

@@ -4,24 +4,12 @@
 
 #![cfg(feature = "browser")]
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
-use std::sync::Mutex;
 use support::{audit_json, entries, pagecost, Route, TestServer};
 
 const CASCADE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/cascade/");
-
-/// One browser test at a time: the process count of one must not see another's browser.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
-fn browser_available() -> bool {
-    let found = support::browser_available();
-    if !found {
-        support::missing("a Chromium browser (apt-get install chromium)");
-    }
-    found
-}
 
 fn by_path<'a>(load: &'a Value, path: &str) -> &'a Value {
     entries(load)
@@ -36,10 +24,9 @@ fn by_path<'a>(load: &'a Value, path: &str) -> &'a Value {
 /// a viewability beacon sent after the load event; each with the initiator a browser names.
 #[test]
 fn the_browser_engine_sees_what_scripts_request() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let static_load = audit_json(&[CASCADE]);
     assert_eq!(entries(&static_load).len(), 4, "document, css, photo, tag");
     // stdout carries the report and nothing of the browser's own output; stderr no browser log.
@@ -187,10 +174,9 @@ fn no_browser_is_a_clear_usage_error() {
 /// request carries the user agent and the extra header.
 #[test]
 fn the_browser_applies_device_user_agent_and_headers() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let page = r#"<!doctype html><meta name="viewport" content="width=device-width">
 <img srcset="/one.png 1x, /two.png 2x">
 <script>fetch('/probe?w=' + innerWidth + '&dpr=' + devicePixelRatio
@@ -269,10 +255,9 @@ fn the_browser_applies_device_user_agent_and_headers() {
 /// device's background image is the only one either engine requests.
 #[test]
 fn both_engines_answer_media_queries_for_a_mouse_or_a_touch_screen() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let page = r#"<!doctype html><style>
 @media (hover: hover) and (pointer: fine) { body { background: url(/mouse.png) } }
 @media (hover: none) and (pointer: coarse) { p { background: url(/touch.png) } }
@@ -334,10 +319,9 @@ fn busy_ms(server: &TestServer) -> f64 {
 /// is recorded in the settings), and a mobile profile slows the CPU 4x as Lighthouse does.
 #[test]
 fn the_browser_applies_network_and_cpu_throttling() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let server = TestServer::start(vec![("/", Route::html(BUSY))]);
     let url = server.url("/");
     let fast = audit_json(&[&url, "--engine", "chromium"]);
@@ -372,10 +356,9 @@ fn the_browser_applies_network_and_cpu_throttling() {
 /// reports none of them, and budgets judge them under Lighthouse's names.
 #[test]
 fn rendering_metrics_are_measured_and_budgeted() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let page = r#"<!doctype html><p id=t>Some text that paints first.</p><script>
 // Late enough to come after the first paint.
 setTimeout(() => {
@@ -437,10 +420,9 @@ fn cascade_3p(extra: &[&str]) -> Vec<String> {
 /// request as only in A, with its entity, in every run.
 #[test]
 fn compare_blocks_the_ad_cascade_by_category_in_the_browser() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let cascade = [
         "/tag.js",
         "/lib.js",
@@ -565,10 +547,9 @@ fn workers_server() -> TestServer {
 /// stops a worker's request inside the browser.
 #[test]
 fn workers_requests_are_recorded_with_the_pages_settings() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let server = workers_server();
     let load = audit_json(&[
         &server.url("/"),
@@ -654,10 +635,9 @@ fn workers_requests_are_recorded_with_the_pages_settings() {
 /// A browser load exports as a HAR with its page timings, and the HAR validates.
 #[test]
 fn browser_hars_carry_page_timings_and_validate() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().unwrap();
     let har = dir.path().join("cascade.har");
     let mut args = vec!["audit".to_string()];
@@ -712,10 +692,9 @@ fn signal(child: &std::process::Child, signal: &str) {
 /// that gates a JavaScript property). A switch pagecost sets itself is refused.
 #[test]
 fn browser_flags_reach_the_browser_and_their_feature_lists_merge() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let server = TestServer::start(vec![
         (
             "/",
@@ -799,10 +778,9 @@ fn loading(server: &TestServer, tmp: &std::path::Path, args: &[&str]) -> std::pr
 #[cfg(target_os = "linux")]
 #[test]
 fn no_browser_process_outlives_its_load() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     // The profiles are made under a folder of this test's own, so only its browsers count.
     let tmp = tempfile::tempdir().unwrap();
     let out = assert_cmd::Command::new(assert_cmd::cargo::cargo_bin("pagecost"))
@@ -859,10 +837,9 @@ fn notes(load: &Value) -> String {
 #[cfg(target_os = "linux")]
 #[test]
 fn pages_that_never_go_quiet_end_within_their_limits() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let ms = std::time::Duration::from_millis;
     let server = TestServer::start(vec![
         (
@@ -1003,10 +980,9 @@ fn pages_that_never_go_quiet_end_within_their_limits() {
 /// said so, and the audit ends in seconds instead of reading 2 GB.
 #[test]
 fn a_body_past_its_limit_stops_the_page_loading() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let server = TestServer::start(vec![
         (
             "/",
@@ -1037,10 +1013,9 @@ fn a_body_past_its_limit_stops_the_page_loading() {
 /// ERR_INSUFFICIENT_RESOURCES when so many are pending at once).
 #[test]
 fn ten_thousand_requests_are_recorded_whole() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let server = TestServer::start(vec![
         (
             "/",
@@ -1065,10 +1040,9 @@ fn ten_thousand_requests_are_recorded_whole() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_browser_killed_mid_load_leaves_a_partial_load_and_no_process() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let server = TestServer::start(vec![
         ("/", Route::html("<p>slow</p><img src=/hang>")),
         (
@@ -1122,10 +1096,9 @@ fn a_browser_killed_mid_load_leaves_a_partial_load_and_no_process() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_batch_shares_one_browser_and_survives_its_crash() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let mut routes = vec![(
         "/hang.png",
         Route::ok("image/png", "").action(support::Action::Hang),
@@ -1229,10 +1202,9 @@ fn a_batch_shares_one_browser_and_survives_its_crash() {
 #[cfg(target_os = "linux")]
 #[test]
 fn ctrl_c_ends_the_browser_with_the_audit() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let server = hanging_page();
     let tmp = tempfile::tempdir().unwrap();
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pagecost"))
@@ -1277,10 +1249,9 @@ fn ctrl_c_ends_the_browser_with_the_audit() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_stopped_audit_or_batch_leaves_no_browser_behind() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let server = hanging_page();
     let url = server.url("/");
     let list_dir = tempfile::tempdir().unwrap();
@@ -1346,10 +1317,9 @@ fn named_in(dir: &std::path::Path, prefix: &str) -> usize {
 #[test]
 fn a_killed_pagecost_takes_its_browser_with_it() {
     use std::os::unix::process::ExitStatusExt;
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let server = hanging_page();
     let tmp = tempfile::tempdir().unwrap();
     let mut child = loading(&server, tmp.path(), &["audit", &server.url("/")]);
@@ -1386,10 +1356,9 @@ fn a_killed_pagecost_takes_its_browser_with_it() {
 #[cfg(target_os = "linux")]
 #[test]
 fn the_browsers_control_channel_is_open_to_no_other_user() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let server = hanging_page();
     let tmp = tempfile::tempdir().unwrap();
     let mut child = loading(&server, tmp.path(), &["audit", &server.url("/")]);
@@ -1514,10 +1483,9 @@ for port in sys.argv[1:]:
 /// page are readable there, which also shows that the test sees a leak).
 #[test]
 fn a_local_page_cannot_read_its_folder_with_the_browser() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let sink = TestServer::start(vec![("/leak", Route::ok("image/gif", ""))]);
     let dir = tempfile::tempdir().unwrap();
     let page = format!(
@@ -1582,10 +1550,9 @@ fn a_local_page_cannot_read_its_folder_with_the_browser() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_stopped_browser_batch_or_audit_keeps_what_finished() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let server = TestServer::start(vec![
         ("/quick", Route::html("<p>quick</p>")),
         ("/", Route::html("<p>slow</p><img src=/hang.png>")),
@@ -1657,10 +1624,9 @@ fn a_stopped_browser_batch_or_audit_keeps_what_finished() {
 #[test]
 fn only_profile_folders_no_live_process_holds_are_swept() {
     use std::os::fd::AsRawFd;
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let tmp = tempfile::tempdir().unwrap();
     // A PID no process here has, as a pagecost in another container would seem.
     let pid = (1..1000)
@@ -1699,10 +1665,9 @@ fn only_profile_folders_no_live_process_holds_are_swept() {
 /// said so.
 #[test]
 fn a_page_whose_main_thread_never_yields_is_cut_on_time_and_said_so() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    if !browser_available() {
+    let Some(_one) = support::browser_test() else {
         return;
-    }
+    };
     let server = TestServer::start(vec![
         (
             "/spin",

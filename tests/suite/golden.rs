@@ -8,7 +8,7 @@
 //! After an intended change of the contract: `PAGECOST_BLESS=1 cargo test --test golden`,
 //! then review the diff of `tests/golden/` like code.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use std::path::PathBuf;

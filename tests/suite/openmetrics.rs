@@ -1,7 +1,7 @@
 //! `--format openmetrics`: what prometheus_client's OpenMetrics parser reads back equals the
 //! JSON report's figures; label values survive any path; unmeasured figures are absent.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use support::pagecost;

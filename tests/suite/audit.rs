@@ -1,6 +1,6 @@
 //! `pagecost audit` end to end: the binary against in-process loopback servers.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use std::io::Write as _;

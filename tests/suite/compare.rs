@@ -1,7 +1,7 @@
 //! `pagecost compare` end to end: the fixture pair (a page and its with-ads twin on the ad
 //! network's own host names), blocking by category, identical variants, gates, failures.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use std::path::Path;

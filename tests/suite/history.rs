@@ -5,7 +5,7 @@
 
 #![cfg(feature = "history")]
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use support::pagecost;

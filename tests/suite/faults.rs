@@ -2,7 +2,7 @@
 //! faulty request is an entry with a clear error kind, every other entry is intact, and the
 //! exit code is right. (The closing note of issue 9 carries the measured time and memory.)
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use std::io::Write as _;
