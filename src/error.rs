@@ -69,6 +69,8 @@ pub enum Setting {
     LinkExclude,
     /// A command-line switch for the browser.
     BrowserFlag,
+    /// The grid intensity of the carbon model.
+    GridIntensity,
 }
 
 impl Setting {
@@ -88,6 +90,7 @@ impl Setting {
             Setting::MaxRedirects => "--max-redirects",
             Setting::MaxFrameDepth => "--max-frame-depth",
             Setting::MaxRefs => "--max-refs",
+            Setting::GridIntensity => "--grid-intensity",
             Setting::Dpr => "--dpr",
             Setting::Profile => "--throttle",
             Setting::Margin => "--margin",
@@ -123,6 +126,7 @@ impl Setting {
             Setting::MaxRedirects => "redirect limit",
             Setting::MaxFrameDepth => "frame depth limit",
             Setting::MaxRefs => "reference limit",
+            Setting::GridIntensity => "grid intensity",
             Setting::Dpr => "device pixel ratio",
             Setting::Profile => "network profile",
             Setting::Margin => "budget margin",

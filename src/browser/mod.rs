@@ -760,6 +760,7 @@ fn build(
         third_party_tags: Vec::new(),
         main_thread,
         unused_code,
+        carbon: None,
     })
 }
 

@@ -710,6 +710,16 @@ pub struct NetArgs {
     #[arg(long, value_name = "HOST")]
     pub first_party: Vec<String>,
 
+    /// The grid intensity of the operational energy, grams of CO2e per kWh, for the page's
+    /// carbon [default: 494, the global average the Sustainable Web Design model v4 takes].
+    #[arg(long, value_name = "G_PER_KWH", allow_negative_numbers = true)]
+    pub grid_intensity: Option<f64>,
+
+    /// Hosts whose data centres run on green energy, e.g. *.example.org (repeatable): their
+    /// bytes' data-centre operational energy counts no carbon.
+    #[arg(long, value_name = "HOST")]
+    pub green_host: Vec<String>,
+
     /// Apply a network profile while loading: lighthouse-mobile, slow-4g, fast-4g, 3g, lte,
     /// cable, or custom:RTT_MS,DOWN_KBPS,UP_KBPS.
     #[arg(long, value_name = "NAME", value_parser = Profile::parse)]

@@ -304,6 +304,10 @@ pub fn config(n: &NetArgs) -> pagecost::Result<(AuditConfig, Viewport)> {
         .collect::<Result<_, _>>()?;
     c.throttle = n.throttle.clone();
     c.first_party = n.first_party.clone();
+    c.carbon.green_hosts = n.green_host.clone();
+    if let Some(g) = n.grid_intensity {
+        c.carbon.grid_intensity = g;
+    }
     c.validate()?;
     let mut vp = if n.mobile {
         pagecost::extract::MOBILE_VIEWPORT
@@ -377,6 +381,8 @@ fn links_options(n: &NetArgs) -> anyhow::Result<()> {
         ("--dpr", n.dpr.is_some()),
         ("--mobile", n.mobile),
         ("--first-party", !n.first_party.is_empty()),
+        ("--grid-intensity", n.grid_intensity.is_some()),
+        ("--green-host", !n.green_host.is_empty()),
         ("--max-frame-depth", n.max_frame_depth.is_some()),
         ("--max-refs", n.max_refs.is_some()),
         ("--audit-timeout", n.audit_timeout.is_some()),

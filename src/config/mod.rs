@@ -143,6 +143,8 @@ pub struct AuditConfig {
     pub block: Vec<crate::config::block::BlockRule>,
     /// Block every third-party request.
     pub block_third_parties: bool,
+    /// How the load's bytes become grams of CO2e.
+    pub carbon: crate::model::carbon::CarbonModel,
     /// Browser engine: pause every request for the block rules even when there are none,
     /// so that both sides of a comparison pay the interception's cost alike.
     pub intercept_all: bool,
@@ -273,6 +275,7 @@ impl Default for AuditConfig {
             connect_to: Vec::new(),
             block: Vec::new(),
             block_third_parties: false,
+            carbon: Default::default(),
             intercept_all: false,
             cancel: None,
             local_key: None,
@@ -309,6 +312,11 @@ impl AuditConfig {
         }
         if self.timeout.is_zero() {
             return Err(zero(Setting::Timeout));
+        }
+        let g = self.carbon.grid_intensity;
+        if !(g.is_finite() && g >= 0.0) {
+            let why = "must be a number of grams of CO2e per kWh, 0 or more";
+            return Err(Error::setting(Setting::GridIntensity, g.to_string(), why));
         }
         Ok(())
     }

@@ -106,6 +106,9 @@ pub fn export(load: &Load, opts: &ExportOptions) -> Value {
     if let Some(m) = &load.main_thread {
         pc["main_thread"] = json!(m);
     }
+    if let Some(c) = &load.carbon {
+        pc["carbon"] = json!(c);
+    }
     if let Some(u) = &load.unused_code {
         pc["unused_code"] = json!(u);
     }

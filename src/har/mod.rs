@@ -429,6 +429,7 @@ fn assemble(
         // pagecost's own record of a browser load; another producer's HAR has no trace.
         main_thread: own(pc, "main_thread"),
         unused_code: own(pc, "unused_code"),
+        carbon: own(pc, "carbon"),
     }
 }
 

@@ -826,6 +826,7 @@ impl<'a> Engine<'a> {
             third_party_tags: Vec::new(),
             main_thread: None,
             unused_code: None,
+            carbon: None,
         })
     }
 

@@ -4,6 +4,7 @@
 //! [`Load`]. These types are the JSON contract of `--format json`: units are in field names
 //! (`_ms`, `_bytes`), and a figure that could not be measured is `null`, never a guess.
 
+pub mod carbon;
 pub mod chains;
 pub(crate) mod dates;
 mod entry;
@@ -80,6 +81,10 @@ pub struct Load {
     /// unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unused_code: Option<Vec<crate::trace::unused::UnusedCode>>,
+    /// What the load's bytes emit, by the Sustainable Web Design model v4 ([`carbon`]);
+    /// absent in loads recorded before pagecost computed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carbon: Option<carbon::Carbon>,
 }
 
 /// Why a load is partial.

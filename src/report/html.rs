@@ -137,6 +137,10 @@ fn cards(l: &Load) -> String {
     o.push_str(&card("requests", &t.requests.to_string(), false));
     o.push_str(&card("transferred", &human_bytes(t.transfer_bytes), false));
     o.push_str(&card("decoded", &human_bytes(t.decoded_bytes), false));
+    if let Some(c) = &l.carbon {
+        let g = super::words::grams(c.total_g);
+        o.push_str(&card("carbon a view", &format!("{g} CO2e"), false));
+    }
     o.push_str(&card(
         "document TTFB",
         &l.document_ttfb_ms

@@ -14,6 +14,10 @@ pub fn load(l: &Load) -> String {
         human_bytes(t.transfer_bytes)
     ));
     o.push_str(&format!("| decoded | {} |\n", human_bytes(t.decoded_bytes)));
+    if let Some(c) = &l.carbon {
+        let g = super::words::grams(c.total_g);
+        o.push_str(&format!("| carbon | {g} CO2e a view |\n"));
+    }
     o.push_str(&format!(
         "| document TTFB | {} |\n",
         l.document_ttfb_ms
@@ -45,9 +49,13 @@ pub fn load(l: &Load) -> String {
             human_bytes(b.transfer_bytes)
         ));
     }
-    let bad: Vec<String> = l
-        .problems()
-        .into_iter()
+    o.push_str(&problems(l));
+    o
+}
+
+/// The load's problems as a list under a heading, or nothing.
+fn problems(l: &Load) -> String {
+    let bad: Vec<String> = (l.problems().into_iter())
         .map(|(e, what)| {
             format!(
                 "- {what}: `{}` (referenced at `{}`)",
@@ -56,10 +64,8 @@ pub fn load(l: &Load) -> String {
             )
         })
         .collect();
-    if !bad.is_empty() {
-        o.push_str("\n**Problems**\n\n");
-        o.push_str(&bad.join("\n"));
-        o.push('\n');
+    if bad.is_empty() {
+        return String::new();
     }
-    o
+    format!("\n**Problems**\n\n{}\n", bad.join("\n"))
 }

@@ -180,6 +180,9 @@ fn summary(out: &mut String, load: &Load) {
         human_bytes(t.transfer_bytes),
         human_bytes(t.decoded_bytes)
     );
+    if let Some(c) = &load.carbon {
+        let _ = writeln!(out, "  carbon         {}", super::words::carbon(c));
+    }
     let ttfb = load
         .document_ttfb_ms
         .map_or_else(|| "unknown".to_string(), human_ms);

@@ -117,6 +117,29 @@ impl schemars::JsonSchema for Verdict {
     }
 }
 
+/// Grams of CO2e, to three significant figures (`0.0672 g`, `1.24 g`, `312 g`).
+pub fn grams(g: f64) -> String {
+    if g == 0.0 {
+        return "0 g".into();
+    }
+    let digits = (2 - g.abs().log10().floor() as i32).max(0) as usize;
+    format!("{g:.digits$} g")
+}
+
+/// A load's carbon in a line: its grams a view, the model and grid, the third parties' part.
+pub fn carbon(c: &crate::model::carbon::Carbon) -> String {
+    let green = match c.green_hosts.len() {
+        0 => String::new(),
+        n => format!(", {n} green host pattern{}", if n == 1 { "" } else { "s" }),
+    };
+    format!(
+        "{} CO2e a view (third parties {}; Sustainable Web Design v4, grid {} g/kWh{green})",
+        grams(c.total_g),
+        grams(c.third_party_g),
+        c.grid_intensity
+    )
+}
+
 /// A verdict in a word, for narrow tables, with its p-value when `with_p`: `slower,
 /// p=0.008`, `fewer, always`, `same, p=0.700`.
 pub fn short(v: &Verdict, with_p: bool) -> String {

@@ -173,6 +173,7 @@ impl Source {
             added: &added,
         };
         load.finalize(&cfg.first_party, &secrets);
+        load.carbon = Some(cfg.carbon.of(&load));
         Ok(load)
     }
 }

@@ -9,6 +9,7 @@ mod action;
 mod audit;
 mod batch;
 mod budget;
+mod carbon;
 mod compare;
 mod differential;
 mod examples;

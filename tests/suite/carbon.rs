@@ -1,0 +1,123 @@
+//! A page's carbon: its bytes by the Sustainable Web Design model v4, held to CO2.js itself
+//! (`@tgwf/co2` from npm, installed by .ci/run: `PAGECOST_CO2JS` names its node_modules),
+//! its parts adding up to the whole.
+
+use crate::support;
+
+use serde_json::Value;
+use support::{audit_json, pagecost, Route, TestServer};
+
+const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo");
+
+/// What CO2.js says for each byte count: `perByteTrace(bytes, green, {gridIntensity})`
+/// of its `swd` model, version 4. `None` where CO2.js is not installed (said; under CI a
+/// failure).
+fn co2js(bytes: &[u64], green: bool, grid: f64) -> Option<Vec<f64>> {
+    let Ok(node_path) = std::env::var("PAGECOST_CO2JS") else {
+        support::missing("CO2.js (npm @tgwf/co2; PAGECOST_CO2JS names its node_modules)");
+        return None;
+    };
+    let script = format!(
+        "const {{ co2 }} = require('@tgwf/co2');
+         const m = new co2({{ model: 'swd', version: 4 }});
+         const g = {{ device: {grid}, dataCenter: {grid}, network: {grid} }};
+         const out = {bytes:?}.map(b => m.perByteTrace(b, {green}, {{ gridIntensity: g }}).co2);
+         console.log(JSON.stringify(out));"
+    );
+    let out = std::process::Command::new("node")
+        .args(["-e", &script])
+        .env("NODE_PATH", node_path)
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(serde_json::from_slice(&out.stdout).unwrap())
+}
+
+fn close(got: f64, want: f64, what: &str) {
+    let rel = ((got - want) / want).abs();
+    assert!(
+        rel <= 1e-9,
+        "{what}: pagecost {got}, CO2.js {want} ({rel:e} apart)"
+    );
+}
+
+fn transfer_bytes(load: &Value) -> Vec<u64> {
+    support::entries(load)
+        .iter()
+        .map(|e| e["transfer_bytes"].as_u64().unwrap())
+        .collect()
+}
+
+fn g(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+#[test]
+fn the_carbon_of_a_page_is_co2js_sustainable_web_design_v4() {
+    let load = audit_json(&[DEMO]);
+    let c = &load["carbon"];
+    assert_eq!(c["model"], "sustainable-web-design-v4");
+    assert_eq!(g(&c["grid_intensity"]), 494.0);
+    let bytes = transfer_bytes(&load);
+    let total: u64 = bytes.iter().sum();
+    assert_eq!(total, load["totals"]["transfer_bytes"].as_u64().unwrap());
+    // The parts add up to the whole: by party, and by entity.
+    let parts = g(&c["first_party_g"]) + g(&c["third_party_g"]) + g(&c["unknown_party_g"]);
+    close(parts, g(&c["total_g"]), "first + third + unknown party");
+    let by_entity: f64 = c["by_entity"].as_object().unwrap().values().map(g).sum();
+    close(by_entity, g(&c["total_g"]), "the entities' sum");
+    let Some(want) = co2js(&[total], false, 494.0) else {
+        return;
+    };
+    close(g(&c["total_g"]), want[0], "the page's grams");
+    // Request by request too (the model is linear: the sum of the parts is the whole).
+    let each = co2js(&bytes, false, 494.0).unwrap();
+    close(
+        each.iter().sum(),
+        g(&c["total_g"]),
+        "the requests' grams summed",
+    );
+}
+
+#[test]
+fn green_hosts_and_the_grid_intensity_change_what_co2js_says_they_change() {
+    let server = TestServer::start(vec![
+        ("/", Route::html("<img src=/a.png>")),
+        ("/a.png", Route::ok("image/png", vec![7u8; 40_000])),
+    ]);
+    let url = server.url("/");
+    let load = audit_json(&[&url, "--grid-intensity", "100", "--green-host", "127.0.0.1"]);
+    let c = &load["carbon"];
+    assert_eq!(g(&c["grid_intensity"]), 100.0);
+    assert_eq!(c["green_hosts"][0], "127.0.0.1");
+    let bytes = transfer_bytes(&load);
+    let total: u64 = bytes.iter().sum();
+    let Some(green) = co2js(&[total], true, 100.0) else {
+        return;
+    };
+    // Every byte came from the green loopback host.
+    close(
+        g(&c["total_g"]),
+        green[0],
+        "green-hosted grams at 100 g/kWh",
+    );
+    let grey = co2js(&[total], false, 100.0).unwrap();
+    assert!(
+        green[0] < grey[0],
+        "green hosting takes the data centre's energy off"
+    );
+}
+
+#[test]
+fn a_grid_intensity_that_is_not_a_number_of_grams_is_refused() {
+    for bad in ["-1", "NaN", "inf"] {
+        let (code, _, err) = pagecost(&["audit", DEMO, "--grid-intensity", bad]);
+        assert_eq!(code, 2, "--grid-intensity {bad}: {err}");
+        assert!(err.contains("--grid-intensity"), "{err}");
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+    }
+}
