@@ -69,6 +69,9 @@ pub struct Launch {
     /// A file that gets every DevTools message, one line each, for diagnosing the engine
     /// (the CLI's `PAGECOST_DEVTOOLS_LOG`).
     pub devtools_log: Option<PathBuf>,
+    /// Where the load's trace is written (one load's: the CLI refuses it for several), for
+    /// DevTools' Performance panel and Perfetto; gzipped when the name ends in `.gz`.
+    pub trace_out: Option<PathBuf>,
 }
 
 /// Where to look for the browser: values the caller reads from its flags and environment
@@ -115,6 +118,7 @@ impl Default for Launch {
             flags: Vec::new(),
             tracing: Tracing::default(),
             devtools_log: None,
+            trace_out: None,
         }
     }
 }
@@ -380,7 +384,7 @@ async fn drive(
         setup::prepare(&page, cfg, vp).await?;
         let blocking = setup::block(&page, url, cfg).await?;
         let tracing = match untraced {
-            None => trace::start(&page).await,
+            None => trace::start(&page, launch.trace_out.is_some()).await,
             Some(why) => Err(why),
         };
         let covering = coverage::start(&page).await;
@@ -725,13 +729,11 @@ fn build(
     }
     let (entries, ttfb) = rec.entries(rec.last);
     let page_metrics = rec.page_metrics(seen.paint.as_ref());
-    let final_url = entries
-        .iter()
-        .find(|e| {
-            e.resource_type == crate::model::ResourceType::Document && e.redirect_url.is_none()
-        })
+    let final_url = (entries.iter())
+        .find(|e| e.resource_type == crate::model::ResourceType::Document && !e.is_redirect())
         .map_or_else(|| url.to_string(), |e| e.url.clone());
     let mut notes = notes(&rec, (stop, blocked), launch, url);
+    write_trace(launch, &seen.trace, (url, rec.start), &mut notes)?;
     let main_thread = traced_main_thread(seen.trace, cfg, rec.start, &mut notes);
     let interrupted = (cfg.cancel.as_ref()).is_some_and(crate::config::Cancel::is_cancelled);
     let partial_causes = partial_causes(stop, interrupted, rec.over_limit(), blocked);
@@ -764,6 +766,26 @@ fn build(
     })
 }
 
+/// The load's trace into [`Launch::trace_out`], when asked: an error when it cannot be
+/// written; when there is none, a note says why the file is empty.
+fn write_trace(
+    launch: &Launch,
+    trace: &std::result::Result<trace::Traced, trace::Untraced>,
+    (url, origin_s): (&Url, Option<f64>),
+    notes: &mut Vec<String>,
+) -> Result<()> {
+    let Some(path) = &launch.trace_out else {
+        return Ok(());
+    };
+    match trace {
+        Ok(t) => trace::write(path, t, url, origin_s),
+        Err(why) => {
+            notes.push(format!("{} is left empty: {why}", path.display()));
+            Ok(())
+        }
+    }
+}
+
 /// The main thread's work from the load's trace (at the CPU slowdown the load ran with), on
 /// the entries' time axis, which starts at `origin`; what the trace could not tell, noted.
 fn traced_main_thread(
@@ -775,20 +797,10 @@ fn traced_main_thread(
     let slowdown = cfg.throttle.as_ref().map_or(1.0, |p| p.cpu_slowdown());
     let (mut main_thread, trace_notes) = main_thread(trace, slowdown);
     if let (Some(m), Some(origin)) = (&mut main_thread, origin) {
-        on_the_entries_axis(m, origin);
+        m.on_axis(origin);
     }
     notes.extend(trace_notes);
     main_thread
-}
-
-/// The main thread's tasks on the entries' time axis: the trace's clock is the network
-/// events' (monotonic), whose `origin` (seconds) is the entries' 0; tasks ended before it
-/// (about:blank's) are dropped.
-fn on_the_entries_axis(m: &mut crate::trace::MainThread, origin: f64) {
-    m.timeline.retain_mut(|t| {
-        t.start_ms = ((t.start_ms - origin * 1000.0) * 1000.0).round() / 1000.0;
-        t.start_ms + t.duration_ms >= 0.0
-    });
 }
 
 /// Each script's and stylesheet's unused code in bytes: its share applied to the decoded

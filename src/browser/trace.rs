@@ -77,10 +77,16 @@ pub(super) struct Traced {
     pub events: Vec<TraceEvent>,
     /// Events were lost: past [`MAX_EVENTS`], or the browser's buffer was full.
     pub cut: bool,
+    /// The events as the browser sent them, every field kept (for `--trace-out`); empty
+    /// unless asked for.
+    pub raw: Vec<serde_json::Value>,
 }
 
-/// Starts recording the page's trace.
-pub(super) async fn start(page: &chromiumoxide::Page) -> std::result::Result<Recording, Untraced> {
+/// Starts recording the page's trace; its events kept as sent too when `keep_raw`.
+pub(super) async fn start(
+    page: &chromiumoxide::Page,
+    keep_raw: bool,
+) -> std::result::Result<Recording, Untraced> {
     let refused = |e: chromiumoxide::error::CdpError| Untraced::Refused(e.to_string());
     let mut data = page
         .event_listener::<EventDataCollected>()
@@ -106,13 +112,13 @@ pub(super) async fn start(page: &chromiumoxide::Page) -> std::result::Result<Rec
         let mut traced = Traced::default();
         loop {
             tokio::select! {
-                Some(chunk) = data.next() => keep(&mut traced, &chunk.value),
+                Some(chunk) = data.next() => keep(&mut traced, &chunk.value, keep_raw),
                 done = complete.next() => {
                     traced.cut |= done.is_none_or(|d| d.data_loss_occurred);
                     // What came with the end, already delivered, is the trace's too.
                     use futures_util::FutureExt;
                     while let Some(Some(chunk)) = data.next().now_or_never() {
-                        keep(&mut traced, &chunk.value);
+                        keep(&mut traced, &chunk.value, keep_raw);
                     }
                     return traced;
                 }
@@ -126,8 +132,9 @@ pub(super) async fn start(page: &chromiumoxide::Page) -> std::result::Result<Rec
     Ok(Recording { task })
 }
 
-/// Reads a chunk of events into the buffer, up to [`MAX_EVENTS`].
-fn keep(traced: &mut Traced, chunk: &[serde_json::Value]) {
+/// Reads a chunk of events into the buffer, up to [`MAX_EVENTS`] (and as sent, when
+/// `keep_raw`).
+fn keep(traced: &mut Traced, chunk: &[serde_json::Value], keep_raw: bool) {
     for v in chunk {
         if traced.events.len() >= MAX_EVENTS {
             traced.cut = true;
@@ -136,7 +143,48 @@ fn keep(traced: &mut Traced, chunk: &[serde_json::Value]) {
         if let Ok(e) = serde_json::from_value::<TraceEvent>(v.clone()) {
             traced.events.push(e);
         }
+        if keep_raw {
+            traced.raw.push(v.clone());
+        }
     }
+}
+
+/// Writes a load's trace in Chrome's JSON trace format (an object with `traceEvents`, as
+/// DevTools saves it, which its Performance panel and Perfetto open), gzipped when the
+/// file's name ends in `.gz`; `metadata` says what pagecost recorded it from, and `origin_s`
+/// where the load's entries start on the trace's clock (seconds).
+pub(super) fn write(
+    path: &std::path::Path,
+    t: &Traced,
+    url: &url::Url,
+    origin_s: Option<f64>,
+) -> crate::error::Result<()> {
+    use std::io::Write;
+    let io = |source| crate::error::Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
+    let gz = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    let mut out: Box<dyn Write> = if gz {
+        Box::new(flate2::write::GzEncoder::new(
+            file,
+            flate2::Compression::default(),
+        ))
+    } else {
+        Box::new(file)
+    };
+    let metadata = serde_json::json!({
+        "source": concat!("pagecost ", env!("CARGO_PKG_VERSION")),
+        "url": crate::model::urls::redact_url(url.as_str()),
+        "cut": t.cut,
+        "pagecost-origin-s": origin_s,
+    });
+    let whole = serde_json::json!({ "traceEvents": &t.raw, "metadata": metadata });
+    serde_json::to_writer(&mut out, &whole).map_err(|e| io(e.into()))?;
+    out.flush().map_err(io)
 }
 
 /// Ends the recording: the trace, unless the browser does not hand it over within its

@@ -433,6 +433,11 @@ pub struct AuditArgs {
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
 
+    /// With --engine chromium, one page and one run: write the load's trace to FILE (gzipped
+    /// when it ends in .gz), for Chrome DevTools' Performance panel or Perfetto.
+    #[arg(long, value_name = "FILE")]
+    pub trace_out: Option<PathBuf>,
+
     /// Serve a folder as another host while the page loads: HOST=DIR (requests to
     /// http://HOST/ go to it), e.g. an ad network's files on its own host name. Repeatable.
     #[arg(long, value_name = "HOST=DIR", value_parser = super::serve_also)]

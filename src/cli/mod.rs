@@ -327,7 +327,12 @@ pub fn config(n: &NetArgs) -> pagecost::Result<(AuditConfig, Viewport)> {
 /// any page), for `jobs` loads side by side (each traced load takes a browser of its own).
 /// A static-only build has no `--engine chromium` to give (clap lists `static` alone).
 #[cfg_attr(not(feature = "browser"), allow(unused_variables))]
-fn engine(n: &NetArgs, cfg: &AuditConfig, jobs: usize) -> anyhow::Result<pagecost::Engine> {
+fn engine(
+    n: &NetArgs,
+    cfg: &AuditConfig,
+    jobs: usize,
+    trace_out: Option<&PathBuf>,
+) -> anyhow::Result<pagecost::Engine> {
     #[cfg(feature = "browser")]
     {
         let b = &n.browser;
@@ -340,6 +345,7 @@ fn engine(n: &NetArgs, cfg: &AuditConfig, jobs: usize) -> anyhow::Result<pagecos
             },
             flags: b.browser_flag.clone(),
             devtools_log: env_path("PAGECOST_DEVTOOLS_LOG"),
+            trace_out: trace_out.cloned(),
             ..Default::default()
         };
         launch.quiet = b.quiet_period.unwrap_or(launch.quiet);
@@ -398,7 +404,7 @@ fn links_options(n: &NetArgs) -> anyhow::Result<()> {
         "--engine chromium: links reads the page's HTML as served, without running its \
          scripts (the browser engine is for audit, compare and budget init)"
     );
-    engine(n, &AuditConfig::default(), 1)
+    engine(n, &AuditConfig::default(), 1, None)
         .map(drop)
         .map_err(|_| {
             anyhow::anyhow!(
@@ -423,6 +429,7 @@ pub fn audit(a: AuditArgs) -> anyhow::Result<Command> {
     let (mut cfg, viewport) = config(&a.net)?;
     cfg.keep_secrets = a.include_sensitive;
     let format = format(a.format);
+    let engine = engine(&a.net, &cfg, a.jobs, trace_out(&a)?)?;
     let plan = job::AuditPlan {
         targets: a.targets,
         input_file: a.input_file,
@@ -441,7 +448,7 @@ pub fn audit(a: AuditArgs) -> anyhow::Result<Command> {
         serve_also: a.serve_also,
         estimate: a.estimate,
         budgets: budgets(&a.budget)?,
-        engine: engine(&a.net, &cfg, a.jobs)?,
+        engine,
         cfg,
         viewport,
     };
@@ -454,6 +461,28 @@ pub fn audit(a: AuditArgs) -> anyhow::Result<Command> {
     c.render.connections = a.connections;
     c.render.include_sensitive = a.include_sensitive;
     Ok(c)
+}
+
+/// `--trace-out FILE`: one live load by the browser engine, the file writable before it.
+fn trace_out(a: &AuditArgs) -> anyhow::Result<Option<&PathBuf>> {
+    let Some(path) = &a.trace_out else {
+        return Ok(None);
+    };
+    #[cfg(feature = "browser")]
+    let browser = a.net.engine == EngineArg::Chromium;
+    #[cfg(not(feature = "browser"))]
+    let browser = false;
+    anyhow::ensure!(
+        browser,
+        "--trace-out: only the browser engine records a trace (add --engine chromium)"
+    );
+    let one_page = a.targets.len() == 1 && a.input_file.is_none() && a.crawl.is_none();
+    anyhow::ensure!(
+        one_page && a.runs == 1,
+        "--trace-out writes one load's trace: give one page and one run"
+    );
+    std::fs::File::create(path).with_context(|| format!("--trace-out {}", path.display()))?;
+    Ok(Some(path))
 }
 
 /// `--serve-also HOST=DIR`.
@@ -489,7 +518,7 @@ pub fn compare(a: CompareArgs) -> anyhow::Result<Command> {
         estimate: a.estimate,
         serve_also: a.serve_also,
         budgets: budgets(&a.budget)?,
-        engine: engine(&a.net, &cfg, 1)?,
+        engine: engine(&a.net, &cfg, 1, None)?,
         cfg,
         viewport,
         #[cfg(feature = "history")]
@@ -560,7 +589,7 @@ pub fn budget_init(a: BudgetInitArgs) -> anyhow::Result<Command> {
     let plan = job::BudgetInitPlan {
         target: a.target,
         margin: a.margin,
-        engine: engine(&a.net, &cfg, 1)?,
+        engine: engine(&a.net, &cfg, 1, None)?,
         cfg,
         viewport,
     };

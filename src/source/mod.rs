@@ -209,11 +209,15 @@ fn attribute_trace(load: &mut Load, path: &std::path::Path) -> Result<()> {
     } else {
         String::from_utf8(bytes).map_err(|_| invalid("not UTF-8 JSON".into()))?
     };
-    let events = crate::trace::parse(&text).map_err(invalid)?;
-    load.main_thread = crate::trace::tasks::main_thread(&events);
-    // A recording's entries and its trace share no clock: no task is placed on its axis.
+    let trace = crate::trace::parse(&text).map_err(invalid)?;
+    load.main_thread = crate::trace::tasks::main_thread(&trace.events);
+    // A recording's entries and its trace share no clock, unless pagecost wrote the trace
+    // with its load (`--trace-out`): then tasks are placed on the entries' axis as live.
     if let Some(m) = &mut load.main_thread {
-        m.timeline.clear();
+        match trace.origin_s {
+            Some(origin) => m.on_axis(origin),
+            None => m.timeline.clear(),
+        }
     }
     let name = path.display();
     load.notes.push(match &load.main_thread {

@@ -225,21 +225,47 @@ pub struct EntityCpu {
     pub blocking_ms: f64,
 }
 
+/// A trace read from a file: its events, and where the load's entries start on its clock
+/// (seconds) when pagecost wrote it (`--trace-out`).
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// The events it could read.
+    pub events: Vec<TraceEvent>,
+    /// The `pagecost-origin-s` of its `metadata`.
+    pub origin_s: Option<f64>,
+}
+
 /// Reads a trace: Chrome's JSON trace format, either an array of events or an object with
 /// `traceEvents` (what DevTools and Lighthouse save). Events it cannot read are skipped.
-pub fn parse(text: &str) -> Result<Vec<TraceEvent>, String> {
+pub fn parse(text: &str) -> Result<Parsed, String> {
     let v: serde_json::Value =
         serde_json::from_str(text).map_err(|e| format!("not a JSON trace: {e}"))?;
-    let events = match v {
-        serde_json::Value::Array(a) => a,
-        serde_json::Value::Object(mut o) => match o.remove("traceEvents") {
-            Some(serde_json::Value::Array(a)) => a,
-            _ => return Err("a JSON object without traceEvents".into()),
-        },
+    let (events, origin_s) = match v {
+        serde_json::Value::Array(a) => (a, None),
+        serde_json::Value::Object(mut o) => {
+            let origin = o
+                .get("metadata")
+                .and_then(|m| m["pagecost-origin-s"].as_f64());
+            match o.remove("traceEvents") {
+                Some(serde_json::Value::Array(a)) => (a, origin),
+                _ => return Err("a JSON object without traceEvents".into()),
+            }
+        }
         _ => return Err("neither an array of events nor an object with traceEvents".into()),
     };
-    Ok(events
-        .into_iter()
+    let events = (events.into_iter())
         .filter_map(|e| serde_json::from_value(e).ok())
-        .collect())
+        .collect();
+    Ok(Parsed { events, origin_s })
+}
+
+impl MainThread {
+    /// Its tasks on a load's time axis, which starts at `origin` on the trace's clock
+    /// (seconds); tasks ended before it (about:blank's) are dropped.
+    pub fn on_axis(&mut self, origin: f64) {
+        self.timeline.retain_mut(|t| {
+            t.start_ms = ((t.start_ms - origin * 1000.0) * 1000.0).round() / 1000.0;
+            t.start_ms + t.duration_ms >= 0.0
+        });
+    }
 }

@@ -155,7 +155,9 @@ mod tests {
             }
             all.push(e);
         }
-        parse(&serde_json::Value::Array(all).to_string()).unwrap()
+        parse(&serde_json::Value::Array(all).to_string())
+            .unwrap()
+            .events
     }
 
     fn task(name: &str, ts: f64, dur: f64, data: serde_json::Value) -> serde_json::Value {

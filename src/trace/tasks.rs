@@ -383,7 +383,9 @@ mod tests {
                 "ts": ts * 1000.0, "dur": dur * 1000.0, "args": args
             }));
         }
-        parse(&serde_json::Value::Array(all).to_string()).unwrap()
+        parse(&serde_json::Value::Array(all).to_string())
+            .unwrap()
+            .events
     }
 
     fn url(u: &str) -> serde_json::Value {
@@ -526,7 +528,7 @@ mod tests {
             {"name": "TracingStartedInBrowser", "ph": "I", "pid": 1, "tid": 1, "ts": 0,
              "args": {"data": {"frames": [{"frame": "F", "processId": 7}]}}}
         ]);
-        events.extend(parse(&other_page.to_string()).unwrap());
+        events.extend(parse(&other_page.to_string()).unwrap().events);
         assert_eq!(main_threads(&events), [(7, 1)]);
         let m = main_thread(&events).unwrap();
         assert_eq!(m.total_ms, 5.0);
@@ -542,7 +544,7 @@ mod tests {
             {"name": "EvaluateScript", "ph": "X", "pid": 7, "tid": 5, "ts": 1000, "dur": 90000,
              "args": {"data": {"url": "https://a.example/worker.js"}}}
         ]);
-        events.extend(parse(&worker.to_string()).unwrap());
+        events.extend(parse(&worker.to_string()).unwrap().events);
         let m = main_thread(&events).unwrap();
         assert_eq!(
             (m.total_ms, m.blocking_ms),
@@ -564,7 +566,7 @@ mod tests {
             {"name": "FunctionCall", "ph": "E", "pid": 1, "tid": 2, "ts": 61000},
             {"name": "RunTask", "ph": "E", "pid": 1, "tid": 2, "ts": 62000}
         ]});
-        let m = main_thread(&parse(&text.to_string()).unwrap()).unwrap();
+        let m = main_thread(&parse(&text.to_string()).unwrap().events).unwrap();
         assert_eq!(m.total_ms, 62.0);
         assert_eq!(cost(&m, "https://a.example/x.js").total_ms, 60.0);
         assert_eq!(m.blocking_ms, 12.0);

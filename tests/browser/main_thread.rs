@@ -591,3 +591,70 @@ fn sync_pixels_fired_from_fetch_callbacks_are_the_tags() {
         );
     }
 }
+
+/// `--trace-out` writes the load's trace in Chrome's JSON trace format, gzipped as asked: an
+/// object with `traceEvents`, as DevTools saves it, holding what Perfetto's JSON importer
+/// requires of each event (a phase; a timestamp in microseconds, a process and a thread but
+/// on metadata events; a duration on complete ones) and the renderer's main thread named by
+/// a metadata event. A HAR of the same load audited with that trace attributes the main
+/// thread exactly as the live load did, its tasks placed alike on the time axis.
+#[test]
+fn the_trace_written_opens_as_chromes_and_reads_back_to_the_same_main_thread() {
+    let Some(_one) = support::browser_test() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let trace = tmp.path().join("load.json.gz");
+    let har = tmp.path().join("load.har");
+    let (trace_s, har_s) = (trace.to_str().unwrap(), format!("har={}", har.display()));
+    let args = cpu_args(&[
+        "--format",
+        "json",
+        "--trace-out",
+        trace_s,
+        "--report-file",
+        &har_s,
+    ]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = pagecost(&refs);
+    assert_eq!(code, 0, "{err}");
+    let live: Value = serde_json::from_str(&out).unwrap();
+    let gz = flate2::read::GzDecoder::new(std::fs::File::open(&trace).unwrap());
+    let written: Value = serde_json::from_reader(gz).expect("a gzipped JSON trace");
+    let events = written["traceEvents"].as_array().expect("traceEvents");
+    assert!(events.len() > 100, "{} events", events.len());
+    for e in events {
+        let ph = e["ph"].as_str().unwrap_or_else(|| panic!("no phase: {e}"));
+        assert!(e["pid"].is_i64() && e["tid"].is_i64(), "pid and tid: {e}");
+        if ph != "M" {
+            assert!(e["ts"].is_number(), "a timestamp: {e}");
+        }
+        if ph == "X" {
+            assert!(e["dur"].is_number(), "a complete event's duration: {e}");
+        }
+    }
+    let main = |e: &&Value| e["ph"] == "M" && e["args"]["name"] == "CrRendererMain";
+    assert!(
+        events.iter().any(|e| main(&e)),
+        "the renderer's main thread is named"
+    );
+    assert!(written["metadata"]["source"]
+        .as_str()
+        .unwrap()
+        .starts_with("pagecost"));
+    // Read back with the HAR of the same load: the same attribution, task for task.
+    let back = support::audit_json(&[har.to_str().unwrap(), "--trace", trace_s]);
+    assert_eq!(back["main_thread"], live["main_thread"]);
+    assert!(!live["main_thread"]["timeline"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    // One load's trace: several pages, several runs or the static engine are refused.
+    for extra in [&["--runs", "2"][..], &["--engine", "static"][..]] {
+        let mut args = vec!["audit", CPU, "--trace-out", trace_s];
+        args.extend(extra);
+        let (code, _, err) = pagecost(&args);
+        assert_eq!((code, err.lines().count()), (2, 1), "{err}");
+        assert!(err.contains("--trace-out"), "{err}");
+    }
+}
