@@ -7,7 +7,7 @@ use crate::verdict::metric::Metric;
 use std::collections::BTreeMap;
 
 /// The schema this pagecost writes.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// One step of the schema: what turns version `version - 1` into `version`.
 pub(crate) struct Migration {
@@ -90,6 +90,13 @@ CREATE TABLE run_main_thread (
     PRIMARY KEY (run_id, dimension, name)
 );
 CREATE INDEX run_main_thread_dimension_name ON run_main_thread (dimension, name, run_id);
+",
+    },
+    // The carbon of the run's bytes (the Sustainable Web Design model v4).
+    Migration {
+        version: 4,
+        sql: "
+ALTER TABLE runs ADD COLUMN co2e_grams DOUBLE PRECISION;
 ",
     },
 ];

@@ -13,6 +13,7 @@ pub fn amount(v: f64, unit: Unit) -> String {
         Unit::Bytes => human_bytes(v.abs().round() as u64),
         Unit::Count => format!("{:.0}", v.abs()),
         Unit::Score => format!("{:.3}", v.abs()),
+        Unit::Grams => grams(v.abs()),
     }
 }
 
@@ -83,6 +84,7 @@ impl fmt::Display for Verdict {
         }
         let (better, worse) = match unit {
             Unit::Ms => ("faster", "slower"),
+            Unit::Grams => ("cleaner", "dirtier"),
             _ => ("lighter", "heavier"),
         };
         let change = if less { "less" } else { "more" };
@@ -164,6 +166,8 @@ pub fn short(v: &Verdict, with_p: bool) -> String {
                 (Unit::Count, false) => "more",
                 (Unit::Score, true) => "steadier",
                 (Unit::Score, false) => "shakier",
+                (Unit::Grams, true) => "cleaner",
+                (Unit::Grams, false) => "dirtier",
             };
             format!("{word}{}", p(pv))
         }

@@ -35,6 +35,9 @@ pub enum Metric {
     /// Bytes after content decoding.
     #[serde(rename = "decoded_bytes")]
     DecodedBytes,
+    /// Grams of CO2e of the bytes on the wire (the Sustainable Web Design model v4).
+    #[serde(rename = "co2e_grams")]
+    Co2e,
     /// The `DOMContentLoaded` event (browser engine).
     #[serde(rename = "dom_content_loaded_ms")]
     DomContentLoaded,
@@ -75,6 +78,8 @@ pub enum Unit {
     Bytes,
     /// A unitless score (layout shift).
     Score,
+    /// Grams of CO2e.
+    Grams,
 }
 
 impl Unit {
@@ -85,18 +90,20 @@ impl Unit {
             Unit::Count => "count",
             Unit::Bytes => "bytes",
             Unit::Score => "score",
+            Unit::Grams => "grams",
         }
     }
 }
 
 impl Metric {
     /// Every metric, in report order.
-    pub const ALL: [Metric; 13] = [
+    pub const ALL: [Metric; 14] = [
         Metric::DocumentTtfb,
         Metric::FullyLoaded,
         Metric::Requests,
         Metric::TransferBytes,
         Metric::DecodedBytes,
+        Metric::Co2e,
         Metric::DomContentLoaded,
         Metric::LoadEvent,
         Metric::FirstContentfulPaint,
@@ -115,6 +122,7 @@ impl Metric {
             Metric::Requests => "requests",
             Metric::TransferBytes => "transfer_bytes",
             Metric::DecodedBytes => "decoded_bytes",
+            Metric::Co2e => "co2e_grams",
             Metric::DomContentLoaded => "dom_content_loaded_ms",
             Metric::LoadEvent => "load_event_ms",
             Metric::FirstContentfulPaint => "first_contentful_paint_ms",
@@ -147,6 +155,7 @@ impl Metric {
             Metric::Requests => Unit::Count,
             Metric::TransferBytes | Metric::DecodedBytes => Unit::Bytes,
             Metric::CumulativeLayoutShift => Unit::Score,
+            Metric::Co2e => Unit::Grams,
             _ => Unit::Ms,
         }
     }
@@ -171,6 +180,7 @@ impl Metric {
             Metric::Requests => Some(load.totals.requests as f64),
             Metric::TransferBytes => Some(load.totals.transfer_bytes as f64),
             Metric::DecodedBytes => Some(load.totals.decoded_bytes as f64),
+            Metric::Co2e => load.carbon.as_ref().map(|c| c.total_g),
             Metric::DomContentLoaded => load.page_metrics.dom_content_loaded_ms,
             Metric::LoadEvent => load.page_metrics.load_event_ms,
             Metric::FirstContentfulPaint => load.page_metrics.first_contentful_paint_ms,
@@ -182,7 +192,8 @@ impl Metric {
         }
     }
 
-    /// A metric as a user writes it in a gate: `bytes`, `decoded`, `requests`, `ttfb`,
+    /// A metric as a user writes it in a gate: `bytes`, `decoded`, `co2e` (`carbon`),
+    /// `requests`, `ttfb`,
     /// `fully_loaded`, `dcl`, `onload`, `fcp`, `lcp`, `tbt`, `cls`, `main_thread` (`cpu`),
     /// `blocking` (or the JSON names, or
     /// Lighthouse's names: `first-contentful-paint` ...).
@@ -190,6 +201,7 @@ impl Metric {
         Some(match s {
             "bytes" | "transfer_bytes" | "transferred" => Metric::TransferBytes,
             "decoded" | "decoded_bytes" => Metric::DecodedBytes,
+            "co2e" | "co2e_grams" | "carbon" => Metric::Co2e,
             "requests" => Metric::Requests,
             "ttfb" | "document_ttfb" | "document_ttfb_ms" => Metric::DocumentTtfb,
             "fully_loaded" | "fully_loaded_ms" | "load" | "fully-loaded" => Metric::FullyLoaded,

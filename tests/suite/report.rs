@@ -190,7 +190,7 @@ fn the_compare_report_fits_narrow_terminals() {
         panic!("a compare report")
     };
     let metrics = c.comparison.metrics.len();
-    assert_eq!(metrics, 7, "5 measured and 2 estimated");
+    assert_eq!(metrics, 8, "6 measured (carbon among them) and 2 estimated");
     for width in [72u16, 80, 120, 200] {
         let opts = pagecost::report::RenderOptions {
             width: Some(width),
