@@ -13,6 +13,7 @@ fn fmt_value(v: f64, unit: LineUnit) -> String {
         LineUnit::KiB => format!("{v:.1} KiB"),
         LineUnit::Ms => format!("{v:.0} ms"),
         LineUnit::Score => format!("{v:.3}"),
+        LineUnit::Grams => crate::report::words::grams(v),
         LineUnit::Requests => format!("{v:.0}"),
     }
 }

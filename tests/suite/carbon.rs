@@ -121,3 +121,29 @@ fn a_grid_intensity_that_is_not_a_number_of_grams_is_refused() {
         assert_eq!(err.lines().count(), 1, "one line: {err}");
     }
 }
+
+#[test]
+fn a_budget_limits_the_grams_of_a_view() {
+    let tmp = tempfile::tempdir().unwrap();
+    let budget = |grams: f64| {
+        let path = tmp.path().join(format!("{grams}.json"));
+        std::fs::write(&path, format!(r#"[{{"pagecost": {{"co2e": {grams}}}}}]"#)).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let load = audit_json(&[DEMO]);
+    let grams = g(&load["carbon"]["total_g"]);
+    let over = budget(grams * 0.9);
+    let (code, out, err) = pagecost(&["audit", DEMO, "--budget", &over, "--format", "json"]);
+    assert_eq!(code, 1, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let line = &report["budget"]["lines"][0];
+    assert_eq!(
+        (line["name"].as_str(), line["unit"].as_str()),
+        (Some("pagecost.co2e"), Some("g"))
+    );
+    assert_eq!(line["status"], "fail");
+    close(g(&line["actual"]), grams, "the budget's measure");
+    let within = budget(grams * 1.1);
+    let (code, _, err) = pagecost(&["audit", DEMO, "--budget", &within]);
+    assert_eq!(code, 0, "{err}");
+}

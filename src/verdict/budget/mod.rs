@@ -10,6 +10,7 @@
 //!   "timings": [{ "metric": "fully-loaded", "budget": 3000 }],
 //!   "pagecost": {
 //!     "broken": 0,
+//!     "co2e": 0.05,
 //!     "entities": [{ "name": "Google/Doubleclick Ads", "requests": 0, "size": 0 }],
 //!     "categories": [{ "name": "ad", "requests": 5, "size": 100, "mainThreadTime": 200 }],
 //!     "parties": [{ "name": "third-party", "mainThreadTime": 500, "blockingTime": 100 }],
@@ -26,6 +27,7 @@
 mod cpu;
 
 use crate::error::{Error, Result};
+use crate::model::carbon::CarbonModel;
 use crate::model::{urls, Entry, Load, ResourceType};
 use crate::verdict::metric::Metric;
 use serde::{Deserialize, Serialize};
@@ -202,6 +204,8 @@ pub struct Budget {
     pub timings: Vec<TimingLimit>,
     /// `pagecost.broken`: most broken or empty subresources.
     pub broken: Option<f64>,
+    /// `pagecost.co2e`: most grams of CO2e a view (the Sustainable Web Design model v4).
+    pub co2e: Option<f64>,
     /// `pagecost.entities`.
     pub entities: Vec<NamedLimit>,
     /// `pagecost.categories`.
@@ -472,6 +476,7 @@ impl Reader<'_> {
         let r = self;
         let eo = r.obj(ext, ep)?;
         b.broken = r.opt_num(eo, "broken", ep)?;
+        b.co2e = r.opt_num(eo, "co2e", ep)?;
         let entities = eo.get("entities");
         let entity_names = ("name", Some(names.entities));
         b.entities = r.named(entities, &format!("{ep}.entities"), entity_names, "entity")?;
@@ -709,6 +714,11 @@ pub enum Limit<'a> {
         /// Requests.
         requests: f64,
     },
+    /// Most grams of CO2e a view.
+    Carbon {
+        /// Grams.
+        grams: f64,
+    },
     /// A timing, judged on the median run.
     Timing(&'a TimingLimit),
 }
@@ -728,6 +738,9 @@ pub enum LineUnit {
     /// A unitless score (cumulative layout shift).
     #[serde(rename = "score")]
     Score,
+    /// Grams of CO2e.
+    #[serde(rename = "g")]
+    Grams,
 }
 
 impl LineUnit {
@@ -738,6 +751,7 @@ impl LineUnit {
             LineUnit::Requests => "requests",
             LineUnit::Ms => "ms",
             LineUnit::Score => "score",
+            LineUnit::Grams => "g",
         }
     }
 }
@@ -788,6 +802,7 @@ impl Budget {
             kib: t.budget,
         }));
         out.extend(self.broken.map(|requests| Limit::Broken { requests }));
+        out.extend(self.co2e.map(|grams| Limit::Carbon { grams }));
         out.extend(self.timings.iter().map(Limit::Timing));
         out
     }
@@ -830,6 +845,7 @@ impl Limit<'_> {
             }
             Limit::Largest { of, .. } => format!("pagecost.largestRequest.{of}"),
             Limit::Broken { .. } => "pagecost.broken".into(),
+            Limit::Carbon { .. } => "pagecost.co2e".into(),
             Limit::Timing(t) => format!("timings.{}", t.metric),
         }
     }
@@ -843,6 +859,7 @@ impl Limit<'_> {
                 LineUnit::Score
             }
             Limit::Timing(_) => LineUnit::Ms,
+            Limit::Carbon { .. } => LineUnit::Grams,
             _ => LineUnit::Requests,
         }
     }
@@ -851,6 +868,7 @@ impl Limit<'_> {
         match *self {
             Limit::Size { kib, .. } | Limit::Largest { kib, .. } => kib,
             Limit::Count { requests, .. } | Limit::Broken { requests } => requests,
+            Limit::Carbon { grams } => grams,
             Limit::Party { limit, .. } => limit,
             Limit::Timing(t) => t.budget + t.tolerance,
         }
@@ -902,17 +920,13 @@ impl Limit<'_> {
                     .collect();
                 (kib(max.unwrap_or(0)), over)
             }
-            Limit::Broken { .. } => {
-                // A broken (4xx/5xx/failed) or empty request, with where it is referenced.
-                let bad: Vec<String> = l
-                    .problems()
-                    .into_iter()
-                    .map(|(e, what)| {
-                        format!("{} {what}, referenced at {}", e.url, l.referenced_at(e))
-                    })
-                    .collect();
-                (bad.len() as f64, bad)
-            }
+            Limit::Broken { .. } => broken(l),
+            // A load from a source has its carbon; one read back without it, the default
+            // model's.
+            Limit::Carbon { .. } => match &l.carbon {
+                Some(c) => (c.total_g, Vec::new()),
+                None => (CarbonModel::default().of(l).total_g, Vec::new()),
+            },
             Limit::Timing(_) => unreachable!("timings are judged on the median run"),
         }
     }
@@ -965,6 +979,14 @@ fn party_count(
         Measure::Requests => pick.count() as f64,
         _ => kib(pick.map(|e| e.transfer_bytes).sum()),
     }
+}
+
+/// The load's broken (4xx/5xx/failed) and empty requests, each with where it is referenced.
+fn broken(l: &Load) -> (f64, Vec<String>) {
+    let bad: Vec<String> = (l.problems().into_iter())
+        .map(|(e, what)| format!("{} {what}, referenced at {}", e.url, l.referenced_at(e)))
+        .collect();
+    (bad.len() as f64, bad)
 }
 
 /// Judges a timing on the median of the runs. A metric pagecost does not compute, or one
@@ -1311,6 +1333,7 @@ mod tests {
             LineUnit::Requests,
             LineUnit::Ms,
             LineUnit::Score,
+            LineUnit::Grams,
         ] {
             assert_eq!(serde_json::to_value(u).unwrap(), u.as_str(), "{u:?}");
         }
