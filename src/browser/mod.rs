@@ -728,7 +728,9 @@ fn build(
         rec.adopt_senders(&crate::trace::senders::senders(&t.events));
     }
     let (entries, ttfb) = rec.entries(rec.last);
-    let page_metrics = rec.page_metrics(seen.paint.as_ref());
+    let mut page_metrics = rec.page_metrics(seen.paint.as_ref());
+    page_metrics.visual = (seen.trace.as_ref().ok())
+        .and_then(|t| crate::trace::visual::visual_metrics(&t.events, rec.start? * 1000.0));
     let final_url = (entries.iter())
         .find(|e| e.resource_type == crate::model::ResourceType::Document && !e.is_redirect())
         .map_or_else(|| url.to_string(), |e| e.url.clone());

@@ -111,6 +111,7 @@ pub fn metrics(
             let tasks: Vec<(f64, f64)> = s.tasks.iter().map(|&(t, d)| (at(t), d)).collect();
             round(total_blocking_time(&tasks, fcp, f64::INFINITY))
         }),
+        visual: None,
     }
 }
 

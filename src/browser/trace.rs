@@ -14,12 +14,13 @@ use futures_util::StreamExt;
 use std::time::Duration;
 
 /// What is recorded: main-thread tasks and what runs in them, script URLs and stacks,
-/// frames and their processes.
-const CATEGORIES: [&str; 4] = [
+/// frames and their processes, and the screenshots of what the page painted.
+const CATEGORIES: [&str; 5] = [
     "devtools.timeline",
     "disabled-by-default-devtools.timeline",
     "v8.execute",
     "loading",
+    crate::trace::visual::CATEGORY,
 ];
 
 /// Most events kept from one load (a few hundred bytes each: about a gigabyte would be

@@ -155,6 +155,11 @@ pub struct PageMetrics {
     /// time to interactive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_blocking_time_ms: Option<f64>,
+    /// What the visitor saw, from the screenshots in the load's trace: first visual change,
+    /// Speed Index, visually complete, last visual change; absent when unknown (no trace, no
+    /// screenshot, or a page that never showed anything).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visual: Option<crate::trace::visual::VisualMetrics>,
 }
 
 impl PageMetrics {

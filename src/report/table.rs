@@ -195,6 +195,9 @@ fn summary(out: &mut String, load: &Load) {
     if !rendering.is_empty() {
         let _ = writeln!(out, "  rendering      {}", rendering.join(" · "));
     }
+    if let Some(v) = &load.page_metrics.visual {
+        let _ = writeln!(out, "  visual         {}", super::words::visual(v));
+    }
     skipped(out, &load.skipped);
     if load.partial {
         let _ = writeln!(out, "  PARTIAL        the load did not complete");

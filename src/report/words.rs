@@ -128,6 +128,23 @@ pub fn grams(g: f64) -> String {
     format!("{g:.digits$} g")
 }
 
+/// A load's visual metrics in a line: first change, Speed Index, visually complete at 85,
+/// 95 and 99 %, last change, frames.
+pub fn visual(v: &crate::trace::visual::VisualMetrics) -> String {
+    let ms = |x: f64| human_ms(x);
+    let cut = if v.cut { ", the first of more" } else { "" };
+    format!(
+        "first change {} · Speed Index {} · complete {} / {} / {} (85 / 95 / 99 %) · last change {} ({} frames{cut})",
+        ms(v.first_visual_change_ms),
+        ms(v.speed_index_ms),
+        ms(v.visually_complete_85_ms),
+        ms(v.visually_complete_95_ms),
+        ms(v.visually_complete_99_ms),
+        ms(v.last_visual_change_ms),
+        v.frames
+    )
+}
+
 /// A load's carbon in a line: its grams a view, the model and grid, the third parties' part.
 pub fn carbon(c: &crate::model::carbon::Carbon) -> String {
     let green = match c.green_hosts.len() {

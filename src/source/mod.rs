@@ -219,6 +219,10 @@ fn attribute_trace(load: &mut Load, path: &std::path::Path) -> Result<()> {
             None => m.timeline.clear(),
         }
     }
+    if let Some(origin) = trace.origin_s {
+        let visual = crate::trace::visual::visual_metrics(&trace.events, origin * 1000.0);
+        load.page_metrics.visual = visual;
+    }
     let name = path.display();
     load.notes.push(match &load.main_thread {
         Some(_) => format!("main-thread time from the trace {name}, recorded with the HAR"),

@@ -8,6 +8,7 @@
 pub mod senders;
 pub mod tasks;
 pub mod unused;
+pub mod visual;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

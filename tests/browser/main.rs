@@ -9,3 +9,4 @@ mod support;
 mod browser;
 mod browser_loads;
 mod main_thread;
+mod visual;

@@ -1,0 +1,122 @@
+//! What the visitor saw: visual metrics from the screenshots in the browser engine's trace,
+//! held to speedline (`speedline-core` from npm, Lighthouse's library, installed by .ci/run:
+//! `PAGECOST_SPEEDLINE` names its node_modules) on the same frames, the trace pagecost
+//! writes with `--trace-out`.
+
+#![cfg(feature = "browser")]
+
+use crate::support;
+
+use serde_json::Value;
+use support::{pagecost, Route, TestServer};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/");
+
+/// speedline's Speed Index of a trace file, from the load's start as pagecost recorded it.
+fn speedline(trace: &std::path::Path) -> Option<f64> {
+    let Ok(node_path) = std::env::var("PAGECOST_SPEEDLINE") else {
+        support::missing(
+            "speedline (npm speedline-core; PAGECOST_SPEEDLINE names its node_modules)",
+        );
+        return None;
+    };
+    let script = "const sl = require('speedline-core');
+        const t = JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8'));
+        const origin = t.metadata['pagecost-origin-s'] * 1e6;
+        sl(t, { timeOrigin: origin, include: 'speedIndex' })
+          .then(r => console.log(r.speedIndex), e => { console.error(e); process.exit(1); });";
+    let out = std::process::Command::new("node")
+        .args(["-e", script, trace.to_str().unwrap()])
+        .env("NODE_PATH", node_path)
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8_lossy(&out.stdout).trim().parse().unwrap())
+}
+
+fn ms(v: &Value, key: &str) -> f64 {
+    v[key].as_f64().unwrap_or_else(|| panic!("no {key} in {v}"))
+}
+
+/// Loads a page with the browser engine, its trace written: the load's JSON and the trace.
+fn load(args: &[&str], trace: &std::path::Path) -> Value {
+    let mut all = vec!["audit", "--engine", "chromium", "-q", "--format", "json"];
+    all.extend(["--trace-out", trace.to_str().unwrap()]);
+    all.extend(args);
+    let (code, out, err) = pagecost(&all);
+    assert_eq!(code, 0, "{all:?}: {err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+#[test]
+fn speed_index_is_speedlines_on_the_same_frames_and_the_milestones_are_in_order() {
+    let Some(_one) = support::browser_test() else {
+        return;
+    };
+    let adnet = format!("{FIXTURES}compare/adnet");
+    let ads = [
+        "--serve-also",
+        &format!("securepubads.g.doubleclick.net={adnet}"),
+        "--serve-also",
+        &format!("tpc.googlesyndication.com={adnet}"),
+    ]
+    .map(String::from);
+    let pages: Vec<Vec<String>> = vec![
+        vec![format!("{FIXTURES}cascade/")],
+        vec![format!("{FIXTURES}demo/")],
+        vec![format!("{FIXTURES}budget-site/")],
+        [
+            vec![format!("{FIXTURES}compare/blog/index.html")],
+            ads.to_vec(),
+        ]
+        .concat(),
+        [
+            vec![format!("{FIXTURES}compare/blog/with-ads.html")],
+            ads.to_vec(),
+        ]
+        .concat(),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    for (i, page) in pages.iter().enumerate() {
+        let trace = tmp.path().join(format!("{i}.json"));
+        let args: Vec<&str> = page.iter().map(String::as_str).collect();
+        let l = load(&args, &trace);
+        let v = &l["page_metrics"]["visual"];
+        let (first, si, last) = (
+            ms(v, "first_visual_change_ms"),
+            ms(v, "speed_index_ms"),
+            ms(v, "last_visual_change_ms"),
+        );
+        let complete = ["85", "95", "99"].map(|p| ms(v, &format!("visually_complete_{p}_ms")));
+        let order = [first, complete[0], complete[1], complete[2], last];
+        assert!(order.windows(2).all(|w| w[0] <= w[1]), "{page:?}: {v}");
+        assert!(first <= si && si <= last, "{page:?}: {v}");
+        let Some(want) = speedline(&trace) else {
+            return;
+        };
+        let off = (si - want).abs() / want;
+        assert!(
+            off <= 0.05,
+            "{page:?}: Speed Index {si} ms, speedline {want} ms"
+        );
+    }
+}
+
+#[test]
+fn a_blank_page_has_no_speed_index() {
+    let Some(_one) = support::browser_test() else {
+        return;
+    };
+    let server = TestServer::start(vec![("/", Route::html("<!doctype html><body></body>"))]);
+    let tmp = tempfile::tempdir().unwrap();
+    let l = load(&[&server.url("/")], &tmp.path().join("t.json"));
+    assert!(
+        l["page_metrics"].get("visual").is_none(),
+        "{}",
+        l["page_metrics"]
+    );
+}
