@@ -7,7 +7,7 @@ use crate::verdict::metric::Metric;
 use std::collections::BTreeMap;
 
 /// The schema this pagecost writes.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// One step of the schema: what turns version `version - 1` into `version`.
 pub(crate) struct Migration {
@@ -97,6 +97,13 @@ CREATE INDEX run_main_thread_dimension_name ON run_main_thread (dimension, name,
         version: 4,
         sql: "
 ALTER TABLE runs ADD COLUMN co2e_grams DOUBLE PRECISION;
+",
+    },
+    // Speed Index (browser engine, from the load's screenshots).
+    Migration {
+        version: 5,
+        sql: "
+ALTER TABLE runs ADD COLUMN speed_index_ms DOUBLE PRECISION;
 ",
     },
 ];

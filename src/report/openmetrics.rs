@@ -325,6 +325,7 @@ fn metric_help(m: Metric) -> &'static str {
         Metric::LoadEvent => "The load event (browser engine).",
         Metric::FirstContentfulPaint => "First contentful paint (browser engine).",
         Metric::LargestContentfulPaint => "Largest contentful paint (browser engine).",
+        Metric::SpeedIndex => "Speed Index, from the load's screenshots (browser engine).",
         Metric::TotalBlockingTime => "Total blocking time (browser engine).",
         Metric::CumulativeLayoutShift => {
             "Cumulative layout shift, a unitless score (browser engine)."

@@ -30,6 +30,7 @@ pub fn abbreviation(m: crate::verdict::metric::Metric) -> String {
         M::LoadEvent => "load".into(),
         M::FirstContentfulPaint => "FCP".into(),
         M::LargestContentfulPaint => "LCP".into(),
+        M::SpeedIndex => "SI".into(),
         M::TotalBlockingTime => "TBT".into(),
         M::CumulativeLayoutShift => "CLS".into(),
         other => metric_label(other),

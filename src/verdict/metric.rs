@@ -50,6 +50,9 @@ pub enum Metric {
     /// Largest contentful paint (browser engine).
     #[serde(rename = "largest_contentful_paint_ms")]
     LargestContentfulPaint,
+    /// Speed Index, from the load's screenshots (browser engine).
+    #[serde(rename = "speed_index_ms")]
+    SpeedIndex,
     /// Total blocking time (browser engine).
     #[serde(rename = "total_blocking_time_ms")]
     TotalBlockingTime,
@@ -97,7 +100,7 @@ impl Unit {
 
 impl Metric {
     /// Every metric, in report order.
-    pub const ALL: [Metric; 14] = [
+    pub const ALL: [Metric; 15] = [
         Metric::DocumentTtfb,
         Metric::FullyLoaded,
         Metric::Requests,
@@ -108,6 +111,7 @@ impl Metric {
         Metric::LoadEvent,
         Metric::FirstContentfulPaint,
         Metric::LargestContentfulPaint,
+        Metric::SpeedIndex,
         Metric::TotalBlockingTime,
         Metric::CumulativeLayoutShift,
         Metric::MainThread,
@@ -127,6 +131,7 @@ impl Metric {
             Metric::LoadEvent => "load_event_ms",
             Metric::FirstContentfulPaint => "first_contentful_paint_ms",
             Metric::LargestContentfulPaint => "largest_contentful_paint_ms",
+            Metric::SpeedIndex => "speed_index_ms",
             Metric::TotalBlockingTime => "total_blocking_time_ms",
             Metric::CumulativeLayoutShift => "cumulative_layout_shift",
             Metric::MainThread => "main_thread_ms",
@@ -142,6 +147,7 @@ impl Metric {
                 | Metric::LoadEvent
                 | Metric::FirstContentfulPaint
                 | Metric::LargestContentfulPaint
+                | Metric::SpeedIndex
                 | Metric::TotalBlockingTime
                 | Metric::CumulativeLayoutShift
                 | Metric::MainThread
@@ -185,6 +191,7 @@ impl Metric {
             Metric::LoadEvent => load.page_metrics.load_event_ms,
             Metric::FirstContentfulPaint => load.page_metrics.first_contentful_paint_ms,
             Metric::LargestContentfulPaint => load.page_metrics.largest_contentful_paint_ms,
+            Metric::SpeedIndex => (load.page_metrics.visual.as_ref()).map(|v| v.speed_index_ms),
             Metric::TotalBlockingTime => load.page_metrics.total_blocking_time_ms,
             Metric::CumulativeLayoutShift => load.page_metrics.cumulative_layout_shift,
             Metric::MainThread => load.main_thread.as_ref().map(|m| m.total_ms),
@@ -193,7 +200,7 @@ impl Metric {
     }
 
     /// A metric as a user writes it in a gate: `bytes`, `decoded`, `co2e` (`carbon`),
-    /// `requests`, `ttfb`,
+    /// `requests`, `ttfb`, `si` (Speed Index),
     /// `fully_loaded`, `dcl`, `onload`, `fcp`, `lcp`, `tbt`, `cls`, `main_thread` (`cpu`),
     /// `blocking` (or the JSON names, or
     /// Lighthouse's names: `first-contentful-paint` ...).
@@ -214,6 +221,7 @@ impl Metric {
             "lcp" | "largest_contentful_paint_ms" | "largest-contentful-paint" => {
                 Metric::LargestContentfulPaint
             }
+            "si" | "speed_index" | "speed_index_ms" | "speed-index" => Metric::SpeedIndex,
             "tbt" | "total_blocking_time_ms" | "total-blocking-time" => Metric::TotalBlockingTime,
             "cls" | "cumulative_layout_shift" | "cumulative-layout-shift" => {
                 Metric::CumulativeLayoutShift

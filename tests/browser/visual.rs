@@ -107,6 +107,40 @@ fn speed_index_is_speedlines_on_the_same_frames_and_the_milestones_are_in_order(
 }
 
 #[test]
+fn speed_index_is_budgeted_as_lighthouse_ci_names_it() {
+    let Some(_one) = support::browser_test() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let budget = tmp.path().join("budget.json");
+    let timing = r#"[{"timings": [{"metric": "speed-index", "budget": 1}]}]"#;
+    std::fs::write(&budget, timing).unwrap();
+    let cascade = format!("{FIXTURES}cascade/");
+    let (code, out, err) = pagecost(&[
+        "audit",
+        &cascade,
+        "--engine",
+        "chromium",
+        "-q",
+        "--format",
+        "json",
+        "--budget",
+        budget.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let line = &report["budget"]["lines"][0];
+    assert_eq!(line["name"], "timings.speed-index");
+    assert_eq!(line["status"], "fail");
+    let si = ms(&report["load"]["page_metrics"]["visual"], "speed_index_ms");
+    let actual = ms(line, "actual");
+    assert!(
+        (actual - si).abs() < 0.05,
+        "the load's Speed Index {si} ms, the line's {actual}"
+    );
+}
+
+#[test]
 fn a_blank_page_has_no_speed_index() {
     let Some(_one) = support::browser_test() else {
         return;

@@ -120,11 +120,12 @@ impl schemars::JsonSchema for BudgetType {
 }
 /// Timing metrics pagecost measures: both engines the first two, the browser engine the
 /// rest (under Lighthouse's names where Lighthouse has one).
-pub const SUPPORTED_TIMINGS: [&str; 10] = [
+pub const SUPPORTED_TIMINGS: [&str; 11] = [
     "time-to-first-byte",
     "fully-loaded",
     "first-contentful-paint",
     "largest-contentful-paint",
+    "speed-index",
     "total-blocking-time",
     "cumulative-layout-shift",
     "dom-content-loaded",
@@ -132,15 +133,14 @@ pub const SUPPORTED_TIMINGS: [&str; 10] = [
     "main-thread-time",
     "main-thread-blocking-time",
 ];
-/// Lighthouse timing metrics pagecost does not compute (they need Lighthouse's simulation
-/// or a trace: interactivity, speed index): read, reported unsupported.
-pub const LIGHTHOUSE_TIMINGS: [&str; 7] = [
+/// Lighthouse timing metrics pagecost does not compute (they need Lighthouse's simulation:
+/// interactivity): read, reported unsupported.
+pub const LIGHTHOUSE_TIMINGS: [&str; 6] = [
     "first-cpu-idle",
     "interactive",
     "first-meaningful-paint",
     "max-potential-fid",
     "estimated-input-latency",
-    "speed-index",
     "server-response-time",
 ];
 
