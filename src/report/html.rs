@@ -71,6 +71,7 @@ td:first-child { overflow-wrap: anywhere; min-width: 96px; }
 .filter { margin: 4px 0 10px; }
 .filter input { width: 360px; max-width: 100%; padding: 7px 10px; border: 1px solid #c5ccd6; border-radius: 6px; font: inherit; }
 .wf { background: var(--card); border: 1px solid var(--line); border-radius: 8px; overflow-x: auto; }
+.wf.strip { margin-bottom: 10px; }
 svg text { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; fill: #1d2330; }
 svg .axis text { fill: #5f6b7a; font-family: system-ui, sans-serif; font-size: 11px; }
 svg g.row:hover rect.hl { fill: #eef4ff; }
@@ -362,9 +363,11 @@ fn legend() -> String {
 
 const WF_ROW: f64 = 20.0;
 const WF_TOP: f64 = 28.0;
-const WF_LABEL: f64 = 610.0;
-const WF_BAR: f64 = 600.0;
-const WF_WIDTH: f64 = WF_LABEL + WF_BAR + 20.0;
+/// The waterfall's left column (a request's label), pixels: its time axis starts there.
+pub(super) const WF_LABEL: f64 = 610.0;
+/// The waterfall's time axis, pixels.
+pub(super) const WF_BAR: f64 = 600.0;
+pub(super) const WF_WIDTH: f64 = WF_LABEL + WF_BAR + 20.0;
 
 /// The waterfall of one load as an SVG, on a time scale of `scale_ms`.
 fn waterfall(l: &Load, id: &str, scale_ms: f64) -> String {
@@ -693,9 +696,15 @@ pub fn render(l: &Load) -> String {
     body.push_str(&totals(l));
     body.push_str(&tags(l));
     body.push_str(&main_thread(l));
+    let scale = l.fully_loaded_ms.max(super::filmstrip::end_ms(l));
+    let strip = super::filmstrip::strip(l, "what the visitor saw", scale);
+    if !strip.is_empty() {
+        body.push_str("<h2 id=\"filmstrip\">Filmstrip</h2>");
+        body.push_str(&strip);
+    }
     body.push_str("<h2>Waterfall</h2>");
     body.push_str(&legend());
-    body.push_str(&waterfall(l, "wf-a", l.fully_loaded_ms));
+    body.push_str(&waterfall(l, "wf-a", scale));
     if !l.notes.is_empty() {
         body.push_str("<h2>Notes</h2><ul>");
         for n in &l.notes {
@@ -726,7 +735,25 @@ pub fn render_compare(c: &Comparison, a: &Load, b: &Load) -> String {
     body.push_str(&verdicts(c));
     body.push_str(&compare_main_thread(c));
     body.push_str(&shorter_is_better(c));
-    let scale = a.fully_loaded_ms.max(b.fully_loaded_ms);
+    let scale = [a, b]
+        .iter()
+        .map(|l| l.fully_loaded_ms.max(super::filmstrip::end_ms(l)))
+        .fold(0.0, f64::max);
+    let strips = [("A", a), ("B", b)].map(|(k, l)| super::filmstrip::strip(l, k, scale));
+    if strips.iter().any(|s| !s.is_empty()) {
+        body.push_str("<h2 id=\"filmstrip\">What the visitor saw, on one time scale</h2>");
+        for (k, s) in ["A", "B"].iter().zip(&strips) {
+            match s.is_empty() {
+                true => {
+                    let _ = write!(
+                        body,
+                        "<p>{k}: no screenshots (a static load or a HAR without a trace).</p>"
+                    );
+                }
+                false => body.push_str(s),
+            }
+        }
+    }
     body.push_str("<h2>Waterfalls on one time scale</h2>");
     body.push_str(&legend());
     let _ = write!(body, "<h2>A: <code>{}</code></h2>", esc(&redact_url(&c.a)));

@@ -5,6 +5,7 @@
 pub mod batch;
 pub mod budget;
 pub mod compare;
+mod filmstrip;
 #[cfg(feature = "history")]
 pub mod history;
 pub mod html;

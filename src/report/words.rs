@@ -134,8 +134,12 @@ pub fn grams(g: f64) -> String {
 pub fn visual(v: &crate::trace::visual::VisualMetrics) -> String {
     let ms = |x: f64| human_ms(x);
     let cut = if v.cut { ", the first of more" } else { "" };
+    let still = match v.still_painting {
+        true => "; still painting when the recording ended: complete is against the last frame",
+        false => "",
+    };
     format!(
-        "first change {} · Speed Index {} · complete {} / {} / {} (85 / 95 / 99 %) · last change {} ({} frames{cut})",
+        "first change {} · Speed Index {} · complete {} / {} / {} (85 / 95 / 99 %) · last change {} ({} frames{cut}{still})",
         ms(v.first_visual_change_ms),
         ms(v.speed_index_ms),
         ms(v.visually_complete_85_ms),

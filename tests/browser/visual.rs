@@ -95,6 +95,8 @@ fn speed_index_is_speedlines_on_the_same_frames_and_the_milestones_are_in_order(
         let order = [first, complete[0], complete[1], complete[2], last];
         assert!(order.windows(2).all(|w| w[0] <= w[1]), "{page:?}: {v}");
         assert!(first <= si && si <= last, "{page:?}: {v}");
+        assert!(v.get("still_painting").is_none(), "{page:?} settles: {v}");
+        filmstrip_covers_the_load(v, last);
         let Some(want) = speedline(&trace) else {
             return;
         };
@@ -104,6 +106,104 @@ fn speed_index_is_speedlines_on_the_same_frames_and_the_milestones_are_in_order(
             "{page:?}: Speed Index {si} ms, speedline {want} ms"
         );
     }
+}
+
+/// The filmstrip of a load's visual metrics: pictures at a fixed round interval from 0 to
+/// the last change (or one interval past it), their progress never above the curve's.
+fn filmstrip_covers_the_load(v: &Value, last: f64) {
+    let strip = v["filmstrip"].as_array().expect("a filmstrip");
+    let at: Vec<f64> = strip.iter().map(|t| ms(t, "ms")).collect();
+    assert!(strip.len() >= 2 && strip.len() <= 24, "{at:?}");
+    let step = at[1] - at[0];
+    assert!([100.0, 200.0, 500.0, 1000.0].contains(&step), "{at:?}");
+    assert!(at.windows(2).all(|w| w[1] - w[0] == step), "{at:?}");
+    assert!(at[0] == 0.0 && *at.last().unwrap() >= last && at[at.len() - 2] < last);
+    let last_shot = strip.last().unwrap();
+    assert_eq!(ms(last_shot, "percent"), 100.0, "the page as it ended up");
+    assert!(
+        last_shot["jpeg_base64"]
+            .as_str()
+            .unwrap()
+            .starts_with("/9j/"),
+        "a JPEG"
+    );
+}
+
+#[test]
+fn a_page_that_never_stops_painting_is_marked_and_its_strip_bounded() {
+    let Some(_one) = support::browser_test() else {
+        return;
+    };
+    let page = "<!doctype html><style>@keyframes blink { from { background: #c62828 } \
+        to { background: #1f5fbf } } div { width: 300px; height: 200px; \
+        animation: blink 0.15s infinite alternate; }</style><h1>Spinning</h1><div></div>";
+    let server = TestServer::start(vec![("/", Route::html(page))]);
+    let tmp = tempfile::tempdir().unwrap();
+    let l = load(&[&server.url("/")], &tmp.path().join("t.json"));
+    let v = &l["page_metrics"]["visual"];
+    assert_eq!(v["still_painting"], true, "{v}");
+    let frames = v["frames"].as_u64().unwrap();
+    assert!((5..=1800).contains(&frames), "{frames} frames");
+    assert!(v["filmstrip"].as_array().unwrap().len() <= 24);
+}
+
+#[test]
+fn the_compare_report_shows_both_filmstrips_on_one_time_axis() {
+    let Some(_one) = support::browser_test() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let html = tmp.path().join("compare.html");
+    let blog = format!("{FIXTURES}compare/blog/");
+    let mut args = vec![
+        "compare".to_string(),
+        format!("{blog}index.html"),
+        format!("{blog}with-ads.html"),
+    ];
+    args.extend(support::serve_ads());
+    args.extend(
+        [
+            "--engine", "chromium", "--runs", "2", "--format", "html", "-q", "-o",
+        ]
+        .map(String::from),
+    );
+    args.push(html.to_str().unwrap().to_string());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, _, err) = pagecost(&args);
+    assert!(code == 0 || code == 1, "{err}");
+    let report = std::fs::read_to_string(&html).unwrap();
+    let strips: Vec<&str> = report.split("<div class=\"wf strip\">").skip(1).collect();
+    assert_eq!(strips.len(), 2, "an A and a B filmstrip");
+    let mut scales = Vec::new();
+    for s in &strips {
+        let s = &s[..s.find("</svg>").unwrap()];
+        assert!(s.matches("<image ").count() >= 1, "pictures of the page");
+        assert!(s.contains("visually complete "), "its moment marked");
+        scales.push(pixels_per_ms(s));
+    }
+    assert!(
+        (scales[0] - scales[1]).abs() < 1e-3,
+        "one time axis: {scales:?} pixels a millisecond"
+    );
+}
+
+/// A strip's time scale: where its pictures stand against their moments (a picture's left
+/// edge at its moment, the axis starting at 610 pixels).
+fn pixels_per_ms(strip: &str) -> f64 {
+    let mut scale = None;
+    for frame in strip.split("<g class=\"frame\"><title>").skip(1) {
+        let when = &frame[..frame.find(" · ").unwrap()];
+        let t = match when.strip_suffix(" ms") {
+            Some(ms) => ms.parse::<f64>().unwrap(),
+            None => when.strip_suffix(" s").unwrap().parse::<f64>().unwrap() * 1000.0,
+        };
+        let x = frame.split("x=\"").nth(1).unwrap();
+        let x: f64 = x[..x.find('"').unwrap()].parse().unwrap();
+        if t > 0.0 {
+            scale = Some((x - 610.0) / t);
+        }
+    }
+    scale.expect("a picture after the start")
 }
 
 #[test]
