@@ -74,8 +74,12 @@ impl CarbonModel {
             green_hosts: self.green_hosts.clone(),
             ..Carbon::default()
         };
-        for e in &load.entries {
+        let tags = super::chains::tags_of(&load.entries);
+        for (e, tag) in load.entries.iter().zip(tags) {
             let g = self.grams(e.transfer_bytes, self.is_green(e));
+            if let Some(t) = tag.filter(|_| !e.blocked()) {
+                *c.by_tag.entry(load.entries[t].url.clone()).or_default() += g;
+            }
             c.total_g += g;
             let party = e.party.as_ref();
             match party.map(|p| p.first_party) {
@@ -117,6 +121,20 @@ pub struct Carbon {
     /// Per third-party-web entity; hosts it does not name under `(no entity)`. Adds up to
     /// `total_g`.
     pub by_entity: BTreeMap<String, f64>,
+    /// Per third-party tag (its URL): the tag and every request it caused, directly or
+    /// through others (first-party ones too), as the tag table counts them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_tag: BTreeMap<String, f64>,
+}
+
+impl Carbon {
+    /// The tags in grams, the heaviest first.
+    pub fn heaviest_tags(&self) -> Vec<(&str, f64)> {
+        let mut tags: Vec<(&str, f64)> =
+            self.by_tag.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        tags.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+        tags
+    }
 }
 
 #[cfg(test)]

@@ -55,7 +55,7 @@ fn signed(unit: Unit, v: f64) -> String {
     }
 }
 
-fn table(width: Option<u16>) -> Table {
+pub(super) fn table(width: Option<u16>) -> Table {
     let mut t = Table::new();
     t.load_preset(STYLE);
     t.set_content_arrangement(ContentArrangement::Dynamic);
@@ -65,7 +65,7 @@ fn table(width: Option<u16>) -> Table {
     t
 }
 
-fn right(s: impl ToString) -> Cell {
+pub(super) fn right(s: impl ToString) -> Cell {
     Cell::new(s).set_alignment(CellAlignment::Right)
 }
 
@@ -273,6 +273,7 @@ pub fn render(c: &Comparison, width: Option<u16>) -> String {
     o.push_str(&metrics_table(c, width));
     o.push_str(&bars(c, width));
     o.push_str(&main_thread(c, width));
+    o.push_str(&super::carbon::terminal(c, width));
     o.push_str(&requests("only in A", &c.only_in_a, false, width));
     o.push_str(&requests("only in B", &c.only_in_b, false, width));
     o.push_str(&requests("changed in size", &c.changed, true, width));
@@ -371,7 +372,7 @@ fn main_thread(c: &Comparison, width: Option<u16>) -> String {
 
 /// A sentence cut at spaces into lines of at most `max` characters (a word longer than
 /// that on a line of its own).
-fn wrapped(text: &str, max: usize) -> Vec<String> {
+pub(super) fn wrapped(text: &str, max: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     for word in text.split(' ') {
         match lines.last_mut() {
@@ -386,7 +387,7 @@ fn wrapped(text: &str, max: usize) -> Vec<String> {
 }
 
 /// Room left for a text column when the other columns take `others` characters.
-fn text_room(width: Option<u16>, others: usize) -> usize {
+pub(super) fn text_room(width: Option<u16>, others: usize) -> usize {
     width.map_or(usize::MAX, |w| {
         usize::from(w).saturating_sub(others).max(12)
     })
@@ -490,7 +491,7 @@ fn groups(title: &str, g: &[GroupDiff], width: Option<u16>) -> String {
     format!("\nby {title}:\n{t}\n")
 }
 
-fn md(s: &str) -> String {
+pub(super) fn md(s: &str) -> String {
     s.replace('|', "\\|").replace('`', "'")
 }
 
@@ -519,6 +520,7 @@ pub fn markdown(c: &Comparison) -> String {
         ));
     }
     o.push_str(&markdown_main_thread(c));
+    o.push_str(&super::carbon::markdown(c));
     o.push_str(&markdown_requests(c));
     o.push_str(&markdown_parties(c));
     o

@@ -248,6 +248,10 @@ fn tags(l: &Load) -> String {
          <table><tr><th>tag</th><th>entity</th><th class=\"n\">requests</th>\
          <th class=\"n\">hosts</th><th class=\"n\">transferred</th>",
     );
+    let carbon = l.carbon.as_ref();
+    if carbon.is_some() {
+        o.push_str("<th class=\"n\">CO2e a view</th>");
+    }
     if cpu {
         o.push_str("<th class=\"n\">main thread</th><th class=\"n\">blocking</th>");
     }
@@ -267,6 +271,10 @@ fn tags(l: &Load) -> String {
             c.hosts,
             human_bytes(c.transfer_bytes)
         );
+        if let Some(carbon) = carbon {
+            let g = carbon.by_tag.get(&c.url).copied().unwrap_or(0.0);
+            let _ = write!(o, "<td class=\"n\">{}</td>", super::words::grams(g));
+        }
         if cpu {
             let (t, b) = (ms(c.main_thread_ms), ms(c.blocking_ms));
             let _ = write!(o, "<td class=\"n\">{t}</td><td class=\"n\">{b}</td>");
@@ -734,6 +742,7 @@ pub fn render_compare(c: &Comparison, a: &Load, b: &Load) -> String {
     }
     body.push_str(&verdicts(c));
     body.push_str(&compare_main_thread(c));
+    body.push_str(&super::carbon::html(c));
     body.push_str(&shorter_is_better(c));
     let scale = [a, b]
         .iter()

@@ -4,6 +4,7 @@
 
 pub mod batch;
 pub mod budget;
+mod carbon;
 pub mod compare;
 mod filmstrip;
 #[cfg(feature = "history")]

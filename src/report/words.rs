@@ -2,6 +2,7 @@
 //! (terminal, Markdown, HTML and the `verdict` strings of the JSON contract).
 
 use super::{human_bytes, human_ms};
+use crate::model::urls::redact_url;
 use crate::verdict::compare::{GateCheck, GateState, Verdict};
 use crate::verdict::metric::Unit;
 use std::fmt;
@@ -156,8 +157,12 @@ pub fn carbon(c: &crate::model::carbon::Carbon) -> String {
         0 => String::new(),
         n => format!(", {n} green host pattern{}", if n == 1 { "" } else { "s" }),
     };
+    let heaviest = match c.heaviest_tags().first() {
+        Some((url, g)) => format!(", the heaviest tag {} {}", redact_url(url), grams(*g)),
+        None => String::new(),
+    };
     format!(
-        "{} CO2e a view (third parties {}; Sustainable Web Design v4, grid {} g/kWh{green})",
+        "{} CO2e a view (third parties {}{heaviest}; Sustainable Web Design v4, grid {} g/kWh{green})",
         grams(c.total_g),
         grams(c.third_party_g),
         c.grid_intensity

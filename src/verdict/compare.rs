@@ -202,9 +202,27 @@ pub struct Comparison {
     /// statistics as the metrics (browser engine; empty when a side has no traced run).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub main_thread: Vec<CpuDiff>,
+    /// Carbon a view per party, third-party entity and tag, in the median runs (empty when
+    /// a side's load has no carbon figure).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub carbon: Vec<CarbonDiff>,
 }
 
-/// Whose main-thread time a [`CpuDiff`] is.
+/// One party's, entity's or tag's carbon a view in both variants' median runs: grams of
+/// CO2e, by the model both were loaded with.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct CarbonDiff {
+    /// Party, entity or tag.
+    pub scope: CpuScope,
+    /// Its name (a tag's URL).
+    pub name: String,
+    /// Grams in A's median run (0 when absent there).
+    pub a_g: f64,
+    /// Grams in B's median run.
+    pub b_g: f64,
+}
+
+/// Whose main-thread time a [`CpuDiff`] is, or whose carbon a [`CarbonDiff`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CpuScope {
@@ -421,7 +439,63 @@ pub fn compare(a: &Runs, b: &Runs, alpha: f64) -> Comparison {
         by_entity: groups(&la.totals.by_entity, &lb.totals.by_entity),
         by_category: groups(&la.totals.by_category, &lb.totals.by_category),
         main_thread: cpu_diffs(a, b, alpha),
+        carbon: carbon_diffs(la, lb),
     }
+}
+
+/// Carbon per party, entity and tag of two median runs: the parties first, then entities
+/// and tags, each by the size of their difference.
+fn carbon_diffs(la: &Load, lb: &Load) -> Vec<CarbonDiff> {
+    let (Some(a), Some(b)) = (&la.carbon, &lb.carbon) else {
+        return Vec::new();
+    };
+    let diff = |scope, name: &str, a_g, b_g| CarbonDiff {
+        scope,
+        name: name.to_string(),
+        a_g,
+        b_g,
+    };
+    let mut out = vec![
+        diff(
+            CpuScope::Party,
+            "first party",
+            a.first_party_g,
+            b.first_party_g,
+        ),
+        diff(
+            CpuScope::Party,
+            "third party",
+            a.third_party_g,
+            b.third_party_g,
+        ),
+    ];
+    if a.unknown_party_g > 0.0 || b.unknown_party_g > 0.0 {
+        out.push(diff(
+            CpuScope::Party,
+            "unknown party",
+            a.unknown_party_g,
+            b.unknown_party_g,
+        ));
+    }
+    for (scope, (ma, mb)) in [
+        (CpuScope::Entity, (&a.by_entity, &b.by_entity)),
+        (CpuScope::Tag, (&a.by_tag, &b.by_tag)),
+    ] {
+        let names: std::collections::BTreeSet<&String> = ma.keys().chain(mb.keys()).collect();
+        let mut rows: Vec<CarbonDiff> = (names.into_iter())
+            .map(|n| {
+                diff(
+                    scope,
+                    n,
+                    ma.get(n).copied().unwrap_or(0.0),
+                    mb.get(n).copied().unwrap_or(0.0),
+                )
+            })
+            .collect();
+        rows.sort_by(|x, y| (y.b_g - y.a_g).abs().total_cmp(&(x.b_g - x.a_g).abs()));
+        out.extend(rows);
+    }
+    out
 }
 
 /// The parties' names, in the order they are shown.

@@ -147,3 +147,96 @@ fn a_budget_limits_the_grams_of_a_view() {
     let (code, _, err) = pagecost(&["audit", DEMO, "--budget", &within]);
     assert_eq!(code, 0, "{err}");
 }
+
+const BLOG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/compare/blog");
+
+#[test]
+fn each_tag_and_entity_emits_co2js_grams_of_its_bytes_and_the_parts_add_up() {
+    let mut args = vec![format!("{BLOG}/with-ads.html")];
+    args.extend(support::serve_ads());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let load = audit_json(&args);
+    let c = &load["carbon"];
+    let total = g(&c["total_g"]);
+    let by_entity = c["by_entity"].as_object().unwrap();
+    close(by_entity.values().map(g).sum(), total, "the entities' sum");
+    let ads = g(&by_entity["Google/Doubleclick Ads"]);
+    close(
+        ads,
+        g(&c["third_party_g"]),
+        "the ad network is the third party",
+    );
+    let tags = load["third_party_tags"].as_array().unwrap();
+    assert!(tags.len() >= 3, "{tags:?}");
+    let by_tag = c["by_tag"].as_object().unwrap();
+    assert_eq!(
+        by_tag.len(),
+        tags.len(),
+        "a figure for each tag: {by_tag:?}"
+    );
+    let bytes: Vec<u64> = tags
+        .iter()
+        .map(|t| t["transfer_bytes"].as_u64().unwrap())
+        .collect();
+    let summed: f64 = by_tag.values().map(g).sum();
+    close(summed, ads, "every ad byte is under a tag");
+    let Some(want) = co2js(&bytes, false, 494.0) else {
+        return;
+    };
+    for (t, want) in tags.iter().zip(want) {
+        let url = t["url"].as_str().unwrap();
+        close(g(&by_tag[url]), want, url);
+    }
+}
+
+#[test]
+fn compare_says_what_the_ad_network_emits_a_view() {
+    let mut args = vec![
+        "compare".to_string(),
+        format!("{BLOG}/index.html"),
+        format!("{BLOG}/with-ads.html"),
+    ];
+    args.extend(support::serve_ads());
+    args.extend(["--runs", "3", "-q"].map(String::from));
+    let mut json_args = args.clone();
+    json_args.extend(["--format", "json"].map(String::from));
+    let run = |a: &[String]| {
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        let (code, out, err) = pagecost(&a);
+        assert!(code == 0, "{err}");
+        out
+    };
+    let report: Value = serde_json::from_str(&run(&json_args)).unwrap();
+    let rows = report["comparison"]["carbon"].as_array().unwrap();
+    let row = |name: &str| {
+        (rows.iter())
+            .find(|r| r["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {rows:?}"))
+    };
+    let ads = row("Google/Doubleclick Ads");
+    assert_eq!(
+        (ads["scope"].as_str(), g(&ads["a_g"])),
+        (Some("entity"), 0.0)
+    );
+    let co2 = (report["comparison"]["metrics"].as_array().unwrap().iter())
+        .find(|m| m["name"] == "co2e_grams")
+        .unwrap();
+    // The ad network is all B adds, but for a first-party document grown by its tags.
+    let (third, first) = (row("third party"), row("first party"));
+    let added = g(&third["b_g"]) - g(&third["a_g"]) + g(&first["b_g"]) - g(&first["a_g"]);
+    assert!((added - g(&co2["diff"])).abs() < 1e-12, "{added} vs {co2}");
+    close(
+        g(&ads["b_g"]),
+        g(&third["b_g"]),
+        "the entity is the third party",
+    );
+    assert_eq!(
+        row("http://securepubads.g.doubleclick.net/tag/js/gpt.js")["scope"],
+        "tag"
+    );
+    let text = run(&args);
+    assert!(
+        text.contains("Google/Doubleclick Ads (entity), only in B: 0.0360 g CO2e a view"),
+        "{text}"
+    );
+}
