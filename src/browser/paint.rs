@@ -8,6 +8,7 @@
 //! are relative to the document request. The two are put on one base with the document
 //! request's wall time, so that a paint and a request can be read on one waterfall.
 
+use crate::model::painted::{LayoutShift, LcpElement};
 use crate::model::PageMetrics;
 use serde::Deserialize;
 
@@ -15,15 +16,78 @@ use serde::Deserialize;
 /// largest-contentful-paint candidates, layout shifts and long tasks.
 pub const OBSERVER: &str = r#"(() => {
   if (window !== window.top || window.__pagecostMetrics) return;
-  const m = { fcp: null, lcp: null, shifts: [], tasks: [] };
+  const m = { fcp: null, lcp: null, lcpEntry: null, shifts: [], moves: [], tasks: [], added: [] };
   Object.defineProperty(window, '__pagecostMetrics', { value: m, enumerable: false });
   const watch = (type, f) => {
     try { new PerformanceObserver(l => l.getEntries().forEach(f)).observe({ type, buffered: true }); }
     catch (e) {}
   };
+  // An element in words: a CSS path of at most four steps, stopping at an id.
+  const sel = el => {
+    const parts = [];
+    for (let n = el; n && n.nodeType === 1 && parts.length < 4; n = n.parentElement) {
+      let p = n.localName;
+      if (n.id) { parts.unshift(p + '#' + n.id); break; }
+      if (n.classList && n.classList.length) p += '.' + [...n.classList].slice(0, 2).join('.');
+      parts.unshift(p);
+    }
+    return parts.join(' > ');
+  };
+  // What an inserted element loads: its own source, or its first frame's or image's.
+  const src = el => {
+    const own = el.currentSrc || el.src;
+    if (typeof own === 'string' && own) return own;
+    const inner = el.querySelector && el.querySelector('iframe[src], img[src]');
+    return inner ? inner.src : null;
+  };
+  const box = r => r ? [r.x, r.y, r.width, r.height] : null;
+  try {
+    new MutationObserver(recs => {
+      const t = performance.now();
+      recs.forEach(r => r.addedNodes.forEach(n => {
+        if (n.nodeType === 1 && m.added.length < 2000) m.added.push([t, n]);
+      }));
+    }).observe(document, { childList: true, subtree: true });
+  } catch (e) {}
+  // Elements inserted in the half second before a shift that now stand where a moved
+  // element was (the band it left), neither inside one nor holding one, nor holding another
+  // such element: the likely causes, the largest first.
+  const culprits = (t, moved) => {
+    const bands = moved.filter(s => s.node && s.prev && s.cur).map(s => {
+      const down = Math.abs(s.cur[1] - s.prev[1]) >= Math.abs(s.cur[0] - s.prev[0]);
+      const [a, b] = down ? [s.prev[1], s.cur[1]] : [s.prev[0], s.cur[0]];
+      return { down, lo: Math.min(a, b), hi: Math.max(a, b) };
+    });
+    const inBand = r => bands.some(({ down, lo, hi }) =>
+      (down ? r.top < hi && r.bottom > lo : r.left < hi && r.right > lo));
+    const apart = n => !moved.some(s => s.node && (n.contains(s.node) || s.node.contains(n)));
+    const found = m.added
+      .filter(([at, n]) => at <= t + 50 && at >= t - 500 && n.isConnected && apart(n))
+      .map(([, n]) => [n, n.getBoundingClientRect()])
+      .filter(([, r]) => r.width * r.height > 0 && inBand(r));
+    return found.filter(([n]) => !found.some(([o]) => o !== n && n.contains(o)))
+      .sort((a, b) => b[1].width * b[1].height - a[1].width * a[1].height)
+      .slice(0, 3).map(([n]) => ({ selector: sel(n), url: src(n) }));
+  };
   watch('paint', e => { if (e.name === 'first-contentful-paint') m.fcp = e.startTime; });
-  watch('largest-contentful-paint', e => { m.lcp = e.startTime; });
-  watch('layout-shift', e => { if (!e.hadRecentInput) m.shifts.push([e.startTime, e.value]); });
+  watch('largest-contentful-paint', e => {
+    const el = e.element;
+    const text = el && !e.url ? (el.textContent || '').trim().replace(/\s+/g, ' ').slice(0, 80) : '';
+    m.lcp = e.startTime;
+    m.lcpEntry = { tag: el ? el.localName : null, selector: el ? sel(el) : null,
+      url: e.url || null, text: text || null, size: e.size };
+  });
+  watch('layout-shift', e => {
+    if (e.hadRecentInput) return;
+    m.shifts.push([e.startTime, e.value]);
+    if (m.moves.length >= 50) return;
+    const moved = (e.sources || []).map(s => ({
+      node: s.node, prev: box(s.previousRect), cur: box(s.currentRect) }));
+    m.moves.push({ ms: e.startTime, score: e.value, culprits: culprits(e.startTime, moved),
+      moved: moved.filter(s => s.node).map(s => ({ selector: sel(s.node),
+        dx: s.cur && s.prev ? s.cur[0] - s.prev[0] : 0,
+        dy: s.cur && s.prev ? s.cur[1] - s.prev[1] : 0 })) });
+  });
   watch('longtask', e => { m.tasks.push([e.startTime, e.duration]); });
 })();"#;
 
@@ -32,7 +96,8 @@ pub const OBSERVER: &str = r#"(() => {
 pub const READ: &str = r#"(() => {
   const m = window.__pagecostMetrics;
   if (!m) return null;
-  return { origin: performance.timeOrigin, fcp: m.fcp, lcp: m.lcp, shifts: m.shifts, tasks: m.tasks };
+  return { origin: performance.timeOrigin, fcp: m.fcp, lcp: m.lcp, shifts: m.shifts, tasks: m.tasks,
+    lcpElement: m.lcpEntry, moves: m.moves };
 })()"#;
 
 /// What [`READ`] returns: milliseconds from the page's time origin.
@@ -50,6 +115,13 @@ pub struct Observed {
     /// Long tasks (over 50 ms): start, duration.
     #[serde(default)]
     pub tasks: Vec<(f64, f64)>,
+    /// The last largest-contentful-paint candidate's element.
+    #[serde(default, rename = "lcpElement")]
+    pub lcp_element: Option<LcpElement>,
+    /// The first layout shifts, with what moved and what was inserted before them (times
+    /// from the page's origin).
+    #[serde(default)]
+    pub moves: Vec<LayoutShift>,
 }
 
 /// A task's time beyond this blocks input (Lighthouse, web.dev).
@@ -112,6 +184,14 @@ pub fn metrics(
             round(total_blocking_time(&tasks, fcp, f64::INFINITY))
         }),
         visual: None,
+        lcp_element: seen.and_then(|s| s.lcp_element.clone()),
+        layout_shifts: (seen.iter().flat_map(|s| &s.moves))
+            .take(crate::model::painted::MAX_SHIFTS)
+            .map(|l| LayoutShift {
+                ms: at(l.ms),
+                ..l.clone()
+            })
+            .collect(),
     }
 }
 
@@ -156,8 +236,18 @@ mod tests {
             lcp: Some(250.0),
             shifts: vec![(300.0, 0.05)],
             tasks: vec![(200.0, 120.0)],
+            lcp_element: None,
+            moves: vec![LayoutShift {
+                ms: 300.0,
+                score: 0.05,
+                ..LayoutShift::default()
+            }],
         };
         let m = metrics(Some(&seen), -3.0, (Some(80.0), Some(400.0)));
+        assert_eq!(
+            m.layout_shifts[0].ms, 297.0,
+            "a shift's moment on the load's base"
+        );
         assert_eq!(m.first_contentful_paint_ms, Some(97.0));
         assert_eq!(m.largest_contentful_paint_ms, Some(247.0));
         assert_eq!(m.cumulative_layout_shift, Some(0.05));

@@ -9,6 +9,7 @@ pub mod chains;
 pub(crate) mod dates;
 mod entry;
 mod page;
+pub mod painted;
 pub mod party;
 mod profile;
 pub mod secrets;
@@ -160,12 +161,31 @@ pub struct PageMetrics {
     /// screenshot, or a page that never showed anything).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visual: Option<crate::trace::visual::VisualMetrics>,
+    /// The element of the largest contentful paint (browser engine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lcp_element: Option<painted::LcpElement>,
+    /// Layout shifts not caused by input, at most [`painted::MAX_SHIFTS`], each with what
+    /// moved and what was inserted above it just before (browser engine).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub layout_shifts: Vec<painted::LayoutShift>,
 }
 
 impl PageMetrics {
     /// Whether nothing was measured (a static load).
     pub fn is_empty(&self) -> bool {
         *self == PageMetrics::default()
+    }
+
+    /// The URLs the page named (its LCP image, what culprits load) redacted as the entries'
+    /// are, and each culprit's tag named from the (redacted) entries.
+    fn redact_and_attribute(&mut self, entries: &[Entry]) {
+        let urls = (self.lcp_element.iter_mut().filter_map(|l| l.url.as_mut())).chain(
+            (self.layout_shifts.iter_mut())
+                .flat_map(|s| s.culprits.iter_mut())
+                .filter_map(|c| c.url.as_mut()),
+        );
+        urls.for_each(urls::redact_in_place);
+        painted::attribute(&mut self.layout_shifts, entries);
     }
 }
 
@@ -341,6 +361,7 @@ impl Load {
             unused.iter_mut().for_each(|u| u.url = redact(&u.url));
             chains::add_unused(&self.entries, unused, &mut self.third_party_tags);
         }
+        self.page_metrics.redact_and_attribute(&self.entries);
     }
 
     /// The requests that failed or came back empty, each with what is wrong

@@ -572,6 +572,10 @@ fn row_label(o: &mut String, l: &Load, i: usize, parents: &[Option<usize>]) {
             .collect();
         let _ = write!(tip, "\ncaused by: {}", names.join(" ← "));
     }
+    let lcp = is_lcp_image(l, i);
+    if lcp {
+        tip.push_str("\nthe largest contentful paint's image");
+    }
     let text = format!("{} {} {} {}", url, e.resource_type, status, e.host()).to_lowercase();
     let bad = e.failed() || e.empty();
     let _ = write!(
@@ -583,16 +587,56 @@ fn row_label(o: &mut String, l: &Load, i: usize, parents: &[Option<usize>]) {
          <text x=\"200\" y=\"14\">{}</text><text x=\"{}\" y=\"14\" text-anchor=\"end\">{}</text>",
         esc(&text),
         esc(&tip),
-        if i % 2 == 0 { "#ffffff" } else { "#fafbfc" },
+        match (lcp, i % 2) {
+            (true, _) => "#fff4d6",
+            (false, 0) => "#ffffff",
+            _ => "#fafbfc",
+        },
         type_colour(e.resource_type),
         i + 1,
         if bad { " fill=\"#c62828\"" } else { "" },
         esc(&status),
         e.resource_type,
-        esc(&super::shorten(&url, 44)),
+        esc(&super::shorten(&url, if lcp { 38 } else { 44 })),
         WF_LABEL - 10.0,
         esc(&e.size_text(human_bytes))
     );
+    if lcp {
+        let _ = write!(
+            o,
+            "<text x=\"{}\" y=\"14\" fill=\"#b06000\" font-weight=\"700\">LCP</text>",
+            WF_LABEL - 120.0
+        );
+    }
+}
+
+/// Whether request `i` is the first to fetch the image of the largest contentful paint.
+fn is_lcp_image(l: &Load, i: usize) -> bool {
+    let Some(url) = (l.page_metrics.lcp_element.as_ref()).and_then(|p| p.url.as_deref()) else {
+        return false;
+    };
+    l.entries.iter().position(|e| e.url == url) == Some(i)
+}
+
+/// The LCP element and each layout shift, a line each, the largest shifts first.
+fn painted(l: &Load) -> String {
+    let m = &l.page_metrics;
+    if m.lcp_element.is_none() && m.layout_shifts.is_empty() {
+        return String::new();
+    }
+    let mut o = String::from("<h2>What painted and what moved</h2><ul class=\"problems\">");
+    if let Some(p) = &m.lcp_element {
+        let lcp = super::words::lcp_element(p);
+        let _ = write!(o, "<li><b>largest contentful paint</b> {}</li>", esc(&lcp));
+    }
+    let mut shifts: Vec<_> = m.layout_shifts.iter().collect();
+    shifts.sort_by(|a, b| b.score.total_cmp(&a.score));
+    for s in shifts {
+        let line = super::words::layout_shift(s);
+        let _ = write!(o, "<li><b>layout shift</b> {}</li>", esc(&line));
+    }
+    o.push_str("</ul>");
+    o
 }
 
 /// A request's bars (one per phase it went through, or one for its whole time when no
@@ -710,6 +754,7 @@ pub fn render(l: &Load) -> String {
         body.push_str("<h2 id=\"filmstrip\">Filmstrip</h2>");
         body.push_str(&strip);
     }
+    body.push_str(&painted(l));
     body.push_str("<h2>Waterfall</h2>");
     body.push_str(&legend());
     body.push_str(&waterfall(l, "wf-a", scale));

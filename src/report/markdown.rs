@@ -30,6 +30,7 @@ pub fn load(l: &Load) -> String {
     for (m, v) in super::words::rendering(l) {
         o.push_str(&format!("| {} | {v} |\n", super::words::metric_label(m)));
     }
+    o.push_str(&painted(&l.page_metrics));
     o.push_str(&format!(
         "| failed | {} |\n| empty | {} |\n",
         t.failed, t.empty
@@ -68,4 +69,21 @@ fn problems(l: &Load) -> String {
         return String::new();
     }
     format!("\n**Problems**\n\n{}\n", bad.join("\n"))
+}
+
+/// The LCP element and the largest layout shift, a row each.
+fn painted(m: &crate::model::PageMetrics) -> String {
+    let mut o = String::new();
+    if let Some(p) = &m.lcp_element {
+        let lcp = super::words::lcp_element(p);
+        o.push_str(&format!("| LCP element | {} |\n", super::compare::md(&lcp)));
+    }
+    if let Some(s) = (m.layout_shifts.iter()).max_by(|a, b| a.score.total_cmp(&b.score)) {
+        let shift = super::words::layout_shift(s);
+        o.push_str(&format!(
+            "| largest layout shift | {} |\n",
+            super::compare::md(&shift)
+        ));
+    }
+    o
 }

@@ -198,6 +198,7 @@ fn summary(out: &mut String, load: &Load) {
     if let Some(v) = &load.page_metrics.visual {
         let _ = writeln!(out, "  visual         {}", super::words::visual(v));
     }
+    painted(out, &load.page_metrics);
     skipped(out, &load.skipped);
     if load.partial {
         let _ = writeln!(out, "  PARTIAL        the load did not complete");
@@ -877,6 +878,29 @@ fn slices(
     }
     out.pop(); // as Display writes it: no newline after the bottom line
     out
+}
+
+/// Most layout shifts the summary lists, the largest first (the JSON has them all).
+const SHIFT_LINES: usize = 3;
+
+/// The LCP element and the largest layout shifts, a line each.
+fn painted(out: &mut String, m: &crate::model::PageMetrics) {
+    if let Some(l) = &m.lcp_element {
+        let _ = writeln!(out, "  LCP element    {}", super::words::lcp_element(l));
+    }
+    let mut shifts: Vec<&crate::model::painted::LayoutShift> = m.layout_shifts.iter().collect();
+    shifts.sort_by(|a, b| b.score.total_cmp(&a.score));
+    for (i, s) in shifts.iter().take(SHIFT_LINES).enumerate() {
+        let label = if i == 0 { "layout shift" } else { "" };
+        let _ = writeln!(out, "  {label:<13}  {}", super::words::layout_shift(s));
+    }
+    if shifts.len() > SHIFT_LINES {
+        let more = shifts.len() - SHIFT_LINES;
+        let _ = writeln!(
+            out,
+            "                 and {more} smaller (page_metrics.layout_shifts in the JSON)"
+        );
+    }
 }
 
 #[cfg(test)]

@@ -151,6 +151,46 @@ pub fn visual(v: &crate::trace::visual::VisualMetrics) -> String {
     )
 }
 
+/// The LCP element in a line: its path, and its image or the start of its text.
+pub fn lcp_element(l: &crate::model::painted::LcpElement) -> String {
+    let what = l
+        .selector
+        .as_deref()
+        .or(l.tag.as_deref())
+        .unwrap_or("an element no longer in the page");
+    match (&l.url, &l.text) {
+        (Some(u), _) => format!("{what} (image {})", redact_url(u)),
+        (None, Some(t)) => format!("{what} (text \"{t}\")"),
+        (None, None) => what.to_string(),
+    }
+}
+
+/// A layout shift in a line: its score and moment, what moved and how far, and what was
+/// inserted above it just before (with its tag).
+pub fn layout_shift(s: &crate::model::painted::LayoutShift) -> String {
+    let moved: Vec<String> = (s.moved.iter().take(2))
+        .map(|m| {
+            let (d, dir) = match (m.dx.abs() > m.dy.abs(), m.dx, m.dy) {
+                (true, dx, _) => (dx.abs(), if dx > 0.0 { "right" } else { "left" }),
+                (false, _, dy) => (dy.abs(), if dy > 0.0 { "down" } else { "up" }),
+            };
+            format!("{} moved {d:.0} px {dir}", m.selector)
+        })
+        .collect();
+    let moved = match moved.is_empty() {
+        true => "nothing the browser could name moved".to_string(),
+        false => moved.join(", "),
+    };
+    let cause = match s.culprits.first() {
+        None => "no element inserted above it just before (a font, an image without size?)".into(),
+        Some(c) => match &c.tag {
+            Some(t) => format!("after {} was inserted (tag {})", c.selector, redact_url(t)),
+            None => format!("after {} was inserted", c.selector),
+        },
+    };
+    format!("{:.3} at {}: {moved}; {cause}", s.score, human_ms(s.ms))
+}
+
 /// A load's carbon in a line: its grams a view, the model and grid, the third parties' part.
 pub fn carbon(c: &crate::model::carbon::Carbon) -> String {
     let green = match c.green_hosts.len() {

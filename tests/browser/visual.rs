@@ -254,3 +254,49 @@ fn a_blank_page_has_no_speed_index() {
         l["page_metrics"]
     );
 }
+
+#[test]
+fn the_lcp_element_and_the_ad_slot_that_pushed_the_story_down_are_named() {
+    let Some(_one) = support::browser_test() else {
+        return;
+    };
+    let shifts = format!("{FIXTURES}shifts/");
+    let adnet = format!("ads.shift.example={FIXTURES}shifts/adnet");
+    let tmp = tempfile::tempdir().unwrap();
+    let l = load(
+        &[&shifts, "--serve-also", &adnet],
+        &tmp.path().join("t.json"),
+    );
+    let m = &l["page_metrics"];
+    let lcp = &m["lcp_element"];
+    assert_eq!(
+        (lcp["tag"].as_str(), lcp["selector"].as_str()),
+        (Some("img"), Some("img#hero"))
+    );
+    assert!(lcp["url"].as_str().unwrap().ends_with("/hero.png"), "{lcp}");
+    let shifts = m["layout_shifts"].as_array().expect("the shift");
+    assert_eq!(shifts.len(), 1, "{shifts:?}");
+    let s = &shifts[0];
+    assert!(
+        (ms(s, "score") - ms(m, "cumulative_layout_shift")).abs() < 1e-3,
+        "{m}"
+    );
+    let moved = &s["moved"][0];
+    assert_eq!(moved["selector"], "html > body > article.post");
+    assert_eq!((ms(moved, "dx"), ms(moved, "dy")), (0.0, 250.0));
+    // The ad slot, not the heading above it nor the page's own empty slot around it.
+    let culprits = s["culprits"].as_array().unwrap();
+    assert_eq!(culprits.len(), 1, "{culprits:?}");
+    assert_eq!(culprits[0]["selector"], "div#top-slot > div.ad-slot");
+    assert_eq!(culprits[0]["url"], "http://ads.shift.example/creative.html");
+    assert_eq!(culprits[0]["tag"], "http://ads.shift.example/slot.js");
+    // A page that does not move has no shifts to name.
+    let page = "<!doctype html><h1>Still</h1><p>Nothing here moves.</p>";
+    let server = TestServer::start(vec![("/", Route::html(page))]);
+    let l = load(&[&server.url("/")], &tmp.path().join("u.json"));
+    assert!(
+        l["page_metrics"].get("layout_shifts").is_none(),
+        "{}",
+        l["page_metrics"]
+    );
+}
