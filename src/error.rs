@@ -71,6 +71,10 @@ pub enum Setting {
     BrowserFlag,
     /// The grid intensity of the carbon model.
     GridIntensity,
+    /// The country whose mobile data price a view is counted at.
+    PriceCountry,
+    /// A mobile data price, US dollars a gigabyte.
+    PricePerGb,
 }
 
 impl Setting {
@@ -91,6 +95,8 @@ impl Setting {
             Setting::MaxFrameDepth => "--max-frame-depth",
             Setting::MaxRefs => "--max-refs",
             Setting::GridIntensity => "--grid-intensity",
+            Setting::PriceCountry => "--price-country",
+            Setting::PricePerGb => "--price-per-gb",
             Setting::Dpr => "--dpr",
             Setting::Profile => "--throttle",
             Setting::Margin => "--margin",
@@ -127,6 +133,8 @@ impl Setting {
             Setting::MaxFrameDepth => "frame depth limit",
             Setting::MaxRefs => "reference limit",
             Setting::GridIntensity => "grid intensity",
+            Setting::PriceCountry => "country of the mobile data price",
+            Setting::PricePerGb => "mobile data price",
             Setting::Dpr => "device pixel ratio",
             Setting::Profile => "network profile",
             Setting::Margin => "budget margin",

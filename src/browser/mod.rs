@@ -765,6 +765,7 @@ fn build(
         main_thread,
         unused_code,
         carbon: None,
+        data_cost: None,
     })
 }
 

@@ -725,6 +725,16 @@ pub struct NetArgs {
     #[arg(long, value_name = "HOST")]
     pub green_host: Vec<String>,
 
+    /// Say what a view costs a visitor on mobile data in this country (ISO code: US, GB, IN
+    /// ...), at its average price of a gigabyte in Cable.co.uk's study (its 2023 or 2022
+    /// edition; an unknown code lists the countries bundled).
+    #[arg(long, value_name = "CC", conflicts_with = "price_per_gb")]
+    pub price_country: Option<String>,
+
+    /// Say what a view costs a visitor on mobile data at this price, US dollars a gigabyte.
+    #[arg(long, value_name = "USD", allow_negative_numbers = true)]
+    pub price_per_gb: Option<f64>,
+
     /// Apply a network profile while loading: lighthouse-mobile, slow-4g, fast-4g, 3g, lte,
     /// cable, or custom:RTT_MS,DOWN_KBPS,UP_KBPS.
     #[arg(long, value_name = "NAME", value_parser = Profile::parse)]

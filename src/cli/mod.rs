@@ -308,6 +308,7 @@ pub fn config(n: &NetArgs) -> pagecost::Result<(AuditConfig, Viewport)> {
     if let Some(g) = n.grid_intensity {
         c.carbon.grid_intensity = g;
     }
+    c.data_price = data_price(n)?;
     c.validate()?;
     let mut vp = if n.mobile {
         pagecost::extract::MOBILE_VIEWPORT
@@ -377,6 +378,23 @@ fn engine(
     Ok(pagecost::Engine::Static)
 }
 
+/// The mobile data price asked for: a bundled country's (`--price-country`), or one given
+/// (`--price-per-gb`); none when neither.
+fn data_price(n: &NetArgs) -> Result<Option<pagecost::model::price::DataPrice>, pagecost::Error> {
+    use pagecost::model::price::{DataPrice, TABLE};
+    let Some(cc) = &n.price_country else {
+        return Ok(n.price_per_gb.map(DataPrice::given));
+    };
+    DataPrice::of_country(cc).map(Some).ok_or_else(|| {
+        let codes: Vec<&str> = TABLE.iter().map(|r| r.0).collect();
+        let why = format!(
+            "the bundled table has no price for it; it has {} (or give --price-per-gb)",
+            codes.join(", ")
+        );
+        pagecost::Error::setting(Setting::PriceCountry, cc.as_str(), why)
+    })
+}
+
 /// `links` reads the page's HTML as served (and with `--check` requests each link): the
 /// browser engine, its flags and the options of a page's load are refused there rather than
 /// ignored.
@@ -389,6 +407,8 @@ fn links_options(n: &NetArgs) -> anyhow::Result<()> {
         ("--first-party", !n.first_party.is_empty()),
         ("--grid-intensity", n.grid_intensity.is_some()),
         ("--green-host", !n.green_host.is_empty()),
+        ("--price-country", n.price_country.is_some()),
+        ("--price-per-gb", n.price_per_gb.is_some()),
         ("--max-frame-depth", n.max_frame_depth.is_some()),
         ("--max-refs", n.max_refs.is_some()),
         ("--audit-timeout", n.audit_timeout.is_some()),

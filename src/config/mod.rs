@@ -145,6 +145,9 @@ pub struct AuditConfig {
     pub block_third_parties: bool,
     /// How the load's bytes become grams of CO2e.
     pub carbon: crate::model::carbon::CarbonModel,
+    /// The mobile data price a view is counted at (`--price-country`, `--price-per-gb`);
+    /// none: no data cost.
+    pub data_price: Option<crate::model::price::DataPrice>,
     /// Browser engine: pause every request for the block rules even when there are none,
     /// so that both sides of a comparison pay the interception's cost alike.
     pub intercept_all: bool,
@@ -276,6 +279,7 @@ impl Default for AuditConfig {
             block: Vec::new(),
             block_third_parties: false,
             carbon: Default::default(),
+            data_price: None,
             intercept_all: false,
             cancel: None,
             local_key: None,
@@ -317,6 +321,11 @@ impl AuditConfig {
         if !(g.is_finite() && g >= 0.0) {
             let why = "must be a number of grams of CO2e per kWh, 0 or more";
             return Err(Error::setting(Setting::GridIntensity, g.to_string(), why));
+        }
+        let price = self.data_price.as_ref().map_or(0.0, |p| p.usd_per_gb);
+        if !(price.is_finite() && price >= 0.0) {
+            let why = "must be a number of US dollars a gigabyte, 0 or more";
+            return Err(Error::setting(Setting::PricePerGb, price.to_string(), why));
         }
         Ok(())
     }

@@ -109,6 +109,9 @@ pub fn export(load: &Load, opts: &ExportOptions) -> Value {
     if let Some(c) = &load.carbon {
         pc["carbon"] = json!(c);
     }
+    if let Some(c) = &load.data_cost {
+        pc["data_cost"] = json!(c);
+    }
     if let Some(u) = &load.unused_code {
         pc["unused_code"] = json!(u);
     }

@@ -370,6 +370,17 @@ fn page_start_of(page_obj: Option<&Value>, starts: &[Start]) -> Option<f64> {
     first.is_finite().then_some(first)
 }
 
+/// A note of the requests that started after the page's onLoad, when some did.
+fn after_on_load(out: &[Entry], page_obj: Option<&Value>) -> Option<String> {
+    let on_load = page_obj
+        .and_then(|p| p.get("pageTimings"))
+        .and_then(|t| num(t.get("onLoad")))?;
+    let after = out.iter().filter(|e| e.started_ms > on_load).count();
+    (after > 0).then(|| {
+        format!("{after} requests started after onLoad ({on_load:.0} ms); they are included")
+    })
+}
+
 /// The Load of the imported entries, with what the page object (and pagecost's own block in
 /// it, for a lossless round trip) says.
 fn assemble(
@@ -380,17 +391,7 @@ fn assemble(
     page_start: f64,
     path: &str,
 ) -> Load {
-    let on_load = page_obj
-        .and_then(|p| p.get("pageTimings"))
-        .and_then(|t| num(t.get("onLoad")));
-    if let Some(ol) = on_load {
-        let after = out.iter().filter(|e| e.started_ms > ol).count();
-        if after > 0 {
-            notes.push(format!(
-                "{after} requests started after onLoad ({ol:.0} ms); they are included"
-            ));
-        }
-    }
+    notes.extend(after_on_load(&out, page_obj));
     let pc = page_obj.and_then(|p| p.get("_pagecost"));
     out.sort_by(|a, b| a.started_ms.total_cmp(&b.started_ms));
     let url = out[0].url.clone();
@@ -430,6 +431,7 @@ fn assemble(
         main_thread: own(pc, "main_thread"),
         unused_code: own(pc, "unused_code"),
         carbon: own(pc, "carbon"),
+        data_cost: own(pc, "data_cost"),
     }
 }
 

@@ -7,7 +7,7 @@ use crate::verdict::metric::Metric;
 use std::collections::BTreeMap;
 
 /// The schema this pagecost writes.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// One step of the schema: what turns version `version - 1` into `version`.
 pub(crate) struct Migration {
@@ -104,6 +104,13 @@ ALTER TABLE runs ADD COLUMN co2e_grams DOUBLE PRECISION;
         version: 5,
         sql: "
 ALTER TABLE runs ADD COLUMN speed_index_ms DOUBLE PRECISION;
+",
+    },
+    // What a view cost on mobile data, at the price asked for (US dollars).
+    Migration {
+        version: 6,
+        sql: "
+ALTER TABLE runs ADD COLUMN data_cost_usd DOUBLE PRECISION;
 ",
     },
 ];

@@ -827,6 +827,7 @@ impl<'a> Engine<'a> {
             main_thread: None,
             unused_code: None,
             carbon: None,
+            data_cost: None,
         })
     }
 

@@ -11,6 +11,7 @@ mod entry;
 mod page;
 pub mod painted;
 pub mod party;
+pub mod price;
 mod profile;
 pub mod secrets;
 mod totals;
@@ -86,6 +87,10 @@ pub struct Load {
     /// absent in loads recorded before pagecost computed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub carbon: Option<carbon::Carbon>,
+    /// What the view costs a visitor on mobile data ([`price`]); absent unless a price was
+    /// asked for (`--price-country`, `--price-per-gb`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_cost: Option<price::DataCost>,
 }
 
 /// Why a load is partial.

@@ -142,6 +142,11 @@ fn cards(l: &Load) -> String {
         let g = super::words::grams(c.total_g);
         o.push_str(&card("carbon a view", &format!("{g} CO2e"), false));
     }
+    if let Some(c) = &l.data_cost {
+        let country = c.price.country.as_deref().unwrap_or("at the price given");
+        let k = format!("mobile data cost ({country})");
+        o.push_str(&card(&k, &super::words::usd(c.total_usd), false));
+    }
     o.push_str(&card(
         "document TTFB",
         &l.document_ttfb_ms

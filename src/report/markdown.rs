@@ -18,6 +18,10 @@ pub fn load(l: &Load) -> String {
         let g = super::words::grams(c.total_g);
         o.push_str(&format!("| carbon | {g} CO2e a view |\n"));
     }
+    if let Some(c) = &l.data_cost {
+        let cost = super::words::data_cost(c);
+        o.push_str(&format!("| data cost | {} |\n", super::compare::md(&cost)));
+    }
     o.push_str(&format!(
         "| document TTFB | {} |\n",
         l.document_ttfb_ms

@@ -310,6 +310,7 @@ fn metric_name(m: Metric, v: f64) -> (String, Option<&'static str>, f64) {
         Unit::Bytes => (name.to_string(), Some("bytes"), v),
         Unit::Count | Unit::Score => (name.to_string(), None, v),
         Unit::Grams => (name.to_string(), Some("grams"), v),
+        Unit::Usd => (name.to_string(), Some("usd"), v),
     }
 }
 
@@ -321,6 +322,7 @@ fn metric_help(m: Metric) -> &'static str {
         Metric::TransferBytes => "Bytes on the wire, headers included.",
         Metric::DecodedBytes => "Bytes after content decoding.",
         Metric::Co2e => "CO2e of the bytes on the wire, Sustainable Web Design model v4.",
+        Metric::DataCost => "What a view costs a visitor on mobile data, US dollars.",
         Metric::DomContentLoaded => "The DOMContentLoaded event (browser engine).",
         Metric::LoadEvent => "The load event (browser engine).",
         Metric::FirstContentfulPaint => "First contentful paint (browser engine).",

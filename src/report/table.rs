@@ -183,6 +183,9 @@ fn summary(out: &mut String, load: &Load) {
     if let Some(c) = &load.carbon {
         let _ = writeln!(out, "  carbon         {}", super::words::carbon(c));
     }
+    if let Some(c) = &load.data_cost {
+        let _ = writeln!(out, "  data cost      {}", super::words::data_cost(c));
+    }
     let ttfb = load
         .document_ttfb_ms
         .map_or_else(|| "unknown".to_string(), human_ms);

@@ -15,6 +15,7 @@ pub fn amount(v: f64, unit: Unit) -> String {
         Unit::Count => format!("{:.0}", v.abs()),
         Unit::Score => format!("{:.3}", v.abs()),
         Unit::Grams => grams(v.abs()),
+        Unit::Usd => usd(v.abs()),
     }
 }
 
@@ -87,6 +88,7 @@ impl fmt::Display for Verdict {
         let (better, worse) = match unit {
             Unit::Ms => ("faster", "slower"),
             Unit::Grams => ("cleaner", "dirtier"),
+            Unit::Usd => ("cheaper", "dearer"),
             _ => ("lighter", "heavier"),
         };
         let change = if less { "less" } else { "more" };
@@ -191,6 +193,33 @@ pub fn layout_shift(s: &crate::model::painted::LayoutShift) -> String {
     format!("{:.3} at {}: {moved}; {cause}", s.score, human_ms(s.ms))
 }
 
+/// US dollars to three significant figures, cents at least (`US$0.00180`, `US$12.50`).
+pub fn usd(v: f64) -> String {
+    if v == 0.0 {
+        return "US$0".into();
+    }
+    let digits = (2 - v.abs().log10().floor() as i32).max(2) as usize;
+    format!("US${v:.digits$}")
+}
+
+/// A load's data cost in a line: a view's price on mobile data, the third parties' part and
+/// the heaviest tag's, and the price it was counted at.
+pub fn data_cost(c: &crate::model::price::DataCost) -> String {
+    let mut tags: Vec<(&String, &f64)> = c.by_tag.iter().collect();
+    tags.sort_by(|a, b| b.1.total_cmp(a.1));
+    let heaviest = match tags.first() {
+        Some((url, v)) => format!(", the heaviest tag {} {}", redact_url(url), usd(**v)),
+        None => String::new(),
+    };
+    format!(
+        "{} a view on mobile data (third parties {}{heaviest}; {}/GB, {})",
+        usd(c.total_usd),
+        usd(c.third_party_usd),
+        usd(c.price.usd_per_gb),
+        c.price.source
+    )
+}
+
 /// A load's carbon in a line: its grams a view, the model and grid, the third parties' part.
 pub fn carbon(c: &crate::model::carbon::Carbon) -> String {
     let green = match c.green_hosts.len() {
@@ -235,6 +264,8 @@ pub fn short(v: &Verdict, with_p: bool) -> String {
                 (Unit::Score, false) => "shakier",
                 (Unit::Grams, true) => "cleaner",
                 (Unit::Grams, false) => "dirtier",
+                (Unit::Usd, true) => "cheaper",
+                (Unit::Usd, false) => "dearer",
             };
             format!("{word}{}", p(pv))
         }

@@ -174,6 +174,10 @@ impl Source {
         };
         load.finalize(&cfg.first_party, &secrets);
         load.carbon = Some(cfg.carbon.of(&load));
+        // A recording keeps the data cost it was made with, unless a price is asked for.
+        if let Some(price) = &cfg.data_price {
+            load.data_cost = Some(price.of(&load));
+        }
         Ok(load)
     }
 }

@@ -38,6 +38,9 @@ pub enum Metric {
     /// Grams of CO2e of the bytes on the wire (the Sustainable Web Design model v4).
     #[serde(rename = "co2e_grams")]
     Co2e,
+    /// US dollars a view costs a visitor on mobile data, at the price asked for.
+    #[serde(rename = "data_cost_usd")]
+    DataCost,
     /// The `DOMContentLoaded` event (browser engine).
     #[serde(rename = "dom_content_loaded_ms")]
     DomContentLoaded,
@@ -83,6 +86,8 @@ pub enum Unit {
     Score,
     /// Grams of CO2e.
     Grams,
+    /// US dollars.
+    Usd,
 }
 
 impl Unit {
@@ -94,19 +99,21 @@ impl Unit {
             Unit::Bytes => "bytes",
             Unit::Score => "score",
             Unit::Grams => "grams",
+            Unit::Usd => "usd",
         }
     }
 }
 
 impl Metric {
     /// Every metric, in report order.
-    pub const ALL: [Metric; 15] = [
+    pub const ALL: [Metric; 16] = [
         Metric::DocumentTtfb,
         Metric::FullyLoaded,
         Metric::Requests,
         Metric::TransferBytes,
         Metric::DecodedBytes,
         Metric::Co2e,
+        Metric::DataCost,
         Metric::DomContentLoaded,
         Metric::LoadEvent,
         Metric::FirstContentfulPaint,
@@ -127,6 +134,7 @@ impl Metric {
             Metric::TransferBytes => "transfer_bytes",
             Metric::DecodedBytes => "decoded_bytes",
             Metric::Co2e => "co2e_grams",
+            Metric::DataCost => "data_cost_usd",
             Metric::DomContentLoaded => "dom_content_loaded_ms",
             Metric::LoadEvent => "load_event_ms",
             Metric::FirstContentfulPaint => "first_contentful_paint_ms",
@@ -162,6 +170,7 @@ impl Metric {
             Metric::TransferBytes | Metric::DecodedBytes => Unit::Bytes,
             Metric::CumulativeLayoutShift => Unit::Score,
             Metric::Co2e => Unit::Grams,
+            Metric::DataCost => Unit::Usd,
             _ => Unit::Ms,
         }
     }
@@ -187,6 +196,7 @@ impl Metric {
             Metric::TransferBytes => Some(load.totals.transfer_bytes as f64),
             Metric::DecodedBytes => Some(load.totals.decoded_bytes as f64),
             Metric::Co2e => load.carbon.as_ref().map(|c| c.total_g),
+            Metric::DataCost => load.data_cost.as_ref().map(|c| c.total_usd),
             Metric::DomContentLoaded => load.page_metrics.dom_content_loaded_ms,
             Metric::LoadEvent => load.page_metrics.load_event_ms,
             Metric::FirstContentfulPaint => load.page_metrics.first_contentful_paint_ms,
@@ -209,6 +219,7 @@ impl Metric {
             "bytes" | "transfer_bytes" | "transferred" => Metric::TransferBytes,
             "decoded" | "decoded_bytes" => Metric::DecodedBytes,
             "co2e" | "co2e_grams" | "carbon" => Metric::Co2e,
+            "cost" | "data_cost" | "data_cost_usd" => Metric::DataCost,
             "requests" => Metric::Requests,
             "ttfb" | "document_ttfb" | "document_ttfb_ms" => Metric::DocumentTtfb,
             "fully_loaded" | "fully_loaded_ms" | "load" | "fully-loaded" => Metric::FullyLoaded,

@@ -55,7 +55,14 @@ impl Summary {
     pub fn of(xs: &[f64]) -> Option<Summary> {
         let med = median(xs)?;
         let n = xs.len();
-        let mean = xs.iter().sum::<f64>() / n as f64;
+        let (min, max) = (xs.iter()).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+            (lo.min(*x), hi.max(*x))
+        });
+        // Equal values have no spread, whatever the rounding of their sum says.
+        let mean = match min == max {
+            true => min,
+            false => xs.iter().sum::<f64>() / n as f64,
+        };
         let var = if n > 1 {
             xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64
         } else {
@@ -75,8 +82,8 @@ impl Summary {
             median: med,
             mean,
             stddev: var.sqrt(),
-            min: xs.iter().copied().fold(f64::INFINITY, f64::min),
-            max: xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            min,
+            max,
             outliers,
         })
     }
@@ -337,6 +344,9 @@ mod tests {
         );
         assert_eq!(s.mean, 2.5);
         assert_eq!(Summary::of(&[7.0]).unwrap().stddev, 0.0);
+        // Three equal values whose sum rounds: no spread, the mean is the value.
+        let same = Summary::of(&[0.0018; 3]).unwrap();
+        assert_eq!((same.stddev, same.mean), (0.0, 0.0018));
     }
 
     #[test]

@@ -146,8 +146,9 @@ fn is_volatile_key(k: &str) -> bool {
 /// Keys whose shape and words are pinned but not their figures: which tag a shared resource
 /// counts under follows which frame referenced it first, a race between frames, so a tag's
 /// sums vary; its keys, names and hosts do not.
-fn has_racy_sums(k: &str) -> bool {
-    k == "third_party_tags"
+fn has_racy_sums(k: &str, v: &Value) -> bool {
+    // A tag's sums (its bytes, its grams) and a comparison's carbon rows of tags.
+    k == "third_party_tags" || k == "by_tag" || (k == "carbon" && v.is_array())
 }
 
 /// `v` with every number masked; strings masked as everywhere, arrays as multisets.
@@ -191,7 +192,7 @@ fn mask(v: &mut Value, extra: &[&str]) {
                 let keep = matches!(k.as_str(), "name" | "unit" | "limit" | "metric");
                 if is_volatile_key(k) || extra.contains(&k.as_str()) || (timing_metric && !keep) {
                     *x = Value::String("(timing)".into());
-                } else if has_racy_sums(k) {
+                } else if has_racy_sums(k, x) {
                     mask_numbers(x);
                 } else {
                     mask(x, extra);

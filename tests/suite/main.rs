@@ -11,6 +11,7 @@ mod batch;
 mod budget;
 mod carbon;
 mod compare;
+mod data_cost;
 mod differential;
 mod examples;
 mod faults;
