@@ -6,7 +6,7 @@
 use super::compare::{md, right, table, text_room, wrapped};
 use super::html::esc;
 use super::sanitize;
-use super::words::grams;
+use super::words::{self, grams};
 use crate::verdict::compare::{CarbonDiff, Comparison, CpuScope};
 use std::fmt::Write as _;
 
@@ -54,8 +54,14 @@ fn one_sided(d: &CarbonDiff) -> Option<String> {
         CpuScope::Entity => ("entity", d.name.clone()),
         _ => ("tag", crate::model::urls::redact_url(&d.name)),
     };
+    let cost = match (side, d.a_usd, d.b_usd) {
+        ("A", Some(usd), _) | ("B", _, Some(usd)) => {
+            format!(" and {} on mobile data", words::usd(usd))
+        }
+        _ => String::new(),
+    };
     Some(format!(
-        "{name} ({scope}), only in {side}: {} CO2e a view",
+        "{name} ({scope}), only in {side}: {} CO2e{cost} a view",
         grams(g)
     ))
 }
@@ -66,7 +72,11 @@ pub(super) fn terminal(c: &Comparison, width: Option<u16>) -> String {
         return String::new();
     }
     let line_max = width.map_or(usize::MAX, |w| usize::from(w).saturating_sub(4));
-    let mut o = String::from("\ncarbon a view by party, entity and tag (median runs):\n");
+    let title = match c.carbon.iter().any(|d| d.a_usd.is_some()) {
+        true => "carbon and mobile data cost",
+        false => "carbon",
+    };
+    let mut o = format!("\n{title} a view by party, entity and tag (median runs):\n");
     for line in c
         .carbon
         .iter()
@@ -80,18 +90,32 @@ pub(super) fn terminal(c: &Comparison, width: Option<u16>) -> String {
         }
     }
     let mut t = table(width);
-    t.set_header(["whose", "A", "B", "B - A"]);
-    let name_max = text_room(width, 40);
+    let priced = c.carbon.iter().any(|d| d.a_usd.is_some());
+    let mut header = vec!["whose", "A", "B", "B - A"];
+    if priced {
+        header.extend(["A cost", "B cost"]);
+    }
+    t.set_header(header);
+    let name_max = text_room(width, if priced { 64 } else { 40 });
     for d in rows(c) {
-        t.add_row(vec![
+        let mut row = vec![
             comfy_table::Cell::new(super::shorten(&sanitize(&label(d)), name_max)),
             right(grams(d.a_g)),
             right(grams(d.b_g)),
             right(signed(d.b_g - d.a_g)),
-        ]);
+        ];
+        if priced {
+            row.extend([right(cost(d.a_usd)), right(cost(d.b_usd))]);
+        }
+        t.add_row(row);
     }
     let _ = writeln!(o, "{t}");
     o
+}
+
+/// A side's data cost, `-` when not priced.
+fn cost(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".into(), words::usd)
 }
 
 /// The Markdown section.
@@ -108,15 +132,19 @@ pub(super) fn markdown(c: &Comparison) -> String {
     {
         let _ = writeln!(o, "- {}", md(&line));
     }
-    o.push_str("\n| carbon a view | A | B | B − A |\n|---|---:|---:|---:|\n");
+    o.push_str(
+        "\n| carbon a view | A | B | B − A | A cost | B cost |\n|---|---:|---:|---:|---:|---:|\n",
+    );
     for d in rows(c) {
         let _ = writeln!(
             o,
-            "| {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} |",
             md(&label(d)),
             grams(d.a_g),
             grams(d.b_g),
-            signed(d.b_g - d.a_g)
+            signed(d.b_g - d.a_g),
+            cost(d.a_usd),
+            cost(d.b_usd)
         );
     }
     o
@@ -127,22 +155,25 @@ pub(super) fn html(c: &Comparison) -> String {
     if c.carbon.is_empty() {
         return String::new();
     }
-    let mut o = String::from("<h2>Carbon a view by party, entity and tag</h2><ul>");
+    let mut o = String::from("<h2>Carbon and data cost a view by party, entity and tag</h2><ul>");
     for line in c.carbon.iter().filter_map(one_sided) {
         let _ = write!(o, "<li>{}</li>", esc(&line));
     }
     o.push_str(
         "</ul><table><tr><th>whose</th><th class=\"n\">A</th><th class=\"n\">B</th>\
-         <th class=\"n\">B − A</th></tr>",
+         <th class=\"n\">B − A</th><th class=\"n\">A cost</th><th class=\"n\">B cost</th></tr>",
     );
     for d in rows(c) {
         let _ = write!(
             o,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
             esc(&label(d)),
             grams(d.a_g),
             grams(d.b_g),
-            signed(d.b_g - d.a_g)
+            signed(d.b_g - d.a_g),
+            cost(d.a_usd),
+            cost(d.b_usd)
         );
     }
     o.push_str("</table>");

@@ -220,6 +220,12 @@ pub struct CarbonDiff {
     pub a_g: f64,
     /// Grams in B's median run.
     pub b_g: f64,
+    /// US dollars on mobile data in A's median run, when a price was asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub a_usd: Option<f64>,
+    /// The same in B's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub b_usd: Option<f64>,
 }
 
 /// Whose main-thread time a [`CpuDiff`] is, or whose carbon a [`CarbonDiff`].
@@ -439,8 +445,27 @@ pub fn compare(a: &Runs, b: &Runs, alpha: f64) -> Comparison {
         by_entity: groups(&la.totals.by_entity, &lb.totals.by_entity),
         by_category: groups(&la.totals.by_category, &lb.totals.by_category),
         main_thread: cpu_diffs(a, b, alpha),
-        carbon: carbon_diffs(la, lb),
+        carbon: with_costs(carbon_diffs(la, lb), la, lb),
     }
+}
+
+/// The carbon rows with each one's data cost on both sides, when both were priced (a
+/// party's, an entity's or a tag's; the cost counts requests with no host as first party).
+fn with_costs(mut rows: Vec<CarbonDiff>, la: &Load, lb: &Load) -> Vec<CarbonDiff> {
+    let (Some(a), Some(b)) = (&la.data_cost, &lb.data_cost) else {
+        return rows;
+    };
+    let of = |c: &crate::model::price::DataCost, r: &CarbonDiff| match (r.scope, r.name.as_str()) {
+        (CpuScope::Party, "first party") => Some(c.first_party_usd),
+        (CpuScope::Party, "third party") => Some(c.third_party_usd),
+        (CpuScope::Party, _) => None,
+        (CpuScope::Entity, n) => Some(c.by_entity.get(n).copied().unwrap_or(0.0)),
+        (CpuScope::Tag, n) => Some(c.by_tag.get(n).copied().unwrap_or(0.0)),
+    };
+    for r in &mut rows {
+        (r.a_usd, r.b_usd) = (of(a, r), of(b, r));
+    }
+    rows
 }
 
 /// Carbon per party, entity and tag of two median runs: the parties first, then entities
@@ -454,6 +479,8 @@ fn carbon_diffs(la: &Load, lb: &Load) -> Vec<CarbonDiff> {
         name: name.to_string(),
         a_g,
         b_g,
+        a_usd: None,
+        b_usd: None,
     };
     let mut out = vec![
         diff(
