@@ -118,10 +118,18 @@ fn compare_weighs_the_ad_networks_cost_and_a_gate_trips_on_it() {
     assert!(m["verdict"].as_str().unwrap().contains("dearer"), "{m}");
     // Per entity too: the ad network's part, beside its grams.
     let rows = report["comparison"]["carbon"].as_array().unwrap();
-    let ads = (rows.iter()).find(|r| r["name"] == "Google/Doubleclick Ads").unwrap();
+    let ads = (rows.iter())
+        .find(|r| r["name"] == "Google/Doubleclick Ads")
+        .unwrap();
     let third = (rows.iter()).find(|r| r["name"] == "third party").unwrap();
     assert_eq!(usd(&ads["a_usd"]), 0.0);
-    assert!(usd(&ads["b_usd"]) > 0.0 && usd(&ads["b_usd"]) == usd(&third["b_usd"]), "{ads}");
+    assert!(
+        usd(&ads["b_usd"]) > 0.0 && usd(&ads["b_usd"]) == usd(&third["b_usd"]),
+        "{ads}"
+    );
     let text = pagecost(&args[..args.len() - 2]).1;
-    assert!(text.contains("only in B: 0.0360 g CO2e and US$0.0000"), "{text}");
+    assert!(
+        text.contains("only in B: 0.0360 g CO2e and US$0.0000"),
+        "{text}"
+    );
 }
