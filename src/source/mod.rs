@@ -1,10 +1,12 @@
 //! Where a [`Load`] comes from: the one place a source is chosen. Jobs take a [`Source`] and
 //! call [`Source::load`]; they never ask which kind it is.
 //!
-//! Sources today: the static engine (a URL, or a local file or folder served on loopback)
-//! and a HAR file (a load recorded by a browser). Every load, whatever its source, goes
-//! through [`Load::finalize`](crate::model::Load::finalize): parties classified, credentials
-//! redacted, totals summed.
+//! Sources today: a URL, or a local file or folder served on loopback, loaded by the static
+//! engine (`crate::load`) or by headless Chromium (`crate::browser`, the `browser` feature);
+//! and a HAR file (a load recorded by a browser), with the trace recorded beside it when
+//! there is one. Every load, whatever its source, goes through
+//! [`Load::finalize`](crate::model::Load::finalize): parties classified, credentials
+//! redacted, totals summed; then its carbon, and its data cost when a price is asked for.
 
 pub mod target;
 

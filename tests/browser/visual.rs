@@ -14,28 +14,14 @@ const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/");
 
 /// speedline's Speed Index of a trace file, from the load's start as pagecost recorded it.
 fn speedline(trace: &std::path::Path) -> Option<f64> {
-    let Ok(node_path) = std::env::var("PAGECOST_SPEEDLINE") else {
-        support::missing(
-            "speedline (npm speedline-core; PAGECOST_SPEEDLINE names its node_modules)",
-        );
-        return None;
-    };
     let script = "const sl = require('speedline-core');
         const t = JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8'));
         const origin = t.metadata['pagecost-origin-s'] * 1e6;
         sl(t, { timeOrigin: origin, include: 'speedIndex' })
           .then(r => console.log(r.speedIndex), e => { console.error(e); process.exit(1); });";
-    let out = std::process::Command::new("node")
-        .args(["-e", script, trace.to_str().unwrap()])
-        .env("NODE_PATH", node_path)
-        .output()
-        .expect("node runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(String::from_utf8_lossy(&out.stdout).trim().parse().unwrap())
+    let args = ["-e", script, trace.to_str().unwrap()];
+    let out = support::node("PAGECOST_SPEEDLINE", "speedline-core", &args)?;
+    Some(out.trim().parse().unwrap())
 }
 
 fn ms(v: &Value, key: &str) -> f64 {

@@ -13,10 +13,6 @@ const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo");
 /// of its `swd` model, version 4. `None` where CO2.js is not installed (said; under CI a
 /// failure).
 fn co2js(bytes: &[u64], green: bool, grid: f64) -> Option<Vec<f64>> {
-    let Ok(node_path) = std::env::var("PAGECOST_CO2JS") else {
-        support::missing("CO2.js (npm @tgwf/co2; PAGECOST_CO2JS names its node_modules)");
-        return None;
-    };
     let script = format!(
         "const {{ co2 }} = require('@tgwf/co2');
          const m = new co2({{ model: 'swd', version: 4 }});
@@ -24,17 +20,8 @@ fn co2js(bytes: &[u64], green: bool, grid: f64) -> Option<Vec<f64>> {
          const out = {bytes:?}.map(b => m.perByteTrace(b, {green}, {{ gridIntensity: g }}).co2);
          console.log(JSON.stringify(out));"
     );
-    let out = std::process::Command::new("node")
-        .args(["-e", &script])
-        .env("NODE_PATH", node_path)
-        .output()
-        .expect("node runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(serde_json::from_slice(&out.stdout).unwrap())
+    let out = support::node("PAGECOST_CO2JS", "CO2.js (@tgwf/co2)", &["-e", &script])?;
+    Some(serde_json::from_str(&out).unwrap())
 }
 
 fn close(got: f64, want: f64, what: &str) {

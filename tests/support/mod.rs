@@ -457,25 +457,36 @@ pub fn missing(what: &str) {
     eprintln!("{what} is missing: skipped");
 }
 
-/// Runs the npm har-validator when .ci/run installed it (PAGECOST_HAR_VALIDATOR points to
-/// its node_modules); elsewhere says it skipped, and under CI fails.
-pub fn validate_har(files: &[String]) {
-    let Ok(node_path) = std::env::var("PAGECOST_HAR_VALIDATOR") else {
-        missing("har-validator (PAGECOST_HAR_VALIDATOR)");
-        return;
+/// Runs `node ARGS` with the npm packages .ci/run installed for an oracle: `env` names the
+/// variable holding their node_modules (`PAGECOST_CO2JS` ...), `what` the package. Returns
+/// its stdout; `None` when the packages are not there (said, and under CI a failure); a
+/// failing run fails the test with its output.
+pub fn node(env: &str, what: &str, args: &[&str]) -> Option<String> {
+    let Ok(node_path) = std::env::var(env) else {
+        missing(&format!("{what} (npm; {env} names its node_modules)"));
+        return None;
     };
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/validate-har.js");
     let out = std::process::Command::new("node")
-        .arg(script)
-        .args(files)
+        .args(args)
         .env("NODE_PATH", node_path)
         .output()
-        .unwrap();
+        .expect("node runs");
     assert!(
         out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
+        "node {what}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
     );
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Runs the npm har-validator (scripts/validate-har.js) on HAR files, through [`node`].
+pub fn validate_har(files: &[String]) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/validate-har.js");
+    let args: Vec<&str> = std::iter::once(script)
+        .chain(files.iter().map(String::as_str))
+        .collect();
+    node("PAGECOST_HAR_VALIDATOR", "har-validator", &args);
 }
 
 /// Whether python3 can import `module` (installed by .ci/run with pip); when not, says so
