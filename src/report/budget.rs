@@ -14,6 +14,7 @@ fn fmt_value(v: f64, unit: LineUnit) -> String {
         LineUnit::Ms => format!("{v:.0} ms"),
         LineUnit::Score => format!("{v:.3}"),
         LineUnit::Grams => crate::report::words::grams(v),
+        LineUnit::Usd => crate::report::words::usd(v),
         LineUnit::Requests => format!("{v:.0}"),
     }
 }

@@ -133,3 +133,53 @@ fn compare_weighs_the_ad_networks_cost_and_a_gate_trips_on_it() {
         "{text}"
     );
 }
+
+#[test]
+fn a_budget_limits_what_a_view_costs_at_the_price_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let budget = tmp.path().join("budget.json");
+    std::fs::write(&budget, r#"[{"pagecost": {"dataCost": 0.001}}]"#).unwrap();
+    let b = budget.to_str().unwrap();
+    let judge = |extra: &[&str]| {
+        let args = with_ads(&[&["--budget", b, "--format", "json", "-q"], extra].concat());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, out, err) = pagecost(&[&["audit"], &args[..]].concat());
+        let report: Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{err}"));
+        (code, report)
+    };
+    // At the United States' price the view costs US$0.00180: over.
+    let (code, report) = judge(&["--price-country", "US"]);
+    assert_eq!(code, 1);
+    let line = &report["budget"]["lines"][0];
+    assert_eq!(
+        (line["name"].as_str(), line["status"].as_str()),
+        (Some("pagecost.dataCost"), Some("fail"))
+    );
+    assert_eq!(line["unit"], "USD");
+    close(
+        usd(&line["actual"]),
+        usd(&report["load"]["data_cost"]["total_usd"]),
+        "the line's figure",
+    );
+    // At India's, US$0.0000510: within.
+    let (code, report) = judge(&["--price-country", "IN"]);
+    assert_eq!(
+        (code, report["budget"]["lines"][0]["status"].as_str()),
+        (0, Some("pass"))
+    );
+    // No price: not judged, and said why.
+    let (code, report) = judge(&[]);
+    let line = &report["budget"]["lines"][0];
+    assert_eq!(
+        (code, line["status"].as_str()),
+        (0, Some("unsupported")),
+        "{line}"
+    );
+    assert!(
+        line["details"][0]
+            .as_str()
+            .unwrap()
+            .contains("--price-country"),
+        "{line}"
+    );
+}

@@ -206,6 +206,9 @@ pub struct Budget {
     pub broken: Option<f64>,
     /// `pagecost.co2e`: most grams of CO2e a view (the Sustainable Web Design model v4).
     pub co2e: Option<f64>,
+    /// `pagecost.dataCost`: most US dollars a view costs on mobile data, at the price the
+    /// audit was asked to count (`--price-country`, `--price-per-gb`).
+    pub data_cost: Option<f64>,
     /// `pagecost.entities`.
     pub entities: Vec<NamedLimit>,
     /// `pagecost.categories`.
@@ -477,6 +480,7 @@ impl Reader<'_> {
         let eo = r.obj(ext, ep)?;
         b.broken = r.opt_num(eo, "broken", ep)?;
         b.co2e = r.opt_num(eo, "co2e", ep)?;
+        b.data_cost = r.opt_num(eo, "dataCost", ep)?;
         let entities = eo.get("entities");
         let entity_names = ("name", Some(names.entities));
         b.entities = r.named(entities, &format!("{ep}.entities"), entity_names, "entity")?;
@@ -719,6 +723,11 @@ pub enum Limit<'a> {
         /// Grams.
         grams: f64,
     },
+    /// Most US dollars a view on mobile data.
+    DataCost {
+        /// US dollars.
+        usd: f64,
+    },
     /// A timing, judged on the median run.
     Timing(&'a TimingLimit),
 }
@@ -741,6 +750,9 @@ pub enum LineUnit {
     /// Grams of CO2e.
     #[serde(rename = "g")]
     Grams,
+    /// US dollars.
+    #[serde(rename = "USD")]
+    Usd,
 }
 
 impl LineUnit {
@@ -752,6 +764,7 @@ impl LineUnit {
             LineUnit::Ms => "ms",
             LineUnit::Score => "score",
             LineUnit::Grams => "g",
+            LineUnit::Usd => "USD",
         }
     }
 }
@@ -803,6 +816,7 @@ impl Budget {
         }));
         out.extend(self.broken.map(|requests| Limit::Broken { requests }));
         out.extend(self.co2e.map(|grams| Limit::Carbon { grams }));
+        out.extend(self.data_cost.map(|usd| Limit::DataCost { usd }));
         out.extend(self.timings.iter().map(Limit::Timing));
         out
     }
@@ -846,6 +860,7 @@ impl Limit<'_> {
             Limit::Largest { of, .. } => format!("pagecost.largestRequest.{of}"),
             Limit::Broken { .. } => "pagecost.broken".into(),
             Limit::Carbon { .. } => "pagecost.co2e".into(),
+            Limit::DataCost { .. } => "pagecost.dataCost".into(),
             Limit::Timing(t) => format!("timings.{}", t.metric),
         }
     }
@@ -860,6 +875,7 @@ impl Limit<'_> {
             }
             Limit::Timing(_) => LineUnit::Ms,
             Limit::Carbon { .. } => LineUnit::Grams,
+            Limit::DataCost { .. } => LineUnit::Usd,
             _ => LineUnit::Requests,
         }
     }
@@ -869,6 +885,7 @@ impl Limit<'_> {
             Limit::Size { kib, .. } | Limit::Largest { kib, .. } => kib,
             Limit::Count { requests, .. } | Limit::Broken { requests } => requests,
             Limit::Carbon { grams } => grams,
+            Limit::DataCost { usd } => usd,
             Limit::Party { limit, .. } => limit,
             Limit::Timing(t) => t.budget + t.tolerance,
         }
@@ -927,6 +944,11 @@ impl Limit<'_> {
                 Some(c) => (c.total_g, Vec::new()),
                 None => (CarbonModel::default().of(l).total_g, Vec::new()),
             },
+            // Judged only when every run has a price (see `unpriced`).
+            Limit::DataCost { .. } => (
+                l.data_cost.as_ref().map_or(f64::NAN, |c| c.total_usd),
+                Vec::new(),
+            ),
             Limit::Timing(_) => unreachable!("timings are judged on the median run"),
         }
     }
@@ -1038,6 +1060,22 @@ fn judge_timing(t: &TimingLimit, runs: &[&Load]) -> Line {
     }
 }
 
+/// A data-cost line of a load counted at no price: unsupported, with how to give one.
+fn unpriced(limit: &Limit) -> Line {
+    Line {
+        name: limit.name(),
+        actual: f64::NAN,
+        limit: limit.limit(),
+        unit: limit.unit(),
+        status: Status::Unsupported,
+        failing_runs: 0,
+        runs: 0,
+        details: vec![
+            "no price to count it at: give --price-country CC or --price-per-gb USD".into(),
+        ],
+    }
+}
+
 /// Judges one or more runs of a page against the budget that applies to it.
 pub fn evaluate(budgets: &[Budget], runs: &[&Load]) -> Verdict {
     let chosen = runs.first().and_then(|first| select(budgets, &first.url));
@@ -1052,6 +1090,7 @@ pub fn evaluate(budgets: &[Budget], runs: &[&Load]) -> Verdict {
         .iter()
         .map(|limit| match limit {
             Limit::Timing(t) => judge_timing(t, runs),
+            Limit::DataCost { .. } if runs.iter().any(|l| l.data_cost.is_none()) => unpriced(limit),
             Limit::Party { measure, .. } if measure.is_cpu() => {
                 cpu::judge(limit, runs, &b.first_party_hostnames)
             }
@@ -1334,6 +1373,7 @@ mod tests {
             LineUnit::Ms,
             LineUnit::Score,
             LineUnit::Grams,
+            LineUnit::Usd,
         ] {
             assert_eq!(serde_json::to_value(u).unwrap(), u.as_str(), "{u:?}");
         }
