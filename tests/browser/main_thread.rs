@@ -49,7 +49,9 @@ fn each_script_and_the_tag_with_its_iframe_get_the_main_thread_time_they_burned(
     assert_eq!(code, 0, "{err}");
     let load: Value = serde_json::from_str(&out).unwrap();
     let m = &load["main_thread"];
-    // Each busy loop lasts at least its time by the page's clock; what else a script does
+    // Each busy loop lasts its time by the page's clock, which the page sees coarsened (to
+    // 100 µs, with jitter, outside cross-origin isolation): the trace may measure up to a
+    // millisecond less (39.992 ms for a 40 ms loop, seen in CI). What else a script does
     // here (compile, a few DOM calls, being descheduled on a busy machine: the worker burns
     // a core beside it) stays well under 100 ms, and no other script's loop fits in that.
     for (suffix, burned) in [
@@ -61,7 +63,7 @@ fn each_script_and_the_tag_with_its_iframe_get_the_main_thread_time_they_burned(
     ] {
         let (t, _) = of(m, suffix);
         assert!(
-            (burned..burned + 100.0).contains(&t),
+            (burned - 1.0..burned + 100.0).contains(&t),
             "{suffix}: {t} ms for {burned}"
         );
     }
