@@ -82,8 +82,8 @@ fn each_script_and_the_tag_with_its_iframe_get_the_main_thread_time_they_burned(
     );
     let frame = of(m, "/creative.html").0 + of(m, "/creative.js").0;
     assert!(
-        frame >= 100.0 && tag_ms >= 300.0,
-        "the cross-site iframe's 100 ms are the tag's"
+        frame >= 99.0 && tag_ms >= 298.0,
+        "the cross-site iframe's 100 ms are the tag's (less the page clock's coarsening)"
     );
     assert!(
         ms(&tag["blocking_ms"]) >= 30.0,
@@ -135,7 +135,7 @@ fn each_script_and_the_tag_with_its_iframe_get_the_main_thread_time_they_burned(
         (third - tag_ms).abs() < 0.01,
         "the tag is the third parties: {p:#}"
     );
-    assert!(ms(&p["first_party_ms"]) >= 60.0, "{p:#}");
+    assert!(ms(&p["first_party_ms"]) >= 59.0, "{p:#}");
     let parts: f64 = [
         "first_party_ms",
         "third_party_ms",
@@ -433,7 +433,7 @@ fn compare_and_budgets_judge_main_thread_time() {
     };
     let tag = line("pagecost.tags.tag.adnet.example.mainThreadTime");
     assert_eq!(tag["status"], "fail", "{tag:#}");
-    assert!(ms(&tag["actual"]) >= 300.0, "{tag:#}");
+    assert!(ms(&tag["actual"]) >= 298.0, "{tag:#}");
     assert!(
         tag["details"][0].as_str().unwrap().contains("/tag.js"),
         "{tag:#}"
