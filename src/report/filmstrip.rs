@@ -51,10 +51,7 @@ pub(super) fn end_ms(l: &Load) -> f64 {
 /// Which of the strip's pictures to draw at `scale` pixels a millisecond: every one, or
 /// every k-th so that they do not overlap; and their width.
 fn thinned(strip: &[Thumbnail], scale: f64) -> (Vec<&Thumbnail>, f64) {
-    let step = match strip {
-        [a, b, ..] => b.ms - a.ms,
-        _ => 100.0,
-    };
+    let step = interval_of(strip);
     let pitch = (step * scale).max(1.0);
     let k = (MIN_PITCH / pitch).ceil().max(1.0) as usize;
     let width = (pitch * k as f64 - 6.0).min(MAX_WIDTH);
@@ -134,13 +131,13 @@ fn left_column(o: &mut String, title: &str, v: &VisualMetrics, h: f64) {
         esc(&human_ms(v.speed_index_ms)),
         esc(&human_ms(v.visually_complete_99_ms)),
         y + 22.0,
-        esc(&human_ms(interval_of(v)))
+        esc(&human_ms(interval_of(&v.filmstrip)))
     );
 }
 
 /// The strip's interval, milliseconds.
-fn interval_of(v: &VisualMetrics) -> f64 {
-    match &v.filmstrip[..] {
+fn interval_of(strip: &[Thumbnail]) -> f64 {
+    match strip {
         [a, b, ..] => b.ms - a.ms,
         _ => crate::trace::visual::interval(0.0),
     }

@@ -1016,16 +1016,7 @@ fn broken(l: &Load) -> (f64, Vec<String>) {
 /// with the reason.
 fn judge_timing(t: &TimingLimit, runs: &[&Load]) -> Line {
     let limit = Limit::Timing(t);
-    let unsupported = |why: &str| Line {
-        name: limit.name(),
-        actual: f64::NAN,
-        limit: limit.limit(),
-        unit: limit.unit(),
-        status: Status::Unsupported,
-        failing_runs: 0,
-        runs: 0,
-        details: vec![why.into()],
-    };
+    let unsupported = |why: &str| unsupported(&limit, why);
     let Some(metric) = t.measured() else {
         return unsupported("needs Lighthouse's simulation; not measured by pagecost");
     };
@@ -1060,8 +1051,8 @@ fn judge_timing(t: &TimingLimit, runs: &[&Load]) -> Line {
     }
 }
 
-/// A data-cost line of a load counted at no price: unsupported, with how to give one.
-fn unpriced(limit: &Limit) -> Line {
+/// A line pagecost cannot judge, with why: no figure, no runs counted.
+fn unsupported(limit: &Limit, why: &str) -> Line {
     Line {
         name: limit.name(),
         actual: f64::NAN,
@@ -1070,10 +1061,14 @@ fn unpriced(limit: &Limit) -> Line {
         status: Status::Unsupported,
         failing_runs: 0,
         runs: 0,
-        details: vec![
-            "no price to count it at: give --price-country CC or --price-per-gb USD".into(),
-        ],
+        details: vec![why.into()],
     }
+}
+
+/// A data-cost line of a load counted at no price: unsupported, with how to give one.
+fn unpriced(limit: &Limit) -> Line {
+    let why = "no price to count it at: give --price-country CC or --price-per-gb USD";
+    unsupported(limit, why)
 }
 
 /// Judges one or more runs of a page against the budget that applies to it.
