@@ -7,4 +7,5 @@ pub mod compare;
 pub mod estimate;
 pub mod metric;
 pub mod runs;
+pub mod sequential;
 pub mod stats;

@@ -112,36 +112,7 @@ pub struct MannWhitney {
 /// ```
 pub fn mann_whitney(a: &[f64], b: &[f64]) -> Option<MannWhitney> {
     let (n1, n2) = (a.len(), b.len());
-    if n1 == 0 || n2 == 0 {
-        return None;
-    }
-    let mut u = 0.0;
-    for x in a {
-        for y in b {
-            if x > y {
-                u += 1.0;
-            } else if x == y {
-                u += 0.5;
-            }
-        }
-    }
-    let mut all: Vec<f64> = a.iter().chain(b).copied().collect();
-    all.sort_by(f64::total_cmp);
-    let mut tie_term = 0.0;
-    let mut ties = false;
-    let mut i = 0;
-    while i < all.len() {
-        let mut j = i;
-        while j + 1 < all.len() && all[j + 1] == all[i] {
-            j += 1;
-        }
-        let t = (j - i + 1) as f64;
-        if t > 1.0 {
-            ties = true;
-            tie_term += t * t * t - t;
-        }
-        i = j + 1;
-    }
+    let (u, ties, tie_term) = u_and_ties(a, b)?;
     let mean = (n1 * n2) as f64 / 2.0;
     if !ties && n1 + n2 <= 40 {
         let p = exact_p(n1, n2, u);
@@ -161,9 +132,25 @@ pub fn mann_whitney(a: &[f64], b: &[f64]) -> Option<MannWhitney> {
     Some(MannWhitney { u, p, exact: false })
 }
 
-/// Exact two-sided p-value of U by counting arrangements (dynamic programming over the
-/// number of ways to reach each U with i values of the first sample among the smallest).
+/// Exact two-sided p-value of U by counting arrangements.
 fn exact_p(n1: usize, n2: usize, u: f64) -> f64 {
+    let dist = u_counts(n1, n2);
+    let total: f64 = dist.iter().sum();
+    let mean = (n1 * n2) as f64 / 2.0;
+    let d = (u - mean).abs();
+    let tail: f64 = dist
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| (*k as f64 - mean).abs() >= d - 1e-9)
+        .map(|(_, c)| c)
+        .sum();
+    (tail / total).min(1.0)
+}
+
+/// The number of arrangements of `n1` and `n2` distinct values that give each U from 0 to
+/// `n1 * n2` (dynamic programming over the number of ways to reach each U with i values of
+/// the first sample among the smallest).
+fn u_counts(n1: usize, n2: usize) -> Vec<f64> {
     let max_u = n1 * n2;
     // counts[i][j][k]: ways that i of sample 1 and j of sample 2 give U = k. Rolled over j.
     let mut prev: Vec<Vec<f64>> = vec![vec![0.0; max_u + 1]; n1 + 1];
@@ -183,17 +170,99 @@ fn exact_p(n1: usize, n2: usize, u: f64) -> f64 {
         }
         prev = cur;
     }
-    let dist = &prev[n1];
-    let total: f64 = dist.iter().sum();
-    let mean = max_u as f64 / 2.0;
-    let d = (u - mean).abs();
-    let tail: f64 = dist
-        .iter()
-        .enumerate()
-        .filter(|(k, _)| (*k as f64 - mean).abs() >= d - 1e-9)
-        .map(|(_, c)| c)
-        .sum();
-    (tail / total).min(1.0)
+    prev.swap_remove(n1)
+}
+
+/// A one-sided Mann-Whitney test of `x` against `y`, both ways.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OneSided {
+    /// p-value of "x is stochastically larger than y".
+    pub p_greater: f64,
+    /// p-value of "x is stochastically smaller than y".
+    pub p_less: f64,
+    /// The standardised U for "larger" (continuity-corrected normal score; minus infinity
+    /// when every value is tied): the statistic a group-sequential boundary is set on.
+    pub z_greater: f64,
+    /// The same for "smaller".
+    pub z_less: f64,
+    /// Whether the p-values are exact (small samples without ties).
+    pub exact: bool,
+}
+
+/// One-sided Mann-Whitney tests of `x` against `y`: exact tails for samples of 40 values in
+/// all without ties, else the normal approximation with tie and continuity corrections.
+///
+/// ```
+/// // Five values each, completely separated: 1 arrangement of C(10, 5) = 252.
+/// let t = pagecost::verdict::stats::one_sided(&[6.0, 7.0, 8.0, 9.0, 10.0], &[1.0, 2.0, 3.0, 4.0, 5.0]).unwrap();
+/// assert!((t.p_greater - 1.0 / 252.0).abs() < 1e-12);
+/// assert_eq!(t.p_less, 1.0);
+/// ```
+pub fn one_sided(x: &[f64], y: &[f64]) -> Option<OneSided> {
+    let (n1, n2) = (x.len(), y.len());
+    let (u, ties, tie_term) = u_and_ties(x, y)?;
+    let mean = (n1 * n2) as f64 / 2.0;
+    let n = (n1 + n2) as f64;
+    let var = (n1 * n2) as f64 / 12.0 * ((n + 1.0) - tie_term / (n * (n - 1.0)));
+    let (z_greater, z_less) = match var > 0.0 {
+        true => ((u - mean - 0.5) / var.sqrt(), (mean - u - 0.5) / var.sqrt()),
+        false => (f64::NEG_INFINITY, f64::NEG_INFINITY),
+    };
+    if !ties && n1 + n2 <= 40 {
+        let dist = u_counts(n1, n2);
+        let total: f64 = dist.iter().sum();
+        let k = u.round() as usize;
+        let upper: f64 = dist[k..].iter().sum();
+        let lower: f64 = dist[..=k].iter().sum();
+        return Some(OneSided {
+            p_greater: (upper / total).min(1.0),
+            p_less: (lower / total).min(1.0),
+            z_greater,
+            z_less,
+            exact: true,
+        });
+    }
+    Some(OneSided {
+        p_greater: normal_sf(z_greater),
+        p_less: normal_sf(z_less),
+        z_greater,
+        z_less,
+        exact: false,
+    })
+}
+
+/// U of `x` against `y` (pairs where x is larger, ties counting half), whether any values
+/// tie, and the tie term `sum(t^3 - t)` over tied groups; `None` for an empty sample.
+fn u_and_ties(x: &[f64], y: &[f64]) -> Option<(f64, bool, f64)> {
+    if x.is_empty() || y.is_empty() {
+        return None;
+    }
+    let mut u = 0.0;
+    for a in x {
+        for b in y {
+            if a > b {
+                u += 1.0;
+            } else if a == b {
+                u += 0.5;
+            }
+        }
+    }
+    let mut all: Vec<f64> = x.iter().chain(y).copied().collect();
+    all.sort_by(f64::total_cmp);
+    let (mut tie_term, mut ties, mut i) = (0.0, false, 0);
+    while i < all.len() {
+        let mut j = i;
+        while j + 1 < all.len() && all[j + 1] == all[i] {
+            j += 1;
+        }
+        let t = (j - i + 1) as f64;
+        if t > 1.0 {
+            ties = true;
+            tie_term += t * t * t - t;
+        }
+        i = j + 1;
+    }
+    Some((u, ties, tie_term))
 }
 
 /// The smallest two-sided p-value a Mann-Whitney test of samples of `n1` and `n2` values can
@@ -215,17 +284,60 @@ pub fn runs_needed(alpha: f64, other: Option<usize>) -> Option<usize> {
     (1..=1000).find(|n| min_p(*n, other.unwrap_or(*n)) < alpha)
 }
 
-/// Standard normal CDF (Abramowitz and Stegun 7.1.26 through erf; error below 1.5e-7).
+/// Standard normal CDF.
 pub fn normal_cdf(z: f64) -> f64 {
+    normal_sf(-z)
+}
+
+/// Standard normal upper tail `1 - CDF(z)`, accurate in the far tail too: `erfc` by the
+/// Chebyshev fit of Numerical Recipes (`erfcc`, fractional error below 1.2e-7 everywhere),
+/// which group-sequential boundaries need where the tail is 1e-7 and below.
+pub fn normal_sf(z: f64) -> f64 {
+    if z.is_nan() {
+        return f64::NAN;
+    }
     let x = z / std::f64::consts::SQRT_2;
-    let t = 1.0 / (1.0 + 0.327_591_1 * x.abs());
-    let y = 1.0
-        - (((((1.061_405_429 * t - 1.453_152_027) * t) + 1.421_413_741) * t - 0.284_496_736) * t
-            + 0.254_829_592)
-            * t
-            * (-x * x).exp();
-    let erf = if x >= 0.0 { y } else { -y };
-    0.5 * (1.0 + erf)
+    let t = 1.0 / (1.0 + 0.5 * x.abs());
+    let poly = [
+        -1.265_512_23,
+        1.000_023_68,
+        0.374_091_96,
+        0.096_784_18,
+        -0.186_288_06,
+        0.278_868_07,
+        -1.135_203_98,
+        1.488_515_87,
+        -0.822_152_23,
+        0.170_872_77,
+    ];
+    let horner = poly.iter().rev().fold(0.0, |acc, c| acc * t + c);
+    let erfc = t * (-x * x + horner).exp();
+    let erfc = if x >= 0.0 { erfc } else { 2.0 - erfc };
+    erfc / 2.0
+}
+
+/// The `p` quantile of the standard normal (`p` in (0, 1)), by bisection on [`normal_cdf`]
+/// to 1e-12.
+pub fn normal_quantile(p: f64) -> f64 {
+    let (mut lo, mut hi) = (-40.0, 40.0);
+    for _ in 0..200 {
+        let mid = (lo + hi) / 2.0;
+        // In the upper half the tail is the accurate side.
+        let below = if mid > 0.0 {
+            1.0 - normal_sf(mid) < p
+        } else {
+            normal_sf(-mid) < p
+        };
+        if below {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if hi - lo < 1e-12 {
+            break;
+        }
+    }
+    (lo + hi) / 2.0
 }
 
 /// Cliff's delta of `a` against `b`: P(a > b) - P(a < b), from -1 to 1.
@@ -412,10 +524,53 @@ mod tests {
     }
 
     #[test]
+    fn the_normal_tail_is_accurate_far_out_and_the_quantile_inverts_it() {
+        // Published tail areas: Q(3) = 1.349898e-3, Q(5) = 2.866516e-7, Q(7) = 1.2798125e-12.
+        for (z, q) in [
+            (3.0, 1.349_898e-3),
+            (5.0, 2.866_516e-7),
+            (7.0, 1.279_812_5e-12),
+        ] {
+            assert!(
+                (normal_sf(z) / q - 1.0).abs() < 2e-7,
+                "Q({z}) = {}",
+                normal_sf(z)
+            );
+        }
+        assert!((normal_quantile(0.975) - 1.959_964).abs() < 1e-6);
+        assert!((normal_quantile(0.05) + 1.644_854).abs() < 1e-6);
+        assert!((normal_quantile(1.0 - 2.866_516e-7) - 5.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn one_sided_tests_split_the_two_sided_one_and_agree_with_the_normal_score() {
+        // n1 = n2 = 4, U = 15 of 16: P(U >= 15) = 2/70 one way, and the other way all but
+        // U = 16's 1/70.
+        let t = one_sided(&[4.0, 6.0, 7.0, 8.0], &[1.0, 2.0, 3.0, 5.0]).unwrap();
+        assert!(t.exact);
+        assert!((t.p_greater - 2.0 / 70.0).abs() < 1e-12, "{t:?}");
+        assert!((t.p_less - 69.0 / 70.0).abs() < 1e-12, "{t:?}");
+        let two = mann_whitney(&[4.0, 6.0, 7.0, 8.0], &[1.0, 2.0, 3.0, 5.0]).unwrap();
+        assert!((two.p - 2.0 * t.p_greater).abs() < 1e-12);
+        // Ties: the normal score; all tied, nothing can be shown either way.
+        let t = one_sided(&[1.0, 2.0, 2.0, 3.0], &[1.0, 1.0, 2.0]).unwrap();
+        assert!(!t.exact && t.p_greater > 0.05 && t.p_less > 0.05);
+        let flat = one_sided(&[2.0; 5], &[2.0; 5]).unwrap();
+        assert_eq!((flat.p_greater, flat.p_less), (1.0, 1.0));
+        assert_eq!(flat.z_greater, f64::NEG_INFINITY);
+        // 30 and 30 separated: z = (900 - 450 - 0.5) / sqrt(4575) = 6.646.
+        let a: Vec<f64> = (0..30).map(f64::from).collect();
+        let b: Vec<f64> = (100..130).map(f64::from).collect();
+        let t = one_sided(&b, &a).unwrap();
+        assert!((t.z_greater - 449.5 / 4575f64.sqrt()).abs() < 1e-9);
+        assert!(one_sided(&[], &a).is_none());
+    }
+
+    #[test]
     fn the_normal_cdf_is_symmetric() {
         assert!((normal_cdf(1.959_964) - 0.975).abs() < 2e-7);
         assert!((normal_cdf(-1.959_964) - 0.025).abs() < 2e-7);
-        assert!((normal_cdf(0.0) - 0.5).abs() < 1e-9);
+        assert!((normal_cdf(0.0) - 0.5).abs() < 2e-7);
     }
 
     #[test]
