@@ -39,7 +39,7 @@ impl Spending {
                 2.0 * normal_sf(z / t.sqrt())
             }
             Spending::Pocock => alpha * (1.0 + (std::f64::consts::E - 1.0) * t).ln(),
-            Spending::HwangShihDeCani(g) if g == 0.0 => alpha * t,
+            Spending::HwangShihDeCani(0.0) => alpha * t,
             Spending::HwangShihDeCani(g) => alpha * (1.0 - (-g * t).exp()) / (1.0 - (-g).exp()),
         }
     }
