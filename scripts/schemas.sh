@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --quiet
-for name in audit batch-page compare links budget history; do
+for name in audit batch-page compare calibrate links budget history; do
   ./target/debug/pagecost generate schema "$name" > "docs/schema/$name.schema.json"
 done
 echo "docs/schema/ regenerated"

@@ -61,6 +61,12 @@ pub enum Setting {
     Gate,
     /// The significance level.
     Alpha,
+    /// The number of runs.
+    Runs,
+    /// The power a calibration is asked for.
+    Power,
+    /// The change a calibration is asked to detect.
+    Detect,
     /// The pattern links' URLs must match.
     LinkUrl,
     /// The pattern links' texts must match.
@@ -108,6 +114,9 @@ impl Setting {
             Setting::Gate => "--fail-if",
             Setting::Baseline => "--baseline",
             Setting::Alpha => "--alpha",
+            Setting::Runs => "--runs",
+            Setting::Power => "--power",
+            Setting::Detect => "--detect",
             Setting::LinkUrl => "--match",
             Setting::LinkText => "--text",
             Setting::LinkExclude => "--exclude",
@@ -147,6 +156,9 @@ impl Setting {
             Setting::Baseline => "baseline",
             Setting::Gate => "regression gate",
             Setting::Alpha => "significance level",
+            Setting::Runs => "number of runs",
+            Setting::Power => "power",
+            Setting::Detect => "change to detect",
             Setting::BrowserFlag => "browser switch",
             Setting::LinkUrl => "URL pattern",
             Setting::LinkText => "text pattern",

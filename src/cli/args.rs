@@ -26,6 +26,12 @@ pub enum Command {
     Links(LinksArgs),
     /// Compare two variants of a page (A B), or a page with and without --block patterns.
     Compare(CompareArgs),
+    /// Load one page N times the same way: each metric's run-to-run spread (CV, MAD), the
+    /// smallest change a gate catches and the runs it needs.
+    #[command(
+        after_help = "Examples:\n  pagecost calibrate https://example.org/ --runs 30 --detect 5%\n  pagecost calibrate fixtures/demo --engine chromium --save\n  pagecost compare fixtures/demo --baseline pagecost=calibration --runs 3 --fail-if 'fcp>+10%'"
+    )]
+    Calibrate(CalibrateArgs),
     /// Serve a folder read-only on loopback (the server audits of local folders use), until
     /// Ctrl-C: for trying a build by hand, or benchmarks against other clients.
     Serve(ServeArgs),
@@ -55,7 +61,7 @@ pub struct GenerateArgs {
     pub kind: GenerateKind,
 
     /// `man`: a subcommand's page (`audit`, `budget init` as `budget-init` ...; none: the
-    /// main page). `schema`: the output (audit, batch-page, compare, links, budget, history).
+    /// main page). `schema`: the output (audit, batch-page, compare, calibrate, links, budget, history).
     pub name: Option<String>,
 }
 
@@ -156,9 +162,21 @@ pub struct CompareArgs {
     /// Variant B; without it, B is A with the --block patterns applied.
     pub b: Option<String>,
 
-    /// Loads per variant, interleaved A B A B (default 5; a HAR is its one recorded load).
-    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pub runs: u32,
+    /// Loads per variant, interleaved A B B A (default 5; a HAR is its one recorded load),
+    /// or `auto`: rounds are added until every --fail-if gate is decided, tripped or shown
+    /// within, up to --max-runs (sequential tests whose false-alarm rate holds over the
+    /// repeated looks: docs/compare.md#sequential-gates).
+    #[arg(long, value_name = "N|auto", default_value = "5", value_parser = run_count)]
+    pub runs: RunCount,
+
+    /// With --runs auto: the most runs per variant.
+    #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u32).range(5..=1000))]
+    pub max_runs: u32,
+
+    /// With --runs auto: what a gate still undecided after --max-runs does to the exit
+    /// status.
+    #[arg(long, value_enum, default_value_t = Undecided::Pass)]
+    pub undecided: Undecided,
 
     /// No uncounted warm-up load of each variant first.
     #[arg(long)]
@@ -233,6 +251,112 @@ pub struct CompareArgs {
 
     #[command(flatten)]
     pub net: NetArgs,
+}
+
+/// Output formats of `calibrate`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CalibrateFormat {
+    /// A table per metric.
+    Table,
+    /// The calibration and every run as JSON.
+    Json,
+    /// Markdown.
+    Markdown,
+}
+
+#[derive(Args, Debug)]
+pub struct CalibrateArgs {
+    /// The page: URL, local file or folder.
+    pub target: String,
+
+    /// Loads of the page (at least 5; 20 or more give a spread worth trusting).
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub runs: u32,
+
+    /// No uncounted warm-up load first.
+    #[arg(long)]
+    pub no_warmup: bool,
+
+    /// The change whose runs needed are worked out: a percentage increase, e.g. 5%.
+    #[arg(long, value_name = "N%", default_value = "5%", value_parser = percent)]
+    pub detect: f64,
+
+    /// The runs per variant the smallest detectable change is worked out for.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub gate_runs: u32,
+
+    /// Significance level of the gate.
+    #[arg(long, value_name = "P", default_value_t = pagecost::verdict::compare::ALPHA)]
+    pub alpha: f64,
+
+    /// The chance of catching the change (0 to 1).
+    #[arg(long, value_name = "P", default_value_t = 0.8)]
+    pub power: f64,
+
+    /// Serve a folder as another host: HOST=DIR (repeatable).
+    #[arg(long, value_name = "HOST=DIR", value_parser = super::serve_also)]
+    pub serve_also: Vec<(String, PathBuf)>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CalibrateFormat::Table)]
+    pub format: CalibrateFormat,
+
+    /// Write the report to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// No progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Saved runs carry `pagecost=calibration` besides the --label labels: a baseline for
+    /// `compare PAGE --baseline pagecost=calibration`.
+    #[cfg(feature = "history")]
+    #[command(flatten)]
+    pub save: SaveArgs,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+}
+
+/// `5%` (or `5`) as the fraction 0.05.
+fn percent(s: &str) -> Result<f64, String> {
+    let n = s.trim().trim_end_matches('%').trim();
+    match n.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v / 100.0),
+        _ => Err(format!("'{s}' is not a percentage, e.g. 5%")),
+    }
+}
+
+/// `--runs`: a number of runs per variant, or `auto`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum RunCount {
+    /// This many.
+    Fixed(u32),
+    /// Until the gates are decided.
+    Auto,
+}
+
+/// `--runs N` (1 to 1,000) or `--runs auto`.
+fn run_count(s: &str) -> Result<RunCount, String> {
+    if s == "auto" {
+        return Ok(RunCount::Auto);
+    }
+    match s.parse::<u32>() {
+        Ok(n) if (1..=1000).contains(&n) => Ok(RunCount::Fixed(n)),
+        _ => Err(format!(
+            "'{s}' is not 'auto' or a number of runs from 1 to 1000"
+        )),
+    }
+}
+
+/// What a gate undecided when `--runs auto` runs out does.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Undecided {
+    /// Exit 0 (said on stderr).
+    Pass,
+    /// Exit 1, as a tripped gate.
+    Fail,
 }
 
 /// Output formats of `links`.

@@ -36,6 +36,7 @@ pub fn run(cli: args::Cli) -> ExitCode {
         args::Command::Audit(a) => audit(a),
         args::Command::Links(a) => links(a),
         args::Command::Compare(a) => compare(a),
+        args::Command::Calibrate(a) => calibrate(a),
         args::Command::Budget(args::BudgetCommand::Init(a)) => budget_init(a),
         args::Command::Merge(a) => Ok(merge(a)),
         #[cfg(feature = "history")]
@@ -519,7 +520,7 @@ fn serve_also(s: &str) -> Result<(String, PathBuf), String> {
 /// `compare`.
 pub fn compare(a: CompareArgs) -> anyhow::Result<Command> {
     let gates = a.fail_if.iter().map(|g| {
-        pagecost::verdict::compare::Gate::parse(g).map_err(|e| anyhow::anyhow!("--fail-if {e}"))
+        pagecost::verdict::gate::Gate::parse(g).map_err(|e| anyhow::anyhow!("--fail-if {e}"))
     });
     let (cfg, viewport) = config(&a.net)?;
     let plan = job::ComparePlan {
@@ -533,7 +534,12 @@ pub fn compare(a: CompareArgs) -> anyhow::Result<Command> {
         alpha: a.alpha,
         a: a.a,
         b: a.b,
-        runs: a.runs as usize,
+        runs: match a.runs {
+            RunCount::Fixed(n) => n as usize,
+            RunCount::Auto => pagecost::verdict::gate::FIRST_LOOK,
+        },
+        max_runs: (a.runs == RunCount::Auto).then_some(a.max_runs as usize),
+        undecided_fails: a.undecided == Undecided::Fail,
         warmup: !a.no_warmup,
         estimate: a.estimate,
         serve_also: a.serve_also,
@@ -547,6 +553,34 @@ pub fn compare(a: CompareArgs) -> anyhow::Result<Command> {
     let format = format(a.format);
     let mut c = Command::new(Plan::Compare(Box::new(plan)), format, a.output, a.quiet);
     c.report_files = a.report_file;
+    #[cfg(feature = "history")]
+    {
+        c.save = history::save_plan(&a.save)?;
+    }
+    Ok(c)
+}
+
+/// `calibrate`.
+pub fn calibrate(a: CalibrateArgs) -> anyhow::Result<Command> {
+    let (cfg, viewport) = config(&a.net)?;
+    let plan = job::CalibratePlan {
+        target: a.target,
+        runs: a.runs as usize,
+        warmup: !a.no_warmup,
+        question: pagecost::verdict::calibration::Question {
+            alpha: a.alpha,
+            power: a.power,
+            gate_runs: a.gate_runs as usize,
+            detect: a.detect,
+        },
+        engine: engine(&a.net, &cfg, 1, None)?,
+        serve_also: a.serve_also,
+        cfg,
+        viewport,
+    };
+    let format = format(a.format);
+    #[cfg_attr(not(feature = "history"), allow(unused_mut))]
+    let mut c = Command::new(Plan::Calibrate(Box::new(plan)), format, a.output, a.quiet);
     #[cfg(feature = "history")]
     {
         c.save = history::save_plan(&a.save)?;

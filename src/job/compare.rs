@@ -10,7 +10,8 @@ use crate::model::{Load, Profile};
 use crate::source::target::Target;
 use crate::source::{Engine, Source};
 use crate::verdict::budget::{self, Budgets};
-use crate::verdict::compare::{compare, Comparison, Gate, GateCheck, MetricDiff, MetricKey};
+use crate::verdict::compare::{compare, Comparison, MetricDiff, MetricKey};
+use crate::verdict::gate::{self, Gate, GateCheck, GateState, Sequential, FIRST_LOOK};
 use crate::verdict::runs::{Runs, Tally};
 use std::path::PathBuf;
 
@@ -27,8 +28,13 @@ pub struct ComparePlan {
     pub block: Vec<BlockRule>,
     /// B makes no third-party request.
     pub block_third_parties: bool,
-    /// Loads per variant.
+    /// Loads per variant (with `max_runs`: the fewest before the first look).
     pub runs: usize,
+    /// `--runs auto`: runs are added, a round at a time, until every gate is decided or
+    /// one trips, up to this many per variant.
+    pub max_runs: Option<usize>,
+    /// With `max_runs`: a gate still undecided at the end fails the comparison.
+    pub undecided_fails: bool,
     /// An uncounted warm-up load of each variant first.
     pub warmup: bool,
     /// Regression gates.
@@ -88,16 +94,44 @@ pub struct CompareReport {
     /// Block patterns were given along with a B of its own (they apply to B only).
     #[serde(skip)]
     pub block_applies_to_b: bool,
+    /// How the gates were judged: the family-wise false-alarm rate and, with `--runs auto`,
+    /// the looks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gating: Option<Gating>,
+    /// With `--runs auto`: gates still undecided fail the comparison.
+    #[serde(skip)]
+    pub undecided_fails: bool,
     /// Cancelled (Ctrl-C, SIGTERM) before every round ran: the statistics are of the runs
     /// that finished (a load cut short by the stop is left out).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub interrupted: bool,
 }
 
+/// How a comparison's gates were judged.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct Gating {
+    /// The family-wise false-alarm rate over every gate.
+    pub alpha: f64,
+    /// How it is shared out: `holm`.
+    pub method: String,
+    /// The gates tested (sizes the same in every run need no test).
+    pub gates: usize,
+    /// With `--runs auto`: how alpha was spent over the looks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spending: Option<String>,
+    /// With `--runs auto`: the looks made (one after each round from the first).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub looks: Option<usize>,
+    /// With `--runs auto`: the most runs per variant allowed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_runs: Option<usize>,
+}
+
 impl CompareReport {
-    /// Failed when a gate tripped or B is over budget.
+    /// Failed when a gate tripped (or, when asked, stayed undecided) or B is over budget.
     pub fn outcome(&self) -> Outcome {
-        let tripped = self.gates.iter().any(|g| g.tripped);
+        let undecided = |g: &GateCheck| self.undecided_fails && g.state == GateState::Undecided;
+        let tripped = self.gates.iter().any(|g| g.tripped || undecided(g));
         if self.interrupted {
             Outcome::Interrupted
         } else if tripped || self.budget_b.as_ref().is_some_and(budget::Verdict::failed) {
@@ -147,6 +181,8 @@ impl ComparePlan {
             block: Vec::new(),
             block_third_parties: false,
             runs: 5,
+            max_runs: None,
+            undecided_fails: false,
             warmup: true,
             gates: Vec::new(),
             alpha: crate::verdict::compare::ALPHA,
@@ -183,24 +219,66 @@ impl ComparePlan {
             let why = "must be more than 0 and less than 1";
             return Err(Error::setting(Setting::Alpha, self.alpha.to_string(), why));
         }
-        let smallest = crate::verdict::stats::min_p(na, nb);
+        // A gate's test is one-sided, and Holm's first step holds it to alpha / gates.
+        let level = self.alpha / self.gates.len().max(1) as f64;
+        let smallest = crate::verdict::stats::min_p(na, nb) / 2.0;
         let Some(g) = self.gates.iter().find(|g| g.metric.is_timing()) else {
             return Ok(());
         };
-        if smallest < self.alpha {
+        if smallest < level || self.max_runs.is_some() {
             return Ok(());
         }
-        let need = crate::verdict::stats::runs_needed(self.alpha, fixed);
+        let need = crate::verdict::stats::runs_needed(level * 2.0, fixed);
         let advice = need.map_or_else(
             || "no number of runs can reach it".to_string(),
             |n| format!("it takes at least {n} runs per variant"),
         );
+        let shared = match self.gates.len() {
+            1 => String::new(),
+            n => format!(", shared by {n} gates"),
+        };
         let why = format!(
-            "with {na} and {nb} runs a difference in a timing can never be significant at alpha \
-             {} (the smallest p-value is {smallest:.3}); {advice}",
+            "with {na} and {nb} runs a regression in a timing can never be significant at alpha \
+             {}{shared} (the smallest p-value is {smallest:.3}); {advice}",
             self.alpha
         );
         Err(Error::setting(Setting::Gate, &g.text, why))
+    }
+
+    /// Refuses `--runs auto` with nothing to decide or nothing to add runs to.
+    fn check_auto(&self, a: &Target, b: &Target) -> Result<()> {
+        if self.max_runs.is_none() {
+            return Ok(());
+        }
+        let why = if self.gates.is_empty() {
+            "adds runs until the --fail-if gates are decided: give at least one"
+        } else if [a, b].iter().any(|t| matches!(t, Target::Har { .. })) {
+            "a HAR is one recorded load: no runs can be added to it"
+        } else {
+            return Ok(());
+        };
+        Err(Error::setting(Setting::Runs, "auto", why))
+    }
+
+    /// The sequential looks of `--runs auto`, when asked for.
+    fn sequential(&self) -> Option<Sequential> {
+        let max = self.max_runs?;
+        Some(Sequential::new(self.gates.len(), self.alpha, max))
+    }
+
+    /// How the gates are judged (none without gates).
+    fn gating(&self, s: Option<&Sequential>) -> Option<Gating> {
+        if self.gates.is_empty() {
+            return None;
+        }
+        Some(Gating {
+            alpha: self.alpha,
+            method: "holm".into(),
+            gates: self.gates.len(),
+            spending: s.map(|s| s.spending.describe()),
+            looks: s.map(Sequential::looks),
+            max_runs: s.map(|s| s.max_runs),
+        })
     }
 
     /// B's settings: A's with the blocking.
@@ -246,6 +324,7 @@ pub async fn run(plan: ComparePlan, events: &dyn EventSink) -> Result<CompareRep
     }
     let (ta, tb) = plan.targets()?;
     plan.check_power(&ta, &tb)?;
+    plan.check_auto(&ta, &tb)?;
     let mut cfg_a = plan.cfg.clone();
     let mut cfg_b = plan.cfg_b();
     // A browser pausing B's requests to judge them must pause A's too, or B's timings
@@ -255,21 +334,38 @@ pub async fn run(plan: ComparePlan, events: &dyn EventSink) -> Result<CompareRep
     cfg_b.intercept_all = blocking;
     let sa = Source::open(&ta, &plan.engine, &plan.serve_also).await?;
     let sb = Source::open(&tb, &plan.engine, &plan.serve_also).await?;
-    let (ra, rb, rounds) = interleaved([(&sa, &cfg_a), (&sb, &cfg_b)], &plan, events).await?;
+    let sides = [(&sa, &cfg_a), (&sb, &cfg_b)];
+    let mut looks = plan.sequential();
+    let mut stop = |t: &[Tally; 2]| looks.as_mut().is_some_and(|s| look(s, &plan, t));
+    let (ra, rb, rounds) = interleaved(sides, &plan, events, &mut stop).await?;
     let mut cmp = compare(&ra, &rb, plan.alpha);
     if let Some(profile) = &plan.estimate {
         cmp.metrics
             .extend(estimated_metrics(&ra, &rb, profile, plan.alpha));
     }
-    let mut r = report(
-        &plan,
-        ra,
-        rb,
-        cmp,
-        (0..rounds).map(Order::of_round).collect(),
-    );
-    r.interrupted = rounds < plan.runs.max(1) || cancelled(&plan.cfg);
+    let order = (0..rounds).map(Order::of_round).collect();
+    let mut r = report(&plan, ra, rb, cmp, order);
+    if let Some(s) = &looks {
+        r.gates = s.checks(&plan.gates, &r.comparison);
+        r.gating = plan.gating(Some(s));
+    }
+    let done = looks.as_ref().is_some_and(Sequential::done);
+    r.interrupted = (rounds < plan.runs.max(1) && !done) || cancelled(&plan.cfg);
     Ok(r)
+}
+
+/// One look of `--runs auto` at the runs so far (from [`FIRST_LOOK`] each): whether the
+/// gates are decided.
+fn look(s: &mut Sequential, plan: &ComparePlan, t: &[Tally; 2]) -> bool {
+    let [a, b] = t;
+    if a.loads().len().min(b.loads().len()) < FIRST_LOOK.max(plan.runs) {
+        return false;
+    }
+    let runs = |t: &Tally| Runs::new(String::new(), false, t.loads().to_vec(), Vec::new());
+    let (Some(ra), Some(rb)) = (runs(a), runs(b)) else {
+        return false;
+    };
+    s.look(&plan.gates, &compare(&ra, &rb, plan.alpha))
 }
 
 /// Whether the job was cancelled (Ctrl-C, SIGTERM).
@@ -292,7 +388,9 @@ fn report(
         budget::evaluate(&b.list, &loads)
     });
     CompareReport {
-        gates: plan.gates.iter().map(|g| g.check(&cmp)).collect(),
+        gates: gate::judge(&plan.gates, &cmp, plan.alpha),
+        gating: plan.gating(None),
+        undecided_fails: plan.undecided_fails,
         budget_name: plan.budgets.as_ref().map(|b| b.name.clone()),
         block_applies_to_b: plan.b.is_some()
             && (!plan.block.is_empty() || plan.block_third_parties),
@@ -316,6 +414,10 @@ async fn against_baseline(
     if plan.b.is_some() || !plan.block.is_empty() || plan.block_third_parties {
         let why = "compares one page with its stored runs: give one page, no B and no blocking";
         return Err(Error::setting(Setting::Baseline, "", why));
+    }
+    if plan.max_runs.is_some() {
+        let why = "with --baseline, A is stored runs and B a fixed number: give --runs N";
+        return Err(Error::setting(Setting::Runs, "auto", why));
     }
     let target = Target::parse(&plan.a)?;
     let source = Source::open(&target, &plan.engine, &plan.serve_also).await?;
@@ -411,10 +513,13 @@ fn estimated_metrics(a: &Runs, b: &Runs, profile: &Profile, alpha: f64) -> Vec<M
 /// no run of a side is left.
 /// Cancelled, no load starts and the one cut short is left out: the runs, and the rounds
 /// begun.
+/// `stop` is asked after each round whether more are needed (`--runs auto`: up to
+/// `max_runs` rounds).
 async fn interleaved(
     sides: [(&Source, &AuditConfig); 2],
     plan: &ComparePlan,
     events: &dyn EventSink,
+    stop: &mut dyn FnMut(&[Tally; 2]) -> bool,
 ) -> Result<(Runs, Runs, usize)> {
     let vp = &plan.viewport;
     let warm = |s: &Source| plan.warmup && s.repeatable();
@@ -425,8 +530,9 @@ async fn interleaved(
     }
     let mut tallies: [Tally; 2] = Default::default();
     let mut rounds = 0;
-    'rounds: for run in 0..plan.runs.max(1) {
-        if cancelled(&plan.cfg) {
+    let rounds_at_most = plan.max_runs.unwrap_or(plan.runs).max(1);
+    'rounds: for run in 0..rounds_at_most {
+        if cancelled(&plan.cfg) || (run > 0 && stop(&tallies)) {
             break;
         }
         rounds += 1;
@@ -441,6 +547,10 @@ async fn interleaved(
             }
             tallies[i].add(run, load);
         }
+    }
+    if !cancelled(&plan.cfg) {
+        // The look after the last round.
+        let _ = stop(&tallies);
     }
     let [ta, tb] = tallies;
     let side = |s: &Source, t: Tally| {

@@ -52,6 +52,10 @@ pub fn loads_of<'r>(report: &'r Report, labels: &Labels) -> Vec<(Cow<'r, Load>, 
             all.extend(runs(&c.b, &labels.with("variant", "b")));
             all
         }
+        Report::Calibrate(c) => {
+            let (key, value) = super::calibrate::LABEL;
+            runs(&c.runs, &labels.with(key, value))
+        }
         Report::Links(_) | Report::Budget(_) | Report::History(_) => Vec::new(),
     }
 }

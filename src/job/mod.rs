@@ -11,6 +11,7 @@
 pub mod audit;
 pub mod batch;
 pub mod budget_init;
+pub mod calibrate;
 pub mod compare;
 pub mod crawl;
 #[cfg(feature = "history")]
@@ -23,6 +24,7 @@ use crate::events::EventSink;
 
 pub use audit::{AuditPlan, AuditReport, BatchReport, Crawl, Shows};
 pub use budget_init::{BudgetFile, BudgetInitPlan};
+pub use calibrate::{CalibratePlan, CalibrateReport};
 pub use compare::{ComparePlan, CompareReport};
 pub use links::{LinksPlan, LinksReport};
 pub use merge::MergePlan;
@@ -34,6 +36,8 @@ pub enum Plan {
     Audit(Box<AuditPlan>),
     /// Two variants, interleaved runs, statistics, gates.
     Compare(Box<ComparePlan>),
+    /// One page's run-to-run spread, and what gates can detect through it.
+    Calibrate(Box<CalibratePlan>),
     /// A page's links, filtered, optionally checked.
     Links(Box<LinksPlan>),
     /// A starting budget.json from one load.
@@ -54,6 +58,8 @@ pub enum Report {
     Batch(BatchReport),
     /// Two variants.
     Compare(Box<CompareReport>),
+    /// A page's spread.
+    Calibrate(Box<CalibrateReport>),
     /// Links.
     Links(LinksReport),
     /// A budget file.
@@ -72,6 +78,7 @@ impl Plan {
         let cfg = match self {
             Plan::Audit(p) => &mut p.cfg,
             Plan::Compare(p) => &mut p.cfg,
+            Plan::Calibrate(p) => &mut p.cfg,
             _ => return false,
         };
         cfg.cancel = Some(cancel.clone());
@@ -99,6 +106,8 @@ impl Report {
             Report::Audit(r) => r.outcome(),
             Report::Batch(r) => r.outcome(),
             Report::Compare(r) => r.outcome(),
+            Report::Calibrate(r) if r.interrupted => Outcome::Interrupted,
+            Report::Calibrate(_) => Outcome::Ok,
             Report::Links(r) => r.outcome(),
             Report::Budget(_) => Outcome::Ok,
             #[cfg(feature = "history")]
@@ -146,6 +155,10 @@ pub fn run_on(rt: &tokio::runtime::Runtime, plan: Plan, events: &dyn EventSink) 
             .block_on(compare::run(*p, events))
             .map(Box::new)
             .map(Report::Compare),
+        Plan::Calibrate(p) => rt
+            .block_on(calibrate::run(*p, events))
+            .map(Box::new)
+            .map(Report::Calibrate),
         Plan::Links(p) => rt.block_on(links::run(*p)).map(Report::Links),
         Plan::BudgetInit(p) => rt.block_on(budget_init::run(*p)).map(Report::Budget),
         Plan::Merge(p) => merge::run(&p).map(Report::Batch),

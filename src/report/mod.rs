@@ -4,6 +4,7 @@
 
 pub mod batch;
 pub mod budget;
+pub mod calibrate;
 mod carbon;
 pub mod compare;
 mod filmstrip;
@@ -132,6 +133,12 @@ pub fn render(r: &Report, f: Format, o: &RenderOptions, out: &mut dyn Write) -> 
         Report::Audit(a) => audit(a, f, o),
         Report::Batch(b) => batch_text(b, f, o),
         Report::Compare(c) => compare_text(c, f, o),
+        Report::Calibrate(c) => match f {
+            Format::Table => Some(calibrate::text(c, o.width)),
+            Format::Markdown => Some(calibrate::markdown(c)),
+            Format::Json => Some(json::render_sorted(c)),
+            _ => None,
+        },
         Report::Links(l) => links_text(l, f, o),
         Report::Budget(b) => (f == Format::Json).then(|| json::render_sorted(&[b])),
         #[cfg(feature = "history")]
@@ -306,7 +313,10 @@ pub fn notices(r: &Report, quiet: bool, github: bool) -> Vec<Notice> {
              (set \"broken\" to 0 once they are fixed)",
             b.broken()
         )),
-        Report::Links(_) | Report::Budget(_) => Vec::new(),
+        Report::Calibrate(c) if c.interrupted => {
+            said("interrupted; calibrated on the runs that finished".into())
+        }
+        Report::Links(_) | Report::Budget(_) | Report::Calibrate(_) => Vec::new(),
         #[cfg(feature = "history")]
         Report::History(_) => Vec::new(),
     }
@@ -345,6 +355,16 @@ fn compare_notices(c: &CompareReport, quiet: bool) -> Vec<Notice> {
     }
     if c.block_applies_to_b && !quiet {
         out.push(Notice::BlockAppliesToB);
+    }
+    if let Some(g) = c
+        .gating
+        .as_ref()
+        .filter(|g| !quiet && (g.gates > 1 || g.looks.is_some()))
+    {
+        out.push(Notice::Said(words::gating(
+            g,
+            c.a.runs.len().min(c.b.runs.len()),
+        )));
     }
     for g in c.gates.iter().filter(|g| !quiet || g.tripped) {
         out.push(Notice::Gate(words::gate_verdict(g)));

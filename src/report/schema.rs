@@ -17,6 +17,8 @@ pub enum Output {
     BatchPage,
     /// `compare --format json`.
     Compare,
+    /// `calibrate --format json`.
+    Calibrate,
     /// `links --format json`.
     Links,
     /// A budget file, as `budget init` writes it and `--budget` reads it.
@@ -32,6 +34,7 @@ impl Output {
         Output::Audit,
         Output::BatchPage,
         Output::Compare,
+        Output::Calibrate,
         Output::Links,
         Output::Budget,
         #[cfg(feature = "history")]
@@ -44,6 +47,7 @@ impl Output {
             Output::Audit => "audit",
             Output::BatchPage => "batch-page",
             Output::Compare => "compare",
+            Output::Calibrate => "calibrate",
             Output::Links => "links",
             Output::Budget => "budget",
             #[cfg(feature = "history")]
@@ -87,6 +91,7 @@ pub fn render(output: Output) -> String {
         Output::Audit => of::<AuditJson<'static>>(),
         Output::BatchPage => of::<PageResult>(),
         Output::Compare => of::<CompareReport>(),
+        Output::Calibrate => of::<crate::job::CalibrateReport>(),
         Output::Links => of::<Vec<super::links::Row<'static>>>(),
         Output::Budget => of::<Vec<BudgetFile>>(),
         #[cfg(feature = "history")]

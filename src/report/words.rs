@@ -3,7 +3,8 @@
 
 use super::{human_bytes, human_ms};
 use crate::model::urls::redact_url;
-use crate::verdict::compare::{GateCheck, GateState, Verdict};
+use crate::verdict::compare::Verdict;
+use crate::verdict::gate::{GateCheck, GateState};
 use crate::verdict::metric::Unit;
 use std::fmt;
 
@@ -310,21 +311,66 @@ pub fn one_sided_cpu(d: &crate::verdict::compare::CpuDiff) -> Option<String> {
     Some(o)
 }
 
-/// A gate judged, in words: `gate bytes>+10%: tripped (B is 1.5x heavier, ...)`.
-/// A gate as written and its verdict, "bytes>+10%: tripped (...)".
+/// A gate as written and its verdict: `bytes>+10%: tripped (B is 1.5x heavier, ...; one-sided
+/// p=0.004 < 0.017)`.
 pub fn gate_verdict(g: &GateCheck) -> String {
-    let v = g
+    let mut v = g
         .verdict
         .as_ref()
         .map(ToString::to_string)
         .unwrap_or_default();
+    if let (Some(p), Some(level)) = (g.p, g.level) {
+        let sign = if p < level { "<" } else { ">=" };
+        v.push_str(&format!(
+            "; over by more than the threshold: one-sided p={} {sign} {}",
+            pvalue(p),
+            pvalue(level)
+        ));
+    }
+    let at = g
+        .decided_at
+        .map(|n| format!(" after {n} runs each"))
+        .unwrap_or_default();
     let what = match g.state {
         GateState::NotMeasured => "metric not measured".to_string(),
-        GateState::Tripped => format!("tripped ({v})"),
+        GateState::Tripped => format!("tripped{at} ({v})"),
         GateState::OverNotSignificant => format!("over the threshold but not significant ({v})"),
         GateState::Within => format!("within ({v})"),
+        GateState::ShownWithin => format!("within, shown{at} ({v})"),
+        GateState::Undecided => format!("undecided: out of runs ({v})"),
     };
     format!("{}: {what}", g.gate)
+}
+
+/// How the gates were judged: `3 gates, their family-wise false-alarm rate held at 0.05
+/// (Holm); --runs auto stopped at 12 runs of 30 after 8 looks (Hwang-Shih-DeCani ...)`.
+pub fn gating(g: &crate::job::compare::Gating, runs: usize) -> String {
+    let mut o = format!(
+        "{} gate{}, the family-wise false-alarm rate held at {} (Holm)",
+        g.gates,
+        if g.gates == 1 { "" } else { "s" },
+        g.alpha
+    );
+    if let (Some(looks), Some(max), Some(spending)) = (g.looks, g.max_runs, &g.spending) {
+        o.push_str(&format!(
+            "; --runs auto stopped at {runs} runs per variant of {max} after {looks} look{} \
+             ({spending})",
+            if looks == 1 { "" } else { "s" }
+        ));
+    }
+    o
+}
+
+/// A p-value in three significant figures at most: `0.004`, `0.0167`, `1.2e-5`.
+fn pvalue(p: f64) -> String {
+    if p >= 0.001 {
+        format!("{:.3}", (p * 1000.0).round() / 1000.0)
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string()
+    } else {
+        format!("{p:.1e}")
+    }
 }
 
 #[cfg(test)]

@@ -124,6 +124,9 @@ pub struct MetricDiff {
     pub significant: bool,
     /// The finding.
     pub verdict: Verdict,
+    /// The values compared, A's and B's in run order (for the gates' tests).
+    #[serde(skip)]
+    pub samples: [Vec<f64>; 2],
 }
 
 /// A request present in one variant only, or in both with different sizes.
@@ -328,6 +331,7 @@ fn diff_of_values(metric: Metric, va: &[f64], vb: &[f64], alpha: f64) -> Option<
         verdict,
         a: sa,
         b: sb,
+        samples: [va, vb],
     })
 }
 
@@ -621,254 +625,12 @@ fn cpu_diffs(a: &Runs, b: &Runs, alpha: f64) -> Vec<CpuDiff> {
     out
 }
 
-/// How much worse B may be before a gate trips.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Threshold {
-    /// Percent of A's median.
-    Percent(f64),
-    /// In the metric's unit (ms, bytes, requests).
-    Absolute(f64),
-}
-
-/// A regression gate: `METRIC>+N%`, `METRIC>+N` with a unit (`ms`, `s`, `KB`, `MB`, `B`), or
-/// a plain count. Metrics: `bytes` (transferred), `decoded`, `requests`, `ttfb`,
-/// `fully_loaded` ...; main-thread and blocking time also per party, entity or tag:
-/// `main_thread[third-party]>+50ms`, `blocking[entity:Google/Doubleclick Ads]>+0ms`,
-/// `main_thread[tag:*.doubleclick.net]>+10%`. It fails only when B is worse than A by more
-/// than the threshold and the difference is significant.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Gate {
-    /// The gate as written.
-    pub text: String,
-    /// The metric it watches.
-    pub metric: Metric,
-    /// Whose main-thread or blocking time (the page's as a whole when `None`).
-    pub scope: Option<GateScope>,
-    /// How much worse is allowed.
-    pub threshold: Threshold,
-}
-
-/// Whose main-thread or blocking time a gate watches.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GateScope {
-    /// `first-party` or `third-party`.
-    Party(&'static str),
-    /// A third-party entity, by name.
-    Entity(String),
-    /// The third-party tags on hosts matching a pattern (each judged; the worst counts).
-    Tag(String),
-}
-
-impl GateScope {
-    /// `first-party`, `third-party`, `entity:NAME` or `tag:HOST-PATTERN`.
-    fn parse(s: &str) -> Option<GateScope> {
-        Some(match s {
-            "first-party" => GateScope::Party("first party"),
-            "third-party" => GateScope::Party("third party"),
-            _ => match s.split_once(':')? {
-                ("entity", name) if !name.is_empty() => GateScope::Entity(name.into()),
-                ("tag", host) if !host.is_empty() => GateScope::Tag(host.into()),
-                _ => return None,
-            },
-        })
-    }
-
-    /// Whether a main-thread row is this scope's.
-    fn covers(&self, d: &CpuDiff) -> bool {
-        match (self, d.scope) {
-            (GateScope::Party(p), CpuScope::Party) => d.name == *p,
-            (GateScope::Entity(e), CpuScope::Entity) => d.name == *e,
-            (GateScope::Tag(pattern), CpuScope::Tag) => {
-                urls::host(&d.name).is_some_and(|h| crate::model::party::host_matches(&h, pattern))
-            }
-            _ => false,
-        }
-    }
-}
-
-/// A gate judged, the worse the later.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum GateState {
-    /// The comparison has no such metric.
-    NotMeasured,
-    /// B is not worse by more than the threshold.
-    Within,
-    /// Over the threshold, but the difference is not significant: passes.
-    OverNotSignificant,
-    /// Over the threshold and significant: fails.
-    Tripped,
-}
-
-/// The result of one gate.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GateCheck {
-    /// The gate as written.
-    pub gate: String,
-    /// What it found.
-    pub state: GateState,
-    /// The metric's verdict.
-    pub verdict: Option<Verdict>,
-    /// Whether it fails the comparison.
-    pub tripped: bool,
-}
-
-impl Gate {
-    /// Parses a gate, naming what is wrong.
-    ///
-    /// ```
-    /// use pagecost::verdict::compare::Gate;
-    /// assert!(Gate::parse("bytes>+5%").is_ok());
-    /// assert!(Gate::parse("fully_loaded>+200ms").is_ok());
-    /// assert!(Gate::parse("bytes<5%").is_err());
-    /// ```
-    pub fn parse(s: &str) -> Result<Gate, String> {
-        // Spaces go, but not inside a scope (an entity's name has them).
-        let mut inside = false;
-        let t: String = (s.chars())
-            .filter(|c| {
-                inside = (inside || *c == '[') && *c != ']';
-                inside || *c != ' '
-            })
-            .collect();
-        let (name, limit) = t
-            .rsplit_once(">+")
-            .or_else(|| t.rsplit_once('>'))
-            .ok_or_else(|| {
-                format!("{s}: expected METRIC>+LIMIT, e.g. bytes>+10% or fully_loaded>+200ms")
-            })?;
-        let (name, scope) = match name.split_once('[') {
-            Some((m, sc)) => {
-                let sc = sc.strip_suffix(']').unwrap_or(sc).trim();
-                let scope = GateScope::parse(sc).ok_or_else(|| {
-                    format!(
-                        "{s}: unknown scope '{sc}' (use first-party, third-party, entity:NAME \
-                         or tag:HOST)"
-                    )
-                })?;
-                (m, Some(scope))
-            }
-            None => (name, None),
-        };
-        let metric = Metric::parse(name).ok_or_else(|| {
-            format!(
-                "{s}: unknown metric '{name}' (use bytes, decoded, requests, ttfb, fully_loaded)"
-            )
-        })?;
-        if scope.is_some() && !matches!(metric, Metric::MainThread | Metric::MainThreadBlocking) {
-            return Err(format!(
-                "{s}: a scope goes with main_thread or blocking, not {}",
-                metric.name()
-            ));
-        }
-        let threshold = match limit.strip_suffix('%') {
-            Some(p) => Threshold::Percent(
-                p.parse()
-                    .map_err(|_| format!("{s}: '{limit}' is not a percentage"))?,
-            ),
-            None => Threshold::Absolute(absolute(s, limit, metric)?),
-        };
-        Ok(Gate {
-            text: s.to_string(),
-            metric,
-            scope,
-            threshold,
-        })
-    }
-
-    /// Judges the comparison.
-    pub fn check(&self, c: &Comparison) -> GateCheck {
-        let not_measured = GateCheck {
-            gate: self.text.clone(),
-            state: GateState::NotMeasured,
-            verdict: None,
-            tripped: false,
-        };
-        if let Some(scope) = &self.scope {
-            let blocking = self.metric == Metric::MainThreadBlocking;
-            let rows = (c.main_thread.iter()).filter(|d| scope.covers(d));
-            let judged = rows.filter_map(|d| match blocking {
-                true => d.blocking.as_ref(),
-                false => Some(&d.main_thread),
-            });
-            // The worst of the rows: tripped over over-but-not-significant over within.
-            let checks = judged.map(|m| self.judge(m));
-            return checks.max_by_key(|g| g.state).unwrap_or(not_measured);
-        }
-        let key = MetricKey::measured(self.metric);
-        let Some(m) = c.metrics.iter().find(|m| m.key == key) else {
-            return not_measured;
-        };
-        self.judge(m)
-    }
-
-    /// Judges one metric's (or one row's) difference.
-    fn judge(&self, m: &MetricDiff) -> GateCheck {
-        let over = match self.threshold {
-            // Without a division: from a median of zero, any increase is over (blocking time
-            // 0 -> 300 ms).
-            Threshold::Percent(p) => m.diff * 100.0 > p * m.a.median,
-            Threshold::Absolute(x) => m.diff > x,
-        };
-        let state = match (over, m.significant) {
-            (true, true) => GateState::Tripped,
-            (true, false) => GateState::OverNotSignificant,
-            (false, _) => GateState::Within,
-        };
-        GateCheck {
-            gate: self.text.clone(),
-            state,
-            verdict: Some(m.verdict),
-            tripped: state == GateState::Tripped,
-        }
-    }
-}
-
-/// An absolute threshold in the metric's unit.
-fn absolute(gate: &str, limit: &str, metric: Metric) -> Result<f64, String> {
-    let split = limit
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(limit.len());
-    let (num, unit) = limit.split_at(split);
-    let v: f64 = num
-        .parse()
-        .map_err(|_| format!("{gate}: '{limit}' is not a number"))?;
-    let scale = match (metric.unit(), unit.to_ascii_lowercase().as_str()) {
-        (Unit::Ms, "ms" | "") => 1.0,
-        (Unit::Ms, "s") => 1000.0,
-        (Unit::Bytes, "" | "b") => 1.0,
-        (Unit::Bytes, "kb") => 1e3,
-        (Unit::Bytes, "mb") => 1e6,
-        (Unit::Bytes, "kib") => 1024.0,
-        (Unit::Count, "") => 1.0,
-        (_, u) => return Err(format!("{gate}: unit '{u}' does not fit {metric}")),
-    };
-    Ok(v * scale)
-}
-
+/// Tests, and runs the gate tests make too.
 #[cfg(test)]
-mod tests {
+pub mod tests {
     use super::*;
 
-    #[test]
-    fn gates_parse_percentages_and_units_and_refuse_nonsense() {
-        assert!(Gate::parse("bytes>+10%").is_ok());
-        assert!(Gate::parse("fully_loaded>+200ms").is_ok());
-        assert_eq!(
-            Gate::parse("fully_loaded>+2s").unwrap().threshold,
-            Threshold::Absolute(2000.0)
-        );
-        assert_eq!(
-            Gate::parse("bytes>+50KB").unwrap().threshold,
-            Threshold::Absolute(50_000.0)
-        );
-        assert!(Gate::parse("speed>+1")
-            .unwrap_err()
-            .contains("unknown metric"));
-        assert!(Gate::parse("requests>+5ms").unwrap_err().contains("unit"));
-        assert!(Gate::parse("bytes").is_err());
-    }
-
-    fn runs_of(requests: &[usize]) -> Runs {
+    pub(crate) fn runs_of(requests: &[usize]) -> Runs {
         let loads = requests
             .iter()
             .map(|n| crate::har::testing::load_of(*n, 10.0))
@@ -877,7 +639,7 @@ mod tests {
     }
 
     /// A traced run of `ms` of main thread, `ad_ms` of it an ad entity's (absent at 0).
-    fn traced(ms: f64, ad_ms: f64) -> Load {
+    pub(crate) fn traced(ms: f64, ad_ms: f64) -> Load {
         use crate::trace::{EntityCpu, MainThread, PartyCpu};
         let mut l = crate::har::testing::load_of(1, 10.0);
         let by_entity = (ad_ms > 0.0)
@@ -939,40 +701,6 @@ mod tests {
         assert!(words.contains("76 ms of blocking time (p="), "{words}");
     }
 
-    /// A gate on an entity's or party's main-thread time judges that row: B adding an
-    /// entity's 300 ms trips it, the first party (the same) does not; a scope on a metric
-    /// with no rows per party is refused.
-    #[test]
-    fn scoped_gates_judge_their_party_entity_or_tag() {
-        let runs = |loads: Vec<Load>| Runs::new("t".into(), false, loads, Vec::new()).unwrap();
-        let a = runs((0..5).map(|i| traced(100.0 + i as f64, 0.0)).collect());
-        let b = runs(
-            (0..5)
-                .map(|i| traced(100.0 + i as f64, 300.0 + i as f64))
-                .collect(),
-        );
-        let c = compare(&a, &b, ALPHA);
-        let state = |g: &str| Gate::parse(g).unwrap().check(&c).state;
-        assert_eq!(state("main_thread[entity:Ads]>+50ms"), GateState::Tripped);
-        assert_eq!(
-            state("main_thread [third-party] > +50ms"),
-            GateState::Tripped
-        );
-        assert_eq!(state("blocking[entity:Ads]>+10ms"), GateState::Tripped);
-        assert_eq!(state("main_thread[entity:Ads]>+400ms"), GateState::Within);
-        assert_eq!(state("main_thread[first-party]>+1ms"), GateState::Within);
-        assert_eq!(
-            state("main_thread[entity:Nobody]>+1ms"),
-            GateState::NotMeasured
-        );
-        assert!(Gate::parse("bytes[third-party]>+1%")
-            .unwrap_err()
-            .contains("a scope goes with"));
-        assert!(Gate::parse("cpu[fourth-party]>+1%")
-            .unwrap_err()
-            .contains("unknown scope"));
-    }
-
     /// A size or count the same in every run of both sides is certain: no test, the
     /// difference is the verdict. When either side varies, a test decides.
     #[test]
@@ -989,42 +717,6 @@ mod tests {
             assert!(d.p.is_some(), "a test ran");
             assert!(!d.verdict.significant(), "3 runs cannot show it");
         }
-    }
-
-    /// A percentage gate is over when the median grows by more than its share of A's median
-    /// (exactly that share is within), and from zero by anything at all.
-    #[test]
-    fn percentage_gates_are_over_past_their_share_and_from_zero() {
-        let gate = Gate::parse("requests>+10%").unwrap();
-        let state = |b: usize| {
-            gate.check(&compare(&runs_of(&[100; 3]), &runs_of(&[b; 3]), ALPHA))
-                .state
-        };
-        assert_eq!(state(105), GateState::Within);
-        assert_eq!(state(110), GateState::Within);
-        assert_eq!(state(111), GateState::Tripped);
-        let blocking = |ms: [f64; 5]| {
-            let loads = ms
-                .iter()
-                .map(|t| {
-                    let mut l = crate::har::testing::load_of(1, 10.0);
-                    l.page_metrics.total_blocking_time_ms = Some(*t);
-                    l
-                })
-                .collect();
-            Runs::new("t".into(), false, loads, Vec::new()).unwrap()
-        };
-        let zero = blocking([0.0; 5]);
-        let busy = blocking([300.0, 310.0, 320.0, 330.0, 340.0]);
-        let gate = Gate::parse("tbt>+10%").unwrap();
-        assert_eq!(
-            gate.check(&compare(&zero, &busy, ALPHA)).state,
-            GateState::Tripped
-        );
-        assert_eq!(
-            gate.check(&compare(&zero, &zero, ALPHA)).state,
-            GateState::Within
-        );
     }
 
     /// Significant means p below alpha: a p equal to alpha is not.

@@ -3,8 +3,10 @@
 //! profile.
 
 pub mod budget;
+pub mod calibration;
 pub mod compare;
 pub mod estimate;
+pub mod gate;
 pub mod metric;
 pub mod runs;
 pub mod sequential;

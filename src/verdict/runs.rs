@@ -76,6 +76,11 @@ impl Tally {
         });
     }
 
+    /// The loads kept so far.
+    pub fn loads(&self) -> &[Load] {
+        &self.loads
+    }
+
     /// The runs summarised; when none was kept, the last run's error, or, when runs were cut
     /// short, an error saying so.
     pub fn into_runs(self, target: String, warmup: bool) -> Result<Runs> {

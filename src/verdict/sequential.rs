@@ -80,6 +80,29 @@ pub fn boundaries(spending: Spending, alpha: f64, t: &[f64]) -> Vec<f64> {
     out
 }
 
+/// [`boundaries`], remembered for the process: every comparison of a `--runs auto` design
+/// looks at the same fractions, and a simulation makes thousands.
+pub fn boundaries_memo(spending: Spending, alpha: f64, t: &[f64]) -> Vec<f64> {
+    type Memo = Vec<((String, u64, Vec<u64>), Vec<f64>)>;
+    static MEMO: std::sync::Mutex<Memo> = std::sync::Mutex::new(Vec::new());
+    let key = (
+        format!("{spending:?}"),
+        alpha.to_bits(),
+        t.iter().map(|x| x.to_bits()).collect::<Vec<u64>>(),
+    );
+    let memo = MEMO
+        .lock()
+        .map(|m| m.iter().find(|(k, _)| *k == key).map(|(_, b)| b.clone()));
+    if let Ok(Some(b)) = memo {
+        return b;
+    }
+    let b = boundaries(spending, alpha, t);
+    if let Ok(mut m) = MEMO.lock() {
+        m.push((key, b.clone()));
+    }
+    b
+}
+
 /// The probability, with no difference, of first crossing each boundary `b[k]` at look `k`
 /// (information fractions `t`).
 pub fn crossing(b: &[f64], t: &[f64]) -> Vec<f64> {
@@ -99,7 +122,7 @@ const NODES_PER_SD: f64 = 12.0;
 /// Information fractions closer than this are the same look's.
 const SAME_T: f64 = 1e-12;
 /// Where the grid stops below: this many standard deviations under the mean.
-const TAIL_SD: f64 = 10.0;
+const TAIL_SD: f64 = 8.0;
 
 /// The score `S = Z sqrt(t)` (a Brownian motion in `t`) kept on the continuation region:
 /// its sub-density on Simpson nodes after the looks so far (no look yet: a point mass at 0).

@@ -458,8 +458,8 @@ fn timing_gates_trip_when_over_and_significant_and_pass_when_only_over() {
     );
 }
 
-/// With 3 runs a side, the smallest two-sided p-value of the test is 0.1: a timing gate
-/// could never trip at 0.05. It is refused before anything loads, with the runs it needs;
+/// With 3 runs a side, the smallest one-sided p-value of the test is 1/20 = 0.05: a timing
+/// gate could never trip at 0.05. It is refused before anything loads, with the runs it needs;
 /// a higher --alpha makes 3 runs enough.
 #[test]
 fn a_timing_gate_that_cannot_reach_significance_is_refused() {
@@ -467,7 +467,7 @@ fn a_timing_gate_that_cannot_reach_significance_is_refused() {
     let (code, err) = gate_run(&s, "3", "fully_loaded>+1ms");
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--fail-if fully_loaded>+1ms"), "{err}");
-    assert!(err.contains("smallest p-value is 0.100"), "{err}");
+    assert!(err.contains("smallest p-value is 0.050"), "{err}");
     assert!(err.contains("at least 4 runs per variant"), "{err}");
     assert!(s.paths().is_empty(), "nothing loaded: {:?}", s.paths());
     // Sizes and counts need no test: a byte gate works with any number of runs.
@@ -493,6 +493,106 @@ fn a_timing_gate_that_cannot_reach_significance_is_refused() {
         err.contains("--alpha 1.5: must be more than 0 and less than 1"),
         "{err}"
     );
+}
+
+fn auto_run(s: &TestServer, gate: &str, extra: &[&str]) -> (i32, serde_json::Value, String) {
+    let (a, b) = (s.url("/a.html"), s.url("/b.html"));
+    let mut args = vec![
+        "compare",
+        &a,
+        &b,
+        "--runs",
+        "auto",
+        "--no-warmup",
+        "--fail-if",
+        gate,
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    let (code, out, err) = pagecost(&args);
+    let json = serde_json::from_str(&out).unwrap_or_default();
+    (code, json, err)
+}
+
+/// `--runs auto` stops as soon as the gates are decided: B 80 ms slower in every load trips
+/// a 20 ms gate after 7 runs each, not 30 (the score of 5 and 6 completely separated runs,
+/// 2.51 and 2.80, is under the first looks' boundaries, 2.74 and 2.88, which spend little of
+/// alpha early); the same page shown within 50 ms more passes there too; the report says
+/// how the gates were judged.
+#[test]
+fn runs_auto_stops_at_the_first_look_that_decides() {
+    let s = timed_pair(&[0], &[80]);
+    let (code, c, err) = auto_run(&s, "fully_loaded>+20ms", &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("fully_loaded>+20ms: tripped after 7 runs each"),
+        "{err}"
+    );
+    assert_eq!(c["a"]["runs"].as_array().unwrap().len(), 7);
+    assert_eq!(c["gating"]["looks"], 3);
+    assert_eq!(c["gating"]["max_runs"], 30);
+    assert!(c["gating"]["spending"]
+        .as_str()
+        .unwrap()
+        .contains("Hwang-Shih-DeCani"));
+    assert!(
+        err.contains("--runs auto stopped at 7 runs per variant of 30 after 3 looks"),
+        "{err}"
+    );
+
+    let s = timed_pair(&[0], &[0]);
+    let (code, c, err) = auto_run(&s, "fully_loaded>+50ms", &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("fully_loaded>+50ms: within, shown after 7 runs each"),
+        "{err}"
+    );
+    assert_eq!(c["b"]["runs"].as_array().unwrap().len(), 7);
+}
+
+/// A gate the runs cannot decide (both pages alternate between fast and 80 ms slow) runs
+/// to --max-runs and is said undecided; it passes, or fails with --undecided fail.
+/// `--runs auto` without a gate, or with a HAR, is refused.
+#[test]
+fn runs_auto_out_of_runs_says_undecided_with_the_exit_status_chosen() {
+    let slow_fast: Vec<u64> = (0..6).map(|i| if i % 2 == 0 { 0 } else { 80 }).collect();
+    let fast_slow: Vec<u64> = slow_fast.iter().map(|ms| 80 - ms).collect();
+    let s = timed_pair(&slow_fast, &fast_slow);
+    let (code, c, err) = auto_run(&s, "fully_loaded>+0ms", &["--max-runs", "6"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("fully_loaded>+0ms: undecided: out of runs"),
+        "{err}"
+    );
+    assert_eq!(c["a"]["runs"].as_array().unwrap().len(), 6);
+    assert_eq!(c["gating"]["looks"], 2);
+    let s = timed_pair(&slow_fast, &fast_slow);
+    let fail = ["--max-runs", "6", "--undecided", "fail"];
+    let (code, _, err) = auto_run(&s, "fully_loaded>+0ms", &fail);
+    assert_eq!(code, 1, "{err}");
+
+    let (code, _, err) = pagecost(&["compare", BLOG, BLOG, "--runs", "auto"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--runs auto: adds runs until the --fail-if gates"),
+        "{err}"
+    );
+    let har = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/har/chrome.har");
+    let (code, _, err) = pagecost(&[
+        "compare",
+        har,
+        har,
+        "--runs",
+        "auto",
+        "--fail-if",
+        "bytes>+1%",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no runs can be added"), "{err}");
+    let (code, _, err) = pagecost(&["compare", BLOG, BLOG, "--runs", "often"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("'often' is not 'auto' or a number"), "{err}");
 }
 
 /// Runs are counterbalanced (A B, B A, A B, B A): a server that is slow for whichever page

@@ -112,7 +112,7 @@ fn unknown_kinds_and_names_list_the_valid_ones() {
     let (code, _, err) = pagecost(&["generate", "schema"]);
     assert_eq!(code, 2);
     assert!(
-        err.contains("audit, batch-page, compare, links, budget"),
+        err.contains("audit, batch-page, compare, calibrate, links, budget"),
         "{err}"
     );
     let (code, _, err) = pagecost(&["generate", "man", "nope"]);
@@ -124,7 +124,14 @@ fn unknown_kinds_and_names_list_the_valid_ones() {
 /// regenerating them fails here (regenerate: scripts/schemas.sh).
 #[test]
 fn committed_schemas_are_current() {
-    let mut names = vec!["audit", "batch-page", "compare", "links", "budget"];
+    let mut names = vec![
+        "audit",
+        "batch-page",
+        "compare",
+        "calibrate",
+        "links",
+        "budget",
+    ];
     if cfg!(feature = "history") {
         names.push("history");
     }
@@ -236,6 +243,25 @@ fn real_outputs_validate_against_their_schemas() {
     let ads = support::serve_ads();
     args.extend(ads.iter().map(String::as_str));
     let compare = output(d, "compare.json", &args);
+    let gated = [
+        "compare",
+        &demo,
+        &demo,
+        "--runs",
+        "auto",
+        "--max-runs",
+        "6",
+        "--fail-if",
+        "bytes>+1%",
+        "--fail-if",
+        "fully_loaded>+50%",
+        "--format",
+        "json",
+        "-q",
+    ];
+    let gated = output(d, "gated.json", &gated);
+    let calibrate = ["calibrate", &demo, "--runs", "5", "--format", "json", "-q"];
+    let calibrate = output(d, "calibrate.json", &calibrate);
     let links = output(
         d,
         "links.json",
@@ -259,7 +285,8 @@ fn real_outputs_validate_against_their_schemas() {
     support::validate_json("audit", &audits, false);
     support::validate_json("batch-page", &[&batch], false);
     support::validate_json("batch-page", &[&batch_json], true);
-    support::validate_json("compare", &[&compare], false);
+    support::validate_json("compare", &[&compare, &gated], false);
+    support::validate_json("calibrate", &[&calibrate], false);
     support::validate_json("links", &[&links, &checked], false);
     support::validate_json("budget", &[&budget], false);
 }
