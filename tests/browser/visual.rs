@@ -286,3 +286,48 @@ fn the_lcp_element_and_the_ad_slot_that_pushed_the_story_down_are_named() {
         l["page_metrics"]
     );
 }
+
+/// `calibrate --engine chromium`: the browser's metrics (FCP, LCP, Speed Index) get a
+/// spread and the runs a gate needs, as the static engine's do.
+#[test]
+fn calibrate_gives_the_browser_metrics_a_spread() {
+    let Some(_guard) = support::browser_test() else {
+        return;
+    };
+    let demo = format!("{FIXTURES}demo/");
+    let args = [
+        "calibrate",
+        &demo,
+        "--engine",
+        "chromium",
+        "--runs",
+        "5",
+        "--format",
+        "json",
+    ];
+    let (code, out, err) = pagecost(&[&args[..], &["-q"]].concat());
+    assert_eq!(code, 0, "{err}");
+    let c: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        c["calibration"]["engine"]
+            .as_str()
+            .map(|e| e.contains("Chrom")),
+        Some(true)
+    );
+    let metrics = c["calibration"]["metrics"].as_array().unwrap();
+    for name in [
+        "first_contentful_paint_ms",
+        "largest_contentful_paint_ms",
+        "speed_index_ms",
+    ] {
+        let m = metrics
+            .iter()
+            .find(|m| m["metric"] == name)
+            .unwrap_or_else(|| panic!("{name}"));
+        assert!(ms(m, "median") > 0.0 && m["n"] == 5, "{m}");
+        assert!(
+            m["smallest_change"].is_number() || m["smallest_change"].is_null(),
+            "{m}"
+        );
+    }
+}

@@ -544,7 +544,7 @@ fn stored_loads_come_back_whole() {
 fn baseline_gate(db: &str) {
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path().join("site");
-    copy_dir(std::path::Path::new(DEMO), &site);
+    support::copy_dir(std::path::Path::new(DEMO), &site);
     let site = format!("{}/", site.display());
     ok(&[
         "audit",
@@ -630,18 +630,6 @@ fn baseline_gate(db: &str) {
         "one stored run cannot make a timing significant: {err}"
     );
     assert!(err.contains("can never be significant"), "{err}");
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -9,6 +9,7 @@ mod action;
 mod audit;
 mod batch;
 mod budget;
+mod calibrate;
 mod carbon;
 mod compare;
 mod data_cost;
