@@ -338,6 +338,7 @@ pub fn gate_verdict(g: &GateCheck) -> String {
         GateState::Within => format!("within ({v})"),
         GateState::ShownWithin => format!("within, shown{at} ({v})"),
         GateState::Undecided => format!("undecided: out of runs ({v})"),
+        GateState::Stopped => format!("not decided: the runs stopped at another gate's trip ({v})"),
     };
     format!("{}: {what}", g.gate)
 }

@@ -160,6 +160,8 @@ pub enum GateState {
     Within,
     /// Over the threshold, but not significantly: passes.
     OverNotSignificant,
+    /// `--runs auto` stopped when another gate tripped, before deciding this one.
+    Stopped,
     /// `--runs auto` ran out of runs before deciding.
     Undecided,
     /// Significantly worse by more than the threshold: fails.
@@ -490,15 +492,17 @@ impl Sequential {
         }
     }
 
-    /// Each gate as decided; one not decided is undecided (or not measured), judged on the
-    /// last comparison.
+    /// Each gate as decided; one not decided is undecided, or stopped when another tripped
+    /// (or not measured), judged on the last comparison.
     pub fn checks(&self, gates: &[Gate], c: &Comparison) -> Vec<GateCheck> {
         (gates.iter().zip(&self.decided))
             .map(|(g, d)| match d {
                 Some(check) => check.clone(),
                 None => {
                     let e = g.evidence(c);
+                    let tripped = self.decided.iter().flatten().any(|c| c.tripped);
                     let state = match e {
+                        Some(_) if tripped => GateState::Stopped,
                         Some(_) => GateState::Undecided,
                         None => GateState::NotMeasured,
                     };
@@ -716,6 +720,48 @@ mod tests {
         // The same runs as A: within 5 % is shown, within nothing cannot be.
         assert_eq!(state("tbt>+5%"), GateState::ShownWithin);
         assert_eq!(state("tbt>+0ms"), GateState::Within);
+    }
+
+    /// `--runs auto`: a certain trip (one request more in every run) decides at the first
+    /// look and ends the looks; the timing gate beside it is said stopped, not out of runs.
+    /// Runs that do not grow (a failed run) make no new look.
+    #[test]
+    fn a_trip_ends_the_looks_and_the_other_gates_are_stopped_not_undecided() {
+        let runs = |n: usize, ms: &[f64]| {
+            let loads = (ms.iter())
+                .map(|t| {
+                    let mut l = crate::har::testing::load_of(n, 10.0);
+                    l.fully_loaded_ms = *t;
+                    l
+                })
+                .collect();
+            Runs::new("t".into(), false, loads, Vec::new()).unwrap()
+        };
+        let c = compare(
+            &runs(1, &[10.0, 12.0, 14.0, 16.0, 18.0]),
+            &runs(2, &[11.0, 13.0, 15.0, 17.0, 19.0]),
+            ALPHA,
+        );
+        let gates = [
+            Gate::parse("fully_loaded>+0%").unwrap(),
+            Gate::parse("requests>+0").unwrap(),
+        ];
+        let mut seq = Sequential::new(2, ALPHA, 30);
+        assert!(seq.look(&gates, &c), "decided");
+        assert_eq!(seq.looks(), 1);
+        assert!(seq.look(&gates, &c), "the same runs: no new look");
+        assert_eq!(seq.looks(), 1);
+        let checks = seq.checks(&gates, &c);
+        assert_eq!(
+            (checks[0].state, checks[1].state),
+            (GateState::Stopped, GateState::Tripped)
+        );
+        assert_eq!((checks[1].decided_at, checks[1].p), (Some(5), None));
+        let words = crate::report::words::gate_verdict(&checks[0]);
+        assert!(
+            words.contains("not decided: the runs stopped at another gate's trip"),
+            "{words}"
+        );
     }
 
     /// Recorded runs: each a row of the metrics the fixture names.
