@@ -85,8 +85,8 @@ pub struct CompareReport {
     /// an effect of position (a warm cache, a server's clean-up of the previous load) falls
     /// on both variants alike.
     pub order: Vec<Order>,
-    /// Each gate judged.
-    #[serde(skip)]
+    /// Each gate judged: its state, its one-sided p-value and the level it was held to.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub gates: Vec<GateCheck>,
     /// What the budgets are called.
     #[serde(skip)]

@@ -149,7 +149,10 @@ impl Gate {
 }
 
 /// A gate judged, the worse the later.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum GateState {
     /// The comparison has no such metric.
     NotMeasured,
@@ -169,13 +172,14 @@ pub enum GateState {
 }
 
 /// The result of one gate.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct GateCheck {
     /// The gate as written.
     pub gate: String,
     /// What it found.
     pub state: GateState,
     /// The metric's verdict (its two-sided test, as the comparison's table shows it).
+    #[serde(skip)]
     pub verdict: Option<Verdict>,
     /// Whether it fails the comparison.
     pub tripped: bool,

@@ -532,6 +532,15 @@ fn runs_auto_stops_at_the_first_look_that_decides() {
     assert_eq!(c["a"]["runs"].as_array().unwrap().len(), 7);
     assert_eq!(c["gating"]["looks"], 3);
     assert_eq!(c["gating"]["max_runs"], 30);
+    let gate = &c["gates"][0];
+    assert_eq!(
+        (&gate["state"], &gate["tripped"]),
+        (&"tripped".into(), &true.into())
+    );
+    assert_eq!(
+        (&gate["decided_at"], &gate["level"]),
+        (&7.into(), &0.05.into())
+    );
     assert!(c["gating"]["spending"]
         .as_str()
         .unwrap()
