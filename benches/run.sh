@@ -5,7 +5,7 @@
 # serve.py) beside the checkout for the loopback sites; what is missing is skipped.
 #
 #   bash benches/run.sh            # everything; each bench prints how long it took
-#   bash benches/run.sh perf       # one of: perf extract links timing timing-browser browser har-memory history floor
+#   bash benches/run.sh perf       # one of: perf extract links timing timing-browser browser har-memory history floor gates gates-browser
 set -euo pipefail
 cd "$(dirname "$0")/.."
 only="${1:-all}"
@@ -33,5 +33,7 @@ bench timing-browser "timing accuracy of the browser engine (benches/timing.py -
 bench browser "the browser engine against Lighthouse (benches/browser.py)" python3 benches/browser.py --bin "$bin" ${LIGHTHOUSE:+--lighthouse "$LIGHTHOUSE"}
 bench har-memory "peak memory of reading a big HAR (benches/har_memory.py)" python3 benches/har_memory.py
 bench floor "against the floor: nginx, curl with the URL list, HTTP/1.1 and HTTP/2, N up to 10,000 (benches/floor.py)" python3 benches/floor.py --bin "$bin"
+bench gates "gates on real loads: A/A false alarms, a page 15 % slower, runs used (benches/gates.py)" python3 benches/gates.py --bin "$bin" --fixed 10
+bench gates-browser "gates on real loads, browser engine (benches/gates.py --engine chromium; 30 comparisons, about 50 minutes)" python3 benches/gates.py --bin "$bin" --engine chromium --comparisons 30 --max-runs 15
 bench history "the history database: --save's cost, history of 10,000 runs (benches/history.py)" python3 benches/history.py --bin "$bin"
 echo "(all selected benches: $SECONDS s)"
