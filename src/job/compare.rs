@@ -430,7 +430,8 @@ async fn against_baseline(
     let named: Vec<String> = (baseline.labels.iter())
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
-    plan.check_power_of(loads.len(), rb.runs.len(), Some(loads.len()))?;
+    plan.check_power_of(loads.len(), rb.runs.len(), Some(loads.len()))
+        .map_err(more_stored_runs)?;
     let ra = Runs::new(
         format!("{page} ({})", named.join(" ")),
         false,
@@ -440,6 +441,27 @@ async fn against_baseline(
     .expect("a baseline has runs");
     let cmp = compare(&ra, &rb, plan.alpha);
     Ok(report(plan, ra, rb, cmp, Vec::new()))
+}
+
+/// A gate the baseline cannot power, with the way out: more stored runs.
+#[cfg(feature = "history")]
+fn more_stored_runs(e: Error) -> Error {
+    match e {
+        Error::InvalidSetting {
+            setting,
+            value,
+            reason,
+        } => Error::InvalidSetting {
+            setting,
+            value,
+            reason: format!(
+                "{reason}; or compare with more stored runs: --baseline-runs N, or \
+                 `pagecost calibrate PAGE --runs 20 --save` and --baseline pagecost=calibration \
+                 --baseline-runs 20"
+            ),
+        },
+        e => e,
+    }
 }
 
 /// The baseline's last stored runs of `page` by the same engine, not cut short; an error

@@ -630,6 +630,7 @@ fn baseline_gate(db: &str) {
         "one stored run cannot make a timing significant: {err}"
     );
     assert!(err.contains("can never be significant"), "{err}");
+    assert!(err.contains("--baseline pagecost=calibration"), "{err}");
 }
 
 #[test]
