@@ -778,9 +778,9 @@ pub fn render(l: &Load) -> String {
     )
 }
 
-/// The HTML report of a comparison: the verdicts, difference charts, and both median runs'
-/// waterfalls on one time scale.
-pub fn render_compare(c: &Comparison, a: &Load, b: &Load) -> String {
+/// The HTML report of a comparison: the verdicts, the gates (`gates`, rendered), difference
+/// charts, and both median runs' waterfalls on one time scale.
+pub fn render_compare(c: &Comparison, (a, b): (&Load, &Load), gates: &str) -> String {
     let mut body = format!("<p>A: {} runs · B: {} runs</p>", c.runs.0, c.runs.1);
     let left_out = super::compare::left_out(c);
     if !left_out.is_empty() {
@@ -791,6 +791,7 @@ pub fn render_compare(c: &Comparison, a: &Load, b: &Load) -> String {
         body.push_str("</ul>");
     }
     body.push_str(&verdicts(c));
+    body.push_str(gates);
     body.push_str(&compare_main_thread(c));
     body.push_str(&super::carbon::html(c));
     body.push_str(&shorter_is_better(c));

@@ -8,6 +8,7 @@ pub mod calibrate;
 mod carbon;
 pub mod compare;
 mod filmstrip;
+mod gates;
 #[cfg(feature = "history")]
 pub mod history;
 pub mod html;
@@ -234,13 +235,16 @@ fn compare_text(c: &CompareReport, f: Format, o: &RenderOptions) -> Option<Strin
         }
         Format::Markdown => {
             let mut s = compare::markdown(&c.comparison);
+            s.push_str(&gates::markdown(c));
             if let Some((v, _)) = budget_b {
                 s.push('\n');
                 s.push_str(&budget::markdown(v, &c.b.target));
             }
             s
         }
-        Format::Html => html::render_compare(&c.comparison, c.a.median(), c.b.median()),
+        Format::Html => {
+            html::render_compare(&c.comparison, (c.a.median(), c.b.median()), &gates::html(c))
+        }
         Format::Json => json::render_sorted(c),
         Format::Openmetrics => openmetrics::compare(c),
         _ => return None,

@@ -363,7 +363,7 @@ pub fn gating(g: &crate::job::compare::Gating, runs: usize) -> String {
 }
 
 /// A p-value in three significant figures at most: `0.004`, `0.0167`, `1.2e-5`.
-fn pvalue(p: f64) -> String {
+pub(super) fn pvalue(p: f64) -> String {
     if p >= 0.001 {
         format!("{:.3}", (p * 1000.0).round() / 1000.0)
             .trim_end_matches('0')

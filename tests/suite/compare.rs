@@ -550,6 +550,30 @@ fn runs_auto_stops_at_the_first_look_that_decides() {
         "{err}"
     );
 
+    // The Markdown for a pull-request comment has the gates and how they were judged.
+    let s = timed_pair(&[0], &[80]);
+    let (a, b) = (s.url("/a.html"), s.url("/b.html"));
+    let args = [
+        "compare",
+        &a,
+        &b,
+        "--runs",
+        "auto",
+        "--no-warmup",
+        "--format",
+        "markdown",
+    ];
+    let (code, md, _) = pagecost(&[&args[..], &["--fail-if", "fully_loaded>+20ms"]].concat());
+    assert_eq!(code, 1);
+    assert!(
+        md.contains("**Gates**: 1 gate, the family-wise false-alarm rate held at 0.05"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| `fully_loaded>+20ms` | **TRIPPED** | 2.9e-4 | 0.05 | 7 |"),
+        "{md}"
+    );
+
     let s = timed_pair(&[0], &[0]);
     let (code, c, err) = auto_run(&s, "fully_loaded>+50ms", &[]);
     assert_eq!(code, 0, "{err}");
