@@ -90,6 +90,7 @@ def main():
     ap.add_argument("--comparisons", type=int, default=100)
     ap.add_argument("--max-runs", type=int, default=30)
     ap.add_argument("--fixed", type=int, default=0, help="also a fixed --runs N")
+    ap.add_argument("--only-fixed", action="store_true", help="only the fixed --runs N")
     ap.add_argument("--ttfb", type=float, default=20.0, help="A's delay per response, ms")
     a = ap.parse_args()
     if not os.path.exists(serve_py):
@@ -104,8 +105,9 @@ def main():
         print(f"engine {a.engine}; gates {' '.join(GATES[a.engine])}; A {a.ttfb} ms a response, "
               f"B {a.ttfb * 1.15:.1f} ms; {a.comparisons} comparisons each")
         print(f"{'case':<34} {'tripped':>8} {'95 % interval':>15} {'runs used':>10} {'time':>7}")
-        cases = [("A/A, --runs auto", url_a, url_a2, "auto"),
-                 ("B 15 % slower, --runs auto", url_a, url_b, "auto")]
+        cases = [] if a.only_fixed else [
+            ("A/A, --runs auto", url_a, url_a2, "auto"),
+            ("B 15 % slower, --runs auto", url_a, url_b, "auto")]
         if a.fixed:
             cases += [(f"A/A, --runs {a.fixed}", url_a, url_a2, str(a.fixed)),
                       (f"B 15 % slower, --runs {a.fixed}", url_a, url_b, str(a.fixed))]
