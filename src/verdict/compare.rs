@@ -1,7 +1,7 @@
 //! Two variants of a page side by side: per-metric medians with spread, difference, ratio and
 //! a significance test; requests only in one variant or changed in size; deltas per type,
-//! host, entity and category; and a regression gate. Pure: runs in, comparison out. The
-//! findings are data ([`Verdict`], [`GateState`]); their words live in `report::words`.
+//! host, entity and category. Pure: runs in, comparison out. The findings are data
+//! ([`Verdict`]; the gates' in [`crate::verdict::gate`]); their words live in `report::words`.
 
 use crate::model::{urls, Bucket, Entry, Load, ResourceType};
 use crate::verdict::metric::{Metric, Unit};
