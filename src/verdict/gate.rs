@@ -88,7 +88,7 @@ impl Gate {
     /// Parses a gate, naming what is wrong.
     ///
     /// ```
-    /// use pagecost::verdict::compare::Gate;
+    /// use pagecost::verdict::gate::Gate;
     /// assert!(Gate::parse("bytes>+5%").is_ok());
     /// assert!(Gate::parse("fully_loaded>+200ms").is_ok());
     /// assert!(Gate::parse("bytes<5%").is_err());
