@@ -8,5 +8,5 @@ fuzz_target!(|data: &[u8]| {
         let _ = pagecost::verdict::budget::select(&b, "https://fuzz.test/a/b");
     }
     let _ = pagecost::verdict::budget::path_matches(&text, "/a/b/c.html");
-    let _ = pagecost::verdict::compare::Gate::parse(&text);
+    let _ = pagecost::verdict::gate::Gate::parse(&text);
 });
