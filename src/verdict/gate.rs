@@ -640,25 +640,9 @@ mod tests {
         };
         let zero = blocking([0.0; 5]);
         let busy = blocking([300.0, 310.0, 320.0, 330.0, 340.0]);
-        let gate = Gate::parse("tbt>+10%").unwrap();
-        assert_eq!(
-            judge(
-                std::slice::from_ref(&gate),
-                &compare(&zero, &busy, ALPHA),
-                ALPHA
-            )[0]
-            .state,
-            GateState::Tripped
-        );
-        assert_eq!(
-            judge(
-                std::slice::from_ref(&gate),
-                &compare(&zero, &zero, ALPHA),
-                ALPHA
-            )[0]
-            .state,
-            GateState::Within
-        );
+        let state = |a: &Runs, b: &Runs| check("tbt>+10%", &compare(a, b, ALPHA)).state;
+        assert_eq!(state(&zero, &busy), GateState::Tripped);
+        assert_eq!(state(&zero, &zero), GateState::Within);
     }
 
     /// Runs whose fully-loaded time, TBT and FCP are the given values, one load each.
@@ -810,14 +794,7 @@ mod tests {
                 if n < FIRST_LOOK {
                     continue;
                 }
-                let evidence: Vec<Option<Evidence>> = (gates.iter().enumerate())
-                    .map(|(i, g)| {
-                        let col_a: Vec<f64> = a.iter().map(|r| r[i]).collect();
-                        let col_b: Vec<f64> = b.iter().map(|r| r[i]).collect();
-                        Evidence::of(g, &col_a, &col_b)
-                    })
-                    .collect();
-                if seq.look_at(gates, &evidence) {
+                if seq.look_at(gates, &evidence_of_rows(gates, &a, &b)) {
                     used = n;
                     break;
                 }
@@ -830,6 +807,22 @@ mod tests {
             tripped as f64 / sequences as f64,
             runs as f64 / sequences as f64,
         )
+    }
+
+    /// Each gate's evidence from runs as rows (gate `i` judges column `i`).
+    fn evidence_of_rows<A: AsRef<[f64]>, B: AsRef<[f64]>>(
+        gates: &[Gate],
+        a: &[A],
+        b: &[B],
+    ) -> Vec<Option<Evidence>> {
+        let column = |rows: &[&[f64]], i: usize| rows.iter().map(|r| r[i]).collect::<Vec<f64>>();
+        let (a, b): (Vec<&[f64]>, Vec<&[f64]>) = (
+            a.iter().map(AsRef::as_ref).collect(),
+            b.iter().map(AsRef::as_ref).collect(),
+        );
+        (gates.iter().enumerate())
+            .map(|(i, g)| Evidence::of(g, &column(&a, i), &column(&b, i)))
+            .collect()
     }
 
     fn gates_on_every_metric(threshold: &str) -> Vec<Gate> {
@@ -899,14 +892,7 @@ mod tests {
                 .collect();
             let mut seq = Sequential::new(gates.len(), ALPHA, n);
             seq.planned = vec![1.0];
-            let evidence: Vec<Option<Evidence>> = (gates.iter().enumerate())
-                .map(|(i, g)| {
-                    let col_a: Vec<f64> = a.iter().map(|r| r[i]).collect();
-                    let col_b: Vec<f64> = b.iter().map(|r| r[i]).collect();
-                    Evidence::of(g, &col_a, &col_b)
-                })
-                .collect();
-            seq.look_at(gates, &evidence);
+            seq.look_at(gates, &evidence_of_rows(gates, &a, &b));
             tripped += usize::from(seq.decided.iter().flatten().any(|c| c.tripped));
         }
         tripped as f64 / sequences as f64
