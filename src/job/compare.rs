@@ -114,7 +114,8 @@ pub struct Gating {
     pub alpha: f64,
     /// How it is shared out: `holm`.
     pub method: String,
-    /// The gates tested (sizes the same in every run need no test).
+    /// The gates judged (those whose sizes are the same in every run need no test, and no
+    /// share of alpha).
     pub gates: usize,
     /// With `--runs auto`: how alpha was spent over the looks.
     #[serde(skip_serializing_if = "Option::is_none")]
