@@ -34,6 +34,6 @@ bench browser "the browser engine against Lighthouse (benches/browser.py)" pytho
 bench har-memory "peak memory of reading a big HAR (benches/har_memory.py)" python3 benches/har_memory.py
 bench floor "against the floor: nginx, curl with the URL list, HTTP/1.1 and HTTP/2, N up to 10,000 (benches/floor.py)" python3 benches/floor.py --bin "$bin"
 bench gates "gates on real loads: A/A false alarms, a page 15 % slower, runs used (benches/gates.py)" python3 benches/gates.py --bin "$bin" --fixed 10
-bench gates-browser "gates on real loads, browser engine (benches/gates.py --engine chromium; 30 comparisons, about 50 minutes)" python3 benches/gates.py --bin "$bin" --engine chromium --comparisons 30 --max-runs 15
+bench gates-browser "gates on real loads, browser engine (benches/gates.py --engine chromium; B 20 % more delay, the page about 15 % slower; about 75 minutes)" python3 benches/gates.py --bin "$bin" --engine chromium --comparisons 100 --max-runs 10 --ttfb 60 --b-ttfb 72
 bench history "the history database: --save's cost, history of 10,000 runs (benches/history.py)" python3 benches/history.py --bin "$bin"
 echo "(all selected benches: $SECONDS s)"
