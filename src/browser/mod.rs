@@ -766,6 +766,7 @@ fn build(
         unused_code,
         carbon: None,
         data_cost: None,
+        savings: None,
     })
 }
 

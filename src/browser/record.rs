@@ -794,6 +794,7 @@ fn entry(r: &Req, ms: impl Fn(f64) -> f64, end: f64) -> Entry {
         after_load: false,
         priority: r.priority,
         websocket: None,
+        compressed: None,
     }
 }
 

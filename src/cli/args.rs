@@ -859,6 +859,12 @@ pub struct NetArgs {
     #[arg(long, value_name = "USD", allow_negative_numbers = true)]
     pub price_per_gb: Option<f64>,
 
+    /// Say what the page could weigh: the bytes each text resource sent uncompressed would
+    /// save with gzip and brotli, and the static assets a visit a week later fetches again
+    /// (short cache lifetimes). Compressing costs CPU off the load's path (docs/savings.md).
+    #[arg(long)]
+    pub savings: bool,
+
     /// Apply a network profile while loading: lighthouse-mobile, slow-4g, fast-4g, 3g, lte,
     /// cable, or custom:RTT_MS,DOWN_KBPS,UP_KBPS.
     #[arg(long, value_name = "NAME", value_parser = Profile::parse)]

@@ -310,6 +310,7 @@ pub fn config(n: &NetArgs) -> pagecost::Result<(AuditConfig, Viewport)> {
         c.carbon.grid_intensity = g;
     }
     c.data_price = data_price(n)?;
+    c.savings = n.savings;
     c.validate()?;
     let mut vp = if n.mobile {
         pagecost::extract::MOBILE_VIEWPORT

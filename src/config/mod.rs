@@ -148,6 +148,10 @@ pub struct AuditConfig {
     /// The mobile data price a view is counted at (`--price-country`, `--price-per-gb`);
     /// none: no data cost.
     pub data_price: Option<crate::model::price::DataPrice>,
+    /// Say what the page could weigh (`--savings`, [`crate::model::savings`]): the static
+    /// engine keeps each uncompressed text body (up to `max_decoded_bytes`) and compresses
+    /// it off the load's path.
+    pub savings: bool,
     /// Browser engine: pause every request for the block rules even when there are none,
     /// so that both sides of a comparison pay the interception's cost alike.
     pub intercept_all: bool,
@@ -280,6 +284,7 @@ impl Default for AuditConfig {
             block_third_parties: false,
             carbon: Default::default(),
             data_price: None,
+            savings: false,
             intercept_all: false,
             cancel: None,
             local_key: None,

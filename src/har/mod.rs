@@ -432,6 +432,7 @@ fn assemble(
         unused_code: own(pc, "unused_code"),
         carbon: own(pc, "carbon"),
         data_cost: own(pc, "data_cost"),
+        savings: own(pc, "savings"),
     }
 }
 
@@ -637,6 +638,7 @@ fn import_entry(e: &Value, main: bool) -> std::result::Result<Imported, String> 
         after_load: false,
         priority: str_of(e, "_priority").and_then(Priority::from_chrome_name),
         websocket: websocket_of(e),
+        compressed: None,
     };
     Ok(Imported {
         entry,

@@ -15,6 +15,7 @@ use crate::extract::encoding::{self, Enc};
 use crate::extract::html::{self, InlineCss};
 use crate::extract::styles::{DocumentStyles, SheetPlace, SheetRefs, SheetSource};
 use crate::extract::{comments, css, flatten, media, Reference, Viewport};
+use crate::model::savings;
 use crate::model::{
     Connection, Entry, EntryError, ErrorKind, Headers, Initiator, InitiatorKind, Load,
     LoadSettings, PartialCause, ResourceType, Skipped, Timings, Totals,
@@ -47,6 +48,7 @@ pub async fn load(
     engine.page_host = url.host_str().unwrap_or_default().to_string();
     engine.queue(Job::navigation(url.clone()));
     engine.run().await;
+    engine.collect_probes().await;
     engine.finish(url)
 }
 
@@ -126,6 +128,8 @@ struct Engine<'a> {
     queued: usize,
     /// Host of the page as requested, for first/third-party decisions while loading.
     page_host: String,
+    /// Text bodies being compressed (`--savings`): the entry and its task.
+    probes: Vec<(usize, tokio::task::JoinHandle<savings::Compressed>)>,
 }
 
 impl<'a> Engine<'a> {
@@ -154,6 +158,7 @@ impl<'a> Engine<'a> {
             partial: None,
             queued: 0,
             page_host: String::new(),
+            probes: Vec::new(),
         }
     }
 
@@ -207,16 +212,23 @@ impl<'a> Engine<'a> {
     }
 
     /// What the fetch task needs of a job: its URL and the body limits for its type (only
-    /// documents and stylesheets are kept, for parsing).
+    /// documents and stylesheets are kept, for parsing; with `--savings` every body that
+    /// may be text, whole, to be compressed).
     fn fetch_job(&self, job: &Job) -> FetchJob {
-        let keep = matches!(
+        let parse = matches!(
             job.resource_type,
             ResourceType::Document | ResourceType::Iframe | ResourceType::Stylesheet
         );
+        let media = matches!(job.resource_type, ResourceType::Image | ResourceType::Media);
+        let keep = match (parse, self.cfg.savings && !media) {
+            (_, true) => usize::try_from(self.cfg.max_decoded_bytes).unwrap_or(usize::MAX),
+            (true, false) => self.cfg.max_parse_bytes,
+            (false, false) => 0,
+        };
         FetchJob {
             url: job.url.clone(),
             resource_type: job.resource_type,
-            keep: if keep { self.cfg.max_parse_bytes } else { 0 },
+            keep,
             max_body: self.cfg.max_body_bytes,
             max_decoded: self.cfg.max_decoded_bytes,
         }
@@ -363,6 +375,7 @@ impl<'a> Engine<'a> {
             after_load: false,
             priority: None,
             websocket: None,
+            compressed: None,
         }
     }
 
@@ -389,10 +402,38 @@ impl<'a> Engine<'a> {
         let mime = e.mime_type.clone().unwrap_or_default();
         let decoded = e.decoded_bytes;
         let ok = e.error.is_none();
+        let probe = self.cfg.savings && savings::sent_uncompressed_text(&e);
         self.entries.push(e);
-        if let Some(body) = f.body.filter(|_| ok) {
-            self.note_parse_cut(&job, body.len(), decoded);
-            self.parse_body(&job, &mime, &body, f.content_type.as_deref());
+        let Some(mut body) = f.body.filter(|_| ok) else {
+            return;
+        };
+        if body.len() > self.cfg.max_parse_bytes {
+            let whole = std::mem::take(&mut body);
+            body = whole[..self.cfg.max_parse_bytes].to_vec();
+            if probe && whole.len() as u64 == decoded {
+                self.probe(whole);
+            }
+        } else if probe && body.len() as u64 == decoded {
+            self.probe(body.clone());
+        }
+        self.note_parse_cut(&job, body.len(), decoded);
+        self.parse_body(&job, &mime, &body, f.content_type.as_deref());
+    }
+
+    /// Compresses the last entry's text body off the load's path (`--savings`): the
+    /// result is collected when the load ends ([`Engine::collect_probes`]).
+    fn probe(&mut self, body: Vec<u8>) {
+        let idx = self.entries.len() - 1;
+        let task = tokio::task::spawn_blocking(move || savings::Compressed::of(&body));
+        self.probes.push((idx, task));
+    }
+
+    /// Waits for every body being compressed and sets its entry's `compressed`.
+    async fn collect_probes(&mut self) {
+        for (idx, task) in std::mem::take(&mut self.probes) {
+            if let Ok(c) = task.await {
+                self.entries[idx].compressed = Some(c);
+            }
         }
     }
 
@@ -828,6 +869,7 @@ impl<'a> Engine<'a> {
             unused_code: None,
             carbon: None,
             data_cost: None,
+            savings: None,
         })
     }
 

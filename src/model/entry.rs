@@ -400,6 +400,10 @@ pub struct Entry {
     /// `decoded_bytes` are the payload bytes it received.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub websocket: Option<WebSocketTraffic>,
+    /// For a text body sent uncompressed: its size compressed, measured with `--savings`
+    /// by an engine that saw the whole body ([`crate::model::savings`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compressed: Option<crate::model::savings::Compressed>,
 }
 
 /// The bytes of a WebSocket message's payload as DevTools and HAR files give it: text for a

@@ -13,6 +13,7 @@ pub mod painted;
 pub mod party;
 pub mod price;
 mod profile;
+pub mod savings;
 pub mod secrets;
 mod totals;
 pub mod urls;
@@ -91,6 +92,9 @@ pub struct Load {
     /// asked for (`--price-country`, `--price-per-gb`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_cost: Option<price::DataCost>,
+    /// What the page could weigh ([`savings`]); absent unless asked for (`--savings`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub savings: Option<savings::Savings>,
 }
 
 /// Why a load is partial.

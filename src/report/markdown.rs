@@ -54,6 +54,9 @@ pub fn load(l: &Load) -> String {
             human_bytes(b.transfer_bytes)
         ));
     }
+    if let Some(s) = &l.savings {
+        o.push_str(&super::savings::markdown(s));
+    }
     o.push_str(&problems(l));
     o
 }

@@ -16,6 +16,7 @@ pub mod json;
 pub mod links;
 pub mod markdown;
 pub mod openmetrics;
+mod savings;
 pub mod schema;
 pub mod table;
 #[cfg(feature = "history")]

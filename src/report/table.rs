@@ -44,6 +44,10 @@ pub fn render(load: &Load, opts: TableOptions) -> String {
         out.push_str(&main_thread(m, load.unused_code.as_deref(), opts));
         out.push('\n');
     }
+    if let Some(s) = &load.savings {
+        out.push_str(&super::savings::table(load, s, opts.width));
+        out.push('\n');
+    }
     let problems = problems(load, opts);
     if !problems.is_empty() {
         out.push_str(&problems);
@@ -696,7 +700,7 @@ fn bar(e: &Entry, scale_ms: f64, width: usize, color: bool) -> String {
 }
 
 /// A URL as the waterfall shows it: the page's own origin left out, as a network panel does.
-fn display_url(load: &Load, u: &str) -> String {
+pub(super) fn display_url(load: &Load, u: &str) -> String {
     let page = url::Url::parse(&load.final_url).ok();
     match (url::Url::parse(u), page) {
         (Ok(x), Some(p)) if x.origin() == p.origin() => {

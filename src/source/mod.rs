@@ -180,6 +180,11 @@ impl Source {
         if let Some(price) = &cfg.data_price {
             load.data_cost = Some(price.of(&load));
         }
+        if cfg.savings {
+            let (bytes, local) = (load.totals.transfer_bytes, load.local.is_some());
+            let s = crate::model::savings::Savings::of(&load.entries, bytes, local);
+            load.savings = Some(s);
+        }
         Ok(load)
     }
 }

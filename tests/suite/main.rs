@@ -24,6 +24,7 @@ mod links;
 mod openmetrics;
 mod properties;
 mod report;
+mod savings;
 mod scale;
 mod secrets;
 mod stats;

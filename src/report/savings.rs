@@ -1,0 +1,168 @@
+//! What the page could weigh (`--savings`), for the terminal and Markdown reports: one line
+//! of totals and the findings, the most bytes first.
+
+use super::{human_bytes, sanitize, shorten};
+use crate::model::savings::{CacheFinding, Savings, TextSaving, REPEAT_AFTER_S};
+use crate::model::Load;
+use comfy_table::{Attribute, Cell, CellAlignment, Table};
+
+/// Rows shown per kind of finding (the JSON has them all).
+const TOP: usize = 10;
+/// Longest URL shown.
+const URL_WIDTH: usize = 56;
+
+/// The totals in words: "could save 58.0 kB of 225.0 kB (26 %) with brotli (gzip 52.1 kB);
+/// a visit a week later fetches 3 assets again (3.2 kB)".
+pub fn line(s: &Savings) -> String {
+    let mut parts = Vec::new();
+    if s.text.is_empty() {
+        parts.push("every text resource measured is compressed or too small to gain".to_string());
+    } else {
+        let share = s
+            .text_share()
+            .map_or_else(String::new, |p| format!(" ({:.0} %)", p * 100.0));
+        parts.push(format!(
+            "could save {} of {}{share} with brotli (gzip {}) on {} text {}",
+            human_bytes(s.brotli_saved_bytes),
+            human_bytes(s.page_bytes),
+            human_bytes(s.gzip_saved_bytes),
+            s.text.len(),
+            if s.text.len() == 1 {
+                "resource"
+            } else {
+                "resources"
+            }
+        ));
+    }
+    if s.text_unknown > 0 {
+        parts.push(format!(
+            "{} uncompressed text {} not measured",
+            s.text_unknown,
+            if s.text_unknown == 1 {
+                "resource"
+            } else {
+                "resources"
+            }
+        ));
+    }
+    let days = REPEAT_AFTER_S / 86_400;
+    parts.push(match s.cache.len() {
+        _ if s.cache_unknown => {
+            "cache lifetimes unknown (served from a local folder, not by the site's server)"
+                .to_string()
+        }
+        0 => format!("every static asset stays fresh for {days} days"),
+        n => format!(
+            "a visit {days} days later asks for {n} {} again ({} fetched again, {} revalidated)",
+            if n == 1 { "asset" } else { "assets" },
+            human_bytes(s.repeat_bytes),
+            s.cache.iter().filter(|c| c.revalidates).count()
+        ),
+    });
+    parts.join("; ")
+}
+
+/// The terminal section: a table of the top findings under the totals line.
+pub fn table(load: &Load, s: &Savings, width: Option<u16>) -> String {
+    let mut out = format!("savings: {}\n", line(s));
+    if s.text.is_empty() && s.cache.is_empty() {
+        return out;
+    }
+    let mut t = Table::new();
+    super::table::fit(&mut t, width);
+    t.set_header(vec![
+        Cell::new("saving").add_attribute(Attribute::Bold),
+        Cell::new("url"),
+        right("as sent"),
+        right("could be"),
+        right("saves"),
+    ]);
+    for x in s.text.iter().take(TOP) {
+        t.add_row(text_row(load, x));
+    }
+    for c in s.cache.iter().take(TOP) {
+        t.add_row(cache_row(load, c));
+    }
+    out.push_str(&format!("{t}\n"));
+    let more = s.text.len().saturating_sub(TOP) + s.cache.len().saturating_sub(TOP);
+    if more > 0 {
+        out.push_str(&format!(
+            "  ... and {more} more (--format json lists them all)\n"
+        ));
+    }
+    out
+}
+
+fn right(s: impl ToString) -> Cell {
+    Cell::new(s).set_alignment(CellAlignment::Right)
+}
+
+fn text_row(load: &Load, x: &TextSaving) -> Vec<Cell> {
+    let share = x.brotli_saved_bytes as f64 / x.decoded_bytes.max(1) as f64;
+    vec![
+        Cell::new("compress"),
+        Cell::new(url(load, &x.url)),
+        right(human_bytes(x.decoded_bytes)),
+        right(format!(
+            "br {} · gz {}",
+            human_bytes(x.compressed.brotli_bytes),
+            human_bytes(x.compressed.gzip_bytes)
+        )),
+        right(format!(
+            "{} ({:.0} %)",
+            human_bytes(x.brotli_saved_bytes),
+            share * 100.0
+        )),
+    ]
+}
+
+fn cache_row(load: &Load, c: &CacheFinding) -> Vec<Cell> {
+    let then = if c.revalidates {
+        "revalidated".to_string()
+    } else {
+        format!("{} again", human_bytes(c.repeat_bytes))
+    };
+    vec![
+        Cell::new(format!("cache {}", c.lifetime)),
+        Cell::new(url(load, &c.url)),
+        right(human_bytes(c.transfer_bytes)),
+        right(format!("fresh {} d", REPEAT_AFTER_S / 86_400)),
+        right(then),
+    ]
+}
+
+/// A URL as the waterfall shows it: the path on the page's own origin, redacted elsewhere.
+fn url(load: &Load, u: &str) -> String {
+    sanitize(&shorten(&super::table::display_url(load, u), URL_WIDTH))
+}
+
+/// The Markdown section: the totals line and a table of the top findings.
+pub fn markdown(s: &Savings) -> String {
+    let mut o = format!("\n**Savings:** {}\n", super::compare::md(&line(s)));
+    if s.text.is_empty() && s.cache.is_empty() {
+        return o;
+    }
+    o.push_str("\n| saving | url | as sent | saves |\n|---|---|---:|---:|\n");
+    for x in s.text.iter().take(TOP) {
+        o.push_str(&format!(
+            "| compress (brotli) | `{}` | {} | {} |\n",
+            shorten(&crate::model::urls::redact_url(&x.url), URL_WIDTH).replace('`', "'"),
+            human_bytes(x.decoded_bytes),
+            human_bytes(x.brotli_saved_bytes)
+        ));
+    }
+    for c in s.cache.iter().take(TOP) {
+        o.push_str(&format!(
+            "| cache {} | `{}` | {} | {} |\n",
+            c.lifetime,
+            shorten(&crate::model::urls::redact_url(&c.url), URL_WIDTH).replace('`', "'"),
+            human_bytes(c.transfer_bytes),
+            if c.revalidates {
+                "revalidated".to_string()
+            } else {
+                format!("{} again", human_bytes(c.repeat_bytes))
+            }
+        ));
+    }
+    o
+}
