@@ -718,11 +718,7 @@ fn build(
 ) -> Result<Load> {
     let (mut rec, stop, blocked) = (seen.rec, seen.stop, seen.blocked);
     if rec.is_empty() {
-        return Err(Error::MainDocument {
-            url: url.to_string(),
-            kind: crate::model::ErrorKind::Other,
-            message: "the browser made no request".into(),
-        });
+        return Err(no_request(url));
     }
     if let Ok(t) = &seen.trace {
         rec.adopt_senders(&crate::trace::senders::senders(&t.events));
@@ -768,6 +764,15 @@ fn build(
         data_cost: None,
         savings: None,
     })
+}
+
+/// The error of a load in which the browser made no request at all.
+fn no_request(url: &Url) -> Error {
+    Error::MainDocument {
+        url: url.to_string(),
+        kind: crate::model::ErrorKind::Other,
+        message: "the browser made no request".into(),
+    }
 }
 
 /// The load's trace into [`Launch::trace_out`], when asked: an error when it cannot be

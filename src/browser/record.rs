@@ -795,6 +795,7 @@ fn entry(r: &Req, ms: impl Fn(f64) -> f64, end: f64) -> Entry {
         priority: r.priority,
         websocket: None,
         compressed: None,
+        recoded: None,
     }
 }
 

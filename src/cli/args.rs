@@ -865,6 +865,13 @@ pub struct NetArgs {
     #[arg(long)]
     pub savings: bool,
 
+    /// With --savings: the JPEG qualities each JPEG image is re-encoded at, 1 to 100, a
+    /// comma-separated list (`85,90,95,100` gives the quality, size, saving and SSIM of
+    /// each, as a table).
+    #[arg(long, value_name = "Q,...", value_delimiter = ',', default_value = "85",
+          value_parser = clap::value_parser!(u8).range(1..=100))]
+    pub quality: Vec<u8>,
+
     /// Apply a network profile while loading: lighthouse-mobile, slow-4g, fast-4g, 3g, lte,
     /// cable, or custom:RTT_MS,DOWN_KBPS,UP_KBPS.
     #[arg(long, value_name = "NAME", value_parser = Profile::parse)]

@@ -311,6 +311,7 @@ pub fn config(n: &NetArgs) -> pagecost::Result<(AuditConfig, Viewport)> {
     }
     c.data_price = data_price(n)?;
     c.savings = n.savings;
+    c.savings_qualities = n.quality.clone();
     c.validate()?;
     let mut vp = if n.mobile {
         pagecost::extract::MOBILE_VIEWPORT

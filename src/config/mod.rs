@@ -152,6 +152,8 @@ pub struct AuditConfig {
     /// engine keeps each uncompressed text body (up to `max_decoded_bytes`) and compresses
     /// it off the load's path.
     pub savings: bool,
+    /// The JPEG qualities a JPEG image is re-encoded at with `--savings` (`--quality`).
+    pub savings_qualities: Vec<u8>,
     /// Browser engine: pause every request for the block rules even when there are none,
     /// so that both sides of a comparison pay the interception's cost alike.
     pub intercept_all: bool,
@@ -285,6 +287,7 @@ impl Default for AuditConfig {
             carbon: Default::default(),
             data_price: None,
             savings: false,
+            savings_qualities: vec![85],
             intercept_all: false,
             cancel: None,
             local_key: None,

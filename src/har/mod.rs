@@ -635,10 +635,9 @@ fn import_entry(e: &Value, main: bool) -> std::result::Result<Imported, String> 
         response_headers: headers_of(resp.get("headers")),
         party: own(pc, "party"),
         size_unknown: sizes.decoded.is_none(),
-        after_load: false,
         priority: str_of(e, "_priority").and_then(Priority::from_chrome_name),
         websocket: websocket_of(e),
-        compressed: None,
+        ..Entry::default()
     };
     Ok(Imported {
         entry,

@@ -155,7 +155,7 @@ pub enum Order {
 impl Order {
     /// Round `r` (0-based) of a counterbalanced sequence: AB BA AB BA ...
     pub fn of_round(r: usize) -> Order {
-        if r % 2 == 0 {
+        if r.is_multiple_of(2) {
             Order::AB
         } else {
             Order::BA

@@ -128,8 +128,35 @@ struct Engine<'a> {
     queued: usize,
     /// Host of the page as requested, for first/third-party decisions while loading.
     page_host: String,
-    /// Text bodies being compressed (`--savings`): the entry and its task.
-    probes: Vec<(usize, tokio::task::JoinHandle<savings::Compressed>)>,
+    /// Bodies being measured (`--savings`): the entry and its task.
+    probes: Vec<(usize, tokio::task::JoinHandle<Measured>)>,
+}
+
+/// What a body is measured for (`--savings`).
+#[derive(Debug, Clone, Copy)]
+enum Probe {
+    /// Text sent uncompressed: compressed.
+    Text,
+    /// An image: re-encoded.
+    Image,
+}
+
+impl Probe {
+    fn of(e: &Entry) -> Option<Probe> {
+        if savings::sent_uncompressed_text(e) {
+            Some(Probe::Text)
+        } else if savings::answered_image(e) {
+            Some(Probe::Image)
+        } else {
+            None
+        }
+    }
+}
+
+/// A body's measure.
+enum Measured {
+    Text(savings::Compressed),
+    Image(savings::Recoded),
 }
 
 impl<'a> Engine<'a> {
@@ -219,7 +246,7 @@ impl<'a> Engine<'a> {
             job.resource_type,
             ResourceType::Document | ResourceType::Iframe | ResourceType::Stylesheet
         );
-        let media = matches!(job.resource_type, ResourceType::Image | ResourceType::Media);
+        let media = job.resource_type == ResourceType::Media;
         let keep = match (parse, self.cfg.savings && !media) {
             (_, true) => usize::try_from(self.cfg.max_decoded_bytes).unwrap_or(usize::MAX),
             (true, false) => self.cfg.max_parse_bytes,
@@ -376,6 +403,7 @@ impl<'a> Engine<'a> {
             priority: None,
             websocket: None,
             compressed: None,
+            recoded: None,
         }
     }
 
@@ -402,37 +430,43 @@ impl<'a> Engine<'a> {
         let mime = e.mime_type.clone().unwrap_or_default();
         let decoded = e.decoded_bytes;
         let ok = e.error.is_none();
-        let probe = self.cfg.savings && savings::sent_uncompressed_text(&e);
+        let probe = self.cfg.savings.then(|| Probe::of(&e)).flatten();
         self.entries.push(e);
         let Some(mut body) = f.body.filter(|_| ok) else {
             return;
         };
-        if body.len() > self.cfg.max_parse_bytes {
-            let whole = std::mem::take(&mut body);
-            body = whole[..self.cfg.max_parse_bytes].to_vec();
-            if probe && whole.len() as u64 == decoded {
-                self.probe(whole);
+        let whole = body.len() as u64 == decoded;
+        if let Some(kind) = probe.filter(|_| whole) {
+            if job.resource_type == ResourceType::Image {
+                return self.probe(kind, body);
             }
-        } else if probe && body.len() as u64 == decoded {
-            self.probe(body.clone());
+            self.probe(kind, body.clone());
         }
+        body.truncate(self.cfg.max_parse_bytes);
         self.note_parse_cut(&job, body.len(), decoded);
         self.parse_body(&job, &mime, &body, f.content_type.as_deref());
     }
 
-    /// Compresses the last entry's text body off the load's path (`--savings`): the
-    /// result is collected when the load ends ([`Engine::collect_probes`]).
-    fn probe(&mut self, body: Vec<u8>) {
+    /// Measures the last entry's body off the load's path (`--savings`): compressed if
+    /// text, re-encoded if an image; collected when the load ends
+    /// ([`Engine::collect_probes`]).
+    fn probe(&mut self, kind: Probe, body: Vec<u8>) {
         let idx = self.entries.len() - 1;
-        let task = tokio::task::spawn_blocking(move || savings::Compressed::of(&body));
+        let qualities = self.cfg.savings_qualities.clone();
+        let task = tokio::task::spawn_blocking(move || match kind {
+            Probe::Text => Measured::Text(savings::Compressed::of(&body)),
+            Probe::Image => Measured::Image(savings::recode(&body, &qualities)),
+        });
         self.probes.push((idx, task));
     }
 
-    /// Waits for every body being compressed and sets its entry's `compressed`.
+    /// Waits for every body being measured and sets its entry's `compressed` or `recoded`.
     async fn collect_probes(&mut self) {
         for (idx, task) in std::mem::take(&mut self.probes) {
-            if let Ok(c) = task.await {
-                self.entries[idx].compressed = Some(c);
+            match task.await {
+                Ok(Measured::Text(c)) => self.entries[idx].compressed = Some(c),
+                Ok(Measured::Image(r)) => self.entries[idx].recoded = Some(r),
+                Err(_) => {}
             }
         }
     }

@@ -404,6 +404,10 @@ pub struct Entry {
     /// by an engine that saw the whole body ([`crate::model::savings`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compressed: Option<crate::model::savings::Compressed>,
+    /// For an image: what it would weigh re-encoded, measured with `--savings` by an engine
+    /// that saw the whole body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recoded: Option<crate::model::savings::Recoded>,
 }
 
 /// The bytes of a WebSocket message's payload as DevTools and HAR files give it: text for a

@@ -2,7 +2,9 @@
 //! of totals and the findings, the most bytes first.
 
 use super::{human_bytes, sanitize, shorten};
-use crate::model::savings::{CacheFinding, Savings, TextSaving, REPEAT_AFTER_S};
+use crate::model::savings::{
+    CacheFinding, Candidate, ImageSaving, Savings, TextSaving, REPEAT_AFTER_S,
+};
 use crate::model::Load;
 use comfy_table::{Attribute, Cell, CellAlignment, Table};
 
@@ -11,45 +13,59 @@ const TOP: usize = 10;
 /// Longest URL shown.
 const URL_WIDTH: usize = 56;
 
-/// The totals in words: "could save 58.0 kB of 225.0 kB (26 %) with brotli (gzip 52.1 kB);
-/// a visit a week later fetches 3 assets again (3.2 kB)".
+/// The totals in words: "could weigh 41 % less (92.1 kB of 225.0 kB): images 60.2 kB (3),
+/// text 31.9 kB with brotli (gzip 28.0 kB, 2); a visit 7 days later ...".
 pub fn line(s: &Savings) -> String {
     let mut parts = Vec::new();
-    if s.text.is_empty() {
-        parts.push("every text resource measured is compressed or too small to gain".to_string());
+    let mut found = Vec::new();
+    if !s.images.is_empty() {
+        found.push(format!(
+            "images {} ({})",
+            human_bytes(s.image_saved_bytes),
+            s.images.len()
+        ));
+    }
+    if !s.text.is_empty() {
+        found.push(format!(
+            "text {} with brotli (gzip {}, {})",
+            human_bytes(s.brotli_saved_bytes),
+            human_bytes(s.gzip_saved_bytes),
+            s.text.len()
+        ));
+    }
+    if found.is_empty() {
+        parts.push("nothing measured would weigh less".to_string());
     } else {
         let share = s
-            .text_share()
-            .map_or_else(String::new, |p| format!(" ({:.0} %)", p * 100.0));
+            .share()
+            .map_or_else(String::new, |p| format!(" {:.0} % less", p * 100.0));
         parts.push(format!(
-            "could save {} of {}{share} with brotli (gzip {}) on {} text {}",
-            human_bytes(s.brotli_saved_bytes),
+            "could weigh{share} ({} of {}): {}",
+            human_bytes(s.saved_bytes()),
             human_bytes(s.page_bytes),
-            human_bytes(s.gzip_saved_bytes),
-            s.text.len(),
-            if s.text.len() == 1 {
-                "resource"
-            } else {
-                "resources"
-            }
+            found.join(", ")
         ));
     }
-    if s.text_unknown > 0 {
-        parts.push(format!(
-            "{} uncompressed text {} not measured",
-            s.text_unknown,
-            if s.text_unknown == 1 {
-                "resource"
-            } else {
-                "resources"
-            }
-        ));
+    for (n, what) in [
+        (s.images_unknown, "image"),
+        (s.text_unknown, "text resource"),
+    ] {
+        if n > 0 {
+            let plural = if n == 1 { "" } else { "s" };
+            parts.push(format!(
+                "{n} {what}{plural} not measured (--format json says why)"
+            ));
+        }
     }
+    parts.push(cache_words(s));
+    parts.join("; ")
+}
+
+fn cache_words(s: &Savings) -> String {
     let days = REPEAT_AFTER_S / 86_400;
-    parts.push(match s.cache.len() {
+    match s.cache.len() {
         _ if s.cache_unknown => {
-            "cache lifetimes unknown (served from a local folder, not by the site's server)"
-                .to_string()
+            "cache lifetimes unknown (served from a local folder, not by the site's server)".into()
         }
         0 => format!("every static asset stays fresh for {days} days"),
         n => format!(
@@ -58,14 +74,13 @@ pub fn line(s: &Savings) -> String {
             human_bytes(s.repeat_bytes),
             s.cache.iter().filter(|c| c.revalidates).count()
         ),
-    });
-    parts.join("; ")
+    }
 }
 
 /// The terminal section: a table of the top findings under the totals line.
 pub fn table(load: &Load, s: &Savings, width: Option<u16>) -> String {
     let mut out = format!("savings: {}\n", line(s));
-    if s.text.is_empty() && s.cache.is_empty() {
+    if s.images.is_empty() && s.text.is_empty() && s.cache.is_empty() {
         return out;
     }
     let mut t = Table::new();
@@ -77,6 +92,9 @@ pub fn table(load: &Load, s: &Savings, width: Option<u16>) -> String {
         right("could be"),
         right("saves"),
     ]);
+    for i in s.images.iter().take(TOP) {
+        t.add_row(image_row(load, i));
+    }
     for x in s.text.iter().take(TOP) {
         t.add_row(text_row(load, x));
     }
@@ -84,7 +102,10 @@ pub fn table(load: &Load, s: &Savings, width: Option<u16>) -> String {
         t.add_row(cache_row(load, c));
     }
     out.push_str(&format!("{t}\n"));
-    let more = s.text.len().saturating_sub(TOP) + s.cache.len().saturating_sub(TOP);
+    let more = [s.images.len(), s.text.len(), s.cache.len()]
+        .iter()
+        .map(|n| n.saturating_sub(TOP))
+        .sum::<usize>();
     if more > 0 {
         out.push_str(&format!(
             "  ... and {more} more (--format json lists them all)\n"
@@ -95,6 +116,37 @@ pub fn table(load: &Load, s: &Savings, width: Option<u16>) -> String {
 
 fn right(s: impl ToString) -> Cell {
     Cell::new(s).set_alignment(CellAlignment::Right)
+}
+
+/// A candidate in words: "webp q85 201 kB, SSIM 0.989".
+pub fn candidate(c: &Candidate) -> String {
+    format!(
+        "{} q{} {}, SSIM {:.3}",
+        c.format,
+        c.quality,
+        human_bytes(c.bytes),
+        c.ssim
+    )
+}
+
+fn image_row(load: &Load, i: &ImageSaving) -> Vec<Cell> {
+    let r = &i.recoded;
+    let size = match (r.format.as_deref(), r.width, r.height) {
+        (Some(f), Some(w), Some(h)) => format!("{f} {w}x{h}"),
+        _ => "image".into(),
+    };
+    let lines: Vec<String> = r.candidates.iter().map(candidate).collect();
+    vec![
+        Cell::new(size),
+        Cell::new(url(load, &i.url)),
+        right(human_bytes(i.decoded_bytes)),
+        right(lines.join("\n")),
+        right(format!(
+            "{} ({:.0} %)",
+            human_bytes(i.saved_bytes),
+            100.0 * i.saved_bytes as f64 / i.decoded_bytes.max(1) as f64
+        )),
+    ]
 }
 
 fn text_row(load: &Load, x: &TextSaving) -> Vec<Cell> {
@@ -139,10 +191,20 @@ fn url(load: &Load, u: &str) -> String {
 /// The Markdown section: the totals line and a table of the top findings.
 pub fn markdown(s: &Savings) -> String {
     let mut o = format!("\n**Savings:** {}\n", super::compare::md(&line(s)));
-    if s.text.is_empty() && s.cache.is_empty() {
+    if s.images.is_empty() && s.text.is_empty() && s.cache.is_empty() {
         return o;
     }
     o.push_str("\n| saving | url | as sent | saves |\n|---|---|---:|---:|\n");
+    for i in s.images.iter().take(TOP) {
+        let best = &i.recoded.candidates[i.best];
+        o.push_str(&format!(
+            "| image as {} | `{}` | {} | {} |\n",
+            super::compare::md(&candidate(best)),
+            shorten(&crate::model::urls::redact_url(&i.url), URL_WIDTH).replace('`', "'"),
+            human_bytes(i.decoded_bytes),
+            human_bytes(i.saved_bytes)
+        ));
+    }
     for x in s.text.iter().take(TOP) {
         o.push_str(&format!(
             "| compress (brotli) | `{}` | {} | {} |\n",

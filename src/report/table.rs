@@ -925,7 +925,7 @@ mod slice_tests {
                 "bodySize": {size}}}, "timings": {{"send": 0, "wait": {t}, "receive": 0}}}}"#,
                 t = i % 1300,
                 h = i % 7,
-                status = if i % 11 == 0 { 404 } else { 200 },
+                status = if i.is_multiple_of(11) { 404 } else { 200 },
                 size = i * 37 % 100_000,
             )
         };

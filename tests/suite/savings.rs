@@ -124,15 +124,17 @@ fn the_report_says_what_the_page_could_weigh_and_nothing_without_the_flag() {
     let srv = server();
     let (code, out, err) = pagecost(&["audit", &srv.url("/"), "--savings"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("savings: could save"), "{out}");
+    assert!(out.contains("savings: could weigh"), "{out}");
     assert!(out.contains("with brotli (gzip"), "{out}");
+    // The noise served as PNG and GIF does not decode: said, not counted as 0.
+    assert!(out.contains("2 images not measured"), "{out}");
     assert!(out.contains("/app.js") && out.contains("compress"), "{out}");
     assert!(
         out.contains("cache 1 h") && out.contains("revalidated"),
         "{out}"
     );
     let (_, md, _) = pagecost(&["audit", &srv.url("/"), "--savings", "--format", "markdown"]);
-    assert!(md.contains("**Savings:** could save"), "{md}");
+    assert!(md.contains("**Savings:** could weigh"), "{md}");
     assert!(md.contains("| compress (brotli) |"), "{md}");
     let plain = audit_json(&[&srv.url("/")]);
     assert!(plain.get("savings").is_none());
@@ -140,4 +142,148 @@ fn the_report_says_what_the_page_could_weigh_and_nothing_without_the_flag() {
     assert!(support::entry(&plain, "/app.js")
         .get("compressed")
         .is_none());
+}
+
+/// Images: a heavy JPEG is flagged with its candidates and their SSIM; a small, already
+/// tight PNG is measured and not flagged; an SVG is text, not an image to re-encode.
+#[cfg(feature = "images")]
+mod images {
+    use super::*;
+
+    /// A photo-like card: gradients, edges and texture.
+    fn card(w: u32, h: u32) -> Vec<u8> {
+        let mut rgb = Vec::new();
+        for y in 0..h {
+            for x in 0..w {
+                let t = ((x * 7 + y * 13) % 17) * 3;
+                let edge = if (x / 24 + y / 24) % 2 == 0 { 60 } else { 0 };
+                rgb.extend([
+                    (x * 120 / w + edge + t) as u8,
+                    (y * 120 / h + t) as u8,
+                    ((x + y) % 128 + edge) as u8,
+                ]);
+            }
+        }
+        rgb
+    }
+
+    fn jpeg(w: u16, h: u16, q: u8) -> Vec<u8> {
+        let mut out = Vec::new();
+        jpeg_encoder::Encoder::new(&mut out, q)
+            .encode(
+                &card(w.into(), h.into()),
+                w,
+                h,
+                jpeg_encoder::ColorType::Rgb,
+            )
+            .unwrap();
+        out
+    }
+
+    fn logo_png() -> Vec<u8> {
+        let img = image::RgbImage::from_fn(48, 48, |x, _| {
+            image::Rgb(if x < 24 {
+                [200, 30, 30]
+            } else {
+                [255, 255, 255]
+            })
+        });
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    }
+
+    fn page() -> (TestServer, usize) {
+        let heavy = jpeg(480, 320, 100);
+        let n = heavy.len();
+        let srv = TestServer::start(vec![
+            (
+                "/",
+                Route::html(
+                    r#"<html><body><img src="/hero.jpg"><img src="/logo.png">
+                    <img src="/icon.svg"></body></html>"#,
+                ),
+            ),
+            ("/hero.jpg", Route::ok("image/jpeg", heavy)),
+            ("/logo.png", Route::ok("image/png", logo_png())),
+            (
+                "/icon.svg",
+                Route::ok(
+                    "image/svg+xml",
+                    "<svg xmlns='http://www.w3.org/2000/svg'><circle r='4'/></svg>",
+                ),
+            ),
+        ]);
+        (srv, n)
+    }
+
+    #[test]
+    fn a_heavy_jpeg_is_flagged_with_each_candidate_and_its_ssim() {
+        let (srv, n) = page();
+        let load = audit_json(&[&srv.url("/"), "--savings", "--quality", "85,95"]);
+        let s = &load["savings"];
+        let images = s["images"].as_array().unwrap();
+        assert_eq!(
+            images.len(),
+            1,
+            "{s:#} {}",
+            support::entry(&load, "/hero.jpg")
+        );
+        let hero = &images[0];
+        assert!(hero["url"].as_str().unwrap().ends_with("/hero.jpg"));
+        let r = &hero["recoded"];
+        assert_eq!(
+            (
+                r["format"].as_str(),
+                r["width"].as_u64(),
+                r["height"].as_u64()
+            ),
+            (Some("jpeg"), Some(480), Some(320))
+        );
+        let cands = r["candidates"].as_array().unwrap();
+        let kinds: Vec<(&str, u64)> = cands
+            .iter()
+            .map(|c| {
+                (
+                    c["format"].as_str().unwrap(),
+                    c["quality"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(kinds, [("jpeg", 85), ("jpeg", 95), ("webp", 85)]);
+        let bytes = |i: usize| cands[i]["bytes"].as_u64().unwrap();
+        let ssim = |i: usize| cands[i]["ssim"].as_f64().unwrap();
+        assert!(bytes(0) < bytes(1) && bytes(1) < n as u64, "{cands:?}");
+        assert!(
+            ssim(0) < ssim(1) && ssim(1) < 1.0 && ssim(0) > 0.9,
+            "{cands:?}"
+        );
+        let best = hero["best"].as_u64().unwrap() as usize;
+        assert_eq!(
+            hero["saved_bytes"].as_u64().unwrap(),
+            n as u64 - bytes(best)
+        );
+        assert_eq!(s["image_saved_bytes"], hero["saved_bytes"]);
+        // The PNG was measured and is not worth it; the SVG is text, not an image.
+        assert_eq!(s["images_unknown"], 0);
+        let png = support::entry(&load, "/logo.png");
+        assert_eq!(png["recoded"]["candidates"][0]["format"], "webp");
+        assert!(support::entry(&load, "/icon.svg").get("recoded").is_none());
+    }
+
+    #[test]
+    fn the_table_shows_the_candidates_and_a_quality_out_of_range_is_refused() {
+        let (srv, _) = page();
+        let (code, out, err) = pagecost(&["audit", &srv.url("/"), "--savings"]);
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            out.contains("jpeg 480x320") && out.contains("jpeg q85"),
+            "{out}"
+        );
+        assert!(out.contains("SSIM 0.9"), "{out}");
+        assert!(out.contains("could weigh"), "{out}");
+        let (code, _, err) = pagecost(&["audit", &srv.url("/"), "--savings", "--quality", "0"]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("--quality"), "{err}");
+    }
 }

@@ -15,6 +15,9 @@
 //!   has no validator (`ETag`, `Last-Modified`), only a revalidation round trip (a `304`, no
 //!   body) when it has one.
 
+#[cfg(feature = "images")]
+pub mod image;
+
 use super::{Entry, Party, ResourceType};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -34,6 +37,9 @@ const MIN_SAVED_BYTES: u64 = 1400;
 /// ... and this share of the body, unless the saving reaches [`ALWAYS_BYTES`].
 const MIN_SAVED_SHARE: f64 = 0.1;
 const ALWAYS_BYTES: u64 = 20_000;
+/// An image is flagged when re-encoding saves this much (Lighthouse's floor for
+/// `uses-optimized-images`).
+pub const MIN_IMAGE_SAVED_BYTES: u64 = 4096;
 
 /// A text body's size compressed, as a server could have sent it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -74,6 +80,84 @@ impl Write for Counter {
     }
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+/// One re-encoding of an image: its format and quality, its size, and how close it looks to
+/// the original.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Candidate {
+    /// `jpeg` or `webp`.
+    pub format: String,
+    /// The encoder's quality, 0 to 100.
+    pub quality: u8,
+    /// Its size.
+    pub bytes: u64,
+    /// SSIM against the original (luma, 11x11 Gaussian window, Wang et al. 2004): 1 for
+    /// identical pictures; above about 0.98 differences are hard to see.
+    pub ssim: f64,
+}
+
+/// What an image's engine measured of it with `--savings`: its format, size and candidates,
+/// or why it could not be measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Recoded {
+    /// The original's format (`jpeg`, `png`, `gif`, `webp`), when decoded.
+    pub format: Option<String>,
+    /// Width in pixels, when decoded.
+    pub width: Option<u32>,
+    /// Height in pixels, when decoded.
+    pub height: Option<u32>,
+    /// Its re-encodings, in the order asked.
+    pub candidates: Vec<Candidate>,
+    /// Why it could not be measured (a format not decoded, too large, corrupt).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unmeasured: Option<String>,
+}
+
+/// Whether an entry is a raster image answered, a candidate for re-encoding (SVG is text:
+/// it is compressed, not re-encoded).
+pub fn answered_image(e: &Entry) -> bool {
+    let svg = e.mime_type.as_deref().is_some_and(|m| m.contains("svg"));
+    e.resource_type == ResourceType::Image
+        && !svg
+        && e.error.is_none()
+        && e.status.is_some_and(|s| (200..300).contains(&s))
+        && e.decoded_bytes > 0
+}
+
+/// Measures an image's body (`qualities`: the JPEG qualities asked); with the `images`
+/// feature off, says that the build cannot.
+pub fn recode(body: &[u8], qualities: &[u8]) -> Recoded {
+    #[cfg(feature = "images")]
+    {
+        match image::measure(body, qualities) {
+            Ok(m) => Recoded {
+                format: Some(m.format.to_string()),
+                width: Some(m.width),
+                height: Some(m.height),
+                candidates: m.candidates,
+                unmeasured: None,
+            },
+            Err(why) => Recoded::unmeasured(why.to_string()),
+        }
+    }
+    #[cfg(not(feature = "images"))]
+    {
+        let _ = (body, qualities);
+        Recoded::unmeasured("this build has no image encoders (feature `images`)".into())
+    }
+}
+
+impl Recoded {
+    fn unmeasured(why: String) -> Recoded {
+        Recoded {
+            format: None,
+            width: None,
+            height: None,
+            candidates: Vec::new(),
+            unmeasured: Some(why),
+        }
     }
 }
 
@@ -120,6 +204,14 @@ pub struct Savings {
     /// Text resources sent uncompressed whose savings are unknown (the engine did not see
     /// the whole body: the browser engine, a HAR, a body past `--max-parse`).
     pub text_unknown: u64,
+    /// Images whose best re-encoding saves at least [`MIN_IMAGE_SAVED_BYTES`], the most
+    /// saved first.
+    pub images: Vec<ImageSaving>,
+    /// Images not measured: by engine (the browser engine, a HAR), format (SVG, AVIF),
+    /// size or a body that does not decode.
+    pub images_unknown: u64,
+    /// Bytes the images' best candidates save.
+    pub image_saved_bytes: u64,
     /// Static assets a visit a week later fetches again, the most bytes first.
     pub cache: Vec<CacheFinding>,
     /// The cache lifetimes are unknown: a page audited from a local file or folder was
@@ -157,6 +249,42 @@ pub struct TextSaving {
     pub gzip_saved_bytes: u64,
     /// Bytes brotli saves.
     pub brotli_saved_bytes: u64,
+}
+
+/// One image that would weigh less re-encoded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ImageSaving {
+    /// Its URL.
+    pub url: String,
+    /// Who serves it.
+    pub party: Option<Party>,
+    /// Bytes on the wire as sent.
+    pub transfer_bytes: u64,
+    /// Its body.
+    pub decoded_bytes: u64,
+    /// Its format, width and height, and every candidate measured.
+    pub recoded: Recoded,
+    /// The smallest candidate (an index into `recoded.candidates`).
+    pub best: usize,
+    /// Bytes the smallest candidate saves.
+    pub saved_bytes: u64,
+}
+
+impl ImageSaving {
+    /// The finding for a measured image, when its smallest candidate saves enough.
+    fn of(e: &Entry, r: &Recoded) -> Option<ImageSaving> {
+        let (best, c) = (r.candidates.iter().enumerate()).min_by_key(|(_, c)| c.bytes)?;
+        let saved_bytes = e.decoded_bytes.saturating_sub(c.bytes);
+        (saved_bytes >= MIN_IMAGE_SAVED_BYTES).then(|| ImageSaving {
+            url: e.url.clone(),
+            party: e.party.clone(),
+            transfer_bytes: e.transfer_bytes,
+            decoded_bytes: e.decoded_bytes,
+            recoded: r.clone(),
+            best,
+            saved_bytes,
+        })
+    }
 }
 
 /// One static asset that a visit a week later fetches again.
@@ -300,6 +428,14 @@ impl Savings {
                 None => s.text_unknown += 1,
             }
         }
+        for e in entries.iter().filter(|e| answered_image(e)) {
+            match e.recoded.as_ref().filter(|r| r.unmeasured.is_none()) {
+                Some(r) => s.images.extend(ImageSaving::of(e, r)),
+                None => s.images_unknown += 1,
+            }
+        }
+        s.images.sort_by_key(|i| std::cmp::Reverse(i.saved_bytes));
+        s.image_saved_bytes = s.images.iter().map(|i| i.saved_bytes).sum();
         if !local {
             s.cache = entries.iter().filter_map(CacheFinding::of).collect();
         }
@@ -313,10 +449,14 @@ impl Savings {
         s
     }
 
-    /// The share of the page's bytes compression would save (brotli), 0 to 1; `None` for a
-    /// page of no bytes.
-    pub fn text_share(&self) -> Option<f64> {
-        (self.page_bytes > 0).then(|| self.brotli_saved_bytes as f64 / self.page_bytes as f64)
+    /// Bytes the page could shed: brotli on its text, its images' best candidates.
+    pub fn saved_bytes(&self) -> u64 {
+        self.brotli_saved_bytes + self.image_saved_bytes
+    }
+
+    /// The share of the page's bytes it could shed, 0 to 1; `None` for a page of no bytes.
+    pub fn share(&self) -> Option<f64> {
+        (self.page_bytes > 0).then(|| self.saved_bytes() as f64 / self.page_bytes as f64)
     }
 }
 
