@@ -14,6 +14,7 @@
 //! fires load, up to the audit's time limit. Either way the load is partial and says why. The
 //! browser and its helpers end with the job, on every path, even when pagecost is killed.
 
+mod bodies;
 mod children;
 mod coverage;
 mod paint;
@@ -31,6 +32,7 @@ use crate::config::AuditConfig;
 use crate::error::{Error, Result, Setting};
 use crate::events::{Event, EventSink};
 use crate::extract::Viewport;
+use crate::model::savings::work::Measure;
 use crate::model::{Load, LoadSettings, PartialCause, Skipped};
 use chromiumoxide::cdp::browser_protocol::inspector::EventTargetCrashed;
 use chromiumoxide::cdp::browser_protocol::network as net;
@@ -327,6 +329,8 @@ struct Seen {
     trace: std::result::Result<trace::Traced, trace::Untraced>,
     /// Each script's and stylesheet's share never used, by URL; `None` when unknown.
     unused: Option<Vec<(crate::trace::unused::CodeKind, String, f64)>>,
+    /// `--savings`: the measured bodies, by entry index.
+    measured: Vec<(usize, crate::model::savings::work::Measure)>,
 }
 
 /// Why the watch of a page ended.
@@ -400,6 +404,10 @@ async fn drive(
             Ok(t) => trace::finish(&page, t, stop == Stop::Quiet || stop == Stop::Busy).await,
             Err(why) => Err(why),
         };
+        let measured = match cfg.savings && stop != Stop::Crashed && !blocked {
+            true => bodies::measure(&page, &rec, &cfg.savings_qualities).await,
+            false => Vec::new(),
+        };
         if let Some((reasons, task)) = blocking {
             task.abort();
             let reasons = reasons.lock().unwrap_or_else(|p| p.into_inner());
@@ -414,6 +422,7 @@ async fn drive(
             blocked,
             trace,
             unused,
+            measured,
         })
     }
     .await;
@@ -723,7 +732,8 @@ fn build(
     if let Ok(t) = &seen.trace {
         rec.adopt_senders(&crate::trace::senders::senders(&t.events));
     }
-    let (entries, ttfb) = rec.entries(rec.last);
+    let (mut entries, ttfb) = rec.entries(rec.last);
+    attach_measures(&mut entries, seen.measured);
     let mut page_metrics = rec.page_metrics(seen.paint.as_ref());
     page_metrics.visual = (seen.trace.as_ref().ok())
         .and_then(|t| crate::trace::visual::visual_metrics(&t.events, rec.start? * 1000.0));
@@ -764,6 +774,17 @@ fn build(
         data_cost: None,
         savings: None,
     })
+}
+
+/// Sets each measured entry's `compressed` or `recoded` (`--savings`).
+fn attach_measures(entries: &mut [crate::model::Entry], measured: Vec<(usize, Measure)>) {
+    for (i, m) in measured {
+        match (entries.get_mut(i), m) {
+            (Some(e), Measure::Text(c)) => e.compressed = Some(c),
+            (Some(e), Measure::Image(r)) => e.recoded = Some(r),
+            (None, _) => {}
+        }
+    }
 }
 
 /// The error of a load in which the browser made no request at all.

@@ -678,6 +678,19 @@ impl Recorder {
 
     /// The entries, and the document's time to first byte. Requests still in flight at
     /// `end` (monotonic seconds) are aborted entries.
+    /// The requests whose bodies `--savings` measures: each final hop's entry index,
+    /// request id, what it is measured for and its decoded size.
+    pub fn probes(&self) -> Vec<(usize, String, crate::model::savings::work::Probe, u64)> {
+        (self.reqs.iter().enumerate())
+            .filter(|(_, r)| r.redirect_url.is_none() && !r.worker && !r.over_limit)
+            .filter_map(|(i, r)| {
+                let e = entry(r, |t| t, 0.0);
+                let probe = crate::model::savings::probe_of(&e)?;
+                Some((i, r.id.clone(), probe, e.decoded_bytes))
+            })
+            .collect()
+    }
+
     pub fn entries(&self, end: f64) -> (Vec<Entry>, Option<f64>) {
         let start = self.start.unwrap_or(0.0);
         let ms = |t: f64| ((t - start) * 1_000_000.0).round() / 1000.0;

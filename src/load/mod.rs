@@ -15,7 +15,7 @@ use crate::extract::encoding::{self, Enc};
 use crate::extract::html::{self, InlineCss};
 use crate::extract::styles::{DocumentStyles, SheetPlace, SheetRefs, SheetSource};
 use crate::extract::{comments, css, flatten, media, Reference, Viewport};
-use crate::model::savings;
+use crate::model::savings::{self, work::Measure, work::Probe};
 use crate::model::{
     Connection, Entry, EntryError, ErrorKind, Headers, Initiator, InitiatorKind, Load,
     LoadSettings, PartialCause, ResourceType, Skipped, Timings, Totals,
@@ -129,34 +129,7 @@ struct Engine<'a> {
     /// Host of the page as requested, for first/third-party decisions while loading.
     page_host: String,
     /// Bodies being measured (`--savings`): the entry and its task.
-    probes: Vec<(usize, tokio::task::JoinHandle<Measured>)>,
-}
-
-/// What a body is measured for (`--savings`).
-#[derive(Debug, Clone, Copy)]
-enum Probe {
-    /// Text sent uncompressed: compressed.
-    Text,
-    /// An image: re-encoded.
-    Image,
-}
-
-impl Probe {
-    fn of(e: &Entry) -> Option<Probe> {
-        if savings::sent_uncompressed_text(e) {
-            Some(Probe::Text)
-        } else if savings::answered_image(e) {
-            Some(Probe::Image)
-        } else {
-            None
-        }
-    }
-}
-
-/// A body's measure.
-enum Measured {
-    Text(savings::Compressed),
-    Image(savings::Recoded),
+    probes: Vec<(usize, tokio::task::JoinHandle<Option<Measure>>)>,
 }
 
 impl<'a> Engine<'a> {
@@ -430,14 +403,14 @@ impl<'a> Engine<'a> {
         let mime = e.mime_type.clone().unwrap_or_default();
         let decoded = e.decoded_bytes;
         let ok = e.error.is_none();
-        let probe = self.cfg.savings.then(|| Probe::of(&e)).flatten();
+        let probe = self.cfg.savings.then(|| savings::probe_of(&e)).flatten();
         self.entries.push(e);
         let Some(mut body) = f.body.filter(|_| ok) else {
             return;
         };
         let whole = body.len() as u64 == decoded;
         if let Some(kind) = probe.filter(|_| whole) {
-            if job.resource_type == ResourceType::Image {
+            if kind == Probe::Image {
                 return self.probe(kind, body);
             }
             self.probe(kind, body.clone());
@@ -453,10 +426,7 @@ impl<'a> Engine<'a> {
     fn probe(&mut self, kind: Probe, body: Vec<u8>) {
         let idx = self.entries.len() - 1;
         let qualities = self.cfg.savings_qualities.clone();
-        let task = tokio::task::spawn_blocking(move || match kind {
-            Probe::Text => Measured::Text(savings::Compressed::of(&body)),
-            Probe::Image => Measured::Image(savings::recode(&body, &qualities)),
-        });
+        let task = tokio::spawn(savings::work::measure(kind, body, qualities));
         self.probes.push((idx, task));
     }
 
@@ -464,9 +434,9 @@ impl<'a> Engine<'a> {
     async fn collect_probes(&mut self) {
         for (idx, task) in std::mem::take(&mut self.probes) {
             match task.await {
-                Ok(Measured::Text(c)) => self.entries[idx].compressed = Some(c),
-                Ok(Measured::Image(r)) => self.entries[idx].recoded = Some(r),
-                Err(_) => {}
+                Ok(Some(Measure::Text(c))) => self.entries[idx].compressed = Some(c),
+                Ok(Some(Measure::Image(r))) => self.entries[idx].recoded = Some(r),
+                _ => {}
             }
         }
     }

@@ -9,4 +9,5 @@ mod support;
 mod browser;
 mod browser_loads;
 mod main_thread;
+mod savings;
 mod visual;

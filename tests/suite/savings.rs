@@ -6,33 +6,8 @@
 use crate::support;
 
 use serde_json::Value;
-use std::io::Write;
+use support::savings::{app_js, gzip, noise};
 use support::{audit_json, pagecost, Route, TestServer};
-
-/// Bytes no compressor can shrink (xorshift), as text.
-fn noise(n: usize) -> Vec<u8> {
-    let mut x = 0x9e37_79b9_u32;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            b'!' + (x % 90) as u8
-        })
-        .collect()
-}
-
-fn gzip(body: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
-    e.write_all(body).unwrap();
-    e.finish().unwrap()
-}
-
-fn app_js() -> String {
-    (0..600)
-        .map(|i| format!("function f{i}(a, b) {{ return a * {i} + b; }}\n"))
-        .collect()
-}
 
 fn server() -> TestServer {
     let css = "body { margin: 0; color: #333; }\n".repeat(400);
@@ -149,36 +124,7 @@ fn the_report_says_what_the_page_could_weigh_and_nothing_without_the_flag() {
 #[cfg(feature = "images")]
 mod images {
     use super::*;
-
-    /// A photo-like card: gradients, edges and texture.
-    fn card(w: u32, h: u32) -> Vec<u8> {
-        let mut rgb = Vec::new();
-        for y in 0..h {
-            for x in 0..w {
-                let t = ((x * 7 + y * 13) % 17) * 3;
-                let edge = if (x / 24 + y / 24) % 2 == 0 { 60 } else { 0 };
-                rgb.extend([
-                    (x * 120 / w + edge + t) as u8,
-                    (y * 120 / h + t) as u8,
-                    ((x + y) % 128 + edge) as u8,
-                ]);
-            }
-        }
-        rgb
-    }
-
-    fn jpeg(w: u16, h: u16, q: u8) -> Vec<u8> {
-        let mut out = Vec::new();
-        jpeg_encoder::Encoder::new(&mut out, q)
-            .encode(
-                &card(w.into(), h.into()),
-                w,
-                h,
-                jpeg_encoder::ColorType::Rgb,
-            )
-            .unwrap();
-        out
-    }
+    use support::savings::jpeg;
 
     fn logo_png() -> Vec<u8> {
         let img = image::RgbImage::from_fn(48, 48, |x, _| {

@@ -6,6 +6,7 @@
 
 #[cfg(feature = "history")]
 pub mod postgres;
+pub mod savings;
 pub mod tls;
 
 use std::collections::HashMap;

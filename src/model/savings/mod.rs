@@ -17,6 +17,7 @@
 
 #[cfg(feature = "images")]
 pub mod image;
+pub mod work;
 
 use super::{Entry, Party, ResourceType};
 use serde::{Deserialize, Serialize};
@@ -158,6 +159,17 @@ impl Recoded {
             candidates: Vec::new(),
             unmeasured: Some(why),
         }
+    }
+}
+
+/// What an entry's body is measured for with `--savings`, if anything.
+pub fn probe_of(e: &Entry) -> Option<work::Probe> {
+    if sent_uncompressed_text(e) {
+        Some(work::Probe::Text)
+    } else if answered_image(e) {
+        Some(work::Probe::Image)
+    } else {
+        None
     }
 }
 
