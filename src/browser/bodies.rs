@@ -8,10 +8,28 @@ use super::record::Recorder;
 use crate::model::savings::work::{self, Measure};
 use base64::Engine as _;
 use chromiumoxide::cdp::browser_protocol::network::{GetResponseBodyParams, RequestId};
+use chromiumoxide::cdp::js_protocol::runtime::EvaluateParams;
+use std::collections::HashMap;
 use std::time::Duration;
 
 /// The longest wait for one body.
 const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The size each `<img>` of the page's frame is shown at, by the URL it shows
+/// (`currentSrc`): CSS pixels times the device pixel ratio, rounded up; the largest where
+/// one URL is shown twice. Images not laid out (hidden, not loaded) are left out.
+const SHOWN: &str = r#"(() => {
+  const out = {};
+  for (const img of document.images) {
+    const src = img.currentSrc || img.src;
+    const r = img.getBoundingClientRect();
+    if (!src || !img.naturalWidth || r.width < 1 || r.height < 1) continue;
+    const w = Math.ceil(r.width * devicePixelRatio), h = Math.ceil(r.height * devicePixelRatio);
+    const old = out[src];
+    if (!old || w * h > old[0] * old[1]) out[src] = [w, h];
+  }
+  return out;
+})()"#;
 
 /// Each measured body: the index of its entry and its measure.
 pub(super) async fn measure(
@@ -19,16 +37,20 @@ pub(super) async fn measure(
     rec: &Recorder,
     qualities: &[u8],
 ) -> Vec<(usize, Measure)> {
+    let shown = shown(page).await;
     let mut tasks = Vec::new();
-    for (idx, id, probe, decoded) in rec.probes() {
+    for (idx, id, probe, decoded, url) in rec.probes() {
         let Some(body) = body(page, &id).await else {
             continue;
         };
         if body.len() as u64 != decoded {
             continue;
         }
-        let task = tokio::spawn(work::measure(probe, body, qualities.to_vec()));
-        tasks.push((idx, task));
+        let how = work::How {
+            qualities: qualities.to_vec(),
+            shown: shown.get(&url).copied(),
+        };
+        tasks.push((idx, tokio::spawn(work::measure(probe, body, how))));
     }
     let mut out = Vec::new();
     for (idx, task) in tasks {
@@ -37,6 +59,21 @@ pub(super) async fn measure(
         }
     }
     out
+}
+
+/// The size each image is shown at, by URL ([`SHOWN`]); empty when the page does not answer.
+async fn shown(page: &chromiumoxide::Page) -> HashMap<String, [u32; 2]> {
+    let Ok(ask) = EvaluateParams::builder()
+        .expression(SHOWN)
+        .return_by_value(true)
+        .build()
+    else {
+        return HashMap::new();
+    };
+    let answer = tokio::time::timeout(BODY_TIMEOUT, page.execute(ask)).await;
+    (answer.ok().and_then(|r| r.ok()?.result.result.value))
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default()
 }
 
 /// A response's body as the browser holds it.

@@ -679,14 +679,22 @@ impl Recorder {
     /// The entries, and the document's time to first byte. Requests still in flight at
     /// `end` (monotonic seconds) are aborted entries.
     /// The requests whose bodies `--savings` measures: each final hop's entry index,
-    /// request id, what it is measured for and its decoded size.
-    pub fn probes(&self) -> Vec<(usize, String, crate::model::savings::work::Probe, u64)> {
+    /// request id, what it is measured for, its decoded size and its URL.
+    pub fn probes(
+        &self,
+    ) -> Vec<(
+        usize,
+        String,
+        crate::model::savings::work::Probe,
+        u64,
+        String,
+    )> {
         (self.reqs.iter().enumerate())
             .filter(|(_, r)| r.redirect_url.is_none() && !r.worker && !r.over_limit)
             .filter_map(|(i, r)| {
                 let e = entry(r, |t| t, 0.0);
                 let probe = crate::model::savings::probe_of(&e)?;
-                Some((i, r.id.clone(), probe, e.decoded_bytes))
+                Some((i, r.id.clone(), probe, e.decoded_bytes, e.url))
             })
             .collect()
     }

@@ -425,8 +425,11 @@ impl<'a> Engine<'a> {
     /// ([`Engine::collect_probes`]).
     fn probe(&mut self, kind: Probe, body: Vec<u8>) {
         let idx = self.entries.len() - 1;
-        let qualities = self.cfg.savings_qualities.clone();
-        let task = tokio::spawn(savings::work::measure(kind, body, qualities));
+        let how = savings::work::How {
+            qualities: self.cfg.savings_qualities.clone(),
+            shown: None,
+        };
+        let task = tokio::spawn(savings::work::measure(kind, body, how));
         self.probes.push((idx, task));
     }
 

@@ -131,10 +131,13 @@ pub fn candidate(c: &Candidate) -> String {
 
 fn image_row(load: &Load, i: &ImageSaving) -> Vec<Cell> {
     let r = &i.recoded;
-    let size = match (r.format.as_deref(), r.width, r.height) {
+    let mut size = match (r.format.as_deref(), r.width, r.height) {
         (Some(f), Some(w), Some(h)) => format!("{f} {w}x{h}"),
         _ => "image".into(),
     };
+    if let Some([w, h]) = r.shown {
+        size.push_str(&format!("\nshown {w}x{h}"));
+    }
     let lines: Vec<String> = r.candidates.iter().map(candidate).collect();
     vec![
         Cell::new(size),

@@ -51,9 +51,14 @@ pub struct Measured {
 }
 
 /// Decodes `body` and re-encodes it: JPEG at each of `qualities` (a JPEG original only) and
-/// WebP at [`WEBP_QUALITY`] (not for a WebP original). CPU-bound: call it off the async
-/// runtime's threads.
-pub fn measure(body: &[u8], qualities: &[u8]) -> Result<Measured, Unmeasured> {
+/// WebP at [`WEBP_QUALITY`] (not for a WebP original); when `shown` (device pixels) is
+/// smaller than the picture, also right-sized to it ([`right_sized`]). CPU-bound: call it
+/// off the async runtime's threads.
+pub fn measure(
+    body: &[u8],
+    qualities: &[u8],
+    shown: Option<[u32; 2]>,
+) -> Result<Measured, Unmeasured> {
     let format = image::guess_format(body).map_err(|_| Unmeasured::Format)?;
     let name = match format {
         ImageFormat::Jpeg => "jpeg",
@@ -71,6 +76,9 @@ pub fn measure(body: &[u8], qualities: &[u8]) -> Result<Measured, Unmeasured> {
     }
     if format != ImageFormat::WebP {
         candidates.push(webp(&original)?);
+    }
+    if let Some(size) = shown.filter(|&s| larger_than(&original, s)) {
+        candidates.push(right_sized(&original, format, size)?);
     }
     Ok(Measured {
         format: name,
@@ -172,6 +180,7 @@ fn jpeg(original: &RgbaImage, q: u8) -> Result<Candidate, Unmeasured> {
         quality: q,
         bytes: out.len() as u64,
         ssim: ssim(original, &again),
+        resized: None,
     })
 }
 
@@ -187,7 +196,32 @@ fn webp(original: &RgbaImage) -> Result<Candidate, Unmeasured> {
         quality: WEBP_QUALITY,
         bytes: encoded.len() as u64,
         ssim: ssim(original, &again),
+        resized: None,
     })
+}
+
+/// Whether a picture has more pixels than the `[width, height]` it is shown at.
+fn larger_than(img: &RgbaImage, [w, h]: [u32; 2]) -> bool {
+    w > 0 && h > 0 && u64::from(w) * u64::from(h) < u64::from(img.width()) * u64::from(img.height())
+}
+
+/// The picture resized to the size it is shown at (Lanczos 3) and encoded in its own
+/// family: JPEG at 85 for a JPEG, lossy WebP at 85 for the rest. Its SSIM is against the
+/// original resized the same way (what the visitor saw: the browser scaled it down), so it
+/// scores the encoding, not the resizing.
+fn right_sized(
+    original: &RgbaImage,
+    format: ImageFormat,
+    [w, h]: [u32; 2],
+) -> Result<Candidate, Unmeasured> {
+    let small = image::imageops::resize(original, w, h, image::imageops::FilterType::Lanczos3);
+    let mut c = if format == ImageFormat::Jpeg {
+        jpeg(&small, 85)?
+    } else {
+        webp(&small)?
+    };
+    c.resized = Some([w, h]);
+    Ok(c)
 }
 
 /// RGB of an RGBA image composited over white.
@@ -359,7 +393,7 @@ mod tests {
                 .unwrap();
             out
         };
-        let m = measure(&heavy, &[85, 50]).unwrap();
+        let m = measure(&heavy, &[85, 50], None).unwrap();
         assert_eq!((m.format, m.width, m.height), ("jpeg", 240, 160));
         let names: Vec<_> = m
             .candidates
@@ -381,7 +415,7 @@ mod tests {
     #[test]
     fn formats_pagecost_does_not_decode_and_bombs_are_reported() {
         assert_eq!(
-            measure(b"<svg xmlns='http://www.w3.org/2000/svg'/>", &[85]),
+            measure(b"<svg xmlns='http://www.w3.org/2000/svg'/>", &[85], None),
             Err(Unmeasured::Format)
         );
         // A PNG header claiming 100,000 x 100,000 pixels: refused before decoding.
@@ -392,13 +426,33 @@ mod tests {
         let mut crc = flate2::Crc::new();
         crc.update(&png[12..29]);
         png[29..33].copy_from_slice(&crc.sum().to_be_bytes());
-        assert_eq!(measure(&png, &[85]), Err(Unmeasured::TooLarge));
+        assert_eq!(measure(&png, &[85], None), Err(Unmeasured::TooLarge));
         let cut = &encode(&card(64, 64), ImageFormat::Png)[..200];
-        assert!(matches!(measure(cut, &[85]), Err(Unmeasured::Corrupt(_))));
+        assert!(matches!(
+            measure(cut, &[85], None),
+            Err(Unmeasured::Corrupt(_))
+        ));
         // A PNG gets a WebP candidate only.
         let png = encode(&card(64, 64), ImageFormat::Png);
-        let m = measure(&png, &[85]).unwrap();
+        let m = measure(&png, &[85], None).unwrap();
         assert_eq!(m.candidates.len(), 1);
         assert_eq!(m.candidates[0].format, "webp");
+    }
+
+    #[test]
+    fn an_image_shown_smaller_gets_a_right_sized_candidate_and_one_shown_whole_does_not() {
+        let png = encode(&card(200, 100), ImageFormat::Png);
+        let m = measure(&png, &[85], Some([100, 50])).unwrap();
+        let last = m.candidates.last().unwrap();
+        assert_eq!(last.resized, Some([100, 50]));
+        assert!(last.bytes < m.candidates[0].bytes, "{m:?}");
+        assert!(last.ssim > 0.9 && last.ssim <= 1.0, "{m:?}");
+        for shown in [[200, 100], [400, 200], [0, 0]] {
+            let m = measure(&png, &[85], Some(shown)).unwrap();
+            assert!(
+                m.candidates.iter().all(|c| c.resized.is_none()),
+                "{shown:?}"
+            );
+        }
     }
 }

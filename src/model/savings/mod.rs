@@ -95,8 +95,13 @@ pub struct Candidate {
     /// Its size.
     pub bytes: u64,
     /// SSIM against the original (luma, 11x11 Gaussian window, Wang et al. 2004): 1 for
-    /// identical pictures; above about 0.98 differences are hard to see.
+    /// identical pictures; above about 0.98 differences are hard to see. A right-sized
+    /// candidate is scored against the original scaled to the same size.
     pub ssim: f64,
+    /// Resized to the size the page shows it at (`[width, height]`, device pixels): the
+    /// image was larger than shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resized: Option<[u32; 2]>,
 }
 
 /// What an image's engine measured of it with `--savings`: its format, size and candidates,
@@ -109,6 +114,10 @@ pub struct Recoded {
     pub width: Option<u32>,
     /// Height in pixels, when decoded.
     pub height: Option<u32>,
+    /// The size the page showed it at (device pixels, the largest where it is shown twice),
+    /// when known: the browser engine's layout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shown: Option<[u32; 2]>,
     /// Its re-encodings, in the order asked.
     pub candidates: Vec<Candidate>,
     /// Why it could not be measured (a format not decoded, too large, corrupt).
@@ -127,16 +136,17 @@ pub fn answered_image(e: &Entry) -> bool {
         && e.decoded_bytes > 0
 }
 
-/// Measures an image's body (`qualities`: the JPEG qualities asked); with the `images`
-/// feature off, says that the build cannot.
-pub fn recode(body: &[u8], qualities: &[u8]) -> Recoded {
+/// Measures an image's body (`qualities`: the JPEG qualities asked; `shown`: the size the
+/// page shows it at, when known); with the `images` feature off, says that the build cannot.
+pub fn recode(body: &[u8], qualities: &[u8], shown: Option<[u32; 2]>) -> Recoded {
     #[cfg(feature = "images")]
     {
-        match image::measure(body, qualities) {
+        match image::measure(body, qualities, shown) {
             Ok(m) => Recoded {
                 format: Some(m.format.to_string()),
                 width: Some(m.width),
                 height: Some(m.height),
+                shown,
                 candidates: m.candidates,
                 unmeasured: None,
             },
@@ -145,7 +155,7 @@ pub fn recode(body: &[u8], qualities: &[u8]) -> Recoded {
     }
     #[cfg(not(feature = "images"))]
     {
-        let _ = (body, qualities);
+        let _ = (body, qualities, shown);
         Recoded::unmeasured("this build has no image encoders (feature `images`)".into())
     }
 }
@@ -156,6 +166,7 @@ impl Recoded {
             format: None,
             width: None,
             height: None,
+            shown: None,
             candidates: Vec::new(),
             unmeasured: Some(why),
         }

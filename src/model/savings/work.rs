@@ -36,23 +36,38 @@ static CORES: LazyLock<Arc<Semaphore>> = LazyLock::new(|| {
     Arc::new(Semaphore::new(n))
 });
 
-type Key = (u64, usize, Probe, Vec<u8>);
+type Key = (u64, usize, Probe, Vec<u8>, Option<[u32; 2]>);
 
 static CACHE: LazyLock<Mutex<HashMap<Key, Measure>>> = LazyLock::new(Default::default);
 
 /// How many bodies were measured and how many were answered from the cache, in this process.
 static COUNTS: Mutex<(u64, u64)> = Mutex::new((0, 0));
 
-fn key(body: &[u8], probe: Probe, qualities: &[u8]) -> Key {
+fn key(body: &[u8], probe: Probe, how: &How) -> Key {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     body.hash(&mut h);
-    (h.finish(), body.len(), probe, qualities.to_vec())
+    (
+        h.finish(),
+        body.len(),
+        probe,
+        how.qualities.clone(),
+        how.shown,
+    )
+}
+
+/// How an image is measured: the JPEG qualities asked, the size the page shows it at.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct How {
+    /// `--quality`.
+    pub qualities: Vec<u8>,
+    /// Device pixels, when known.
+    pub shown: Option<[u32; 2]>,
 }
 
 /// Measures a body: from the cache when this process measured the same bytes the same way,
 /// else on a blocking thread once a core is free.
-pub async fn measure(probe: Probe, body: Vec<u8>, qualities: Vec<u8>) -> Option<Measure> {
-    let k = key(&body, probe, &qualities);
+pub async fn measure(probe: Probe, body: Vec<u8>, how: How) -> Option<Measure> {
+    let k = key(&body, probe, &how);
     if let Some(m) = CACHE.lock().ok()?.get(&k).cloned() {
         COUNTS.lock().ok()?.1 += 1;
         return Some(m);
@@ -60,7 +75,7 @@ pub async fn measure(probe: Probe, body: Vec<u8>, qualities: Vec<u8>) -> Option<
     let _permit = Arc::clone(&CORES).acquire_owned().await.ok()?;
     let m = tokio::task::spawn_blocking(move || match probe {
         Probe::Text => Measure::Text(Compressed::of(&body)),
-        Probe::Image => Measure::Image(super::recode(&body, &qualities)),
+        Probe::Image => Measure::Image(super::recode(&body, &how.qualities, how.shown)),
     })
     .await
     .ok()?;
@@ -86,8 +101,10 @@ mod tests {
     async fn the_same_bytes_are_measured_once() {
         let body = b"body { color: red }\n".repeat(500);
         let (m0, c0) = counts();
-        let a = measure(Probe::Text, body.clone(), vec![85]).await.unwrap();
-        let b = measure(Probe::Text, body, vec![85]).await.unwrap();
+        let a = measure(Probe::Text, body.clone(), How::default())
+            .await
+            .unwrap();
+        let b = measure(Probe::Text, body, How::default()).await.unwrap();
         assert_eq!(a, b);
         let (m1, c1) = counts();
         // Other tests may measure at the same time: at least this one's pair is counted.
