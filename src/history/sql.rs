@@ -7,7 +7,7 @@ use crate::verdict::metric::Metric;
 use std::collections::BTreeMap;
 
 /// The schema this pagecost writes.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// One step of the schema: what turns version `version - 1` into `version`.
 pub(crate) struct Migration {
@@ -111,6 +111,13 @@ ALTER TABLE runs ADD COLUMN speed_index_ms DOUBLE PRECISION;
         version: 6,
         sql: "
 ALTER TABLE runs ADD COLUMN data_cost_usd DOUBLE PRECISION;
+",
+    },
+    // What the page could shed (`--savings`), bytes.
+    Migration {
+        version: 7,
+        sql: "
+ALTER TABLE runs ADD COLUMN savings_bytes DOUBLE PRECISION;
 ",
     },
 ];

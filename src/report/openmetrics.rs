@@ -323,6 +323,9 @@ fn metric_help(m: Metric) -> &'static str {
         Metric::DecodedBytes => "Bytes after content decoding.",
         Metric::Co2e => "CO2e of the bytes on the wire, Sustainable Web Design model v4.",
         Metric::DataCost => "What a view costs a visitor on mobile data, US dollars.",
+        Metric::Savings => {
+            "Bytes the page could shed (--savings): compressed text, re-encoded images."
+        }
         Metric::DomContentLoaded => "The DOMContentLoaded event (browser engine).",
         Metric::LoadEvent => "The load event (browser engine).",
         Metric::FirstContentfulPaint => "First contentful paint (browser engine).",

@@ -41,6 +41,10 @@ pub enum Metric {
     /// US dollars a view costs a visitor on mobile data, at the price asked for.
     #[serde(rename = "data_cost_usd")]
     DataCost,
+    /// Bytes the page could shed (`--savings`): brotli on its uncompressed text, its images'
+    /// smallest candidates.
+    #[serde(rename = "savings_bytes")]
+    Savings,
     /// The `DOMContentLoaded` event (browser engine).
     #[serde(rename = "dom_content_loaded_ms")]
     DomContentLoaded,
@@ -106,7 +110,7 @@ impl Unit {
 
 impl Metric {
     /// Every metric, in report order.
-    pub const ALL: [Metric; 16] = [
+    pub const ALL: [Metric; 17] = [
         Metric::DocumentTtfb,
         Metric::FullyLoaded,
         Metric::Requests,
@@ -114,6 +118,7 @@ impl Metric {
         Metric::DecodedBytes,
         Metric::Co2e,
         Metric::DataCost,
+        Metric::Savings,
         Metric::DomContentLoaded,
         Metric::LoadEvent,
         Metric::FirstContentfulPaint,
@@ -135,6 +140,7 @@ impl Metric {
             Metric::DecodedBytes => "decoded_bytes",
             Metric::Co2e => "co2e_grams",
             Metric::DataCost => "data_cost_usd",
+            Metric::Savings => "savings_bytes",
             Metric::DomContentLoaded => "dom_content_loaded_ms",
             Metric::LoadEvent => "load_event_ms",
             Metric::FirstContentfulPaint => "first_contentful_paint_ms",
@@ -167,7 +173,7 @@ impl Metric {
     pub fn unit(self) -> Unit {
         match self {
             Metric::Requests => Unit::Count,
-            Metric::TransferBytes | Metric::DecodedBytes => Unit::Bytes,
+            Metric::TransferBytes | Metric::DecodedBytes | Metric::Savings => Unit::Bytes,
             Metric::CumulativeLayoutShift => Unit::Score,
             Metric::Co2e => Unit::Grams,
             Metric::DataCost => Unit::Usd,
@@ -197,6 +203,7 @@ impl Metric {
             Metric::DecodedBytes => Some(load.totals.decoded_bytes as f64),
             Metric::Co2e => load.carbon.as_ref().map(|c| c.total_g),
             Metric::DataCost => load.data_cost.as_ref().map(|c| c.total_usd),
+            Metric::Savings => load.savings.as_ref().map(|s| s.saved_bytes() as f64),
             Metric::DomContentLoaded => load.page_metrics.dom_content_loaded_ms,
             Metric::LoadEvent => load.page_metrics.load_event_ms,
             Metric::FirstContentfulPaint => load.page_metrics.first_contentful_paint_ms,
@@ -220,6 +227,7 @@ impl Metric {
             "decoded" | "decoded_bytes" => Metric::DecodedBytes,
             "co2e" | "co2e_grams" | "carbon" => Metric::Co2e,
             "cost" | "data_cost" | "data_cost_usd" => Metric::DataCost,
+            "savings" | "savings_bytes" => Metric::Savings,
             "requests" => Metric::Requests,
             "ttfb" | "document_ttfb" | "document_ttfb_ms" => Metric::DocumentTtfb,
             "fully_loaded" | "fully_loaded_ms" | "load" | "fully-loaded" => Metric::FullyLoaded,

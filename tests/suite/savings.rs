@@ -233,3 +233,52 @@ mod images {
         assert!(err.contains("--quality"), "{err}");
     }
 }
+
+#[test]
+fn a_budget_limits_what_the_page_could_shed_and_says_when_it_was_not_measured() {
+    let srv = server();
+    let dir = tempfile::tempdir().unwrap();
+    let budget = |kib: u32| {
+        let p = dir.path().join(format!("b{kib}.json"));
+        std::fs::write(&p, format!(r#"[{{"pagecost": {{"savings": {kib}}}}}]"#)).unwrap();
+        p.to_string_lossy().into_owned()
+    };
+    let (tight, loose) = (budget(5), budget(100));
+    let url = srv.url("/");
+    let (code, out, err) = pagecost(&["audit", &url, "--savings", "--budget", &tight]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("pagecost.savings"), "{out}");
+    let (code, out, err) = pagecost(&["audit", &url, "--savings", "--budget", &loose]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = pagecost(&["audit", &url, "--budget", &tight]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("pagecost.savings") && out.contains("unsupported"), "{out}");
+}
+
+#[test]
+fn compare_weighs_the_savings_of_both_sides() {
+    let srv = server();
+    let url = srv.url("/");
+    let (code, out, err) = pagecost(&[
+        "compare",
+        &url,
+        &url,
+        "--savings",
+        "--runs",
+        "2",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let c: Value = serde_json::from_str(&out).unwrap();
+    let saved = c["a"]["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "savings_bytes")
+        .unwrap_or_else(|| panic!("{:#}", c["a"]["metrics"]));
+    assert!(
+        saved["summary"]["median"].as_f64().unwrap() > 10_000.0,
+        "{saved}"
+    );
+}

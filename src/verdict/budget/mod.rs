@@ -209,6 +209,9 @@ pub struct Budget {
     /// `pagecost.dataCost`: most US dollars a view costs on mobile data, at the price the
     /// audit was asked to count (`--price-country`, `--price-per-gb`).
     pub data_cost: Option<f64>,
+    /// `pagecost.savings`: most KiB the page could shed (`--savings`: compressed text,
+    /// re-encoded images), judged on every run; unsupported without `--savings`.
+    pub savings: Option<f64>,
     /// `pagecost.entities`.
     pub entities: Vec<NamedLimit>,
     /// `pagecost.categories`.
@@ -481,6 +484,7 @@ impl Reader<'_> {
         b.broken = r.opt_num(eo, "broken", ep)?;
         b.co2e = r.opt_num(eo, "co2e", ep)?;
         b.data_cost = r.opt_num(eo, "dataCost", ep)?;
+        b.savings = r.opt_num(eo, "savings", ep)?;
         let entities = eo.get("entities");
         let entity_names = ("name", Some(names.entities));
         b.entities = r.named(entities, &format!("{ep}.entities"), entity_names, "entity")?;
@@ -728,6 +732,11 @@ pub enum Limit<'a> {
         /// US dollars.
         usd: f64,
     },
+    /// Most KiB the page could shed (`--savings`).
+    Savings {
+        /// KiB.
+        kib: f64,
+    },
     /// A timing, judged on the median run.
     Timing(&'a TimingLimit),
 }
@@ -817,6 +826,7 @@ impl Budget {
         out.extend(self.broken.map(|requests| Limit::Broken { requests }));
         out.extend(self.co2e.map(|grams| Limit::Carbon { grams }));
         out.extend(self.data_cost.map(|usd| Limit::DataCost { usd }));
+        out.extend(self.savings.map(|kib| Limit::Savings { kib }));
         out.extend(self.timings.iter().map(Limit::Timing));
         out
     }
@@ -861,13 +871,14 @@ impl Limit<'_> {
             Limit::Broken { .. } => "pagecost.broken".into(),
             Limit::Carbon { .. } => "pagecost.co2e".into(),
             Limit::DataCost { .. } => "pagecost.dataCost".into(),
+            Limit::Savings { .. } => "pagecost.savings".into(),
             Limit::Timing(t) => format!("timings.{}", t.metric),
         }
     }
 
     fn unit(&self) -> LineUnit {
         match self {
-            Limit::Size { .. } | Limit::Largest { .. } => LineUnit::KiB,
+            Limit::Size { .. } | Limit::Largest { .. } | Limit::Savings { .. } => LineUnit::KiB,
             Limit::Party { measure, .. } if *measure == Measure::Size => LineUnit::KiB,
             Limit::Party { measure, .. } if measure.is_cpu() => LineUnit::Ms,
             Limit::Timing(t) if t.measured() == Some(Metric::CumulativeLayoutShift) => {
@@ -882,7 +893,7 @@ impl Limit<'_> {
 
     fn limit(&self) -> f64 {
         match *self {
-            Limit::Size { kib, .. } | Limit::Largest { kib, .. } => kib,
+            Limit::Size { kib, .. } | Limit::Largest { kib, .. } | Limit::Savings { kib } => kib,
             Limit::Count { requests, .. } | Limit::Broken { requests } => requests,
             Limit::Carbon { grams } => grams,
             Limit::DataCost { usd } => usd,
@@ -947,6 +958,13 @@ impl Limit<'_> {
             // Judged only when every run has a price (see `unpriced`).
             Limit::DataCost { .. } => (
                 l.data_cost.as_ref().map_or(f64::NAN, |c| c.total_usd),
+                Vec::new(),
+            ),
+            // Judged only when every run measured it (see `unmeasured_savings`).
+            Limit::Savings { .. } => (
+                l.savings
+                    .as_ref()
+                    .map_or(f64::NAN, |s| kib(s.saved_bytes())),
                 Vec::new(),
             ),
             Limit::Timing(_) => unreachable!("timings are judged on the median run"),
@@ -1086,6 +1104,9 @@ pub fn evaluate(budgets: &[Budget], runs: &[&Load]) -> Verdict {
         .map(|limit| match limit {
             Limit::Timing(t) => judge_timing(t, runs),
             Limit::DataCost { .. } if runs.iter().any(|l| l.data_cost.is_none()) => unpriced(limit),
+            Limit::Savings { .. } if runs.iter().any(|l| l.savings.is_none()) => {
+                unsupported(limit, "not measured: audit with --savings")
+            }
             Limit::Party { measure, .. } if measure.is_cpu() => {
                 cpu::judge(limit, runs, &b.first_party_hostnames)
             }
