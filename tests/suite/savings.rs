@@ -252,7 +252,10 @@ fn a_budget_limits_what_the_page_could_shed_and_says_when_it_was_not_measured() 
     assert_eq!(code, 0, "{out}{err}");
     let (code, out, err) = pagecost(&["audit", &url, "--budget", &tight]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("pagecost.savings") && out.contains("unsupported"), "{out}");
+    assert!(
+        out.contains("pagecost.savings") && out.contains("unsupported"),
+        "{out}"
+    );
 }
 
 #[test]
