@@ -131,7 +131,7 @@ pub fn candidate(c: &Candidate) -> String {
 
 fn image_row(load: &Load, i: &ImageSaving) -> Vec<Cell> {
     let r = &i.recoded;
-    let mut size = match (r.format.as_deref(), r.width, r.height) {
+    let mut size = match (r.format, r.width, r.height) {
         (Some(f), Some(w), Some(h)) => format!("{f} {w}x{h}"),
         _ => "image".into(),
     };

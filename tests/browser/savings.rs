@@ -2,6 +2,8 @@
 //! done and measured as the static engine measures them, so both engines give the same
 //! sizes for the same bytes.
 
+#![cfg(all(feature = "browser", feature = "images"))]
+
 use crate::support;
 
 use serde_json::Value;

@@ -7,7 +7,7 @@
 //! not for a WebP or AVIF original). Each candidate is decoded again and scored against the
 //! original by SSIM ([`ssim`]).
 
-use super::Candidate;
+use super::{Candidate, Codec};
 use image::{ImageFormat, RgbaImage};
 
 /// Largest image decoded (pixels): 40 megapixels, 160 MB as RGBA. Larger is reported, not
@@ -40,8 +40,8 @@ impl std::fmt::Display for Unmeasured {
 /// An image's measures: its size and format, and its candidates.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Measured {
-    /// The original's format (`jpeg`, `png`, `gif`, `webp`).
-    pub format: &'static str,
+    /// The original's format.
+    pub format: Codec,
     /// Width in pixels.
     pub width: u32,
     /// Height in pixels.
@@ -61,10 +61,10 @@ pub fn measure(
 ) -> Result<Measured, Unmeasured> {
     let format = image::guess_format(body).map_err(|_| Unmeasured::Format)?;
     let name = match format {
-        ImageFormat::Jpeg => "jpeg",
-        ImageFormat::Png => "png",
-        ImageFormat::Gif => "gif",
-        ImageFormat::WebP => "webp",
+        ImageFormat::Jpeg => Codec::Jpeg,
+        ImageFormat::Png => Codec::Png,
+        ImageFormat::Gif => Codec::Gif,
+        ImageFormat::WebP => Codec::Webp,
         _ => return Err(Unmeasured::Format),
     };
     let original = decode(body, format)?;
@@ -176,7 +176,7 @@ fn jpeg(original: &RgbaImage, q: u8) -> Result<Candidate, Unmeasured> {
         .map_err(|e| Unmeasured::Corrupt(e.to_string()))?;
     let again = decode(&out, ImageFormat::Jpeg)?;
     Ok(Candidate {
-        format: "jpeg".into(),
+        format: Codec::Jpeg,
         quality: q,
         bytes: out.len() as u64,
         ssim: ssim(original, &again),
@@ -192,7 +192,7 @@ fn webp(original: &RgbaImage) -> Result<Candidate, Unmeasured> {
         .map_err(|e| Unmeasured::Corrupt(format!("WebP encoder: {e:?}")))?;
     let again = decode(&encoded, ImageFormat::WebP)?;
     Ok(Candidate {
-        format: "webp".into(),
+        format: Codec::Webp,
         quality: WEBP_QUALITY,
         bytes: encoded.len() as u64,
         ssim: ssim(original, &again),
@@ -394,13 +394,12 @@ mod tests {
             out
         };
         let m = measure(&heavy, &[85, 50], None).unwrap();
-        assert_eq!((m.format, m.width, m.height), ("jpeg", 240, 160));
-        let names: Vec<_> = m
-            .candidates
-            .iter()
-            .map(|c| (c.format.as_str(), c.quality))
-            .collect();
-        assert_eq!(names, [("jpeg", 85), ("jpeg", 50), ("webp", 85)]);
+        assert_eq!((m.format, m.width, m.height), (Codec::Jpeg, 240, 160));
+        let names: Vec<_> = m.candidates.iter().map(|c| (c.format, c.quality)).collect();
+        assert_eq!(
+            names,
+            [(Codec::Jpeg, 85), (Codec::Jpeg, 50), (Codec::Webp, 85)]
+        );
         let (q85, q50) = (&m.candidates[0], &m.candidates[1]);
         assert!(
             q85.bytes < heavy.len() as u64 && q50.bytes < q85.bytes,
@@ -436,7 +435,7 @@ mod tests {
         let png = encode(&card(64, 64), ImageFormat::Png);
         let m = measure(&png, &[85], None).unwrap();
         assert_eq!(m.candidates.len(), 1);
-        assert_eq!(m.candidates[0].format, "webp");
+        assert_eq!(m.candidates[0].format, Codec::Webp);
     }
 
     #[test]

@@ -84,12 +84,37 @@ impl Write for Counter {
     }
 }
 
+/// An image format pagecost decodes or encodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Codec {
+    /// JPEG.
+    Jpeg,
+    /// PNG.
+    Png,
+    /// GIF (its first frame).
+    Gif,
+    /// WebP.
+    Webp,
+}
+
+impl std::fmt::Display for Codec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Codec::Jpeg => "jpeg",
+            Codec::Png => "png",
+            Codec::Gif => "gif",
+            Codec::Webp => "webp",
+        })
+    }
+}
+
 /// One re-encoding of an image: its format and quality, its size, and how close it looks to
 /// the original.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Candidate {
     /// `jpeg` or `webp`.
-    pub format: String,
+    pub format: Codec,
     /// The encoder's quality, 0 to 100.
     pub quality: u8,
     /// Its size.
@@ -108,8 +133,8 @@ pub struct Candidate {
 /// or why it could not be measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Recoded {
-    /// The original's format (`jpeg`, `png`, `gif`, `webp`), when decoded.
-    pub format: Option<String>,
+    /// The original's format, when decoded.
+    pub format: Option<Codec>,
     /// Width in pixels, when decoded.
     pub width: Option<u32>,
     /// Height in pixels, when decoded.
@@ -143,7 +168,7 @@ pub fn recode(body: &[u8], qualities: &[u8], shown: Option<[u32; 2]>) -> Recoded
     {
         match image::measure(body, qualities, shown) {
             Ok(m) => Recoded {
-                format: Some(m.format.to_string()),
+                format: Some(m.format),
                 width: Some(m.width),
                 height: Some(m.height),
                 shown,
