@@ -31,12 +31,18 @@ const SHOWN: &str = r#"(() => {
   return out;
 })()"#;
 
-/// Each measured body: the index of its entry and its measure.
+/// Each measured body: the index of its entry and its measure; none without `--savings` or
+/// from a page that cannot answer (`answers`: not crashed, not blocked).
 pub(super) async fn measure(
     page: &chromiumoxide::Page,
     rec: &Recorder,
-    qualities: &[u8],
+    cfg: &crate::config::AuditConfig,
+    answers: bool,
 ) -> Vec<(usize, Measure)> {
+    if !cfg.savings || !answers {
+        return Vec::new();
+    }
+    let qualities = &cfg.savings_qualities;
     let shown = shown(page).await;
     let mut tasks = Vec::new();
     for (idx, id, probe, decoded, url) in rec.probes() {

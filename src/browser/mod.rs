@@ -404,10 +404,7 @@ async fn drive(
             Ok(t) => trace::finish(&page, t, stop == Stop::Quiet || stop == Stop::Busy).await,
             Err(why) => Err(why),
         };
-        let measured = match cfg.savings && stop != Stop::Crashed && !blocked {
-            true => bodies::measure(&page, &rec, &cfg.savings_qualities).await,
-            false => Vec::new(),
-        };
+        let measured = bodies::measure(&page, &rec, cfg, stop != Stop::Crashed && !blocked).await;
         if let Some((reasons, task)) = blocking {
             task.abort();
             let reasons = reasons.lock().unwrap_or_else(|p| p.into_inner());

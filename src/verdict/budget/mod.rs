@@ -949,25 +949,27 @@ impl Limit<'_> {
                 (kib(max.unwrap_or(0)), over)
             }
             Limit::Broken { .. } => broken(l),
-            // A load from a source has its carbon; one read back without it, the default
-            // model's.
-            Limit::Carbon { .. } => match &l.carbon {
-                Some(c) => (c.total_g, Vec::new()),
-                None => (CarbonModel::default().of(l).total_g, Vec::new()),
-            },
-            // Judged only when every run has a price (see `unpriced`).
-            Limit::DataCost { .. } => (
-                l.data_cost.as_ref().map_or(f64::NAN, |c| c.total_usd),
-                Vec::new(),
-            ),
-            // Judged only when every run measured it (see `unmeasured_savings`).
-            Limit::Savings { .. } => (
-                l.savings
-                    .as_ref()
-                    .map_or(f64::NAN, |s| kib(s.saved_bytes())),
-                Vec::new(),
-            ),
+            Limit::Carbon { .. } | Limit::DataCost { .. } | Limit::Savings { .. } => {
+                (self.per_view(l), Vec::new())
+            }
             Limit::Timing(_) => unreachable!("timings are judged on the median run"),
+        }
+    }
+
+    /// A carbon, data-cost or savings limit's value in one load. A load from a source has
+    /// its carbon, one read back without it the default model's; a data cost or savings not
+    /// asked for is NaN (judged only when every run has it: `unpriced`, `evaluate`).
+    fn per_view(&self, l: &Load) -> f64 {
+        match self {
+            Limit::Carbon { .. } => match &l.carbon {
+                Some(c) => c.total_g,
+                None => CarbonModel::default().of(l).total_g,
+            },
+            Limit::DataCost { .. } => l.data_cost.as_ref().map_or(f64::NAN, |c| c.total_usd),
+            Limit::Savings { .. } => {
+                (l.savings.as_ref()).map_or(f64::NAN, |s| kib(s.saved_bytes()))
+            }
+            _ => f64::NAN,
         }
     }
 
