@@ -52,7 +52,7 @@ pub struct Measured {
 
 /// Decodes `body` and re-encodes it: JPEG at each of `qualities` (a JPEG original only) and
 /// WebP at [`WEBP_QUALITY`] (not for a WebP original); when `shown` (device pixels) is
-/// smaller than the picture, also right-sized to it ([`right_sized`]). CPU-bound: call it
+/// smaller than the picture, also right-sized to it (see `right_sized`). CPU-bound: call it
 /// off the async runtime's threads.
 pub fn measure(
     body: &[u8],
