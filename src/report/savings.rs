@@ -6,7 +6,7 @@ use crate::model::savings::{
     CacheFinding, Candidate, ImageSaving, Savings, TextSaving, REPEAT_AFTER_S,
 };
 use crate::model::Load;
-use comfy_table::{Attribute, Cell, CellAlignment, Table};
+use comfy_table::{Attribute, Cell, Table};
 
 /// Rows shown per kind of finding (the JSON has them all).
 const TOP: usize = 10;
@@ -114,8 +114,20 @@ pub fn table(load: &Load, s: &Savings, width: Option<u16>) -> String {
     out
 }
 
-fn right(s: impl ToString) -> Cell {
-    Cell::new(s).set_alignment(CellAlignment::Right)
+use super::table::right;
+
+/// What a visit a week later costs of a cached asset: "revalidated" or "12.0 kB again".
+fn repeat_words(c: &CacheFinding) -> String {
+    if c.revalidates {
+        "revalidated".to_string()
+    } else {
+        format!("{} again", human_bytes(c.repeat_bytes))
+    }
+}
+
+/// A URL for a Markdown code span: redacted, shortened, no backtick.
+fn md_url(u: &str) -> String {
+    shorten(&crate::model::urls::redact_url(u), URL_WIDTH).replace('`', "'")
 }
 
 /// A candidate in words: "webp q85 201 kB, SSIM 0.989".
@@ -172,11 +184,7 @@ fn text_row(load: &Load, x: &TextSaving) -> Vec<Cell> {
 }
 
 fn cache_row(load: &Load, c: &CacheFinding) -> Vec<Cell> {
-    let then = if c.revalidates {
-        "revalidated".to_string()
-    } else {
-        format!("{} again", human_bytes(c.repeat_bytes))
-    };
+    let then = repeat_words(c);
     vec![
         Cell::new(format!("cache {}", c.lifetime)),
         Cell::new(url(load, &c.url)),
@@ -203,7 +211,7 @@ pub fn markdown(s: &Savings) -> String {
         o.push_str(&format!(
             "| image as {} | `{}` | {} | {} |\n",
             super::compare::md(&candidate(best)),
-            shorten(&crate::model::urls::redact_url(&i.url), URL_WIDTH).replace('`', "'"),
+            md_url(&i.url),
             human_bytes(i.decoded_bytes),
             human_bytes(i.saved_bytes)
         ));
@@ -211,7 +219,7 @@ pub fn markdown(s: &Savings) -> String {
     for x in s.text.iter().take(TOP) {
         o.push_str(&format!(
             "| compress (brotli) | `{}` | {} | {} |\n",
-            shorten(&crate::model::urls::redact_url(&x.url), URL_WIDTH).replace('`', "'"),
+            md_url(&x.url),
             human_bytes(x.decoded_bytes),
             human_bytes(x.brotli_saved_bytes)
         ));
@@ -220,13 +228,9 @@ pub fn markdown(s: &Savings) -> String {
         o.push_str(&format!(
             "| cache {} | `{}` | {} | {} |\n",
             c.lifetime,
-            shorten(&crate::model::urls::redact_url(&c.url), URL_WIDTH).replace('`', "'"),
+            md_url(&c.url),
             human_bytes(c.transfer_bytes),
-            if c.revalidates {
-                "revalidated".to_string()
-            } else {
-                format!("{} again", human_bytes(c.repeat_bytes))
-            }
+            repeat_words(c)
         ));
     }
     o

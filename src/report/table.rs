@@ -305,7 +305,7 @@ pub(crate) fn fit(t: &mut Table, width: Option<u16>) {
     }
 }
 
-fn right(s: impl ToString) -> Cell {
+pub(super) fn right(s: impl ToString) -> Cell {
     Cell::new(s).set_alignment(CellAlignment::Right)
 }
 
